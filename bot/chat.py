@@ -1,0 +1,48 @@
+"""The chat-platform port: what the domain needs from Slack (and, later, Teams).
+
+Services never import a Slack library; they produce `OutgoingCall`s and read users through
+this port. The Slack adapter in `bot/slack/` implements it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendOutcome:
+    """What happened to one outgoing call, in terms the deliverer can act on."""
+
+    ok: bool
+    response: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    retry_after_seconds: float | None = None  # set on a rate-limit answer
+    retryable: bool = False  # 5xx, network trouble: try again later
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.retry_after_seconds is not None
+
+
+class OutboxSender(Protocol):
+    def send(self, *, method: str, payload: dict[str, Any]) -> SendOutcome:
+        """Make one Web API call; never raises for an API or network failure."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatUser:
+    user_id: str
+    name: str
+    email: str | None
+    timezone: str | None
+    locale: str | None
+    deleted: bool = False
+    is_bot: bool = False
+
+
+class ChatDirectory(Protocol):
+    def lookup_by_email(self, email: str) -> ChatUser | None: ...
+
+    def user_info(self, user_id: str) -> ChatUser | None: ...

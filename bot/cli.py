@@ -1,0 +1,243 @@
+"""`mentorbot`: the one console script (also `python -m bot`).
+
+Every expected failure (a missing setting, an unreachable database, a port in use) ends
+with one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+
+from bot.settings import Settings, SettingsError
+from storage.db import DatabaseConfigError, check_connection
+
+EXIT_USAGE = 2
+
+log = logging.getLogger("mentorbot")
+
+
+class CliError(Exception):
+    """An expected failure; printed as one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except (CliError, SettingsError, DatabaseConfigError) as exc:
+        print(f"mentorbot: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # pragma: no cover - last resort: still one line
+        from bot.server import PortInUseError
+
+        if isinstance(exc, PortInUseError):
+            print(f"mentorbot: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mentorbot",
+        description="A Slack bot that runs career mentoring programmes: onboarding, matching, pair channels, "
+        "nudges, surveys and the coordinators' digest.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="run the Slack app and the scheduler in one process",
+        description="Run the Slack app and the scheduler in one process: Socket Mode when SLACK_APP_TOKEN is set, "
+        "otherwise HTTP on PORT. Brings the database to the newest migration first.",
+    )
+    run.set_defaults(handler=_cmd_run)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve HTTP only (POST /slack/events, GET /healthz)",
+        description="Serve the Slack app over HTTP only: POST /slack/events takes events, slash commands and "
+        "interactions; GET /healthz answers 200 when the database answers. Run `mentorbot worker` beside it.",
+    )
+    serve.set_defaults(handler=_cmd_serve)
+
+    worker = sub.add_parser(
+        "worker",
+        help="run the scheduler and the outbox deliverer only",
+        description="Run the one scheduler process: a tick every minute that finds due nudges, reminders and "
+        "surveys, and the outbox deliverer that sends them to Slack at a polite pace.",
+    )
+    worker.set_defaults(handler=_cmd_worker)
+
+    db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_sub = db.add_subparsers(title="db commands", metavar="DB_COMMAND")
+    upgrade = db_sub.add_parser(
+        "upgrade", help="apply all migrations", description="Bring the database at DATABASE_URL to the newest migration."
+    )
+    upgrade.set_defaults(handler=_cmd_db_upgrade)
+    db.set_defaults(handler=lambda _args: (db.print_help(), EXIT_USAGE)[1])
+
+    tick = sub.add_parser(
+        "tick",
+        help="run every due job once",
+        description="Run every due job once as of an instant and deliver what is due. With --dry-run, print what "
+        "would be sent and send (and store) nothing.",
+    )
+    tick.add_argument("--now", type=_parse_instant, help="ISO-8601 instant, e.g. 2027-02-01T09:00+01:00 (default: now; no offset means UTC)")
+    tick.add_argument("--dry-run", action="store_true", help="print what would be sent; send and store nothing")
+    tick.set_defaults(handler=_cmd_tick)
+
+    demo = sub.add_parser(
+        "demo",
+        help="play a local demo round against a fake Slack (no Slack account needed)",
+        description="Start a fake Slack Web API and the real app on loopback with a throwaway SQLite database, "
+        "play scripted participants through the bot, and print what each person saw.",
+    )
+    demo.add_argument("--quiet", action="store_true", help="print only the transcript, no logs")
+    demo.set_defaults(handler=_cmd_demo)
+    return parser
+
+
+def _parse_instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--now must be an ISO-8601 instant like 2027-02-01T09:00+01:00, not {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _runtime(settings: Settings):  # noqa: ANN202 - keeps Slack imports out of --help
+    from bot.app import Runtime
+
+    return Runtime(settings=settings)
+
+
+def _migrated_runtime(settings: Settings):  # noqa: ANN202
+    runtime = _runtime(settings)
+    check_connection(runtime.engine)
+    runtime.upgrade_database()
+    return runtime
+
+
+def _cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    from storage.migrate import current_revision
+
+    runtime = _migrated_runtime(Settings.from_env())
+    print(f"database is at migration {current_revision(runtime.engine)}")
+    return 0
+
+
+def _cmd_serve(_args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    settings.require_slack(socket_mode=False)
+    runtime = _migrated_runtime(settings)
+    server = _http_server(runtime)
+    log.info("serving POST /slack/events and GET /healthz on %s", server.url)
+    server.serve_forever()
+    return 0
+
+
+def _cmd_worker(_args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if not settings.slack_bot_token:
+        settings.require_slack(socket_mode=False)
+    runtime = _migrated_runtime(settings)
+    from scheduling.scheduler import build_scheduler
+
+    scheduler = build_scheduler(tick=lambda: runtime.tick(), deliver=runtime.deliver, blocking=True)
+    log.info("worker started: ticking every minute, delivering the outbox every few seconds")
+    scheduler.start()
+    return 0
+
+
+def _cmd_run(_args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    settings.require_slack(socket_mode=settings.socket_mode)
+    runtime = _migrated_runtime(settings)
+    from scheduling.scheduler import build_scheduler
+
+    scheduler = build_scheduler(tick=lambda: runtime.tick(), deliver=runtime.deliver, blocking=False)
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(runtime.bolt_app, settings.slack_app_token)
+        scheduler.start()
+        log.info("connected over Socket Mode; scheduler running")
+        try:
+            handler.start()
+        finally:
+            scheduler.shutdown(wait=False)
+        return 0
+    server = _http_server(runtime)
+    scheduler.start()
+    log.info("serving HTTP on %s with the scheduler in-process", server.url)
+    try:
+        server.serve_forever()
+    finally:
+        scheduler.shutdown(wait=False)
+    return 0
+
+
+def _http_server(runtime):  # noqa: ANN001, ANN202
+    from bot.server import HttpServer, PortInUseError
+    from bot.web import SlackHttpApp
+
+    wsgi = SlackHttpApp(
+        bolt_app=runtime.bolt_app, signing_secret=runtime.settings.slack_signing_secret or "", engine=runtime.engine
+    )
+    try:
+        return HttpServer(wsgi, host=runtime.settings.host, port=runtime.settings.port)
+    except PortInUseError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _cmd_tick(args: argparse.Namespace) -> int:
+    from scheduling.ticks import describe_due
+    from storage.migrate import current_revision
+
+    settings = Settings.from_env()
+    if not args.dry_run and not settings.slack_bot_token:
+        settings.require_slack(socket_mode=False)
+    runtime = _runtime(settings)
+    check_connection(runtime.engine)
+    if current_revision(runtime.engine) is None:
+        raise CliError("the database has no tables yet; run `mentorbot db upgrade` first")
+    result = runtime.tick(now=args.now, dry_run=args.dry_run)
+    lines = describe_due(result)
+    verb = "would send" if args.dry_run else "due"
+    print(f"tick at {result.now.isoformat(timespec='minutes')}: {len(lines)} message(s) {verb}")
+    for line in lines:
+        print(f"  {line}")
+    if not args.dry_run:
+        report = runtime.deliver()
+        print(f"sent {report.sent}, to retry {report.retried + report.rate_limited}, failed {report.failed}")
+        for error in report.errors:
+            print(f"  failed: {error}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(quiet=args.quiet)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

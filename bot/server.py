@@ -1,0 +1,70 @@
+"""Serving the WSGI app with waitress: a production server, not Bolt's development one."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from waitress.server import create_server
+
+log = logging.getLogger(__name__)
+
+
+class PortInUseError(Exception):
+    """The port is taken; the message is one line naming it."""
+
+
+class HttpServer:
+    def __init__(self, wsgi_app: Callable[..., Any], *, host: str, port: int, threads: int = 8) -> None:
+        try:
+            self._server = create_server(wsgi_app, host=host, port=port, threads=threads, ident="mentorbot")
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise PortInUseError(
+                    f"cannot listen on {host}:{port}: {exc.strerror.lower() if exc.strerror else exc}; "
+                    "set PORT to a free port"
+                ) from None
+            raise
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)  # type: ignore[union-attr]
+
+    @property
+    def host(self) -> str:
+        return str(self._server.effective_host)  # type: ignore[union-attr]
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def start_in_background(self) -> HttpServer:
+        self._thread = threading.Thread(target=self._run_quietly, name="mentorbot-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run_quietly(self) -> None:
+        try:
+            self._server.run()
+        except (OSError, ValueError):
+            pass  # closed under our feet at shutdown
+
+    def close(self) -> None:
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> HttpServer:
+        return self.start_in_background()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

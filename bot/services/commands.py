@@ -1,0 +1,73 @@
+"""The slash commands and subcommands, who may use them, and how to answer a typo.
+
+Help lists what *this* person may do, so the list lives here once and both the help
+text and the dispatcher read it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.services.people import Viewer
+
+
+class Audience(str, Enum):
+    EVERYONE = "everyone"
+    PARTICIPANTS = "participants"
+    COORDINATORS = "coordinators"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandInfo:
+    command: str  # "/mentoring"
+    subcommand: str | None  # "help"; None for a command that takes free text
+    usage_key: str  # catalog key of "/mentoring help" style usage
+    description_key: str
+    audience: Audience
+
+
+MENTORING = "/mentoring"
+ADMIN = "/mentoring-admin"
+LOG_SESSION = "/log-session"
+
+COMMANDS: tuple[CommandInfo, ...] = (
+    CommandInfo(
+        command=MENTORING, subcommand="help", usage_key="cmd.mentoring.help.usage",
+        description_key="cmd.mentoring.help.description", audience=Audience.EVERYONE,
+    ),
+    CommandInfo(
+        command=ADMIN, subcommand="help", usage_key="cmd.admin.help.usage",
+        description_key="cmd.admin.help.description", audience=Audience.COORDINATORS,
+    ),
+)
+
+
+def may_use(viewer: Viewer, info: CommandInfo) -> bool:
+    if info.audience is Audience.EVERYONE:
+        return True
+    if info.audience is Audience.PARTICIPANTS:
+        return viewer.is_participant or viewer.is_coordinator
+    return viewer.is_coordinator
+
+
+def commands_for(viewer: Viewer) -> list[CommandInfo]:
+    return [info for info in COMMANDS if may_use(viewer, info)]
+
+
+def subcommands_of(command: str, viewer: Viewer) -> list[str]:
+    return [info.subcommand for info in commands_for(viewer) if info.command == command and info.subcommand]
+
+
+def split_subcommand(text: str) -> tuple[str, str]:
+    """"profile  Lisbeth" -> ("profile", "Lisbeth"); empty text means help."""
+    parts = text.strip().split(maxsplit=1)
+    if not parts:
+        return "help", ""
+    return parts[0].lower(), parts[1] if len(parts) > 1 else ""
+
+
+def suggest(word: str, candidates: list[str]) -> str | None:
+    matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return matches[0] if matches else None

@@ -1,0 +1,78 @@
+"""Who is asking: their language and what they may do.
+
+A Slack user can be a participant in several rounds (a mentor who returns); the newest
+round decides their language, and being a coordinator in any round, or being named in
+MENTORBOT_ADMINS, makes them a coordinator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.i18n import normalise_language
+from storage.models import Participant, Role, Round
+
+
+@dataclass(frozen=True, kw_only=True)
+class Viewer:
+    slack_user_id: str
+    language: str
+    roles: frozenset[Role]
+    participant_ids: tuple[int, ...]
+
+    @property
+    def is_coordinator(self) -> bool:
+        return Role.COORDINATOR in self.roles
+
+    @property
+    def is_participant(self) -> bool:
+        return bool(self.roles & {Role.MENTOR, Role.MENTEE})
+
+
+def identify(session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = ()) -> Viewer:
+    rows = session.execute(
+        select(Participant.id, Participant.role, Participant.language)
+        .join(Round, Round.id == Participant.round_id)
+        .where(Participant.slack_user_id == slack_user_id)
+        .order_by(Round.starts_on.desc(), Participant.id.desc())
+    ).all()
+    roles = {row.role for row in rows}
+    if slack_user_id in admin_user_ids:
+        roles.add(Role.COORDINATOR)
+    language = normalise_language(rows[0].language if rows else None)
+    return Viewer(
+        slack_user_id=slack_user_id,
+        language=language,
+        roles=frozenset(roles),
+        participant_ids=tuple(row.id for row in rows),
+    )
+
+
+def follow_time_zone_change(session: Session, *, slack_user_id: str, timezone: str | None, now: datetime) -> int:
+    """Slack told us a person moved time zone (`user_change`); nudges follow them.
+
+    Returns how many participant rows changed, so the caller can log a no-op."""
+    if not timezone or not is_known_time_zone(timezone):
+        return 0
+    participants = session.scalars(select(Participant).where(Participant.slack_user_id == slack_user_id)).all()
+    changed = 0
+    for participant in participants:
+        if participant.timezone != timezone:
+            participant.timezone = timezone
+            participant.updated_at = now
+            changed += 1
+    return changed
+
+
+def is_known_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

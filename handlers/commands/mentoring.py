@@ -1,0 +1,30 @@
+"""/mentoring: what participants (and coordinators) type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import Any
+
+from bot.messages.blocks import Message
+from bot.services.commands import MENTORING
+from handlers.commands.router import CommandRequest, SubcommandHandler, help_for, load_viewer, route, split_subcommand
+from handlers.context import deps_from
+
+
+def _help(request: CommandRequest) -> Message:
+    return help_for(request.viewer)
+
+
+SUBCOMMANDS: dict[str, SubcommandHandler] = {"help": _help}
+
+
+def handle_mentoring(
+    ack: Callable[..., None], command: dict[str, Any], respond: Callable[..., Any], context: Any, client: Any, logger: Logger
+) -> None:
+    ack()
+    deps = deps_from(context)
+    subcommand, argument = split_subcommand(command.get("text") or "")
+    viewer = load_viewer(deps, command["user_id"])
+    request = CommandRequest(deps=deps, viewer=viewer, argument=argument, command=command, client=client, respond=respond)
+    route(request=request, command_name=MENTORING, subcommand=subcommand, handlers=SUBCOMMANDS)

@@ -1,0 +1,34 @@
+"""/mentoring-admin: coordinators only; everyone else is told so, kindly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import Any
+
+from bot.messages.blocks import Message
+from bot.messages.help import not_a_coordinator_message
+from bot.services.commands import ADMIN
+from handlers.commands.router import CommandRequest, SubcommandHandler, help_for, load_viewer, reply, route, split_subcommand
+from handlers.context import deps_from
+
+
+def _help(request: CommandRequest) -> Message:
+    return help_for(request.viewer)
+
+
+SUBCOMMANDS: dict[str, SubcommandHandler] = {"help": _help}
+
+
+def handle_mentoring_admin(
+    ack: Callable[..., None], command: dict[str, Any], respond: Callable[..., Any], context: Any, client: Any, logger: Logger
+) -> None:
+    ack()
+    deps = deps_from(context)
+    viewer = load_viewer(deps, command["user_id"])
+    if not viewer.is_coordinator:
+        reply(respond, not_a_coordinator_message(language=viewer.language))
+        return
+    subcommand, argument = split_subcommand(command.get("text") or "")
+    request = CommandRequest(deps=deps, viewer=viewer, argument=argument, command=command, client=client, respond=respond)
+    route(request=request, command_name=ADMIN, subcommand=subcommand, handlers=SUBCOMMANDS)

@@ -1,0 +1,100 @@
+"""Ticks: ask the services what is due as of an instant, and put it in the outbox.
+
+No per-pair job lives in APScheduler; every tick reads the database, so a restart loses
+nothing and running a tick twice for the same instant enqueues nothing new (dedup keys).
+Each issue that adds a kind of due work registers one `DueJob` here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services.events import purge_old_event_ids
+from bot.services.outbox import OutgoingCall, due_messages, enqueue_all
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DueWork:
+    """What one job found: calls to enqueue, and housekeeping it did (counted for the log)."""
+
+    calls: list[OutgoingCall] = field(default_factory=list)
+    housekeeping: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class DueJob:
+    name: str
+    find: Callable[[Session, datetime], DueWork]
+
+
+def _purge_event_ids(session: Session, now: datetime) -> DueWork:
+    return DueWork(housekeeping=purge_old_event_ids(session, now=now))
+
+
+DEFAULT_JOBS: tuple[DueJob, ...] = (DueJob(name="purge-event-ids", find=_purge_event_ids),)
+
+
+@dataclass(kw_only=True)
+class TickResult:
+    now: datetime
+    enqueued: dict[str, int]
+    housekeeping: dict[str, int]
+    due: list[OutboxMessage]
+    dry_run: bool
+
+
+def run_tick(
+    *,
+    session_factory: sessionmaker[Session],
+    now: datetime,
+    jobs: tuple[DueJob, ...] = DEFAULT_JOBS,
+    dry_run: bool = False,
+) -> TickResult:
+    """Run every job once as of `now`, in one transaction (rolled back on a dry run).
+
+    The result lists the outbox rows due at `now`, so a dry run shows exactly what the
+    deliverer would send next, including rows earlier ticks left pending."""
+    session = session_factory()
+    try:
+        enqueued: dict[str, int] = {}
+        housekeeping: dict[str, int] = {}
+        for job in jobs:
+            work = job.find(session, now)
+            enqueued[job.name] = enqueue_all(session, work.calls, now=now)
+            housekeeping[job.name] = work.housekeeping
+        session.flush()
+        due = due_messages(session, now=now)
+        for row in due:
+            session.expunge(row)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    return TickResult(now=now, enqueued=enqueued, housekeeping=housekeeping, due=due, dry_run=dry_run)
+
+
+def describe_due(result: TickResult) -> list[str]:
+    """Readable lines for `mentorbot tick`: one per message that would go (or went) out."""
+    lines = []
+    for row in result.due:
+        text = str(row.payload.get("text") or "").replace("\n", " ")
+        if len(text) > 100:
+            text = text[:99] + "…"
+        lines.append(f"{row.not_before.isoformat(timespec='minutes')}  {row.method:<22} {row.target:<14} {row.dedup_key}  {text}")
+    return lines
+
+
+__all__ = ["DEFAULT_JOBS", "DueJob", "DueWork", "TickResult", "describe_due", "run_tick"]

@@ -1,0 +1,224 @@
+"""The domain's tables, as typed SQLAlchemy 2 models.
+
+A participant row is one person *in one round*: consent, language and onboarding are per
+round, and a person who returns for a later round is recognised by email (matching uses
+that to avoid pairing two people who already met).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+def _enum(enum_class: type[enum.Enum]) -> Enum:
+    """Store enum *values* as plain strings, so the database reads well and a new member
+    needs no ALTER TYPE on PostgreSQL."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Role(str, enum.Enum):
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+    COORDINATOR = "coordinator"
+
+
+class PairStatus(str, enum.Enum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class MeetingKind(str, enum.Enum):
+    MENTOR_COURSE = "mentor_course"
+    CV_WORKSHOP = "cv_workshop"
+    KICK_OFF = "kick_off"
+    MIDWAY = "midway"
+    INTERVIEW_WORKSHOP = "interview_workshop"
+    CLOSING = "closing"
+    OTHER = "other"
+
+
+class OutboxState(str, enum.Enum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Programme(Base):
+    __tablename__ = "programme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    default_language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Copenhagen")
+    coordinator_channel: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+    rounds: Mapped[list[Round]] = relationship(back_populates="programme", order_by="Round.starts_on")
+
+
+class Round(Base):
+    """One cohort ("forløb"): about four months, about twenty pairs."""
+
+    __tablename__ = "round"
+    __table_args__ = (UniqueConstraint("programme_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    session_every_days: Mapped[int] = mapped_column(Integer, default=14)
+    created_at: Mapped[datetime]
+
+    programme: Mapped[Programme] = relationship(back_populates="rounds")
+    participants: Mapped[list[Participant]] = relationship(back_populates="round")
+    meetings: Mapped[list[SharedMeeting]] = relationship(back_populates="round", order_by="SharedMeeting.starts_at")
+    pairs: Mapped[list[Pair]] = relationship(back_populates="round")
+
+
+class Participant(Base):
+    __tablename__ = "participant"
+    __table_args__ = (
+        UniqueConstraint("round_id", "email"),
+        Index("ix_participant_slack_user_id", "slack_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    consent_given_at: Mapped[datetime | None]
+    consent_declined_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    round: Mapped[Round] = relationship(back_populates="participants")
+
+
+class Pair(Base):
+    __tablename__ = "pair"
+    __table_args__ = (UniqueConstraint("round_id", "mentor_id", "mentee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    status: Mapped[PairStatus] = mapped_column(_enum(PairStatus), default=PairStatus.ACTIVE)
+    slack_channel_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+    round: Mapped[Round] = relationship(back_populates="pairs")
+    mentor: Mapped[Participant] = relationship(foreign_keys=[mentor_id])
+    mentee: Mapped[Participant] = relationship(foreign_keys=[mentee_id])
+    sessions: Mapped[list[MentoringSession]] = relationship(back_populates="pair", order_by="MentoringSession.held_on")
+
+
+class SharedMeeting(Base):
+    """Kick-off, CV workshop, midway meeting, interview workshop, closing meeting."""
+
+    __tablename__ = "shared_meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[MeetingKind] = mapped_column(_enum(MeetingKind))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    location: Mapped[str | None] = mapped_column(String(500))
+
+    round: Mapped[Round] = relationship(back_populates="meetings")
+
+
+class MentoringSession(Base):
+    """A 1:1 session a pair actually held (not named Session to keep SQLAlchemy's free)."""
+
+    __tablename__ = "mentoring_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    topics: Mapped[list[str]] = mapped_column(default=list)
+    introductions_made: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str | None] = mapped_column(Text)
+    logged_by_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    pair: Mapped[Pair] = relationship(back_populates="sessions")
+
+
+class OutboxMessage(Base):
+    """A Web API call to make later; the dedup key makes every producer idempotent."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_due", "state", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(255), unique=True)
+    method: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    not_before: Mapped[datetime]
+    state: Mapped[OutboxState] = mapped_column(_enum(OutboxState), default=OutboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class ProcessedEvent(Base):
+    """Events API ids already handled: Slack redelivers anything not acknowledged in time."""
+
+    __tablename__ = "processed_event"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
