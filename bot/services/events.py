@@ -23,12 +23,13 @@ def record_event_once(session: Session, *, event_id: str, now: datetime) -> bool
     """True the first time an event id is seen, False for a redelivery."""
     dialect = session.get_bind().dialect.name
     insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(
-        insert_fn(ProcessedEvent).values(event_id=event_id, received_at=now).on_conflict_do_nothing(
-            index_elements=["event_id"]
-        )
+    statement = (
+        insert_fn(ProcessedEvent)
+        .values(event_id=event_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(ProcessedEvent.event_id)
     )
-    return bool(result.rowcount)
+    return session.execute(statement).first() is not None
 
 
 def purge_old_event_ids(session: Session, *, now: datetime) -> int:

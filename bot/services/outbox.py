@@ -55,8 +55,8 @@ def enqueue(session: Session, call: OutgoingCall, *, now: datetime) -> bool:
         if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == call.dedup_key)) is not None:
             return False
         statement = insert(OutboxMessage).values(**values)
-    result = session.execute(statement)
-    return bool(result.rowcount)
+    # RETURNING tells "inserted" from "skipped" on every driver; rowcount does not on psycopg.
+    return session.execute(statement.returning(OutboxMessage.id)).first() is not None
 
 
 def enqueue_all(session: Session, calls: list[OutgoingCall], *, now: datetime) -> int:

@@ -1,0 +1,184 @@
+"""Rules every layer relies on: catalogs, escaping, Block Kit limits, settings, layering, schema."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.i18n import CATALOG_DIR, LANGUAGES, catalog, format_day, normalise_language, placeholders, t
+from bot.messages.blocks import MESSAGE_BLOCK_LIMIT, check_message_limits, section
+from bot.messages.help import help_message, not_a_coordinator_message, unknown_subcommand_message
+from bot.payloads import MalformedPayload, parse_slack_body
+from bot.services.commands import COMMANDS, commands_for, split_subcommand, suggest
+from bot.services.people import Viewer
+from bot.settings import Settings, SettingsError
+from bot.text import escape_mrkdwn
+from storage.models import Base, Role
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# --- catalogs -------------------------------------------------------------------------------
+
+def test_every_catalog_area_has_the_same_keys_and_placeholders_in_both_languages() -> None:
+    areas = sorted({path.name.split(".")[0] for path in CATALOG_DIR.glob("*.json")})
+    assert "core" in areas
+    for area in areas:
+        english = json.loads((CATALOG_DIR / f"{area}.en.json").read_text(encoding="utf-8"))
+        danish = json.loads((CATALOG_DIR / f"{area}.da.json").read_text(encoding="utf-8"))
+        assert english.keys() == danish.keys(), f"{area}: keys differ"
+        for key in english:
+            assert placeholders(english[key]) == placeholders(danish[key]), f"{area}:{key} placeholders differ"
+            assert danish[key].strip(), f"{area}:{key} is empty in Danish"
+
+
+def test_merged_catalogs_load_without_duplicate_keys() -> None:
+    for language in LANGUAGES:
+        assert catalog(language)
+
+
+def test_every_command_usage_and_description_is_in_the_catalogs() -> None:
+    for info in COMMANDS:
+        for language in LANGUAGES:
+            assert info.usage_key in catalog(language)
+            assert info.description_key in catalog(language)
+
+
+def test_language_normalising_and_danish_dates() -> None:
+    assert normalise_language("da-DK") == "da"
+    assert normalise_language("en_US") == "en"
+    assert normalise_language("fr") == "en"
+    assert normalise_language(None) == "en"
+    from datetime import date
+
+    assert format_day(date(2026, 12, 2), "da") == "2. december 2026"
+    assert format_day(date(2026, 12, 2), "en") == "2 December 2026"
+    assert t("help.intro", "da").startswith("Det kan du")
+
+
+# --- escaping and limits --------------------------------------------------------------------
+
+def test_user_text_cannot_ping_or_link() -> None:
+    assert escape_mrkdwn("<!channel> & <@U123> <https://x|y>") == "&lt;!channel&gt; &amp; &lt;@U123&gt; &lt;https://x|y&gt;"
+
+
+def test_unknown_subcommand_echo_is_escaped() -> None:
+    viewer = Viewer(slack_user_id="U1", language="en", roles=frozenset(), participant_ids=())
+    message = unknown_subcommand_message(
+        command="/mentoring", typed="<!here>", suggestion=None, commands=commands_for(viewer), language="en",
+        is_coordinator=False,
+    )
+    assert "<!here>" not in json.dumps(message.blocks)
+    assert "&lt;!here&gt;" in message.blocks[0]["text"]["text"]
+
+
+def test_section_text_is_cut_to_slacks_limit_and_block_count_is_checked() -> None:
+    assert len(section("x" * 5000)["text"]["text"]) == 3000
+    with pytest.raises(ValueError, match="at most 50"):
+        check_message_limits([section("x")] * (MESSAGE_BLOCK_LIMIT + 1))
+    with pytest.raises(ValueError, match="block_id"):
+        check_message_limits([section("a", block_id="same"), section("b", block_id="same")])
+
+
+def test_help_shows_admin_commands_to_coordinators_only() -> None:
+    participant = Viewer(slack_user_id="U1", language="en", roles=frozenset({Role.MENTEE}), participant_ids=(1,))
+    coordinator = Viewer(slack_user_id="U2", language="da", roles=frozenset({Role.COORDINATOR}), participant_ids=(2,))
+    participant_text = json.dumps(help_message(commands=commands_for(participant), language="en", is_coordinator=False).blocks)
+    coordinator_message = help_message(commands=commands_for(coordinator), language="da", is_coordinator=True)
+    assert "/mentoring help" in participant_text and "/mentoring-admin" not in participant_text
+    assert "/mentoring-admin help" in json.dumps(coordinator_message.blocks)
+    assert coordinator_message.text == t("help.intro", "da")
+    check_message_limits(coordinator_message.blocks)
+    assert "coordinators" in not_a_coordinator_message(language="en").text
+
+
+def test_subcommand_parsing_and_suggestions() -> None:
+    assert split_subcommand("") == ("help", "")
+    assert split_subcommand("  Profile  Lisbeth  ") == ("profile", "Lisbeth")
+    assert suggest("hlep", ["help", "profile"]) == "help"
+    assert suggest("zzz", ["help"]) is None
+
+
+# --- payload shapes -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        ("{not json", "application/json", "not JSON"),
+        ('{"type": "event_callback", "event_id": "Ev1"}', "application/json", "without an event"),
+        ('{"type": "event_callback", "event": {"type": "x"}}', "application/json", "without an event_id"),
+        ('{"type": "nonsense"}', "application/json", "unknown JSON payload type"),
+        ("payload=%7Bnot", "application/x-www-form-urlencoded", "not JSON"),
+        ('payload={"type":"block_actions","user":{"id":"U1"}}', "application/x-www-form-urlencoded", "actions"),
+        ('payload={"type":"view_submission","user":{"id":"U1"},"view":{}}', "application/x-www-form-urlencoded", "state"),
+        ("command=mentoring&user_id=U1", "application/x-www-form-urlencoded", "start with"),
+        ("command=/mentoring", "application/x-www-form-urlencoded", "user_id"),
+        ("hello=world", "application/x-www-form-urlencoded", "neither"),
+        ("<xml/>", "text/xml", "unsupported"),
+    ],
+)
+def test_malformed_payloads_are_named(body: str, content_type: str, reason: str) -> None:
+    with pytest.raises(MalformedPayload, match=reason):
+        parse_slack_body(body, content_type=content_type)
+
+
+def test_well_formed_payloads_pass() -> None:
+    assert parse_slack_body("command=%2Fmentoring&user_id=U1&text=", content_type="application/x-www-form-urlencoded")
+    event = {"type": "event_callback", "event_id": "Ev1", "event": {"type": "app_home_opened"}}
+    assert parse_slack_body(json.dumps(event), content_type="application/json; charset=utf-8")["event_id"] == "Ev1"
+
+
+# --- settings -------------------------------------------------------------------------------
+
+def test_settings_defaults_and_errors() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url == "sqlite:///mentorbot.db"
+    assert settings.port == 3000 and settings.slack_api_base_url == "https://slack.com/api/"
+    assert Settings.from_env({"DATABASE_URL": "postgres://u@h/db"}).database_url == "postgresql+psycopg://u@h/db"
+    assert Settings.from_env({"MENTORBOT_ADMINS": "U1, U2,"}).admin_user_ids == {"U1", "U2"}
+    with pytest.raises(SettingsError, match="PORT"):
+        Settings.from_env({"PORT": "eighty"})
+    with pytest.raises(SettingsError, match="missing SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET: create the Slack app"):
+        settings.require_slack(socket_mode=False)
+    with pytest.raises(SettingsError, match="missing SLACK_APP_TOKEN"):
+        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).require_slack(socket_mode=True)
+    with pytest.raises(SettingsError, match="xoxb-"):
+        Settings.from_env({"SLACK_BOT_TOKEN": "xoxp-1", "SLACK_SIGNING_SECRET": "s"}).require_slack(socket_mode=False)
+    Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).require_slack(socket_mode=True)
+
+
+# --- layering and schema --------------------------------------------------------------------
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("folder", ["bot/services", "bot/messages", "storage"])
+def test_domain_code_never_imports_slack_libraries(folder: str) -> None:
+    for path in (ROOT / folder).rglob("*.py"):
+        slack = {name for name in _imports(path) if name.split(".")[0] in {"slack_bolt", "slack_sdk"}}
+        assert not slack, f"{path.relative_to(ROOT)} imports {slack}"
+
+
+def test_storage_imports_nothing_above_it() -> None:
+    for path in (ROOT / "storage").rglob("*.py"):
+        upward = {name for name in _imports(path) if name.split(".")[0] in {"bot", "handlers", "scheduling"}}
+        assert not upward, f"{path.relative_to(ROOT)} imports {upward}"
+
+
+def test_migrations_match_the_models(engine) -> None:  # noqa: ANN001
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []

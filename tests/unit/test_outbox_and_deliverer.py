@@ -1,0 +1,193 @@
+"""The outbox: one message per dedup key, and a deliverer that survives 429s, 5xx and crashes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.chat import SendOutcome
+from bot.clock import FixedClock
+from bot.services.outbox import OutgoingCall, due_messages, enqueue
+from scheduling.deliverer import OutboxDeliverer
+from scheduling.pacing import Pacer
+from storage.db import unit_of_work
+from storage.models import OutboxMessage, OutboxState
+
+
+class ScriptedSender:
+    """A fake Slack: answers from a script per call, records what it was asked to send."""
+
+    def __init__(self, script: list[SendOutcome] | None = None) -> None:
+        self.script = list(script or [])
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.attempts = 0
+
+    def send(self, *, method: str, payload: dict[str, Any]) -> SendOutcome:
+        self.attempts += 1
+        outcome = self.script.pop(0) if self.script else SendOutcome(ok=True, response={"ts": f"{self.attempts}.0"})
+        if outcome.ok:
+            self.sent.append((method, payload))
+        return outcome
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def _call(key: str, *, clock: FixedClock, channel: str = "C1", method: str = "chat.postMessage") -> OutgoingCall:
+    return OutgoingCall(dedup_key=key, method=method, payload={"channel": channel, "text": key}, not_before=clock.now())
+
+
+def _deliverer(session_factory, sender, clock, **kwargs) -> OutboxDeliverer:  # noqa: ANN001
+    fake_time = FakeTime()
+    return OutboxDeliverer(
+        session_factory=session_factory,
+        sender=sender,
+        clock=clock,
+        pacer=Pacer(monotonic=fake_time.monotonic, sleep=fake_time.sleep),
+        **kwargs,
+    )
+
+
+def _rows(session_factory) -> list[OutboxMessage]:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_a_dedup_key_inserted_twice_is_one_message(session_factory, clock) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        assert enqueue(session, _call("welcome:1", clock=clock), now=clock.now()) is True
+        assert enqueue(session, _call("welcome:1", clock=clock), now=clock.now()) is False
+    with unit_of_work(session_factory) as session:
+        assert enqueue(session, _call("welcome:1", clock=clock), now=clock.now()) is False
+    assert [row.dedup_key for row in _rows(session_factory)] == ["welcome:1"]
+
+
+def test_messages_are_not_due_before_their_time(session_factory, clock) -> None:  # noqa: ANN001
+    later = OutgoingCall(
+        dedup_key="later", method="chat.postMessage", payload={"channel": "C1", "text": "x"},
+        not_before=clock.now() + timedelta(hours=1),
+    )
+    with unit_of_work(session_factory) as session:
+        enqueue(session, later, now=clock.now())
+        assert due_messages(session, now=clock.now()) == []
+        assert [row.dedup_key for row in due_messages(session, now=clock.now() + timedelta(hours=1))] == ["later"]
+
+
+def test_each_row_is_sent_once_and_marked_sent(session_factory, clock) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        for index in range(3):
+            enqueue(session, _call(f"k{index}", clock=clock, channel=f"C{index}"), now=clock.now())
+    sender = ScriptedSender()
+    deliverer = _deliverer(session_factory, sender, clock)
+    report = deliverer.deliver_due()
+    assert report.sent == 3
+    assert deliverer.deliver_due().sent == 0
+    assert [payload["text"] for _, payload in sender.sent] == ["k0", "k1", "k2"]
+    rows = _rows(session_factory)
+    assert {row.state for row in rows} == {OutboxState.SENT}
+    assert rows[0].response == {"ts": "1.0"}
+
+
+def test_429_waits_for_retry_after_and_sends_once(session_factory, clock) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        enqueue(session, _call("a", clock=clock), now=clock.now())
+        enqueue(session, _call("b", clock=clock, channel="C2"), now=clock.now())
+    sender = ScriptedSender([SendOutcome(ok=False, error="ratelimited", retry_after_seconds=20, retryable=True)])
+    deliverer = _deliverer(session_factory, sender, clock)
+    first = deliverer.deliver_due()
+    # The 429 held the whole method: "b" was not sent into the limit either.
+    assert (first.sent, first.rate_limited) == (0, 2)
+    rows = _rows(session_factory)
+    assert all(row.state is OutboxState.PENDING for row in rows)
+    assert all(row.not_before == clock.now() + timedelta(seconds=20) for row in rows)
+    assert all(row.attempts == 0 for row in rows), "a rate limit is not a failed attempt"
+    assert deliverer.deliver_due().handled == 0, "nothing is due before Retry-After has passed"
+    clock.set(clock.now() + timedelta(seconds=20))
+    assert deliverer.deliver_due().sent == 2
+    assert sorted(payload["text"] for _, payload in sender.sent) == ["a", "b"]
+
+
+def test_5xx_is_retried_with_backoff_then_sent_once(session_factory, clock) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        enqueue(session, _call("a", clock=clock), now=clock.now())
+    sender = ScriptedSender([SendOutcome(ok=False, error="http_503", retryable=True)] * 2)
+    deliverer = _deliverer(session_factory, sender, clock, backoff_base=timedelta(seconds=30))
+    assert deliverer.deliver_due().retried == 1
+    assert _rows(session_factory)[0].not_before == clock.now() + timedelta(seconds=30)
+    clock.set(clock.now() + timedelta(seconds=30))
+    assert deliverer.deliver_due().retried == 1
+    assert _rows(session_factory)[0].not_before == clock.now() + timedelta(seconds=60), "backoff doubles"
+    clock.set(clock.now() + timedelta(seconds=60))
+    assert deliverer.deliver_due().sent == 1
+    row = _rows(session_factory)[0]
+    assert (row.state, row.attempts, len(sender.sent)) == (OutboxState.SENT, 3, 1)
+
+
+def test_gives_up_after_max_attempts_and_records_why(session_factory, clock) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        enqueue(session, _call("a", clock=clock), now=clock.now())
+    sender = ScriptedSender([SendOutcome(ok=False, error="http_500", retryable=True)] * 5)
+    deliverer = _deliverer(session_factory, sender, clock, max_attempts=3, backoff_base=timedelta(seconds=1))
+    for _ in range(3):
+        deliverer.deliver_due()
+        clock.set(clock.now() + timedelta(minutes=10))
+    row = _rows(session_factory)[0]
+    assert row.state is OutboxState.FAILED
+    assert "gave up after 3 attempts" in (row.last_error or "")
+    assert sender.sent == []
+
+
+def test_a_slack_error_fails_at_once_with_its_reason(session_factory, clock) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        enqueue(session, _call("a", clock=clock), now=clock.now())
+    sender = ScriptedSender([SendOutcome(ok=False, error="channel_not_found")])
+    report = _deliverer(session_factory, sender, clock).deliver_due()
+    assert report.failed == 1 and "channel_not_found" in report.errors[0]
+    row = _rows(session_factory)[0]
+    assert (row.state, row.last_error, row.attempts) == (OutboxState.FAILED, "channel_not_found", 1)
+
+
+def test_rows_left_sending_by_a_dead_process_are_reclaimed(session_factory, clock) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        enqueue(session, _call("a", clock=clock), now=clock.now())
+    crashed = _deliverer(session_factory, ScriptedSender(), clock)
+    crashed._claim_batch()  # claimed, then the process "died" before sending
+    survivor = _deliverer(session_factory, ScriptedSender(), clock, stale_claim_after=timedelta(minutes=10))
+    assert survivor.deliver_due().handled == 0, "a fresh claim belongs to its worker"
+    clock.set(clock.now() + timedelta(minutes=11))
+    assert survivor.deliver_due().sent == 1
+    assert _rows(session_factory)[0].state is OutboxState.SENT
+
+
+def test_pacer_keeps_one_post_a_second_per_channel_after_a_burst() -> None:
+    fake_time = FakeTime()
+    pacer = Pacer(monotonic=fake_time.monotonic, sleep=fake_time.sleep, per_channel_burst=3)
+    for _ in range(5):
+        pacer.wait_turn(method="chat.postMessage", channel="C1")
+    assert fake_time.slept == pytest.approx([1.0, 1.0])
+    pacer.wait_turn(method="chat.postMessage", channel="C2")
+    assert len(fake_time.slept) == 2, "another channel has its own budget"
+
+
+def test_pacer_spaces_tier_2_calls_and_honours_a_hold() -> None:
+    fake_time = FakeTime()
+    pacer = Pacer(monotonic=fake_time.monotonic, sleep=fake_time.sleep)
+    pacer.wait_turn(method="conversations.create", channel=None)
+    pacer.wait_turn(method="conversations.create", channel=None)
+    assert fake_time.slept == pytest.approx([3.0])
+    pacer.hold_method("users.info", 30)
+    pacer.wait_turn(method="users.info", channel=None)
+    assert fake_time.slept[-1] == pytest.approx(30.0)
