@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     Enum,
     ForeignKey,
@@ -75,6 +76,14 @@ class MeetingKind(str, enum.Enum):
     OTHER = "other"
 
 
+class ConsentPurpose(str, enum.Enum):
+    """What a participant is asked to agree to, one choice each (GDPR: purpose by purpose)."""
+
+    COORDINATION = "coordination"  # required to take part: messages, matching, pair channel
+    EVALUATION = "evaluation"  # anonymous use of survey answers for the programme's evaluation
+    FOLLOW_UP = "follow_up"  # being contacted six months after the round about jobs
+
+
 class OutboxState(str, enum.Enum):
     PENDING = "pending"
     SENDING = "sending"
@@ -130,12 +139,46 @@ class Participant(Base):
     slack_user_id: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="en")
-    consent_given_at: Mapped[datetime | None]
-    consent_declined_at: Mapped[datetime | None]
+    # From the roster workbook; the person completes and corrects it in the profile modal.
+    field: Mapped[str | None] = mapped_column(String(200))
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    interests: Mapped[list[str]] = mapped_column(default=list)
+    company: Mapped[str | None] = mapped_column(String(200))
+    home_country: Mapped[str | None] = mapped_column(String(100))
+    max_mentees: Mapped[int] = mapped_column(Integer, default=1)
+    years_experience: Mapped[int | None] = mapped_column(Integer)
+    goals: Mapped[str | None] = mapped_column(Text)  # mentees: what they want from the round
+    expertise: Mapped[str | None] = mapped_column(Text)  # mentors: what they can offer
+    availability: Mapped[str | None] = mapped_column(Text)
+    timezone_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Onboarding milestones: each one time-stamped, so "who is stuck where" is a query.
+    slack_missing_since: Mapped[datetime | None]
+    slack_lookup_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    welcome_sent_at: Mapped[datetime | None]
+    consented_at: Mapped[datetime | None]
+    opted_out_at: Mapped[datetime | None]  # declined coordination: no more messages at all
+    profile_completed_at: Mapped[datetime | None]
+    onboarding_reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     round: Mapped[Round] = relationship(back_populates="participants")
+    consents: Mapped[list[Consent]] = relationship(back_populates="participant", cascade="all, delete-orphan")
+
+
+class Consent(Base):
+    """One recorded choice per purpose; changing one's mind updates it with a new time stamp."""
+
+    __tablename__ = "consent"
+    __table_args__ = (UniqueConstraint("participant_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[ConsentPurpose] = mapped_column(_enum(ConsentPurpose))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    decided_at: Mapped[datetime]
+
+    participant: Mapped[Participant] = relationship(back_populates="consents")
 
 
 class Pair(Base):
@@ -162,6 +205,7 @@ class SharedMeeting(Base):
     """Kick-off, CV workshop, midway meeting, interview workshop, closing meeting."""
 
     __tablename__ = "shared_meeting"
+    __table_args__ = (UniqueConstraint("round_id", "kind", "title"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
