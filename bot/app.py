@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.container import Deps
 from bot.settings import Settings
-from bot.slack.sender import SlackWebSender, make_web_client
+from bot.chat import ChatDirectory
+from bot.slack.sender import SlackDirectory, SlackWebSender, make_web_client
 from scheduling.deliverer import DeliveryReport, OutboxDeliverer
 from scheduling.pacing import Pacer
 from scheduling.ticks import TickResult, run_tick
@@ -82,8 +83,15 @@ class Runtime:
     def upgrade_database(self) -> None:
         upgrade_to_head(self.engine)
 
+    @cached_property
+    def directory(self) -> ChatDirectory | None:
+        """Slack's user directory, when a token lets us read it."""
+        return SlackDirectory(self.client) if self.settings.slack_bot_token else None
+
     def tick(self, *, now: datetime | None = None, dry_run: bool = False) -> TickResult:
-        return run_tick(session_factory=self.session_factory, now=now or self.clock.now(), dry_run=dry_run)
+        return run_tick(
+            session_factory=self.session_factory, now=now or self.clock.now(), directory=self.directory, dry_run=dry_run
+        )
 
     def deliver(self) -> DeliveryReport:
         report = self.deliverer.deliver_due()

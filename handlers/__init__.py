@@ -8,8 +8,10 @@ from bot.container import Deps
 
 
 def register_all(app: App, deps: Deps) -> None:
-    from handlers import commands, events, middleware
+    from handlers import actions, commands, events, middleware, views
 
     middleware.register(app, deps)
     commands.register(app)
+    actions.register(app)
+    views.register(app)
     events.register(app)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat import ChatDirectory
 from bot.services.events import purge_old_event_ids
 from bot.services.outbox import OutgoingCall, due_messages, enqueue_all
 from storage.models import OutboxMessage
@@ -30,16 +31,29 @@ class DueWork:
 
 
 @dataclass(frozen=True, kw_only=True)
+class JobContext:
+    """What a job may use: the tick's transaction, its instant, and read-only Slack lookups
+    (None when no token is configured, e.g. `tick --dry-run` on a laptop)."""
+
+    session: Session
+    now: datetime
+    directory: ChatDirectory | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class DueJob:
     name: str
-    find: Callable[[Session, datetime], DueWork]
+    find: Callable[[JobContext], DueWork]
 
 
-def _purge_event_ids(session: Session, now: datetime) -> DueWork:
-    return DueWork(housekeeping=purge_old_event_ids(session, now=now))
+def _purge_event_ids(job: JobContext) -> DueWork:
+    return DueWork(housekeeping=purge_old_event_ids(job.session, now=job.now))
 
 
-DEFAULT_JOBS: tuple[DueJob, ...] = (DueJob(name="purge-event-ids", find=_purge_event_ids),)
+# Every kind of due work, in the order a tick runs them. Features add their job here.
+DEFAULT_JOBS: tuple[DueJob, ...] = (
+    DueJob(name="purge-event-ids", find=_purge_event_ids),
+)
 
 
 @dataclass(kw_only=True)
@@ -55,7 +69,8 @@ def run_tick(
     *,
     session_factory: sessionmaker[Session],
     now: datetime,
-    jobs: tuple[DueJob, ...] = DEFAULT_JOBS,
+    jobs: tuple[DueJob, ...] | None = None,
+    directory: ChatDirectory | None = None,
     dry_run: bool = False,
 ) -> TickResult:
     """Run every job once as of `now`, in one transaction (rolled back on a dry run).
@@ -66,8 +81,9 @@ def run_tick(
     try:
         enqueued: dict[str, int] = {}
         housekeeping: dict[str, int] = {}
-        for job in jobs:
-            work = job.find(session, now)
+        context = JobContext(session=session, now=now, directory=directory)
+        for job in DEFAULT_JOBS if jobs is None else jobs:
+            work = job.find(context)
             enqueued[job.name] = enqueue_all(session, work.calls, now=now)
             housekeeping[job.name] = work.housekeeping
         session.flush()
@@ -97,4 +113,4 @@ def describe_due(result: TickResult) -> list[str]:
     return lines
 
 
-__all__ = ["DEFAULT_JOBS", "DueJob", "DueWork", "TickResult", "describe_due", "run_tick"]
+__all__ = ["DEFAULT_JOBS", "DueJob", "DueWork", "JobContext", "TickResult", "describe_due", "run_tick"]

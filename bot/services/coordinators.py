@@ -1,0 +1,39 @@
+"""Where news for a round's coordinators goes: the programme's coordinator channel when it
+has one, otherwise a DM to each coordinator of the round who is in Slack."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Participant, Programme, Role, Round
+
+
+def coordinator_targets(session: Session, *, round_id: int) -> list[str]:
+    """Channel ids/names or user ids to post to; empty when nobody can be reached yet."""
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        return []
+    programme = session.get(Programme, round_.programme_id)
+    if programme is not None and programme.coordinator_channel:
+        channel = programme.coordinator_channel
+        return [channel.lstrip("#")]
+    return [
+        user_id
+        for user_id in session.scalars(
+            select(Participant.slack_user_id).where(
+                Participant.round_id == round_id,
+                Participant.role == Role.COORDINATOR,
+                Participant.slack_user_id.is_not(None),
+                Participant.opted_out_at.is_(None),
+            ).order_by(Participant.id)
+        )
+        if user_id
+    ]
+
+
+def coordinator_languages(session: Session, *, round_id: int) -> str:
+    """The language for a coordinator channel post: the programme's default."""
+    round_ = session.get(Round, round_id)
+    programme = session.get(Programme, round_.programme_id) if round_ else None
+    return programme.default_language if programme else "en"

@@ -1,0 +1,201 @@
+"""Setting up a round from the roster workbook: validate everything, then import all or nothing.
+
+The workbook module checks the workbook against itself; this service checks it against
+the database (a mentee already paired with someone else, a person whose role would change
+under an existing pair) and then writes. People are matched by email, meetings by kind and
+title, so importing the same workbook twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.i18n import catalog, normalise_language
+from storage.models import MeetingKind, Pair, PairStatus, Participant, Programme, Role, Round, SharedMeeting
+from storage.workbook import (
+    SHEET_PAIRS,
+    SHEET_PARTICIPANTS,
+    MeetingRow,
+    ParticipantRow,
+    Problem,
+    RoundWorkbook,
+)
+
+
+@dataclass(kw_only=True)
+class ImportResult:
+    """What an import did (or, on a dry run, would do); `problems` non-empty means nothing was written."""
+
+    problems: list[Problem] = field(default_factory=list)
+    programme: str = ""
+    round: str = ""
+    round_id: int | None = None
+    round_created: bool = False
+    participants_created: int = 0
+    participants_updated: int = 0
+    participants_unchanged: int = 0
+    meetings_created: int = 0
+    meetings_updated: int = 0
+    pairs_created: int = 0
+    new_participant_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.round_created or self.participants_created or self.participants_updated
+            or self.meetings_created or self.meetings_updated or self.pairs_created
+        )
+
+
+def render_problems(problems: list[Problem], language: str | None) -> list[str]:
+    """Each problem as one line in the reader's language, in the order they fill the sheets."""
+    lang_catalog = catalog(normalise_language(language))
+    return [problem.render(lang_catalog) for problem in sorted(problems)]
+
+
+def import_round(session: Session, workbook: RoundWorkbook, *, now: datetime) -> ImportResult:
+    """Import a validated workbook in the caller's transaction; on problems, write nothing."""
+    settings = workbook.programme
+    result = ImportResult(programme=settings.programme, round=settings.round)
+    programme = session.scalar(select(Programme).where(Programme.name == settings.programme))
+    round_ = None
+    if programme is not None:
+        round_ = session.scalar(select(Round).where(Round.programme_id == programme.id, Round.name == settings.round))
+    existing = _existing_participants(session, round_)
+    result.problems.extend(_conflicts_with_database(session, workbook, round_, existing))
+    if result.problems:
+        return result
+
+    if programme is None:
+        programme = Programme(name=settings.programme, created_at=now)
+        session.add(programme)
+    programme.default_language = settings.language
+    programme.timezone = settings.timezone
+    programme.coordinator_channel = settings.coordinator_channel
+    if round_ is None:
+        round_ = Round(programme=programme, name=settings.round, created_at=now,
+                       starts_on=settings.starts_on, ends_on=settings.ends_on)
+        session.add(round_)
+        result.round_created = True
+    round_.starts_on = settings.starts_on
+    round_.ends_on = settings.ends_on
+    round_.session_every_days = settings.session_every_days
+    session.flush()
+    result.round_id = round_.id
+
+    by_email = dict(existing)
+    for row in workbook.participants:
+        participant = by_email.get(row.email)
+        if participant is None:
+            participant = Participant(round_id=round_.id, email=row.email, created_at=now, updated_at=now,
+                                      name=row.name, role=Role(row.role))
+            _apply_participant(participant, row, default_language=settings.language)
+            session.add(participant)
+            session.flush()
+            by_email[row.email] = participant
+            result.participants_created += 1
+            result.new_participant_ids.append(participant.id)
+        elif _apply_participant(participant, row, default_language=settings.language):
+            participant.updated_at = now
+            result.participants_updated += 1
+        else:
+            result.participants_unchanged += 1
+
+    zone = ZoneInfo(settings.timezone)
+    meetings = {(m.kind.value, m.title): m for m in session.scalars(
+        select(SharedMeeting).where(SharedMeeting.round_id == round_.id))}
+    for row in workbook.meetings:
+        starts_at = _to_utc(row, zone)
+        meeting = meetings.get((row.kind, row.title))
+        if meeting is None:
+            session.add(SharedMeeting(round_id=round_.id, kind=MeetingKind(row.kind), title=row.title,
+                                      starts_at=starts_at, duration_minutes=row.duration_minutes, location=row.location))
+            result.meetings_created += 1
+        elif (meeting.starts_at, meeting.duration_minutes, meeting.location) != (starts_at, row.duration_minutes, row.location):
+            meeting.starts_at, meeting.duration_minutes, meeting.location = starts_at, row.duration_minutes, row.location
+            result.meetings_updated += 1
+
+    existing_pairs = {(p.mentor_id, p.mentee_id) for p in session.scalars(select(Pair).where(Pair.round_id == round_.id))}
+    for row in workbook.pairs:
+        key = (by_email[row.mentor_email].id, by_email[row.mentee_email].id)
+        if key not in existing_pairs:
+            session.add(Pair(round_id=round_.id, mentor_id=key[0], mentee_id=key[1], status=PairStatus.ACTIVE, created_at=now))
+            existing_pairs.add(key)
+            result.pairs_created += 1
+    session.flush()
+    return result
+
+
+def _existing_participants(session: Session, round_: Round | None) -> dict[str, Participant]:
+    if round_ is None:
+        return {}
+    return {p.email: p for p in session.scalars(select(Participant).where(Participant.round_id == round_.id))}
+
+
+def _conflicts_with_database(
+    session: Session, workbook: RoundWorkbook, round_: Round | None, existing: dict[str, Participant]
+) -> list[Problem]:
+    """What the workbook alone cannot know: pairs already in the round constrain roles and mentees."""
+    problems: list[Problem] = []
+    if round_ is None:
+        return problems
+    pairs = list(session.scalars(select(Pair).where(Pair.round_id == round_.id, Pair.status != PairStatus.ENDED)))
+    by_id = {p.id: p for p in existing.values()}
+    paired_ids = {pid for pair in pairs for pid in (pair.mentor_id, pair.mentee_id)}
+    for row in workbook.participants:
+        person = existing.get(row.email)
+        if person is not None and person.id in paired_ids and person.role.value != row.role:
+            problems.append(Problem(SHEET_PARTICIPANTS, row.row, "role", "roster.role.change_while_paired",
+                                    {"value": row.email, "role": person.role.value}))
+    mentor_of = {pair.mentee_id: pair.mentor_id for pair in pairs}
+    for row in workbook.pairs:
+        mentee = existing.get(row.mentee_email)
+        mentor = existing.get(row.mentor_email)
+        if mentee is None or mentee.id not in mentor_of:
+            continue
+        current_mentor = by_id.get(mentor_of[mentee.id])
+        if mentor is None or current_mentor is None or current_mentor.id != mentor.id:
+            problems.append(Problem(SHEET_PAIRS, row.row, "mentee_email", "roster.pair.mentee_already_paired",
+                                    {"value": row.mentee_email,
+                                     "mentor": current_mentor.email if current_mentor else "?"}))
+    return problems
+
+
+def _apply_participant(participant: Participant, row: ParticipantRow, *, default_language: str) -> bool:
+    """Copy the row onto the participant; True when anything changed.
+
+    The language and profile fields a person has since set themselves are not
+    overwritten by a blank cell: the workbook fills gaps, the person owns their profile."""
+    wanted = {
+        "name": row.name,
+        "role": Role(row.role),
+        "field": row.field or participant.field,
+        "languages": list(row.languages) or list(participant.languages or []),
+        "interests": list(row.interests) or list(participant.interests or []),
+        "company": row.company or participant.company,
+        "home_country": row.home_country or participant.home_country,
+        "max_mentees": row.max_mentees,
+        "language": row.language or (participant.language if participant.id else default_language),
+    }
+    changed = False
+    for attribute, value in wanted.items():
+        if getattr(participant, attribute) != value:
+            setattr(participant, attribute, value)
+            changed = True
+    return changed
+
+
+def _to_utc(row: MeetingRow, zone: ZoneInfo) -> datetime:
+    return row.starts_at.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+__all__ = ["ImportResult", "import_round", "render_problems"]

@@ -1,0 +1,9 @@
+"""Modal submissions and closings: one callback per file."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+
+def register(app: App) -> None:
+    """Each feature adds its `app.view(...)` lines here."""
