@@ -104,6 +104,25 @@ def build_parser() -> argparse.ArgumentParser:
     tick.add_argument("--dry-run", action="store_true", help="print what would be sent; send and store nothing")
     tick.set_defaults(handler=_cmd_tick)
 
+    template = sub.add_parser(
+        "template",
+        help="write an empty round workbook to fill in",
+        description="Write an empty round workbook (Programme, Meetings, Participants, Pairs) with instructions, "
+        "drop-down lists and example rows.",
+    )
+    template.add_argument("file", help="where to write it, e.g. round.xlsx")
+    template.set_defaults(handler=_cmd_template)
+
+    importer = sub.add_parser(
+        "import",
+        help="set up or update a round from a workbook",
+        description="Validate the whole workbook, then import all of it or nothing. Every problem is printed as one "
+        "line naming the sheet, row and column. Re-importing updates people by email and never duplicates them.",
+    )
+    importer.add_argument("file", help="the round workbook (.xlsx)")
+    importer.add_argument("--dry-run", action="store_true", help="check everything, save nothing")
+    importer.set_defaults(handler=_cmd_import)
+
     demo = sub.add_parser(
         "demo",
         help="play a local demo round against a fake Slack (no Slack account needed)",
@@ -230,6 +249,46 @@ def _cmd_tick(args: argparse.Namespace) -> int:
         print(f"sent {report.sent}, to retry {report.retried + report.rate_limited}, failed {report.failed}")
         for error in report.errors:
             print(f"  failed: {error}")
+    return 0
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from storage.workbook import write_template
+
+    path = Path(args.file)
+    if path.suffix.lower() != ".xlsx":
+        raise CliError(f"{args.file}: the template is an Excel workbook; give a file name ending in .xlsx")
+    if not path.parent.exists():
+        raise CliError(f"{args.file}: the folder {path.parent} does not exist")
+    write_template(path)
+    print(f"wrote {path}: fill in the sheets, then run `mentorbot import {path}`")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.roster import import_workbook_file, summary_lines
+    from storage.db import unit_of_work
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{args.file}: no such file")
+    runtime = _migrated_runtime(Settings.from_env())
+    with unit_of_work(runtime.session_factory) as session:
+        result = import_workbook_file(session, path.read_bytes(), now=runtime.clock.now())
+        if args.dry_run or not result.ok:
+            session.rollback()
+    first, *rest = summary_lines(result, language="en", dry_run=args.dry_run)
+    print(first)
+    for line in rest:
+        print(f"  {line}")
+    if not result.ok:
+        return 1
+    if not args.dry_run and result.new_participant_ids:
+        print("The worker (or `mentorbot tick`) now finds the new participants in Slack and sends their welcome.")
     return 0
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import catalog, normalise_language
+from bot.i18n import catalog, normalise_language, t
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Programme, Role, Round, SharedMeeting
 from storage.workbook import (
     SHEET_PAIRS,
@@ -24,6 +24,7 @@ from storage.workbook import (
     ParticipantRow,
     Problem,
     RoundWorkbook,
+    read_workbook,
 )
 
 
@@ -198,4 +199,34 @@ def _to_utc(row: MeetingRow, zone: ZoneInfo) -> datetime:
     return row.starts_at.replace(tzinfo=zone).astimezone(timezone.utc)
 
 
-__all__ = ["ImportResult", "import_round", "render_problems"]
+def summary_lines(result: ImportResult, *, language: str | None, dry_run: bool) -> list[str]:
+    """What a coordinator reads after an import, in the CLI or in Slack."""
+    lang = normalise_language(language)
+    if not result.ok:
+        return [t("roster.summary.refused", lang, count=len(result.problems)), *render_problems(result.problems, lang)]
+    lines = [t("roster.summary.dry_run", lang)] if dry_run else [
+        t("roster.summary.imported", lang, programme=result.programme, round=result.round)
+    ]
+    if result.changed:
+        lines.append(
+            t(
+                "roster.summary.counts", lang,
+                created=result.participants_created, updated=result.participants_updated,
+                unchanged=result.participants_unchanged, meetings_created=result.meetings_created,
+                meetings_updated=result.meetings_updated, pairs=result.pairs_created,
+            )
+        )
+    else:
+        lines.append(t("roster.summary.nothing_changed", lang))
+    return lines
+
+
+def import_workbook_file(session: Session, source: bytes | str, *, now: datetime) -> ImportResult:
+    """Read, validate and import in the caller's transaction; problems from either step refuse it all."""
+    workbook, problems = read_workbook(source)
+    if workbook is None:
+        return ImportResult(problems=problems)
+    return import_round(session, workbook, now=now)
+
+
+__all__ = ["ImportResult", "import_round", "import_workbook_file", "render_problems", "summary_lines"]

@@ -1,0 +1,134 @@
+"""Importing a round: all or nothing, updates by email, and a re-import changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timezone
+
+from sqlalchemy import func, select
+
+from bot.services.roster import import_round, import_workbook_file, summary_lines
+from storage.db import unit_of_work
+from storage.models import Pair, Participant, Programme, Round, SharedMeeting
+from storage.workbook import MeetingRow, PairRow, ParticipantRow, ProgrammeSettings, RoundWorkbook, workbook_bytes
+
+NOW = datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc)
+
+
+def sample_workbook(**changes: object) -> RoundWorkbook:
+    programme = ProgrammeSettings(
+        programme="Career Mentoring", round="Spring 2027", starts_on=date(2027, 2, 1), ends_on=date(2027, 5, 31),
+        language="en", coordinator_channel="#mentoring-coordinators", session_every_days=14,
+        timezone="Europe/Copenhagen",
+    )
+    workbook = RoundWorkbook(
+        programme=programme,
+        meetings=(
+            MeetingRow(row=2, kind="kick_off", title="Kick-off", starts_at=datetime(2027, 2, 3, 17, 0),
+                       duration_minutes=120, location="DTU Lyngby"),
+        ),
+        participants=(
+            ParticipantRow(row=2, email="lars@firm.dk", name="Lars Ø", role="mentor", field="Engineering",
+                           languages=("Danish", "English"), interests=("cycling",), company="Firm", max_mentees=2),
+            ParticipantRow(row=3, email="ana@example.org", name="Ana", role="mentee", field="Engineering",
+                           languages=("English", "Spanish"), home_country="Chile"),
+            ParticipantRow(row=4, email="mette@kommune.dk", name="Mette", role="coordinator", language="da"),
+        ),
+        pairs=(PairRow(row=2, mentor_email="lars@firm.dk", mentee_email="ana@example.org"),),
+    )
+    return replace(workbook, **changes)
+
+
+def _counts(session) -> tuple[int, ...]:  # noqa: ANN001
+    return tuple(
+        session.scalar(select(func.count()).select_from(model)) for model in (Programme, Round, Participant, SharedMeeting, Pair)
+    )
+
+
+def test_first_import_creates_the_round_its_people_meetings_and_pairs(session_factory) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        result = import_round(session, sample_workbook(), now=NOW)
+    assert result.ok and result.round_created
+    assert (result.participants_created, result.meetings_created, result.pairs_created) == (3, 1, 1)
+    with unit_of_work(session_factory) as session:
+        assert _counts(session) == (1, 1, 3, 1, 1)
+        kick_off = session.scalar(select(SharedMeeting))
+        assert kick_off.starts_at == datetime(2027, 2, 3, 16, 0, tzinfo=timezone.utc), "17:00 Copenhagen is 16:00 UTC"
+        ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
+        assert ana.language == "en" and ana.languages == ["English", "Spanish"]
+        mette = session.scalar(select(Participant).where(Participant.email == "mette@kommune.dk"))
+        assert mette.language == "da"
+
+
+def test_reimporting_the_same_workbook_changes_nothing(session_factory) -> None:  # noqa: ANN001
+    data = workbook_bytes(sample_workbook())
+    with unit_of_work(session_factory) as session:
+        assert import_workbook_file(session, data, now=NOW).ok
+    with unit_of_work(session_factory) as session:
+        before = _counts(session)
+        again = import_workbook_file(session, data, now=NOW)
+    assert again.ok and not again.changed
+    assert again.participants_unchanged == 3
+    assert summary_lines(again, language="en", dry_run=False)[-1].startswith("Nothing changed")
+    with unit_of_work(session_factory) as session:
+        assert _counts(session) == before
+
+
+def test_reimport_updates_people_by_email_and_keeps_what_they_set_themselves(session_factory) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        import_round(session, sample_workbook(), now=NOW)
+    with unit_of_work(session_factory) as session:
+        ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
+        ana.language = "da"  # she chose Danish in her profile
+    people = sample_workbook().participants
+    renamed = (people[0], replace(people[1], name="Ana María", field=None), people[2])
+    with unit_of_work(session_factory) as session:
+        result = import_round(session, sample_workbook(participants=renamed), now=NOW)
+    assert (result.participants_created, result.participants_updated) == (0, 1)
+    with unit_of_work(session_factory) as session:
+        ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
+        assert (ana.name, ana.field, ana.language) == ("Ana María", "Engineering", "da")
+        assert session.scalar(select(func.count()).select_from(Participant)) == 3
+
+
+def test_a_broken_workbook_is_refused_whole_with_every_problem_and_nothing_changes(session_factory) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        import_round(session, sample_workbook(), now=NOW)
+    from openpyxl import load_workbook
+    import io
+
+    book = load_workbook(io.BytesIO(workbook_bytes(sample_workbook())))
+    book["Participants"]["A3"] = "ana-at-example.org"
+    book["Participants"]["C2"] = "boss"
+    book["Meetings"]["A2"] = "party"
+    stream = io.BytesIO()
+    book.save(stream)
+    with unit_of_work(session_factory) as session:
+        before = _counts(session)
+        result = import_workbook_file(session, stream.getvalue(), now=NOW)
+    assert not result.ok
+    lines = summary_lines(result, language="en", dry_run=False)
+    assert lines[0].startswith("The workbook was not imported; nothing was changed.")
+    joined = "\n".join(lines)
+    assert 'Participants row 3, column email: "ana-at-example.org" is not a valid email address.' in joined
+    assert "Participants row 2, column role" in joined and "Meetings row 2, column kind" in joined
+    with unit_of_work(session_factory) as session:
+        assert _counts(session) == before
+
+
+def test_database_conflicts_are_reported_like_workbook_problems(session_factory) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        import_round(session, sample_workbook(), now=NOW)
+    people = sample_workbook().participants
+    other_mentor = ParticipantRow(row=5, email="sofie@firm.dk", name="Sofie", role="mentor")
+    new_pairs = (PairRow(row=2, mentor_email="sofie@firm.dk", mentee_email="ana@example.org"),)
+    role_swap = (replace(people[0], role="mentee", max_mentees=1), people[1], people[2], other_mentor)
+    with unit_of_work(session_factory) as session:
+        result = import_round(session, sample_workbook(participants=role_swap, pairs=new_pairs), now=NOW)
+        assert not result.ok
+        session.rollback()
+    lines = "\n".join(summary_lines(result, language="da", dry_run=False))
+    assert "Participants" in lines and "lars@firm.dk er allerede i et par som mentor" in lines
+    assert "ana@example.org er allerede i par med lars@firm.dk" in lines
+    with unit_of_work(session_factory) as session:
+        assert session.scalar(select(func.count()).select_from(Participant)) == 3
