@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -26,7 +27,9 @@ from storage.migrate import upgrade_to_head
 log = logging.getLogger(__name__)
 
 
-def build_app(*, deps: Deps, client: WebClient, token_verification: bool = True) -> App:
+def build_app(
+    *, deps: Deps, client: WebClient, token_verification: bool = True, listener_executor: Executor | None = None
+) -> App:
     """A Bolt app with every listener registered.
 
     `process_before_response` stays off: Bolt acknowledges at once and runs listeners in
@@ -41,6 +44,7 @@ def build_app(*, deps: Deps, client: WebClient, token_verification: bool = True)
         # The WSGI layer verifies signatures before Bolt sees a request (Socket Mode skips it).
         request_verification_enabled=False,
         ignoring_self_events_enabled=True,
+        listener_executor=listener_executor,
     )
     register_all(app, deps)
     return app
@@ -53,6 +57,8 @@ class Runtime:
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
     engine_override: Engine | None = None
+    # Tests pass an executor they can wait on; production uses Bolt's thread pool.
+    listener_executor: Executor | None = None
 
     @cached_property
     def engine(self) -> Engine:
@@ -72,7 +78,7 @@ class Runtime:
 
     @cached_property
     def bolt_app(self) -> App:
-        return build_app(deps=self.deps, client=self.client)
+        return build_app(deps=self.deps, client=self.client, listener_executor=self.listener_executor)
 
     @cached_property
     def deliverer(self) -> OutboxDeliverer:

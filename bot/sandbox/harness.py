@@ -1,0 +1,168 @@
+"""The real app on loopback against the sandbox: what scenario tests and `mentorbot demo` drive.
+
+Bolt acknowledges first and runs listeners in a thread pool, exactly as in production.
+The harness gives Bolt an executor it can wait on, so a test (or the demo transcript)
+sees the listener's Web API calls before it asserts on them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import Engine
+
+from bot.app import Runtime
+from bot.clock import Clock, FixedClock
+from bot.sandbox.driver import DriverResponse, SlackDriver
+from bot.sandbox.server import SlackSandbox
+from bot.server import HttpServer
+from bot.settings import Settings
+from bot.web import EVENTS_PATH, SlackHttpApp
+from scheduling.deliverer import DeliveryReport, OutboxDeliverer
+from scheduling.pacing import Pacer
+from scheduling.ticks import TickResult
+
+SIGNING_SECRET = "sandbox-signing-secret"
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """A thread pool that can report when every submitted listener has finished."""
+
+    def __init__(self, max_workers: int = 4) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="bolt-listener")
+        self._pending: set[Future[Any]] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Block until listeners (and any they started) are done; raise if one is stuck."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = list(self._pending)
+            if not pending:
+                return
+            for future in pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{len(pending)} Bolt listener(s) still running after {timeout}s")
+                future.exception(timeout=remaining)
+
+
+class NoWaitPacer(Pacer):
+    """Pacing that books turns but never sleeps: the sandbox does not rate-limit by default."""
+
+    def __init__(self) -> None:
+        super().__init__(sleep=lambda _seconds: None)
+
+
+class SandboxedApp:
+    """The sandbox, the real WSGI app under waitress, and a driver pointed at it."""
+
+    def __init__(
+        self,
+        *,
+        database_url: str | None = None,
+        engine: Engine | None = None,
+        clock: Clock | None = None,
+        admin_user_ids: tuple[str, ...] = (),
+        enforce_rate_limits: bool = False,
+    ) -> None:
+        self.sandbox = SlackSandbox(enforce_rate_limits=enforce_rate_limits).start()
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        if database_url is None and engine is None:
+            # In-memory SQLite is one database per connection; threads need a shared file.
+            self._scratch = tempfile.TemporaryDirectory(prefix="mentorbot-sandbox-")
+            database_url = f"sqlite:///{self._scratch.name}/mentorbot.db"
+        self.clock = clock or FixedClock(datetime.now().astimezone())
+        environ = {
+            "SLACK_BOT_TOKEN": self.sandbox.bot_token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_BASE_URL": self.sandbox.base_url,
+            "DATABASE_URL": database_url or "sqlite://",  # unused when an engine is given
+            "MENTORBOT_ADMINS": ",".join(admin_user_ids),
+        }
+        self.settings = Settings.from_env(environ)
+        self.executor = TrackingExecutor()
+        self.runtime = Runtime(
+            settings=self.settings, clock=self.clock, engine_override=engine, listener_executor=self.executor
+        )
+        self.runtime.upgrade_database()
+        wsgi = SlackHttpApp(bolt_app=self.runtime.bolt_app, signing_secret=SIGNING_SECRET, engine=self.runtime.engine)
+        self.server = HttpServer(wsgi, host="127.0.0.1", port=0).start_in_background()
+        self.driver = SlackDriver(
+            app_url=f"{self.server.url}{EVENTS_PATH}", signing_secret=SIGNING_SECRET, sandbox=self.sandbox
+        )
+        self.deliverer = OutboxDeliverer(
+            session_factory=self.runtime.session_factory,
+            sender=self.runtime.deliverer._sender,  # the real Slack adapter, pointed at the sandbox
+            clock=self.clock,
+            pacer=NoWaitPacer(),
+        )
+        self.sandbox.reset_calls()  # start-up's auth.test is not what a test asks about
+
+    def settle(self) -> None:
+        """Wait until every listener started by the last requests has finished."""
+        self.executor.wait_idle()
+
+    def slash(self, user_id: str, command: str, text: str = "", **kwargs: Any) -> DriverResponse:
+        response = self.driver.slash_command(user_id=user_id, command=command, text=text, **kwargs)
+        self.settle()
+        return response
+
+    def click(self, user_id: str, action_id: str, **kwargs: Any) -> DriverResponse:
+        response = self.driver.block_action(user_id=user_id, action_id=action_id, **kwargs)
+        self.settle()
+        return response
+
+    def submit(self, user_id: str, callback_id: str, values: dict[str, Any], **kwargs: Any) -> DriverResponse:
+        response = self.driver.view_submission(user_id=user_id, callback_id=callback_id, values=values, **kwargs)
+        self.settle()
+        return response
+
+    def event(self, event: dict[str, Any], **kwargs: Any) -> DriverResponse:
+        response = self.driver.event(event, **kwargs)
+        self.settle()
+        return response
+
+    def tick(self, *, now: datetime | None = None, dry_run: bool = False) -> TickResult:
+        return self.runtime.tick(now=now or self.clock.now(), dry_run=dry_run)
+
+    def deliver(self) -> DeliveryReport:
+        return self.deliverer.deliver_due()
+
+    def tick_and_deliver(self, *, now: datetime | None = None) -> DeliveryReport:
+        if now is not None and isinstance(self.clock, FixedClock):
+            self.clock.set(now)
+        self.tick(now=now)
+        return self.deliver()
+
+    def close(self) -> None:
+        self.server.close()
+        self.executor.shutdown(wait=True)
+        self.sandbox.stop()
+        self.runtime.engine.dispose()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+    def __enter__(self) -> SandboxedApp:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
