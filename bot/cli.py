@@ -196,7 +196,7 @@ def _cmd_run(_args: argparse.Namespace) -> int:
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        handler = SocketModeHandler(runtime.bolt_app, settings.slack_app_token)
+        handler = SocketModeHandler(_bolt_app(runtime), settings.slack_app_token)
         scheduler.start()
         log.info("connected over Socket Mode; scheduler running")
         try:
@@ -214,12 +214,26 @@ def _cmd_run(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _bolt_app(runtime):  # noqa: ANN001, ANN202
+    """Build the Bolt app; its auth.test is the first time we meet Slack, so say plainly if it fails."""
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackClientError
+
+    try:
+        return runtime.bolt_app
+    except BoltError as exc:
+        raise CliError(f"Slack refused SLACK_BOT_TOKEN ({exc}); copy the Bot User OAuth Token again") from None
+    except (SlackClientError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise CliError(f"cannot reach the Slack Web API at {runtime.settings.slack_api_base_url}: {reason}") from None
+
+
 def _http_server(runtime):  # noqa: ANN001, ANN202
     from bot.server import HttpServer, PortInUseError
     from bot.web import SlackHttpApp
 
     wsgi = SlackHttpApp(
-        bolt_app=runtime.bolt_app, signing_secret=runtime.settings.slack_signing_secret or "", engine=runtime.engine
+        bolt_app=_bolt_app(runtime), signing_secret=runtime.settings.slack_signing_secret or "", engine=runtime.engine
     )
     try:
         return HttpServer(wsgi, host=runtime.settings.host, port=runtime.settings.port)

@@ -1,0 +1,131 @@
+"""The console script as a person meets it: one clear line and exit code 2 for what they can fix."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.sandbox import SlackSandbox
+
+
+def _run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 60) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=clean, cwd=cwd, timeout=timeout
+    )
+
+
+def test_run_without_tokens_explains_how_to_get_them(tmp_path: Path) -> None:
+    result = _run("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "missing SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in result.stderr
+    assert "manifest.yml" in result.stderr and "xoxb-" in result.stderr
+
+
+def test_socket_mode_without_an_app_token_prefix_is_named(tmp_path: Path) -> None:
+    result = _run("run", env={"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "nope"}, cwd=tmp_path)
+    assert result.returncode == 2 and "SLACK_APP_TOKEN must be an app-level token" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("mysql://x/y", "supports sqlite and postgresql"), ("not a url", "is not a database URL"),
+     ("postgresql://nobody@127.0.0.1:1/none", "cannot reach the database")],
+)
+def test_a_bad_database_url_is_one_line(tmp_path: Path, url: str, expected: str) -> None:
+    result = _run("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+def _serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"SLACK_BOT_TOKEN": "xoxb-sandbox", "SLACK_SIGNING_SECRET": "s", "HOST": "127.0.0.1",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", **extra}
+
+
+def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with SlackSandbox() as sandbox, socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = _serve_env(tmp_path, PORT=str(port), SLACK_API_BASE_URL=sandbox.base_url)
+        result = _run("serve", env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "set PORT" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_or_refusing_slack_is_one_line(tmp_path: Path) -> None:
+    dead = _run("serve", env=_serve_env(tmp_path, PORT="0", SLACK_API_BASE_URL="http://127.0.0.1:9/api/"), cwd=tmp_path)
+    assert dead.returncode == 2 and "cannot reach the Slack Web API" in dead.stderr
+    assert "Traceback" not in dead.stderr
+    with SlackSandbox() as sandbox:
+        env = _serve_env(tmp_path, PORT="0", SLACK_API_BASE_URL=sandbox.base_url, SLACK_BOT_TOKEN="xoxb-wrong")
+        refused = _run("serve", env=env, cwd=tmp_path)
+    assert refused.returncode == 2 and "Slack refused SLACK_BOT_TOKEN" in refused.stderr
+
+
+def test_bad_port_setting(tmp_path: Path) -> None:
+    result = _run("serve", env={"PORT": "http"}, cwd=tmp_path)
+    assert result.returncode == 2 and "PORT must be a number" in result.stderr
+
+
+def test_db_upgrade_then_tick_dry_run_creates_the_default_sqlite_file(tmp_path: Path) -> None:
+    upgrade = _run("db", "upgrade", cwd=tmp_path)
+    assert upgrade.returncode == 0 and "migration" in upgrade.stdout
+    assert (tmp_path / "mentorbot.db").exists()
+    tick = _run("tick", "--now", "2027-02-01T09:00+01:00", "--dry-run", cwd=tmp_path)
+    assert tick.returncode == 0, tick.stderr
+    assert "tick at 2027-02-01T09:00+01:00" in tick.stdout and "would send" in tick.stdout
+
+
+def test_tick_on_an_empty_database_says_to_upgrade(tmp_path: Path) -> None:
+    result = _run("tick", "--dry-run", cwd=tmp_path)
+    assert result.returncode == 2 and "mentorbot db upgrade" in result.stderr
+
+
+def test_tick_rejects_a_bad_instant(tmp_path: Path) -> None:
+    result = _run("tick", "--now", "tomorrow-ish", cwd=tmp_path)
+    assert result.returncode == 2 and "ISO-8601" in result.stderr
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["run"], ["serve"], ["worker"], ["db", "upgrade"], ["tick"], ["template"], ["import"], ["demo"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main([*command, "--help"])
+        assert exit_info.value.code == 0
+        assert len(capsys.readouterr().out) > 80
+
+
+def test_template_and_import_round_trip(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    assert _run("template", str(tmp_path / "round.xlsx"), env=env).returncode == 0
+    dry = _run("import", str(tmp_path / "round.xlsx"), "--dry-run", env=env)
+    assert dry.returncode == 0 and "Nothing was saved" in dry.stdout
+    first = _run("import", str(tmp_path / "round.xlsx"), env=env)
+    assert first.returncode == 0 and "Imported" in first.stdout
+    again = _run("import", str(tmp_path / "round.xlsx"), env=env)
+    assert "Nothing changed" in again.stdout
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    broken = _run("import", str(tmp_path / "broken.xlsx"), env=env)
+    assert broken.returncode == 1 and "could not be read as an Excel workbook" in broken.stdout
+    missing = _run("import", str(tmp_path / "nope.xlsx"), env=env)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_demo_plays_against_the_sandbox_and_prints_a_transcript(tmp_path: Path) -> None:
+    result = _run("demo", "--quiet", cwd=tmp_path, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Ana (mentee) types /mentoring help" in result.stdout
+    assert "refused with HTTP 401" in result.stdout
+    assert "demo finished" in result.stdout
+    assert not (tmp_path / "mentorbot.db").exists(), "the demo uses a throwaway database"
