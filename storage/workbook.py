@@ -147,6 +147,7 @@ PAIR_WRONG_ROLE: Final = "workbook.pair.wrong_role"
 PAIR_MENTEE_TWICE: Final = "workbook.pair.mentee_twice"
 PAIR_DUPLICATE: Final = "workbook.pair.duplicate"
 PAIR_OVER_CAPACITY: Final = "workbook.pair.over_capacity"
+VALUE_TOO_LONG: Final = "workbook.value.too_long"
 
 PROBLEM_CODES: Final = (
     FILE_UNREADABLE,
@@ -176,7 +177,25 @@ PROBLEM_CODES: Final = (
     PAIR_MENTEE_TWICE,
     PAIR_DUPLICATE,
     PAIR_OVER_CAPACITY,
+    VALUE_TOO_LONG,
 )
+
+#: The longest text each column may hold: the database's column sizes, so a workbook
+#: that imports on a laptop's SQLite also imports on production PostgreSQL.
+MAX_LENGTHS: Final[dict[tuple[str, str], int]] = {
+    (SHEET_PROGRAMME, "programme"): 200,
+    (SHEET_PROGRAMME, "round"): 200,
+    (SHEET_PROGRAMME, "coordinator_channel"): 100,
+    (SHEET_MEETINGS, "title"): 200,
+    (SHEET_MEETINGS, "location"): 500,
+    (SHEET_PARTICIPANTS, "email"): 320,
+    (SHEET_PARTICIPANTS, "name"): 200,
+    (SHEET_PARTICIPANTS, "field"): 200,
+    (SHEET_PARTICIPANTS, "company"): 200,
+    (SHEET_PARTICIPANTS, "home_country"): 100,
+    (SHEET_PARTICIPANTS, "languages"): 100,  # per item
+    (SHEET_PARTICIPANTS, "interests"): 100,  # per item
+}
 
 LOCATION_CELL: Final = "workbook.location.cell"
 LOCATION_ROW: Final = "workbook.location.row"
@@ -1089,6 +1108,7 @@ def read_workbook(source: str | Path | bytes | BinaryIO) -> tuple[RoundWorkbook 
     participants, known = _read_participants(sheets.get(SHEET_PARTICIPANTS.lower()), problems)
     pairs = _read_pairs(sheets.get(SHEET_PAIRS.lower()), problems, known)
     book.close()
+    _check_lengths(programme=programme, meetings=meetings, participants=participants, problems=problems)
     found = sorted(problems.items)
     if found or programme is None:
         return None, found
@@ -1101,6 +1121,34 @@ def read_workbook(source: str | Path | bytes | BinaryIO) -> tuple[RoundWorkbook 
         ),
         [],
     )
+
+
+def _check_lengths(
+    *,
+    programme: ProgrammeSettings | None,
+    meetings: Sequence[MeetingRow],
+    participants: Sequence[ParticipantRow],
+    problems: _Problems,
+) -> None:
+    """Report text longer than the database can hold, naming the cell and the limit."""
+
+    def check(sheet: str, row: int | None, column: str, value: str | None) -> None:
+        limit = MAX_LENGTHS[(sheet, column)]
+        if value is not None and len(value) > limit:
+            problems.add(VALUE_TOO_LONG, at=(sheet, row, column), column=column, length=len(value), maximum=limit)
+
+    if programme is not None:
+        for key in ("programme", "round", "coordinator_channel"):
+            check(SHEET_PROGRAMME, None, key, getattr(programme, key))
+    for meeting in meetings:
+        check(SHEET_MEETINGS, meeting.row, "title", meeting.title)
+        check(SHEET_MEETINGS, meeting.row, "location", meeting.location)
+    for person in participants:
+        for column in ("email", "name", "field", "company", "home_country"):
+            check(SHEET_PARTICIPANTS, person.row, column, getattr(person, column))
+        for column in ("languages", "interests"):
+            longest = max(getattr(person, column), key=len, default=None)
+            check(SHEET_PARTICIPANTS, person.row, column, longest)
 
 
 # ---------------------------------------------------------------------------- writing

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 
 CATALOG_DIR = Path(__file__).with_name("catalogs")
 LANGUAGES = ("en", "da")
@@ -73,9 +73,12 @@ def format_day(day: date, language: str | None) -> str:
 
 
 def format_moment(moment: datetime, language: str | None, timezone: str) -> str:
-    """An instant in the reader's own time zone and language."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return format_datetime(local, format="medium", locale=babel_locale(language), tzinfo=ZoneInfo(timezone))
+    """An instant in the reader's own time zone and language, to the minute:
+    "10 Feb 2027, 17:00" / "10. feb. 2027 17.00" (seconds mean nothing in an invitation)."""
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    locale = babel_locale(language)
+    return f"{format_date(local, format='medium', locale=locale)}, {format_time(local, format='short', locale=locale, tzinfo=zone)}"
 
 
 def format_clock(moment: datetime, language: str | None, timezone: str) -> str:

@@ -367,7 +367,7 @@ def test_each_problem_is_reported_where_it_is(
 
 
 def test_every_problem_code_is_covered_by_a_case() -> None:
-    covered = {case[2][3] for case in CASES} | {wb.FILE_UNREADABLE, wb.PAIR_MENTEE_TWICE}
+    covered = {case[2][3] for case in CASES} | {wb.FILE_UNREADABLE, wb.PAIR_MENTEE_TWICE, wb.VALUE_TOO_LONG}
     assert covered == set(wb.PROBLEM_CODES)
 
 
@@ -717,3 +717,16 @@ def test_danish_catalog_uses_the_programmes_words() -> None:
     for word in ("forløb", "mentor", "mentee", "koordinator", "kick-off", "midtvejsmøde",
                  "workshop om jobsamtaler", "afslutningsmøde"):
         assert word in danish, word
+
+
+def test_text_longer_than_the_database_holds_is_reported_with_the_limit() -> None:
+    sheets = good()
+    set_cell(sheets, "Participants", 3, "name", "A" * 201)
+    set_cell(sheets, "Participants", 2, "interests", "cloud, " + "b" * 101)
+    set_cell(sheets, "Meetings", 2, "location", "x" * 501)
+    _, problems = read_workbook(build(sheets))
+    lines = [problem.english() for problem in problems]
+    assert ('Participants row 3, column name: "name" is 201 characters long; at most 200 fit. Shorten it.'
+            in lines)
+    assert any(line.startswith("Participants row 2, column interests:") and "at most 100" in line for line in lines)
+    assert any(line.startswith("Meetings row 2, column location:") and "at most 500" in line for line in lines)
