@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import ChatDirectory
 from bot.services.events import purge_old_event_ids
+from bot.services.onboarding import due_onboarding_reminders, due_welcomes, resolve_participants
 from bot.services.outbox import OutgoingCall, due_messages, enqueue_all
 from storage.models import OutboxMessage
 
@@ -50,9 +51,29 @@ def _purge_event_ids(job: JobContext) -> DueWork:
     return DueWork(housekeeping=purge_old_event_ids(job.session, now=job.now))
 
 
+def _resolve_participants(job: JobContext) -> DueWork:
+    """Find imported people in Slack (needs the directory, so skipped without a token)."""
+    if job.directory is None:
+        return DueWork()
+    result = resolve_participants(job.session, directory=job.directory, now=job.now)
+    return DueWork(calls=result.calls, housekeeping=result.looked_up)
+
+
+def _welcome_participants(job: JobContext) -> DueWork:
+    return DueWork(calls=due_welcomes(job.session, now=job.now))
+
+
+def _onboarding_reminders(job: JobContext) -> DueWork:
+    return DueWork(calls=due_onboarding_reminders(job.session, now=job.now))
+
+
 # Every kind of due work, in the order a tick runs them. Features add their job here.
 DEFAULT_JOBS: tuple[DueJob, ...] = (
     DueJob(name="purge-event-ids", find=_purge_event_ids),
+    # Onboarding, in the order a person goes through it: found, welcomed, reminded.
+    DueJob(name="resolve-participants", find=_resolve_participants),
+    DueJob(name="welcome-participants", find=_welcome_participants),
+    DueJob(name="onboarding-reminders", find=_onboarding_reminders),
 )
 
 

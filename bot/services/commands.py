@@ -38,8 +38,24 @@ COMMANDS: tuple[CommandInfo, ...] = (
         description_key="cmd.mentoring.help.description", audience=Audience.EVERYONE,
     ),
     CommandInfo(
+        command=MENTORING, subcommand="profile", usage_key="cmd.mentoring.profile.usage",
+        description_key="cmd.mentoring.profile.description", audience=Audience.PARTICIPANTS,
+    ),
+    CommandInfo(
         command=ADMIN, subcommand="help", usage_key="cmd.admin.help.usage",
         description_key="cmd.admin.help.description", audience=Audience.COORDINATORS,
+    ),
+    CommandInfo(
+        command=ADMIN, subcommand="status", usage_key="cmd.admin.status.usage",
+        description_key="cmd.admin.status.description", audience=Audience.COORDINATORS,
+    ),
+    CommandInfo(
+        command=ADMIN, subcommand="import", usage_key="cmd.admin.import.usage",
+        description_key="cmd.admin.import.description", audience=Audience.COORDINATORS,
+    ),
+    CommandInfo(
+        command=ADMIN, subcommand="template", usage_key="cmd.admin.template.usage",
+        description_key="cmd.admin.template.description", audience=Audience.COORDINATORS,
     ),
 )
 

@@ -6,11 +6,12 @@ that runs twice, or a process that restarts half-way, send each message once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -74,3 +75,24 @@ def due_messages(session: Session, *, now: datetime, limit: int | None = None) -
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
+
+
+def cancel_pending(
+    session: Session, *, dedup_keys: Sequence[str] = (), key_prefixes: Sequence[str] = (), reason: str
+) -> int:
+    """Withdraw messages not yet sent (someone opted out after they were queued).
+
+    There is no "cancelled" state, so the row is marked failed with a reason that starts
+    with "cancelled:"; the deliverer never claims it, and the dedup key stays taken, so
+    no producer queues the same message again."""
+    conditions = [OutboxMessage.dedup_key.in_(list(dedup_keys))] if dedup_keys else []
+    conditions += [OutboxMessage.dedup_key.startswith(prefix, autoescape=True) for prefix in key_prefixes]
+    if not conditions:
+        return 0
+    rows = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING, or_(*conditions))
+    ).all()
+    for row in rows:
+        row.state = OutboxState.FAILED
+        row.last_error = f"cancelled: {reason}"
+    return len(rows)

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.messages.blocks import Message
 from bot.services.commands import MENTORING
+from handlers.commands.profile import open_profile
 from handlers.commands.router import CommandRequest, SubcommandHandler, help_for, load_viewer, route, split_subcommand
 from handlers.context import deps_from
 
@@ -16,7 +17,7 @@ def _help(request: CommandRequest) -> Message:
     return help_for(request.viewer)
 
 
-SUBCOMMANDS: dict[str, SubcommandHandler] = {"help": _help}
+SUBCOMMANDS: dict[str, SubcommandHandler] = {"help": _help, "profile": open_profile}
 
 
 def handle_mentoring(

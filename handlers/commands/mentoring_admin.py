@@ -9,7 +9,9 @@ from typing import Any
 from bot.messages.blocks import Message
 from bot.messages.help import not_a_coordinator_message
 from bot.services.commands import ADMIN
+from handlers.commands.admin_import import import_instructions, send_template
 from handlers.commands.router import CommandRequest, SubcommandHandler, help_for, load_viewer, reply, route, split_subcommand
+from handlers.commands.status import admin_status
 from handlers.context import deps_from
 
 
@@ -17,7 +19,7 @@ def _help(request: CommandRequest) -> Message:
     return help_for(request.viewer)
 
 
-SUBCOMMANDS: dict[str, SubcommandHandler] = {"help": _help}
+SUBCOMMANDS: dict[str, SubcommandHandler] = {"help": _help, "import": import_instructions, "template": send_template, "status": admin_status}
 
 
 def handle_mentoring_admin(

@@ -3,9 +3,18 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.events.app_home_opened import handle_app_home_opened
+from handlers.events.direct_message import handle_direct_message, is_direct_message
+from handlers.events.team_join import handle_team_join
 from handlers.events.user_change import handle_user_change
+from handlers.events.workbook_upload import handle_workbook_upload
 
 
 def register(app: App) -> None:
     app.event("app_home_opened")(handle_app_home_opened)
     app.event("user_change")(handle_user_change)
+    app.event("team_join")(handle_team_join)
+    # message.im: a file shared in the bot's DM may be a coordinator's round workbook.
+    app.event({"type": "message", "subtype": "file_share"}, matchers=[is_direct_message])(handle_workbook_upload)
+    # Bolt runs only the first matching listener: this catch-all for other DM messages
+    # (acknowledged, never answered) must stay after every more specific DM listener.
+    app.event("message", matchers=[is_direct_message])(handle_direct_message)

@@ -7,10 +7,15 @@ from typing import Any
 
 from bot.container import Deps
 from bot.messages.home import home_view
-from handlers.commands.router import load_viewer
+from bot.services.home import build_home
+from storage.db import unit_of_work
 
 
 def publish_home(*, client: Any, deps: Deps, slack_user_id: str) -> None:
-    viewer = load_viewer(deps, slack_user_id)
-    view = home_view(language=viewer.language, enrolled=bool(viewer.participant_ids))
-    client.views_publish(user_id=slack_user_id, view=view)
+    """Read what the person should see now and publish it; the database, not the event that
+    triggered this, is the source, so a repeated or late call shows the same, current tab."""
+    with unit_of_work(deps.session_factory) as session:
+        data = build_home(
+            session, slack_user_id=slack_user_id, admin_user_ids=deps.settings.admin_user_ids, now=deps.clock.now()
+        )
+    client.views_publish(user_id=slack_user_id, view=home_view(data))

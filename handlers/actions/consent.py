@@ -1,0 +1,71 @@
+"""A Yes/No consent button in the welcome DM (or a reminder): record it, redraw the message.
+
+The button's value names the participant, the purpose, the answer and the message it sits
+in; the service checks that the person clicking is that participant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import Any
+
+from bot.messages.blocks import Message
+from bot.messages.onboarding import consent_refused_message, parse_consent_value, render_after_click
+from bot.services.onboarding import ConsentStatus, record_consent
+from bot.services.people import identify
+from handlers.context import deps_from
+from handlers.home.publish import publish_home
+from storage.db import unit_of_work
+
+
+def handle_consent(
+    ack: Callable[..., Any],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: Any,
+    respond: Callable[..., Any],
+    context: Any,
+    logger: Logger,
+) -> None:
+    ack()
+    deps = deps_from(context)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    choice = parse_consent_value(action.get("value"))
+    if choice is None:
+        with unit_of_work(deps.session_factory) as session:
+            language = identify(session, slack_user_id=user_id).language
+        _explain(respond, consent_refused_message(language=language, reason="stale"))
+        return
+
+    with unit_of_work(deps.session_factory) as session:
+        outcome = record_consent(
+            session,
+            participant_id=choice.participant_id,
+            acting_user_id=user_id,
+            purpose=choice.purpose,
+            granted=choice.granted,
+            now=deps.clock.now(),
+        )
+    if not outcome.accepted or outcome.facts is None:
+        reason = "not_yours" if outcome.status is ConsentStatus.NOT_YOURS else "stale"
+        _explain(respond, consent_refused_message(language=outcome.language, reason=reason))
+        return
+
+    message = render_after_click(outcome.facts, via=choice.via)
+    channel_id = (body.get("channel") or {}).get("id")
+    message_ts = (body.get("message") or {}).get("ts")
+    if channel_id and message_ts:
+        client.chat_update(channel=channel_id, ts=message_ts, **message.as_kwargs())
+    if outcome.status is ConsentStatus.RECORDED:
+        logger.info(
+            "consent %s=%s recorded for participant %s", choice.purpose.value, choice.granted, choice.participant_id
+        )
+        try:
+            publish_home(client=client, deps=deps, slack_user_id=user_id)
+        except Exception:  # noqa: BLE001 - the answer is saved; a stale Home tab must not hide that
+            logger.exception("could not refresh the Home tab of %s after a consent change", user_id)
+
+
+def _explain(respond: Callable[..., Any], message: Message) -> None:
+    respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

@@ -1,0 +1,69 @@
+"""`profile.open`: the button in welcome DMs, reminders and the Home tab opens the profile modal.
+
+A trigger_id lives 3 seconds, so this does the least possible before `views.open`: ack,
+one small read, open. Anyone who cannot fill in a profile now is told why instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.container import Deps
+from bot.i18n import t
+from bot.messages.blocks import Message, section
+from bot.messages.profile import participant_id_from_button, profile_access_message, profile_modal
+from bot.services.profile import load_profile
+from handlers.context import deps_from
+from storage.db import unit_of_work
+
+
+def handle_profile_open(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: Any,
+    respond: Callable[..., Any],
+    context: Any,
+    logger: Logger,
+) -> None:
+    ack()
+    deps = deps_from(context)
+    user_id = body["user"]["id"]
+    explanation = open_profile_modal(
+        deps=deps,
+        client=client,
+        slack_user_id=user_id,
+        trigger_id=body.get("trigger_id") or "",
+        participant_id=participant_id_from_button(action.get("value")),
+        logger=logger,
+    )
+    if explanation is None:
+        return
+    if body.get("response_url"):
+        respond(text=explanation.text, blocks=explanation.blocks, response_type="ephemeral", replace_original=False)
+    else:
+        # A click on the Home tab has no message to answer under: a DM is the direct answer.
+        client.chat_postMessage(channel=user_id, **explanation.as_kwargs())
+
+
+def open_profile_modal(
+    *, deps: Deps, client: Any, slack_user_id: str, trigger_id: str, participant_id: int | None, logger: Logger
+) -> Message | None:
+    """Open the modal for this person's newest profile; otherwise the message saying why not.
+
+    Shared by the button and `/mentoring profile`, so both explain refusals the same way."""
+    with unit_of_work(deps.session_factory) as session:
+        loaded = load_profile(session, slack_user_id=slack_user_id, participant_id=participant_id)
+    if loaded.draft is None:
+        return profile_access_message(access=loaded.access, language=loaded.language)
+    try:
+        client.views_open(trigger_id=trigger_id, view=profile_modal(loaded.draft))
+    except SlackApiError as error:
+        logger.warning("could not open the profile modal for %s: %s", slack_user_id, error.response.get("error"))
+        text = t("error.generic", loaded.language)
+        return Message(text=text, blocks=[section(text)])
+    return None

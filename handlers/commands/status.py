@@ -1,0 +1,21 @@
+"""`/mentoring-admin status`: onboarding per round, the same overview as the Home tab."""
+
+from __future__ import annotations
+
+from bot.messages.blocks import Message
+from bot.messages.home import status_message
+from bot.services.home import status_for
+from handlers.commands.router import CommandRequest
+from storage.db import unit_of_work
+
+
+def admin_status(request: CommandRequest) -> Message:
+    deps = request.deps
+    with unit_of_work(deps.session_factory) as session:
+        report = status_for(
+            session,
+            slack_user_id=request.viewer.slack_user_id,
+            admin_user_ids=deps.settings.admin_user_ids,
+            now=deps.clock.now(),
+        )
+    return status_message(overview=report.overview, language=report.language, timezone=report.timezone)

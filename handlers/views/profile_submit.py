@@ -1,0 +1,62 @@
+"""`profile.submit`: store a submitted profile, or show what to fix under each box.
+
+Slack shows inline errors only if they come back in the acknowledgement, so validation
+runs before `ack` here (one quick transaction); the DM and Home tab follow after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.i18n import t
+from bot.messages.profile import (
+    participant_id_from_metadata,
+    profile_notice_view,
+    profile_saved_message,
+    read_profile_form,
+)
+from bot.services.people import identify
+from bot.services.profile import FIELD, ProfileAccess, save_profile
+from handlers.context import deps_from
+from handlers.home.publish import publish_home
+from storage.db import unit_of_work
+
+
+def handle_profile_submit(
+    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], client: Any, context: Any, logger: Logger
+) -> None:
+    deps = deps_from(context)
+    user_id = body["user"]["id"]
+    participant_id = participant_id_from_metadata(view.get("private_metadata"))
+    form = read_profile_form((view.get("state") or {}).get("values") or {})
+    if participant_id is None:  # not a modal we opened: refuse rather than guess whose profile
+        with unit_of_work(deps.session_factory) as session:
+            language = identify(session, slack_user_id=user_id).language
+        ack(response_action="update", view=profile_notice_view(access=ProfileAccess.NOT_YOURS, language=language))
+        return
+    try:
+        with unit_of_work(deps.session_factory) as session:
+            result = save_profile(
+                session, slack_user_id=user_id, participant_id=participant_id, form=form, now=deps.clock.now()
+            )
+    except Exception:  # noqa: BLE001 - the person must hear something within 3 seconds
+        logger.exception("saving the profile of %s failed", user_id)
+        ack(response_action="errors", errors={FIELD: t("error.generic", None)})
+        return
+    if result.errors:
+        ack(response_action="errors", errors=result.errors)
+        return
+    if not result.ok or result.saved is None:
+        ack(response_action="update", view=profile_notice_view(access=result.access, language=result.language))
+        return
+    ack()
+    message = profile_saved_message(saved=result.saved, first_time=result.first_time, language=result.language)
+    try:
+        client.chat_postMessage(channel=user_id, **message.as_kwargs())
+    except SlackApiError as error:
+        logger.warning("profile saved, but the confirmation to %s failed: %s", user_id, error.response.get("error"))
+    publish_home(client=client, deps=deps, slack_user_id=user_id)
