@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import timezone
+from datetime import datetime, timezone
+from typing import Any
 
 from bot.clock import FixedClock
 from bot.demo.sample import DEMO_START, PEOPLE, sample_workbook
@@ -53,6 +54,84 @@ def _import_round(app: SandboxedApp, transcript: Transcript) -> None:
         raise SystemExit("the sample workbook did not import")
 
 
+def _find_button(message: dict[str, Any], action_id: str) -> tuple[str, str]:
+    for block in message.get("blocks") or []:
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return block.get("block_id", ""), element.get("value", "")
+    raise SystemExit(f"demo: no {action_id!r} button in the message")
+
+
+def _click_in_dm(app: SandboxedApp, user_id: str, action_id: str, *, message_index: int = 0) -> None:
+    """Click a button in one of the bot's DMs to `user_id`, exactly as Slack would send it."""
+    message = app.sandbox.dm_messages(user_id)[message_index]
+    block_id, value = _find_button(message, action_id)
+    app.click(user_id, action_id, value=value, block_id=block_id, message=message,
+              channel_id=app.sandbox.im_channel_for(user_id))
+
+
+def _first_tick(app: SandboxedApp, transcript: Transcript) -> None:
+    transcript.scene("The worker's first tick finds everyone in Slack and sends the welcomes")
+    app.tick_and_deliver()
+    transcript.note("(Priya is not in the workspace yet: the coordinator is told, and the bot keeps looking)")
+
+
+def _consent(app: SandboxedApp, transcript: Transcript) -> None:
+    transcript.scene("Ana answers the three consent questions in her welcome")
+    for action_id in ("consent.coordination.yes", "consent.evaluation.yes", "consent.follow_up.yes"):
+        _click_in_dm(app, "UANA", action_id)
+    transcript.scene("Wei says yes to coordination and follow-up, no to evaluation")
+    for action_id in ("consent.coordination.yes", "consent.evaluation.no", "consent.follow_up.yes"):
+        _click_in_dm(app, "UWEI", action_id)
+    transcript.scene("Sofie declines to take part")
+    _click_in_dm(app, "USOFIE", "consent.coordination.no")
+    app.deliver()
+
+
+def _profile(app: SandboxedApp, transcript: Transcript) -> None:
+    transcript.scene("Ana clicks “Fill in your profile”")
+    _click_in_dm(app, "UANA", "profile.open")
+    modal = app.sandbox.opened_views[-1]
+    typed: dict[str, Any] = {
+        "field": "Mechanical engineering", "years": "8", "languages": "Portuguese, English",
+        "interests": "cycling, renewable energy", "goals": "A first job in Danish wind energy; practise interviews",
+        "availability": "Tuesday and Thursday afternoons",
+        "language": {"type": "static_select", "selected_option": {"value": "en"}}, "timezone": "Mars/Olympus",
+    }
+    transcript.scene("Ana submits with a time zone that does not exist")
+    response = app.submit("UANA", "profile.submit", {key: {key: value} for key, value in typed.items()},
+                          view_id=modal["id"])
+    for block_id, error in (response.json().get("errors") or {}).items():
+        transcript.note(f"inline error under “{block_id}”: {error}")
+    transcript.scene("Ana corrects it to Europe/Copenhagen (she has moved) and submits")
+    typed["timezone"] = "Europe/Copenhagen"
+    app.submit("UANA", "profile.submit", {key: {key: value} for key, value in typed.items()}, view_id=modal["id"])
+
+
+def _status(app: SandboxedApp, transcript: Transcript) -> None:
+    transcript.scene("Mette (coordinator) asks: /mentoring-admin status")
+    app.slash("UMETTE", "/mentoring-admin", "status")
+
+
+def _reminders_and_late_joiner(app: SandboxedApp, transcript: Transcript) -> None:
+    thursday = datetime(2027, 1, 28, 9, 0, tzinfo=timezone.utc)
+    transcript.scene("Thursday 10:00 in Copenhagen: friendly reminders for whoever is not done")
+    app.clock.set(thursday)
+    app.tick_and_deliver(now=thursday)
+    transcript.note("(Sofie declined, so she gets nothing; Ana is done)")
+    transcript.scene("The same tick runs again (a restart): nothing is sent twice")
+    before = len(app.sandbox.calls_to("chat.postMessage"))
+    app.tick_and_deliver(now=thursday)
+    transcript.note(f"messages sent by the second run: {len(app.sandbox.calls_to('chat.postMessage')) - before}")
+    transcript.scene("Priya joins the Slack workspace")
+    app.sandbox.add_user(user_id="UPRIYA", name="priya", real_name="Priya Nair", email="priya@example.org",
+                         tz="Asia/Kolkata")
+    app.event({"type": "team_join", "user": app.sandbox.get_user("UPRIYA")}, event_id="EvDemoJoin")
+    app.deliver()
+    names = getattr(transcript, "_names")
+    names["UPRIYA"] = "Priya"
+
+
 def _help_and_typos(app: SandboxedApp, transcript: Transcript) -> None:
     transcript.scene("Ana (mentee) types /mentoring help")
     app.slash("UANA", "/mentoring", "help")
@@ -78,4 +157,7 @@ def _home_and_safety(app: SandboxedApp, transcript: Transcript) -> None:
     transcript.note(f"refused with HTTP {response.status}; nothing was run or stored")
 
 
-SCENES = [_import_round, _help_and_typos, _home_and_safety]
+SCENES = [
+    _import_round, _first_tick, _help_and_typos, _consent, _profile, _status, _reminders_and_late_joiner,
+    _home_and_safety,
+]

@@ -37,7 +37,7 @@ PEOPLE: tuple[DemoPerson, ...] = (
                languages=("English", "Hindi"), interests=("chess",), home_country="India"),
 )
 
-DEMO_START = datetime(2027, 1, 25, 9, 0)  # a Monday morning, a week before the round starts (UTC)
+DEMO_START = datetime(2027, 1, 25, 13, 0)  # a Monday, 14:00 in Copenhagen and 10:00 in São Paulo (UTC)
 
 
 def sample_workbook() -> RoundWorkbook:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import textwrap
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ class Transcript:
         self._names = dict(names)
         self._seen_calls = 0
         self._seen_posts = 0
+        self._shown: dict[tuple[str, str], list[str]] = {}  # (channel, ts) -> rendered lines
         self.lines: list[str] = []
 
     def scene(self, title: str) -> None:
@@ -62,18 +64,36 @@ class Transcript:
 
     def _render_call(self, method: str, args: dict[str, Any], response: dict[str, Any]) -> None:
         if method == "chat.postMessage":
-            self._block(f"bot → {self._who(args.get('channel'))}", args.get("blocks"), args.get("text"))
+            rendered = self._block(f"bot → {self._who(args.get('channel'))}", args.get("blocks"), args.get("text"))
+            self._shown[(str(response.get("channel")), str(response.get("ts")))] = rendered
         elif method == "chat.postEphemeral":
             self._block(f"bot → {self._who(args.get('user'))} (only visible to you)", args.get("blocks"), args.get("text"))
         elif method == "chat.update":
-            self._block(f"bot updates its message to {self._who(args.get('channel'))}", args.get("blocks"), args.get("text"))
+            key = (str(args.get("channel")), str(args.get("ts")))
+            before = self._shown.get(key)
+            heading = f"bot updates its message to {self._who(args.get('channel'))}"
+            if before is None:
+                self._shown[key] = self._block(heading, args.get("blocks"), args.get("text"))
+            else:
+                # Show only what changed: a reader wants the new answer, not the whole welcome again.
+                after = self._render(args.get("blocks"), args.get("text"))
+                self._shown[key] = after
+                self._changed(heading, before, after)
         elif method in ("views.open", "views.push", "views.update"):
             view = _as_dict(args.get("view"))
             title = (view.get("title") or {}).get("text", "")
             self._block(f"bot opens a window “{title}”", view.get("blocks"), None)
         elif method == "views.publish":
             view = _as_dict(args.get("view"))
-            self._block(f"{self._who(args.get('user_id'))}'s Home tab now shows", view.get("blocks"), None)
+            key = ("home", str(args.get("user_id")))
+            heading = f"{self._who(args.get('user_id'))}'s Home tab"
+            before = self._shown.get(key)
+            if before is None:
+                self._shown[key] = self._block(f"{heading} now shows", view.get("blocks"), None)
+            else:
+                after = self._render(view.get("blocks"), None)
+                self._shown[key] = after
+                self._changed(f"{heading} is refreshed", before, after)
         elif method == "conversations.create":
             self.lines.append(f"   bot creates channel #{args.get('name')}")
         elif method == "conversations.invite":
@@ -85,12 +105,26 @@ class Transcript:
             names = ", ".join(str(item.get("title", "file")) for item in _as_list(args.get("files")))
             self.lines.append(f"   bot shares a file with {self._who(args.get('channel_id'))}: {names}")
 
-    def _block(self, heading: str, blocks: Any, fallback: str | None) -> None:
+    def _changed(self, heading: str, before: list[str], after: list[str]) -> None:
+        """Only the lines that are new or different: the reader has seen the rest."""
+        matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+        changed = [line for tag, _i1, _i2, j1, j2 in matcher.get_opcodes() if tag in ("replace", "insert")
+                   for line in after[j1:j2]]
+        self.lines.append(f"   {heading} (changed lines):")
+        self.lines.extend(f"      │ {line}" for line in changed or ["(no visible change)"])
+
+    def _block(self, heading: str, blocks: Any, fallback: str | None) -> list[str]:
         self.lines.append(f"   {heading}:")
+        rendered = self._render(blocks, fallback)
+        self.lines.extend(f"      │ {piece}" for piece in rendered)
+        return rendered
+
+    def _render(self, blocks: Any, fallback: str | None) -> list[str]:
         body = render_blocks(_as_list(blocks), names=self._names) if blocks else (fallback or "")
+        rendered: list[str] = []
         for line in body.splitlines() or [""]:
-            wrapped = textwrap.wrap(self._readable(line), WIDTH - 8) or [""]
-            self.lines.extend(f"      │ {piece}" for piece in wrapped)
+            rendered.extend(textwrap.wrap(self._readable(line), WIDTH - 8) or [""])
+        return rendered
 
     def _readable(self, text: str) -> str:
         def mention(match: re.Match[str]) -> str:

@@ -26,6 +26,7 @@ from bot.messages.blocks import (
     section,
 )
 from bot.text import escape_mrkdwn
+from bot.services.meetings import meeting_concerns
 from storage.models import ConsentPurpose, MeetingKind, Role
 
 # Every consent button's action_id starts with this, so one Bolt listener matches them all
@@ -37,12 +38,6 @@ VIA_WELCOME = "welcome"
 VIA_REMINDER = "reminder"
 _VIAS = (VIA_WELCOME, VIA_REMINDER)
 
-# Meetings one role does not attend: mentors skip the mentees' CV workshop, mentees the mentor course.
-_NOT_FOR_ROLE: dict[Role, frozenset[MeetingKind]] = {
-    Role.MENTOR: frozenset({MeetingKind.CV_WORKSHOP}),
-    Role.MENTEE: frozenset({MeetingKind.MENTOR_COURSE}),
-    Role.COORDINATOR: frozenset(),
-}
 _MAX_MISSING_SECTIONS = 40  # well under 50 blocks, with room for the intro and the footer
 
 
@@ -143,9 +138,13 @@ def welcome_message(facts: OnboardingFacts) -> Message:
         section(_dates_and_meetings(facts)),
         section(t(f"onboarding.role_details.{facts.role.value}", lang, days=facts.session_every_days)),
         divider(),
-        *_consent_blocks(facts, via=VIA_WELCOME),
-        context(t("onboarding.questions_hint", lang)),
     ]
+    if facts.role is Role.COORDINATOR:
+        # Coordinators run the programme; they are staff, not participants asked for consent.
+        blocks.append(section(t("onboarding.welcome.coordinator_tools", lang)))
+        check_message_limits(blocks)
+        return Message(text=t("onboarding.welcome.fallback_coordinator", lang, programme=facts.programme), blocks=blocks)
+    blocks += [*_consent_blocks(facts, via=VIA_WELCOME), context(t("onboarding.questions_hint", lang))]
     check_message_limits(blocks)
     # Once answered, the fallback (screen readers, previews) says where they stand, not "please answer".
     fallback = _status_text(facts) if facts.choices else t("onboarding.welcome.fallback", lang, programme=facts.programme)
@@ -172,8 +171,7 @@ def _dates_and_meetings(facts: OnboardingFacts) -> str:
             starts=format_day(facts.starts_on, lang), ends=format_day(facts.ends_on, lang),
         )
     ]
-    hidden = _NOT_FOR_ROLE.get(facts.role, frozenset())
-    meetings = [meeting for meeting in facts.meetings if meeting.kind not in hidden]
+    meetings = [meeting for meeting in facts.meetings if meeting_concerns(meeting.kind, facts.role)]
     if not meetings:
         lines.append(t("onboarding.welcome.no_meetings", lang))
     else:

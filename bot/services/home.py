@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.services.onboarding_state import STUCK_STEPS, OnboardingStep, onboarding_step
 from bot.services.people import identify, is_known_time_zone
 from bot.services.timing import DEFAULT_TIMEZONE
+from bot.services.meetings import meeting_concerns
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Role, Round, SharedMeeting
 
 # The order steps are shown in: the way from "on a list" to "ready".
@@ -285,14 +286,14 @@ def _participations(session: Session, *, rows: list[Participant], now: datetime)
                 role=row.role,
                 step=step,
                 may_edit_profile=row.id == newest_id and row.consented_at is not None and not declined,
-                meetings=[] if declined else _meetings(session, round_id=row.round_id, now=now),
+                meetings=[] if declined else _meetings(session, round_id=row.round_id, now=now, role=row.role),
                 partners=[] if declined else _partners(session, participant=row),
             )
         )
     return result
 
 
-def _meetings(session: Session, *, round_id: int, now: datetime) -> list[MeetingInfo]:
+def _meetings(session: Session, *, round_id: int, now: datetime, role: Role = Role.COORDINATOR) -> list[MeetingInfo]:
     meetings = session.scalars(
         select(SharedMeeting).where(SharedMeeting.round_id == round_id).order_by(SharedMeeting.starts_at)
     )
@@ -305,6 +306,7 @@ def _meetings(session: Session, *, round_id: int, now: datetime) -> list[Meeting
             is_past=meeting.starts_at + max(timedelta(minutes=meeting.duration_minutes), _MEETING_GRACE) < now,
         )
         for meeting in meetings
+        if meeting_concerns(meeting.kind, role)
     ]
 
 

@@ -601,6 +601,7 @@ def due_onboarding_reminders(session: Session, *, now: datetime) -> list[Outgoin
             Participant.slack_user_id.is_not(None),
             Participant.opted_out_at.is_(None),
             Participant.onboarding_reminders_sent < MAX_REMINDERS,
+            Participant.role != Role.COORDINATOR,  # staff: welcomed, never reminded
             # Only the unfinished (the rule itself is onboarding_step, below): keeps a
             # once-a-minute tick from walking everyone who is done.
             or_(

@@ -32,10 +32,12 @@ def onboarding_step(participant: Participant) -> OnboardingStep:
         return OnboardingStep.NOT_IN_SLACK
     if participant.welcome_sent_at is None:
         return OnboardingStep.AWAITING_WELCOME
+    if participant.role is Role.COORDINATOR:
+        # Staff running the programme: welcomed is all they need, no consent or profile.
+        return OnboardingStep.READY
     if participant.consented_at is None:
         return OnboardingStep.AWAITING_CONSENT
-    # Coordinators run the round; they are not matched and need no profile.
-    if participant.role is not Role.COORDINATOR and participant.profile_completed_at is None:
+    if participant.profile_completed_at is None:
         return OnboardingStep.AWAITING_PROFILE
     return OnboardingStep.READY
 

@@ -129,12 +129,21 @@ def test_all_three_answers_complete_consent_and_show_the_profile_button(
         assert ana is not None and ana.consented_at is not None
 
 
-def test_a_coordinator_needs_no_profile_button(deps: Deps, people: dict[str, int]) -> None:
-    for purpose in ConsentPurpose:
-        _, _, client = _click(deps, user_id="UMETTE", participant_id=people["mette"], purpose=purpose, granted=True)
-    (update,) = client.named("chat_update")
-    assert "profile.open" not in _all_text(update)
-    assert "Du er klar" in _all_text(update)
+def test_a_coordinator_is_welcomed_with_their_tools_not_asked_for_consent(
+    deps: Deps, people: dict[str, int], session_factory: sessionmaker[Session]
+) -> None:
+    from bot.messages.onboarding import welcome_message
+    from bot.services.onboarding import onboarding_facts
+    from bot.services.onboarding_state import OnboardingStep, onboarding_step
+
+    with unit_of_work(session_factory) as session:
+        mette = session.get(Participant, people["mette"])
+        message = welcome_message(onboarding_facts(mette))
+        mette.welcome_sent_at = mette.updated_at
+        assert onboarding_step(mette) is OnboardingStep.READY, "staff need no consent or profile"
+    text = json.dumps(message.blocks, ensure_ascii=False)
+    assert "consent." not in text and "profile.open" not in text
+    assert "/mentoring-admin status" in text and "Dine værktøjer" in text
 
 
 def test_declining_confirms_kindly_and_tells_the_coordinators(
