@@ -84,6 +84,23 @@ class ConsentPurpose(str, enum.Enum):
     FOLLOW_UP = "follow_up"  # being contacted six months after the round about jobs
 
 
+class ConstraintKind(str, enum.Enum):
+    LOCK = "lock"  # the coordinator wants this pair, whatever the score
+    FORBID = "forbid"  # never propose this pair
+
+
+class CheckinAnswer(str, enum.Enum):
+    MET = "met"  # "Yes" (opens the log modal)
+    PLANNED = "planned"  # "It's planned for ..." (no nudge until then)
+    NOT_YET = "not_yet"  # ask again in 3 working days
+    HELP = "help"  # "We'd like help": tells the coordinator now
+
+
+class RsvpAnswer(str, enum.Enum):
+    YES = "yes"
+    NO = "no"
+
+
 class OutboxState(str, enum.Enum):
     PENDING = "pending"
     SENDING = "sending"
@@ -99,6 +116,9 @@ class Programme(Base):
     default_language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Copenhagen")
     coordinator_channel: Mapped[str | None] = mapped_column(String(100))
+    # Matching weights overriding the defaults (bot.services.matching.MatchWeights fields).
+    match_weights: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    coordinators_join_pair_channels: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
 
     rounds: Mapped[list[Round]] = relationship(back_populates="programme", order_by="Round.starts_on")
@@ -159,6 +179,9 @@ class Participant(Base):
     opted_out_at: Mapped[datetime | None]  # declined coordination: no more messages at all
     profile_completed_at: Mapped[datetime | None]
     onboarding_reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # A person's own pause (`/mentoring pause until DATE`): no nudges until then.
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    pause_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -191,6 +214,16 @@ class Pair(Base):
     mentee_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
     status: Mapped[PairStatus] = mapped_column(_enum(PairStatus), default=PairStatus.ACTIVE)
     slack_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # Publishing: published_at says "open the channel"; channel_name is chosen before
+    # conversations.create, so a crash after Slack made the channel can adopt it, not make two.
+    published_at: Mapped[datetime | None]
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    channel_opened_at: Mapped[datetime | None]
+    channel_archived_at: Mapped[datetime | None]
+    match_score: Mapped[float | None]
+    match_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # ScoreComponent-like dicts
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    pause_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(32))
@@ -232,10 +265,72 @@ class MentoringSession(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     logged_by_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
+    # The post in the pair channel, updated when the session is confirmed, edited or deleted.
+    channel_message_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     pair: Mapped[Pair] = relationship(back_populates="sessions")
+
+
+class MatchConstraint(Base):
+    """A coordinator's lock or forbid on one mentor-mentee pair in a round."""
+
+    __tablename__ = "match_constraint"
+    __table_args__ = (UniqueConstraint("round_id", "mentor_id", "mentee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    kind: Mapped[ConstraintKind] = mapped_column(_enum(ConstraintKind))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class MatchProposal(Base):
+    """A computed proposal as the coordinator reviewed it: the newest unpublished one is current."""
+
+    __tablename__ = "match_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict[str, Any]]
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+
+class Checkin(Base):
+    """One "Did you meet?" asked in a pair channel for one cadence window, and its answer."""
+
+    __tablename__ = "checkin"
+    __table_args__ = (UniqueConstraint("pair_id", "window_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    window_start: Mapped[date] = mapped_column(Date)
+    asked_at: Mapped[datetime]
+    answer: Mapped[CheckinAnswer | None] = mapped_column(_enum(CheckinAnswer))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None]
+    planned_for: Mapped[date | None] = mapped_column(Date)
+    ask_again_on: Mapped[date | None] = mapped_column(Date)
+
+
+class MeetingRsvp(Base):
+    """"I'll be there" / "Can't make it" for a shared meeting, and whether they came."""
+
+    __tablename__ = "meeting_rsvp"
+    __table_args__ = (UniqueConstraint("meeting_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("shared_meeting.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[RsvpAnswer | None] = mapped_column(_enum(RsvpAnswer))
+    answered_at: Mapped[datetime | None]
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+    attendance_recorded_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):
