@@ -125,7 +125,12 @@ def test_template_and_import_round_trip(tmp_path: Path) -> None:
 def test_demo_plays_against_the_sandbox_and_prints_a_transcript(tmp_path: Path) -> None:
     result = _run("demo", "--quiet", cwd=tmp_path, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "Ana (mentee) types /mentoring help" in result.stdout
-    assert "refused with HTTP 401" in result.stdout
+    out = result.stdout
+    assert "Ana (mentee) types /mentoring help" in out
+    assert "Welcome to Career Mentoring Programme Lyngby" in out and "Velkommen til" in out
+    assert "Priya Nair (priya@example.org)" in out, "the coordinator hears who is not in Slack"
+    assert "inline error under “timezone”" in out
+    assert "messages sent by the second run: 0" in out
+    assert "refused with HTTP 401" in out
     assert "demo finished" in result.stdout
     assert not (tmp_path / "mentorbot.db").exists(), "the demo uses a throwaway database"
