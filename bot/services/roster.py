@@ -174,19 +174,23 @@ def _conflicts_with_database(
 def _apply_participant(participant: Participant, row: ParticipantRow, *, default_language: str) -> bool:
     """Copy the row onto the participant; True when anything changed.
 
-    The language and profile fields a person has since set themselves are not
-    overwritten by a blank cell: the workbook fills gaps, the person owns their profile."""
-    wanted = {
-        "name": row.name,
-        "role": Role(row.role),
-        "field": row.field or participant.field,
-        "languages": list(row.languages) or list(participant.languages or []),
-        "interests": list(row.interests) or list(participant.interests or []),
-        "company": row.company or participant.company,
-        "home_country": row.home_country or participant.home_country,
-        "max_mentees": row.max_mentees,
-        "language": row.language or (participant.language if participant.id else default_language),
-    }
+    The coordinator owns name, role and capacity. The profile (field, languages,
+    interests, company, home country, language) belongs to the person once they have
+    completed it: re-importing the workbook must not undo what they told us. Before
+    that, the workbook fills it in, and a blank cell never erases a value."""
+    owns_profile = participant.profile_completed_at is not None
+    wanted: dict[str, object] = {"name": row.name, "role": Role(row.role), "max_mentees": row.max_mentees}
+    if not owns_profile:
+        wanted.update(
+            {
+                "field": row.field or participant.field,
+                "languages": list(row.languages) or list(participant.languages or []),
+                "interests": list(row.interests) or list(participant.interests or []),
+                "company": row.company or participant.company,
+                "home_country": row.home_country or participant.home_country,
+                "language": row.language or (participant.language if participant.id else default_language),
+            }
+        )
     changed = False
     for attribute, value in wanted.items():
         if getattr(participant, attribute) != value:

@@ -132,3 +132,24 @@ def test_database_conflicts_are_reported_like_workbook_problems(session_factory)
     assert "ana@example.org er allerede i par med lars@firm.dk" in lines
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(func.count()).select_from(Participant)) == 3
+
+
+def test_reimport_never_undoes_a_profile_the_person_completed(session_factory) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        import_round(session, sample_workbook(), now=NOW)
+    with unit_of_work(session_factory) as session:
+        ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
+        ana.languages, ana.field, ana.language = ["English", "Portuguese"], "Civil engineering", "da"
+        ana.profile_completed_at = NOW
+    with unit_of_work(session_factory) as session:
+        again = import_round(session, sample_workbook(), now=NOW)
+    assert again.ok and not again.changed, "the same workbook changes nothing"
+    people = sample_workbook().participants
+    renamed = (people[0], replace(people[1], name="Ana María", field="Biology"), people[2])
+    with unit_of_work(session_factory) as session:
+        result = import_round(session, sample_workbook(participants=renamed), now=NOW)
+    assert result.participants_updated == 1
+    with unit_of_work(session_factory) as session:
+        ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
+        assert ana.name == "Ana María", "the coordinator still owns the name"
+        assert (ana.field, ana.languages, ana.language) == ("Civil engineering", ["English", "Portuguese"], "da")
