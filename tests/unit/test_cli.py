@@ -134,3 +134,35 @@ def test_demo_plays_against_the_sandbox_and_prints_a_transcript(tmp_path: Path) 
     assert "refused with HTTP 401" in out
     assert "demo finished" in result.stdout
     assert not (tmp_path / "mentorbot.db").exists(), "the demo uses a throwaway database"
+
+
+def test_run_uses_socket_mode_when_an_app_token_is_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Socket Mode cannot reach Slack here, so the handler is replaced by one that records
+    how `run` started it; everything before it (settings, migrations, app, scheduler) is real."""
+    import slack_bolt.adapter.socket_mode as socket_mode
+
+    started: list[tuple[object, str]] = []
+
+    class RecordingHandler:
+        def __init__(self, app: object, app_token: str) -> None:
+            self.app, self.app_token = app, app_token
+
+        def start(self) -> None:
+            started.append((self.app, self.app_token))
+
+    monkeypatch.setattr(socket_mode, "SocketModeHandler", RecordingHandler)
+    with SlackSandbox() as sandbox:
+        for key, value in {
+            "SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_APP_TOKEN": "xapp-1-test", "SLACK_SIGNING_SECRET": "",
+            "SLACK_API_BASE_URL": sandbox.base_url, "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        }.items():
+            monkeypatch.setenv(key, value)
+        assert main(["run"]) == 0
+    assert len(started) == 1 and started[0][1] == "xapp-1-test"
+    from slack_bolt import App
+
+    assert isinstance(started[0][0], App)
+    from storage.db import make_engine
+    from storage.migrate import current_revision
+
+    assert current_revision(make_engine(f"sqlite:///{tmp_path / 'run.db'}")) is not None, "run migrated the database"
