@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.container import Deps
 from bot.settings import Settings
-from bot.chat import ChatDirectory
+from bot.chat import ChatChannels, ChatDirectory
+from bot.slack.channels import SlackChannels
 from bot.slack.sender import SlackDirectory, SlackWebSender, make_web_client
 from scheduling.deliverer import DeliveryReport, OutboxDeliverer
 from scheduling.pacing import Pacer
@@ -94,9 +95,15 @@ class Runtime:
         """Slack's user directory, when a token lets us read it."""
         return SlackDirectory(self.client) if self.settings.slack_bot_token else None
 
+    @cached_property
+    def channels(self) -> ChatChannels | None:
+        """Creating and joining pair channels now, when a token lets us."""
+        return SlackChannels(self.client) if self.settings.slack_bot_token else None
+
     def tick(self, *, now: datetime | None = None, dry_run: bool = False) -> TickResult:
         return run_tick(
-            session_factory=self.session_factory, now=now or self.clock.now(), directory=self.directory, dry_run=dry_run
+            session_factory=self.session_factory, now=now or self.clock.now(), directory=self.directory, dry_run=dry_run,
+            channels=None if dry_run else self.channels,
         )
 
     def deliver(self) -> DeliveryReport:

@@ -123,6 +123,19 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--dry-run", action="store_true", help="check everything, save nothing")
     importer.set_defaults(handler=_cmd_import)
 
+    match = sub.add_parser(
+        "match",
+        help="propose mentor-mentee pairs for a round, with scores and reasons",
+        description="Compute and store the optimal matching proposal for a round: every pair with its score and "
+        "reasons, and everyone left without a match with the reason. With --out, write the whole round as a "
+        "workbook whose Pairs sheet is the proposal: edit it in Excel and `mentorbot import` it back; the imported "
+        "pairs are locked in the next proposal. Publishing happens in Slack (/mentoring-admin match).",
+    )
+    match.add_argument("--round", required=True, dest="round_name", metavar="ROUND", help="the round's name")
+    match.add_argument("--programme", help="the programme's name, when several programmes have a round of that name")
+    match.add_argument("--out", help="write the round and the proposal to this workbook (.xlsx)")
+    match.set_defaults(handler=_cmd_match)
+
     demo = sub.add_parser(
         "demo",
         help="play a local demo round against a fake Slack (no Slack account needed)",
@@ -303,6 +316,41 @@ def _cmd_import(args: argparse.Namespace) -> int:
         return 1
     if not args.dry_run and result.new_participant_ids:
         print("The worker (or `mentorbot tick`) now finds the new participants in Slack and sends their welcome.")
+    return 0
+
+
+def _cmd_match(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.i18n import t
+    from bot.messages.match_review import proposal_lines
+    from bot.services.match_review import LookupStatus, compute_proposal, find_round, review_of, round_workbook
+    from storage.db import unit_of_work
+    from storage.workbook import write_workbook
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() != ".xlsx":
+        raise CliError(f"{args.out}: the proposal is written as an Excel workbook; give a file name ending in .xlsx")
+    if out is not None and not out.parent.exists():
+        raise CliError(f"{args.out}: the folder {out.parent} does not exist")
+    runtime = _migrated_runtime(Settings.from_env())
+    now = runtime.clock.now()
+    with unit_of_work(runtime.session_factory) as session:
+        lookup = find_round(session, name=args.round_name, programme=args.programme, today=now.date())
+        choices = ", ".join(lookup.choices)
+        if lookup.status is LookupStatus.AMBIGUOUS:
+            raise CliError(t("match.cli.ambiguous", "en", name=args.round_name, choices=choices))
+        if lookup.round_id is None:
+            raise CliError(t("match.cli.unknown" if choices else "match.cli.no_rounds", "en",
+                             name=args.round_name, choices=choices))
+        row = compute_proposal(session, round_id=lookup.round_id, now=now, created_by="cli")
+        review = review_of(row)
+        workbook = round_workbook(session, proposal_id=row.id, language="en") if out is not None else None
+    for line in proposal_lines(review, language="en"):
+        print(line)
+    if out is not None and workbook is not None:
+        write_workbook(out, workbook, pair_extra_columns=("score", "reasons"))
+        print(t("match.cli.wrote", "en", path=out))
     return 0
 
 

@@ -14,10 +14,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import ChatDirectory
+from bot.chat import ChatChannels, ChatDirectory
 from bot.services.events import purge_old_event_ids
 from bot.services.onboarding import due_onboarding_reminders, due_welcomes, resolve_participants
 from bot.services.outbox import OutgoingCall, due_messages, enqueue_all
+from bot.services.pair_channels import close_pair_channels, open_pair_channels
+from bot.services.nudges import due_checkins
+from bot.services.pauses import due_pause_endings
+from bot.services.timeline import due_meeting_prompts, due_meeting_reminders
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,9 @@ class JobContext:
     session: Session
     now: datetime
     directory: ChatDirectory | None = None
+    # Channel calls that must happen now (creating a pair channel); None on a dry run, which
+    # must not make channels, and without a token. A job using it may commit as it goes.
+    channels: ChatChannels | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +74,39 @@ def _onboarding_reminders(job: JobContext) -> DueWork:
     return DueWork(calls=due_onboarding_reminders(job.session, now=job.now))
 
 
+def _open_pair_channels(job: JobContext) -> DueWork:
+    """Published pairs get their channel (needs the channels port, so skipped on a dry run).
+    It enqueues and commits itself, step by step, so a crash half-way is resumed, not redone."""
+    if job.channels is None:
+        return DueWork()
+    report = open_pair_channels(job.session, channels=job.channels, now=job.now)
+    return DueWork(housekeeping=report.handled)
+
+
+def _close_pair_channels(job: JobContext) -> DueWork:
+    return DueWork(calls=close_pair_channels(job.session, now=job.now))
+
+
+def _pause_endings(job: JobContext) -> DueWork:
+    """Pauses that reached their date: the pair is active again, and hears "welcome back"."""
+    result = due_pause_endings(job.session, now=job.now)
+    return DueWork(calls=result.calls, housekeeping=result.reactivated)
+
+
+def _pair_checkins(job: JobContext) -> DueWork:
+    """"Did you meet?" for pairs whose window passed without a session; "going quiet" notes."""
+    result = due_checkins(job.session, now=job.now)
+    return DueWork(calls=result.calls, housekeeping=result.asked + result.asked_again)
+
+
+def _meeting_reminders(job: JobContext) -> DueWork:
+    return DueWork(calls=due_meeting_reminders(job.session, now=job.now))
+
+
+def _meeting_prompts(job: JobContext) -> DueWork:
+    return DueWork(calls=due_meeting_prompts(job.session, now=job.now))
+
+
 # Every kind of due work, in the order a tick runs them. Features add their job here.
 DEFAULT_JOBS: tuple[DueJob, ...] = (
     DueJob(name="purge-event-ids", find=_purge_event_ids),
@@ -74,6 +114,14 @@ DEFAULT_JOBS: tuple[DueJob, ...] = (
     DueJob(name="resolve-participants", find=_resolve_participants),
     DueJob(name="welcome-participants", find=_welcome_participants),
     DueJob(name="onboarding-reminders", find=_onboarding_reminders),
+    # Pair channels: opened once a pair is published, archived after the round's end.
+    DueJob(name="open-pair-channels", find=_open_pair_channels),
+    DueJob(name="close-pair-channels", find=_close_pair_channels),
+    # Nudges (issue 5): pauses end first, so a pair back today is asked like any other.
+    DueJob(name="pause-endings", find=_pause_endings),
+    DueJob(name="pair-checkins", find=_pair_checkins),
+    DueJob(name="meeting-reminders", find=_meeting_reminders),
+    DueJob(name="meeting-prompts", find=_meeting_prompts),
 )
 
 
@@ -92,6 +140,7 @@ def run_tick(
     now: datetime,
     jobs: tuple[DueJob, ...] | None = None,
     directory: ChatDirectory | None = None,
+    channels: ChatChannels | None = None,
     dry_run: bool = False,
 ) -> TickResult:
     """Run every job once as of `now`, in one transaction (rolled back on a dry run).
@@ -102,7 +151,7 @@ def run_tick(
     try:
         enqueued: dict[str, int] = {}
         housekeeping: dict[str, int] = {}
-        context = JobContext(session=session, now=now, directory=directory)
+        context = JobContext(session=session, now=now, directory=directory, channels=None if dry_run else channels)
         for job in DEFAULT_JOBS if jobs is None else jobs:
             work = job.find(context)
             enqueued[job.name] = enqueue_all(session, work.calls, now=now)
@@ -130,7 +179,9 @@ def describe_due(result: TickResult) -> list[str]:
         text = str(row.payload.get("text") or "").replace("\n", " ")
         if len(text) > 100:
             text = text[:99] + "…"
-        lines.append(f"{row.not_before.isoformat(timespec='minutes')}  {row.method:<22} {row.target:<14} {row.dedup_key}  {text}")
+        # In the offset the coordinator gave with --now, so "10:00" reads as their 10:00.
+        when = row.not_before.astimezone(result.now.tzinfo) if result.now.tzinfo else row.not_before
+        lines.append(f"{when.isoformat(timespec='minutes')}  {row.method:<22} {row.target:<14} {row.dedup_key}  {text}")
     return lines
 
 

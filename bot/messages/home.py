@@ -25,6 +25,7 @@ from bot.messages.blocks import (
     section,
 )
 from bot.messages.profile import OPEN_ACTION_ID
+from bot.messages.sessions import LOG_OPEN_ACTION_ID, log_open_button
 from bot.services.home import (
     STEP_ORDER,
     CoordinatorOverview,
@@ -111,7 +112,8 @@ def participation_blocks(participation: ParticipationHome, *, language: str, tim
     blocks.append(context(_checklist(participation, language=lang)))
     blocks.append(_next_step_block(participation, language=lang))
     if participation.partners:
-        blocks.append(section(_partners_text(participation, language=lang)))
+        blocks.append(section(_partners_text(participation, language=lang),
+                              accessory=_log_session_button(participation, language=lang)))
     blocks.extend(_meeting_blocks(participation.meetings, language=lang, timezone=timezone))
     return blocks
 
@@ -144,6 +146,16 @@ def _next_step_block(participation: ParticipationHome, *, language: str) -> Bloc
                            value=value) if participation.may_edit_profile else None
         return section(text, accessory=accessory)
     return section(t(f"home.you.{step.value}", language))
+
+
+def _log_session_button(participation: ParticipationHome, *, language: str) -> Block | None:
+    """"Log a session" for someone in an active pair; the value names the pair when there
+    is one, else the modal asks. The suffix keeps action ids unique across rounds."""
+    active = [partner for partner in participation.partners if not partner.paused and partner.pair_id is not None]
+    if not active:
+        return None
+    return log_open_button(language=language, pair_id=active[0].pair_id if len(active) == 1 else None,
+                           action_id=f"{LOG_OPEN_ACTION_ID}.{participation.participant_id}")
 
 
 def _partners_text(participation: ParticipationHome, *, language: str) -> str:

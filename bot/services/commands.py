@@ -42,6 +42,26 @@ COMMANDS: tuple[CommandInfo, ...] = (
         description_key="cmd.mentoring.profile.description", audience=Audience.PARTICIPANTS,
     ),
     CommandInfo(
+        command=LOG_SESSION, subcommand=None, usage_key="cmd.log_session.usage",
+        description_key="cmd.log_session.description", audience=Audience.PARTICIPANTS,
+    ),
+    CommandInfo(
+        command=MENTORING, subcommand="log", usage_key="cmd.mentoring.log.usage",
+        description_key="cmd.mentoring.log.description", audience=Audience.PARTICIPANTS,
+    ),
+    CommandInfo(
+        command=MENTORING, subcommand="sessions", usage_key="cmd.mentoring.sessions.usage",
+        description_key="cmd.mentoring.sessions.description", audience=Audience.PARTICIPANTS,
+    ),
+    CommandInfo(
+        command=MENTORING, subcommand="pause", usage_key="cmd.mentoring.pause.usage",
+        description_key="cmd.mentoring.pause.description", audience=Audience.PARTICIPANTS,
+    ),
+    CommandInfo(
+        command=MENTORING, subcommand="resume", usage_key="cmd.mentoring.resume.usage",
+        description_key="cmd.mentoring.resume.description", audience=Audience.PARTICIPANTS,
+    ),
+    CommandInfo(
         command=ADMIN, subcommand="help", usage_key="cmd.admin.help.usage",
         description_key="cmd.admin.help.description", audience=Audience.COORDINATORS,
     ),
@@ -56,6 +76,22 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo(
         command=ADMIN, subcommand="template", usage_key="cmd.admin.template.usage",
         description_key="cmd.admin.template.description", audience=Audience.COORDINATORS,
+    ),
+    CommandInfo(
+        command=ADMIN, subcommand="attendance", usage_key="cmd.admin.attendance.usage",
+        description_key="cmd.admin.attendance.description", audience=Audience.COORDINATORS,
+    ),
+    CommandInfo(
+        command=ADMIN, subcommand="match", usage_key="match.cmd.usage",
+        description_key="match.cmd.description", audience=Audience.COORDINATORS,
+    ),
+    CommandInfo(
+        command=ADMIN, subcommand="end-pair", usage_key="cmd.admin.end_pair.usage",
+        description_key="cmd.admin.end_pair.description", audience=Audience.COORDINATORS,
+    ),
+    CommandInfo(
+        command=ADMIN, subcommand="rematch", usage_key="cmd.admin.rematch.usage",
+        description_key="cmd.admin.rematch.description", audience=Audience.COORDINATORS,
     ),
 )
 

@@ -64,6 +64,7 @@ class PartnerInfo:
     slack_user_id: str | None
     channel_id: str | None
     paused: bool
+    pair_id: int | None = None  # for the "Log a session" button
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -330,6 +331,7 @@ def _partners(session: Session, *, participant: Participant) -> list[PartnerInfo
                 slack_user_id=other.slack_user_id,
                 channel_id=pair.slack_channel_id,
                 paused=pair.status is PairStatus.PAUSED,
+                pair_id=pair.id,
             )
         )
     return partners

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.i18n import catalog, normalise_language, t
+from bot.services.match_review import hand_pair_problems
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Programme, Role, Round, SharedMeeting
 from storage.workbook import (
     SHEET_PAIRS,
@@ -43,6 +44,7 @@ class ImportResult:
     meetings_created: int = 0
     meetings_updated: int = 0
     pairs_created: int = 0
+    pairs_removed: int = 0
     new_participant_ids: list[int] = field(default_factory=list)
 
     @property
@@ -53,7 +55,7 @@ class ImportResult:
     def changed(self) -> bool:
         return bool(
             self.round_created or self.participants_created or self.participants_updated
-            or self.meetings_created or self.meetings_updated or self.pairs_created
+            or self.meetings_created or self.meetings_updated or self.pairs_created or self.pairs_removed
         )
 
 
@@ -73,6 +75,9 @@ def import_round(session: Session, workbook: RoundWorkbook, *, now: datetime) ->
         round_ = session.scalar(select(Round).where(Round.programme_id == programme.id, Round.name == settings.round))
     existing = _existing_participants(session, round_)
     result.problems.extend(_conflicts_with_database(session, workbook, round_, existing))
+    # Hand-made pairs obey the matching hard rules too (shared language, never met before).
+    result.problems.extend(hand_pair_problems(session, workbook=workbook, round_id=round_.id if round_ else None,
+                                              existing=existing))
     if result.problems:
         return result
 
@@ -125,13 +130,19 @@ def import_round(session: Session, workbook: RoundWorkbook, *, now: datetime) ->
             meeting.starts_at, meeting.duration_minutes, meeting.location = starts_at, row.duration_minutes, row.location
             result.meetings_updated += 1
 
-    existing_pairs = {(p.mentor_id, p.mentee_id) for p in session.scalars(select(Pair).where(Pair.round_id == round_.id))}
-    for row in workbook.pairs:
-        key = (by_email[row.mentor_email].id, by_email[row.mentee_email].id)
-        if key not in existing_pairs:
-            session.add(Pair(round_id=round_.id, mentor_id=key[0], mentee_id=key[1], status=PairStatus.ACTIVE, created_at=now))
-            existing_pairs.add(key)
-            result.pairs_created += 1
+    # Unpublished pairs are drafts that only the workbook makes, so its Pairs sheet is their
+    # whole list: an edited or deleted row in Excel is an edited or deleted draft. Published
+    # pairs are live (a channel, sessions) and only end through /mentoring-admin end-pair.
+    wanted = {(by_email[row.mentor_email].id, by_email[row.mentee_email].id) for row in workbook.pairs}
+    round_pairs = list(session.scalars(select(Pair).where(Pair.round_id == round_.id)))
+    for pair in round_pairs:
+        if pair.published_at is None and pair.status is not PairStatus.ENDED and (pair.mentor_id, pair.mentee_id) not in wanted:
+            session.delete(pair)
+            result.pairs_removed += 1
+    existing_pairs = {(p.mentor_id, p.mentee_id) for p in round_pairs}
+    for key in sorted(wanted - existing_pairs):
+        session.add(Pair(round_id=round_.id, mentor_id=key[0], mentee_id=key[1], status=PairStatus.ACTIVE, created_at=now))
+        result.pairs_created += 1
     session.flush()
     return result
 
@@ -145,11 +156,14 @@ def _existing_participants(session: Session, round_: Round | None) -> dict[str, 
 def _conflicts_with_database(
     session: Session, workbook: RoundWorkbook, round_: Round | None, existing: dict[str, Participant]
 ) -> list[Problem]:
-    """What the workbook alone cannot know: pairs already in the round constrain roles and mentees."""
+    """What the workbook alone cannot know: published pairs constrain roles and mentees.
+
+    Unpublished pairs are drafts the workbook replaces, so they constrain nothing."""
     problems: list[Problem] = []
     if round_ is None:
         return problems
-    pairs = list(session.scalars(select(Pair).where(Pair.round_id == round_.id, Pair.status != PairStatus.ENDED)))
+    pairs = list(session.scalars(select(Pair).where(
+        Pair.round_id == round_.id, Pair.status != PairStatus.ENDED, Pair.published_at.is_not(None))))
     by_id = {p.id: p for p in existing.values()}
     paired_ids = {pid for pair in pairs for pid in (pair.mentor_id, pair.mentee_id)}
     for row in workbook.participants:
@@ -218,6 +232,7 @@ def summary_lines(result: ImportResult, *, language: str | None, dry_run: bool) 
                 created=result.participants_created, updated=result.participants_updated,
                 unchanged=result.participants_unchanged, meetings_created=result.meetings_created,
                 meetings_updated=result.meetings_updated, pairs=result.pairs_created,
+                pairs_removed=result.pairs_removed,
             )
         )
     else:

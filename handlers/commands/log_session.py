@@ -1,4 +1,11 @@
-"""/log-session: quick logging of a 1:1 session (the parser arrives with the sessions issue)."""
+"""/log-session TEXT: log a 1:1 session in one line.
+
+Complete, unambiguous text is logged at once (an ephemeral answer, and a post in the pair
+channel); anything missing or in doubt opens the modal prefilled with what was
+understood, using the command's trigger_id straight away (it lives 3 seconds). A bad date
+or duration, or a paused, ended or missing pair, gets an ephemeral explanation and
+nothing is stored. `/mentoring log TEXT` takes the same path.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +13,55 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.i18n import t
-from bot.messages.blocks import Message, section
-from handlers.commands.router import load_viewer, reply
+from bot.container import Deps
+from bot.messages.blocks import Message
+from bot.messages.sessions import outcome_message
+from bot.services.sessions import quick_log
+from handlers.actions.session_log_open import open_form
+from handlers.commands.router import reply
 from handlers.context import deps_from
+from handlers.session_effects import apply_outcome
+from storage.db import unit_of_work
 
 
 def handle_log_session(
-    ack: Callable[..., None], command: dict[str, Any], respond: Callable[..., Any], context: Any, logger: Logger
+    ack: Callable[..., None],
+    command: dict[str, Any],
+    respond: Callable[..., Any],
+    context: Any,
+    client: Any,
+    logger: Logger,
 ) -> None:
     ack()
     deps = deps_from(context)
-    viewer = load_viewer(deps, command["user_id"])
-    text = t("log_session.no_pair", viewer.language)
-    reply(respond, Message(text=text, blocks=[section(text)]))
+    message = log_from_text(
+        deps=deps,
+        client=client,
+        slack_user_id=command["user_id"],
+        text=str(command.get("text") or ""),
+        trigger_id=str(command.get("trigger_id") or ""),
+        channel_id=command.get("channel_id"),
+        logger=logger,
+    )
+    if message is not None:
+        reply(respond, message)
+
+
+def log_from_text(
+    *,
+    deps: Deps,
+    client: Any,
+    slack_user_id: str,
+    text: str,
+    trigger_id: str,
+    channel_id: str | None,
+    logger: Logger,
+) -> Message | None:
+    """Log from a quick note, or open the modal; returns the ephemeral answer, if any."""
+    with unit_of_work(deps.session_factory) as session:
+        outcome = quick_log(session, slack_user_id=slack_user_id, text=text, now=deps.clock.now(),
+                            channel_id=channel_id)
+    if outcome.form is not None:
+        return open_form(client=client, trigger_id=trigger_id, form=outcome.form, slack_user_id=slack_user_id)
+    apply_outcome(client=client, deps=deps, outcome=outcome, acting_user_id=slack_user_id, logger=logger)
+    return outcome_message(outcome)

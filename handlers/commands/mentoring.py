@@ -8,8 +8,10 @@ from typing import Any
 
 from bot.messages.blocks import Message
 from bot.services.commands import MENTORING
+from handlers.commands.pause import pause_command, resume_command
 from handlers.commands.profile import open_profile
 from handlers.commands.router import CommandRequest, SubcommandHandler, help_for, load_viewer, route, split_subcommand
+from handlers.commands.sessions import log_subcommand, sessions_subcommand
 from handlers.context import deps_from
 
 
@@ -17,7 +19,10 @@ def _help(request: CommandRequest) -> Message:
     return help_for(request.viewer)
 
 
-SUBCOMMANDS: dict[str, SubcommandHandler] = {"help": _help, "profile": open_profile}
+SUBCOMMANDS: dict[str, SubcommandHandler] = {
+    "help": _help, "profile": open_profile, "log": log_subcommand, "sessions": sessions_subcommand,
+}
+SUBCOMMANDS.update({"pause": pause_command, "resume": resume_command})
 
 
 def handle_mentoring(

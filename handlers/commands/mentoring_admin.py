@@ -9,7 +9,10 @@ from typing import Any
 from bot.messages.blocks import Message
 from bot.messages.help import not_a_coordinator_message
 from bot.services.commands import ADMIN
+from handlers.commands.admin_attendance import open_attendance
 from handlers.commands.admin_import import import_instructions, send_template
+from handlers.commands.admin_match import admin_match
+from handlers.commands.pair_end import end_pair_command, rematch_command
 from handlers.commands.router import CommandRequest, SubcommandHandler, help_for, load_viewer, reply, route, split_subcommand
 from handlers.commands.status import admin_status
 from handlers.context import deps_from
@@ -20,6 +23,9 @@ def _help(request: CommandRequest) -> Message:
 
 
 SUBCOMMANDS: dict[str, SubcommandHandler] = {"help": _help, "import": import_instructions, "template": send_template, "status": admin_status}
+SUBCOMMANDS.update({"end-pair": end_pair_command, "rematch": rematch_command})
+SUBCOMMANDS.update({"match": admin_match})
+SUBCOMMANDS.update({"attendance": open_attendance})
 
 
 def handle_mentoring_admin(

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from handlers.views.attendance_submit import handle_attendance_submit
+from handlers.views.pair_end_submit import handle_end_pair_submit
 from handlers.views.profile_submit import handle_profile_submit
+from handlers.views.session_log_submit import handle_session_log_submit
 
 
 def register(app: App) -> None:
     """Each feature adds its `app.view(...)` lines here."""
     app.view("profile.submit")(handle_profile_submit)
+    app.view("session.log.submit")(handle_session_log_submit)
+    app.view("pairs.end.submit")(handle_end_pair_submit)
+    app.view("meeting.attendance.submit")(handle_attendance_submit)

@@ -55,9 +55,8 @@ def _run(handler, deps: Deps, *, user_id: str, text: str, client: Any = None) ->
     order: list[str] = []
     ack, respond = Recorder(order, "ack"), Recorder(order, "respond")
     command = {"command": "/x", "text": text, "user_id": user_id, "channel_id": "C1"}
-    kwargs: dict[str, Any] = {"ack": ack, "command": command, "respond": respond, "context": {DEPS_KEY: deps}, "logger": LOG}
-    if handler is not handle_log_session:
-        kwargs["client"] = client
+    kwargs: dict[str, Any] = {"ack": ack, "command": command, "respond": respond, "context": {DEPS_KEY: deps}, "logger": LOG,
+                              "client": client}
     handler(**kwargs)
     return order, respond
 

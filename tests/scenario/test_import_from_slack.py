@@ -102,7 +102,7 @@ def test_a_coordinator_uploads_a_workbook_and_the_round_is_imported(slack: Sandb
     (reply,) = thread_replies(slack, "UADMIN", event["ts"])
     assert reply_text(reply) == (
         "Imported Career Mentoring / Spring 2027.\n"
-        "Participants: 3 new, 0 updated, 0 unchanged. Meetings: 1 new, 0 updated. Pairs: 1 new."
+        "Participants: 3 new, 0 updated, 0 unchanged. Meetings: 1 new, 0 updated. Pairs: 1 new, 0 removed."
     )
 
 

@@ -119,6 +119,8 @@ def test_a_broken_workbook_is_refused_whole_with_every_problem_and_nothing_chang
 def test_database_conflicts_are_reported_like_workbook_problems(session_factory) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
         import_round(session, sample_workbook(), now=NOW)
+        for pair in session.scalars(select(Pair)):
+            pair.published_at = NOW  # a live pair, not a draft
     people = sample_workbook().participants
     other_mentor = ParticipantRow(row=5, email="sofie@firm.dk", name="Sofie", role="mentor")
     new_pairs = (PairRow(row=2, mentor_email="sofie@firm.dk", mentee_email="ana@example.org"),)
@@ -153,3 +155,27 @@ def test_reimport_never_undoes_a_profile_the_person_completed(session_factory) -
         ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
         assert ana.name == "Ana María", "the coordinator still owns the name"
         assert (ana.field, ana.languages, ana.language) == ("Civil engineering", ["English", "Portuguese"], "da")
+
+
+def test_draft_pairs_follow_the_workbook_but_published_pairs_stay(session_factory) -> None:  # noqa: ANN001
+    people = sample_workbook().participants
+    sofie = ParticipantRow(row=5, email="sofie@firm.dk", name="Sofie", role="mentor", languages=("English",))
+    with unit_of_work(session_factory) as session:
+        import_round(session, sample_workbook(participants=(*people, sofie)), now=NOW)
+    # In Excel the coordinator gives Ana to Sofie instead of Lars: the draft changes.
+    moved = (PairRow(row=2, mentor_email="sofie@firm.dk", mentee_email="ana@example.org"),)
+    with unit_of_work(session_factory) as session:
+        result = import_round(session, sample_workbook(participants=(*people, sofie), pairs=moved), now=NOW)
+    assert result.ok and (result.pairs_created, result.pairs_removed) == (1, 1)
+    with unit_of_work(session_factory) as session:
+        (pair,) = session.scalars(select(Pair)).all()
+        assert pair.mentor.email == "sofie@firm.dk"
+        pair.published_at = NOW  # published: now it is live
+    back = (PairRow(row=2, mentor_email="lars@firm.dk", mentee_email="ana@example.org"),)
+    with unit_of_work(session_factory) as session:
+        refused = import_round(session, sample_workbook(participants=(*people, sofie), pairs=back), now=NOW)
+        assert not refused.ok
+        session.rollback()
+    assert "already paired with sofie@firm.dk" in "\n".join(summary_lines(refused, language="en", dry_run=False))
+    with unit_of_work(session_factory) as session:
+        assert import_round(session, sample_workbook(participants=(*people, sofie), pairs=()), now=NOW).pairs_removed == 0

@@ -1,0 +1,79 @@
+"""A check-in answer in a pair channel: "It's planned for ..." (a date pick), "Not yet" or
+"We'd like help". ("Yes" opens the session log modal and is the session feature's.)
+
+Ack, check it is one of the pair's two people (the service does), record, redraw the
+message with the answer on record; anyone else, or a bad date, gets an ephemeral note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from logging import Logger
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.messages.blocks import Message
+from bot.messages.nudges import (
+    answer_of_action,
+    checkin_message,
+    checkin_refusal_message,
+    parse_checkin_ref,
+)
+from bot.services.nudges import PLANNED_MAX_DAYS, CheckinStatus, answer_checkin
+from bot.services.people import identify
+from handlers.context import deps_from
+from storage.db import unit_of_work
+
+
+def handle_checkin_answer(
+    ack: Callable[..., Any],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: Any,
+    respond: Callable[..., Any],
+    context: Any,
+    logger: Logger,
+) -> None:
+    ack()
+    deps = deps_from(context)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    answer = answer_of_action(str(action.get("action_id") or ""))
+    ref = parse_checkin_ref(action.get("value")) or parse_checkin_ref(action.get("block_id"))
+    planned_for = _picked_date(action.get("selected_date"))
+    if answer is None or ref is None:
+        with unit_of_work(deps.session_factory) as session:
+            language = identify(session, slack_user_id=user_id).language
+        _explain(respond, checkin_refusal_message(language=language, reason="stale"))
+        return
+    pair_id, window_start = ref
+    with unit_of_work(deps.session_factory) as session:
+        outcome = answer_checkin(
+            session, pair_id=pair_id, window_start=window_start, slack_user_id=user_id, answer=answer,
+            planned_for=planned_for, now=deps.clock.now(),
+        )
+    if outcome.status is not CheckinStatus.RECORDED or outcome.facts is None:
+        _explain(respond, checkin_refusal_message(language=outcome.language, reason=outcome.status.value,
+                                                  mentor=outcome.mentor_name, mentee=outcome.mentee_name,
+                                                  days=PLANNED_MAX_DAYS))
+        return
+    logger.info("check-in of pair %s for %s answered %s", pair_id, window_start, answer.value)
+    channel_id = (body.get("channel") or {}).get("id")
+    message_ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
+    if channel_id and message_ts:
+        try:
+            client.chat_update(channel=channel_id, ts=message_ts, **checkin_message(outcome.facts).as_kwargs())
+        except SlackApiError as error:  # the answer is saved; a stale message must not hide that
+            logger.warning("could not redraw the check-in in %s: %s", channel_id, error.response.get("error"))
+
+
+def _picked_date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _explain(respond: Callable[..., Any], message: Message) -> None:
+    respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

@@ -1,0 +1,56 @@
+"""Publish in the matching review: make the pairs real once, or show a fresh proposal and why.
+
+Publishing writes the pairs (the channel opener takes it from there) and queues the DMs
+for people left without a match; the ephemeral review is replaced by the confirmation, so
+its buttons are gone and cannot be clicked twice. A stale proposal is refused by the
+service and the coordinator gets the recomputed one to review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import Any
+
+from bot.messages.match_review import parse_action_value, publish_message, refused_message
+from bot.services.match_review import ReviewStatus, publish_for
+from bot.services.people import identify
+from handlers.context import deps_from
+from storage.db import unit_of_work
+
+
+def handle_match_publish(
+    ack: Callable[..., Any],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Callable[..., Any],
+    context: Any,
+    logger: Logger,
+) -> None:
+    ack()
+    deps = deps_from(context)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    value = parse_action_value(action.get("value"))
+    with unit_of_work(deps.session_factory) as session:
+        if value is None:
+            language = identify(session, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids).language
+            outcome = None
+        else:
+            outcome = publish_for(
+                session,
+                proposal_id=value.proposal_id,
+                slack_user_id=user_id,
+                now=deps.clock.now(),
+                admin_user_ids=deps.settings.admin_user_ids,
+            )
+            language = outcome.language
+    if outcome is None or outcome.status is not ReviewStatus.OK or outcome.publish is None:
+        status = outcome.status if outcome is not None else ReviewStatus.NOT_FOUND
+        message = refused_message(status, language=language)
+        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        return
+    result = outcome.publish
+    logger.info("proposal %s publish by %s: %s (%d pairs)", result.proposal_id, user_id, result.status.value,
+                result.pairs_published)
+    message = publish_message(result, language=language, review=outcome.review)
+    respond(text=message.text, blocks=message.blocks, replace_original=True)

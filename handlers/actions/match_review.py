@@ -1,0 +1,63 @@
+"""A click in the matching review (Lock, Unlock, Forbid, Allow again, Re-run, a page): apply and redraw.
+
+The value names the stored proposal; the service checks that the clicker coordinates its
+round, applies the change, computes a fresh proposal and the ephemeral review is replaced
+with it, so the coordinator always sees (and can only publish) the current proposal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import Any
+
+from bot.messages.blocks import Message
+from bot.messages.match_review import parse_action_value, refused_message, review_action_for, review_message
+from bot.services.match_review import ReviewStatus, act_on_proposal
+from bot.services.people import identify
+from handlers.context import deps_from
+from storage.db import unit_of_work
+
+
+def handle_match_review(
+    ack: Callable[..., Any],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Callable[..., Any],
+    context: Any,
+    logger: Logger,
+) -> None:
+    ack()
+    deps = deps_from(context)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    review_action = review_action_for(str(action.get("action_id") or ""))
+    raw = (action.get("selected_option") or {}).get("value") if "selected_option" in action else action.get("value")
+    value = parse_action_value(raw)
+    with unit_of_work(deps.session_factory) as session:
+        if review_action is None or value is None:
+            language = identify(session, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids).language
+            outcome = None
+        else:
+            outcome = act_on_proposal(
+                session,
+                proposal_id=value.proposal_id,
+                action=review_action,
+                slack_user_id=user_id,
+                now=deps.clock.now(),
+                mentor_id=value.mentor_id,
+                mentee_id=value.mentee_id,
+                admin_user_ids=deps.settings.admin_user_ids,
+            )
+            language = outcome.language
+    if outcome is None or outcome.status is not ReviewStatus.OK or outcome.review is None:
+        status = outcome.status if outcome is not None else ReviewStatus.NOT_FOUND
+        logger.info("match review action %s by %s refused: %s", action.get("action_id"), user_id, status.value)
+        _say(respond, refused_message(status, language=language))
+        return
+    page = value.page if value is not None else 0
+    message = review_message(outcome.review, language=language, page=page)
+    respond(text=message.text, blocks=message.blocks, replace_original=True)
+
+
+def _say(respond: Callable[..., Any], message: Message) -> None:
+    respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

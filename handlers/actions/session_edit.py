@@ -1,0 +1,43 @@
+"""`session.edit.<id>`: the author opens the edit modal; anyone else is told only the
+author can edit (ephemerally)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import Any
+
+from bot.messages.sessions import outcome_message, refusal_message, session_id_from_action
+from bot.services.people import identify
+from bot.services.sessions import Refusal, load_edit_form
+from handlers.actions.session_log_open import open_form
+from handlers.context import deps_from
+from handlers.session_effects import explain
+from storage.db import unit_of_work
+
+
+def handle_session_edit(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: Any,
+    respond: Callable[..., Any],
+    context: Any,
+    logger: Logger,
+) -> None:
+    ack()
+    deps = deps_from(context)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    session_id = session_id_from_action(action)
+    with unit_of_work(deps.session_factory) as session:
+        if session_id is None:
+            message = refusal_message(Refusal.GONE, identify(session, slack_user_id=user_id).language)
+            outcome = None
+        else:
+            outcome = load_edit_form(session, session_id=session_id, slack_user_id=user_id, now=deps.clock.now())
+            message = outcome_message(outcome) if outcome.form is None else None
+    if outcome is not None and outcome.form is not None:
+        message = open_form(client=client, trigger_id=str(body.get("trigger_id") or ""), form=outcome.form,
+                            slack_user_id=user_id)
+    if message is not None:
+        explain(client=client, body=body, respond=respond, message=message, logger=logger)

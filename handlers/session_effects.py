@@ -1,0 +1,105 @@
+"""The Slack side of a session outcome: the pair-channel post and the person's answer.
+
+Shared by `/log-session`, `/mentoring log`, the log modal and the session buttons, so a
+session looks the same in the pair channel however it was logged. These are direct
+answers to the person who acted (DESIGN: straight to the Web API after `ack`, no outbox).
+A failed post never undoes a stored session: it is logged, and the next confirmation or
+edit posts it again.
+"""
+
+from __future__ import annotations
+
+from logging import Logger
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.container import Deps
+from bot.messages.blocks import Message
+from bot.messages.sessions import change_reply, session_post, session_removed_post
+from bot.services.sessions import LogOutcome, LogStatus, SessionView, record_post
+from storage.db import unit_of_work
+
+
+def apply_outcome(*, client: Any, deps: Deps, outcome: LogOutcome, acting_user_id: str, logger: Logger) -> None:
+    """Show in the pair channel what the outcome changed (nothing for refusals and errors)."""
+    view = outcome.session
+    if view is None or not view.channel_id:
+        return
+    if outcome.status is LogStatus.LOGGED:
+        post_session(client=client, deps=deps, view=view, logger=logger)
+    elif outcome.status in (LogStatus.CONFIRMED, LogStatus.ALREADY_LOGGED):
+        refresh_post(client=client, deps=deps, view=view, logger=logger)
+    elif outcome.status is LogStatus.UPDATED:
+        ts = refresh_post(client=client, deps=deps, view=view, logger=logger)
+        if ts and outcome.changes:
+            reply = change_reply(view, outcome.changes, editor_user_id=acting_user_id)
+            _call(logger, "thread reply", client.chat_postMessage, channel=view.channel_id, thread_ts=ts,
+                  **reply.as_kwargs())
+    elif outcome.status is LogStatus.DELETED and view.message_ts:
+        removed = session_removed_post(view, removed_by=acting_user_id)
+        _call(logger, "removal notice", client.chat_update, channel=view.channel_id, ts=view.message_ts,
+              **removed.as_kwargs())
+
+
+def post_session(*, client: Any, deps: Deps, view: SessionView, logger: Logger) -> str | None:
+    """Post the session in its pair channel and remember the post; returns its ts."""
+    if not view.channel_id:
+        return None
+    response = _call(logger, "session post", client.chat_postMessage, channel=view.channel_id,
+                     **session_post(view).as_kwargs())
+    ts = str(response.get("ts") or "") if response is not None else ""
+    if not ts:
+        return None
+    with unit_of_work(deps.session_factory) as session:
+        record_post(session, session_id=view.session_id, message_ts=ts)
+    return ts
+
+
+def refresh_post(*, client: Any, deps: Deps, view: SessionView, logger: Logger) -> str | None:
+    """Redraw the post after a change; post it afresh when there is none (an earlier post
+    failed) or Slack no longer has it."""
+    if not view.channel_id:
+        return None
+    if view.message_ts:
+        try:
+            client.chat_update(channel=view.channel_id, ts=view.message_ts, **session_post(view).as_kwargs())
+            return view.message_ts
+        except SlackApiError as error:
+            if error.response.get("error") not in {"message_not_found", "cant_update_message"}:
+                logger.warning("could not update the post of session %s: %s", view.session_id,
+                               error.response.get("error"))
+                return None
+    return post_session(client=client, deps=deps, view=view, logger=logger)
+
+
+def tell(*, client: Any, user_id: str, channel_id: str | None, message: Message, logger: Logger) -> None:
+    """An answer only this person sees: ephemeral in the pair channel, else a DM (a modal
+    submission has no response_url to answer on)."""
+    if channel_id:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, **message.as_kwargs())
+            return
+        except SlackApiError as error:
+            logger.info("no ephemeral in %s for %s (%s); sending a DM", channel_id, user_id,
+                        error.response.get("error"))
+    _call(logger, "DM", client.chat_postMessage, channel=user_id, **message.as_kwargs())
+
+
+def explain(*, client: Any, body: dict[str, Any], respond: Any, message: Message, logger: Logger) -> None:
+    """Answer a button click only the clicker sees: under the message clicked, or, for a
+    click on the Home tab (no message to answer under), by DM."""
+    if body.get("response_url"):
+        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        return
+    user_id = str((body.get("user") or {}).get("id") or "")
+    if user_id:
+        _call(logger, "DM", client.chat_postMessage, channel=user_id, **message.as_kwargs())
+
+
+def _call(logger: Logger, what: str, method: Any, **kwargs: Any) -> Any:
+    try:
+        return method(**kwargs)
+    except SlackApiError as error:
+        logger.warning("could not send the %s to %s: %s", what, kwargs.get("channel"), error.response.get("error"))
+        return None

@@ -1,0 +1,50 @@
+"""`meeting.attendance.submit`: store who came to a shared meeting, then tell the coordinator.
+
+Nothing in the form can be wrong (every box may be left empty), so the modal is
+acknowledged first; the confirmation, or the refusal for someone who may not record
+this meeting, comes as a DM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.messages.timeline import (
+    attendance_refused_message,
+    attendance_saved_message,
+    parse_attendance_metadata,
+    read_attendance_form,
+)
+from bot.services.timeline import record_attendance
+from handlers.context import deps_from
+from storage.db import unit_of_work
+
+
+def handle_attendance_submit(
+    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], client: Any, context: Any, logger: Logger
+) -> None:
+    ack()
+    deps = deps_from(context)
+    user_id = body["user"]["id"]
+    parsed = parse_attendance_metadata(view.get("private_metadata"))
+    ticked = read_attendance_form((view.get("state") or {}).get("values") or {})
+    meeting_id, listed = parsed if parsed is not None else (0, [])
+    with unit_of_work(deps.session_factory) as session:
+        result = record_attendance(
+            session, meeting_id=meeting_id, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids,
+            listed_ids=listed, ticked_ids=ticked, now=deps.clock.now(),
+        )
+    if result.saved:
+        logger.info("attendance for meeting %s: %d of %d came", meeting_id, result.came, result.listed)
+        message = attendance_saved_message(meeting_name=result.meeting_name, came=result.came, listed=result.listed,
+                                           language=result.language)
+    else:
+        message = attendance_refused_message(language=result.language)
+    try:
+        client.chat_postMessage(channel=user_id, **message.as_kwargs())
+    except SlackApiError as error:
+        logger.warning("attendance handled, but the note to %s failed: %s", user_id, error.response.get("error"))

@@ -1,0 +1,42 @@
+"""`pairs.end.submit`: end the chosen pair, or show what to fix under each box.
+
+Slack shows inline errors only if they come back in the acknowledgement, so the service
+runs before `ack` here (one quick transaction); on success the modal is replaced by what
+happened and what comes next. Messages to the pair and the coordinators go via the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import Any
+
+from bot.i18n import t
+from bot.messages.pair_end import end_pair_done_view, end_pair_errors, read_end_pair_submission
+from bot.services.pair_end import PAIR_FIELD, end_pair
+from handlers.context import deps_from
+from storage.db import unit_of_work
+
+
+def handle_end_pair_submit(
+    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], context: Any, logger: Logger
+) -> None:
+    deps = deps_from(context)
+    user_id = body["user"]["id"]
+    submission = read_end_pair_submission(view)
+    try:
+        # The service checks who may end which pair: only a coordinator of the pair's round.
+        with unit_of_work(deps.session_factory) as session:
+            result = end_pair(
+                session, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids,
+                pair_id=submission.pair_id, reason=submission.reason, note=submission.note,
+                rematch=submission.rematch, now=deps.clock.now(),
+            )
+    except Exception:  # noqa: BLE001 - the coordinator must hear something within 3 seconds
+        logger.exception("ending a pair for %s failed", user_id)
+        ack(response_action="errors", errors={PAIR_FIELD: t("pairs.end.error.generic", None)})
+        return
+    if result.ended is None:
+        ack(response_action="errors", errors=end_pair_errors(result.errors, result.language))
+        return
+    ack(response_action="update", view=end_pair_done_view(ended=result.ended, language=result.language))

@@ -1,0 +1,61 @@
+"""`session.log.submit`: store a logged or edited session, or show what to fix under each box.
+
+Slack shows inline errors only when they come back in the acknowledgement, so the save
+runs before `ack` (one quick transaction); the pair-channel post and the answer to the
+person follow after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import Any
+
+from bot.i18n import t
+from bot.messages.sessions import notice_view, outcome_message, read_log_form, read_metadata, refusal_text
+from bot.services.people import identify
+from bot.services.sessions import HELD_ON, LogStatus, Refusal, submit_log_form
+from handlers.context import deps_from
+from handlers.session_effects import apply_outcome, tell
+from storage.db import unit_of_work
+
+
+def handle_session_log_submit(
+    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], client: Any, context: Any, logger: Logger
+) -> None:
+    deps = deps_from(context)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    metadata = read_metadata(view.get("private_metadata"))
+    if metadata is None:  # not a modal we opened: refuse rather than guess whose pair
+        with unit_of_work(deps.session_factory) as session:
+            language = identify(session, slack_user_id=user_id).language
+        ack(response_action="update", view=notice_view(text=refusal_text(Refusal.NOT_IN_PAIR, language),
+                                                       language=language))
+        return
+    pair_id, session_id = metadata
+    values = read_log_form((view.get("state") or {}).get("values") or {})
+    try:
+        with unit_of_work(deps.session_factory) as session:
+            outcome = submit_log_form(session, slack_user_id=user_id, values=values, pair_id=pair_id,
+                                      session_id=session_id, now=deps.clock.now())
+    except Exception:  # noqa: BLE001 - the person must hear something within 3 seconds
+        logger.exception("saving the session logged by %s failed", user_id)
+        ack(response_action="errors", errors={HELD_ON: t("error.generic", None)})
+        return
+    if outcome.status is LogStatus.INVALID:
+        shown = {block.get("block_id") for block in view.get("blocks") or []}
+        errors = {key: text for key, text in outcome.errors.items() if key in shown}
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:  # an error about a box this modal does not have: say it in place of the form
+            ack(response_action="update", view=notice_view(text=" ".join(outcome.errors.values()),
+                                                           language=outcome.language))
+        return
+    if outcome.status is LogStatus.REFUSED:
+        ack(response_action="update", view=notice_view(text=outcome_message(outcome).text, language=outcome.language))
+        return
+    ack()
+    apply_outcome(client=client, deps=deps, outcome=outcome, acting_user_id=user_id, logger=logger)
+    if outcome.status is not LogStatus.UNCHANGED:
+        channel_id = outcome.session.channel_id if outcome.session is not None else None
+        tell(client=client, user_id=user_id, channel_id=channel_id, message=outcome_message(outcome), logger=logger)
