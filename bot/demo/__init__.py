@@ -132,6 +132,135 @@ def _reminders_and_late_joiner(app: SandboxedApp, transcript: Transcript) -> Non
     names["UPRIYA"] = "Priya"
 
 
+def _finish_onboarding(app: SandboxedApp, user_id: str, *, profile: dict[str, str], consent: bool = True) -> None:
+    """Consent and profile through the real buttons and modal (summarised in the transcript)."""
+    if consent:
+        for action_id in ("consent.coordination.yes", "consent.evaluation.yes", "consent.follow_up.yes"):
+            _click_in_dm(app, user_id, action_id)
+    _click_in_dm(app, user_id, "profile.open")
+    modal = app.sandbox.opened_views[-1]
+    values: dict[str, Any] = {key: {key: value} for key, value in profile.items()}
+    values["language"] = {"language": {"type": "static_select", "selected_option": {"value": "en"}}}
+    values["timezone"] = {"timezone": "Europe/Copenhagen"}
+    app.submit(user_id, "profile.submit", values, view_id=modal["id"])
+
+
+def _everyone_else_onboards(app: SandboxedApp, transcript: Transcript) -> None:
+    transcript.scene("Lars, Jonas and Wei finish onboarding the same way (consent, profile)")
+    _finish_onboarding(app, "ULARS", profile={
+        "field": "Engineering", "years": "20", "languages": "Danish, English", "interests": "cycling, wind energy",
+        "expertise": "hiring engineers, CV reviews, interview practice, wind energy industry",
+        "availability": "Thursday mornings"})
+    _finish_onboarding(app, "UJONAS", profile={
+        "field": "Finance", "years": "15", "languages": "Danish, English, Mandarin", "interests": "photography",
+        "expertise": "banking, networking in Copenhagen, applications", "availability": "Evenings"})
+    _finish_onboarding(app, "UWEI", consent=False, profile={
+        "field": "Life sciences", "years": "6", "languages": "Mandarin, English", "interests": "photography",
+        "goals": "a lab job; practise interviews; understand Danish work culture", "availability": "Afternoons"})
+    transcript.skip()
+    transcript.note("(their welcome messages update, their Home tabs refresh, and each gets a profile receipt)")
+
+
+def _match_and_publish(app: SandboxedApp, transcript: Transcript) -> None:
+    transcript.scene("Mette asks for a matching proposal: /mentoring-admin match")
+    where = app.sandbox.im_channel_for("UMETTE")
+    app.slash("UMETTE", "/mentoring-admin", "match", channel_id=where)
+    transcript.scene("Mette publishes the proposal")
+    _url_id, review = app.sandbox.response_posts[-1]
+    for block in review.get("blocks") or []:
+        for element in block.get("elements", []):
+            if element.get("action_id") == "match.publish":
+                app.click("UMETTE", "match.publish", value=element["value"], block_id=block.get("block_id", "b"),
+                          message={"ts": "1.000001", **review}, channel_id=where)
+                break
+    transcript.scene("The next tick opens a private channel per pair, invites both and introduces them")
+    app.tick_and_deliver()
+    transcript.scene("Running the tick again changes nothing: still one channel and one introduction per pair")
+    before = (len(app.sandbox.calls_to("conversations.create")), len(app.sandbox.calls_to("chat.postMessage")))
+    app.tick_and_deliver()
+    after = (len(app.sandbox.calls_to("conversations.create")), len(app.sandbox.calls_to("chat.postMessage")))
+    transcript.note(f"channels created by the second run: {after[0] - before[0]}, messages: {after[1] - before[1]}")
+
+
+def _pair_channel(app: SandboxedApp, mentee_id: str) -> str:
+    for channel_id, channel in ((c, app.sandbox.get_channel(c)) for c in _all_channel_ids(app)):
+        if channel and channel.get("is_private") and mentee_id in (channel.get("members") or []):
+            return channel_id
+    raise SystemExit(f"demo: no pair channel for {mentee_id}")
+
+
+def _all_channel_ids(app: SandboxedApp) -> list[str]:
+    return [call.response["channel"]["id"] for call in app.sandbox.calls_to("conversations.create") if call.ok]
+
+
+def _log_sessions(app: SandboxedApp, transcript: Transcript) -> None:
+    tuesday = datetime(2027, 2, 9, 9, 0, tzinfo=timezone.utc)
+    app.clock.set(tuesday)
+    channel = _pair_channel(app, "UANA")
+    transcript.scene("Tuesday 9 February: Ana logs yesterday's 1:1 in the pair channel: /log-session yesterday 45m CV review")
+    app.slash("UANA", "/log-session", "yesterday 45m CV review", channel_id=channel)
+    transcript.scene("Lars clicks “I was there too” on the post")
+    post = app.sandbox.messages_in(channel)[-1]
+    for block in post.get("blocks") or []:
+        for element in block.get("elements", []):
+            if str(element.get("action_id", "")).startswith("session.confirm"):
+                app.click("ULARS", element["action_id"], value=element.get("value"), block_id=block.get("block_id", "b"),
+                          message=post, channel_id=channel)
+    transcript.scene("Lars also logs it himself, not knowing Ana did: /log-session 8 feb 1h interview practice")
+    app.slash("ULARS", "/log-session", "8 feb 1h interview practice", channel_id=channel)
+    transcript.scene("Ana tries to log a meeting in the future: /log-session tomorrow 30m")
+    app.slash("UANA", "/log-session", "tomorrow 30m", channel_id=channel)
+    transcript.scene("Ana lists the pair's sessions: /mentoring sessions")
+    app.slash("UANA", "/mentoring", "sessions", channel_id=channel)
+
+
+def _click_latest(app: SandboxedApp, user_id: str, action_id: str, *, channel: str | None = None) -> None:
+    """Click a button in the newest message (in a DM, or in a channel) that carries it."""
+    where = channel or app.sandbox.im_channel_for(user_id)
+    messages = app.sandbox.messages_in(where) if channel else app.sandbox.dm_messages(user_id)
+    for message in reversed(messages):
+        for block in message.get("blocks") or []:
+            for element in block.get("elements", []):
+                if element.get("action_id") == action_id:
+                    app.click(user_id, action_id, value=element.get("value"), block_id=block.get("block_id", "b"),
+                              message=message, channel_id=where)
+                    return
+    raise SystemExit(f"demo: no {action_id!r} button for {user_id}")
+
+
+def _timeline(app: SandboxedApp, transcript: Transcript) -> None:
+    tuesday = datetime(2027, 2, 9, 9, 0, tzinfo=timezone.utc)
+    transcript.scene("Tuesday 9 February, 10:00 in Copenhagen: the day-before reminder for the kick-off")
+    app.tick_and_deliver(now=tuesday)
+    transcript.scene("Ana will be there; Wei can't make it")
+    _click_latest(app, "UANA", "meeting.rsvp.yes")
+    _click_latest(app, "UWEI", "meeting.rsvp.no")
+
+    monday = datetime(2027, 2, 15, 9, 0, tzinfo=timezone.utc)
+    transcript.scene("Monday 15 February: Jonas and Wei's first two weeks passed with no session logged")
+    app.tick_and_deliver(now=monday)
+    transcript.note("(Lars and Ana logged a session in their window, so they get no check-in)")
+    transcript.scene("Wei answers “Not yet”")
+    _click_latest(app, "UWEI", "checkin.not_yet", channel=_pair_channel(app, "UWEI"))
+    transcript.scene("Jonas goes on leave: /mentoring pause until 1 march parental leave")
+    app.slash("UJONAS", "/mentoring", "pause until 1 march parental leave")
+    thursday = datetime(2027, 2, 18, 9, 0, tzinfo=timezone.utc)
+    transcript.scene("Thursday 18 February, when “Not yet” would ask again: the pause is announced instead")
+    before = len(app.sandbox.calls_to("chat.postMessage"))
+    app.tick_and_deliver(now=thursday)
+    checkins = [call for call in app.sandbox.calls_to("chat.postMessage")[before:]
+                if str(call.args.get("text", "")).startswith("Check-in")]
+    transcript.note(f"check-ins sent to the paused pair: {len(checkins)}")
+    transcript.scene("What would go out on Monday 1 March at 10:00? mentorbot tick --now 2027-03-01T10:00+01:00 --dry-run")
+    from scheduling.ticks import describe_due
+
+    march = datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc)
+    for line in describe_due(app.tick(now=march, dry_run=True)) or ["(nothing)"]:
+        transcript.raw(line)
+    transcript.scene("Monday 1 March: the pause ends by itself, with a welcome back")
+    app.tick_and_deliver(now=march)
+
+
 def _help_and_typos(app: SandboxedApp, transcript: Transcript) -> None:
     transcript.scene("Ana (mentee) types /mentoring help")
     app.slash("UANA", "/mentoring", "help")
@@ -159,5 +288,5 @@ def _home_and_safety(app: SandboxedApp, transcript: Transcript) -> None:
 
 SCENES = [
     _import_round, _first_tick, _help_and_typos, _consent, _profile, _status, _reminders_and_late_joiner,
-    _home_and_safety,
+    _everyone_else_onboards, _match_and_publish, _log_sessions, _timeline, _home_and_safety,
 ]

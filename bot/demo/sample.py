@@ -29,6 +29,8 @@ PEOPLE: tuple[DemoPerson, ...] = (
                languages=("Danish", "English"), interests=("cycling", "sustainability"), company="Novoplan"),
     DemoPerson("USOFIE", "sofie@dtu.dk", "Sofie Møller", "mentor", "Europe/Copenhagen", field="Life sciences",
                languages=("Danish", "English", "German"), interests=("running",), company="DTU"),
+    DemoPerson("UJONAS", "jonas@nordbank.dk", "Jonas Berg", "mentor", "Europe/Copenhagen", field="Finance",
+               languages=("Danish", "English", "Mandarin"), interests=("photography", "sailing"), company="Nordbank"),
     DemoPerson("UANA", "ana@example.org", "Ana Souza", "mentee", "America/Sao_Paulo", field="Engineering",
                languages=("Portuguese", "English"), interests=("cycling",), home_country="Brazil"),
     DemoPerson("UWEI", "wei@example.org", "Wei Chen", "mentee", "Europe/Copenhagen", field="Life sciences",

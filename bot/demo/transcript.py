@@ -34,6 +34,16 @@ class Transcript:
         self.flush()
         self.lines.extend(textwrap.wrap(text, WIDTH, initial_indent="   ", subsequent_indent="   "))
 
+    def raw(self, text: str) -> None:
+        """A line as a terminal prints it (command output), not re-wrapped."""
+        self.flush()
+        self.lines.append(f"   {text}")
+
+    def skip(self) -> None:
+        """Forget calls made since the last flush: for steps the transcript only summarises."""
+        self._seen_calls = len(self._sandbox.calls)
+        self._seen_posts = len(self._sandbox.response_posts)
+
     def flush(self) -> None:
         calls = self._sandbox.calls
         for call in calls[self._seen_calls :]:

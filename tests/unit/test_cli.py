@@ -131,6 +131,11 @@ def test_demo_plays_against_the_sandbox_and_prints_a_transcript(tmp_path: Path) 
     assert "Priya Nair (priya@example.org)" in out, "the coordinator hears who is not in Slack"
     assert "inline error under “timezone”" in out
     assert "messages sent by the second run: 0" in out
+    assert "bot creates channel #spring-2027-lars-ana" in out and "Welcome to your mentoring pair" in out
+    assert "channels created by the second run: 0, messages: 0" in out
+    assert "Confirmed by @Lars" in out and "nothing new" in out
+    assert "*Did you meet?*" in out and "check-ins sent to the paused pair: 0" in out
+    assert "*Welcome back*" in out
     assert "refused with HTTP 401" in out
     assert "demo finished" in result.stdout
     assert not (tmp_path / "mentorbot.db").exists(), "the demo uses a throwaway database"
