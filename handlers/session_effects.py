@@ -9,6 +9,7 @@ edit posts it again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
@@ -16,8 +17,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Deps
 from bot.messages.blocks import Message
-from bot.messages.sessions import change_reply, session_post, session_removed_post
-from bot.services.sessions import LogOutcome, LogStatus, SessionView, record_post
+from bot.messages.sessions import change_reply, refusal_message, session_id_from_action, session_post, session_removed_post
+from bot.services.people import identify
+from bot.services.sessions import LogOutcome, LogStatus, Refusal, SessionView, record_post
 from storage.db import unit_of_work
 
 
@@ -103,3 +105,30 @@ def _call(logger: Logger, what: str, method: Any, **kwargs: Any) -> Any:
     except SlackApiError as error:
         logger.warning("could not send the %s to %s: %s", what, kwargs.get("channel"), error.response.get("error"))
         return None
+
+
+def act_on_session_button(
+    *,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: Any,
+    respond: Any,
+    deps: Deps,
+    logger: Logger,
+    act: Callable[..., LogOutcome],
+) -> tuple[str, LogOutcome] | None:
+    """The shared middle of the Confirm/Delete buttons: read the session id off the button,
+    run `act` in one unit of work, and explain a vanished session. Returns (who clicked,
+    the outcome) for the caller to render, or None when it already answered."""
+    user_id = str((body.get("user") or {}).get("id") or "")
+    session_id = session_id_from_action(action)
+    with unit_of_work(deps.session_factory) as session:
+        if session_id is None:
+            language = identify(session, slack_user_id=user_id).language
+            outcome = None
+        else:
+            outcome = act(session, session_id=session_id, slack_user_id=user_id, now=deps.clock.now())
+    if outcome is None:
+        explain(client=client, body=body, respond=respond, message=refusal_message(Refusal.GONE, language), logger=logger)
+        return None
+    return user_id, outcome

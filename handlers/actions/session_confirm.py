@@ -10,12 +10,10 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.messages.sessions import outcome_message, refusal_message, session_id_from_action
-from bot.services.people import identify
-from bot.services.sessions import LogStatus, Refusal, confirm_session
+from bot.messages.sessions import outcome_message
+from bot.services.sessions import LogStatus, confirm_session
 from handlers.context import deps_from
-from handlers.session_effects import apply_outcome, explain
-from storage.db import unit_of_work
+from handlers.session_effects import act_on_session_button, apply_outcome, explain
 
 
 def handle_session_confirm(
@@ -29,18 +27,11 @@ def handle_session_confirm(
 ) -> None:
     ack()
     deps = deps_from(context)
-    user_id = str((body.get("user") or {}).get("id") or "")
-    session_id = session_id_from_action(action)
-    with unit_of_work(deps.session_factory) as session:
-        if session_id is None:
-            language = identify(session, slack_user_id=user_id).language
-            outcome = None
-        else:
-            outcome = confirm_session(session, session_id=session_id, slack_user_id=user_id, now=deps.clock.now())
-    if outcome is None:
-        explain(client=client, body=body, respond=respond, message=refusal_message(Refusal.GONE, language),
-                logger=logger)
+    result = act_on_session_button(body=body, action=action, client=client, respond=respond, deps=deps,
+                                   logger=logger, act=confirm_session)
+    if result is None:
         return
+    user_id, outcome = result
     if outcome.status is LogStatus.REFUSED:
         explain(client=client, body=body, respond=respond, message=outcome_message(outcome), logger=logger)
         return
