@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.i18n import normalise_language
 from storage.models import Participant, Programme, Role, Round
 
 
@@ -37,3 +38,12 @@ def coordinator_languages(session: Session, *, round_id: int) -> str:
     round_ = session.get(Round, round_id)
     programme = session.get(Programme, round_.programme_id) if round_ else None
     return programme.default_language if programme else "en"
+
+
+def target_language(session: Session, *, round_id: int, target: str) -> str:
+    """The language for one coordinator target: a coordinator's DM in their own language,
+    a channel post in the programme's."""
+    language = session.scalar(
+        select(Participant.language).where(Participant.round_id == round_id, Participant.slack_user_id == target)
+    )
+    return normalise_language(language) if language else coordinator_languages(session, round_id=round_id)

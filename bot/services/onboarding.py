@@ -45,7 +45,7 @@ from bot.messages.onboarding import (
     profile_reminder_message,
     welcome_message,
 )
-from bot.services.coordinators import coordinator_languages, coordinator_targets
+from bot.services.coordinators import coordinator_targets, target_language
 from bot.services.onboarding_state import OnboardingStep, may_be_messaged, onboarding_step
 from bot.services.outbox import OutgoingCall, cancel_pending, enqueue_all
 from bot.services.people import identify, is_known_time_zone
@@ -148,14 +148,6 @@ def _dm(*, dedup_key: str, user_id: str, message: Message, not_before: datetime)
         payload={"channel": user_id, **message.as_kwargs()},
         not_before=not_before,
     )
-
-
-def _target_language(session: Session, *, round_id: int, target: str) -> str:
-    """A coordinator's DM in their own language; a channel post in the programme's."""
-    language = session.scalar(
-        select(Participant.language).where(Participant.round_id == round_id, Participant.slack_user_id == target)
-    )
-    return normalise_language(language) if language else coordinator_languages(session, round_id=round_id)
 
 
 def _programme_zone(session: Session, round_id: int) -> str:
@@ -329,7 +321,7 @@ def missing_people_reports(session: Session, *, now: datetime) -> list[OutgoingC
         not_before = polite_time(now, _programme_zone(session, round_id))
         for target in targets:
             message = missing_from_slack_message(
-                language=_target_language(session, round_id=round_id, target=target),
+                language=target_language(session, round_id=round_id, target=target),
                 programme=round_.programme.name, round_name=round_.name, people=listed,
             )
             calls.append(
@@ -529,7 +521,7 @@ def _coordinator_notices(
     calls: list[OutgoingCall] = []
     for target in coordinator_targets(session, round_id=participant.round_id):
         message = builder(
-            language=_target_language(session, round_id=participant.round_id, target=target),
+            language=target_language(session, round_id=participant.round_id, target=target),
             name=participant.name, email=participant.email, role=participant.role, round_name=participant.round.name,
         )
         calls.append(

@@ -41,7 +41,7 @@ from bot.i18n import normalise_language
 from bot.messages.pair_channels import channel_trouble_message, goodbye_message, not_invited_message
 from bot.messages.pair_intro import PairIntroFacts, PersonBio, TimelineEntry, pair_intro_message
 from bot.services.channel_names import first_name, pair_channel_name
-from bot.services.coordinators import coordinator_languages, coordinator_targets
+from bot.services.coordinators import coordinator_targets, target_language
 from bot.services.meetings import meeting_concerns
 from bot.services.outbox import OutgoingCall, enqueue, enqueue_all
 from bot.services.timing import polite_time, zone
@@ -162,14 +162,6 @@ def intro_calls(pair: Pair, *, now: datetime) -> list[OutgoingCall]:
         )
         for language in pair_languages(pair)
     ]
-
-
-def coordinator_language(session: Session, *, round_id: int, target: str) -> str:
-    """A coordinator's DM in their own language; a channel post in the programme's."""
-    language = session.scalar(
-        select(Participant.language).where(Participant.round_id == round_id, Participant.slack_user_id == target)
-    )
-    return normalise_language(language) if language else coordinator_languages(session, round_id=round_id)
 
 
 def _programme_zone(round_: Round) -> str:
@@ -383,7 +375,7 @@ def _trouble(session: Session, pair: Pair, *, error: str, now: datetime) -> Open
             payload={
                 "channel": target,
                 **channel_trouble_message(
-                    language=coordinator_language(session, round_id=round_.id, target=target),
+                    language=target_language(session, round_id=round_.id, target=target),
                     round_name=round_.name, error=error,
                 ).as_kwargs(),
             },
@@ -407,7 +399,7 @@ def _not_invited_reports(
     not_before = polite_time(now, _programme_zone(round_))
     calls: list[OutgoingCall] = []
     for target in coordinator_targets(session, round_id=round_.id):
-        language = coordinator_language(session, round_id=round_.id, target=target)
+        language = target_language(session, round_id=round_.id, target=target)
         for person, error in not_invited:
             message = not_invited_message(
                 language=language, channel_id=pair.slack_channel_id, round_name=round_.name,
@@ -507,7 +499,6 @@ __all__ = [
     "archive_key",
     "candidate_names",
     "close_pair_channels",
-    "coordinator_language",
     "goodbye_key",
     "intro_calls",
     "intro_key",

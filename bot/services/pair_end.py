@@ -26,7 +26,8 @@ from bot.messages.pair_channels import closing_message, pair_ended_report
 from bot.services.channel_names import slugify
 from bot.services.coordinators import coordinator_targets
 from bot.services.outbox import OutgoingCall, cancel_pending, enqueue_all
-from bot.services.pair_channels import coordinator_language, pair_languages, pair_timezone, person_bio
+from bot.services.coordinators import target_language
+from bot.services.pair_channels import pair_languages, pair_timezone, person_bio
 from bot.services.people import identify
 from bot.services.timing import polite_time
 from storage.models import Pair, PairStatus, Participant, Role, Round
@@ -248,7 +249,7 @@ def _report_calls(session: Session, pair: Pair, *, actor: str, note: str | None,
     calls: list[OutgoingCall] = []
     for target in coordinator_targets(session, round_id=pair.round_id):
         message = pair_ended_report(
-            language=coordinator_language(session, round_id=pair.round_id, target=target), coordinator_id=actor,
+            language=target_language(session, round_id=pair.round_id, target=target), coordinator_id=actor,
             round_name=pair.round.name, mentor_name=pair.mentor.name, mentee_name=pair.mentee.name,
             reason=pair.end_reason or "other", note=note,
         )

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.i18n import normalise_language
 from bot.messages.nudges import coordinator_pause_message, pair_paused_message, welcome_back_message
-from bot.services.coordinators import coordinator_languages, coordinator_targets
+from bot.services.coordinators import coordinator_targets, target_language
 from bot.services.nudges import checkin_prefix
 from bot.services.outbox import OutgoingCall, cancel_pending, enqueue_all
 from bot.services.pair_state import PairState, load_pair_states, pair_selection
@@ -294,8 +294,7 @@ def _coordinator_notices(
             coordinator = session.scalar(
                 select(Participant).where(Participant.round_id == person.round_id, Participant.slack_user_id == target)
             )
-            language = (normalise_language(coordinator.language) if coordinator
-                        else coordinator_languages(session, round_id=person.round_id))
+            language = target_language(session, round_id=person.round_id, target=target)
             tz_name = (coordinator.timezone if coordinator and coordinator.timezone else programme_zone)
             message = coordinator_pause_message(name=person.name, role=person.role, until=until, reason=reason,
                                                 round_name=round_.name, language=language)
