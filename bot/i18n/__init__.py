@@ -2,23 +2,47 @@
 
 Catalogs are flat JSON files per area (`catalogs/<area>.<lang>.json`) so that features can
 be added without everyone editing one file; a key may live in one area only.
+
+An entry is a string, or, where a number decides the wording, its plural forms under the
+language's CLDR categories (Babel knows them: English and Danish have "one" and "other"):
+
+    "match.confirm.title": {"one": "Publish {count} pair?", "other": "Publish {count} pairs?"}
+
+chosen by the `count` parameter. A sentence with several numbers names each one and gives its
+forms beside the sentence, so every number agrees with its own noun:
+
+    "match.published": {"text": "Published {pairs} for {round}; {notified} will hear from us.",
+                        "pairs": {"one": "{pairs} pair", "other": "{pairs} pairs"},
+                        "notified": {"one": "{notified} person", "other": "{notified} people"}}
+
+A language whose noun does not change (Danish "1 par", "3 par") may keep a plain string.
 """
 
 from __future__ import annotations
 
 import json
 import string
+from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
+from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_time
 
 CATALOG_DIR = Path(__file__).with_name("catalogs")
 LANGUAGES = ("en", "da")
 DEFAULT_LANGUAGE = "en"
 BABEL_LOCALES = {"en": "en_GB", "da": "da_DK"}
+PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
+COUNT = "count"  # the parameter that picks the form of a plain plural entry
+TEXT = "text"  # the sentence of an entry that has several numbers
+
+PluralForms: TypeAlias = Mapping[str, str]
+Entry: TypeAlias = str | Mapping[str, str | PluralForms]
 
 
 class CatalogError(Exception):
@@ -34,9 +58,9 @@ def normalise_language(language: str | None) -> str:
 
 
 @cache
-def catalog(language: str) -> dict[str, str]:
+def catalog(language: str) -> dict[str, Entry]:
     """The merged catalog for one language; a key defined in two area files is an error."""
-    merged: dict[str, str] = {}
+    merged: dict[str, Entry] = {}
     origin: dict[str, str] = {}
     for path in sorted(CATALOG_DIR.glob(f"*.{language}.json")):
         entries = json.loads(path.read_text(encoding="utf-8"))
@@ -48,19 +72,89 @@ def catalog(language: str) -> dict[str, str]:
     return merged
 
 
-def placeholders(text: str) -> set[str]:
-    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+def plain_entries(language: str) -> dict[str, str]:
+    """The entries of a catalog that are plain strings, for a renderer outside `bot` that formats
+    them itself (the workbook's problems, whose catalog has no plurals)."""
+    return {key: entry for key, entry in catalog(language).items() if isinstance(entry, str)}
+
+
+def plural_forms(entry: Entry) -> dict[str, PluralForms]:
+    """The plural forms of an entry, by the parameter whose number picks them ({} for a plain string)."""
+    if isinstance(entry, str):
+        return {}
+    if TEXT not in entry:
+        return {COUNT: {category: str(text) for category, text in entry.items()}}
+    return {name: forms for name, forms in entry.items() if name != TEXT and not isinstance(forms, str)}
+
+
+def entry_texts(entry: Entry) -> list[str]:
+    """Every piece of text an entry holds: the sentence and each plural form."""
+    if isinstance(entry, str):
+        return [entry]
+    sentence = [str(entry[TEXT])] if TEXT in entry else []
+    return sentence + [text for forms in plural_forms(entry).values() for text in forms.values()]
+
+
+def placeholders(entry: Entry) -> set[str]:
+    """The parameters an entry uses, in any of its forms."""
+    fields: set[str] = set()
+    for text in entry_texts(entry):
+        fields |= {field for _, field, _, _ in string.Formatter().parse(text) if field}
+    if not isinstance(entry, str) and TEXT not in entry:
+        fields.add(COUNT)
+    return fields
+
+
+def plural_category(language: str | None, number: object) -> str:
+    """The CLDR plural category of a number in a language ("one", "other", ...).
+
+    Numbers stored as text (a matching snapshot keeps its parameters as strings) count too;
+    anything that is not a number reads as "other", the form every language has."""
+    if isinstance(number, bool):
+        return "other"
+    value: int | float | Decimal
+    if isinstance(number, (int, float, Decimal)):
+        value = number
+    else:
+        try:
+            value = Decimal(str(number).strip())
+        except InvalidOperation:
+            return "other"
+        if not value.is_finite():
+            return "other"
+    return str(Locale.parse(babel_locale(language)).plural_form(value))
+
+
+def _pick(forms: PluralForms, language: str, number: object) -> str:
+    return forms.get(plural_category(language, number)) or forms["other"]
+
+
+def _text_for(key: str, entry: Entry, language: str, params: Mapping[str, object]) -> str:
+    if isinstance(entry, str):
+        return entry.format(**params) if params else entry
+    chosen: dict[str, object] = {}
+    for name, forms in plural_forms(entry).items():
+        if name not in params:
+            raise KeyError(f"catalog entry {key!r} needs the number {name!r}")
+        chosen[name] = _pick(forms, language, params[name]).format(**params)
+    if TEXT not in entry:
+        return str(chosen[COUNT])
+    return str(entry[TEXT]).format(**{**params, **chosen})
 
 
 def t(key: str, language: str | None = None, /, **params: object) -> str:
-    """Translate `key`; a missing Danish entry falls back to English rather than failing a user."""
+    """Translate `key`; a missing Danish entry falls back to English rather than failing a user.
+
+    A plural entry takes its form from `count` (or from each number it names), by the plural
+    rules of the language the text is in."""
     lang = normalise_language(language)
-    text = catalog(lang).get(key)
-    if text is None:
-        text = catalog(DEFAULT_LANGUAGE).get(key)
-    if text is None:
+    entry = catalog(lang).get(key)
+    if entry is None:
+        lang = DEFAULT_LANGUAGE
+        entry = catalog(lang).get(key)
+    if entry is None:
         raise KeyError(f"no catalog entry {key!r}")
-    return text.format(**params) if params else text
+    return _text_for(key, entry, lang, params)
 
 
 def babel_locale(language: str | None) -> str:

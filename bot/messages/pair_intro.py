@@ -118,12 +118,9 @@ def render_match_reasons(reasons: Sequence[Mapping[str, Any]], language: str) ->
 
 def meeting_rhythm(days: int, language: str) -> str:
     """"every 2 weeks" reads better than "every 14 days"; odd numbers stay in days."""
-    if days <= 1:
-        return t("pairs.every.day", language)
-    if days % 7 == 0:
-        weeks = days // 7
-        return t("pairs.every.week", language) if weeks == 1 else t("pairs.every.weeks", language, weeks=weeks)
-    return t("pairs.every.days", language, days=days)
+    if days >= 7 and days % 7 == 0:
+        return t("pairs.every.weeks", language, count=days // 7)
+    return t("pairs.every.days", language, count=max(days, 1))
 
 
 # --- parts ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import catalog, normalise_language, t
+from bot.i18n import normalise_language, plain_entries, t
 from bot.services.match_review import hand_pair_problems
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Programme, Role, Round, SharedMeeting
 from storage.workbook import (
@@ -61,7 +61,7 @@ class ImportResult:
 
 def render_problems(problems: list[Problem], language: str | None) -> list[str]:
     """Each problem as one line in the reader's language, in the order they fill the sheets."""
-    lang_catalog = catalog(normalise_language(language))
+    lang_catalog = plain_entries(normalise_language(language))
     return [problem.render(lang_catalog) for problem in sorted(problems)]
 
 

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from babel import Locale
 
-from bot.i18n import CATALOG_DIR, LANGUAGES, catalog, format_day, normalise_language, placeholders, t
+from bot.i18n import (
+    CATALOG_DIR,
+    LANGUAGES,
+    TEXT,
+    babel_locale,
+    catalog,
+    entry_texts,
+    format_day,
+    normalise_language,
+    placeholders,
+    plural_forms,
+    t,
+)
 from bot.messages.blocks import MESSAGE_BLOCK_LIMIT, check_message_limits, section
 from bot.messages.help import help_message, not_a_coordinator_message, unknown_subcommand_message
 from bot.payloads import MalformedPayload, parse_slack_body
@@ -34,7 +48,55 @@ def test_every_catalog_area_has_the_same_keys_and_placeholders_in_both_languages
         assert english.keys() == danish.keys(), f"{area}: keys differ"
         for key in english:
             assert placeholders(english[key]) == placeholders(danish[key]), f"{area}:{key} placeholders differ"
-            assert danish[key].strip(), f"{area}:{key} is empty in Danish"
+            assert all(text.strip() for text in entry_texts(danish[key])), f"{area}:{key} is empty in Danish"
+
+
+# "mentee(s)", "plads(er)", "ledig(e)", "time(r)", "mentor/er": the reader deserves the real word.
+PSEUDO_PLURAL = re.compile(r"[^\W\d_](\((?:s|es|e|er|r|n|en|ne|erne|ene)\)|/(?:s|es|e|er|r|en|ne|erne)\b)", re.IGNORECASE)
+
+
+def test_no_catalog_entry_writes_a_pseudo_plural() -> None:
+    assert PSEUDO_PLURAL.search("{count} mentee(s)") and PSEUDO_PLURAL.search("ledig(e) plads(er)")
+    assert not PSEUDO_PLURAL.search("(mentees: {mentees}, mentors: {mentors})")
+    found = [f"{language}:{key}: {text}" for language in LANGUAGES for key, entry in catalog(language).items()
+             for text in entry_texts(entry) if PSEUDO_PLURAL.search(text)]
+    assert not found, "write plural forms instead:\n" + "\n".join(found)
+
+
+def test_plural_entries_give_exactly_the_forms_each_language_has() -> None:
+    for language in LANGUAGES:
+        needed = set(Locale.parse(babel_locale(language)).plural_form.tags) | {"other"}
+        for key, entry in catalog(language).items():
+            if isinstance(entry, str):
+                continue
+            forms_by_number = plural_forms(entry)
+            assert forms_by_number, f"{language}:{key} is an object without plural forms"
+            if TEXT in entry:
+                assert set(entry) == {TEXT, *forms_by_number}, f"{language}:{key} has a part that is not a plural"
+                sentence = placeholders(str(entry[TEXT]))
+                assert set(forms_by_number) <= sentence, f"{language}:{key} names a number its sentence never shows"
+            for number, forms in forms_by_number.items():
+                assert set(forms) == needed, f"{language}:{key}:{number} has forms {sorted(forms)}, needs {sorted(needed)}"
+
+
+def test_the_plural_form_follows_the_number_and_the_language() -> None:
+    assert t("sessions.list.introductions", "en", count=1) == "1 introduction"
+    assert t("sessions.list.introductions", "en", count=3) == "3 introductions"
+    assert t("sessions.list.introductions", "en", count=0) == "0 introductions"
+    assert t("sessions.list.introductions", "da", count=1) == "1 introduktion"
+    assert t("sessions.list.introductions", "da", count=2) == "2 introduktioner"
+    # A matching snapshot stores its numbers as text; each number agrees with its own noun.
+    one = t("matching.spare.more_places_than_mentees", "en", name="Ann", spare="1", mentees="1", places="2")
+    assert one == "Ann has 1 place free: every mentee has a mentor (1 mentee, 2 mentor places)."
+    many = t("matching.spare.more_places_than_mentees", "da", name="Ann", spare="3", mentees="2", places="5")
+    assert many == "Ann har 3 ledige pladser: alle mentees har en mentor (2 mentees, 5 mentorpladser)."
+    # Danish "par" does not change; English "pair" does, so only English has forms here.
+    assert t("match.confirm.title", "en", pairs=1) == "Publish 1 pair?"
+    assert t("match.confirm.title", "da", pairs=1) == "Offentliggør 1 par?"
+    # Not a number (an old snapshot): the form every language has, never an exception.
+    assert t("sessions.list.introductions", "en", count="some") == "some introductions"
+    with pytest.raises(KeyError, match="count"):
+        t("sessions.list.introductions", "en")
 
 
 def test_merged_catalogs_load_without_duplicate_keys() -> None:
