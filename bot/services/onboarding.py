@@ -409,7 +409,7 @@ def due_welcomes(session: Session, *, now: datetime) -> list[OutgoingCall]:
 
 
 class ConsentStatus(str, enum.Enum):
-    RECORDED = "recorded"  # a new or changed answer
+    RECORDED = "recorded"  # a new or changed answer, or a consent newly counted
     UNCHANGED = "unchanged"  # the same answer again (a double click)
     NOT_YOURS = "not_yours"  # the button belongs to someone else's message
     STALE = "stale"  # the participant behind the button is gone
@@ -445,8 +445,15 @@ def record_consent(
 
     Coordination is what taking part rests on: a no opts the person out of every message
     (queued ones are withdrawn) and tells the coordinators; a yes after a no brings them
-    back. Consent is complete once all three purposes are answered with coordination granted."""
-    participant = session.get(Participant, participant_id)
+    back. Consent is complete once all three purposes are answered with coordination granted.
+
+    The three buttons are often pressed within a second, and Slack delivers the clicks side
+    by side: the participant's row is locked before the answers are read (FOR UPDATE on
+    PostgreSQL, whose READ COMMITTED would otherwise let each click miss the others' answers
+    and none of them see all three; SQLite's BEGIN IMMEDIATE already serialises), so the
+    last click always sees every answer. A click that changes no answer still settles the
+    derived state, so pressing Yes again repairs a consent that was left uncounted."""
+    participant = session.get(Participant, participant_id, with_for_update=True, populate_existing=True)
     if participant is None:
         return ConsentOutcome(status=ConsentStatus.STALE, language=_language_of(session, acting_user_id))
     if participant.slack_user_id != acting_user_id:
@@ -454,9 +461,16 @@ def record_consent(
 
     existing = next((consent for consent in participant.consents if consent.purpose is purpose), None)
     if existing is not None and existing.granted == granted:
+        repaired = _settle_consent(participant, now=now)
+        if repaired:
+            participant.updated_at = now
+            session.flush()
+            log.warning("participant %s had answered every consent question without being counted; fixed",
+                        participant.id)
         return ConsentOutcome(
-            status=ConsentStatus.UNCHANGED, language=normalise_language(participant.language),
-            facts=onboarding_facts(participant), slack_user_id=participant.slack_user_id,
+            status=ConsentStatus.RECORDED if repaired else ConsentStatus.UNCHANGED,
+            language=normalise_language(participant.language),
+            facts=onboarding_facts(participant), slack_user_id=participant.slack_user_id, consented=repaired,
         )
     if existing is None:
         participant.consents.append(Consent(purpose=purpose, granted=granted, decided_at=now))
@@ -465,7 +479,7 @@ def record_consent(
         existing.decided_at = now
     participant.updated_at = now
 
-    opted_out = opted_back_in = consented = False
+    opted_out = opted_back_in = False
     if purpose is ConsentPurpose.COORDINATION and not granted and participant.opted_out_at is None:
         participant.opted_out_at = now
         participant.consented_at = None
@@ -482,14 +496,7 @@ def record_consent(
         participant.opted_out_at = None
         opted_back_in = True
 
-    choices = {consent.purpose: consent.granted for consent in participant.consents}
-    if (
-        participant.consented_at is None
-        and choices.get(ConsentPurpose.COORDINATION) is True
-        and all(p in choices for p in ConsentPurpose)
-    ):
-        participant.consented_at = now
-        consented = True
+    consented = _settle_consent(participant, now=now)
     session.flush()
 
     if opted_out or opted_back_in:
@@ -503,6 +510,18 @@ def record_consent(
         opted_back_in=opted_back_in,
         consented=consented,
     )
+
+
+def _settle_consent(participant: Participant, *, now: datetime) -> bool:
+    """Count the person as consented once every purpose is answered and coordination is a
+    yes; True when this call did so. Derived from the answers on record each time, never
+    from what one click changed, so a click that changes nothing can still repair it."""
+    choices = {consent.purpose: consent.granted for consent in participant.consents}
+    complete = choices.get(ConsentPurpose.COORDINATION) is True and all(p in choices for p in ConsentPurpose)
+    if complete and participant.consented_at is None:
+        participant.consented_at = now
+        return True
+    return False
 
 
 def _language_of(session: Session, slack_user_id: str) -> str:

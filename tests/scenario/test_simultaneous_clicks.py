@@ -1,0 +1,132 @@
+"""Buttons pressed quickly, through the signed endpoint: Slack delivers the clicks within
+milliseconds and Bolt runs their listeners side by side, so every multi-click flow must end
+right whatever order the transactions interleave in. These matter most on PostgreSQL
+(READ COMMITTED: each transaction sees only what was committed when it read), so run them
+with TEST_DATABASE_URL too; on SQLite `BEGIN IMMEDIATE` already serialises writers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.sandbox.harness import SandboxedApp
+from storage.db import unit_of_work
+from storage.models import Consent, ConsentPurpose, Participant
+from tests.factories import EPOCH, make_participant, make_round
+from tests.support.concurrency import failed_listeners, simultaneously
+
+PEOPLE = 20
+YES_BUTTONS = tuple(f"consent.{purpose.value}.yes" for purpose in ConsentPurpose)
+
+
+def _welcomed_people(slack: SandboxedApp, count: int) -> list[str]:
+    """`count` mentees found in Slack and sent their welcome DM (by the real tick)."""
+    user_ids = [f"UPERSON{number:02d}" for number in range(count)]
+    with unit_of_work(slack.runtime.session_factory) as session:
+        round_ = make_round(session)
+        for number, user_id in enumerate(user_ids):
+            slack.sandbox.add_user(user_id=user_id, name=f"person{number}", real_name=f"Person {number}",
+                                   tz="Europe/Copenhagen")
+            make_participant(session, round_=round_, email=f"person{number}@example.org", name=f"Person {number}",
+                             slack_user_id=user_id)
+    slack.tick_and_deliver()
+    assert all(len(slack.sandbox.dm_messages(user_id)) == 1 for user_id in user_ids), "everyone is welcomed"
+    return user_ids
+
+
+def _button(message: dict[str, Any], action_id: str) -> tuple[str, str]:
+    for block in message.get("blocks") or []:
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return block["block_id"], element["value"]
+    raise AssertionError(f"no button {action_id} in {json.dumps(message)[:300]}")
+
+
+def _press_together(slack: SandboxedApp, user_id: str, action_ids: tuple[str, ...]) -> None:
+    """Press these buttons of the person's welcome DM at the same instant, then let every
+    listener finish."""
+    welcome = slack.sandbox.dm_messages(user_id)[0]
+    channel = slack.sandbox.im_channel_for(user_id)
+
+    def press(action_id: str) -> Any:
+        block_id, value = _button(welcome, action_id)
+        return lambda: slack.driver.block_action(user_id=user_id, action_id=action_id, value=value,
+                                                 block_id=block_id, message=welcome, channel_id=channel)
+
+    responses = simultaneously([press(action_id) for action_id in action_ids])
+    assert all(response.status == 200 for response in responses)
+    slack.settle()
+
+
+def _consent_states(slack: SandboxedApp) -> dict[str, tuple[dict[str, bool], bool]]:
+    """Per Slack user: the answers stored, and whether they count as consented."""
+    with unit_of_work(slack.runtime.session_factory) as session:
+        people = session.scalars(select(Participant)).all()
+        return {
+            person.slack_user_id or "": (
+                {consent.purpose.value: consent.granted
+                 for consent in session.scalars(select(Consent).where(Consent.participant_id == person.id))},
+                person.consented_at is not None,
+            )
+            for person in people
+        }
+
+
+def _asked_for_consent(slack: SandboxedApp, user_id: str) -> bool:
+    """Whether `/mentoring profile` still answers "answer the consent question first"."""
+    response = slack.slash(user_id, "/mentoring", "profile")
+    posts = [body for url_id, body in slack.sandbox.response_posts
+             if response.response_url and response.response_url.endswith(url_id)]
+    return any("consent question" in post.get("text", "") for post in posts)
+
+
+def test_three_consent_yes_clicks_at_once_always_count_as_consented(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    user_ids = _welcomed_people(slack, PEOPLE)
+    for user_id in user_ids:
+        _press_together(slack, user_id, YES_BUTTONS)
+
+    states = _consent_states(slack)
+    all_yes = {"coordination": True, "evaluation": True, "follow_up": True}
+    assert all(states[user_id][0] == all_yes for user_id in user_ids), "every answer is stored"
+    stuck = [user_id for user_id in user_ids if not states[user_id][1]]
+    assert stuck == [], f"{len(stuck)} of {PEOPLE} people answered Yes three times yet are not consented"
+    still_asked = [user_id for user_id in user_ids if _asked_for_consent(slack, user_id)]
+    assert still_asked == [], f"{len(still_asked)} of {PEOPLE} are still asked for consent"
+    assert failed_listeners(caplog) == []
+
+
+def test_each_consent_button_double_clicked_at_once_is_recorded_once(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    user_ids = _welcomed_people(slack, PEOPLE // 2)
+    for user_id in user_ids:
+        _press_together(slack, user_id, YES_BUTTONS + YES_BUTTONS)
+
+    assert failed_listeners(caplog) == [], "a second click of the same button must not crash its listener"
+    states = _consent_states(slack)
+    assert all(states[user_id][1] for user_id in user_ids)
+    # Every click redraws its message with the answers on record: none is lost to an error.
+    assert len(slack.sandbox.calls_to("chat.update")) == len(user_ids) * len(YES_BUTTONS) * 2
+
+
+def test_pressing_yes_again_repairs_a_consent_left_uncounted(slack: SandboxedApp) -> None:
+    """Someone whose three answers were stored without being counted as consent (what
+    simultaneous clicks used to leave behind) is put right by pressing Yes once more, even
+    though that answer itself does not change."""
+    [user_id] = _welcomed_people(slack, 1)
+    with unit_of_work(slack.runtime.session_factory) as session:
+        person = session.scalar(select(Participant).where(Participant.slack_user_id == user_id))
+        assert person is not None
+        session.add_all([Consent(participant_id=person.id, purpose=purpose, granted=True, decided_at=EPOCH)
+                         for purpose in ConsentPurpose])
+    assert _asked_for_consent(slack, user_id)
+
+    _press_together(slack, user_id, ("consent.coordination.yes",))
+
+    assert _consent_states(slack)[user_id][1]
+    assert not _asked_for_consent(slack, user_id)
