@@ -1,13 +1,34 @@
-"""Where news for a round's coordinators goes: the programme's coordinator channel when it
-has one, otherwise a DM to each coordinator of the round who is in Slack."""
+"""Who coordinates what, and where news for a round's coordinators goes: the programme's
+coordinator channel when it has one, otherwise a DM to each coordinator of the round who is
+in Slack."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.i18n import normalise_language
 from storage.models import Participant, Programme, Role, Round
+
+
+def coordinated_round_ids(
+    session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = ()
+) -> set[int] | None:
+    """The rounds this person coordinates; None means every round (MENTORBOT_ADMINS).
+
+    The one rule behind every coordinator's reach: a coordinator of one programme's round
+    may see and change that round, never another programme's."""
+    if slack_user_id in admin_user_ids:
+        return None
+    return set(
+        session.scalars(
+            select(Participant.round_id).where(
+                Participant.slack_user_id == slack_user_id, Participant.role == Role.COORDINATOR
+            )
+        )
+    )
 
 
 def coordinator_targets(session: Session, *, round_id: int) -> list[str]:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.services.coordinators import coordinated_round_ids
 from bot.services.onboarding_state import STUCK_STEPS, OnboardingStep, onboarding_step
 from bot.services.people import identify, is_known_time_zone
 from bot.services.timing import DEFAULT_TIMEZONE
@@ -158,18 +159,11 @@ def coordinator_overview(
 
     Only rounds still running are shown, newest first; when none is running, the newest
     one is, so a coordinator between rounds still sees how the last one ended."""
-    coordinated = set(
-        session.scalars(
-            select(Participant.round_id).where(
-                Participant.slack_user_id == slack_user_id, Participant.role == Role.COORDINATOR
-            )
-        )
-    )
-    is_admin = slack_user_id in admin_user_ids
-    if not coordinated and not is_admin:
+    coordinated = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    if coordinated is not None and not coordinated:
         return CoordinatorOverview(rounds=[])
     query = select(Round).options(selectinload(Round.programme)).order_by(Round.starts_on.desc(), Round.id.desc())
-    if not is_admin:
+    if coordinated is not None:
         query = query.where(Round.id.in_(coordinated))
     rounds = list(session.scalars(query))
     today = now.date()

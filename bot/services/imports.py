@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -19,6 +20,7 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
+from bot.services.coordinators import coordinated_round_ids
 from bot.services.events import record_event_once
 from bot.services.people import Viewer
 from bot.services.roster import ImportResult, import_workbook_file
@@ -66,6 +68,9 @@ class UploadedFile:
 def refusal_for_sender(*, viewer: Viewer, file_count: int) -> Refusal | None:
     """Checked before anything is fetched from Slack: only coordinators, one workbook at a time.
 
+    A coordinator of any round (or an admin) may set up a new round; which existing rounds
+    the workbook may touch is checked once it is read (`import_uploaded_workbook`).
+
     One file per message keeps the answer unambiguous: the reply is threaded on the upload
     and speaks of exactly one workbook."""
     if not viewer.is_coordinator:
@@ -108,9 +113,22 @@ def claim_upload(session: Session, *, channel_id: str, message_ts: str, now: dat
     return record_event_once(session, event_id=f"{_UPLOAD_KEY_PREFIX}{channel_id}:{message_ts}", now=now)
 
 
-def import_uploaded_workbook(session: Session, content: bytes, *, dry_run: bool, now: datetime) -> ImportResult:
-    """The CLI's import in the caller's unit of work: a dry run or any problem keeps nothing."""
-    result = import_workbook_file(session, content, now=now)
+def import_uploaded_workbook(
+    session: Session,
+    content: bytes,
+    *,
+    uploader: str,
+    admin_user_ids: Collection[str],
+    dry_run: bool,
+    now: datetime,
+) -> ImportResult:
+    """The CLI's import in the caller's unit of work: a dry run or any problem keeps nothing.
+
+    Unlike the CLI's operator, the uploader is only trusted with the rounds they coordinate
+    (an admin named in MENTORBOT_ADMINS with all of them): a workbook naming any other
+    existing round is refused whole."""
+    only_rounds = coordinated_round_ids(session, slack_user_id=uploader, admin_user_ids=admin_user_ids)
+    result = import_workbook_file(session, content, now=now, only_rounds=only_rounds)
     if dry_run or not result.ok:
         session.rollback()
     return result

@@ -47,6 +47,7 @@ from bot.services.matching import (
     score_round,
 )
 from bot.services.onboarding_state import OnboardingStep, may_be_messaged, onboarding_step
+from bot.services.coordinators import coordinated_round_ids
 from bot.services.outbox import OutgoingCall, enqueue_all
 from bot.services.people import identify
 from bot.services.timing import polite_time, zone
@@ -676,15 +677,6 @@ def find_round(session: Session, *, name: str | None, today: date, programme: st
     if matches:
         return RoundLookup(status=LookupStatus.AMBIGUOUS, choices=tuple(_label(r, with_programme=True) for r in matches))
     return RoundLookup(status=LookupStatus.UNKNOWN, choices=_labels(running or rounds))
-
-
-def coordinated_round_ids(session: Session, *, slack_user_id: str,
-                          admin_user_ids: Collection[str] = ()) -> set[int] | None:
-    """Rounds this person coordinates; None means every round (MENTORBOT_ADMINS)."""
-    if slack_user_id in admin_user_ids:
-        return None
-    return set(session.scalars(select(Participant.round_id).where(
-        Participant.slack_user_id == slack_user_id, Participant.role == Role.COORDINATOR)))
 
 
 def may_review_round(session: Session, *, slack_user_id: str, round_id: int,

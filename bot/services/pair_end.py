@@ -24,13 +24,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.messages.pair_channels import closing_message, pair_ended_report
 from bot.services.channel_names import slugify
-from bot.services.coordinators import coordinator_targets
+from bot.services.coordinators import coordinated_round_ids, coordinator_targets
 from bot.services.outbox import OutgoingCall, cancel_pending, enqueue_all
 from bot.services.coordinators import target_language
 from bot.services.pair_channels import pair_languages, pair_timezone, person_bio
 from bot.services.people import identify
 from bot.services.timing import polite_time
-from storage.models import Pair, PairStatus, Participant, Role, Round
+from storage.models import Pair, PairStatus, Round
 
 END_REASONS: tuple[str, ...] = ("found_job", "moved_away", "leave", "not_a_fit", "other")
 REMATCH_REASON = "not_a_fit"
@@ -100,19 +100,6 @@ class EndPairResult:
     @property
     def ok(self) -> bool:
         return self.ended is not None
-
-
-def coordinated_round_ids(session: Session, *, slack_user_id: str, admin_user_ids: Collection[str]) -> set[int] | None:
-    """The rounds this person coordinates; None means every round (MENTORBOT_ADMINS)."""
-    if slack_user_id in admin_user_ids:
-        return None
-    return set(
-        session.scalars(
-            select(Participant.round_id).where(
-                Participant.slack_user_id == slack_user_id, Participant.role == Role.COORDINATOR
-            )
-        )
-    )
 
 
 def _endable_pairs(session: Session, *, round_ids: set[int] | None, now: datetime) -> list[Pair]:

@@ -4,10 +4,17 @@ The workbook module checks the workbook against itself; this service checks it a
 the database (a mentee already paired with someone else, a person whose role would change
 under an existing pair) and then writes. People are matched by email, meetings by kind and
 title, so importing the same workbook twice changes nothing.
+
+Who imports decides what the workbook may touch. An operator running `mentorbot import`
+has the database in hand and may touch any round. A coordinator uploading in Slack may
+update only rounds they coordinate, and add a round only to a programme they coordinate a
+round of (or to a new programme): the workbook names a round, and naming someone else's
+round must not let them rewrite it or make themselves its coordinator.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -29,11 +36,22 @@ from storage.workbook import (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class Trespass:
+    """An existing round (or programme) the workbook names but the uploader does not coordinate.
+
+    `round` is None when the round is new but its programme is someone else's."""
+
+    programme: str
+    round: str | None
+
+
 @dataclass(kw_only=True)
 class ImportResult:
-    """What an import did (or, on a dry run, would do); `problems` non-empty means nothing was written."""
+    """What an import did (or, on a dry run, would do); problems or a trespass mean nothing was written."""
 
     problems: list[Problem] = field(default_factory=list)
+    trespass: Trespass | None = None
     programme: str = ""
     round: str = ""
     round_id: int | None = None
@@ -49,7 +67,7 @@ class ImportResult:
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and self.trespass is None
 
     @property
     def changed(self) -> bool:
@@ -65,14 +83,24 @@ def render_problems(problems: list[Problem], language: str | None) -> list[str]:
     return [problem.render(lang_catalog) for problem in sorted(problems)]
 
 
-def import_round(session: Session, workbook: RoundWorkbook, *, now: datetime) -> ImportResult:
-    """Import a validated workbook in the caller's transaction; on problems, write nothing."""
+def import_round(
+    session: Session, workbook: RoundWorkbook, *, now: datetime, only_rounds: Collection[int] | None = None
+) -> ImportResult:
+    """Import a validated workbook in the caller's transaction; on problems, write nothing.
+
+    `only_rounds` are the existing rounds the importer coordinates (None: an operator's
+    import, which may touch any). It is checked before anything about the round is read,
+    so a refused workbook learns nothing of the round it named, not even on a dry run."""
     settings = workbook.programme
     result = ImportResult(programme=settings.programme, round=settings.round)
     programme = session.scalar(select(Programme).where(Programme.name == settings.programme))
     round_ = None
     if programme is not None:
         round_ = session.scalar(select(Round).where(Round.programme_id == programme.id, Round.name == settings.round))
+        if only_rounds is not None:
+            result.trespass = _trespass(session, programme=programme, round_=round_, only_rounds=only_rounds)
+            if result.trespass is not None:
+                return result
     existing = _existing_participants(session, round_)
     result.problems.extend(_conflicts_with_database(session, workbook, round_, existing))
     # Hand-made pairs obey the matching hard rules too (shared language, never met before).
@@ -145,6 +173,18 @@ def import_round(session: Session, workbook: RoundWorkbook, *, now: datetime) ->
         result.pairs_created += 1
     session.flush()
     return result
+
+
+def _trespass(
+    session: Session, *, programme: Programme, round_: Round | None, only_rounds: Collection[int]
+) -> Trespass | None:
+    """An existing round must be one the importer coordinates; a new round joins a programme
+    only when they coordinate one of its rounds, since the import rewrites the programme's
+    settings (its coordinator channel among them) for every round in it."""
+    if round_ is not None:
+        return None if round_.id in only_rounds else Trespass(programme=programme.name, round=round_.name)
+    round_ids = set(session.scalars(select(Round.id).where(Round.programme_id == programme.id)))
+    return None if round_ids & set(only_rounds) else Trespass(programme=programme.name, round=None)
 
 
 def _existing_participants(session: Session, round_: Round | None) -> dict[str, Participant]:
@@ -220,6 +260,11 @@ def _to_utc(row: MeetingRow, zone: ZoneInfo) -> datetime:
 def summary_lines(result: ImportResult, *, language: str | None, dry_run: bool) -> list[str]:
     """What a coordinator reads after an import, in the CLI or in Slack."""
     lang = normalise_language(language)
+    if result.trespass is not None:
+        trespass = result.trespass
+        if trespass.round is None:
+            return [t("roster.summary.not_your_programme", lang, programme=trespass.programme)]
+        return [t("roster.summary.not_your_round", lang, programme=trespass.programme, round=trespass.round)]
     if not result.ok:
         return [t("roster.summary.refused", lang, count=len(result.problems)), *render_problems(result.problems, lang)]
     lines = [t("roster.summary.dry_run", lang)] if dry_run else [
@@ -240,12 +285,14 @@ def summary_lines(result: ImportResult, *, language: str | None, dry_run: bool) 
     return lines
 
 
-def import_workbook_file(session: Session, source: bytes | str, *, now: datetime) -> ImportResult:
+def import_workbook_file(
+    session: Session, source: bytes | str, *, now: datetime, only_rounds: Collection[int] | None = None
+) -> ImportResult:
     """Read, validate and import in the caller's transaction; problems from either step refuse it all."""
     workbook, problems = read_workbook(source)
     if workbook is None:
         return ImportResult(problems=problems)
-    return import_round(session, workbook, now=now)
+    return import_round(session, workbook, now=now, only_rounds=only_rounds)
 
 
-__all__ = ["ImportResult", "import_round", "import_workbook_file", "render_problems", "summary_lines"]
+__all__ = ["ImportResult", "Trespass", "import_round", "import_workbook_file", "render_problems", "summary_lines"]

@@ -42,6 +42,7 @@ from bot.messages.timeline import (
     meeting_prompt_message,
     meeting_reminder_message,
 )
+from bot.services.coordinators import coordinated_round_ids
 from bot.services.meetings import meeting_concerns
 from bot.services.outbox import OutgoingCall, existing_keys
 from bot.services.pair_state import load_pair_states, pair_selection, zones_near_slot
@@ -315,19 +316,7 @@ class MeetingLookup:
     typed: str = ""
 
 
-def _coordinated_rounds(session: Session, *, slack_user_id: str, admin_user_ids: Collection[str]) -> list[int] | None:
-    """Round ids this person coordinates; None means all (an admin named in MENTORBOT_ADMINS)."""
-    if slack_user_id in admin_user_ids:
-        return None
-    return list(
-        session.scalars(
-            select(Participant.round_id).where(Participant.slack_user_id == slack_user_id,
-                                               Participant.role == Role.COORDINATOR)
-        )
-    )
-
-
-def _meeting_choices(session: Session, round_ids: list[int] | None) -> list[MeetingChoice]:
+def _meeting_choices(session: Session, round_ids: Collection[int] | None) -> list[MeetingChoice]:
     query = (
         select(SharedMeeting.id, SharedMeeting.kind, SharedMeeting.title, Round.name, SharedMeeting.starts_at,
                Programme.timezone)
@@ -360,7 +349,7 @@ def find_meeting(
     """The meeting a coordinator means by `typed`: its number, its kind (in English or Danish,
     "kick-off", "midtvejsmøde") or its title; exact matches first, then partial ones.
     Several matches (two rounds' kick-offs) come back as choices, newest first."""
-    choices = _meeting_choices(session, _coordinated_rounds(session, slack_user_id=slack_user_id,
+    choices = _meeting_choices(session, coordinated_round_ids(session, slack_user_id=slack_user_id,
                                                              admin_user_ids=admin_user_ids))
     if not choices:
         return MeetingLookup(problem=LookupProblem.NO_MEETINGS, typed=typed)
@@ -451,7 +440,7 @@ def may_record_attendance(
     meeting = session.get(SharedMeeting, meeting_id)
     if meeting is None:
         return False
-    rounds = _coordinated_rounds(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    rounds = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
     return rounds is None or meeting.round_id in rounds
 
 

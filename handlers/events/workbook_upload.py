@@ -94,7 +94,10 @@ def handle_workbook_upload(event: dict[str, Any], context: Any, client: Any, log
             return
         try:
             with unit_of_work(deps.session_factory) as session:
-                result = import_uploaded_workbook(session, content, dry_run=dry_run, now=deps.clock.now())
+                result = import_uploaded_workbook(
+                    session, content, uploader=viewer.slack_user_id, admin_user_ids=deps.settings.admin_user_ids,
+                    dry_run=dry_run, now=deps.clock.now(),
+                )
         except Exception:  # noqa: BLE001 - the coordinator must hear that nothing was changed
             logger.exception("importing a workbook uploaded by %s failed", viewer.slack_user_id)
             generic = t("error.generic", viewer.language)

@@ -260,3 +260,80 @@ def test_a_long_problem_list_is_split_and_attached_in_full(slack: SandboxedApp) 
     assert len(attached) == 1
     content = (slack.sandbox.file_content(attached[0]["files"][0]["id"]) or b"").decode()
     assert content.count("\n  ") == len(problems), "every problem is in the file, one per line"
+
+
+# --- a workbook may only touch rounds its uploader coordinates (issue 8, defect 2) ------------
+
+def _someone_elses_round(slack: SandboxedApp) -> None:
+    """Nordic Mentoring's Winter 2027, coordinated by Bo; Mette coordinates only Autumn 2026."""
+    slack.sandbox.add_user(user_id="UBO", name="bo", real_name="Bo", email="bo@nordic.dk")
+    with unit_of_work(slack.runtime.session_factory) as session:
+        round_ = make_round(session, name="Winter 2027", programme_name="Nordic Mentoring")
+        round_.programme.coordinator_channel = "nordic-coordinators"
+        make_participant(session, round_=round_, role=Role.COORDINATOR, email="bo@nordic.dk", slack_user_id="UBO")
+        make_participant(session, round_=round_, role=Role.MENTEE, email="kim@example.org", name="Kim")
+
+
+def _nordic_state(slack: SandboxedApp) -> tuple[object, ...]:
+    with unit_of_work(slack.runtime.session_factory) as session:
+        programme = session.scalar(select(Programme).where(Programme.name == "Nordic Mentoring"))
+        rounds = sorted((r.name, r.starts_on, r.ends_on) for r in programme.rounds)
+        people = sorted(session.scalars(select(Participant.email).join(Round).where(Round.programme_id == programme.id)))
+        return programme.coordinator_channel, programme.default_language, tuple(rounds), tuple(people)
+
+
+def _hijack(*, round_name: str) -> bytes:
+    """Nordic Mentoring's round rewritten, with the uploader (Mette) as its coordinator."""
+    workbook = sample_workbook(pairs=())
+    return workbook_bytes(replace(
+        workbook,
+        programme=replace(workbook.programme, programme="Nordic Mentoring", round=round_name, language="da",
+                          coordinator_channel="#mettes-channel", ends_on=workbook.programme.ends_on.replace(day=1)),
+    ))
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_coordinator_cannot_overwrite_another_programmes_round(slack: SandboxedApp, dry_run: bool) -> None:
+    _someone_elses_round(slack)
+    before, nordic = counts(slack), _nordic_state(slack)
+    _, event = upload(slack, user_id="UMETTE", content=_hijack(round_name="Winter 2027"),
+                      text="prøvekørsel" if dry_run else "")
+    assert counts(slack) == before and _nordic_state(slack) == nordic, "nothing of the other round changed"
+    with unit_of_work(slack.runtime.session_factory) as session:
+        assert "UMETTE" not in {p.slack_user_id for p in session.scalars(
+            select(Participant).join(Round).where(Round.name == "Winter 2027", Participant.role == Role.COORDINATOR))}
+    (reply,) = thread_replies(slack, "UMETTE", event["ts"])
+    text = reply_text(reply)
+    assert text == (
+        "Regnearket blev ikke importeret, og intet blev ændret. Forløbet “Winter 2027” i “Nordic Mentoring” findes "
+        "allerede, og du er ikke en af dets koordinatorer. Bed en af dem om at importere regnearket eller om først at "
+        "tilføje dig som koordinator."
+    )
+    assert "kim@example.org" not in json.dumps(reply), "a refused workbook learns nothing about the round"
+
+
+def test_a_coordinator_cannot_add_a_round_to_a_programme_they_do_not_coordinate(slack: SandboxedApp) -> None:
+    _someone_elses_round(slack)
+    before, nordic = counts(slack), _nordic_state(slack)
+    _, event = upload(slack, user_id="UMETTE", content=_hijack(round_name="Spring 2028"))
+    assert counts(slack) == before and _nordic_state(slack) == nordic, "the programme's settings are untouched"
+    (reply,) = thread_replies(slack, "UMETTE", event["ts"])
+    assert reply_text(reply).startswith("Regnearket blev ikke importeret, og intet blev ændret. Programmet "
+                                        "“Nordic Mentoring” findes allerede, og du koordinerer ingen af dets forløb")
+
+
+def test_a_coordinator_updates_their_own_round_and_starts_a_new_programme(slack: SandboxedApp) -> None:
+    _someone_elses_round(slack)
+    # Bo re-imports his own round (with a new date) and adds a second round to his programme.
+    _, first = upload(slack, user_id="UBO", content=_hijack(round_name="Winter 2027"))
+    _, second = upload(slack, user_id="UBO", content=_hijack(round_name="Spring 2028"))
+    # Mette sets up a programme nobody runs yet.
+    workbook = sample_workbook()
+    own = replace(workbook, programme=replace(workbook.programme, programme="Mette's Programme"))
+    _, third = upload(slack, user_id="UMETTE", content=workbook_bytes(own))
+    assert reply_text(thread_replies(slack, "UBO", first["ts"])[0]).startswith("Imported Nordic Mentoring / Winter 2027.")
+    assert reply_text(thread_replies(slack, "UBO", second["ts"])[0]).startswith("Imported Nordic Mentoring / Spring 2028.")
+    assert reply_text(thread_replies(slack, "UMETTE", third["ts"])[0]).startswith("Mette's Programme / Spring 2027 er")
+    with unit_of_work(slack.runtime.session_factory) as session:
+        winter = session.scalar(select(Round).where(Round.name == "Winter 2027"))
+        assert winter.ends_on.day == 1, "a coordinator may change their own round"

@@ -86,16 +86,17 @@ def test_the_template_is_a_workbook_the_reader_accepts() -> None:
 def test_a_dry_run_and_a_refused_workbook_keep_nothing(session_factory) -> None:  # noqa: ANN001
     good = workbook_bytes(sample_workbook())
     bad = workbook_bytes(sample_workbook(participants=(ParticipantRow(row=2, email="nope", name="X", role="mentee"),)))
+    admin = {"uploader": "UADMIN", "admin_user_ids": ("UADMIN",)}
     with unit_of_work(session_factory) as session:
-        dry = import_uploaded_workbook(session, good, dry_run=True, now=NOW)
+        dry = import_uploaded_workbook(session, good, dry_run=True, now=NOW, **admin)
     with unit_of_work(session_factory) as session:
-        refused = import_uploaded_workbook(session, bad, dry_run=False, now=NOW)
+        refused = import_uploaded_workbook(session, bad, dry_run=False, now=NOW, **admin)
     assert dry.ok and dry.participants_created == 3 and not refused.ok
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(func.count()).select_from(Participant)) == 0
         assert session.scalar(select(func.count()).select_from(Round)) == 0
     with unit_of_work(session_factory) as session:
-        assert import_uploaded_workbook(session, good, dry_run=False, now=NOW).ok
+        assert import_uploaded_workbook(session, good, dry_run=False, now=NOW, **admin).ok
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(func.count()).select_from(Participant)) == 3
 
