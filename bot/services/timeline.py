@@ -267,8 +267,13 @@ class RsvpOutcome:
 def record_rsvp(
     session: Session, *, meeting_id: int, slack_user_id: str, answer: RsvpAnswer, now: datetime
 ) -> RsvpOutcome:
-    """"I'll be there" / "Can't make it": stored, and changeable until the meeting starts."""
-    meeting = session.get(SharedMeeting, meeting_id)
+    """"I'll be there" / "Can't make it": stored, and changeable until the meeting starts.
+
+    The meeting's row is locked first (FOR UPDATE; SQLite's BEGIN IMMEDIATE already
+    serialises), as the attendance sheet does: a double click, or Yes and No pressed
+    together, would otherwise both find no answer and both insert one, and the second
+    would fail on the one-answer-per-person constraint on PostgreSQL."""
+    meeting = session.get(SharedMeeting, meeting_id, with_for_update=True, populate_existing=True)
     language = identify(session, slack_user_id=slack_user_id).language
     if meeting is None or meeting.starts_at <= now:
         return RsvpOutcome(status=RsvpStatus.STALE, language=language)
@@ -465,12 +470,14 @@ def record_attendance(
 ) -> AttendanceResult:
     """Store who came (ticked) and who did not (listed, not ticked); recording again overwrites.
 
-    Only people of the meeting's round count, whatever the form claims."""
+    Only people of the meeting's round count, whatever the form claims. The meeting's row
+    is locked before its answers are read, as for an RSVP, so a sheet submitted twice at
+    once, or an RSVP arriving with it, never inserts a second row for the same person."""
     language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
     if not may_record_attendance(session, meeting_id=meeting_id, slack_user_id=slack_user_id,
                                  admin_user_ids=admin_user_ids):
         return AttendanceResult(saved=False, language=language)
-    meeting = session.get(SharedMeeting, meeting_id)
+    meeting = session.get(SharedMeeting, meeting_id, with_for_update=True, populate_existing=True)
     assert meeting is not None
     in_round = set(
         session.scalars(select(Participant.id).where(Participant.round_id == meeting.round_id,

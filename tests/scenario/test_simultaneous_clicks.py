@@ -7,6 +7,7 @@ with TEST_DATABASE_URL too; on SQLite `BEGIN IMMEDIATE` already serialises write
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -14,10 +15,12 @@ from sqlalchemy import select
 
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
-from storage.models import Consent, ConsentPurpose, Participant
+from storage.models import Consent, ConsentPurpose, MeetingKind, MeetingRsvp, Participant, Role
 from tests.factories import EPOCH, make_participant, make_round
+from tests.nudge_world import World, meeting, new_world, person
 from tests.support.concurrency import failed_listeners, simultaneously
 
+UTC = timezone.utc
 PEOPLE = 20
 YES_BUTTONS = tuple(f"consent.{purpose.value}.yes" for purpose in ConsentPurpose)
 
@@ -130,3 +133,69 @@ def test_pressing_yes_again_repairs_a_consent_left_uncounted(slack: SandboxedApp
 
     assert _consent_states(slack)[user_id][1]
     assert not _asked_for_consent(slack, user_id)
+
+
+# --- meeting RSVPs and attendance ---------------------------------------------------------------------
+
+KICK_OFF = datetime(2027, 2, 24, 16, 0, tzinfo=UTC)
+REMINDER_TIME = datetime(2027, 2, 17, 9, 0, tzinfo=UTC)  # a week before, 10:00 in Copenhagen
+
+
+def _meeting_world(slack: SandboxedApp, count: int) -> tuple[list[str], World]:
+    """`count` mentees who each got the kick-off reminder (by the real tick), and Mette, who
+    coordinates."""
+    user_ids = [f"UPERSON{number:02d}" for number in range(count)]
+    slack.sandbox.add_user(user_id="UMETTE", name="mette", real_name="Mette", tz="Europe/Copenhagen")
+    with unit_of_work(slack.runtime.session_factory) as session:
+        built = new_world(session)
+        person(session, built, "mette", role=Role.COORDINATOR)
+        for number, user_id in enumerate(user_ids):
+            slack.sandbox.add_user(user_id=user_id, name=f"person{number:02d}", tz="Europe/Copenhagen")
+            person(session, built, f"person{number:02d}", role=Role.MENTEE)
+        meeting(session, built, "kick", kind=MeetingKind.KICK_OFF, starts_at=KICK_OFF, title="Kick-off")
+    slack.clock.set(REMINDER_TIME)  # type: ignore[attr-defined]
+    slack.tick_and_deliver(now=REMINDER_TIME)
+    assert all(len(slack.sandbox.dm_messages(user_id)) == 1 for user_id in user_ids), "everyone is reminded"
+    return user_ids, built
+
+
+def test_rsvp_buttons_pressed_together_store_one_answer_each(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    user_ids, _ = _meeting_world(slack, PEOPLE // 2)
+    for user_id in user_ids:
+        _press_together(slack, user_id, ("meeting.rsvp.yes", "meeting.rsvp.yes", "meeting.rsvp.no"))
+
+    assert failed_listeners(caplog) == [], "a click arriving with another must not crash its listener"
+    assert len(slack.sandbox.calls_to("chat.update")) == len(user_ids) * 3, "every click redraws its reminder"
+    with unit_of_work(slack.runtime.session_factory) as session:
+        rows = session.scalars(select(MeetingRsvp)).all()
+    assert len(rows) == len(user_ids) and all(row.answer is not None for row in rows)
+
+
+def test_attendance_submitted_twice_at_once_is_stored_and_confirmed_twice(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    user_ids, built = _meeting_world(slack, PEOPLE // 2)
+    slack.clock.set(KICK_OFF + timedelta(hours=3))  # type: ignore[attr-defined]
+    slack.slash("UMETTE", "/mentoring-admin", "attendance kick-off")
+    view = slack.sandbox.opened_views[-1]
+    [group] = [block for block in view["blocks"] if block["type"] == "input"]
+    came = group["element"]["options"][::2]
+    values = {group["block_id"]: {group["element"]["action_id"]: {"type": "checkboxes", "selected_options": came}}}
+
+    def submit() -> Any:
+        return slack.driver.view_submission(user_id="UMETTE", callback_id="meeting.attendance.submit",
+                                            values=values, view_id=view["id"], apply_response=False)
+
+    assert all(response.status == 200 for response in simultaneously([submit, submit]))
+    slack.settle()
+
+    assert failed_listeners(caplog) == []
+    confirmations = [m for m in slack.sandbox.dm_messages("UMETTE") if f"{len(came)} of {len(user_ids)}" in m["text"]]
+    assert len(confirmations) == 2, "each submission is confirmed"
+    with unit_of_work(slack.runtime.session_factory) as session:
+        attended = {row.participant_id: row.attended for row in session.scalars(select(MeetingRsvp))}
+    ticked = {int(option["value"]) for option in came}
+    assert attended == {built.people[f"person{n:02d}"]: built.people[f"person{n:02d}"] in ticked
+                        for n in range(len(user_ids))}
