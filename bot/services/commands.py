@@ -1,7 +1,8 @@
 """The slash commands and subcommands, who may use them, and how to answer a typo.
 
-Help lists what *this* person may do, so the list lives here once and both the help
-text and the dispatcher read it.
+Help lists what *this* person may do, so the list lives here once: the help text, the
+dispatcher's permission check and the handler tables (checked against it when they are
+built, see `handlers/commands/router.py`) all read this one table.
 """
 
 from __future__ import annotations
@@ -94,6 +95,20 @@ COMMANDS: tuple[CommandInfo, ...] = (
         description_key="cmd.admin.rematch.description", audience=Audience.COORDINATORS,
     ),
 )
+
+
+def listed_commands() -> tuple[str, ...]:
+    """Every slash command the table lists, in the order help shows them."""
+    return tuple(dict.fromkeys(info.command for info in COMMANDS))
+
+
+def listed_subcommands(command: str) -> tuple[str, ...]:
+    """Every subcommand of `command` the table lists, whoever may use it."""
+    return tuple(info.subcommand for info in COMMANDS if info.command == command and info.subcommand)
+
+
+def find_command(command: str, subcommand: str | None) -> CommandInfo | None:
+    return next((info for info in COMMANDS if info.command == command and info.subcommand == subcommand), None)
 
 
 def may_use(viewer: Viewer, info: CommandInfo) -> bool:

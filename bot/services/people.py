@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -34,6 +34,11 @@ class Viewer:
     def is_participant(self) -> bool:
         return bool(self.roles & {Role.MENTOR, Role.MENTEE})
 
+    @property
+    def in_programme(self) -> bool:
+        """In some round in any role (or an admin): False for someone the bot does not know yet."""
+        return bool(self.roles)
+
 
 def identify(session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = ()) -> Viewer:
     rows = session.execute(
@@ -52,6 +57,30 @@ def identify(session: Session, *, slack_user_id: str, admin_user_ids: Collection
         roles=frozenset(roles),
         participant_ids=tuple(row.id for row in rows),
     )
+
+
+CONTACTS_LIMIT = 3  # a few names to ask, not the whole staff list
+
+
+def contacts_for_outsiders(session: Session, *, today: date, admin_user_ids: Collection[str] = ()) -> list[str]:
+    """Whom someone the bot does not know should ask to be added: Slack ids of the
+    coordinators of rounds that have not ended (newest round first), else the bot's admins.
+
+    Only people in Slack who still coordinate are named; an empty list means the answer has
+    to point at whoever invited them."""
+    rows = session.execute(
+        select(Participant.slack_user_id)
+        .join(Round, Round.id == Participant.round_id)
+        .where(
+            Participant.role == Role.COORDINATOR,
+            Participant.slack_user_id.is_not(None),
+            Participant.opted_out_at.is_(None),
+            Round.ends_on >= today,
+        )
+        .order_by(Round.starts_on.desc(), Participant.id)
+    ).scalars()
+    coordinators = list(dict.fromkeys(user_id for user_id in rows if user_id))
+    return (coordinators or sorted(admin_user_ids))[:CONTACTS_LIMIT]
 
 
 def follow_time_zone_change(session: Session, *, slack_user_id: str, timezone: str | None, now: datetime) -> int:

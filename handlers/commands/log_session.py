@@ -18,7 +18,7 @@ from bot.messages.blocks import Message
 from bot.messages.sessions import outcome_message
 from bot.services.sessions import quick_log
 from handlers.actions.session_log_open import open_form
-from handlers.commands.router import reply
+from handlers.commands.router import load_viewer, not_in_programme, reply
 from handlers.context import deps_from
 from handlers.session_effects import apply_outcome
 from storage.db import unit_of_work
@@ -34,6 +34,10 @@ def handle_log_session(
 ) -> None:
     ack()
     deps = deps_from(context)
+    viewer = load_viewer(deps, command["user_id"])
+    if not viewer.in_programme:
+        reply(respond, not_in_programme(deps, viewer))
+        return
     message = log_from_text(
         deps=deps,
         client=client,

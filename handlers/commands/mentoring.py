@@ -6,23 +6,28 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.messages.blocks import Message
 from bot.services.commands import MENTORING
 from handlers.commands.pause import pause_command, resume_command
 from handlers.commands.profile import open_profile
-from handlers.commands.router import CommandRequest, SubcommandHandler, help_for, load_viewer, route, split_subcommand
+from handlers.commands.router import (
+    CommandRequest,
+    help_for,
+    load_viewer,
+    route,
+    split_subcommand,
+    subcommand_table,
+)
 from handlers.commands.sessions import log_subcommand, sessions_subcommand
 from handlers.context import deps_from
 
-
-def _help(request: CommandRequest) -> Message:
-    return help_for(request.viewer)
-
-
-SUBCOMMANDS: dict[str, SubcommandHandler] = {
-    "help": _help, "profile": open_profile, "log": log_subcommand, "sessions": sessions_subcommand,
-}
-SUBCOMMANDS.update({"pause": pause_command, "resume": resume_command})
+SUBCOMMANDS = subcommand_table(MENTORING, {
+    "help": help_for,
+    "profile": open_profile,
+    "log": log_subcommand,
+    "sessions": sessions_subcommand,
+    "pause": pause_command,
+    "resume": resume_command,
+})
 
 
 def handle_mentoring(

@@ -6,26 +6,34 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.messages.blocks import Message
 from bot.messages.help import not_a_coordinator_message
 from bot.services.commands import ADMIN
 from handlers.commands.admin_attendance import open_attendance
 from handlers.commands.admin_import import import_instructions, send_template
 from handlers.commands.admin_match import admin_match
 from handlers.commands.pair_end import end_pair_command, rematch_command
-from handlers.commands.router import CommandRequest, SubcommandHandler, help_for, load_viewer, reply, route, split_subcommand
+from handlers.commands.router import (
+    CommandRequest,
+    help_for,
+    load_viewer,
+    reply,
+    route,
+    split_subcommand,
+    subcommand_table,
+)
 from handlers.commands.status import admin_status
 from handlers.context import deps_from
 
-
-def _help(request: CommandRequest) -> Message:
-    return help_for(request.viewer)
-
-
-SUBCOMMANDS: dict[str, SubcommandHandler] = {"help": _help, "import": import_instructions, "template": send_template, "status": admin_status}
-SUBCOMMANDS.update({"end-pair": end_pair_command, "rematch": rematch_command})
-SUBCOMMANDS.update({"match": admin_match})
-SUBCOMMANDS.update({"attendance": open_attendance})
+SUBCOMMANDS = subcommand_table(ADMIN, {
+    "help": help_for,
+    "status": admin_status,
+    "import": import_instructions,
+    "template": send_template,
+    "attendance": open_attendance,
+    "match": admin_match,
+    "end-pair": end_pair_command,
+    "rematch": rematch_command,
+})
 
 
 def handle_mentoring_admin(

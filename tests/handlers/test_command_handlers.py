@@ -9,10 +9,27 @@ from typing import Any
 import pytest
 
 from bot.container import Deps
+from bot.i18n import LANGUAGES, t
+from bot.messages.help import help_message
+from bot.services.commands import (
+    ADMIN,
+    COMMANDS,
+    LOG_SESSION,
+    MENTORING,
+    commands_for,
+    listed_commands,
+    listed_subcommands,
+    split_subcommand,
+)
+from bot.services.people import Viewer
 from bot.settings import Settings
+from handlers.commands import LISTENERS, register
+from handlers.commands import mentoring as mentoring_handlers
+from handlers.commands import mentoring_admin as admin_handlers
 from handlers.commands.log_session import handle_log_session
 from handlers.commands.mentoring import handle_mentoring
 from handlers.commands.mentoring_admin import handle_mentoring_admin
+from handlers.commands.router import CommandTableError, help_for, subcommand_table
 from handlers.context import DEPS_KEY
 from handlers.events.user_change import handle_user_change
 from storage.db import unit_of_work
@@ -110,8 +127,11 @@ def test_admin_typo_is_answered_kindly(deps: Deps) -> None:
 
 
 def test_a_stranger_gets_help_in_english(deps: Deps) -> None:
+    # Help for someone in no round is the explanation of why, not a list of one command.
     _, respond = _run(handle_mentoring, deps, user_id="UNOBODY", text="help")
-    assert "Here is what you can do" in _text(respond)
+    text = _text(respond)
+    assert "You are not part of a mentoring programme in this workspace yet" in text
+    assert "Ask <@UADMIN> to add you" in text  # no round has a coordinator yet: the bot's admins
 
 
 @pytest.mark.usefixtures("people")
@@ -129,3 +149,57 @@ def test_user_change_follows_a_new_time_zone_and_ignores_nonsense(deps: Deps, se
     with unit_of_work(session_factory) as session:
         ana = session.query(Participant).filter_by(slack_user_id="UANA").one()
         assert ana.timezone == "America/Toronto"
+
+
+# --- one table for help and the router ----------------------------------------------------------
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_what_help_tells_you_to_type_is_what_the_router_runs(language: str) -> None:
+    """Every row help shows (to someone who may see them all) is a command with a listener and,
+    for a subcommand, exactly the word the router dispatches on; no handler is missing from help."""
+    everyone = Viewer(slack_user_id="U", language=language, roles=frozenset({Role.COORDINATOR}), participant_ids=())
+    shown = json.dumps(help_message(commands=commands_for(everyone), language=language, is_coordinator=True).blocks,
+                       ensure_ascii=False)
+    tables = {MENTORING: mentoring_handlers.SUBCOMMANDS, ADMIN: admin_handlers.SUBCOMMANDS}
+    assert set(LISTENERS) == {info.command for info in COMMANDS} == {*tables, LOG_SESSION}
+    for info in COMMANDS:
+        usage = t(info.usage_key, language)
+        assert f"`{usage}`" in shown, usage
+        command, _, rest = usage.partition(" ")
+        assert command == info.command, usage
+        if info.subcommand is None:
+            assert command not in tables, f"{command} takes free text, so it has no subcommand table"
+            continue
+        typed, _ = split_subcommand(rest)
+        assert typed == info.subcommand, f"help says `{usage}`, the router knows `{info.subcommand}`"
+        assert typed in tables[command]
+    for command, table in tables.items():
+        assert tuple(table) == listed_subcommands(command)
+
+
+def test_a_handler_table_that_disagrees_with_the_command_table_fails_when_built() -> None:
+    without_pause = {name: h for name, h in mentoring_handlers.SUBCOMMANDS.items() if name != "pause"}
+    with pytest.raises(CommandTableError, match="no handler for \\['pause'\\]"):
+        subcommand_table(MENTORING, without_pause)
+    with pytest.raises(CommandTableError, match="not in the command table: \\['dance'\\]"):
+        subcommand_table(MENTORING, {**mentoring_handlers.SUBCOMMANDS, "dance": help_for})
+
+
+def test_register_adds_one_listener_per_command_in_the_table() -> None:
+    registered: list[str] = []
+
+    class FakeApp:
+        def command(self, name: str) -> Any:  # noqa: ANN401 - Bolt's decorator factory
+            registered.append(name)
+            return lambda listener: listener
+
+    register(FakeApp())  # type: ignore[arg-type]
+    assert registered == list(listed_commands())
+
+
+def test_log_session_from_someone_in_no_round_says_so_not_once_matched(deps: Deps) -> None:
+    order, respond = _run(handle_log_session, deps, user_id="UNOBODY", text="yesterday 45m")
+    assert order == ["ack", "respond"]
+    text = _text(respond)
+    assert "You are not part of a mentoring programme in this workspace yet" in text
+    assert "once you have been matched" not in text
