@@ -329,6 +329,7 @@ def compute_proposal(session: Session, *, round_id: int, now: datetime, created_
     Every computation is kept (the newest one is current), so a review message, its
     buttons and a later publish all name the exact proposal the coordinator looked at.
     """
+    _serialise_round(session, round_id)
     loaded = load_candidates(session, round_id=round_id)
     proposal, extra = _solve(loaded)
     row = MatchProposal(round_id=round_id, payload=_payload(loaded, proposal, extra), created_by=created_by,
@@ -336,6 +337,18 @@ def compute_proposal(session: Session, *, round_id: int, now: datetime, created_
     session.add(row)
     session.flush()
     return row
+
+
+def _serialise_round(session: Session, round_id: int) -> None:
+    """Serialise everything that derives a proposal from the round's people and constraints:
+    a Lock/Forbid/Allow and the recomputation after it, a computation, a publish.
+
+    Clicks on the review arrive side by side; on PostgreSQL each transaction would read the
+    constraints without the others' uncommitted ones, so the newest proposal (the one the
+    review offers to publish) could ignore a forbid pressed a moment earlier. Taken before
+    the first read, the lock makes the next one wait and then see it (FOR UPDATE; SQLite's
+    BEGIN IMMEDIATE already serialises). Taking it twice in one transaction is harmless."""
+    session.execute(select(Round.id).where(Round.id == round_id).with_for_update())
 
 
 def rerun(session: Session, *, proposal_id: int, now: datetime, created_by: str | None) -> MatchProposal:
@@ -576,6 +589,7 @@ def publish_proposal(session: Session, *, proposal_id: int, now: datetime, publi
     row = session.scalar(select(MatchProposal).where(MatchProposal.id == proposal_id).with_for_update())
     if row is None:
         return PublishResult(status=PublishStatus.NOT_FOUND, proposal_id=proposal_id)
+    _serialise_round(session, row.round_id)  # a change being made now yields a newer proposal: this one is stale
     review = review_of(row)
     base = {"proposal_id": row.id, "round_id": row.round_id, "round_name": review.round_name}
     if row.published_at is not None:
@@ -742,6 +756,7 @@ def act_on_proposal(session: Session, *, proposal_id: int, action: ReviewAction,
         return ReviewOutcome(status=ReviewStatus.NOT_ALLOWED, language=language)
     if action is ReviewAction.SHOW:
         return ReviewOutcome(status=ReviewStatus.OK, language=language, review=review_of(row))
+    _serialise_round(session, row.round_id)  # before the constraint is read or written (see _serialise_round)
     if action is not ReviewAction.RERUN:
         if mentor_id is None or mentee_id is None:
             return ReviewOutcome(status=ReviewStatus.NOT_FOUND, language=language)

@@ -14,9 +14,21 @@ import pytest
 from sqlalchemy import select
 
 from bot.sandbox.harness import SandboxedApp
+from bot.services.match_review import review_of
 from storage.db import unit_of_work
-from storage.models import Consent, ConsentPurpose, MeetingKind, MeetingRsvp, Participant, Role
+from storage.models import (
+    Consent,
+    ConsentPurpose,
+    ConstraintKind,
+    MatchConstraint,
+    MatchProposal,
+    MeetingKind,
+    MeetingRsvp,
+    Participant,
+    Role,
+)
 from tests.factories import EPOCH, make_participant, make_round
+from tests.match_factories import make_ready, make_round_in
 from tests.nudge_world import World, meeting, new_world, person
 from tests.support.concurrency import failed_listeners, simultaneously
 
@@ -199,3 +211,111 @@ def test_attendance_submitted_twice_at_once_is_stored_and_confirmed_twice(
     ticked = {int(option["value"]) for option in came}
     assert attended == {built.people[f"person{n:02d}"]: built.people[f"person{n:02d}"] in ticked
                         for n in range(len(user_ids))}
+
+
+# --- the matching review ------------------------------------------------------------------------------
+
+
+def _review_world(slack: SandboxedApp) -> dict[str, int]:
+    """Lars (engineering) and Sofie (law) mentor one mentee each; Ana (engineering, English) and
+    Bo (law, Danish) are mentees; Mette coordinates. Unconstrained, the engine proposes
+    Lars–Ana and Sofie–Bo; with both of those forbidden, Lars–Bo and Sofie–Ana."""
+    for user_id, name in (("UMETTE", "Mette"), ("ULARS", "Lars"), ("USOFIE", "Sofie"), ("UANA", "Ana"), ("UBO", "Bo")):
+        slack.sandbox.add_user(user_id=user_id, name=name.lower(), real_name=name, tz="Europe/Copenhagen")
+    with unit_of_work(slack.runtime.session_factory) as session:
+        round_ = make_round_in(session)
+        make_participant(session, round_=round_, role=Role.COORDINATOR, email="mette@kommune.dk", name="Mette",
+                         slack_user_id="UMETTE")
+        ids = {
+            "lars": make_ready(session, round_=round_, role=Role.MENTOR, email="lars@firm.dk", name="Lars",
+                               field="Engineering", languages=["English", "Danish"], slack_user_id="ULARS").id,
+            "sofie": make_ready(session, round_=round_, role=Role.MENTOR, email="sofie@firm.dk", name="Sofie",
+                                field="Law", languages=["Danish", "English"], slack_user_id="USOFIE").id,
+            "ana": make_ready(session, round_=round_, role=Role.MENTEE, email="ana@x.org", name="Ana",
+                              field="Engineering", slack_user_id="UANA").id,
+            "bo": make_ready(session, round_=round_, role=Role.MENTEE, email="bo@x.org", name="Bo", field="Law",
+                             languages=["Danish"], slack_user_id="UBO").id,
+        }
+    return ids
+
+
+def _review_element(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    for block in message.get("blocks") or []:
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
+            if element.get("action_id") == action_id:
+                return element
+    raise AssertionError(f"no {action_id} in {json.dumps(message.get('blocks'))[:400]}")
+
+
+def _review_clicks_together(slack: SandboxedApp, clicks: list[dict[str, Any]]) -> None:
+    """Press several controls of Mette's current review at the same instant (each click is
+    the keyword arguments of a block action), then let every listener finish."""
+    review = slack.sandbox.ephemerals_for("UMETTE")[-1]
+    responses = simultaneously([
+        (lambda click=click: slack.driver.block_action(user_id="UMETTE", message=review["ts"], **click))
+        for click in clicks
+    ])
+    assert all(response.status == 200 for response in responses)
+    slack.settle()
+
+
+def _current_proposal(slack: SandboxedApp) -> tuple[set[tuple[int, int]], set[tuple[ConstraintKind, int, int]]]:
+    """The pairs of the newest stored proposal (the one the review offers to publish), and
+    the coordinators' constraints on record."""
+    with unit_of_work(slack.runtime.session_factory) as session:
+        newest = session.scalars(select(MatchProposal).order_by(MatchProposal.id.desc())).first()
+        assert newest is not None
+        pairs = {(pair.mentor_id, pair.mentee_id) for pair in review_of(newest).proposal.pairs}
+        constraints = {(c.kind, c.mentor_id, c.mentee_id) for c in session.scalars(select(MatchConstraint))}
+    return pairs, constraints
+
+
+def test_review_changes_pressed_together_are_all_in_the_proposal_offered(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = _review_world(slack)
+    lars_ana, sofie_bo = (ids["lars"], ids["ana"]), (ids["sofie"], ids["bo"])
+    slack.slash("UMETTE", "/mentoring-admin", "match")
+    assert _current_proposal(slack) == ({lars_ana, sofie_bo}, set())
+
+    wrong: list[str] = []
+    for attempt in range(5):
+        review = slack.sandbox.ephemerals_for("UMETTE")[-1]
+        forbids = [f"match.forbid.{mentor}.{mentee}" for mentor, mentee in (lars_ana, sofie_bo)]
+        _review_clicks_together(slack, [
+            {"action_id": action_id, "value": _review_element(review, action_id)["value"]} for action_id in forbids
+        ])
+        pairs, constraints = _current_proposal(slack)
+        assert constraints == {(ConstraintKind.FORBID, *lars_ana), (ConstraintKind.FORBID, *sofie_bo)}
+        if pairs != {(ids["lars"], ids["bo"]), (ids["sofie"], ids["ana"])}:
+            wrong.append(f"attempt {attempt}: both forbidden, yet {sorted(pairs)} offered")
+            break  # the review no longer shows what the next step clicks
+
+        review = slack.sandbox.ephemerals_for("UMETTE")[-1]
+        allow = _review_element(review, "match.allow")
+        if len(allow["options"]) != 2:
+            wrong.append(f"attempt {attempt}: the review lists {len(allow['options'])} forbidden pair(s), not 2")
+            break
+        _review_clicks_together(slack, [
+            {"action_id": "match.allow", "selected_option": option} for option in allow["options"]
+        ])
+        pairs, constraints = _current_proposal(slack)
+        assert constraints == set()
+        if pairs != {lars_ana, sofie_bo}:
+            wrong.append(f"attempt {attempt}: both allowed again, yet {sorted(pairs)} offered")
+            break
+
+    assert failed_listeners(caplog) == []
+    assert wrong == []
+
+
+def test_a_review_button_double_clicked_is_applied_once(slack: SandboxedApp, caplog: pytest.LogCaptureFixture) -> None:
+    ids = _review_world(slack)
+    slack.slash("UMETTE", "/mentoring-admin", "match")
+    review = slack.sandbox.ephemerals_for("UMETTE")[-1]
+    action_id = f"match.lock.{ids['lars']}.{ids['ana']}"
+    value = _review_element(review, action_id)["value"]
+    _review_clicks_together(slack, [{"action_id": action_id, "value": value}] * 2)
+
+    assert failed_listeners(caplog) == [], "the second click must not crash on the constraint the first stored"
+    assert _current_proposal(slack)[1] == {(ConstraintKind.LOCK, ids["lars"], ids["ana"])}
