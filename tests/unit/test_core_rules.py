@@ -93,6 +93,11 @@ def test_the_plural_form_follows_the_number_and_the_language() -> None:
     # Danish "par" does not change; English "pair" does, so only English has forms here.
     assert t("match.confirm.title", "en", pairs=1) == "Publish 1 pair?"
     assert t("match.confirm.title", "da", pairs=1) == "Offentliggør 1 par?"
+    # A round may set 1:1 sessions every day: "1 day", "hver dag", never "1 days".
+    assert "it is 1 day since" in t("nudges.checkin.question", "en", mentor="A", mentee="B", days=1, since="x")
+    assert "det er 14 dage siden" in t("nudges.checkin.question", "da", mentor="A", mentee="B", days=14, since="x")
+    assert "Cirka hver dag holder" in t("onboarding.role_details.mentor", "da", days=1)
+    assert "About every 14 days you" in t("onboarding.role_details.mentor", "en", days=14)
     # Not a number (an old snapshot): the form every language has, never an exception.
     assert t("sessions.list.introductions", "en", count="some") == "some introductions"
     with pytest.raises(KeyError, match="count"):
