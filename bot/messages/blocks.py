@@ -21,7 +21,10 @@ Block = dict[str, Any]
 
 @dataclass(frozen=True)
 class Message:
-    """A message: the plain-text fallback (notifications, screen readers) and its blocks."""
+    """A message: the fallback `text` (notifications, screen readers) and its blocks.
+
+    The fallback is mrkdwn too: Slack pings and links from it as from the blocks, so it is
+    built from the same escaped values, never from the raw names."""
 
     text: str
     blocks: list[Block]

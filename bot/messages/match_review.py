@@ -268,7 +268,8 @@ def review_message(review: ProposalReview, *, language: str, page: int = 0, noti
     blocks.append(actions(*controls, block_id="match.controls"))
     assert len(blocks) <= MESSAGE_BLOCK_LIMIT, "the page size leaves room for everything else"
     check_message_limits(blocks)
-    text = t("match.review.title", language, round=review.round_name) + ". " + summary
+    # The header is plain text (never parsed); the notification text is mrkdwn like the blocks.
+    text = t("match.review.title", language, round=escape_mrkdwn(review.round_name)) + ". " + summary
     return Message(text=truncate(text, SECTION_TEXT_LIMIT), blocks=blocks)
 
 

@@ -124,14 +124,15 @@ def parse_consent_value(value: str | None) -> ConsentChoice | None:
 def welcome_message(facts: OnboardingFacts) -> Message:
     """The first DM: the round, its dates and meetings, the role, and three consent questions."""
     lang = facts.language
+    programme = escape_mrkdwn(facts.programme)  # the blocks and the notification text alike
     blocks: list[Block] = [
-        header(t("onboarding.welcome.header", lang, programme=facts.programme)),
+        header(t("onboarding.welcome.header", lang, programme=facts.programme)),  # plain text: never parsed
         section(
             t(
                 "onboarding.welcome.greeting", lang,
                 name=escape_mrkdwn(facts.name),
                 round=escape_mrkdwn(facts.round),
-                programme=escape_mrkdwn(facts.programme),
+                programme=programme,
                 role=t(f"onboarding.role.{facts.role.value}", lang),
             )
         ),
@@ -143,11 +144,11 @@ def welcome_message(facts: OnboardingFacts) -> Message:
         # Coordinators run the programme; they are staff, not participants asked for consent.
         blocks.append(section(t("onboarding.welcome.coordinator_tools", lang)))
         check_message_limits(blocks)
-        return Message(text=t("onboarding.welcome.fallback_coordinator", lang, programme=facts.programme), blocks=blocks)
+        return Message(text=t("onboarding.welcome.fallback_coordinator", lang, programme=programme), blocks=blocks)
     blocks += [*_consent_blocks(facts, via=VIA_WELCOME), context(t("onboarding.questions_hint", lang))]
     check_message_limits(blocks)
     # Once answered, the fallback (screen readers, previews) says where they stand, not "please answer".
-    fallback = _status_text(facts) if facts.choices else t("onboarding.welcome.fallback", lang, programme=facts.programme)
+    fallback = _status_text(facts) if facts.choices else t("onboarding.welcome.fallback", lang, programme=programme)
     return Message(text=fallback, blocks=blocks)
 
 
@@ -310,9 +311,10 @@ def missing_from_slack_message(
         )
         for person in people
     ]
+    round_ = escape_mrkdwn(round_name)  # the blocks and the notification text alike
     intro = t(
         "onboarding.missing.intro", language,
-        count=len(people), round=escape_mrkdwn(round_name), programme=escape_mrkdwn(programme),
+        count=len(people), round=round_, programme=escape_mrkdwn(programme),
     )
     sections = _chunk_lines(lines, limit=SECTION_TEXT_LIMIT - 100)
     blocks: list[Block] = [section(intro)]
@@ -323,7 +325,7 @@ def missing_from_slack_message(
     blocks.append(context(t("onboarding.missing.advice", language)))
     check_message_limits(blocks)
     return Message(
-        text=t("onboarding.missing.fallback", language, count=len(people), round=round_name), blocks=blocks
+        text=t("onboarding.missing.fallback", language, count=len(people), round=round_), blocks=blocks
     )
 
 
@@ -349,7 +351,7 @@ def coordination_declined_message(*, language: str, name: str, email: str, role:
         name=escape_mrkdwn(name), email=escape_mrkdwn(email),
         role=t(f"onboarding.role.{role.value}", language), round=escape_mrkdwn(round_name),
     )
-    return Message(text=t("onboarding.declined.fallback", language, name=name), blocks=[section(text)])
+    return Message(text=t("onboarding.declined.fallback", language, name=escape_mrkdwn(name)), blocks=[section(text)])
 
 
 def coordination_regranted_message(*, language: str, name: str, email: str, role: Role, round_name: str) -> Message:
@@ -359,7 +361,7 @@ def coordination_regranted_message(*, language: str, name: str, email: str, role
         name=escape_mrkdwn(name), email=escape_mrkdwn(email),
         role=t(f"onboarding.role.{role.value}", language), round=escape_mrkdwn(round_name),
     )
-    return Message(text=t("onboarding.regranted.fallback", language, name=name), blocks=[section(text)])
+    return Message(text=t("onboarding.regranted.fallback", language, name=escape_mrkdwn(name)), blocks=[section(text)])
 
 
 # --- answers to a click that changes nothing ---------------------------------------------------
