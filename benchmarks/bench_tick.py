@@ -21,16 +21,25 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections import Counter
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from sqlalchemy import Engine, event, insert, text
 
-from scheduling.ticks import DEFAULT_JOBS, DueJob, DueWork, JobContext, run_tick
+from scheduling.ticks import (
+    DEFAULT_JOBS,
+    DueJob,
+    DueWork,
+    Job,
+    JobContext,
+    SlackContext,
+    SlackJob,
+    run_tick,
+)
 from storage.db import make_engine, make_session_factory, normalise_database_url
 from storage.migrate import upgrade_to_head
 from storage.models import (
@@ -109,15 +118,27 @@ def _measure(engine: Engine, factory: object, now: datetime) -> Figures:
     def count(*_args: object, **_kwargs: object) -> None:
         per_job[current[0]] += 1
 
-    def counted(job: DueJob) -> DueJob:
-        def find(context: JobContext) -> DueWork:
+    def counted(job: Job) -> Job:
+        def timed(run: Callable[[], DueWork]) -> DueWork:
             current[0] = job.name
             began = time.perf_counter()
             try:
-                return job.find(context)
+                return run()
             finally:
                 current[0] = "tick"
                 seconds[job.name] += time.perf_counter() - began
+
+        if isinstance(job, SlackJob):
+            slack_job = job
+
+            def drive(context: SlackContext) -> DueWork:
+                return timed(lambda: slack_job.drive(context))
+
+            return SlackJob(name=job.name, drive=drive)
+        due_job = job
+
+        def find(context: JobContext) -> DueWork:
+            return timed(lambda: due_job.find(context))
 
         return DueJob(name=job.name, find=find)
 

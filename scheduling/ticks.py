@@ -2,7 +2,14 @@
 
 No per-pair job lives in APScheduler; every tick reads the database, so a restart loses
 nothing and running a tick twice for the same instant enqueues nothing new (dedup keys).
-Each issue that adds a kind of due work registers one `DueJob` here.
+Each issue that adds a kind of due work registers one job here.
+
+Each job runs in a unit of work of its own: a job that raises is logged with its name and
+rolled back, and the others still commit, so one bad row never stops every welcome,
+check-in and reminder. Jobs that must call Slack now (`SlackJob`) are given a way to open
+short transactions instead of a session, and call Slack only between them, so no write
+lock is held while Slack answers (on SQLite every transaction is `BEGIN IMMEDIATE`, and a
+slash command would wait behind a slow lookup).
 """
 
 from __future__ import annotations
@@ -16,12 +23,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import ChatChannels, ChatDirectory
 from bot.services.events import purge_old_event_ids
-from bot.services.onboarding import due_onboarding_reminders, due_welcomes, resolve_participants
+from bot.services.nudges import due_checkins
+from bot.services.onboarding import (
+    due_onboarding_reminders,
+    due_welcomes,
+    look_up_participants,
+)
 from bot.services.outbox import OutgoingCall, due_messages, enqueue_all
 from bot.services.pair_channels import close_pair_channels, open_pair_channels
-from bot.services.nudges import due_checkins
 from bot.services.pauses import due_pause_endings
 from bot.services.timeline import due_meeting_prompts, due_meeting_reminders
+from storage.db import Transactions, savepoints, short_transactions, unit_of_work
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -29,40 +41,63 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, kw_only=True)
 class DueWork:
-    """What one job found: calls to enqueue, and housekeeping it did (counted for the log)."""
+    """What one job found: calls for the tick to enqueue, rows the job enqueued itself (in
+    its own steps), and housekeeping it did (counted for the log)."""
 
     calls: list[OutgoingCall] = field(default_factory=list)
+    enqueued: int = 0
     housekeeping: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class JobContext:
-    """What a job may use: the tick's transaction, its instant, and read-only Slack lookups
-    (None when no token is configured, e.g. `tick --dry-run` on a laptop)."""
+    """What a database-only job may use: its own transaction and the tick's instant."""
 
     session: Session
     now: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackContext:
+    """What a job that calls Slack may use: short transactions to open around (never
+    across) its Slack calls, the instant, and the ports, None when there is no token or on a
+    dry run, which asks Slack nothing."""
+
+    transactions: Transactions
+    now: datetime
     directory: ChatDirectory | None = None
-    # Channel calls that must happen now (creating a pair channel); None on a dry run, which
-    # must not make channels, and without a token. A job using it may commit as it goes.
     channels: ChatChannels | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class DueJob:
+    """Finds due work in the database, inside one transaction the tick opens for it."""
+
     name: str
     find: Callable[[JobContext], DueWork]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackJob:
+    """Calls Slack now, step by step: each step in a short transaction of its own, so a
+    crash resumes at the next step rather than redoing (or doubling) the ones before."""
+
+    name: str
+    drive: Callable[[SlackContext], DueWork]
+
+
+Job = DueJob | SlackJob
 
 
 def _purge_event_ids(job: JobContext) -> DueWork:
     return DueWork(housekeeping=purge_old_event_ids(job.session, now=job.now))
 
 
-def _resolve_participants(job: JobContext) -> DueWork:
+def _resolve_participants(job: SlackContext) -> DueWork:
     """Find imported people in Slack (needs the directory, so skipped without a token)."""
     if job.directory is None:
         return DueWork()
-    result = resolve_participants(job.session, directory=job.directory, now=job.now)
+    result = look_up_participants(job.transactions, directory=job.directory, now=job.now)
     return DueWork(calls=result.calls, housekeeping=result.looked_up)
 
 
@@ -74,13 +109,13 @@ def _onboarding_reminders(job: JobContext) -> DueWork:
     return DueWork(calls=due_onboarding_reminders(job.session, now=job.now))
 
 
-def _open_pair_channels(job: JobContext) -> DueWork:
+def _open_pair_channels(job: SlackContext) -> DueWork:
     """Published pairs get their channel (needs the channels port, so skipped on a dry run).
-    It enqueues and commits itself, step by step, so a crash half-way is resumed, not redone."""
+    Introductions are enqueued in the same step that marks the channel opened."""
     if job.channels is None:
         return DueWork()
-    report = open_pair_channels(job.session, channels=job.channels, now=job.now)
-    return DueWork(housekeeping=report.handled)
+    report = open_pair_channels(job.transactions, channels=job.channels, now=job.now)
+    return DueWork(enqueued=report.enqueued, housekeeping=report.handled)
 
 
 def _close_pair_channels(job: JobContext) -> DueWork:
@@ -108,14 +143,14 @@ def _meeting_prompts(job: JobContext) -> DueWork:
 
 
 # Every kind of due work, in the order a tick runs them. Features add their job here.
-DEFAULT_JOBS: tuple[DueJob, ...] = (
+DEFAULT_JOBS: tuple[Job, ...] = (
     DueJob(name="purge-event-ids", find=_purge_event_ids),
     # Onboarding, in the order a person goes through it: found, welcomed, reminded.
-    DueJob(name="resolve-participants", find=_resolve_participants),
+    SlackJob(name="resolve-participants", drive=_resolve_participants),
     DueJob(name="welcome-participants", find=_welcome_participants),
     DueJob(name="onboarding-reminders", find=_onboarding_reminders),
     # Pair channels: opened once a pair is published, archived after the round's end.
-    DueJob(name="open-pair-channels", find=_open_pair_channels),
+    SlackJob(name="open-pair-channels", drive=_open_pair_channels),
     DueJob(name="close-pair-channels", find=_close_pair_channels),
     # Nudges (issue 5): pauses end first, so a pair back today is asked like any other.
     DueJob(name="pause-endings", find=_pause_endings),
@@ -132,44 +167,87 @@ class TickResult:
     housekeeping: dict[str, int]
     due: list[OutboxMessage]
     dry_run: bool
+    failed: list[str] = field(default_factory=list)  # names of the jobs that raised (logged)
 
 
 def run_tick(
     *,
     session_factory: sessionmaker[Session],
     now: datetime,
-    jobs: tuple[DueJob, ...] | None = None,
+    jobs: tuple[Job, ...] | None = None,
     directory: ChatDirectory | None = None,
     channels: ChatChannels | None = None,
     dry_run: bool = False,
 ) -> TickResult:
-    """Run every job once as of `now`, in one transaction (rolled back on a dry run).
+    """Run every job once as of `now`, each in a transaction of its own.
 
-    The result lists the outbox rows due at `now`, so a dry run shows exactly what the
-    deliverer would send next, including rows earlier ticks left pending."""
-    session = session_factory()
-    try:
-        enqueued: dict[str, int] = {}
-        housekeeping: dict[str, int] = {}
-        context = JobContext(session=session, now=now, directory=directory, channels=None if dry_run else channels)
-        for job in DEFAULT_JOBS if jobs is None else jobs:
-            work = job.find(context)
-            enqueued[job.name] = enqueue_all(session, work.calls, now=now)
-            housekeeping[job.name] = work.housekeeping
-        session.flush()
-        due = due_messages(session, now=now)
-        for row in due:
-            session.expunge(row)
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-    return TickResult(now=now, enqueued=enqueued, housekeeping=housekeeping, due=due, dry_run=dry_run)
+    A dry run runs each job in a savepoint of one transaction that is rolled back at the
+    end, and without the Slack ports. The result lists the outbox rows due at `now`, so a
+    dry run shows exactly what the deliverer would send next, including rows earlier ticks
+    left pending."""
+    if dry_run:
+        with session_factory() as session:
+            try:
+                result = _run_jobs(
+                    transactions=savepoints(session), now=now, jobs=jobs, directory=None, channels=None, dry_run=True
+                )
+                result.due = _due(session, now=now)
+            finally:
+                session.rollback()
+        return result
+    result = _run_jobs(
+        transactions=short_transactions(session_factory), now=now, jobs=jobs, directory=directory, channels=channels,
+        dry_run=False,
+    )
+    with unit_of_work(session_factory) as session:
+        result.due = _due(session, now=now)
+    return result
+
+
+def _run_jobs(
+    *,
+    transactions: Transactions,
+    now: datetime,
+    jobs: tuple[Job, ...] | None,
+    directory: ChatDirectory | None,
+    channels: ChatChannels | None,
+    dry_run: bool,
+) -> TickResult:
+    result = TickResult(now=now, enqueued={}, housekeeping={}, due=[], dry_run=dry_run)
+    for job in DEFAULT_JOBS if jobs is None else jobs:
+        try:
+            enqueued, housekeeping = _run_job(job, transactions=transactions, now=now, directory=directory, channels=channels)
+        except Exception:  # noqa: BLE001 - one job's bug must not stop the others
+            log.exception("tick job %s failed at %s; its work is rolled back, the other jobs go on, "
+                          "and it runs again at the next tick", job.name, now.isoformat())
+            result.failed.append(job.name)
+            enqueued, housekeeping = 0, 0
+        result.enqueued[job.name] = enqueued
+        result.housekeeping[job.name] = housekeeping
+    return result
+
+
+def _run_job(
+    job: Job, *, transactions: Transactions, now: datetime, directory: ChatDirectory | None,
+    channels: ChatChannels | None,
+) -> tuple[int, int]:
+    """Run one job; returns (rows enqueued, housekeeping)."""
+    if isinstance(job, SlackJob):
+        work = job.drive(SlackContext(transactions=transactions, now=now, directory=directory, channels=channels))
+        if not work.calls:
+            return work.enqueued, work.housekeeping
+        with transactions() as session:
+            return work.enqueued + enqueue_all(session, work.calls, now=now), work.housekeeping
+    with transactions() as session:
+        work = job.find(JobContext(session=session, now=now))
+        return work.enqueued + enqueue_all(session, work.calls, now=now), work.housekeeping
+
+
+def _due(session: Session, *, now: datetime) -> list[OutboxMessage]:
+    due = due_messages(session, now=now)
+    for row in due:
+        session.expunge(row)
+    return due
 
 
 def describe_due(result: TickResult) -> list[str]:
@@ -185,4 +263,7 @@ def describe_due(result: TickResult) -> list[str]:
     return lines
 
 
-__all__ = ["DEFAULT_JOBS", "DueJob", "DueWork", "JobContext", "TickResult", "describe_due", "run_tick"]
+__all__ = [
+    "DEFAULT_JOBS", "DueJob", "DueWork", "Job", "JobContext", "SlackContext", "SlackJob", "TickResult", "describe_due",
+    "run_tick",
+]

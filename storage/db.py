@@ -6,9 +6,10 @@ or not at all, so nothing a user typed is ever half-applied.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import partial
+from typing import Any, TypeAlias
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -97,3 +98,33 @@ def unit_of_work(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+#: Opens one transaction per call; leaving the `with` block ends it (commit, or roll back
+#: on an exception). A job that calls Slack between steps is given one of these instead of
+#: a session, so the caller decides where each step's work is committed.
+Transactions: TypeAlias = Callable[[], AbstractContextManager[Session]]
+
+
+def short_transactions(session_factory: sessionmaker[Session]) -> Transactions:
+    """Each step in a unit of work of its own: what is done is on record before the next
+    network call, and no lock is held while Slack answers (or doesn't)."""
+    return partial(unit_of_work, session_factory)
+
+
+def inside(session: Session) -> Transactions:
+    """Every step in the caller's one open transaction, which the caller ends (tests that
+    look at objects between steps; nothing here commits)."""
+    return lambda: nullcontext(session)
+
+
+@contextmanager
+def _savepoint(session: Session) -> Iterator[Session]:
+    with session.begin_nested():
+        yield session
+
+
+def savepoints(session: Session) -> Transactions:
+    """Each step a savepoint inside the caller's transaction: a failing step undoes only its
+    own work, and the caller may still roll everything back (a dry run)."""
+    return partial(_savepoint, session)

@@ -128,10 +128,21 @@ def import_uploaded_workbook(
     (an admin named in MENTORBOT_ADMINS with all of them): a workbook naming any other
     existing round is refused whole."""
     only_rounds = coordinated_round_ids(session, slack_user_id=uploader, admin_user_ids=admin_user_ids)
-    result = import_workbook_file(session, content, now=now, only_rounds=only_rounds)
-    if dry_run or not result.ok:
-        session.rollback()
+    # Only the import's own savepoint is undone: the transaction stays the caller's to end.
+    result: ImportResult | None = None
+    try:
+        with session.begin_nested():
+            result = import_workbook_file(session, content, now=now, only_rounds=only_rounds)
+            if dry_run or not result.ok:
+                raise _KeepNothing
+    except _KeepNothing:
+        pass
+    assert result is not None
     return result
+
+
+class _KeepNothing(Exception):
+    """Undoes the import's savepoint: a dry run, or a workbook with any problem."""
 
 
 def template_workbook() -> bytes:

@@ -59,6 +59,7 @@ from bot.services.timing import (
     weekday_at_after,
     zone,
 )
+from storage.db import Transactions, inside
 from storage.models import (
     Consent,
     ConsentPurpose,
@@ -72,8 +73,8 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 
-# Each person costs two tier-4 calls (lookupByEmail, users.info: 100+ a minute), and the
-# tick holds its transaction while it asks; a bounded batch keeps both well in hand.
+# Each person costs two tier-4 calls (lookupByEmail, users.info: 100+ a minute); a bounded
+# batch keeps a tick's lookups well inside that and the tick itself short.
 LOOKUPS_PER_TICK = 20
 FIRST_LOOKUP_RETRY = timedelta(hours=1)
 MAX_LOOKUP_RETRY = timedelta(hours=24)
@@ -228,13 +229,17 @@ def mark_missing(participant: Participant, *, now: datetime) -> None:
     participant.updated_at = now
 
 
-def resolve_participants(
-    session: Session, *, directory: ChatDirectory, now: datetime, limit: int = LOOKUPS_PER_TICK
-) -> ResolutionResult:
-    """Look up everyone due a lookup, and report newly missing people to the coordinators.
+@dataclass(frozen=True, kw_only=True)
+class LookupItem:
+    """One email to ask Slack about, and the participants (one per round) it stands for:
+    one person in two rounds is asked about once."""
 
-    A Slack or network failure stops the pass without counting an attempt: it says nothing
-    about the person, and the next tick tries again."""
+    email: str
+    participant_ids: tuple[int, ...]
+
+
+def lookups_due(session: Session, *, now: datetime, limit: int = LOOKUPS_PER_TICK) -> list[LookupItem]:
+    """Everyone due a lookup (at most `limit` people), grouped by email, oldest first."""
     candidates = session.scalars(
         select(Participant)
         .join(Round, Round.id == Participant.round_id)
@@ -246,20 +251,25 @@ def resolve_participants(
         .order_by(Participant.id)
     ).all()
     due = [participant for participant in candidates if lookup_due(participant, now=now)][:limit]
+    by_email: dict[str, list[int]] = {}
+    for participant in due:
+        by_email.setdefault(participant.email.strip().lower(), []).append(participant.id)
+    return [LookupItem(email=email, participant_ids=tuple(ids)) for email, ids in by_email.items()]
+
+
+def record_lookup(
+    session: Session, item: LookupItem, member: ChatUser | None, *, now: datetime
+) -> tuple[list[int], list[int]]:
+    """Store what Slack answered about one email; returns the participant ids (found, missing).
+
+    Slack was asked outside any transaction, so each person is read again here: someone a
+    `team_join` linked, or who opted out, while we waited is left as they are now."""
     found: list[int] = []
     missing: list[int] = []
-    interrupted = False
-    members: dict[str, ChatUser | None] = {}  # one person in two rounds is asked about once
-    for participant in due:
-        email = participant.email.strip().lower()
-        if email not in members:
-            try:
-                members[email] = find_member(directory, email)
-            except Exception:  # noqa: BLE001 - the adapter raises for any Slack or network trouble
-                log.warning("looking up participants in Slack failed; trying again next tick", exc_info=True)
-                interrupted = True
-                break
-        member = members[email]
+    for participant_id in item.participant_ids:
+        participant = session.get(Participant, participant_id)
+        if participant is None or participant.slack_user_id is not None or participant.opted_out_at is not None:
+            continue
         if member is not None:
             attach_member(participant, member, now=now)
             found.append(participant.id)
@@ -267,12 +277,47 @@ def resolve_participants(
             mark_missing(participant, now=now)
             missing.append(participant.id)
     session.flush()
-    return ResolutionResult(
-        found=tuple(found),
-        missing=tuple(missing),
-        calls=missing_people_reports(session, now=now),
-        interrupted=interrupted,
-    )
+    return found, missing
+
+
+def look_up_participants(
+    transactions: Transactions, *, directory: ChatDirectory, now: datetime, limit: int = LOOKUPS_PER_TICK
+) -> ResolutionResult:
+    """Look up everyone due a lookup, and report newly missing people to the coordinators.
+
+    Slack is asked between transactions, never inside one: who is due is read in one, each
+    answer is stored in one of its own, so a crash half-way keeps every answer already
+    stored and the next tick goes on from there. The caller decides what a transaction
+    is (`short_transactions` in the tick). A Slack or network failure stops the pass
+    without counting an attempt: it says nothing about the person."""
+    with transactions() as session:
+        items = lookups_due(session, now=now, limit=limit)
+    found: list[int] = []
+    missing: list[int] = []
+    interrupted = False
+    for item in items:
+        try:
+            member = find_member(directory, item.email)
+        except Exception:  # noqa: BLE001 - the adapter raises for any Slack or network trouble
+            log.warning("looking up participants in Slack failed; trying again next tick", exc_info=True)
+            interrupted = True
+            break
+        with transactions() as session:
+            item_found, item_missing = record_lookup(session, item, member, now=now)
+        found += item_found
+        missing += item_missing
+    with transactions() as session:
+        calls = missing_people_reports(session, now=now)
+    return ResolutionResult(found=tuple(found), missing=tuple(missing), calls=calls, interrupted=interrupted)
+
+
+def resolve_participants(
+    session: Session, *, directory: ChatDirectory, now: datetime, limit: int = LOOKUPS_PER_TICK
+) -> ResolutionResult:
+    """`look_up_participants` with every step in the caller's open transaction, which holds
+    it while Slack answers: for a caller with nothing else waiting on the database (a test,
+    a script). The tick runs the steps in short transactions of their own."""
+    return look_up_participants(inside(session), directory=directory, now=now, limit=limit)
 
 
 def missing_people_reports(session: Session, *, now: datetime) -> list[OutgoingCall]:
@@ -658,13 +703,16 @@ __all__ = [
     "MAX_REMINDERS",
     "ConsentOutcome",
     "ConsentStatus",
+    "LookupItem",
     "ResolutionResult",
     "attach_member",
     "due_onboarding_reminders",
     "due_welcomes",
     "find_member",
+    "look_up_participants",
     "lookup_due",
     "lookup_retry_delay",
+    "lookups_due",
     "mark_missing",
     "missing_people_reports",
     "next_lookup_at",
@@ -672,6 +720,7 @@ __all__ = [
     "participant_timezone",
     "pick_up_new_member",
     "record_consent",
+    "record_lookup",
     "reminder_due_at",
     "reminder_key",
     "reminder_send_time",

@@ -2,19 +2,23 @@
 
 Opening a channel is the one place where the bot must talk to Slack *now*: the channel id
 `conversations.create` answers is needed before anyone can be invited or introduced. That
-makes it a small saga with side effects outside the database, so it is written to survive
-dying between any two steps without ever making a second channel or a second introduction:
+makes it a small saga with side effects outside the database. Its steps run in short
+transactions the caller hands in (`Transactions`; the tick gives each its own unit of
+work), and Slack is only ever called between them, never while a transaction is open.
+It survives dying between any two steps without ever making a second channel or a second
+introduction:
 
-1. the channel name is chosen and **committed before** `conversations.create` is called, so
-   after a crash the next tick asks for the same name again;
+1. the channel name is chosen and **stored (its transaction ended) before**
+   `conversations.create` is called, so after a crash the next tick asks for the same
+   name again;
 2. `name_taken` for that name means either "our own channel, made just before a crash" (the
    bot is in it, made it, and no other pair has it: adopt it) or "someone else's" (try the
-   next suffix, committed first again);
-3. the channel id is committed the moment Slack answers;
+   next suffix, stored first again);
+3. the channel id is stored the moment Slack answers;
 4. invites are repeatable (`already_in_channel` is fine); someone who left the workspace is
    reported to the coordinators, not crashed on, and the rest goes ahead;
 5. the introductions are enqueued with dedup keys and `channel_opened_at` is set in one
-   commit, so they happen together or not at all.
+   transaction, so they happen together or not at all.
 
 Pacing: `conversations.create` is tier 2 (20+ a minute) and ticks come every minute, so a
 tick opens at most `PAIRS_PER_TICK` pairs; a rate-limit or 5xx answer ends the tick's
@@ -45,6 +49,7 @@ from bot.services.coordinators import coordinator_targets, target_language
 from bot.services.meetings import meeting_concerns
 from bot.services.outbox import OutgoingCall, enqueue, enqueue_all
 from bot.services.timing import polite_time, zone
+from storage.db import Transactions
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Role, Round, SharedMeeting
 
 log = logging.getLogger(__name__)
@@ -208,44 +213,60 @@ def pairs_to_open(session: Session, *, now: datetime, limit: int = PAIRS_PER_TIC
 
 
 def open_pair_channels(
-    session: Session, *, channels: ChatChannels, now: datetime, limit: int = PAIRS_PER_TICK
+    transactions: Transactions, *, channels: ChatChannels, now: datetime, limit: int = PAIRS_PER_TICK
 ) -> OpenReport:
-    """Open the channels of up to `limit` published pairs. **Commits** as it goes (see the
-    module docstring): a crash half-way leaves every finished step on record."""
+    """Open the channels of up to `limit` published pairs, one pair after the other, each
+    step in a transaction of its own (see the module docstring): a crash half-way leaves
+    every finished step on record."""
     report = OpenReport()
-    for pair_id in pairs_to_open(session, now=now, limit=limit):
-        pair = session.get(Pair, pair_id)
-        if pair is None:  # pragma: no cover - deleted between the query and here
-            continue
-        outcome, enqueued = open_pair_channel(session, pair, channels=channels, now=now)
+    with transactions() as session:
+        pair_ids = pairs_to_open(session, now=now, limit=limit)
+    for pair_id in pair_ids:
+        outcome, enqueued = open_pair_channel(transactions, pair_id, channels=channels, now=now)
         report.enqueued += enqueued
         if outcome is OpenOutcome.OPENED:
             report.opened.append(pair_id)
         elif outcome is OpenOutcome.TROUBLE:
             report.trouble.append(pair_id)  # reported once; the others may still open
-        else:
+        elif outcome is OpenOutcome.LATER:
             report.waiting.append(pair_id)
             break
-    session.commit()
     return report
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Invitee:
+    participant_id: int
+    slack_user_id: str | None
+
+
 def open_pair_channel(
-    session: Session, pair: Pair, *, channels: ChatChannels, now: datetime
-) -> tuple[OpenOutcome, int]:
+    transactions: Transactions, pair_id: int, *, channels: ChatChannels, now: datetime
+) -> tuple[OpenOutcome | None, int]:
     """Take one pair as far as it goes: channel, invites, introductions. Returns the outcome
-    and how many outbox rows were new."""
-    if pair.slack_channel_id is None:
-        outcome = _create_channel(session, pair, channels=channels, now=now)
-        if outcome is not None:
-            return outcome, 0
-    assert pair.slack_channel_id is not None
-    not_invited: list[tuple[Participant, str]] = []
-    for person in _people_to_invite(session, pair):
-        if not person.slack_user_id:
-            not_invited.append((person, NOT_IN_SLACK))
+    (None when the pair no longer needs opening) and how many outbox rows were new."""
+    with transactions() as session:
+        pair = _pair_to_open(session, pair_id)
+        if pair is None:
+            return None, 0
+        channel_id = pair.slack_channel_id
+    if channel_id is None:
+        created = _create_channel(transactions, pair_id, channels=channels, now=now)
+        if isinstance(created, OpenOutcome):
+            return created, 0
+        channel_id = created
+    with transactions() as session:
+        pair = _pair_to_open(session, pair_id)
+        if pair is None:
+            return None, 0
+        invitees = [_Invitee(participant_id=person.id, slack_user_id=person.slack_user_id)
+                    for person in _people_to_invite(session, pair)]
+    not_invited: list[tuple[int, str]] = []
+    for invitee in invitees:
+        if not invitee.slack_user_id:
+            not_invited.append((invitee.participant_id, NOT_IN_SLACK))
             continue
-        answer = channels.invite(channel_id=pair.slack_channel_id, user_id=person.slack_user_id)
+        answer = channels.invite(channel_id=channel_id, user_id=invitee.slack_user_id)
         if answer.ok or answer.error in HARMLESS_INVITE_ERRORS:
             continue
         if answer.retryable:
@@ -253,19 +274,45 @@ def open_pair_channel(
         if answer.error in CHANNEL_LOST_ERRORS:
             # Deleted, archived, or the bot was removed before anyone was introduced: start
             # again under the same name (taken by a stranger now → the next suffix).
-            log.warning("pair %s: channel %s is unusable (%s); opening a new one", pair.id, pair.slack_channel_id, answer.error)
-            pair.slack_channel_id = None
-            session.commit()
+            log.warning("pair %s: channel %s is unusable (%s); opening a new one", pair_id, channel_id, answer.error)
+            with transactions() as session:
+                pair = session.get(Pair, pair_id)
+                if pair is not None and pair.slack_channel_id == channel_id:
+                    pair.slack_channel_id = None
             return OpenOutcome.LATER, 0
-        log.warning("pair %s: could not invite %s: %s", pair.id, person.slack_user_id, answer.error)
-        not_invited.append((person, answer.error or "unknown_error"))
-    session.refresh(pair, attribute_names=["status"])
+        log.warning("pair %s: could not invite %s: %s", pair_id, invitee.slack_user_id, answer.error)
+        not_invited.append((invitee.participant_id, answer.error or "unknown_error"))
+    with transactions() as session:
+        return _introduce(session, pair_id, not_invited, now=now)
+
+
+def _pair_to_open(session: Session, pair_id: int) -> Pair | None:
+    """The pair, read afresh in this step's transaction, unless it is gone or opened already."""
+    pair = session.get(Pair, pair_id)
+    if pair is None or pair.channel_opened_at is not None:
+        return None
+    return pair
+
+
+def _introduce(
+    session: Session, pair_id: int, not_invited: Sequence[tuple[int, str]], *, now: datetime
+) -> tuple[OpenOutcome, int]:
+    """The last step, in one transaction: introductions, reports of who was not invited,
+    and `channel_opened_at`, together or not at all."""
+    pair = session.get(Pair, pair_id)
+    if pair is None or pair.slack_channel_id is None:  # pragma: no cover - deleted meanwhile
+        return OpenOutcome.LATER, 0
+    if pair.channel_opened_at is not None:
+        return OpenOutcome.OPENED, 0
     # Ended by a coordinator while we were inviting: no welcome for a pair that is over.
     calls = intro_calls(pair, now=now) if pair.status is not PairStatus.ENDED else []
-    calls += _not_invited_reports(session, pair, not_invited, now=now)
+    people = [
+        (person, error) for participant_id, error in not_invited
+        if (person := session.get(Participant, participant_id)) is not None
+    ]
+    calls += _not_invited_reports(session, pair, people, now=now)
     enqueued = enqueue_all(session, calls, now=now)
     pair.channel_opened_at = now
-    session.commit()
     return OpenOutcome.OPENED, enqueued
 
 
@@ -322,35 +369,58 @@ def candidate_names(session: Session, pair: Pair) -> Iterator[str]:
             yield name
 
 
-def _create_channel(session: Session, pair: Pair, *, channels: ChatChannels, now: datetime) -> OpenOutcome | None:
-    """Create (or adopt) the pair's channel and store its id; None when that worked."""
-    tries = 0
-    for name in candidate_names(session, pair):
-        if tries >= NAME_TRIES_PER_TICK:
-            return OpenOutcome.LATER
-        tries += 1
-        pair.channel_name = name
-        session.commit()  # the name is on record before Slack hears it
+def _create_channel(
+    transactions: Transactions, pair_id: int, *, channels: ChatChannels, now: datetime
+) -> str | OpenOutcome:
+    """Create (or adopt) the pair's channel and store its id; returns the id, or the outcome
+    that stops this pair for now. Each name is stored before Slack hears it."""
+    tried: set[str] = set()
+    while True:
+        with transactions() as session:
+            pair = session.get(Pair, pair_id)
+            assert pair is not None
+            name = next((name for name in candidate_names(session, pair) if name not in tried), None)
+            if name is None:
+                return _trouble(session, pair, error="no_free_channel_name", now=now)
+            if len(tried) >= NAME_TRIES_PER_TICK:
+                return OpenOutcome.LATER
+            pair.channel_name = name  # on record before Slack hears it
+        tried.add(name)
         answer = channels.create_private_channel(name=name)
         if answer.ok and answer.channel is not None:
-            pair.slack_channel_id = answer.channel.channel_id
-            session.commit()
-            return None
+            return _store_channel(transactions, pair_id, answer.channel)
         if answer.retryable:
             return OpenOutcome.LATER
         if answer.error != "name_taken":
-            return _trouble(session, pair, error=answer.error or "unknown_error", now=now)
+            return _report_trouble(transactions, pair_id, error=answer.error or "unknown_error", now=now)
         found = channels.find_private_channel(name=name)
         if not found.ok:
             if found.retryable:
                 return OpenOutcome.LATER
-            return _trouble(session, pair, error=found.error or "unknown_error", now=now)
-        if found.channel is not None and is_our_channel(session, pair, found.channel):
-            log.info("pair %s: adopting channel %s (%s), made before a crash", pair.id, found.channel.channel_id, name)
-            pair.slack_channel_id = found.channel.channel_id
-            session.commit()
-            return None
-    return _trouble(session, pair, error="no_free_channel_name", now=now)
+            return _report_trouble(transactions, pair_id, error=found.error or "unknown_error", now=now)
+        if found.channel is not None:
+            with transactions() as session:
+                pair = session.get(Pair, pair_id)
+                assert pair is not None
+                ours = is_our_channel(session, pair, found.channel)
+            if ours:
+                log.info("pair %s: adopting channel %s (%s), made before a crash", pair_id, found.channel.channel_id, name)
+                return _store_channel(transactions, pair_id, found.channel)
+
+
+def _store_channel(transactions: Transactions, pair_id: int, channel: ChatChannel) -> str:
+    with transactions() as session:
+        pair = session.get(Pair, pair_id)
+        assert pair is not None
+        pair.slack_channel_id = channel.channel_id
+    return channel.channel_id
+
+
+def _report_trouble(transactions: Transactions, pair_id: int, *, error: str, now: datetime) -> OpenOutcome:
+    with transactions() as session:
+        pair = session.get(Pair, pair_id)
+        assert pair is not None
+        return _trouble(session, pair, error=error, now=now)
 
 
 def is_our_channel(session: Session, pair: Pair, channel: ChatChannel) -> bool:
@@ -385,7 +455,6 @@ def _trouble(session: Session, pair: Pair, *, error: str, now: datetime) -> Open
     ]
     for call in calls:
         enqueue(session, call, now=now)
-    session.commit()
     return OpenOutcome.TROUBLE
 
 

@@ -22,8 +22,9 @@ BASE = "spring-2027-soeren-aasa"
 OTHER = "spring-2027-lars-ana"
 
 
-class Died(RuntimeError):
-    """The worker process 'dies' right after Slack made the channel."""
+class Died(BaseException):
+    """The worker process 'dies' right after Slack made the channel: not an error the tick
+    could catch and log (it isolates each job's exceptions), but the end of the process."""
 
 
 def _seed(slack: SandboxedApp) -> dict[str, int]:

@@ -20,7 +20,7 @@ from bot.services.pair_channels import (
     round_closes_at,
 )
 from scheduling.ticks import run_tick
-from storage.db import unit_of_work
+from storage.db import short_transactions, unit_of_work
 from storage.models import MeetingKind, OutboxMessage, Pair, PairStatus, Participant, Role, Round, SharedMeeting
 from tests.factories import EPOCH, make_participant, make_round
 from tests.fake_channels import BOT, Crash, FakeChannels
@@ -61,8 +61,7 @@ def _fake() -> FakeChannels:
 
 
 def _open(session_factory: sessionmaker[Session], channels: FakeChannels, *, now: datetime = NOW, **kwargs):  # noqa: ANN202
-    with session_factory() as session:
-        return open_pair_channels(session, channels=channels, now=now, **kwargs)
+    return open_pair_channels(short_transactions(session_factory), channels=channels, now=now, **kwargs)
 
 
 def _pair(session_factory: sessionmaker[Session], pair_id: int) -> Pair:
