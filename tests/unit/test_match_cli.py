@@ -54,11 +54,11 @@ def test_match_prints_pairs_and_the_unmatched_and_writes_a_workbook_import_accep
     out = tmp_path / "proposal.xlsx"
     assert main(["match", "--round", "Career Mentoring / Spring 2027", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "Proposal #1 for Career Mentoring / Spring 2027: 1 pair(s)" in printed
+    assert "Proposal #1 for Career Mentoring / Spring 2027: 1 pair, total score" in printed
     assert "Lars (mentor) ↔ Ana (mentee): score 4" in printed and "Same field: engineering (+4)" in printed
     assert "Without a match (2):" in printed
     assert "Kai has no mentor: no mentor in this round speaks any of their languages (japanese)." in printed
-    assert "Lars has 1 place(s) free" in printed
+    assert "Lars has 1 place free" in printed
     assert f"Wrote {out}" in printed
     workbook, problems = read_workbook(out)
     assert problems == [] and workbook is not None

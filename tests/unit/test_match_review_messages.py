@@ -106,7 +106,7 @@ def test_each_pair_has_score_reasons_and_its_own_buttons() -> None:
     assert "match.unlock.1001.2001" in ids and "match.lock.1001.2001" not in ids, "a locked pair offers Unlock"
     assert ids[-2:] == ["match.rerun", PUBLISH_ACTION_ID]
     publish = next(e for b in message.blocks for e in b.get("elements", []) if e.get("action_id") == PUBLISH_ACTION_ID)
-    assert publish["style"] == "primary" and publish["confirm"]["title"]["text"] == "Publish 3 pair(s)?"
+    assert publish["style"] == "primary" and publish["confirm"]["title"]["text"] == "Publish 3 pairs?"
     assert parse_action_value(publish["value"]).proposal_id == 42
     forbid = next(e for b in message.blocks for e in b.get("elements", []) if e.get("action_id") == "match.forbid.1000.2000")
     value = parse_action_value(forbid["value"])
@@ -186,8 +186,8 @@ def test_publish_answers() -> None:
     published = PublishResult(status=PublishStatus.PUBLISHED, proposal_id=1, round_id=2, round_name="Spring <1>",
                               pairs_published=18, people_notified=3)
     text = publish_message(published, language="en").text
-    assert "Published 18 pair(s) for Spring &lt;1&gt;" in text and "channels are being opened" in text
-    assert "3 person(s) without a match" in text
+    assert "Published 18 pairs for Spring &lt;1&gt;" in text and "private channel is being opened" in text
+    assert "3 people without a match" in text
     assert "offentliggjort" in publish_message(published, language="da").text
     again = PublishResult(status=PublishStatus.ALREADY_PUBLISHED, proposal_id=1, round_name="S", pairs_published=18)
     assert "already published" in publish_message(again, language="en").text
@@ -224,7 +224,7 @@ def test_the_unmatched_dm_is_kind_escaped_and_in_their_language() -> None:
 def test_plain_lines_for_the_command_line_and_excel() -> None:
     review = _review(evil=True)
     lines = proposal_lines(review)
-    assert lines[0] == "Proposal #42 for Career Mentoring / Spring 2027: 3 pair(s), total score 15"
+    assert lines[0] == "Proposal #42 for Career Mentoring / Spring 2027: 3 pairs, total score 15"
     assert "  Mentor 0 (mentor) ↔ Ana <!channel> & co (mentee): score 5" in lines, "plain text is not escaped"
     assert "  Mentor 1 (mentor) ↔ Mentee 1 (mentee): score 5 [Locked by a coordinator]" in lines
     assert "      Same field: <b>engineering</b> (+4)" in lines
