@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from bot.settings import Settings, SettingsError
 from storage.db import DatabaseConfigError, check_connection
 
 EXIT_USAGE = 2
+# `tick --now` further ahead than this is "in the future": its messages wait for that time.
+FUTURE_TOLERANCE = timedelta(minutes=1)
 
 log = logging.getLogger("mentorbot")
 
@@ -142,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Start a fake Slack Web API and the real app on loopback with a throwaway SQLite database, "
         "play scripted participants through the bot, and print what each person saw.",
     )
-    demo.add_argument("--quiet", action="store_true", help="print only the transcript, no logs")
+    demo.add_argument("--verbose", action="store_true", dest="demo_verbose",
+                      help="show the app's log lines too (by default they go to a file, named at the end)")
+    demo.add_argument("--quiet", action="store_true", help="print only the transcript (the default; kept for old scripts)")
     demo.set_defaults(handler=_cmd_demo)
     return parser
 
@@ -255,6 +262,7 @@ def _http_server(runtime):  # noqa: ANN001, ANN202
 
 
 def _cmd_tick(args: argparse.Namespace) -> int:
+    from bot.i18n import t
     from scheduling.ticks import describe_due
     from storage.migrate import current_revision
 
@@ -265,22 +273,30 @@ def _cmd_tick(args: argparse.Namespace) -> int:
     check_connection(runtime.engine)
     if current_revision(runtime.engine) is None:
         raise CliError("the database has no tables yet; run `mentorbot db upgrade` first")
+    started = runtime.clock.now()
     result = runtime.tick(now=args.now, dry_run=args.dry_run)
     lines = describe_due(result)
-    verb = "would send" if args.dry_run else "due"
-    print(f"tick at {result.now.isoformat(timespec='minutes')}: {len(lines)} message(s) {verb}")
+    at = result.now.isoformat(timespec="minutes")
+    print(t("cli.tick.would_send" if args.dry_run else "cli.tick.due", "en", at=at, count=len(lines)))
     for line in lines:
         print(f"  {line}")
+    for job in result.failed:
+        print(f"mentorbot: {t('cli.tick.job_failed', 'en', job=job)}", file=sys.stderr)
     if not args.dry_run:
         report = runtime.deliver()
-        print(f"sent {report.sent}, to retry {report.retried + report.rate_limited}, failed {report.failed}")
+        if result.now <= started + FUTURE_TOLERANCE or report.handled:
+            print(f"sent {report.sent}, to retry {report.retried + report.rate_limited}, failed {report.failed}")
         for error in report.errors:
             print(f"  failed: {error}")
-    return 0
+        if result.now > started + FUTURE_TOLERANCE:
+            # The deliverer goes by the real clock: what this tick queued waits for its time.
+            queued = sum(result.enqueued.values())
+            key = "cli.tick.queued_for_later" if queued else "cli.tick.nothing_new_for_later"
+            print(t(key, "en", at=at, count=queued))
+    return 1 if result.failed else 0
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from storage.workbook import write_template
 
@@ -295,7 +311,6 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from bot.services.roster import import_workbook_file, summary_lines
     from storage.db import unit_of_work
@@ -320,7 +335,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_match(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from bot.i18n import t
     from bot.messages.match_review import proposal_lines
@@ -357,7 +371,24 @@ def _cmd_match(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(quiet=args.quiet)
+    if args.verbose or args.demo_verbose:
+        return run_demo()
+    handle, name = tempfile.mkstemp(prefix="mentorbot-demo-", suffix=".log")
+    os.close(handle)
+    return run_demo(log_file=_log_to_file(Path(name)))
+
+
+def _log_to_file(path: Path) -> Path:
+    """Send every log line to `path` instead of the terminal, so the demo's output is the
+    story alone."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    file_handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(file_handler)
+    return path
 
 
 if __name__ == "__main__":  # pragma: no cover

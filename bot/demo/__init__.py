@@ -7,10 +7,10 @@ the demo plays a whole round.
 
 from __future__ import annotations
 
-import logging
 import sys
 from datetime import datetime, timezone
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from bot.clock import FixedClock
 from bot.demo.sample import DEMO_START, PEOPLE, sample_workbook
@@ -21,11 +21,12 @@ from storage.db import unit_of_work
 from storage.workbook import workbook_bytes
 
 
-def run_demo(*, quiet: bool = False, out=None) -> int:  # noqa: ANN001 - a text stream
-    """Play the scripted round and print what everyone saw; exit code 0 when it all worked."""
+def run_demo(*, out: TextIO | None = None, log_file: Path | None = None) -> int:
+    """Play the scripted round and print what everyone saw; exit code 0 when it all worked.
+
+    The output is the story; the app's log lines go wherever logging is configured (the
+    CLI sends them to `log_file` unless asked for them), and the last line says where."""
     out = out or sys.stdout
-    if quiet:
-        logging.disable(logging.WARNING)
     clock = FixedClock(DEMO_START.replace(tzinfo=timezone.utc))
     with SandboxedApp(clock=clock) as app:
         names = {person.user_id: person.name.split()[0] for person in PEOPLE if person.user_id}
@@ -40,7 +41,8 @@ def run_demo(*, quiet: bool = False, out=None) -> int:  # noqa: ANN001 - a text 
         for scene in SCENES:
             scene(app, transcript)
         print(transcript.text(), file=out)
-    print("demo finished: every scene ran against the real HTTP endpoint.", file=out)
+    where = f" The app's log lines are in {log_file} (or run `mentorbot demo --verbose`)." if log_file else ""
+    print(f"demo finished: every scene ran against the real HTTP endpoint.{where}", file=out)
     return 0
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -139,6 +141,59 @@ def test_demo_plays_against_the_sandbox_and_prints_a_transcript(tmp_path: Path) 
     assert "refused with HTTP 401" in out
     assert "demo finished" in result.stdout
     assert not (tmp_path / "mentorbot.db").exists(), "the demo uses a throwaway database"
+
+
+def test_demo_prints_the_story_only_and_its_log_lines_go_to_a_file(tmp_path: Path) -> None:
+    result = _run("demo", cwd=tmp_path, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr == "", "no log lines between the scenes"
+    assert " INFO " not in result.stdout and "Ana (mentee) types /mentoring help" in result.stdout
+    found = re.search(r"log lines are in (\S+\.log)", result.stdout)
+    assert found, result.stdout[-500:]
+    log_file = Path(found.group(1))
+    try:
+        assert "INFO" in log_file.read_text(encoding="utf-8"), "the log lines are in the file the demo names"
+    finally:
+        log_file.unlink()
+
+
+def test_demo_verbose_keeps_the_log_on_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.demo
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(bot.demo, "run_demo", lambda **kwargs: calls.append(kwargs) or 0)
+    handlers = list(logging.getLogger().handlers)
+    assert main(["demo", "--verbose"]) == 0
+    assert calls == [{}], "no log file: the log lines stay where logging sends them"
+    assert logging.getLogger().handlers == handlers
+
+
+def test_tick_at_a_future_instant_says_what_it_queued_for_then(tmp_path: Path) -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    from storage.workbook import workbook_bytes
+    from tests.unit.test_roster_import import sample_workbook
+
+    workbook = sample_workbook(meetings=(), pairs=())
+    workbook = replace(workbook, programme=replace(workbook.programme, starts_on=date(2099, 2, 1), ends_on=date(2099, 5, 31)))
+    (tmp_path / "round.xlsx").write_bytes(workbook_bytes(workbook))
+    with SlackSandbox() as sandbox:
+        for user_id, email in (("ULARS", "lars@firm.dk"), ("UANA", "ana@example.org"), ("UMETTE", "mette@kommune.dk")):
+            sandbox.add_user(user_id=user_id, name=user_id.lower(), real_name=user_id.title(), email=email)
+        env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "SLACK_BOT_TOKEN": "xoxb-sandbox",
+               "SLACK_SIGNING_SECRET": "s", "SLACK_API_BASE_URL": sandbox.base_url}
+        assert _run("import", str(tmp_path / "round.xlsx"), env=env).returncode == 0
+        first = _run("tick", "--now", "2099-02-03T10:00+01:00", env=env)
+        again = _run("tick", "--now", "2099-02-03T10:00+01:00", env=env)
+        posted = sandbox.calls_to("chat.postMessage")
+    assert first.returncode == 0, first.stderr
+    assert "tick at 2099-02-03T10:00+01:00: 3 messages due" in first.stdout
+    assert ("queued 3 new messages for 2099-02-03T10:00+01:00; nothing is sent now: the worker (`mentorbot worker`) "
+            "sends them at that time") in first.stdout
+    assert "sent 0" not in first.stdout, "no confusing delivery report for messages that are not due yet"
+    assert posted == [], "the welcomes wait for their time"
+    assert again.returncode == 0 and "queued nothing new for 2099-02-03T10:00+01:00" in again.stdout
 
 
 def test_run_uses_socket_mode_when_an_app_token_is_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
