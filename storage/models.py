@@ -87,6 +87,7 @@ class ConsentPurpose(str, enum.Enum):
 class ConstraintKind(str, enum.Enum):
     LOCK = "lock"  # the coordinator wants this pair, whatever the score
     FORBID = "forbid"  # never propose this pair
+    ALLOW = "allow"  # a pair that ended in this round may be proposed again
 
 
 class CheckinAnswer(str, enum.Enum):

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from bot.i18n import babel_locale, t
@@ -43,7 +44,15 @@ from bot.services.match_review import (
     ReviewStatus,
     RoundLookup,
 )
-from bot.services.matching import MatchProblem, ProposedPair, ScoreComponent, Unmatched
+from bot.services.matching import (
+    EXCLUDED_PARAMS,
+    SPARE_EXCLUDED_ALL,
+    UNMATCHED_EXCLUDED_ALL,
+    MatchProblem,
+    ProposedPair,
+    ScoreComponent,
+    Unmatched,
+)
 from bot.text import escape_mrkdwn, truncate
 
 # --- action ids and values --------------------------------------------------------------------
@@ -139,8 +148,22 @@ def component_text(component: ScoreComponent, language: str, *, mrkdwn: bool = T
     return _render(component.code, component.params, language, mrkdwn=mrkdwn) + _points(component.points, language)
 
 
+def _causes(params: Mapping[str, str], language: str) -> str:
+    """Each cause that ruled someone out, counted, in the engine's order and joined as the
+    language lists things: "1 was their partner earlier in this round (the pair ended) and 2
+    have no places left"."""
+    parts = [t(f"match.excluded.{cause}", language, count=params[cause]) for cause in EXCLUDED_PARAMS
+             if cause in params]
+    return format_list(parts, locale=babel_locale(language)) if parts else ""
+
+
 def unmatched_text(entry: Unmatched, language: str, *, mrkdwn: bool = True) -> str:
-    return _render(entry.reason_code, entry.params, language, mrkdwn=mrkdwn)
+    """Why someone has no match. When several causes ruled out everyone who shares a
+    language, the sentence counts each one (only those that acted)."""
+    params: Mapping[str, str] = entry.params
+    if entry.reason_code in (UNMATCHED_EXCLUDED_ALL, SPARE_EXCLUDED_ALL):
+        params = {**params, "causes": _causes(params, language)}
+    return _render(entry.reason_code, params, language, mrkdwn=mrkdwn)
 
 
 def problem_text(problem: MatchProblem, language: str, *, mrkdwn: bool = True) -> str:
@@ -194,11 +217,28 @@ def _confirm(review: ProposalReview, language: str) -> Block:
     }
 
 
+def _kept_apart(review: ProposalReview) -> list[tuple[int, int, bool]]:
+    """Every pair the proposal keeps apart, as (mentor, mentee, ended): the coordinators'
+    forbids, then the pairs that ended earlier in this round. Both are lifted the same way."""
+    return [(m, e, False) for m, e in review.forbidden] + [(m, e, True) for m, e in review.ended]
+
+
+def _kept_apart_label(review: ProposalReview, mentor_id: int, mentee_id: int, *, ended: bool, language: str,
+                      mrkdwn: bool) -> str:
+    mentor, mentee = review.name(mentor_id), review.name(mentee_id)
+    if mrkdwn:
+        mentor, mentee = escape_mrkdwn(mentor), escape_mrkdwn(mentee)
+    label = f"{mentor} ↔ {mentee}"
+    return f"{label} ({t('match.review.ended_pair', language)})" if ended else label
+
+
 def _allow_select(review: ProposalReview, language: str) -> Block:
     options = [
-        {"text": {"type": "plain_text", "text": truncate(f"{review.name(m)} ↔ {review.name(e)}", _OPTION_TEXT_LIMIT)},
+        {"text": {"type": "plain_text",
+                  "text": truncate(_kept_apart_label(review, m, e, ended=ended, language=language, mrkdwn=False),
+                                   _OPTION_TEXT_LIMIT)},
          "value": action_value(proposal_id=review.proposal_id, mentor_id=m, mentee_id=e)}
-        for m, e in review.forbidden[:_MAX_OPTIONS]
+        for m, e, ended in _kept_apart(review)[:_MAX_OPTIONS]
     ]
     return {"type": "static_select", "action_id": ALLOW_ACTION_ID, "options": options,
             "placeholder": {"type": "plain_text", "text": truncate(t("match.button.allow", language), 150)}}
@@ -244,8 +284,10 @@ def review_message(review: ProposalReview, *, language: str, page: int = 0, noti
     if proposal.unmatched:
         blocks.append(section(_bullets(t("match.review.unmatched_title", language),
                                        [unmatched_text(u, language) for u in proposal.unmatched], language)))
-    if review.forbidden:
-        names = [f"{escape_mrkdwn(review.name(m))} ↔ {escape_mrkdwn(review.name(e))}" for m, e in review.forbidden]
+    kept_apart = _kept_apart(review)
+    if kept_apart:
+        names = [_kept_apart_label(review, m, e, ended=ended, language=language, mrkdwn=True)
+                 for m, e, ended in kept_apart]
         blocks.append(section(_bullets(t("match.review.forbidden_title", language), names, language),
                               accessory=_allow_select(review, language) if open_for_changes else None))
     if pages > 1:
@@ -260,7 +302,7 @@ def review_message(review: ProposalReview, *, language: str, page: int = 0, noti
                                value=action_value(proposal_id=review.proposal_id, page=page + 1)))
     controls.append(button(t("match.button.rerun", language), action_id=RERUN_ACTION_ID,
                            value=action_value(proposal_id=review.proposal_id, page=page)))
-    if open_for_changes:
+    if open_for_changes and proposal.pairs:  # no pairs: nothing to publish (a forged click is refused too)
         publish = button(t("match.button.publish", language), action_id=PUBLISH_ACTION_ID,
                          value=action_value(proposal_id=review.proposal_id), style="primary")
         publish["confirm"] = _confirm(review, language)
@@ -285,6 +327,8 @@ def publish_message(result: PublishResult, *, language: str, review: ProposalRev
     elif result.status is PublishStatus.ALREADY_PUBLISHED:
         text = t("match.already_published", language, pairs=result.pairs_published,
                  round=escape_mrkdwn(result.round_name))
+    elif result.status is PublishStatus.EMPTY:
+        text = t("match.refused.empty", language, round=escape_mrkdwn(result.round_name))
     else:
         text = t("match.refused.not_found", language)
     return Message(text=text, blocks=[section(text)])

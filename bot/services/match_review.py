@@ -43,12 +43,15 @@ from bot.services.matching import (
     ProposedPair,
     ScoreComponent,
     Unmatched,
+    as_written,
+    normalise_values,
     propose,
     score_round,
 )
 from bot.services.onboarding_state import OnboardingStep, may_be_messaged, onboarding_step
 from bot.services.coordinators import coordinated_round_ids
 from bot.services.outbox import OutgoingCall, enqueue_all
+from bot.services.pair_end import FOUND_JOB
 from bot.services.people import identify
 from bot.services.timing import polite_time, zone
 from storage.models import (
@@ -95,9 +98,13 @@ ALL_CODES: tuple[str, ...] = (
 """Every code this module emits; the ``match`` catalogs must have each one (a test checks)."""
 
 
-def unmatched_dedup_key(*, round_id: int, participant_id: int, proposal_id: int) -> str:
-    """One "what happens next" DM per person per published proposal."""
-    return f"unmatched:round={round_id}:participant={participant_id}:proposal={proposal_id}"
+def unmatched_dedup_key(*, round_id: int, participant_id: int) -> str:
+    """One "what happens next" DM per person per round, however many proposals are published.
+
+    A second proposal in the same round (a late mentor, a rematch) changes nothing for
+    someone still without a match, and the same kind words twice read like a mistake.
+    """
+    return f"unmatched:round={round_id}:participant={participant_id}"
 
 
 # --- loading a round --------------------------------------------------------------------------
@@ -109,8 +116,10 @@ class RoundCandidates:
     Pairs are ``(mentor_id, mentee_id)``. ``locked`` holds the coordinators' locks and the
     pairs imported from the workbook but not yet published (``drafts``); ``forbidden`` holds
     the coordinators' forbids (``forbidden_by_coordinator``) and the pairs of this round that
-    ended, which must not be proposed again (they ended for a reason, and the pair row is
-    kept for reporting). ``busy_mentors`` counts each mentor's live published pairs.
+    ended (``ended``), which are not proposed again unless a coordinator allowed them again
+    after they ended (they ended for a reason, and the pair row is kept for reporting).
+    ``busy_mentors`` counts each mentor's live published pairs; ``placed`` are the people
+    who take no part because they already are placed (see :func:`load_candidates`).
     """
 
     round_id: int
@@ -123,8 +132,10 @@ class RoundCandidates:
     drafts: frozenset[tuple[int, int]]
     forbidden: frozenset[tuple[int, int]]
     forbidden_by_coordinator: frozenset[tuple[int, int]]
+    ended: frozenset[tuple[int, int]]
     busy_mentors: Mapping[int, int]
     people: Mapping[int, Participant]  # every mentor and mentee of the round, by id
+    placed: tuple[MatchCandidate, ...] = ()
 
     @cached_property
     def mentor_ids(self) -> frozenset[int]:
@@ -210,7 +221,13 @@ def load_candidates(session: Session, *, round_id: int) -> RoundCandidates:
 
     A candidate has finished onboarding (consented and profiled, not opted out). A mentee
     in a live published pair of this round is not a candidate; one freed by an ended pair
-    is. A mentor takes part with the places left after their live published pairs.
+    is, unless that pair ended because they found a job: they reached what the programme
+    is for. A mentor takes part with the places left after their live published pairs.
+    Ready people left out for those reasons are ``placed``, so the reasons can count them.
+
+    A lock whose pair was published has done its work: it is not used again, and not
+    reported, unless a coordinator set it after that pair ended. A lock or an "allow
+    again" set after a pair ended lifts the rule that the two are not paired again.
     """
     round_ = session.get(Round, round_id)
     if round_ is None:
@@ -223,21 +240,36 @@ def load_candidates(session: Session, *, round_id: int) -> RoundCandidates:
     ))
     pairs = list(session.scalars(select(Pair).where(Pair.round_id == round_id)))
     live = [p for p in pairs if p.published_at is not None and p.status in LIVE_STATUSES]
-    busy_mentees = {p.mentee_id for p in live}
+    busy_mentees = {p.mentee_id for p in live} | {
+        p.mentee_id for p in pairs if p.status is PairStatus.ENDED and p.end_reason == FOUND_JOB}
     busy_mentors = Counter(p.mentor_id for p in live)
     drafts = frozenset((p.mentor_id, p.mentee_id) for p in pairs if p.published_at is None and p.status in LIVE_STATUSES)
-    ended = frozenset((p.mentor_id, p.mentee_id) for p in pairs if p.status is PairStatus.ENDED)
+    ended_at = {(p.mentor_id, p.mentee_id): p.ended_at for p in pairs if p.status is PairStatus.ENDED}
+    published = {(p.mentor_id, p.mentee_id) for p in pairs if p.published_at is not None}
+    constraints = list(session.scalars(select(MatchConstraint).where(MatchConstraint.round_id == round_id)))
+
+    def after_the_end(constraint: MatchConstraint) -> bool:
+        ended = ended_at.get((constraint.mentor_id, constraint.mentee_id))
+        return ended is not None and constraint.created_at > ended
+
+    allowed_again = {(c.mentor_id, c.mentee_id) for c in constraints
+                     if c.kind in (ConstraintKind.LOCK, ConstraintKind.ALLOW) and after_the_end(c)}
+    ended = frozenset(ended_at) - allowed_again
 
     ready: list[Participant] = []
+    placed: list[Participant] = []
     for person in people:
         if onboarding_step(person) is not OnboardingStep.READY:
             continue
         if person.role is Role.MENTEE and person.id in busy_mentees:
+            placed.append(person)
             continue
         if person.role is Role.MENTOR and person.max_mentees - busy_mentors[person.id] <= 0:
+            if busy_mentors[person.id] > 0:  # full, not a mentor who takes nobody this round
+                placed.append(person)
             continue
         ready.append(person)
-    partners = _earlier_partners(session, emails={p.email.strip().lower() for p in ready},
+    partners = _earlier_partners(session, emails={p.email.strip().lower() for p in (*ready, *placed)},
                                  starts_on=round_.starts_on, round_id=round_id)
 
     def candidate(person: Participant) -> MatchCandidate:
@@ -251,8 +283,8 @@ def load_candidates(session: Session, *, round_id: int) -> RoundCandidates:
             previous_partner_emails=frozenset(partners.get(email, ())),
         )
 
-    constraints = list(session.scalars(select(MatchConstraint).where(MatchConstraint.round_id == round_id)))
-    locks = {(c.mentor_id, c.mentee_id) for c in constraints if c.kind is ConstraintKind.LOCK}
+    locks = {(c.mentor_id, c.mentee_id) for c in constraints if c.kind is ConstraintKind.LOCK
+             and ((c.mentor_id, c.mentee_id) not in published or after_the_end(c))}
     forbids = frozenset((c.mentor_id, c.mentee_id) for c in constraints if c.kind is ConstraintKind.FORBID)
     return RoundCandidates(
         round_id=round_id, round_name=round_.name, programme_name=programme.name,
@@ -260,8 +292,9 @@ def load_candidates(session: Session, *, round_id: int) -> RoundCandidates:
         mentors=tuple(candidate(p) for p in ready if p.role is Role.MENTOR),
         weights=weights_for(programme.match_weights),
         locked=frozenset(locks | drafts), drafts=drafts,
-        forbidden=forbids | ended, forbidden_by_coordinator=forbids,
+        forbidden=forbids | ended, forbidden_by_coordinator=forbids, ended=ended,
         busy_mentors=dict(busy_mentors), people={p.id: p for p in people},
+        placed=tuple(candidate(p) for p in placed),
     )
 
 
@@ -286,9 +319,10 @@ def _solve(loaded: RoundCandidates) -> tuple[Proposal, list[MatchProblem]]:
     usable_locks = frozenset(pair for pair in loaded.locked if loaded.is_candidate_pair(pair))
     extra = [problem for pair in sorted(loaded.locked - usable_locks)
              if (problem := _unavailable_lock_problem(loaded, pair)) is not None]
-    forbidden = frozenset(pair for pair in loaded.forbidden if loaded.is_candidate_pair(pair))
+    forbidden = frozenset(pair for pair in loaded.forbidden_by_coordinator if loaded.is_candidate_pair(pair))
+    ended = frozenset(pair for pair in loaded.ended if loaded.is_candidate_pair(pair))
     proposal = propose(mentees=loaded.mentees, mentors=loaded.mentors, weights=loaded.weights,
-                       locked=usable_locks, forbidden=forbidden)
+                       locked=usable_locks, forbidden=forbidden, ended=ended, placed=loaded.placed)
     return proposal, extra
 
 
@@ -319,6 +353,9 @@ def _payload(loaded: RoundCandidates, proposal: Proposal, extra_problems: Iterab
         ],
         "problems": [_problem_json(p) for p in (*extra_problems, *proposal.problems)],
         "forbidden": [list(pair) for pair in sorted(loaded.forbidden_by_coordinator)],
+        # Ended pairs whose mentee still looks for a mentor: shown with the forbids, to allow again.
+        "ended": [list(pair) for pair in sorted(loaded.ended - loaded.forbidden_by_coordinator)
+                  if pair[1] in loaded.mentee_ids],
         "names": {str(pid): person.name for pid, person in loaded.people.items()},
     }
 
@@ -366,7 +403,9 @@ class ProposalReview:
     """A stored proposal, rebuilt into the engine's dataclasses, ready to render.
 
     ``names`` has every mentor and mentee of the round at the time of computing;
-    ``forbidden`` the coordinators' forbids then, so they can be lifted from the review.
+    ``forbidden`` the coordinators' forbids then, so they can be lifted from the review;
+    ``ended`` the pairs of this round that ended and are not proposed again (their mentee
+    still looks for a mentor), so a coordinator can allow them again the same way.
     """
 
     proposal_id: int
@@ -378,6 +417,7 @@ class ProposalReview:
     forbidden: tuple[tuple[int, int], ...]
     created_at: datetime
     published_at: datetime | None
+    ended: tuple[tuple[int, int], ...] = ()
 
     def name(self, participant_id: int | None) -> str:
         return self.names.get(participant_id or 0, f"#{participant_id}")
@@ -421,6 +461,7 @@ def review_of(row: MatchProposal) -> ProposalReview:
         names={int(pid): name for pid, name in (payload.get("names") or {}).items()},
         forbidden=tuple((int(m), int(e)) for m, e in payload.get("forbidden", [])),
         created_at=row.created_at, published_at=row.published_at,
+        ended=tuple((int(m), int(e)) for m, e in payload.get("ended", [])),
     )
 
 
@@ -500,12 +541,36 @@ def clear_constraint(session: Session, *, round_id: int, mentor_id: int, mentee_
     return bool(removed or drafts)
 
 
+def allow_pair(session: Session, *, round_id: int, mentor_id: int, mentee_id: int, now: datetime,
+               created_by: str | None) -> bool:
+    """Lift what keeps this pair out, so the optimiser decides again (Unlock, Allow again).
+
+    A lock or a forbid is simply removed. A pair that ended earlier in this round is kept
+    out by a rule, not by a constraint, so a coordinator who lifts that says so explicitly:
+    an ``ALLOW`` dated now, which counts only for the ending it followed. Returns whether
+    anything changed.
+    """
+    _check_pair(session, round_id=round_id, mentor_id=mentor_id, mentee_id=mentee_id)
+    ended = session.scalar(select(Pair.id).where(
+        Pair.round_id == round_id, Pair.mentor_id == mentor_id, Pair.mentee_id == mentee_id,
+        Pair.status == PairStatus.ENDED,
+    ))
+    if ended is None:
+        return clear_constraint(session, round_id=round_id, mentor_id=mentor_id, mentee_id=mentee_id)
+    row = _set_constraint(session, round_id=round_id, mentor_id=mentor_id, mentee_id=mentee_id,
+                          kind=ConstraintKind.ALLOW, now=now, created_by=created_by)
+    row.created_by, row.created_at = created_by, now
+    session.flush()
+    return True
+
+
 # --- publishing -------------------------------------------------------------------------------
 
 class PublishStatus(str, enum.Enum):
     PUBLISHED = "published"
     ALREADY_PUBLISHED = "already_published"  # a second click, a retried request: nothing changed
     STALE = "stale"  # refused: re-run and review again
+    EMPTY = "empty"  # refused: no pairs, so nothing to publish and nobody to tell
     NOT_FOUND = "not_found"
 
 
@@ -542,9 +607,10 @@ def _stale_reason(session: Session, *, row: MatchProposal, review: ProposalRevie
                 return MatchProblem(code=STALE_UNAVAILABLE, mentor_id=pair.mentor_id, mentee_id=pair.mentee_id,
                                     params={"name": person.name if person else review.name(person_id)})
     proposed = frozenset((p.mentor_id, p.mentee_id) for p in review.proposal.pairs)
-    forbidden = frozenset(pair for pair in loaded.forbidden if loaded.is_candidate_pair(pair))
+    forbidden = frozenset(pair for pair in loaded.forbidden_by_coordinator if loaded.is_candidate_pair(pair))
+    ended = frozenset(pair for pair in loaded.ended if loaded.is_candidate_pair(pair))
     scored = score_round(mentees=loaded.mentees, mentors=loaded.mentors, weights=loaded.weights,
-                         locked=proposed, forbidden=forbidden)
+                         locked=proposed, forbidden=forbidden, ended=ended)
     for problem in scored.problems:
         if problem.code != PROBLEM_LOCK_UNKNOWN:
             return problem
@@ -553,7 +619,12 @@ def _stale_reason(session: Session, *, row: MatchProposal, review: ProposalRevie
 
 def _unmatched_calls(session: Session, *, review: ProposalReview, paired_mentors: Collection[int],
                      now: datetime) -> list[OutgoingCall]:
-    """A kind DM for each mentee without a mentor and each mentor without any mentee."""
+    """A kind DM for each mentee without a mentor and each mentor without any mentee.
+
+    Once per person per round (see :func:`unmatched_dedup_key`). A mentor in
+    ``paired_mentors`` (with a mentee now, or earlier in this round) is not told they have
+    "not been given a mentee".
+    """
     from bot.messages.match_review import unmatched_dm  # builders import this module's types
 
     round_ = session.get(Round, review.round_id)
@@ -568,8 +639,7 @@ def _unmatched_calls(session: Session, *, review: ProposalReview, paired_mentors
         message = unmatched_dm(name=person.name, role=entry.role, round_name=review.round_name,
                                programme_name=review.programme_name, language=person.language)
         calls.append(OutgoingCall(
-            dedup_key=unmatched_dedup_key(round_id=review.round_id, participant_id=person.id,
-                                          proposal_id=review.proposal_id),
+            dedup_key=unmatched_dedup_key(round_id=review.round_id, participant_id=person.id),
             method="chat.postMessage",
             payload={"channel": person.slack_user_id, **message.as_kwargs()},
             not_before=polite_time(now, person.timezone or programme_zone),
@@ -585,6 +655,9 @@ def publish_proposal(session: Session, *, proposal_id: int, now: datetime, publi
     Unpublished hand-made pairs for a mentee who was just published with someone else are
     removed, so they cannot haunt the next proposal as impossible locks. Everyone left
     without a match is told what happens next, through the outbox.
+
+    A proposal without pairs is refused (``EMPTY``) and nothing is written: publishing it
+    would only tell everyone that nobody was matched, and promise channels that never come.
     """
     row = session.scalar(select(MatchProposal).where(MatchProposal.id == proposal_id).with_for_update())
     if row is None:
@@ -597,6 +670,8 @@ def publish_proposal(session: Session, *, proposal_id: int, now: datetime, publi
     stale = _stale_reason(session, row=row, review=review)
     if stale is not None:
         return PublishResult(status=PublishStatus.STALE, stale_reason=stale, **base)
+    if not review.proposal.pairs:
+        return PublishResult(status=PublishStatus.EMPTY, **base)
 
     existing = {(p.mentor_id, p.mentee_id): p for p in session.scalars(select(Pair).where(Pair.round_id == row.round_id))}
     published_mentees: set[int] = set()
@@ -609,6 +684,7 @@ def publish_proposal(session: Session, *, proposal_id: int, now: datetime, publi
             session.add(pair)
             existing[key] = pair
         pair.status = PairStatus.ACTIVE
+        pair.ended_at = pair.end_reason = None  # a pair that ended and was allowed again is live again
         pair.match_score = proposed.score
         pair.match_reasons = [_component_json(c) for c in proposed.components]
         pair.published_at = now
@@ -622,15 +698,16 @@ def publish_proposal(session: Session, *, proposal_id: int, now: datetime, publi
     row.payload = {**row.payload, "published_by": published_by}
     session.flush()
 
+    # Mentors with a published pair of this round, live or ended, have been given a mentee.
     paired_mentors = {p.mentor_id for p in review.proposal.pairs} | {
-        p.mentor_id for p in existing.values() if p.published_at is not None and p.status in LIVE_STATUSES
+        p.mentor_id for p in existing.values() if p.published_at is not None
     }
     calls = _unmatched_calls(session, review=review, paired_mentors=paired_mentors, now=now)
-    enqueue_all(session, calls, now=now)
+    notified = enqueue_all(session, calls, now=now)  # those told at an earlier publish are not told again
     log.info("published proposal %s of round %s: %d pair(s), %d unmatched DM(s)",
-             row.id, row.round_id, len(review.proposal.pairs), len(calls))
+             row.id, row.round_id, len(review.proposal.pairs), notified)
     return PublishResult(status=PublishStatus.PUBLISHED, pairs_published=len(review.proposal.pairs),
-                         people_notified=len(calls), **base)
+                         people_notified=notified, **base)
 
 
 # --- which round, and who may review it -------------------------------------------------------
@@ -766,8 +843,8 @@ def act_on_proposal(session: Session, *, proposal_id: int, action: ReviewAction,
                 lock_pair(session, **pair, now=now, created_by=slack_user_id)
             elif action is ReviewAction.FORBID:
                 forbid_pair(session, **pair, now=now, created_by=slack_user_id)
-            else:  # UNLOCK, ALLOW: both lift what is on the pair
-                clear_constraint(session, **pair)
+            else:  # UNLOCK, ALLOW: both lift what is on the pair (an ended pair is allowed again)
+                allow_pair(session, **pair, now=now, created_by=slack_user_id)
         except ValueError:
             return ReviewOutcome(status=ReviewStatus.NOT_FOUND, language=language)
     fresh = compute_proposal(session, round_id=row.round_id, now=now, created_by=slack_user_id)
@@ -793,10 +870,6 @@ def publish_for(session: Session, *, proposal_id: int, slack_user_id: str, now: 
 
 # --- the workbook: hand-made pairs and the export ---------------------------------------------
 
-def _language_set(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(cleaned for cleaned in (" ".join(v.lower().split()) for v in values) if cleaned)
-
-
 def hand_pair_problems(session: Session, *, workbook: RoundWorkbook, round_id: int | None,
                        existing: Mapping[str, Participant]) -> list[Problem]:
     """The hard rules for pairs matched by hand in the workbook's Pairs sheet.
@@ -809,23 +882,25 @@ def hand_pair_problems(session: Session, *, workbook: RoundWorkbook, round_id: i
         return []
     rows = {row.email: row for row in workbook.participants}
 
-    def languages(email: str) -> frozenset[str]:
+    def languages(email: str) -> tuple[str, ...]:
+        """As written: compared normalised, shown as the person wrote them."""
         row = rows.get(email)
         if row is not None and row.languages:
-            return _language_set(row.languages)
+            return tuple(row.languages)
         person = existing.get(email)
-        return _language_set(person.languages or ()) if person is not None else frozenset()
+        return tuple(person.languages or ()) if person is not None else ()
 
     emails = {email for pair in workbook.pairs for email in (pair.mentor_email, pair.mentee_email)}
     met = _earlier_partners(session, emails=emails, starts_on=workbook.programme.starts_on, round_id=round_id)
     problems: list[Problem] = []
     for pair in workbook.pairs:
         mentor_languages, mentee_languages = languages(pair.mentor_email), languages(pair.mentee_email)
-        if mentor_languages and mentee_languages and not mentor_languages & mentee_languages:
+        mentor_set, mentee_set = normalise_values(mentor_languages), normalise_values(mentee_languages)
+        if mentor_set and mentee_set and not mentor_set & mentee_set:
             problems.append(Problem(SHEET_PAIRS, pair.row, None, PAIR_NO_SHARED_LANGUAGE, {
                 "mentor": pair.mentor_email, "mentee": pair.mentee_email,
-                "mentor_languages": ", ".join(sorted(mentor_languages)),
-                "mentee_languages": ", ".join(sorted(mentee_languages)),
+                "mentor_languages": as_written(mentor_languages),
+                "mentee_languages": as_written(mentee_languages),
             }))
         if pair.mentee_email in met.get(pair.mentor_email, ()):
             problems.append(Problem(SHEET_PAIRS, pair.row, None, PAIR_ALREADY_MET,
@@ -887,8 +962,8 @@ def round_workbook(session: Session, *, proposal_id: int, language: str = "en") 
 
 __all__ = [
     "ALL_CODES", "LookupStatus", "ProposalReview", "PublishResult", "PublishStatus", "ReviewAction", "ReviewOutcome",
-    "ReviewStatus", "RoundCandidates", "RoundLookup", "act_on_proposal", "clear_constraint", "compute_proposal",
-    "coordinated_round_ids", "current_proposal", "find_round", "forbid_pair", "hand_pair_problems",
+    "ReviewStatus", "RoundCandidates", "RoundLookup", "act_on_proposal", "allow_pair", "clear_constraint",
+    "compute_proposal", "coordinated_round_ids", "current_proposal", "find_round", "forbid_pair", "hand_pair_problems",
     "load_candidates", "lock_pair", "may_review_round", "publish_for", "publish_proposal", "review_of", "rerun",
     "round_workbook", "start_review", "unmatched_dedup_key", "weights_for",
 ]

@@ -9,7 +9,7 @@ it gives the coordinator a *proposal* to review, and every part of it is explain
   *why* two people were put together and can disagree with a reason, not a number;
 * every mentee left without a mentor, and every mentor with a place to spare, is listed
   with the reason computed from the data (nobody shares their language, every compatible
-  mentor is full …), so nobody is silently left out;
+  mentor is full, their pair ended …), so nobody is silently left out;
 * locks and exclusions the coordinator asked for that cannot be honoured are reported as
   problems instead of being quietly dropped or, worse, proposed anyway.
 
@@ -56,6 +56,7 @@ UNMATCHED_NO_LANGUAGES = "matching.unmatched.no_languages"
 UNMATCHED_NO_SHARED_LANGUAGE = "matching.unmatched.no_shared_language"
 UNMATCHED_ALREADY_MET_ALL = "matching.unmatched.already_met_all"
 UNMATCHED_FORBIDDEN_ALL = "matching.unmatched.forbidden_all"
+UNMATCHED_ENDED_ALL = "matching.unmatched.ended_all"
 UNMATCHED_EXCLUDED_ALL = "matching.unmatched.excluded_all"
 UNMATCHED_COMPATIBLE_MENTORS_FULL = "matching.unmatched.compatible_mentors_full"
 UNMATCHED_MORE_MENTEES_THAN_PLACES = "matching.unmatched.more_mentees_than_places"
@@ -63,10 +64,12 @@ UNMATCHED_MORE_MENTEES_THAN_PLACES = "matching.unmatched.more_mentees_than_place
 # Why a mentor has a place to spare (Unmatched.reason_code, role "mentor").
 SPARE_NO_PLACES = "matching.spare.no_places"
 SPARE_NO_MENTEES = "matching.spare.no_mentees"
+SPARE_MENTEES_ALL_PLACED = "matching.spare.mentees_all_placed"
 SPARE_NO_LANGUAGES = "matching.spare.no_languages"
 SPARE_NO_SHARED_LANGUAGE = "matching.spare.no_shared_language"
 SPARE_ALREADY_MET_ALL = "matching.spare.already_met_all"
 SPARE_FORBIDDEN_ALL = "matching.spare.forbidden_all"
+SPARE_ENDED_ALL = "matching.spare.ended_all"
 SPARE_EXCLUDED_ALL = "matching.spare.excluded_all"
 SPARE_COMPATIBLE_MENTEES_MATCHED = "matching.spare.compatible_mentees_matched"
 SPARE_MORE_PLACES_THAN_MENTEES = "matching.spare.more_places_than_mentees"
@@ -74,6 +77,7 @@ SPARE_MORE_PLACES_THAN_MENTEES = "matching.spare.more_places_than_mentees"
 # Coordinator instructions that could not be followed (MatchProblem.code).
 PROBLEM_LOCK_UNKNOWN = "matching.problem.lock_unknown"
 PROBLEM_LOCK_FORBIDDEN = "matching.problem.lock_forbidden"
+PROBLEM_LOCK_ENDED = "matching.problem.lock_ended"
 PROBLEM_LOCK_NO_SHARED_LANGUAGE = "matching.problem.lock_no_shared_language"
 PROBLEM_LOCK_ALREADY_MET = "matching.problem.lock_already_met"
 PROBLEM_LOCK_MENTEE_TWICE = "matching.problem.lock_mentee_twice"
@@ -88,6 +92,14 @@ ALL_CODES: tuple[str, ...] = tuple(
 
 # At most this many names go into a "{mentors}" list; more are elided with "…" ({count} has the total).
 _NAMES_SHOWN = 5
+
+# Why someone who shares a language cannot be matched with a person, most lasting first:
+# the parameters of the "*_excluded_all" reasons, each a count (only those above zero).
+EXCLUDED_ALREADY_MET = "already_met"  # partners in an earlier round
+EXCLUDED_ENDED = "ended"  # paired earlier in this round, and that pair ended
+EXCLUDED_FORBIDDEN = "forbidden"  # a coordinator forbade the pair
+EXCLUDED_FULL = "full"  # a mentor with every place taken by pairs already published
+EXCLUDED_PARAMS: tuple[str, ...] = (EXCLUDED_ALREADY_MET, EXCLUDED_ENDED, EXCLUDED_FORBIDDEN, EXCLUDED_FULL)
 
 
 # --- vocabulary -------------------------------------------------------------------------------
@@ -122,8 +134,35 @@ def normalise_field(value: str | None) -> str | None:
     return cleaned or None
 
 
-def _normalise_set(values: Iterable[str]) -> frozenset[str]:
+def normalise_values(values: Iterable[str]) -> frozenset[str]:
+    """Languages and interests compare case- and spacing-insensitively: "English " is "english"."""
     return frozenset(cleaned for cleaned in (" ".join(value.lower().split()) for value in values) if cleaned)
+
+
+_normalise_set = normalise_values
+
+
+def _spellings(values: Iterable[str]) -> dict[str, str]:
+    """Each normalised value -> the person's own spelling of it, spaces tidied.
+
+    Matching compares lower-cased values, but a reason shows what the person wrote: "IT"
+    lower-cased reads as the pronoun, and "english" looks like a typo nobody made. When a
+    person wrote one value twice in different cases, the first in sorted order wins, so the
+    choice never depends on set order.
+    """
+    spelled: dict[str, str] = {}
+    for value in sorted(values):
+        tidy = " ".join(value.split())
+        if tidy:
+            spelled.setdefault(tidy.lower(), tidy)
+    return spelled
+
+
+def as_written(values: Iterable[str]) -> str:
+    """A list of languages (or interests) for a reader: as the person wrote them, each once, in a
+    stable order. The counterpart of :func:`normalise_values`, which is for comparing."""
+    spelled = _spellings(values)
+    return ", ".join(spelled[key] for key in sorted(spelled))
 
 
 def content_words(text: str | None) -> frozenset[str]:
@@ -139,6 +178,16 @@ def content_words(text: str | None) -> frozenset[str]:
         word for word in _WORD.findall(text.lower())
         if len(word) > 1 and not word.isdigit() and word not in STOP_WORDS
     )
+
+
+def _word_spellings(text: str | None) -> dict[str, str]:
+    """Each content word of a text -> its spelling where it first appears ("Python", "SQL")."""
+    if not text:
+        return {}
+    spelled: dict[str, str] = {}
+    for word in _WORD.findall(text):
+        spelled.setdefault(word.lower(), word)
+    return spelled
 
 
 def related_table(related_fields: Mapping[str, Iterable[str]] | None = None) -> Mapping[str, frozenset[str]]:
@@ -334,7 +383,12 @@ class Proposal:
 
 @dataclass(frozen=True)
 class _Profile:
-    """What scoring needs from a candidate, normalised once."""
+    """What scoring needs from a candidate, normalised once, and how the person spelled it.
+
+    ``spelled`` maps each normalised language, interest, goal or expertise word and the
+    field back to the person's own spelling: scoring compares the normalised values,
+    reasons show the spelled ones.
+    """
 
     field: str | None
     languages: frozenset[str]
@@ -343,23 +397,35 @@ class _Profile:
     offset: float
     email: str
     previous: frozenset[str]
+    spelled: Mapping[str, str]
 
 
 def _profile(candidate: MatchCandidate) -> _Profile:
     text = candidate.goals if candidate.role == "mentee" else candidate.expertise
+    spelled = {**_word_spellings(text), **_spellings(candidate.interests), **_spellings(candidate.languages)}
+    normalised_field = normalise_field(candidate.field)
+    if normalised_field is not None and candidate.field is not None:
+        spelled[normalised_field] = " ".join(candidate.field.split())
     return _Profile(
-        field=normalise_field(candidate.field),
+        field=normalised_field,
         languages=_normalise_set(candidate.languages),
         interests=_normalise_set(candidate.interests),
         words=content_words(text),
         offset=float(candidate.utc_offset_hours),
         email=candidate.email.strip().lower(),
         previous=frozenset(email.strip().lower() for email in candidate.previous_partner_emails),
+        spelled=MappingProxyType(spelled),
     )
 
 
 def _joined(values: Iterable[str]) -> str:
     return ", ".join(sorted(values))
+
+
+def _shown(values: Iterable[str], *profiles: _Profile) -> str:
+    """Normalised values as the first of ``profiles`` that has them spelled them, in a stable order."""
+    return ", ".join(next((p.spelled[value] for p in profiles if value in p.spelled), value)
+                     for value in sorted(values))
 
 
 def _hours(value: float) -> str:
@@ -379,21 +445,24 @@ def _explain(mentee: _Profile, mentor: _Profile, weights: MatchWeights,
     used (a test checks both agree).
     """
     components = [ScoreComponent(REASON_SHARED_LANGUAGE, 0.0,
-                                 {"languages": _joined(mentee.languages & mentor.languages)})]
+                                 {"languages": _shown(mentee.languages & mentor.languages, mentee, mentor)})]
     if mentee.field is not None and mentee.field == mentor.field:
-        components.append(ScoreComponent(REASON_SAME_FIELD, 1.0 * weights.same_field, {"field": mentee.field}))
+        components.append(ScoreComponent(REASON_SAME_FIELD, 1.0 * weights.same_field,
+                                         {"field": _shown((mentee.field,), mentee, mentor)}))
     elif mentee.field is not None and mentor.field is not None and mentor.field in related.get(mentee.field, ()):
         components.append(ScoreComponent(REASON_RELATED_FIELD, 1.0 * weights.related_field,
-                                         {"mentee_field": mentee.field, "mentor_field": mentor.field}))
+                                         {"mentee_field": _shown((mentee.field,), mentee),
+                                          "mentor_field": _shown((mentor.field,), mentor)}))
     shared_words = mentee.words & mentor.words
     if shared_words:
         points = min(len(shared_words), weights.goals_expertise_max_words) * weights.goals_expertise_per_word
-        components.append(ScoreComponent(REASON_GOALS_EXPERTISE, float(points), {"words": _joined(shared_words)}))
+        components.append(ScoreComponent(REASON_GOALS_EXPERTISE, float(points),
+                                         {"words": _shown(shared_words, mentee, mentor)}))
     shared_interests = mentee.interests & mentor.interests
     if shared_interests:
         points = min(len(shared_interests), weights.shared_interests_max) * weights.shared_interest
         components.append(ScoreComponent(REASON_SHARED_INTERESTS, float(points),
-                                         {"interests": _joined(shared_interests)}))
+                                         {"interests": _shown(shared_interests, mentee, mentor)}))
     gap = _timezone_gap(mentee.offset, mentor.offset)
     if gap > weights.timezone_tolerance_hours:
         penalty = max(0.0, gap - weights.timezone_tolerance_hours) * weights.timezone_penalty_per_hour
@@ -521,27 +590,38 @@ class ScoredRound:
     shares_language: np.ndarray
     met: np.ndarray
     forbidden: np.ndarray
-    feasible: np.ndarray  # the hard rules, capacity aside: a shared language, never met, not forbidden
+    ended: np.ndarray  # paired earlier in this round, and that pair ended
+    feasible: np.ndarray  # the hard rules, capacity aside: a shared language, never met, not forbidden or ended
     capacities: np.ndarray  # each mentor's max_mentees
     locked: tuple[tuple[int, int], ...]  # (mentee index, mentor index), all valid
     problems: tuple[MatchProblem, ...]
+    # People already placed (see :func:`propose`): never matched, only part of the reasons.
+    placed_mentors: tuple[MatchCandidate, ...] = ()
+    placed_mentees: tuple[MatchCandidate, ...] = ()
+    full_shares_language: np.ndarray | None = None  # mentee × placed mentor
+    full_met: np.ndarray | None = None  # mentee × placed mentor
 
 
-def _check_participants(mentees: Sequence[MatchCandidate], mentors: Sequence[MatchCandidate]) -> None:
+def _check_participants(mentees: Sequence[MatchCandidate], mentors: Sequence[MatchCandidate],
+                        placed: Sequence[MatchCandidate] = ()) -> None:
     """Wrong input is a loader bug, not a coordinator's problem: fail loudly."""
     for candidate in mentees:
         if candidate.role != "mentee":
             raise ValueError(f"participant {candidate.id} is passed as a mentee but has role {candidate.role!r}")
+    for candidate in placed:
+        if candidate.role not in ("mentor", "mentee"):
+            raise ValueError(f"participant {candidate.id} is passed as placed but has role {candidate.role!r}")
     for candidate in mentors:
         if candidate.role != "mentor":
             raise ValueError(f"participant {candidate.id} is passed as a mentor but has role {candidate.role!r}")
         if isinstance(candidate.max_mentees, bool) or not isinstance(candidate.max_mentees, int) \
                 or candidate.max_mentees < 0:
             raise ValueError(f"mentor {candidate.id} has max_mentees {candidate.max_mentees!r}; it must be an int >= 0")
-    duplicates = [pid for pid, count in Counter(c.id for c in (*mentees, *mentors)).items() if count > 1]
+    everyone = (*mentees, *mentors, *placed)
+    duplicates = [pid for pid, count in Counter(c.id for c in everyone).items() if count > 1]
     if duplicates:
         raise ValueError(f"participant ids must be unique across mentees and mentors: {sorted(duplicates)}")
-    emails = Counter(c.email.strip().lower() for c in (*mentees, *mentors))
+    emails = Counter(c.email.strip().lower() for c in everyone)
     shared = sorted(email for email, count in emails.items() if count > 1)
     if shared:  # earlier partners are recognised by email, so an email must name one person
         raise ValueError(f"participant emails must be unique in a round: {shared}")
@@ -565,9 +645,10 @@ def _orient(pair: tuple[int, int], mentee_index: Mapping[int, int],
 def score_round(*, mentees: Sequence[MatchCandidate], mentors: Sequence[MatchCandidate],
                 weights: MatchWeights = MatchWeights(), locked: frozenset[tuple[int, int]] = frozenset(),
                 forbidden: frozenset[tuple[int, int]] = frozenset(),
+                ended: frozenset[tuple[int, int]] = frozenset(), placed: Sequence[MatchCandidate] = (),
                 related_fields: Mapping[str, frozenset[str]] | None = None) -> ScoredRound:
     """Score every pair and check the coordinator's locks; see :func:`propose` for arguments."""
-    _check_participants(mentees, mentors)
+    _check_participants(mentees, mentors, placed)
     mentees_sorted = tuple(sorted(mentees, key=lambda c: c.id))
     mentors_sorted = tuple(sorted(mentors, key=lambda c: c.id))
     related = related_table(related_fields)
@@ -587,6 +668,16 @@ def score_round(*, mentees: Sequence[MatchCandidate], mentors: Sequence[MatchCan
                                          params={"first": str(pair[0]), "second": str(pair[1])}))
         else:
             forbidden_mask[oriented] = True
+    ended_mask = np.zeros_like(forbidden_mask)
+    for pair in ended:  # facts, not instructions: a pair of people not matched now is simply moot
+        oriented = _orient(pair, mentee_index, mentor_index)
+        if oriented is not None:
+            ended_mask[oriented] = True
+    placed_mentors = tuple(sorted((c for c in placed if c.role == "mentor"), key=lambda c: c.id))
+    placed_profiles = tuple(_profile(c) for c in placed_mentors)
+    full_shares_language = _overlap_counts([p.languages for p in mentee_profiles],
+                                           [p.languages for p in placed_profiles]) > 0
+    full_met = _met_matrix(mentee_profiles, placed_profiles)
 
     def names(i: int, j: int) -> dict[str, str]:
         return {"mentor": mentors_sorted[j].name, "mentee": mentees_sorted[i].name}
@@ -605,6 +696,8 @@ def score_round(*, mentees: Sequence[MatchCandidate], mentors: Sequence[MatchCan
         ids = {"mentor_id": mentors_sorted[j].id, "mentee_id": mentees_sorted[i].id}
         if forbidden_mask[i, j]:
             problems.append(MatchProblem(code=PROBLEM_LOCK_FORBIDDEN, params=names(i, j), **ids))
+        elif ended_mask[i, j]:
+            problems.append(MatchProblem(code=PROBLEM_LOCK_ENDED, params=names(i, j), **ids))
         elif not shares_language[i, j]:
             problems.append(MatchProblem(code=PROBLEM_LOCK_NO_SHARED_LANGUAGE, params=names(i, j), **ids))
         elif met[i, j]:
@@ -637,10 +730,13 @@ def score_round(*, mentees: Sequence[MatchCandidate], mentors: Sequence[MatchCan
     return ScoredRound(
         mentees=mentees_sorted, mentors=mentors_sorted, weights=weights, related=related,
         profiles_mentees=mentee_profiles, profiles_mentors=mentor_profiles, scores=scores,
-        shares_language=shares_language, met=met, forbidden=forbidden_mask,
-        feasible=shares_language & ~met & ~forbidden_mask,
+        shares_language=shares_language, met=met, forbidden=forbidden_mask, ended=ended_mask,
+        feasible=shares_language & ~met & ~forbidden_mask & ~ended_mask,
         capacities=np.array([mentor.max_mentees for mentor in mentors_sorted], dtype=np.int64),
         locked=tuple(sorted(candidates)), problems=tuple(problems),
+        placed_mentors=placed_mentors,
+        placed_mentees=tuple(sorted((c for c in placed if c.role == "mentee"), key=lambda c: c.id)),
+        full_shares_language=full_shares_language, full_met=full_met,
     )
 
 
@@ -715,44 +811,79 @@ def _names(candidates: Sequence[MatchCandidate]) -> str:
     return ", ".join(shown[:_NAMES_SHOWN]) + (", …" if len(shown) > _NAMES_SHOWN else "")
 
 
-def _excluded_reason(*, compatible: np.ndarray, met: np.ndarray,
-                     codes: tuple[str, str, str]) -> tuple[str, dict[str, str]]:
-    """Everyone who shares a language was ruled out: say by what (met wins over forbidden)."""
-    met_all, forbidden_all, excluded_all = codes
-    count = int(compatible.sum())
-    already_met = int((compatible & met).sum())
-    excluded = count - already_met
-    if excluded == 0:
-        return met_all, {"count": str(count)}
-    if already_met == 0:
-        return forbidden_all, {"count": str(count)}
-    return excluded_all, {"count": str(count), "already_met": str(already_met), "forbidden": str(excluded)}
+_EXCLUDED_CODES: Mapping[Role, Mapping[frozenset[str], str]] = {
+    "mentee": {
+        frozenset({EXCLUDED_ALREADY_MET}): UNMATCHED_ALREADY_MET_ALL,
+        frozenset({EXCLUDED_FORBIDDEN}): UNMATCHED_FORBIDDEN_ALL,
+        frozenset({EXCLUDED_ENDED}): UNMATCHED_ENDED_ALL,
+        frozenset({EXCLUDED_FULL}): UNMATCHED_COMPATIBLE_MENTORS_FULL,
+    },
+    "mentor": {
+        frozenset({EXCLUDED_ALREADY_MET}): SPARE_ALREADY_MET_ALL,
+        frozenset({EXCLUDED_FORBIDDEN}): SPARE_FORBIDDEN_ALL,
+        frozenset({EXCLUDED_ENDED}): SPARE_ENDED_ALL,
+    },
+}
+_EXCLUDED_MIXED: Mapping[Role, str] = {"mentee": UNMATCHED_EXCLUDED_ALL, "mentor": SPARE_EXCLUDED_ALL}
+# Single-cause reasons that name the people ({mentors} or {mentees}) rather than only count them.
+_NAMED = frozenset({UNMATCHED_ENDED_ALL, UNMATCHED_COMPATIBLE_MENTORS_FULL, SPARE_ENDED_ALL})
+
+
+def _excluded_reason(ruled_out: Mapping[str, Sequence[MatchCandidate]], *, role: Role) -> tuple[str, dict[str, str]]:
+    """Everyone who shares a language was ruled out: say by what, never by a cause that did not act.
+
+    ``ruled_out`` holds, per cause of :data:`EXCLUDED_PARAMS`, the people it ruled out; each
+    person is under one cause only, the most lasting one. One cause gets its own sentence;
+    several get one sentence counting each ("of the 3 mentors…, 1 … and 2 …").
+    """
+    causes = {cause: people for cause, people in ruled_out.items() if people}
+    count = sum(len(people) for people in causes.values())
+    code = _EXCLUDED_CODES[role].get(frozenset(causes))
+    if code is None:
+        counts = {cause: str(len(causes[cause])) for cause in EXCLUDED_PARAMS if cause in causes}
+        return _EXCLUDED_MIXED[role], {"count": str(count), **counts}
+    params = {"count": str(count)}
+    if code in _NAMED:
+        params["mentors" if role == "mentee" else "mentees"] = _names([c for people in causes.values() for c in people])
+    return code, params
 
 
 def _mentee_reason(scored: ScoredRound, i: int, assigned: np.ndarray) -> tuple[str, dict[str, str]]:
     """Why mentee i has no mentor, from the data.
 
     The assignment is maximal (optimal and greedy both are), so a mentee with any mentor
-    allowed by the hard rules is unmatched only because every such mentor is full.
+    allowed by the hard rules is unmatched only because every such mentor is full. Mentors
+    already placed (every place taken by published pairs) count as full.
     """
     profile = scored.profiles_mentees[i]
-    if not scored.mentors:
+    if not scored.mentors and not scored.placed_mentors:
         return UNMATCHED_NO_MENTORS, {}
     if not profile.languages:
         return UNMATCHED_NO_LANGUAGES, {}
     compatible = scored.shares_language[i]
-    if not compatible.any():
-        return UNMATCHED_NO_SHARED_LANGUAGE, {"languages": _joined(profile.languages)}
-    allowed = compatible & ~scored.met[i] & ~scored.forbidden[i]
+    full_row = np.zeros(0, dtype=bool) if scored.full_shares_language is None else scored.full_shares_language[i]
+    full_met = np.zeros(0, dtype=bool) if scored.full_met is None else scored.full_met[i]
+    if not compatible.any() and not full_row.any():
+        return UNMATCHED_NO_SHARED_LANGUAGE, {"languages": _shown(profile.languages, profile)}
+    full = [scored.placed_mentors[j] for j in np.flatnonzero(full_row & ~full_met)]
+    allowed = compatible & ~scored.met[i] & ~scored.forbidden[i] & ~scored.ended[i]
     if not allowed.any():
-        return _excluded_reason(compatible=compatible, met=scored.met[i],
-                                codes=(UNMATCHED_ALREADY_MET_ALL, UNMATCHED_FORBIDDEN_ALL, UNMATCHED_EXCLUDED_ALL))
+        met = compatible & scored.met[i]
+        ended = compatible & ~met & scored.ended[i]
+        forbidden = compatible & ~met & ~ended & scored.forbidden[i]
+        return _excluded_reason({
+            EXCLUDED_ALREADY_MET: [scored.mentors[j] for j in np.flatnonzero(met)]
+            + [scored.placed_mentors[j] for j in np.flatnonzero(full_row & full_met)],
+            EXCLUDED_ENDED: [scored.mentors[j] for j in np.flatnonzero(ended)],
+            EXCLUDED_FORBIDDEN: [scored.mentors[j] for j in np.flatnonzero(forbidden)],
+            EXCLUDED_FULL: full,
+        }, role="mentee")
     capacities = scored.capacities
-    if (assigned >= capacities).all():
+    if (assigned >= capacities).all() and not scored.placed_mentors:
         return UNMATCHED_MORE_MENTEES_THAN_PLACES, {"mentees": str(len(scored.mentees)),
                                                     "places": str(int(capacities.sum()))}
-    full = [scored.mentors[j] for j in np.flatnonzero(allowed)]
-    return UNMATCHED_COMPATIBLE_MENTORS_FULL, {"count": str(len(full)), "mentors": _names(full)}
+    every = [scored.mentors[j] for j in np.flatnonzero(allowed)] + full
+    return UNMATCHED_COMPATIBLE_MENTORS_FULL, {"count": str(len(every)), "mentors": _names(every)}
 
 
 def _mentor_reason(scored: ScoredRound, j: int, matched: np.ndarray) -> tuple[str, dict[str, str]]:
@@ -761,16 +892,22 @@ def _mentor_reason(scored: ScoredRound, j: int, matched: np.ndarray) -> tuple[st
     if scored.mentors[j].max_mentees == 0:
         return SPARE_NO_PLACES, {}
     if not scored.mentees:
-        return SPARE_NO_MENTEES, {}
+        return (SPARE_MENTEES_ALL_PLACED, {}) if scored.placed_mentees else (SPARE_NO_MENTEES, {})
     if not profile.languages:
         return SPARE_NO_LANGUAGES, {}
     compatible = scored.shares_language[:, j]
     if not compatible.any():
-        return SPARE_NO_SHARED_LANGUAGE, {"languages": _joined(profile.languages)}
-    allowed = compatible & ~scored.met[:, j] & ~scored.forbidden[:, j]
+        return SPARE_NO_SHARED_LANGUAGE, {"languages": _shown(profile.languages, profile)}
+    allowed = compatible & ~scored.met[:, j] & ~scored.forbidden[:, j] & ~scored.ended[:, j]
     if not allowed.any():
-        return _excluded_reason(compatible=compatible, met=scored.met[:, j],
-                                codes=(SPARE_ALREADY_MET_ALL, SPARE_FORBIDDEN_ALL, SPARE_EXCLUDED_ALL))
+        met = compatible & scored.met[:, j]
+        ended = compatible & ~met & scored.ended[:, j]
+        forbidden = compatible & ~met & ~ended & scored.forbidden[:, j]
+        return _excluded_reason({
+            EXCLUDED_ALREADY_MET: [scored.mentees[i] for i in np.flatnonzero(met)],
+            EXCLUDED_ENDED: [scored.mentees[i] for i in np.flatnonzero(ended)],
+            EXCLUDED_FORBIDDEN: [scored.mentees[i] for i in np.flatnonzero(forbidden)],
+        }, role="mentor")
     if matched.all():
         return SPARE_MORE_PLACES_THAN_MENTEES, {"mentees": str(len(scored.mentees)),
                                                 "places": str(int(scored.capacities.sum()))}
@@ -823,28 +960,39 @@ def greedy_scored(scored: ScoredRound) -> Proposal:
 
 def propose(*, mentees: Sequence[MatchCandidate], mentors: Sequence[MatchCandidate],
             weights: MatchWeights = MatchWeights(), locked: frozenset[tuple[int, int]] = frozenset(),
-            forbidden: frozenset[tuple[int, int]] = frozenset(),
+            forbidden: frozenset[tuple[int, int]] = frozenset(), ended: frozenset[tuple[int, int]] = frozenset(),
+            placed: Sequence[MatchCandidate] = (),
             related_fields: Mapping[str, frozenset[str]] | None = None) -> Proposal:
     """The best matching of this round under the hard rules, with every decision explained.
 
     Hard rules, never broken: a pair shares at least one language; it did not meet in an
     earlier round (by email, recorded by either side); a mentor takes at most
-    ``max_mentees``; a mentee has at most one mentor; ``forbidden`` pairs never; ``locked``
-    pairs always, unless the lock itself breaks a rule or clashes with another lock, in
-    which case it is reported in ``problems`` and not proposed. Pairs in ``locked`` and
-    ``forbidden`` are participant ids, ``(mentor_id, mentee_id)``; the reverse order is
-    accepted too, since ids are unique across the round.
+    ``max_mentees``; a mentee has at most one mentor; ``forbidden`` pairs never; ``ended``
+    pairs (paired earlier in this round, and that pair ended) never; ``locked`` pairs
+    always, unless the lock itself breaks a rule or clashes with another lock, in which
+    case it is reported in ``problems`` and not proposed. Pairs in ``locked``,
+    ``forbidden`` and ``ended`` are participant ids, ``(mentor_id, mentee_id)``; the
+    reverse order is accepted too, since ids are unique across the round.
+
+    ``forbidden`` is what a coordinator decided and ``ended`` what happened, and the
+    reasons say which: telling a coordinator "excluded by a coordinator" about a pair that
+    ended is a lie they cannot act on. ``placed`` are people of the round who take no
+    part because they already are placed (mentors with every place taken, mentees in a
+    live pair or done with the programme); they are never proposed, but the reasons count
+    them, so a mentee whose mentors are all full hears "full", not "no mentors yet".
 
     Among all matchings that obey the rules, the proposal has the most pairs, and among
     those the highest total score. ``related_fields`` replaces :data:`RELATED_FIELDS`.
     """
     return propose_scored(score_round(mentees=mentees, mentors=mentors, weights=weights, locked=locked,
-                                      forbidden=forbidden, related_fields=related_fields))
+                                      forbidden=forbidden, ended=ended, placed=placed,
+                                      related_fields=related_fields))
 
 
 def greedy_baseline(*, mentees: Sequence[MatchCandidate], mentors: Sequence[MatchCandidate],
                     weights: MatchWeights = MatchWeights(), locked: frozenset[tuple[int, int]] = frozenset(),
                     forbidden: frozenset[tuple[int, int]] = frozenset(),
+                    ended: frozenset[tuple[int, int]] = frozenset(), placed: Sequence[MatchCandidate] = (),
                     related_fields: Mapping[str, frozenset[str]] | None = None) -> Proposal:
     """Best-score-first matching under the same hard rules: what a coordinator does by hand.
 
@@ -852,4 +1000,5 @@ def greedy_baseline(*, mentees: Sequence[MatchCandidate], mentors: Sequence[Matc
     first can leave a mentee whose only compatible mentor was just taken.
     """
     return greedy_scored(score_round(mentees=mentees, mentors=mentors, weights=weights, locked=locked,
-                                     forbidden=forbidden, related_fields=related_fields))
+                                     forbidden=forbidden, ended=ended, placed=placed,
+                                     related_fields=related_fields))

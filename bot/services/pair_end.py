@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.messages.pair_channels import closing_message, pair_ended_report
+from bot.messages.pair_channels import FOUND_JOB, closing_message, pair_ended_report
 from bot.services.channel_names import slugify
 from bot.services.coordinators import coordinated_round_ids, coordinator_targets
 from bot.services.outbox import OutgoingCall, cancel_pending, enqueue_all
@@ -32,7 +32,7 @@ from bot.services.people import identify
 from bot.services.timing import polite_time
 from storage.models import Pair, PairStatus, Round
 
-END_REASONS: tuple[str, ...] = ("found_job", "moved_away", "leave", "not_a_fit", "other")
+END_REASONS: tuple[str, ...] = (FOUND_JOB, "moved_away", "leave", "not_a_fit", "other")
 REMATCH_REASON = "not_a_fit"
 MAX_CHOICES = 100  # a static select takes at most 100 options
 NOTE_LIMIT = 1000
@@ -253,6 +253,7 @@ def _report_calls(session: Session, pair: Pair, *, actor: str, note: str | None,
 
 __all__ = [
     "END_REASONS",
+    "FOUND_JOB",
     "NOTE_FIELD",
     "PAIR_FIELD",
     "REASON_FIELD",

@@ -3,7 +3,8 @@
 Publishing writes the pairs (the channel opener takes it from there) and queues the DMs
 for people left without a match; the ephemeral review is replaced by the confirmation, so
 its buttons are gone and cannot be clicked twice. A stale proposal is refused by the
-service and the coordinator gets the recomputed one to review.
+service and the coordinator gets the recomputed one to review. A proposal without pairs
+is refused with an explanation beside the review, which stays as it was.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from logging import Logger
 from typing import Any
 
 from bot.messages.match_review import parse_action_value, publish_message, refused_message
-from bot.services.match_review import ReviewStatus, publish_for
+from bot.services.match_review import PublishStatus, ReviewStatus, publish_for
 from bot.services.people import identify
 from handlers.context import deps_from
 from storage.db import unit_of_work
@@ -53,4 +54,7 @@ def handle_match_publish(
     logger.info("proposal %s publish by %s: %s (%d pairs)", result.proposal_id, user_id, result.status.value,
                 result.pairs_published)
     message = publish_message(result, language=language, review=outcome.review)
+    if result.status is PublishStatus.EMPTY:  # refused: the review stays, with the reasons beside it
+        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        return
     respond(text=message.text, blocks=message.blocks, replace_original=True)

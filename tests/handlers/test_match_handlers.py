@@ -88,7 +88,7 @@ def test_the_command_acks_then_shows_the_proposal_in_the_coordinators_language(d
     assert call["response_type"] == "ephemeral" and call["replace_original"] is False
     text = _text(call)
     assert "Forslag til match: Spring 2027" in text and "*Lars* (mentor) ↔ *Ana* (mentee)" in text
-    assert "Samme fagområde: engineering (+4)" in text
+    assert "Samme fagområde: Engineering (+4)" in text, "the field as the people wrote it"
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(MatchProposal)).created_by == "UMETTE"
 

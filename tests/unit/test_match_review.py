@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from bot.services import match_review as mr
 from bot.services.match_review import (
     LookupStatus,
     PublishStatus,
+    allow_pair,
     clear_constraint,
     compute_proposal,
     find_round,
@@ -89,6 +90,38 @@ def test_live_pairs_take_people_out_and_ended_pairs_free_them(session) -> None: 
 
     proposal = review_of(compute_proposal(session, round_id=round_.id, now=NOW, created_by="U1")).proposal
     assert proposal.pairs == () and proposal.unmatched[0].participant_id == freed.id
+
+
+def test_an_ended_pair_stays_apart_until_allowed_and_an_allow_counts_for_one_ending(session) -> None:  # noqa: ANN001
+    round_, lars, sofie, ana, bo = _two_by_two(session)
+    pair = make_pair(session, mentor=lars, mentee=ana, status=PairStatus.ENDED)
+    pair.ended_at, pair.end_reason = NOW, "not_a_fit"
+    lock_pair(session, round_id=round_.id, mentor_id=lars.id, mentee_id=ana.id, now=NOW - timedelta(days=9),
+              created_by="U1")  # the lock that made the pair, before it was published and ended
+    loaded = load_candidates(session, round_id=round_.id)
+    assert loaded.ended == {(lars.id, ana.id)} and (lars.id, ana.id) in loaded.forbidden
+    assert (lars.id, ana.id) not in loaded.locked, "a lock spent on a published pair is not used again"
+    assert loaded.forbidden_by_coordinator == frozenset()
+
+    assert allow_pair(session, round_id=round_.id, mentor_id=lars.id, mentee_id=ana.id,
+                      now=NOW + timedelta(hours=1), created_by="U1")
+    assert load_candidates(session, round_id=round_.id).ended == frozenset()
+    pair.ended_at = NOW + timedelta(hours=2)  # published again, and ended again: the old allow is spent
+    session.flush()
+    assert load_candidates(session, round_id=round_.id).ended == {(lars.id, ana.id)}
+    # Lifting a coordinator's forbid on a pair that never ended simply removes it.
+    forbid_pair(session, round_id=round_.id, mentor_id=sofie.id, mentee_id=bo.id, now=NOW, created_by="U1")
+    assert allow_pair(session, round_id=round_.id, mentor_id=sofie.id, mentee_id=bo.id, now=NOW, created_by="U1")
+    assert session.scalar(select(MatchConstraint).where(MatchConstraint.mentee_id == bo.id)) is None
+
+
+def test_a_mentee_whose_pair_ended_with_a_job_is_placed_not_a_candidate(session) -> None:  # noqa: ANN001
+    round_, lars, _sofie, ana, _bo = _two_by_two(session)
+    pair = make_pair(session, mentor=lars, mentee=ana, status=PairStatus.ENDED)
+    pair.ended_at, pair.end_reason = NOW, "found_job"
+    loaded = load_candidates(session, round_id=round_.id)
+    assert ana.id not in loaded.mentee_ids and ana.id in {c.id for c in loaded.placed}
+    assert lars.id in loaded.mentor_ids, "his place is free again"
 
 
 def test_previous_partners_are_matched_by_email_across_earlier_rounds_only(session) -> None:  # noqa: ANN001
@@ -261,10 +294,11 @@ def test_publish_writes_pairs_tells_the_unmatched_and_is_idempotent(session_fact
         assert session.get(MatchProposal, ids["proposal"]).published_at == NOW
         rows = _outbox(session)
         assert [row.dedup_key for row in rows] == [
-            unmatched_dedup_key(round_id=ids["round"], participant_id=ids["dan"], proposal_id=ids["proposal"]),
-            unmatched_dedup_key(round_id=ids["round"], participant_id=ids["idle"], proposal_id=ids["proposal"]),
+            unmatched_dedup_key(round_id=ids["round"], participant_id=ids["dan"]),
+            unmatched_dedup_key(round_id=ids["round"], participant_id=ids["idle"]),
         ]
-        assert rows[0].dedup_key == f"unmatched:round={ids['round']}:participant={ids['dan']}:proposal={ids['proposal']}"
+        # One per person per round: a second proposal published in this round does not repeat it.
+        assert rows[0].dedup_key == f"unmatched:round={ids['round']}:participant={ids['dan']}"
         dan_dm, idle_dm = rows[0].payload, rows[1].payload
         assert dan_dm["channel"] == "UDAN" and "Hej Dan &lt;!channel&gt;" in dan_dm["text"], "Danish, escaped"
         assert "<!channel>" not in str(dan_dm)
@@ -281,11 +315,15 @@ def test_publish_writes_pairs_tells_the_unmatched_and_is_idempotent(session_fact
 
 def test_unmatched_dms_wait_for_a_weekday_daytime_in_their_zone(session) -> None:  # noqa: ANN001
     round_ = make_round_in(session)
-    make_ready(session, round_=round_, role=Role.MENTEE, email="kai@x.org", timezone_name="Asia/Tokyo")
+    # A pair to publish (an empty proposal is refused), and Kai, whom nobody here can take.
+    make_ready(session, round_=round_, role=Role.MENTOR, email="lars@firm.dk")
+    make_ready(session, round_=round_, role=Role.MENTEE, email="ana@x.org")
+    make_ready(session, round_=round_, role=Role.MENTEE, email="kai@x.org", timezone_name="Asia/Tokyo",
+               languages=["Japanese"])
     saturday_night = datetime(2027, 2, 6, 22, 0, tzinfo=timezone.utc)
     proposal = compute_proposal(session, round_id=round_.id, now=saturday_night, created_by=None)
     publish_proposal(session, proposal_id=proposal.id, now=saturday_night, published_by=None)
-    row = _outbox(session)[0]
+    (row,) = _outbox(session)
     assert row.not_before == datetime(2027, 2, 8, 0, 0, tzinfo=timezone.utc), "Monday 09:00 in Tokyo"
 
 

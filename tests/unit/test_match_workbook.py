@@ -61,7 +61,8 @@ def test_a_hand_made_pair_without_a_shared_language_is_refused(session_factory) 
         session.rollback()
     assert not result.ok
     lines = _problems(result)
-    assert "Pairs row 2" in lines and "sofie@firm.dk and ana@example.org share no language (danish / english, spanish)" in lines
+    assert "Pairs row 2" in lines and "sofie@firm.dk and ana@example.org share no language (Danish / English, Spanish)" in lines, \
+        "languages as the workbook wrote them"
     assert "Pairs row 3" not in lines, "Lars and Bo share Danish"
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(Pair)) is None and session.scalar(select(Round)) is None
@@ -134,7 +135,8 @@ def test_the_proposal_goes_to_excel_and_comes_back_with_edits_as_locks(session_f
     rows = {(r[0], r[1]): r for r in sheet.iter_rows(min_row=2, values_only=True)}
     lars_ana = rows[("lars@firm.dk", "ana@example.org")]
     assert isinstance(lars_ana[2], (int, float)) and lars_ana[2] > 0, "the score is a number Excel can sort"
-    assert "Same field: engineering (+4)" in lars_ana[3] and "Shared language: english" in lars_ana[3]
+    # As the people wrote them (the workbook says "Engineering", "English"), not lower-cased.
+    assert "Same field: Engineering (+4)" in lars_ana[3] and "Shared language: English" in lars_ana[3]
 
     # Read back unedited: valid, and importing it changes nobody.
     workbook, problems = read_workbook(data)

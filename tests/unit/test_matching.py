@@ -19,10 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.i18n import entry_texts, placeholders, t
+from bot.messages.match_review import unmatched_text
 from bot.services.matching import (
     ALL_CODES,
     PROBLEM_FORBIDDEN_UNKNOWN,
     PROBLEM_LOCK_ALREADY_MET,
+    PROBLEM_LOCK_ENDED,
     PROBLEM_LOCK_FORBIDDEN,
     PROBLEM_LOCK_MENTEE_TWICE,
     PROBLEM_LOCK_NO_SHARED_LANGUAGE,
@@ -37,8 +39,10 @@ from bot.services.matching import (
     RELATED_FIELDS,
     SPARE_ALREADY_MET_ALL,
     SPARE_COMPATIBLE_MENTEES_MATCHED,
+    SPARE_ENDED_ALL,
     SPARE_EXCLUDED_ALL,
     SPARE_FORBIDDEN_ALL,
+    SPARE_MENTEES_ALL_PLACED,
     SPARE_MORE_PLACES_THAN_MENTEES,
     SPARE_NO_LANGUAGES,
     SPARE_NO_MENTEES,
@@ -46,6 +50,7 @@ from bot.services.matching import (
     SPARE_NO_SHARED_LANGUAGE,
     UNMATCHED_ALREADY_MET_ALL,
     UNMATCHED_COMPATIBLE_MENTORS_FULL,
+    UNMATCHED_ENDED_ALL,
     UNMATCHED_EXCLUDED_ALL,
     UNMATCHED_FORBIDDEN_ALL,
     UNMATCHED_MORE_MENTEES_THAN_PLACES,
@@ -546,6 +551,40 @@ def test_each_unmatched_reason_on_a_hand_made_round() -> None:
     assert [u.role for u in proposal.unmatched] == ["mentee"] * 6 + ["mentor"] * 6
 
 
+def test_ended_pairs_and_full_mentors_are_named_for_what_they_are() -> None:
+    """An ended pair is not a coordinator's exclusion, and a full mentor is not "no mentors yet"."""
+    ana, bo = mentee(1, name="Ana"), mentee(2, name="Bo", languages=frozenset({"danish"}))
+    lars = mentor(101, name="Lars")  # Ana's mentor until their pair ended; his place is free again
+    sofie = mentor(102, name="Sofie", languages=frozenset({"english", "danish"}), max_mentees=0)  # full
+    per = mentor(103, name="Per", languages=frozenset({"danish"}), max_mentees=0)  # full
+    cleo = mentee(3, name="Cleo")  # in a live pair already
+    mixed = propose(mentees=[ana], mentors=[lars], ended=frozenset({(101, 1)}), placed=[sofie, per, cleo])
+    assert pairs_of(mixed) == set()
+    by_id = {u.participant_id: u for u in mixed.unmatched}
+    assert (by_id[1].reason_code, by_id[1].params) == (
+        UNMATCHED_EXCLUDED_ALL, {"name": "Ana", "count": "2", "ended": "1", "full": "1"})
+    assert unmatched_text(by_id[1], "en", mrkdwn=False) == (
+        "Ana has no mentor: of the 2 mentors who share a language with them, 1 was their partner earlier in "
+        "this round (the pair ended) and 1 has no place left.")
+    assert unmatched_text(by_id[1], "da", mrkdwn=False) == (
+        "Ana har ingen mentor. Af de 2 mentorer, der har et sprog til fælles med vedkommende: 1 var "
+        "vedkommendes partner tidligere i dette forløb (parret er afsluttet) og 1 har ingen ledig plads.")
+    assert (by_id[101].reason_code, by_id[101].params["mentees"]) == (SPARE_ENDED_ALL, "Ana")
+    assert "the one mentee who shares a language with them, Ana, was their partner earlier in this round" in \
+        unmatched_text(by_id[101], "en", mrkdwn=False)
+
+    only_ended = propose(mentees=[ana], mentors=[lars], ended=frozenset({(1, 101)}))
+    assert [(u.reason_code, u.params.get("mentors")) for u in only_ended.unmatched if u.role == "mentee"] == [
+        (UNMATCHED_ENDED_ALL, "Lars")]
+    only_full = propose(mentees=[bo], mentors=[], placed=[sofie, per])
+    assert [(u.reason_code, u.params) for u in only_full.unmatched] == [
+        (UNMATCHED_COMPATIBLE_MENTORS_FULL, {"name": "Bo", "count": "2", "mentors": "Per, Sofie"})]
+    nobody_left = propose(mentees=[], mentors=[lars], placed=[cleo])
+    assert [u.reason_code for u in nobody_left.unmatched] == [SPARE_MENTEES_ALL_PLACED]
+    locked = propose(mentees=[ana], mentors=[lars], ended=frozenset({(101, 1)}), locked=frozenset({(101, 1)}))
+    assert [p.code for p in locked.problems] == [PROBLEM_LOCK_ENDED] and locked.pairs == ()
+
+
 def test_shortage_and_surplus_of_places_are_named_as_such() -> None:
     short = propose(mentees=[mentee(1), mentee(2), mentee(3)], mentors=[mentor(101, max_mentees=2)])
     (entry,) = short.unmatched
@@ -605,14 +644,19 @@ def test_reasons_match_the_data_and_render_in_both_languages(instance: Instance)
         e, m = by_id[pair.mentee_id], by_id[pair.mentor_id]
         found = {c.code: c for c in pair.components}
         assert pair.components[0].code == REASON_SHARED_LANGUAGE and pair.components[0].points == 0
-        assert found[REASON_SHARED_LANGUAGE].params["languages"] == ", ".join(sorted(_langs(e) & _langs(m)))
+        # Compared lower-cased, shown as the mentee wrote them ("English", not "english").
+        shown = found[REASON_SHARED_LANGUAGE].params["languages"].split(", ")
+        assert [language.lower() for language in shown] == sorted(_langs(e) & _langs(m))
+        assert set(shown) <= {" ".join(language.split()) for language in e.languages}
         same = normalise_field(e.field) is not None and normalise_field(e.field) == normalise_field(m.field)
         assert (REASON_SAME_FIELD in found) == same
         if REASON_RELATED_FIELD in found:
             assert normalise_field(m.field) in RELATED_FIELDS[normalise_field(e.field)]  # type: ignore[index]
         words = content_words(e.goals) & content_words(m.expertise)
         if words:
-            assert found[REASON_GOALS_EXPERTISE].params["words"] == ", ".join(sorted(words))
+            shown = found[REASON_GOALS_EXPERTISE].params["words"].split(", ")
+            assert [word.lower() for word in shown] == sorted(words)
+            assert all(word in (e.goals or "") for word in shown), "each word as the mentee wrote it"
             assert found[REASON_GOALS_EXPERTISE].points == min(len(words), weights.goals_expertise_max_words) * 1.0
         else:
             assert REASON_GOALS_EXPERTISE not in found
@@ -624,13 +668,18 @@ def test_reasons_match_the_data_and_render_in_both_languages(instance: Instance)
         if REASON_TIMEZONE_GAP in found:
             assert found[REASON_TIMEZONE_GAP].points <= 0
     rendered = [(c.code, c.params) for pair in proposal.pairs for c in pair.components]
-    rendered += [(u.reason_code, u.params) for u in proposal.unmatched]
     rendered += [(p.code, p.params) for p in proposal.problems]
     for code, params in rendered:
         assert all(isinstance(value, str) for value in params.values())
         for language in CATALOGS:
             text = t(code, language, **params)
             assert "{" not in text, (language, code)
+    # Unmatched reasons render as the review does: a mixed reason counts each of its causes.
+    for entry in proposal.unmatched:
+        assert all(isinstance(value, str) for value in entry.params.values())
+        for language in CATALOGS:
+            text = unmatched_text(entry, language, mrkdwn=False)
+            assert "{" not in text and text != entry.reason_code, (language, entry.reason_code)
 
 
 def test_explanation_of_a_good_pair() -> None:
@@ -640,10 +689,11 @@ def test_explanation_of_a_good_pair() -> None:
                expertise="Python developer; I review CVs and run practice interviews", utc_offset_hours=1.0)
     (pair,) = propose(mentees=[e], mentors=[m]).pairs
     assert [(c.code, c.points, c.params) for c in pair.components] == [
-        (REASON_SHARED_LANGUAGE, 0.0, {"languages": "english"}),
-        (REASON_RELATED_FIELD, 2.0, {"mentee_field": "software", "mentor_field": "it"}),
-        (REASON_GOALS_EXPERTISE, 3.0, {"words": "interviews, practice, python"}),  # "cv" ≠ "cvs": no stemming
-        (REASON_SHARED_INTERESTS, 0.5, {"interests": "chess"}),
+        # Compared lower-cased, shown as written: the mentee's spelling, and each field its owner's.
+        (REASON_SHARED_LANGUAGE, 0.0, {"languages": "English"}),
+        (REASON_RELATED_FIELD, 2.0, {"mentee_field": "Software", "mentor_field": "IT"}),
+        (REASON_GOALS_EXPERTISE, 3.0, {"words": "interviews, practice, Python"}),  # "cv" ≠ "cvs": no stemming
+        (REASON_SHARED_INTERESTS, 0.5, {"interests": "Chess"}),
         (REASON_TIMEZONE_GAP, -1.5, {"hours": "6"}),
     ]
     assert pair.score == 4.0 and not pair.locked
