@@ -434,9 +434,16 @@ def answer_checkin(
     now: datetime,
 ) -> CheckinOutcome:
     """Record one of the pair's answers; an answer may change. "We'd like help" queues a note
-    to the coordinators in the same transaction (once per check-in, however often clicked)."""
+    to the coordinators in the same transaction (once per check-in, however often clicked).
+
+    Both of the pair may answer at the same moment. The check-in's row is locked before it
+    is read (FOR UPDATE; SQLite's BEGIN IMMEDIATE already serialises), so one answer
+    replaces the other whole: on PostgreSQL each would otherwise write only the columns it
+    changed, leaving, say, a "not yet" with the other's planned date, put down to the other."""
     states = load_pair_states(session, pair_selection(today=now.date(), pair_ids=[pair_id]))
-    checkin = session.scalar(select(Checkin).where(Checkin.pair_id == pair_id, Checkin.window_start == window_start))
+    checkin = session.scalar(
+        select(Checkin).where(Checkin.pair_id == pair_id, Checkin.window_start == window_start).with_for_update()
+    )
     viewer_language = _language_of(session, slack_user_id)
     if not states or checkin is None:
         return CheckinOutcome(status=CheckinStatus.STALE, language=viewer_language)

@@ -7,7 +7,8 @@ with TEST_DATABASE_URL too; on SQLite `BEGIN IMMEDIATE` already serialises write
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from bot.sandbox.harness import SandboxedApp
 from bot.services.match_review import review_of
 from storage.db import unit_of_work
 from storage.models import (
+    Checkin,
+    CheckinAnswer,
     Consent,
     ConsentPurpose,
     ConstraintKind,
@@ -29,10 +32,9 @@ from storage.models import (
 )
 from tests.factories import EPOCH, make_participant, make_round
 from tests.match_factories import make_ready, make_round_in
-from tests.nudge_world import World, meeting, new_world, person
+from tests.nudge_world import World, meeting, new_world, pair, person
 from tests.support.concurrency import failed_listeners, simultaneously
 
-UTC = timezone.utc
 PEOPLE = 20
 YES_BUTTONS = tuple(f"consent.{purpose.value}.yes" for purpose in ConsentPurpose)
 
@@ -319,3 +321,63 @@ def test_a_review_button_double_clicked_is_applied_once(slack: SandboxedApp, cap
 
     assert failed_listeners(caplog) == [], "the second click must not crash on the constraint the first stored"
     assert _current_proposal(slack)[1] == {(ConstraintKind.LOCK, ids["lars"], ids["ana"])}
+
+
+# --- check-in answers ---------------------------------------------------------------------------------
+
+CHECKIN_TIME = datetime(2027, 2, 15, 9, 0, tzinfo=UTC)  # Monday 10:00 in Copenhagen: the first window has passed
+
+
+def test_checkin_answers_from_both_of_the_pair_at_once_leave_one_whole_answer(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Mentor and mentee answering the same check-in at the same instant: one answer wins,
+    whole (a "not yet" never keeps the other's planned date, nor a "planned" the other's
+    day to ask again, and the answer is put down to whoever gave it)."""
+    for user_id in ("ULARS", "UANA"):
+        slack.sandbox.add_user(user_id=user_id, name=user_id[1:].lower(), tz="Europe/Copenhagen")
+    channel = slack.sandbox.add_channel(name="mentoring-lars-ana", is_private=True,
+                                        members=(slack.sandbox.bot_user_id, "ULARS", "UANA"))["id"]
+    with unit_of_work(slack.runtime.session_factory) as session:
+        built = new_world(session)
+        person(session, built, "lars", role=Role.MENTOR)
+        person(session, built, "ana", role=Role.MENTEE)
+        pair(session, built, "la", mentor="lars", mentee="ana", channel=channel)
+    slack.clock.set(CHECKIN_TIME)  # type: ignore[attr-defined]
+    slack.tick_and_deliver(now=CHECKIN_TIME)
+    assert len(slack.sandbox.messages_in(channel)) == 1, "the check-in is posted"
+
+    mixed: list[str] = []
+    attempts = 20
+    for attempt in range(attempts):
+        [checkin] = slack.sandbox.messages_in(channel)
+        planned_block, _ = _element(checkin, "checkin.planned")
+        not_yet_block, not_yet = _element(checkin, "checkin.not_yet")
+        plan = partial(slack.driver.block_action, user_id="UANA", action_id="checkin.planned", block_id=planned_block,
+                       message=checkin, channel_id=channel, selected_date="2027-02-19")
+        wait = partial(slack.driver.block_action, user_id="ULARS", action_id="checkin.not_yet", value=not_yet["value"],
+                       block_id=not_yet_block, message=checkin, channel_id=channel)
+        responses = simultaneously([plan, wait])
+        assert all(response.status == 200 for response in responses)
+        slack.settle()
+        with unit_of_work(slack.runtime.session_factory) as session:
+            row = session.scalars(select(Checkin)).one()
+            stored = (row.answer, row.answered_by_id, row.planned_for, row.ask_again_on)
+        ana, lars = built.people["ana"], built.people["lars"]
+        whole = stored in (
+            (CheckinAnswer.PLANNED, ana, date(2027, 2, 19), None),
+            (CheckinAnswer.NOT_YET, lars, None, date(2027, 2, 18)),
+        )
+        if not whole:
+            mixed.append(f"attempt {attempt}: {stored}")
+
+    assert failed_listeners(caplog) == []
+    assert mixed == [], f"{len(mixed)} of {attempts} check-ins answered at once were left with a mixed answer"
+
+
+def _element(message: dict[str, Any], action_id: str) -> tuple[str, dict[str, Any]]:
+    for block in message.get("blocks") or []:
+        for item in block.get("elements", []):
+            if item.get("action_id") == action_id:
+                return block["block_id"], item
+    raise AssertionError(f"no {action_id} in {json.dumps(message)[:300]}")
