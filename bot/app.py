@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.chat import ChatChannels, ChatDirectory
 from bot.slack.channels import SlackChannels
 from bot.slack.sender import SlackDirectory, SlackWebSender, make_web_client
+from bot.web import RefuseUnroutablePayloads
 from scheduling.deliverer import DeliveryReport, OutboxDeliverer
 from scheduling.pacing import Pacer
 from scheduling.ticks import TickResult, run_tick
@@ -42,8 +43,10 @@ def build_app(
         signing_secret=deps.settings.slack_signing_secret or "",
         token_verification_enabled=token_verification,
         process_before_response=False,
-        # The WSGI layer verifies signatures before Bolt sees a request (Socket Mode skips it).
-        request_verification_enabled=False,
+        # Bolt verifies signatures (Socket Mode skips it); right after, before anything that
+        # stores, a signed payload Bolt's routing would trip over is refused with a 400.
+        request_verification_enabled=True,
+        before_authorize=RefuseUnroutablePayloads(),
         ignoring_self_events_enabled=True,
         listener_executor=listener_executor,
     )

@@ -252,9 +252,7 @@ def _http_server(runtime):  # noqa: ANN001, ANN202
     from bot.server import HttpServer, PortInUseError
     from bot.web import SlackHttpApp
 
-    wsgi = SlackHttpApp(
-        bolt_app=_bolt_app(runtime), signing_secret=runtime.settings.slack_signing_secret or "", engine=runtime.engine
-    )
+    wsgi = SlackHttpApp(bolt_app=_bolt_app(runtime), engine=runtime.engine)
     try:
         return HttpServer(wsgi, host=runtime.settings.host, port=runtime.settings.port)
     except PortInUseError as exc:

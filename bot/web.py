@@ -1,21 +1,35 @@
-"""The HTTP surface: POST /slack/events (events, commands, interactions) and GET /healthz.
+"""The HTTP surface: Bolt's WSGI adapter serves /slack/events; we add GET /healthz and the
+few refusals Bolt does not make itself.
 
-Signature and shape are checked here, before Bolt, so a forged or stale request gets a
-plain 401 and a malformed one a 400, and neither reaches a listener or the database.
+A request to POST /slack/events passes, in this order:
+
+1. `SlackEventsHandler.dispatch`: 413 when Content-Length is over MAX_BODY_BYTES (before
+   the body is read); 400 when the body is not UTF-8 or Bolt cannot read it as Slack's
+   form or JSON (Bolt's adapter would raise, which waitress turns into a 500); 401 when a
+   signing header is garbled in a way that makes Bolt's check raise instead of refuse.
+2. Bolt's own `RequestVerification`: 401 for a missing, forged or stale signature.
+3. `RefuseUnroutablePayloads` (Bolt's `before_authorize` slot, so it runs after the
+   signature check): 400 for a signed payload that lacks what Bolt's routing or every
+   listener reads without looking (an action's `action_id`, a view's `type`, who is asking).
+4. Authorization, our global middleware (`handlers/middleware.py`, the first to touch the
+   database), then the one matching listener.
+
+So a refused request never reaches anything that stores.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
 
-from slack_bolt import App, BoltRequest
-from slack_sdk.signature import SignatureVerifier
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.middleware import Middleware
 from sqlalchemy import Engine
 
-from bot.payloads import MalformedPayload, parse_slack_body
 from storage.db import DatabaseConfigError, check_connection
 
 log = logging.getLogger(__name__)
@@ -25,26 +39,22 @@ HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
 StartResponse = Callable[..., Any]
+INTERACTION_TYPES = frozenset(
+    {"block_actions", "view_submission", "view_closed", "shortcut", "message_action", "block_suggestion"}
+)
 
 
 class SlackHttpApp:
-    """A WSGI application for waitress (or any WSGI server)."""
+    """A WSGI application for waitress (or any WSGI server): /healthz here, the rest Bolt's."""
 
-    def __init__(self, *, bolt_app: App, signing_secret: str, engine: Engine) -> None:
-        self._bolt_app = bolt_app
-        self._verifier = SignatureVerifier(signing_secret)
+    def __init__(self, *, bolt_app: App, engine: Engine) -> None:
+        self._slack = SlackEventsHandler(bolt_app, path=EVENTS_PATH)
         self._engine = engine
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD", "GET").upper() in ("GET", "HEAD"):
             return self._health(start_response)
-        if path == EVENTS_PATH:
-            if method != "POST":
-                return _plain(start_response, 405, "use POST", extra=[("Allow", "POST")])
-            return self._slack(environ, start_response)
-        return _plain(start_response, 404, "not found")
+        return self._slack(environ, start_response)
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -54,63 +64,111 @@ class SlackHttpApp:
             return _plain(start_response, 503, "database unavailable")
         return _plain(start_response, 200, "ok")
 
-    def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+
+class SlackEventsHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, refusing what would make it raise before Bolt's own checks run."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
+            length = int(request.environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return _plain(start_response, 400, "bad Content-Length")
+            return _refuse(400, "bad Content-Length")
         if length > MAX_BODY_BYTES:
-            return _plain(start_response, 413, "request too large")
-        raw = environ["wsgi.input"].read(length) if length else b""
-        headers = _headers(environ)
+            return _refuse(413, "request too large")
         try:
-            body = raw.decode("utf-8")
+            body = request.get_body()
         except UnicodeDecodeError:
-            return _plain(start_response, 400, "body is not UTF-8")
-        if not self._verifier.is_valid(
-            body=body,
-            timestamp=headers.get("x-slack-request-timestamp", ""),
-            signature=headers.get("x-slack-signature", ""),
-        ):
-            log.warning("refused a request with a missing, forged or stale signature")
-            return _plain(start_response, 401, "invalid signature")
+            return _refuse(400, "malformed payload: body is not UTF-8")
+        headers = request.get_headers()
+        if _garbled_signing_headers(headers):
+            return _refuse(401, "invalid request")
         try:
-            parse_slack_body(body, content_type=headers.get("content-type", ""))
-        except MalformedPayload as exc:
-            log.warning("refused a malformed Slack request: %s", exc)
-            return _plain(start_response, 400, f"malformed payload: {exc}")
-        response = self._bolt_app.dispatch(
-            BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers={k: [v] for k, v in headers.items()})
-        )
-        response_headers = [
-            (name, value) for name, values in response.headers.items() for value in values if name.lower() != "content-length"
-        ]
-        payload = response.body.encode("utf-8") if isinstance(response.body, str) else json.dumps(response.body).encode()
-        response_headers.append(("Content-Length", str(len(payload))))
-        start_response(_status_line(response.status), response_headers)
-        return [payload]
+            bolt_request = BoltRequest(body=body, query=request.query_string, headers=headers)
+        except Exception as exc:  # noqa: BLE001 - Bolt's parser and context readers assume Slack's shapes
+            return _refuse(400, f"malformed payload: not a Slack form or JSON body ({type(exc).__name__})")
+        return self.app.dispatch(bolt_request)
 
 
-def _headers(environ: dict[str, Any]) -> dict[str, str]:
-    headers = {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")}
-    if environ.get("CONTENT_TYPE"):
-        headers["content-type"] = environ["CONTENT_TYPE"]
-    return headers
+def _garbled_signing_headers(headers: Mapping[str, Any]) -> bool:
+    """Bolt's check raises (a 500) on a timestamp that is not a number or a non-ASCII signature.
+
+    A missing header is Bolt's to refuse: it reads a missing timestamp as 0, i.e. stale."""
+    timestamp = headers.get("x-slack-request-timestamp")
+    signature = headers.get("x-slack-signature")
+    if timestamp is not None:
+        try:
+            int(str(timestamp))
+        except ValueError:
+            return True
+    return signature is not None and not str(signature).isascii()
 
 
-def _plain(start_response: StartResponse, status: int, text: str, *, extra: list[tuple[str, str]] | None = None) -> list[bytes]:
+class RefuseUnroutablePayloads(Middleware):
+    """400 for a signed payload Slack would not send and Bolt or a listener would trip over.
+
+    Installed as Bolt's `before_authorize`, so it runs after Bolt's signature check (an
+    unsigned caller learns nothing about our parsing) and before any middleware that stores."""
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        problem = payload_problem(req.body)
+        if problem is None:
+            return next()
+        return _refuse(400, f"malformed payload: {problem}")
+
+
+def payload_problem(body: Mapping[str, Any]) -> str | None:
+    """The first thing Bolt's routing or every listener reads from this payload that is not there.
+
+    Only those: anything else odd is Bolt's to answer (404 when nobody listens) or a
+    listener's to ignore."""
+    kind = body.get("type")
+    if kind == "event_callback":
+        event = body.get("event")
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            return "event_callback without an event object with a type"
+        return None
+    if "command" in body:
+        return None if _is_str(body.get("user_id")) else "slash command without user_id"
+    if kind not in INTERACTION_TYPES:
+        return None
+    user = body.get("user")
+    if not isinstance(user, dict) or not _is_str(user.get("id")):
+        return f"{kind} without user.id"
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions:
+            return "block_actions without actions"
+        if not all(isinstance(action, dict) and _is_str(action.get("action_id")) for action in actions):
+            return "block_actions with an action without action_id"
+    if kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        if not isinstance(view, dict) or not _is_str(view.get("type")) or not _is_str(view.get("callback_id")):
+            return f"{kind} without a view with a type and a callback_id"
+        # A modal without inputs carries "state": {}; only a state that is not an object is odd.
+        state = view.get("state", {})
+        if not isinstance(state, dict) or not isinstance(state.get("values", {}), dict):
+            return f"{kind} with a view state that is not an object"
+    if kind == "block_suggestion" and not _is_str(body.get("action_id")):
+        return "block_suggestion without action_id"
+    return None
+
+
+def _is_str(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _refuse(status: int, reason: str) -> BoltResponse:
+    if status == 401:
+        log.warning("refused a request with a missing, forged or stale signature")
+    else:
+        log.warning("refused a Slack request with %d: %s", status, reason)
+    return BoltResponse(status=status, body=reason, headers={"content-type": "text/plain; charset=utf-8"})
+
+
+def _plain(start_response: StartResponse, status: int, text: str) -> list[bytes]:
     payload = text.encode("utf-8")
     start_response(
-        _status_line(status),
-        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload))), *(extra or [])],
+        f"{status} {HTTPStatus(status).phrase}",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload)))],
     )
     return [payload]
-
-
-def _status_line(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Status"

@@ -128,12 +128,14 @@ class SlackDriver:
         timestamp: int | str | None = None,
         signature: str | None = None,
         sign: bool = True,
+        signing_headers: bool = True,
         headers: Mapping[str, str] | None = None,
     ) -> DriverResponse:
         """POST any body: for forged signatures, stale timestamps or malformed payloads.
 
         ``signature`` wins when given; otherwise ``sign`` decides whether a correct one is
         added. ``timestamp`` defaults to now; pass an old one to test the 5-minute rule.
+        ``signing_headers=False`` sends neither header, as a stray request from anyone would.
         """
         status, text, response_headers, elapsed = self._post(
             body,
@@ -141,6 +143,7 @@ class SlackDriver:
             timestamp=timestamp,
             signature=signature,
             sign=sign,
+            signing_headers=signing_headers,
             extra_headers=headers,
         )
         return DriverResponse(status=status, body=text, headers=response_headers, elapsed=elapsed)
@@ -153,6 +156,7 @@ class SlackDriver:
         timestamp: int | str | None = None,
         signature: str | None = None,
         sign: bool = True,
+        signing_headers: bool = True,
         extra_headers: Mapping[str, str] | None = None,
     ) -> tuple[int, str, dict[str, str], float]:
         stamp = str(timestamp) if timestamp is not None else str(int(self._clock()))
@@ -165,6 +169,9 @@ class SlackDriver:
             headers["X-Slack-Signature"] = signature
         elif sign:
             headers["X-Slack-Signature"] = self.sign(body, timestamp=stamp)
+        if not signing_headers:
+            del headers["X-Slack-Request-Timestamp"]
+            headers.pop("X-Slack-Signature", None)
         headers.update(extra_headers or {})
         request = urllib.request.Request(self.app_url, data=body, headers=headers, method="POST")
         started = time.perf_counter()

@@ -104,7 +104,7 @@ class SandboxedApp:
             settings=self.settings, clock=self.clock, engine_override=engine, listener_executor=self.executor
         )
         self.runtime.upgrade_database()
-        wsgi = SlackHttpApp(bolt_app=self.runtime.bolt_app, signing_secret=SIGNING_SECRET, engine=self.runtime.engine)
+        wsgi = SlackHttpApp(bolt_app=self.runtime.bolt_app, engine=self.runtime.engine)
         self.server = HttpServer(wsgi, host="127.0.0.1", port=0).start_in_background()
         self.driver = SlackDriver(
             app_url=f"{self.server.url}{EVENTS_PATH}", signing_secret=SIGNING_SECRET, sandbox=self.sandbox

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import re
+
 from slack_bolt import App
 
 from handlers.events.app_home_opened import handle_app_home_opened
 from handlers.events.direct_message import handle_direct_message, is_direct_message
+from handlers.events.other import handle_other_event
 from handlers.events.team_join import handle_team_join
 from handlers.events.user_change import handle_user_change
 from handlers.events.workbook_upload import handle_workbook_upload
@@ -18,3 +21,5 @@ def register(app: App) -> None:
     # Bolt runs only the first matching listener: this catch-all for other DM messages
     # (acknowledged, never answered) must stay after every more specific DM listener.
     app.event("message", matchers=[is_direct_message])(handle_direct_message)
+    # Last of all: any other event is acknowledged (Bolt would answer 404 and Slack redeliver it).
+    app.event(re.compile(r".+"))(handle_other_event)

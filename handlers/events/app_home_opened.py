@@ -12,4 +12,8 @@ from handlers.home.publish import publish_home
 def handle_app_home_opened(event: dict[str, Any], context: Any, client: Any, logger: Logger) -> None:
     if event.get("tab") not in (None, "home"):
         return
-    publish_home(client=client, deps=deps_from(context), slack_user_id=event["user"])
+    user_id = event.get("user")
+    if not isinstance(user_id, str) or not user_id:
+        logger.warning("app_home_opened without a user id; nothing to render")
+        return
+    publish_home(client=client, deps=deps_from(context), slack_user_id=user_id)

@@ -12,8 +12,8 @@ from storage.db import unit_of_work
 
 def handle_user_change(event: dict[str, Any], context: Any, logger: Logger) -> None:
     deps = deps_from(context)
-    user = event.get("user") or {}
-    if not user.get("id"):
+    user = event.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str) or not user["id"]:
         return
     with unit_of_work(deps.session_factory) as session:
         changed = follow_time_zone_change(

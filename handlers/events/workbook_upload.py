@@ -76,6 +76,9 @@ def handle_workbook_upload(event: dict[str, Any], context: Any, client: Any, log
     """Bolt has acknowledged already; every way out either answers in the thread once or stays silent."""
     if event.get("bot_id") or not event.get("user") or event.get("channel_type") != "im":
         return  # a bot (never answer one: no loops), or not a person's DM with us
+    if not event.get("channel") or not event.get("ts"):
+        logger.warning("file_share event without channel or ts; nowhere to answer")
+        return
     deps = deps_from(context)
     channel_id, message_ts = str(event["channel"]), str(event["ts"])
     with unit_of_work(deps.session_factory) as session:
