@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     Enum,
     ForeignKey,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -37,6 +39,15 @@ NAMING_CONVENTION = {
 }
 
 
+# A live pair is published and not ended: it has (or is about to get) a channel, sessions
+# and nudges; bot.services.pair_state asks the same with its live-pair rule. An unpublished
+# pair is a draft of the workbook's Pairs sheet, which a re-import or a published proposal
+# replaces by deleting one row and adding another in the same flush (SQLAlchemy inserts
+# before it deletes), so drafts stay out of the index; the workbook already refuses a
+# mentee twice on its Pairs sheet.
+LIVE_PAIR_SQL = "status IN ('active', 'paused') AND published_at IS NOT NULL"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
@@ -44,10 +55,12 @@ class Base(DeclarativeBase):
 
 def _enum(enum_class: type[enum.Enum]) -> Enum:
     """Store enum *values* as plain strings, so the database reads well and a new member
-    needs no ALTER TYPE on PostgreSQL."""
+    needs no ALTER TYPE on PostgreSQL. A CHECK lists the values, so a raw write cannot
+    store a state no code knows; a new member is a migration that replaces that CHECK."""
     return Enum(
         enum_class,
         native_enum=False,
+        create_constraint=True,
         length=32,
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
@@ -106,7 +119,8 @@ class OutboxState(str, enum.Enum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
-    FAILED = "failed"
+    FAILED = "failed"  # Slack refused it, or it kept failing: an error to look at
+    CANCELLED = "cancelled"  # withdrawn before it was sent (cancel_reason says why): no error
 
 
 class Programme(Base):
@@ -129,7 +143,11 @@ class Round(Base):
     """One cohort ("forløb"): about four months, about twenty pairs."""
 
     __tablename__ = "round"
-    __table_args__ = (UniqueConstraint("programme_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("programme_id", "name"),
+        CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+        CheckConstraint("session_every_days > 0", name="cadence_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), index=True)
@@ -150,6 +168,9 @@ class Participant(Base):
     __table_args__ = (
         UniqueConstraint("round_id", "email"),
         Index("ix_participant_slack_user_id", "slack_user_id"),
+        CheckConstraint("max_mentees >= 0", name="capacity_not_negative"),
+        CheckConstraint("years_experience >= 0", name="years_not_negative"),
+        CheckConstraint("slack_lookup_attempts >= 0 AND onboarding_reminders_sent >= 0", name="counts_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -207,7 +228,16 @@ class Consent(Base):
 
 class Pair(Base):
     __tablename__ = "pair"
-    __table_args__ = (UniqueConstraint("round_id", "mentor_id", "mentee_id"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "mentor_id", "mentee_id"),
+        # NULLs are distinct on both databases: pairs without a channel yet do not collide.
+        UniqueConstraint("slack_channel_id"),
+        Index(
+            "uq_pair_one_live_pair_per_mentee", "round_id", "mentee_id", unique=True,
+            sqlite_where=text(LIVE_PAIR_SQL), postgresql_where=text(LIVE_PAIR_SQL),
+        ),
+        CheckConstraint("mentor_id <> mentee_id", name="two_people"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
@@ -239,7 +269,10 @@ class SharedMeeting(Base):
     """Kick-off, CV workshop, midway meeting, interview workshop, closing meeting."""
 
     __tablename__ = "shared_meeting"
-    __table_args__ = (UniqueConstraint("round_id", "kind", "title"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "kind", "title"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
@@ -256,6 +289,10 @@ class MentoringSession(Base):
     """A 1:1 session a pair actually held (not named Session to keep SQLAlchemy's free)."""
 
     __tablename__ = "mentoring_session"
+    __table_args__ = (
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("introductions_made >= 0", name="introductions_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
@@ -278,7 +315,10 @@ class MatchConstraint(Base):
     """A coordinator's lock or forbid on one mentor-mentee pair in a round."""
 
     __tablename__ = "match_constraint"
-    __table_args__ = (UniqueConstraint("round_id", "mentor_id", "mentee_id"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "mentor_id", "mentee_id"),
+        CheckConstraint("mentor_id <> mentee_id", name="two_people"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
@@ -338,7 +378,12 @@ class OutboxMessage(Base):
     """A Web API call to make later; the dedup key makes every producer idempotent."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_due", "state", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_message_due", "state", "not_before"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        # A reason exactly when cancelled: a withdrawn message is never mistaken for a failure.
+        CheckConstraint("(state = 'cancelled') = (cancel_reason IS NOT NULL)", name="cancel_reason_iff_cancelled"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(255), unique=True)
@@ -349,6 +394,7 @@ class OutboxMessage(Base):
     state: Mapped[OutboxState] = mapped_column(_enum(OutboxState), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)

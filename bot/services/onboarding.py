@@ -82,7 +82,6 @@ MAX_REMINDERS = 2
 REMINDER_GAP_WORKING_DAYS = 3
 
 MISSING_REPORT_PREFIX = "slack-missing"
-CANCELLED_PREFIX = "cancelled:"
 
 
 # --- dedup keys -----------------------------------------------------------------------------
@@ -607,7 +606,7 @@ def _row_time(session: Session, dedup_key: str) -> tuple[datetime | None, bool]:
     row = session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key))
     if row is None:
         return None, False
-    failed = row.state is OutboxState.FAILED and not (row.last_error or "").startswith(CANCELLED_PREFIX)
+    failed = row.state is OutboxState.FAILED  # a cancelled row is withdrawn, not failed
     return row.sent_at or row.not_before, failed
 
 

@@ -12,7 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, Text, any_, bindparam, insert, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    String,
+    Text,
+    any_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -144,20 +156,23 @@ def cancel_pending(
 ) -> int:
     """Withdraw messages not yet sent (someone opted out after they were queued).
 
-    There is no "cancelled" state, so the row is marked failed with a reason that starts
-    with "cancelled:"; the deliverer never claims it, and the dedup key stays taken, so
-    no producer queues the same message again."""
-    conditions = [OutboxMessage.dedup_key.in_(list(dedup_keys))] if dedup_keys else []
+    The row becomes `cancelled` with the reason: the deliverer never claims it, nothing
+    counts it as a failure, and the dedup key stays taken, so no producer queues the same
+    message again. One UPDATE guarded by `state = 'pending'`: a row the deliverer claimed
+    meanwhile is in flight and stays its own (PostgreSQL re-checks the guard after waiting
+    for the claim's lock), so a sent message is never recorded as cancelled."""
+    conditions: list[ColumnElement[bool]] = [OutboxMessage.dedup_key.in_(list(dedup_keys))] if dedup_keys else []
     conditions += [OutboxMessage.dedup_key.startswith(prefix, autoescape=True) for prefix in key_prefixes]
     if not conditions:
         return 0
-    rows = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING, or_(*conditions))
-    ).all()
-    for row in rows:
-        row.state = OutboxState.FAILED
-        row.last_error = f"cancelled: {reason}"
-    return len(rows)
+    cancelled = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == OutboxState.PENDING, or_(*conditions))
+        .values(state=OutboxState.CANCELLED, cancel_reason=reason)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return len(cancelled.all())
 
 
 def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:

@@ -407,7 +407,8 @@ def test_declining_coordination_opts_out_tells_coordinators_and_yes_brings_them_
     assert len(notices) == 1 and notices[0].target == "coordinators"
     assert "Ana" in notices[0].payload["text"] and "ana@x.org" in _text(notices[0].payload)
     reminder = _rows(session, "onboarding-reminder:")[0]
-    assert reminder.state is OutboxState.FAILED and reminder.last_error.startswith("cancelled:")
+    assert reminder.state is OutboxState.CANCELLED and reminder.last_error is None
+    assert reminder.cancel_reason == "the participant declined coordination"
     # The no again: nothing new.
     record_consent(session, participant_id=ana.id, acting_user_id="UANA",
                    purpose=ConsentPurpose.COORDINATION, granted=False, now=no_at + timedelta(minutes=1))

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import SendOutcome
 from bot.clock import FixedClock
-from bot.services.outbox import OutgoingCall, due_messages, enqueue
+from bot.services.outbox import OutgoingCall, cancel_pending, due_messages, enqueue
 from scheduling.deliverer import OutboxDeliverer
 from scheduling.pacing import Pacer
 from storage.db import unit_of_work
@@ -170,6 +171,42 @@ def test_rows_left_sending_by_a_dead_process_are_reclaimed(session_factory, cloc
     clock.set(clock.now() + timedelta(minutes=11))
     assert survivor.deliver_due().sent == 1
     assert _rows(session_factory)[0].state is OutboxState.SENT
+
+
+def test_a_cancelled_message_is_its_own_state_never_sent_and_its_key_stays_taken(
+    session_factory: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with unit_of_work(session_factory) as session:
+        for key in ("reminder:1:a", "reminder:1:b", "reminder:2:a", "welcome:1"):
+            enqueue(session, _call(key, clock=clock), now=clock.now())
+        withdrawn = cancel_pending(session, dedup_keys=["welcome:1"], key_prefixes=["reminder:1:"], reason="opted out")
+    assert withdrawn == 3
+    report = _deliverer(session_factory, ScriptedSender(), clock).deliver_due()
+    assert (report.sent, report.failed) == (1, 0)
+    states = {row.dedup_key: (row.state, row.cancel_reason, row.last_error) for row in _rows(session_factory)}
+    assert states == {
+        "reminder:1:a": (OutboxState.CANCELLED, "opted out", None),
+        "reminder:1:b": (OutboxState.CANCELLED, "opted out", None),
+        "reminder:2:a": (OutboxState.SENT, None, None),
+        "welcome:1": (OutboxState.CANCELLED, "opted out", None),
+    }
+    with unit_of_work(session_factory) as session:
+        assert enqueue(session, _call("welcome:1", clock=clock), now=clock.now()) is False
+
+
+def test_cancelling_leaves_a_message_already_in_flight_or_sent_alone(
+    session_factory: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with unit_of_work(session_factory) as session:
+        enqueue(session, _call("intro:1:a", clock=clock), now=clock.now())
+    _deliverer(session_factory, ScriptedSender(), clock)._claim_batch()  # in flight: `sending`
+    with unit_of_work(session_factory) as session:
+        enqueue(session, _call("intro:1:b", clock=clock), now=clock.now())
+    _deliverer(session_factory, ScriptedSender(), clock).deliver_due()
+    with unit_of_work(session_factory) as session:
+        assert cancel_pending(session, key_prefixes=["intro:1:"], reason="pair ended") == 0
+    assert [(row.state, row.cancel_reason) for row in _rows(session_factory)] == [
+        (OutboxState.SENDING, None), (OutboxState.SENT, None)]
 
 
 def test_pacer_keeps_one_post_a_second_per_channel_after_a_burst() -> None:

@@ -69,7 +69,8 @@ def test_ending_keeps_the_pair_for_reporting_and_tells_the_pair_and_the_coordina
         pair = session.get(Pair, pair_id)
         assert pair.status is PairStatus.ENDED and pair.ended_at == NOW and pair.end_reason == "found_job"
     rows = _rows(session_factory)
-    assert rows[f"intro:pair={pair_id}:lang=en"].state is OutboxState.FAILED
+    withdrawn = rows[f"intro:pair={pair_id}:lang=en"]
+    assert withdrawn.state is OutboxState.CANCELLED and withdrawn.cancel_reason == "the pair ended before it was introduced"
     closing = {key: row for key, row in rows.items() if key.startswith("pair-closing:")}
     assert sorted(closing) == [f"pair-closing:pair={pair_id}:lang=da", f"pair-closing:pair={pair_id}:lang=en"]
     assert all(row.target == "CPAIR" for row in closing.values())
