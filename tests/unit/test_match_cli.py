@@ -55,15 +55,15 @@ def test_match_prints_pairs_and_the_unmatched_and_writes_a_workbook_import_accep
     assert main(["match", "--round", "Career Mentoring / Spring 2027", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "Proposal #1 for Career Mentoring / Spring 2027: 1 pair, total score" in printed
-    assert "Lars (mentor) ↔ Ana (mentee): score 4" in printed and "Same field: engineering (+4)" in printed
+    assert "Lars (mentor) ↔ Ana (mentee): score 4" in printed and "Same field: Engineering (+4)" in printed
     assert "Without a match (2):" in printed
-    assert "Kai has no mentor: no mentor in this round speaks any of their languages (japanese)." in printed
+    assert "Kai has no mentor: no mentor in this round speaks any of their languages (Japanese)." in printed
     assert "Lars has 1 place free" in printed
     assert f"Wrote {out}" in printed
     workbook, problems = read_workbook(out)
     assert problems == [] and workbook is not None
     assert [(p.mentor_email, p.mentee_email) for p in workbook.pairs] == [("lars@firm.dk", "ana@x.org")]
-    assert workbook.pairs[0].extra["reasons"].startswith("Shared language: english; Same field: engineering (+4)")
+    assert workbook.pairs[0].extra["reasons"].startswith("Shared language: English; Same field: Engineering (+4)")
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(MatchProposal)).created_by == "cli"
         assert session.scalar(select(Pair)) is None, "a proposal is not a pair until it is imported or published"
