@@ -547,8 +547,11 @@ def _merge(row: MentoringSession, *, entry: SessionEntry, confirmer: Participant
 
 
 def confirm_session(session: Session, *, session_id: int, slack_user_id: str, now: datetime) -> LogOutcome:
-    """"I was there too": the partner confirms the session without typing anything."""
-    row = session.get(MentoringSession, session_id)
+    """"I was there too": the partner confirms the session without typing anything.
+
+    The session's row is locked first (see `_locked_session`): pressed as the author
+    deletes it, this either confirms before the delete or finds the session gone."""
+    row = _locked_session(session, session_id)
     if row is None:
         return _refused(session, slack_user_id, Refusal.GONE)
     pair = _load_pair(session, row.pair_id)
@@ -653,7 +656,7 @@ def submit_log_form(
 
 def record_post(session: Session, *, session_id: int, message_ts: str) -> None:
     """Remember the pair-channel post, so confirming, editing and deleting can update it."""
-    row = session.get(MentoringSession, session_id)
+    row = _locked_session(session, session_id)
     if row is not None:
         row.channel_message_ts = message_ts
 
@@ -747,10 +750,21 @@ def _load_pair(session: Session, pair_id: int) -> Pair:
     return pair
 
 
+def _locked_session(session: Session, session_id: int) -> MentoringSession | None:
+    """The session, its row locked until the transaction ends (FOR UPDATE; SQLite's BEGIN
+    IMMEDIATE already serialises), or None when it is gone.
+
+    Confirm, edit and delete change one session from buttons both of the pair see. On
+    PostgreSQL, a confirmation read just before the author's delete committed would update
+    a row no longer there, and crash; locked, the second click waits and sees what the
+    first did."""
+    return session.get(MentoringSession, session_id, with_for_update=True, populate_existing=True)
+
+
 def _authored(
     session: Session, *, session_id: int, slack_user_id: str
 ) -> tuple[MentoringSession | None, Pair | None, Participant | None, Refusal | None]:
-    row = session.get(MentoringSession, session_id)
+    row = _locked_session(session, session_id)
     if row is None:
         return None, None, None, Refusal.GONE
     pair = _load_pair(session, row.pair_id)

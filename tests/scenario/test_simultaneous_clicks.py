@@ -27,6 +27,7 @@ from storage.models import (
     MatchProposal,
     MeetingKind,
     MeetingRsvp,
+    MentoringSession,
     Participant,
     Role,
 )
@@ -381,3 +382,40 @@ def _element(message: dict[str, Any], action_id: str) -> tuple[str, dict[str, An
             if item.get("action_id") == action_id:
                 return block["block_id"], item
     raise AssertionError(f"no {action_id} in {json.dumps(message)[:300]}")
+
+
+# --- "I was there too" and Delete under a logged session ------------------------------------------------
+
+
+def test_confirm_and_delete_pressed_together_never_crash(slack: SandboxedApp, caplog: pytest.LogCaptureFixture) -> None:
+    """The partner's "I was there too" and the author's Delete at the same instant: the
+    session is deleted, and the partner is answered (confirmed, or told it is gone)."""
+    for user_id in ("ULARS", "UANA"):
+        slack.sandbox.add_user(user_id=user_id, name=user_id[1:].lower(), tz="Europe/Copenhagen")
+    channel = slack.sandbox.add_channel(name="mentoring-lars-ana", is_private=True,
+                                        members=(slack.sandbox.bot_user_id, "ULARS", "UANA"))["id"]
+    with unit_of_work(slack.runtime.session_factory) as session:
+        built = new_world(session)
+        person(session, built, "lars", role=Role.MENTOR)
+        person(session, built, "ana", role=Role.MENTEE)
+        pair(session, built, "la", mentor="lars", mentee="ana", channel=channel)
+
+    attempts = 12
+    for attempt in range(attempts):
+        held_on = date(2027, 1, 2) + timedelta(days=2 * attempt)  # days apart: each a meeting of its own
+        logged = slack.slash("ULARS", "/log-session", f"{held_on.isoformat()} 1h cv", channel_id=channel)
+        assert logged.status == 200
+        with unit_of_work(slack.runtime.session_factory) as session:
+            row = session.scalars(select(MentoringSession).where(MentoringSession.held_on == held_on)).one()
+            session_id, post_ts = row.id, row.channel_message_ts
+        assert post_ts is not None, "the session is posted in the pair channel"
+        confirm = partial(slack.driver.block_action, user_id="UANA", action_id=f"session.confirm.{session_id}",
+                          value=str(session_id), message=post_ts, channel_id=channel)
+        delete = partial(slack.driver.block_action, user_id="ULARS", action_id=f"session.delete.{session_id}",
+                         value=str(session_id), message=post_ts, channel_id=channel)
+        assert all(response.status == 200 for response in simultaneously([confirm, delete]))
+        slack.settle()
+
+    assert failed_listeners(caplog) == []
+    with unit_of_work(slack.runtime.session_factory) as session:
+        assert session.scalars(select(MentoringSession)).all() == [], "every session was deleted"
