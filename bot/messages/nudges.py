@@ -12,6 +12,7 @@ from datetime import date
 
 from bot.i18n import format_day, t
 from bot.messages.blocks import Block, Message, actions, button, check_message_limits, context, section
+from bot.services.pair_state import HoldKind, PauseHold
 from bot.text import escape_mrkdwn, truncate
 from storage.models import CheckinAnswer, Role
 
@@ -269,9 +270,28 @@ def coordinator_pause_message(
     return Message(text=_plain(text), blocks=[section(text)])
 
 
-def resume_message(*, resumed: bool, language: str) -> Message:
-    text = t("nudges.resume.done" if resumed else "nudges.resume.not_paused", language)
-    return Message(text=_plain(text), blocks=[section(text)])
+def pause_hold_text(hold: PauseHold, language: str) -> str:
+    """Who paused the asker's pair and until when, with advice that works for them: the
+    partner of someone on a break can wait or ask them back, only the one on a break can
+    `/mentoring resume`."""
+    until = format_day(hold.until, language) if hold.until else ""
+    if hold.kind is HoldKind.PARTNER:
+        text = t("nudges.hold.partner", language, name=escape_mrkdwn(hold.partner_name), date=until)
+        if hold.own_until is not None:
+            text += " " + t("nudges.hold.own_too", language, date=format_day(hold.own_until, language))
+        return text
+    return t(f"nudges.hold.{hold.kind.value}", language, date=until)
+
+
+def resume_message(*, resumed: bool, language: str, holds: tuple[PauseHold, ...] = ()) -> Message:
+    """The answer to `/mentoring resume`. When a pair stays paused (the partner is still on a
+    break), it says so rather than promising check-ins that will not come."""
+    if resumed:
+        text = t("nudges.resume.done_still_paused" if holds else "nudges.resume.done", language)
+    else:
+        text = t("nudges.resume.not_paused_pair" if holds else "nudges.resume.not_paused", language)
+    lines = [text, *(pause_hold_text(hold, language) for hold in holds[:3])]
+    return Message(text=_plain(" ".join(lines)), blocks=[section("\n".join(lines))])
 
 
 def not_pausable_message(*, language: str) -> Message:

@@ -28,6 +28,8 @@ from bot.messages.blocks import (
     context,
     section,
 )
+from bot.messages.nudges import pause_hold_text
+from bot.services.pair_state import PauseHold
 from bot.services.session_parser import TOPICS, ParseProblem
 from bot.services.sessions import (
     DURATION,
@@ -374,14 +376,18 @@ def read_log_form(state_values: Mapping[str, Mapping[str, Any]]) -> LogFormInput
 
 # --- answers to the person ------------------------------------------------------------------
 
-def refusal_text(refusal: Refusal, language: str) -> str:
+def refusal_text(refusal: Refusal, language: str, *, hold: PauseHold | None = None) -> str:
+    """Why nothing was done; for a paused pair, who paused it and until when (`hold`)."""
     if refusal is Refusal.NO_PAIR:
         return t("log_session.no_pair", language)
-    return t(f"sessions.refusal.{refusal.value}", language)
+    text = t(f"sessions.refusal.{refusal.value}", language)
+    if refusal is Refusal.PAIR_PAUSED and hold is not None:
+        text += " " + pause_hold_text(hold, language)
+    return text
 
 
-def refusal_message(refusal: Refusal, language: str) -> Message:
-    text = refusal_text(refusal, language)
+def refusal_message(refusal: Refusal, language: str, *, hold: PauseHold | None = None) -> Message:
+    text = refusal_text(refusal, language, hold=hold)
     return Message(text=text, blocks=[section(text)])
 
 
@@ -390,7 +396,7 @@ def outcome_message(outcome: LogOutcome) -> Message:
     lang = outcome.language
     view = outcome.session
     if outcome.status is LogStatus.REFUSED:
-        return refusal_message(outcome.refusal or Refusal.NO_PAIR, lang)
+        return refusal_message(outcome.refusal or Refusal.NO_PAIR, lang, hold=outcome.hold)
     if outcome.status is LogStatus.INVALID:
         lead = t("sessions.answer.invalid", lang)
         lines = [f"• {text}" for text in outcome.errors.values()]

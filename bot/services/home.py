@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.services.coordinators import coordinated_round_ids
 from bot.services.onboarding_state import STUCK_STEPS, OnboardingStep, onboarding_step
+from bot.services.pair_state import live_pair
 from bot.services.people import identify, is_known_time_zone
 from bot.services.timing import DEFAULT_TIMEZONE
 from bot.services.meetings import meeting_concerns
@@ -310,7 +311,7 @@ def _partners(session: Session, *, participant: Participant) -> list[PartnerInfo
         select(Pair)
         .where(
             or_(Pair.mentor_id == participant.id, Pair.mentee_id == participant.id),
-            Pair.status != PairStatus.ENDED,
+            live_pair(),  # a draft pair is not announced yet: its people are not matched
         )
         .options(selectinload(Pair.mentor), selectinload(Pair.mentee))
         .order_by(Pair.created_at, Pair.id)

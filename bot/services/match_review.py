@@ -52,6 +52,7 @@ from bot.services.onboarding_state import OnboardingStep, may_be_messaged, onboa
 from bot.services.coordinators import coordinated_round_ids
 from bot.services.outbox import OutgoingCall, enqueue_all
 from bot.services.pair_end import FOUND_JOB
+from bot.services.pair_state import LIVE_STATUSES, is_live_pair
 from bot.services.people import identify
 from bot.services.timing import polite_time, zone
 from storage.models import (
@@ -79,7 +80,6 @@ from storage.workbook import (
 log = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = 1
-LIVE_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED)
 
 # Problems this module adds to the engine's (catalog area ``match``).
 PROBLEM_LOCK_NOT_READY = "match.problem.lock_not_ready"
@@ -239,7 +239,7 @@ def load_candidates(session: Session, *, round_id: int) -> RoundCandidates:
         .order_by(Participant.id)
     ))
     pairs = list(session.scalars(select(Pair).where(Pair.round_id == round_id)))
-    live = [p for p in pairs if p.published_at is not None and p.status in LIVE_STATUSES]
+    live = [p for p in pairs if is_live_pair(p)]
     busy_mentees = {p.mentee_id for p in live} | {
         p.mentee_id for p in pairs if p.status is PairStatus.ENDED and p.end_reason == FOUND_JOB}
     busy_mentors = Counter(p.mentor_id for p in live)

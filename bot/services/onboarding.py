@@ -49,6 +49,7 @@ from bot.services.coordinators import coordinator_targets, target_language
 from bot.services.onboarding_state import OnboardingStep, may_be_messaged, onboarding_step
 from bot.services.outbox import OutgoingCall, cancel_pending, enqueue_all
 from bot.services.people import identify, is_known_time_zone
+from bot.services.timeline import reminder_prefix as meeting_reminder_prefix
 from bot.services.timing import (
     NUDGE_HOUR,
     WAKING_END,
@@ -531,7 +532,7 @@ def record_consent(
         withdrawn = cancel_pending(
             session,
             dedup_keys=[welcome_key(participant.id)],
-            key_prefixes=[_reminder_prefix(participant.id)],
+            key_prefixes=[_reminder_prefix(participant.id), meeting_reminder_prefix(participant.id)],
             reason="the participant declined coordination",
         )
         if withdrawn:

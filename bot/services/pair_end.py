@@ -28,6 +28,8 @@ from bot.services.coordinators import coordinated_round_ids, coordinator_targets
 from bot.services.outbox import OutgoingCall, cancel_pending, enqueue_all
 from bot.services.coordinators import target_language
 from bot.services.pair_channels import pair_languages, pair_timezone, person_bio
+from bot.services.pair_state import is_live_pair, live_pair
+from bot.services.pauses import pair_nudge_prefixes, pause_notice_prefix
 from bot.services.people import identify
 from bot.services.timing import polite_time
 from storage.models import Pair, PairStatus, Round
@@ -106,7 +108,7 @@ def _endable_pairs(session: Session, *, round_ids: set[int] | None, now: datetim
     query = (
         select(Pair)
         .join(Round, Round.id == Pair.round_id)
-        .where(Pair.status.in_((PairStatus.ACTIVE, PairStatus.PAUSED)), Round.ends_on >= now.date())
+        .where(live_pair(), Round.ends_on >= now.date())  # drafts are edited in the review, not ended
         .options(selectinload(Pair.mentor), selectinload(Pair.mentee), selectinload(Pair.round))
         .order_by(Round.starts_on.desc(), Round.id, Pair.id)
     )
@@ -182,7 +184,7 @@ def end_pair(
     language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
     errors: dict[str, str] = {}
     pair = session.get(Pair, pair_id) if pair_id is not None else None
-    if pair is None or pair.status is PairStatus.ENDED:
+    if pair is None or not is_live_pair(pair):
         errors[PAIR_FIELD] = "pairs.end.error.pair_gone"
     else:
         round_ids = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
@@ -198,6 +200,9 @@ def end_pair(
     pair.end_reason = reason
     # An introduction not yet delivered would greet a pair that no longer exists.
     cancel_pending(session, key_prefixes=[f"intro:pair={pair.id}:"], reason="the pair ended before it was introduced")
+    # Nor may a check-in, a prompt, a welcome back or a pause notice follow the goodbye.
+    cancel_pending(session, key_prefixes=[*pair_nudge_prefixes(pair.id), pause_notice_prefix(pair.id)],
+                   reason="the pair ended")
     clean_note = " ".join((note or "").split())[:NOTE_LIMIT] or None
     enqueue_all(session, _closing_calls(pair, now=now), now=now)
     enqueue_all(session, _report_calls(session, pair, actor=slack_user_id, note=clean_note, now=now), now=now)

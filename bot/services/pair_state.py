@@ -1,4 +1,13 @@
-"""Pairs as the nudging jobs see them: both people, their zones and pauses, in one query.
+"""Pairs as the rest of the bot sees them: which pairs count, why one is paused, and, for the
+nudging jobs, both people with their zones and pauses in one query.
+
+**Which pairs count.** A pair is *live* once the coordinators published it and until it
+ends. A pair imported from the workbook's Pairs sheet, or proposed in the matching review,
+is a draft until published: it has no channel and no introduction, and nobody has been
+told of it, so its two people are treated as not yet matched everywhere (logging sessions,
+pauses, check-ins, the Home tab, the end-pair form). `live_pair()` is that rule as SQL and
+`is_live_pair()` the same rule on a loaded row; every query for "the person's pair" uses one
+of them (or `published_pair()`, when ended pairs count too, as in a list of sessions).
 
 Check-ins, pause endings, meeting prompts and the coordinators' flags all ask the same
 questions of a pair ("whose clock leads?", "is it paused today?", "can we post there?").
@@ -8,13 +17,14 @@ thousand pairs costs the same number of round trips as a tick over ten.
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import Select, and_, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from bot.i18n import normalise_language
@@ -28,6 +38,9 @@ from storage.models import (
     Role,
     Round,
 )
+
+# Statuses of a pair that has not ended (a published one of these is live).
+LIVE_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED)
 
 # A pair is looked at only while one of its zones could hold a slot: 10:00 to 19:00 plus
 # the delivery grace. Outside it the tick skips the pair without loading it.
@@ -129,6 +142,68 @@ def person_paused(person: PersonState | Participant, today: date) -> bool:
     return person.paused_until is not None and person.paused_until > today
 
 
+# --- which pairs count ------------------------------------------------------------------------------
+
+
+def published_pair() -> ColumnElement[bool]:
+    """SQL: the coordinators published this pair (live, or live once and ended since)."""
+    return Pair.published_at.is_not(None)
+
+
+def live_pair() -> ColumnElement[bool]:
+    """SQL: a published pair that has not ended, the only kind whose people are "matched"."""
+    return and_(published_pair(), Pair.status.in_(LIVE_STATUSES))
+
+
+def is_live_pair(pair: Pair) -> bool:
+    """`live_pair()` on a loaded row."""
+    return pair.published_at is not None and pair.status in LIVE_STATUSES
+
+
+# --- why a pair is paused ---------------------------------------------------------------------------
+
+
+class HoldKind(str, enum.Enum):
+    """Who holds a paused pair's pause, as one of its two people should hear it."""
+
+    PARTNER = "partner"  # the other person is on a break (maybe the asker too)
+    OWN = "own"  # only the asker is on a break
+    COORDINATORS = "coordinators"  # the pair itself, until a date
+    COORDINATORS_OPEN = "coordinators_open"  # the pair itself, until a coordinator lifts it
+    ENDING = "ending"  # every date has passed: the tick is about to switch the pair back on
+
+
+@dataclass(frozen=True, kw_only=True)
+class PauseHold:
+    """Why a pair is paused today, for one of its people: who paused it and until when, so
+    the advice they get works (the partner of someone on a break cannot `/mentoring resume`)."""
+
+    kind: HoldKind
+    until: date | None = None  # the day the pause ends by itself (None when open-ended or ending)
+    partner_name: str = ""
+    own_until: date | None = None  # PARTNER: the asker's own break as well, if they are on one
+
+
+def pause_hold(pair: Pair, *, viewer_id: int, today: date) -> PauseHold | None:
+    """Why this paused pair is paused on `today`, as the person `viewer_id` (one of its two)
+    should hear it; None for a pair that is not paused.
+
+    The partner's break comes first: it is the one the asker cannot end."""
+    if pair.status is not PairStatus.PAUSED:
+        return None
+    me, partner = (pair.mentor, pair.mentee) if pair.mentor_id == viewer_id else (pair.mentee, pair.mentor)
+    own = me.paused_until if person_paused(me, today) else None
+    if person_paused(partner, today):
+        return PauseHold(kind=HoldKind.PARTNER, until=partner.paused_until, partner_name=partner.name, own_until=own)
+    if own is not None:
+        return PauseHold(kind=HoldKind.OWN, until=own)
+    if pair.paused_until is None:
+        return PauseHold(kind=HoldKind.COORDINATORS_OPEN)
+    if pair.paused_until > today:
+        return PauseHold(kind=HoldKind.COORDINATORS, until=pair.paused_until)
+    return PauseHold(kind=HoldKind.ENDING)
+
+
 # --- loading -----------------------------------------------------------------------------------
 
 
@@ -164,7 +239,7 @@ def pair_selection(
     include_paused: bool = True,
     pause_ended_between: tuple[date, date] | None = None,
 ) -> Select[tuple[int]]:
-    """`select(Pair.id)` for pairs in a running round with a channel, narrowed as asked.
+    """`select(Pair.id)` for live pairs in a running round with a channel, narrowed as asked.
 
     Used as a subquery by every bulk read of a tick, so each reads exactly these pairs
     without passing thousands of ids around."""
@@ -173,6 +248,7 @@ def pair_selection(
     query = (
         _selection_base()
         .where(
+            published_pair(),
             Pair.status.in_(statuses),
             Pair.slack_channel_id.is_not(None),
             Pair.channel_archived_at.is_(None),
@@ -342,13 +418,20 @@ def coordinator_routes(session: Session, *, states: Iterable[PairState]) -> dict
 
 
 __all__ = [
+    "LIVE_STATUSES",
     "CoordinatorRoute",
+    "HoldKind",
     "PairState",
+    "PauseHold",
     "PersonState",
     "coordinator_routes",
+    "is_live_pair",
+    "live_pair",
     "load_pair_states",
     "pair_selection",
+    "pause_hold",
     "person_paused",
+    "published_pair",
     "session_dates",
     "zones_near_slot",
 ]

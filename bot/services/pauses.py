@@ -13,7 +13,14 @@ How a pause is stored (a decision, since both people and pairs have `paused_unti
   flips the status) and, in the pair's first slot that day, the channel hears "welcome
   back". `paused_until` stays on the rows as the day the break ended: check-in windows
   count from it, so a break is never counted as missed sessions;
-* the person's own meeting reminders stop during their pause; the partner's do not.
+* the person's own meeting reminders stop during their pause; the partner's do not;
+* a queued message whose premise a pause changes is withdrawn before it goes out: a pause
+  withdraws the pair's check-ins, prompts and welcome back; moving a pause to another date
+  withdraws the notices of the old date; a pause taken back (`/mentoring resume`) before its
+  notices went out withdraws them, and then there is no welcome back either, since nobody
+  heard of the break. Each pause gets its own notice keys (they name when it was taken),
+  so a pause taken again after one was withdrawn is announced;
+* only live (published) pairs are paused: a draft pair's people are not matched yet.
 
 Dates are read with python-dateutil in English or Danish ("15 march", "15. marts",
 "2027-03-15", "15/3"); a date without a year is the next one to come.
@@ -24,7 +31,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from dateutil import parser as date_parser
 from sqlalchemy import or_, select, update
@@ -34,9 +41,18 @@ from bot.i18n import normalise_language
 from bot.messages.nudges import coordinator_pause_message, pair_paused_message, welcome_back_message
 from bot.services.coordinators import coordinator_targets, target_language
 from bot.services.nudges import checkin_prefix
-from bot.services.outbox import OutgoingCall, cancel_pending, enqueue_all
-from bot.services.pair_state import PairState, load_pair_states, pair_selection
+from bot.services.outbox import OutgoingCall, cancel_pending, enqueue, enqueue_all
+from bot.services.pair_state import (
+    PairState,
+    PauseHold,
+    live_pair,
+    load_pair_states,
+    pair_selection,
+    pause_hold,
+    person_paused,
+)
 from bot.services.people import identify
+from bot.services.timeline import prompt_prefix, reminder_prefix
 from bot.services.timing import due_slot, local_day, next_shared_time, working_hours_time, zone
 from storage.models import Pair, PairStatus, Participant, Programme, Role, Round
 
@@ -167,15 +183,41 @@ def latest_pause_end(today: date) -> date:
 
 
 def welcome_back_key(pair_id: int, on: date) -> str:
-    return f"welcome-back:pair={pair_id}:on={on.isoformat()}"
+    return f"{welcome_back_prefix(pair_id)}on={on.isoformat()}"
 
 
-def pause_notice_key(pair_id: int, participant_id: int, until: date) -> str:
-    return f"pause:pair={pair_id}:participant={participant_id}:until={until.isoformat()}"
+def welcome_back_prefix(pair_id: int) -> str:
+    return f"welcome-back:pair={pair_id}:"
 
 
-def coordinator_pause_key(participant_id: int, until: date, target: str) -> str:
-    return f"pause-notice:participant={participant_id}:until={until.isoformat()}:to={target}"
+def pause_notice_prefix(pair_id: int, participant_id: int | None = None) -> str:
+    """The pair channel's notices of a pause: all of them, or those of one person's pauses."""
+    who = f"participant={participant_id}:" if participant_id is not None else ""
+    return f"pause:pair={pair_id}:{who}"
+
+
+def pause_notice_key(pair_id: int, participant_id: int, until: date, *, since: datetime) -> str:
+    """One pause's notice: `since` (when it was taken) tells a pause taken again, after one
+    was withdrawn, from the withdrawn one, whose key stays taken."""
+    return f"{pause_notice_prefix(pair_id, participant_id)}until={until.isoformat()}:since={_instant(since)}"
+
+
+def coordinator_pause_prefix(participant_id: int) -> str:
+    return f"pause-notice:participant={participant_id}:"
+
+
+def coordinator_pause_key(participant_id: int, until: date, target: str, *, since: datetime) -> str:
+    return f"{coordinator_pause_prefix(participant_id)}until={until.isoformat()}:since={_instant(since)}:to={target}"
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def pair_nudge_prefixes(pair_id: int) -> list[str]:
+    """Queued messages in a pair channel that presume the pair goes on meeting: check-ins,
+    meeting prompts, a welcome back. A pause or the pair's end makes them untrue."""
+    return [checkin_prefix(pair_id), prompt_prefix(pair_id), welcome_back_prefix(pair_id)]
 
 
 # --- pausing and resuming -----------------------------------------------------------------------------
@@ -218,11 +260,9 @@ def _personal_today(session: Session, participant: Participant, now: datetime) -
 
 
 def _pairs_of(session: Session, people: list[Participant]) -> list[PairState]:
-    """Every pair of these people that has not ended, with or without a channel yet."""
+    """Every live pair of these people, with or without a channel yet (a draft is no pair)."""
     ids = [person.id for person in people]
-    selection = select(Pair.id).where(
-        or_(Pair.mentor_id.in_(ids), Pair.mentee_id.in_(ids)), Pair.status != PairStatus.ENDED
-    )
+    selection = select(Pair.id).where(or_(Pair.mentor_id.in_(ids), Pair.mentee_id.in_(ids)), live_pair())
     return load_pair_states(session, selection)
 
 
@@ -240,10 +280,15 @@ def pause_participant(session: Session, *, slack_user_id: str, text: str, now: d
         return PauseOutcome(language=language, until=parsed.until, problem=parsed.problem, typed=parsed.typed,
                             today=today)
     until, reason = parsed.until, parsed.reason
+    # The same pause again changes only its reason: its notices are queued or out already.
+    # A pause moved to another date has news; what was queued for the old date is not true.
+    moved = {person.id for person in people if not (person_paused(person, today) and person.paused_until == until)}
     for person in people:
         person.paused_until = until
         person.pause_reason = reason
         person.updated_at = now
+    cancel_pending(session, key_prefixes=[coordinator_pause_prefix(person_id) for person_id in sorted(moved)],
+                   reason="the pause was moved to another date")
     states = _pairs_of(session, people)
     by_id = {person.id: person for person in people}
     calls: list[OutgoingCall] = []
@@ -257,25 +302,24 @@ def pause_participant(session: Session, *, slack_user_id: str, text: str, now: d
             pair.paused_until = max(until, pair.paused_until) if still_paused and pair.paused_until else until
             pair.pause_reason = reason
         # Nothing already queued for the pair or the person may still go out.
-        cancel_pending(
-            session,
-            key_prefixes=[checkin_prefix(state.pair_id), f"meeting-prompt:pair={state.pair_id}:",
-                          f"welcome-back:pair={state.pair_id}:"],
-            reason="paused",
-        )
+        cancel_pending(session, key_prefixes=pair_nudge_prefixes(state.pair_id), reason="paused")
         pauser = next(person for person in state.people if person.id in by_id)
+        if pauser.id not in moved:
+            continue
+        cancel_pending(session, key_prefixes=[pause_notice_prefix(state.pair_id, pauser.id)],
+                       reason="the pause was moved to another date")
         if state.reachable and state.channel_id:
             calls.append(
                 OutgoingCall(
-                    dedup_key=pause_notice_key(state.pair_id, pauser.id, until), method="chat.postMessage",
+                    dedup_key=pause_notice_key(state.pair_id, pauser.id, until, since=now), method="chat.postMessage",
                     payload={"channel": state.channel_id,
                              **pair_paused_message(name=pauser.name, until=until, language=state.language).as_kwargs()},
                     not_before=next_shared_time(now, state.zones),
                 )
             )
-    cancel_pending(session, key_prefixes=[f"meeting-reminder:participant={person.id}:" for person in people],
-                   reason="paused")
-    calls.extend(_coordinator_notices(session, people, until=until, reason=reason, now=now))
+    cancel_pending(session, key_prefixes=[reminder_prefix(person.id) for person in people], reason="paused")
+    calls.extend(_coordinator_notices(session, [person for person in people if person.id in moved], until=until,
+                                      reason=reason, now=now))
     enqueue_all(session, calls, now=now)
     return PauseOutcome(language=language, until=until, today=today)
 
@@ -299,7 +343,8 @@ def _coordinator_notices(
             message = coordinator_pause_message(name=person.name, role=person.role, until=until, reason=reason,
                                                 round_name=round_.name, language=language)
             calls.append(
-                OutgoingCall(dedup_key=coordinator_pause_key(person.id, until, target), method="chat.postMessage",
+                OutgoingCall(dedup_key=coordinator_pause_key(person.id, until, target, since=now),
+                             method="chat.postMessage",
                              payload={"channel": target, **message.as_kwargs()},
                              not_before=working_hours_time(now, tz_name))
             )
@@ -311,11 +356,15 @@ class ResumeOutcome:
     language: str
     resumed: bool
     participant: bool = True
+    holds: tuple[PauseHold, ...] = ()  # pairs of theirs still paused, and by whom (the partner, the coordinators)
 
 
 def resume_participant(session: Session, *, slack_user_id: str, now: datetime) -> ResumeOutcome:
     """End this person's pause today. Their pairs are active again unless the partner is
-    still on a break; an active pair's channel gets its welcome back."""
+    still on a break; an active pair's channel gets its welcome back, if it heard of the
+    break. Notices of the pause not yet sent are withdrawn: the pause they announce is over.
+
+    Someone not on a pause whose pair is paused hears who paused it and until when."""
     people = _own_rows(session, slack_user_id=slack_user_id, now=now)
     if not people:
         language = identify(session, slack_user_id=slack_user_id).language
@@ -324,16 +373,23 @@ def resume_participant(session: Session, *, slack_user_id: str, now: datetime) -
     today = _personal_today(session, people[0], now)
     paused = [person for person in people if person.paused_until is not None and person.paused_until > today]
     if not paused:
-        return ResumeOutcome(language=language, resumed=False)
+        return ResumeOutcome(language=language, resumed=False, holds=_holds(session, people, today=today))
     for person in paused:
         person.paused_until = today
         person.updated_at = now
+    cancel_pending(session, key_prefixes=[coordinator_pause_prefix(person.id) for person in paused],
+                   reason="the pause ended before it was announced")
     calls = []
     by_id = {person.id for person in paused}
     for state in _pairs_of(session, paused):
         pair = session.get(Pair, state.pair_id)
         assert pair is not None
         pair_today = local_day(now, state.zones)
+        unheard = cancel_pending(
+            session, key_prefixes=[pause_notice_prefix(state.pair_id, person.id) for person in state.people
+                                   if person.id in by_id],
+            reason="the pause ended before it was announced",
+        )
         if pair.status is PairStatus.PAUSED and pair.paused_until is None:
             continue  # paused by a coordinator until further notice: theirs to lift
         partner = next((person for person in state.people if person.id not in by_id), None)
@@ -343,9 +399,30 @@ def resume_participant(session: Session, *, slack_user_id: str, now: datetime) -
         pair.status = PairStatus.ACTIVE
         pair.paused_until = pair_today
         if state.reachable and state.channel_id:
-            calls.append(_welcome_back(state, on=pair_today, not_before=next_shared_time(now, state.zones)))
+            welcome = _welcome_back(state, on=pair_today, not_before=next_shared_time(now, state.zones))
+            if not unheard:
+                calls.append(welcome)
+                continue
+            # Nobody heard of this break, so nobody is welcomed back from it: the welcome's
+            # key is taken and withdrawn at once, so the pause-endings job sends none either.
+            enqueue(session, welcome, now=now)
+            cancel_pending(session, dedup_keys=[welcome.dedup_key], reason="the pause was never announced")
     enqueue_all(session, calls, now=now)
-    return ResumeOutcome(language=language, resumed=True)
+    return ResumeOutcome(language=language, resumed=True, holds=_holds(session, people, today=today))
+
+
+def _holds(session: Session, people: list[Participant], *, today: date) -> tuple[PauseHold, ...]:
+    """Why each of these people's live pairs that is paused is paused, as they should hear it."""
+    holds = []
+    by_id = {person.id for person in people}
+    for state in _pairs_of(session, people):
+        pair = session.get(Pair, state.pair_id)
+        assert pair is not None
+        viewer = next(person for person in state.people if person.id in by_id)
+        hold = pause_hold(pair, viewer_id=viewer.id, today=today)
+        if hold is not None:
+            holds.append(hold)
+    return tuple(holds)
 
 
 def _welcome_back(state: PairState, *, on: date, not_before: datetime) -> OutgoingCall:
@@ -404,6 +481,7 @@ __all__ = [
     "PauseProblem",
     "ResumeOutcome",
     "due_pause_endings",
+    "pair_nudge_prefixes",
     "parse_pause",
     "pause_participant",
     "resume_participant",

@@ -6,13 +6,16 @@ session confirmed by two, never two sessions. Both logs land here, under a lock 
 pair, so even two people pressing Enter at the same moment end up with one row.
 
 Rules:
-- Only a mentor or mentee in an ACTIVE pair logs; a paused or ended pair, a coordinator,
-  or someone not matched yet is told why, and nothing is stored.
+- Only a mentor or mentee in an ACTIVE published pair logs; a paused or ended pair, a
+  coordinator, or someone not matched yet (a draft pair is not a match yet) is told why,
+  and nothing is stored. A paused pair's person hears who paused it and until when.
 - A date may not lie in the future *in the logger's own time zone*, nor long before the
   round began; a duration is 5 minutes to 8 hours; notes are for the pair only.
-- Same pair, dates at most a day apart: the same meeting. The second logger becomes
-  `confirmed_by` (their topics and notes are added to the session); logging it again
-  yourself changes nothing. "I was there too" confirms without typing anything.
+- Same pair, dates at most a day apart, logged by the two people: the same meeting (they
+  may remember the day differently). The second logger becomes `confirmed_by` (their
+  topics and notes are added to the session); logging it again yourself, on the same day,
+  changes nothing. One person's own logs on different days are different meetings: the
+  author's date is exact. "I was there too" confirms without typing anything.
 - Only the author edits or deletes; the result says what changed, so the pair channel can
   show it.
 
@@ -32,6 +35,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.i18n import format_day, normalise_language, t
+from bot.services.pair_state import PauseHold, pause_hold, published_pair
 from bot.services.people import identify, is_known_time_zone
 from bot.services.session_parser import (
     TOPICS,
@@ -184,6 +188,7 @@ class LogOutcome:
     changes: tuple[Change, ...] = ()
     form: LogForm | None = None
     differs: bool = False  # CONFIRMED: the partner's log had another date or duration than this one
+    hold: PauseHold | None = None  # REFUSED for a paused pair: who paused it, until when
 
     @property
     def stored(self) -> bool:
@@ -230,17 +235,19 @@ class _Resolved:
     refusal: Refusal | None
     choices: tuple[Pair, ...]
     language: str
+    paused: Pair | None = None  # with Refusal.PAIR_PAUSED: the pair whose pause is explained
 
 
 def _pairs_of(session: Session, slack_user_id: str) -> list[Pair]:
-    """Pairs where this Slack user is mentor or mentee, newest round first."""
+    """Published pairs where this Slack user is mentor or mentee, newest round first (a
+    draft pair is not a match yet: its people are told they are not matched)."""
     mine = select(Participant.id).where(Participant.slack_user_id == slack_user_id,
                                         Participant.role != Role.COORDINATOR)
     return list(
         session.scalars(
             select(Pair)
             .join(Round, Round.id == Pair.round_id)
-            .where(or_(Pair.mentor_id.in_(mine), Pair.mentee_id.in_(mine)))
+            .where(or_(Pair.mentor_id.in_(mine), Pair.mentee_id.in_(mine)), published_pair())
             .options(selectinload(Pair.mentor), selectinload(Pair.mentee),
                      selectinload(Pair.round).selectinload(Round.programme))
             .order_by(Round.starts_on.desc(), Pair.created_at.desc(), Pair.id.desc())
@@ -284,8 +291,9 @@ def _resolve(
         if pair is None:
             return _Resolved(None, None, Refusal.NOT_IN_PAIR, (), _language_of(session, slack_user_id, None))
         me = _member(pair, slack_user_id)
-        return _Resolved(pair if _status_refusal(pair) is None else None, me, _status_refusal(pair), (),
-                         _language_of(session, slack_user_id, me))
+        refusal = _status_refusal(pair)
+        return _Resolved(pair if refusal is None else None, me, refusal, (), _language_of(session, slack_user_id, me),
+                         paused=pair if refusal is Refusal.PAIR_PAUSED else None)
     active = [p for p in pairs if p.status is PairStatus.ACTIVE]
     if channel_id:
         here = next((p for p in active if p.slack_channel_id == channel_id), None)
@@ -301,10 +309,19 @@ def _resolve(
         paused = next((p for p in pairs if p.status is PairStatus.PAUSED), None)
         me = _member(paused or pairs[0], slack_user_id)
         refusal = Refusal.PAIR_PAUSED if paused is not None else Refusal.PAIR_ENDED
-        return _Resolved(None, me, refusal, (), _language_of(session, slack_user_id, me))
+        return _Resolved(None, me, refusal, (), _language_of(session, slack_user_id, me), paused=paused)
     viewer = identify(session, slack_user_id=slack_user_id)
     refusal = Refusal.COORDINATOR if viewer.is_coordinator and not viewer.is_participant else Refusal.NO_PAIR
     return _Resolved(None, None, refusal, (), viewer.language)
+
+
+def _refused_for(resolved: _Resolved, *, now: datetime) -> LogOutcome:
+    """Why this person cannot log now; for a paused pair, who paused it and until when."""
+    hold = None
+    if resolved.paused is not None and resolved.me is not None:
+        hold = pause_hold(resolved.paused, viewer_id=resolved.me.id, today=local_today(now, timezone_of(resolved.me)))
+    return LogOutcome(status=LogStatus.REFUSED, language=resolved.language,
+                      refusal=resolved.refusal or Refusal.NO_PAIR, hold=hold)
 
 
 def timezone_of(participant: Participant) -> str:
@@ -390,9 +407,13 @@ def read_form(values: LogFormInput, *, language: str) -> tuple[SessionEntry | No
     return entry, pair_id, {}
 
 
-def _same_meeting(session: Session, *, pair_id: int, held_on: date, exclude_id: int | None = None
+def _same_meeting(session: Session, *, pair_id: int, held_on: date, logger_id: int, exclude_id: int | None = None
                   ) -> MentoringSession | None:
-    """A session of this pair within a day of `held_on`: the closest, then the oldest."""
+    """The session of this pair that `logger_id` logging `held_on` is about: the closest,
+    then the oldest, of those within a day, except the logger's own sessions on other days.
+
+    The day of tolerance is for the two people of a pair remembering one meeting's date
+    differently; a person who logged the 26th and now logs the 27th held two meetings."""
     query = select(MentoringSession).where(
         MentoringSession.pair_id == pair_id,
         MentoringSession.held_on >= held_on - SAME_MEETING,
@@ -400,7 +421,7 @@ def _same_meeting(session: Session, *, pair_id: int, held_on: date, exclude_id: 
     )
     if exclude_id is not None:
         query = query.where(MentoringSession.id != exclude_id)
-    candidates = list(session.scalars(query))
+    candidates = [row for row in session.scalars(query) if row.logged_by_id != logger_id or row.held_on == held_on]
     candidates.sort(key=lambda row: (abs((row.held_on - held_on).days), row.id))
     return candidates[0] if candidates else None
 
@@ -460,8 +481,7 @@ def quick_log(
     pair is clear; otherwise NEEDS_FORM with the modal prefilled from what was understood."""
     resolved = _resolve(session, slack_user_id=slack_user_id, pair_id=None, channel_id=channel_id)
     if resolved.refusal is not None or resolved.me is None:
-        return LogOutcome(status=LogStatus.REFUSED, language=resolved.language,
-                          refusal=resolved.refusal or Refusal.NO_PAIR)
+        return _refused_for(resolved, now=now)
     zone = timezone_of(resolved.me)
     parsed = parse_session_text(text, now=now, timezone=zone, language=resolved.language)
     today = local_today(now, zone)
@@ -488,7 +508,7 @@ def log_session(
     resolved = _resolve(session, slack_user_id=slack_user_id, pair_id=pair_id, channel_id=channel_id)
     lang = resolved.language
     if resolved.refusal is not None or resolved.me is None:
-        return LogOutcome(status=LogStatus.REFUSED, language=lang, refusal=resolved.refusal or Refusal.NO_PAIR)
+        return _refused_for(resolved, now=now)
     me = resolved.me
     if resolved.pair is None:  # several active pairs and nothing said which
         today = local_today(now, timezone_of(me))
@@ -505,7 +525,7 @@ def log_session(
         return LogOutcome(status=LogStatus.INVALID, language=lang, errors=errors)
 
     _lock_pair(session, pair.id)
-    existing = _same_meeting(session, pair_id=pair.id, held_on=entry.held_on)
+    existing = _same_meeting(session, pair_id=pair.id, held_on=entry.held_on, logger_id=me.id)
     if existing is not None:
         if me.id in (existing.logged_by_id, existing.confirmed_by_id):
             return LogOutcome(status=LogStatus.ALREADY_LOGGED, language=lang, session=view_of(existing, pair))
@@ -584,7 +604,7 @@ def update_session(
     errors = _check(entry, today=local_today(now, timezone_of(me)), pair=pair, language=lang)
     if not errors and entry.held_on != row.held_on:
         _lock_pair(session, pair.id)
-        other = _same_meeting(session, pair_id=pair.id, held_on=entry.held_on, exclude_id=row.id)
+        other = _same_meeting(session, pair_id=pair.id, held_on=entry.held_on, logger_id=me.id, exclude_id=row.id)
         if other is not None:
             errors[HELD_ON] = t("sessions.error.clashes", lang, day=format_day(other.held_on, lang))
     if errors:
@@ -675,8 +695,7 @@ def load_log_form(
     """NEEDS_FORM with what the log modal shows, or REFUSED with why it cannot open."""
     resolved = _resolve(session, slack_user_id=slack_user_id, pair_id=pair_id, channel_id=channel_id)
     if resolved.refusal is not None or resolved.me is None:
-        return LogOutcome(status=LogStatus.REFUSED, language=resolved.language,
-                          refusal=resolved.refusal or Refusal.NO_PAIR)
+        return _refused_for(resolved, now=now)
     today = local_today(now, timezone_of(resolved.me))
     form = _form(resolved=resolved, slack_user_id=slack_user_id, today=today, draft=draft or SessionDraft())
     return LogOutcome(status=LogStatus.NEEDS_FORM, language=resolved.language, form=form)

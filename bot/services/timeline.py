@@ -70,11 +70,21 @@ LOOKAHEAD = timedelta(days=max(REMINDER_DAYS) + 3)  # a weekend shift and the zo
 
 
 def reminder_key(participant_id: int, meeting_id: int, days: int) -> str:
-    return f"meeting-reminder:participant={participant_id}:meeting={meeting_id}:days={days}"
+    return f"{reminder_prefix(participant_id)}meeting={meeting_id}:days={days}"
+
+
+def reminder_prefix(participant_id: int) -> str:
+    """Every meeting reminder of one person (withdrawn when they pause or decline)."""
+    return f"meeting-reminder:participant={participant_id}:"
 
 
 def prompt_key(pair_id: int, meeting_id: int) -> str:
-    return f"meeting-prompt:pair={pair_id}:meeting={meeting_id}"
+    return f"{prompt_prefix(pair_id)}meeting={meeting_id}"
+
+
+def prompt_prefix(pair_id: int) -> str:
+    """Every meeting prompt of one pair (withdrawn when the pair pauses or ends)."""
+    return f"meeting-prompt:pair={pair_id}:"
 
 
 # --- when ------------------------------------------------------------------------------------------------
@@ -516,9 +526,11 @@ __all__ = [
     "find_meeting",
     "may_record_attendance",
     "prompt_key",
+    "prompt_prefix",
     "record_attendance",
     "record_rsvp",
     "reminder_day",
     "reminder_due",
     "reminder_key",
+    "reminder_prefix",
 ]

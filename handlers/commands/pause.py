@@ -44,7 +44,7 @@ def resume_command(request: CommandRequest) -> Message:
         outcome = resume_participant(session, slack_user_id=request.viewer.slack_user_id, now=deps.clock.now())
     if not outcome.participant:
         return not_pausable_message(language=outcome.language)
-    return resume_message(resumed=outcome.resumed, language=outcome.language)
+    return resume_message(resumed=outcome.resumed, language=outcome.language, holds=outcome.holds)
 
 
 __all__ = ["pause_command", "resume_command"]

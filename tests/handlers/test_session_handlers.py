@@ -96,7 +96,8 @@ def pair_id(session_factory: sessionmaker[Session]) -> int:
         lars = make_participant(session, round_=round_, role=Role.MENTOR, email="lars@x.dk", name="Lars",
                                 slack_user_id="ULARS", language="da")
         make_participant(session, round_=round_, email="zoe@x.org", name="Zoe", slack_user_id="UZOE")
-        pair = Pair(round=round_, mentor=lars, mentee=ana, slack_channel_id="CPAIR", created_at=EPOCH)
+        pair = Pair(round=round_, mentor=lars, mentee=ana, slack_channel_id="CPAIR", created_at=EPOCH,
+                    published_at=EPOCH)
         session.add(pair)
         session.flush()
         return pair.id

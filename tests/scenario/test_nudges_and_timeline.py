@@ -12,9 +12,21 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.messages.onboarding import ConsentChoice, consent_value
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
-from storage.models import Checkin, CheckinAnswer, MeetingKind, MeetingRsvp, Pair, PairStatus, Role, RsvpAnswer
+from storage.models import (
+    Checkin,
+    CheckinAnswer,
+    ConsentPurpose,
+    MeetingKind,
+    MeetingRsvp,
+    MentoringSession,
+    Pair,
+    PairStatus,
+    Role,
+    RsvpAnswer,
+)
 from tests.nudge_world import World, meeting, new_world, pair, person
 
 UTC = timezone.utc
@@ -186,3 +198,120 @@ def test_an_ambiguous_meeting_is_answered_with_choices(slack: SandboxedApp, worl
     response = slack.slash("UMETTE", "/mentoring-admin", "attendance")
     [answer] = ephemeral_answers(slack, response.response_url)
     assert "Hvilket møde?" in answer["text"] and slack.sandbox.opened_views == []
+
+
+# --- issue 8: pauses say what is true, and take back what is not ---------------------------------------
+
+SATURDAY_EVENING = datetime(2027, 2, 6, 18, 0, tzinfo=UTC)  # notices wait for Monday's slot
+MONDAY_SLOT = datetime(2027, 2, 8, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen, 09:00 in London
+
+
+def answer_text(slack: SandboxedApp, response: Any) -> str:
+    [answer] = ephemeral_answers(slack, response.response_url)
+    assert answer["response_type"] == "ephemeral"
+    return text(answer)
+
+
+def test_the_partner_of_someone_on_a_break_hears_who_paused_and_until_when(slack: SandboxedApp,
+                                                                             world: dict[str, Any]) -> None:
+    """Defect 7: the partner was told to `/mentoring resume`, which then said they were not paused."""
+    slack.clock.set(datetime(2027, 2, 3, 13, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    slack.slash("UANA", "/mentoring", "pause until 10 march")
+
+    said = answer_text(slack, slack.slash("ULARS", "/log-session", "yesterday 45m CV"))
+    assert "no session was logged" in said and "Ana is taking a break until 10 March 2027" in said
+    assert "log sessions again from 10 March 2027" in said and "ask Ana to come back sooner" in said
+    assert "Resume with" not in said
+
+    said = answer_text(slack, slack.slash("ULARS", "/mentoring", "resume"))
+    assert "not on a pause yourself, but your pair is" in said and "Ana is taking a break until 10 March 2027" in said
+
+    # Ana, who paused, is the one told that `/mentoring resume` ends it.
+    said = answer_text(slack, slack.slash("UANA", "/log-session", "yesterday 45m CV"))
+    assert "You are on a break until 10 March 2027" in said and "`/mentoring resume`" in said
+
+    # Both on a break: ending her own does not promise check-ins while Lars is still away.
+    slack.slash("ULARS", "/mentoring", "pause until 20 march")
+    said = answer_text(slack, slack.slash("UANA", "/mentoring", "resume"))
+    assert "Your pause has ended" in said and "Lars is taking a break until 20 March 2027" in said
+    assert "check-ins start again" not in said
+    with unit_of_work(slack.runtime.session_factory) as session:
+        assert session.scalars(select(MentoringSession)).all() == []
+        assert session.scalars(select(Pair)).one().status is PairStatus.PAUSED
+
+
+def test_a_pause_taken_back_before_its_notices_went_out_is_never_announced(slack: SandboxedApp,
+                                                                            world: dict[str, Any]) -> None:
+    """Defect 8: "taking a break until 15 March" and "Welcome back" went out together at 10:00,
+    and the coordinators heard of a pause that was already over."""
+    channel = world["channel"]
+    slack.clock.set(SATURDAY_EVENING)  # type: ignore[attr-defined]
+    slack.slash("UANA", "/mentoring", "pause until 15 march moving flat")
+    slack.deliver()
+    assert slack.sandbox.messages_in(channel) == [] and slack.sandbox.messages_in("mentoring-coordinators") == []
+    slack.clock.set(SATURDAY_EVENING + timedelta(hours=20))  # type: ignore[attr-defined]
+    assert "Welcome back!" in answer_text(slack, slack.slash("UANA", "/mentoring", "resume"))
+
+    at(slack, MONDAY_SLOT)
+    at(slack, MONDAY_SLOT + timedelta(hours=2))
+    assert slack.sandbox.messages_in(channel) == []
+    assert slack.sandbox.messages_in("mentoring-coordinators") == []
+
+    # A pause taken again is a new pause: announced once, with its date.
+    slack.slash("UANA", "/mentoring", "pause until 15 march")
+    slack.deliver()
+    [notice] = slack.sandbox.messages_in(channel)
+    assert "Ana is taking a break" in notice["text"] and "15 March 2027" in notice["text"]
+    [told] = slack.sandbox.messages_in("mentoring-coordinators")
+    assert "Ana" in told["text"] and "15 March 2027" in told["text"]
+
+
+def test_a_pause_moved_before_its_notices_went_out_is_announced_once_with_its_new_date(
+        slack: SandboxedApp, world: dict[str, Any]) -> None:
+    channel = world["channel"]
+    slack.clock.set(SATURDAY_EVENING)  # type: ignore[attr-defined]
+    slack.slash("UANA", "/mentoring", "pause until 15 march")
+    slack.slash("UANA", "/mentoring", "pause until 20 march")
+    slack.slash("UANA", "/mentoring", "pause until 20 march packing")  # the same pause: nothing new to say
+    at(slack, MONDAY_SLOT)
+    [notice] = slack.sandbox.messages_in(channel)
+    assert "20 March 2027" in notice["text"] and "15 March" not in notice["text"]
+    [told] = slack.sandbox.messages_in("mentoring-coordinators")
+    assert "20 March 2027" in told["text"] and "15 March" not in told["text"]
+
+
+def test_an_ended_pair_hears_nothing_queued_for_a_pair_that_goes_on(slack: SandboxedApp,
+                                                                     world: dict[str, Any]) -> None:
+    """After the goodbye, no pause notice (nor check-in, prompt or welcome back) may follow."""
+    channel = world["channel"]
+    slack.clock.set(SATURDAY_EVENING)  # type: ignore[attr-defined]
+    slack.slash("UANA", "/mentoring", "pause until 15 march")
+    slack.slash("UMETTE", "/mentoring-admin", "end-pair ana")
+    modal = slack.sandbox.opened_views[-1]
+    values = {
+        "pair": {"pair": {"type": "static_select", "selected_option": {"value": str(world["world"].pairs["la"])}}},
+        "reason": {"reason": {"type": "static_select", "selected_option": {"value": "moved_away"}}},
+        "note": {"note": ""},
+    }
+    assert slack.submit("UMETTE", "pairs.end.submit", values, view_id=modal["id"]).view_errors == ()
+    at(slack, MONDAY_SLOT)
+    at(slack, MONDAY_SLOT + timedelta(hours=2))
+    posted = [text(message) for message in slack.sandbox.messages_in(channel)]
+    assert posted and not any("taking a break" in message for message in posted), posted
+
+
+def test_someone_who_declines_gets_no_meeting_reminder_queued_before(slack: SandboxedApp,
+                                                                      world: dict[str, Any]) -> None:
+    """A reminder queued for someone who then declines coordination is withdrawn with the rest."""
+    reminder_slot = datetime(2027, 2, 17, 10, 0, tzinfo=UTC)  # a week before the kick-off, 10:00 in London
+    slack.clock.set(reminder_slot)  # type: ignore[attr-defined]
+    slack.tick(now=reminder_slot)
+    before = len(slack.sandbox.dm_messages("UANA"))
+    choice = ConsentChoice(participant_id=world["world"].people["ana"], purpose=ConsentPurpose.COORDINATION,
+                           granted=False)
+    response = slack.click("UANA", "consent.coordination.no", value=consent_value(choice),
+                           block_id="consent.coordination", channel_id=slack.sandbox.im_channel_for("UANA"))
+    assert response.status == 200
+    slack.deliver()
+    assert not any("Kick-off" in text(message) for message in slack.sandbox.dm_messages("UANA")[before:])
+    assert any("Kick-off" in text(message) for message in slack.sandbox.dm_messages("ULARS"))

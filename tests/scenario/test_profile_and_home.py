@@ -170,7 +170,7 @@ def test_coordinator_home_and_status_show_counts_and_who_is_stuck(slack: Sandbox
         ana = session.get(Participant, ids["ana"])
         ana.profile_completed_at = CONSENTED
         session.add(Pair(round_id=ids["round"], mentor_id=lars.id, mentee_id=ana.id, slack_channel_id="CPAIR1",
-                         created_at=CONSENTED))
+                         created_at=CONSENTED, published_at=CONSENTED))
     slack.event({"type": "app_home_opened", "user": "UMETTE", "channel": "D1", "tab": "home"}, event_id="EvMette")
     home = _home_text(slack, "UMETTE")
     assert "Onboarding i dine forløb" in home

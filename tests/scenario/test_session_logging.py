@@ -4,7 +4,7 @@ the sandbox Slack out. The clock says Tuesday 2 February 2027, 10:00 in Copenhag
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +12,10 @@ from sqlalchemy import select
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import MentoringSession, Pair, PairStatus, Role
+from storage.workbook import workbook_bytes
 from tests.factories import EPOCH, make_participant, make_round
+from tests.scenario.test_import_from_slack import upload
+from tests.unit.test_roster_import import sample_workbook
 
 CHANNEL = "CPAIRANA"
 
@@ -33,7 +36,8 @@ def _seed(slack: SandboxedApp, *, status: PairStatus = PairStatus.ACTIVE, lars_l
                          slack_user_id="UMETTE", language="da")
         for person in (ana, lars):
             person.welcome_sent_at = person.consented_at = person.profile_completed_at = EPOCH
-        pair = Pair(round=round_, mentor=lars, mentee=ana, status=status, slack_channel_id=CHANNEL, created_at=EPOCH)
+        pair = Pair(round=round_, mentor=lars, mentee=ana, status=status, slack_channel_id=CHANNEL, created_at=EPOCH,
+                    published_at=EPOCH)
         session.add(pair)
         session.flush()
         return pair.id
@@ -245,3 +249,65 @@ def test_mentoring_log_and_the_home_button_open_the_modal(slack: SandboxedApp) -
     response = slack.slash("UANA", "/mentoring", "log i går 45m CV")
     assert "Logged your 1:1 session" in _answer(slack, response.response_url)
     assert len(_sessions(slack)) == 1
+
+
+def test_one_person_logging_two_days_in_a_row_held_two_meetings(slack: SandboxedApp) -> None:
+    """Issue 8, defect 9: "within a day = one meeting" is for the two people of a pair
+    remembering one meeting's date differently, not for one person's two meetings."""
+    pair_id = _seed(slack)
+    slack.slash("UANA", "/log-session", "yesterday 45m CV")
+    second = slack.slash("UANA", "/log-session", "today 1h networking")
+    assert "Logged your 1:1 session on 2 February 2027 (1 h)" in _answer(slack, second.response_url)
+    rows = _sessions(slack)
+    assert [(row.pair_id, row.held_on, row.confirmed_by_id) for row in rows] == [
+        (pair_id, date(2027, 2, 1), None), (pair_id, date(2027, 2, 2), None)]
+    assert len(_top_posts(slack)) == 2
+
+    # The same day again is the same meeting.
+    again = slack.slash("UANA", "/log-session", "yesterday 45m CV")
+    assert "already logged or confirmed" in _answer(slack, again.response_url)
+
+    # Lars's logs of the two meetings confirm one each, the nearest day first.
+    slack.slash("ULARS", "/log-session", "today 1h")
+    slack.slash("ULARS", "/log-session", "yesterday 45m")
+    with unit_of_work(slack.runtime.session_factory) as session:
+        lars_id = session.get(Pair, pair_id).mentor_id
+    assert [(row.held_on, row.confirmed_by_id) for row in _sessions(slack)] == [
+        (date(2027, 2, 1), lars_id), (date(2027, 2, 2), lars_id)]
+
+
+def test_a_draft_pair_from_the_workbook_is_no_match_until_published(slack: SandboxedApp) -> None:
+    """Issue 8, defect 11: a pair imported from the Pairs sheet has no channel and no
+    introduction yet; its people must not log sessions in it, see it, or pause it."""
+    slack.clock.set(datetime(2027, 2, 2, 15, 0, tzinfo=timezone.utc))  # type: ignore[attr-defined]
+    sandbox = slack.sandbox
+    sandbox.add_user(user_id="UADMIN", name="admin", real_name="Admin", email="admin@example.org")
+    sandbox.add_user(user_id="ULARS", name="lars", real_name="Lars", email="lars@firm.dk")
+    sandbox.add_user(user_id="UANA", name="ana", real_name="Ana", email="ana@example.org")
+    sandbox.add_user(user_id="UMETTE", name="mette", real_name="Mette", email="mette@kommune.dk")
+    sandbox.add_channel(name="mentoring-coordinators", is_private=True, members=(sandbox.bot_user_id, "UMETTE"))
+    upload(slack, user_id="UADMIN", content=workbook_bytes(sample_workbook()))
+    slack.tick_and_deliver()  # everyone found in Slack and welcomed
+    with unit_of_work(slack.runtime.session_factory) as session:
+        draft = session.scalars(select(Pair)).one()
+        assert draft.published_at is None and draft.slack_channel_id is None
+
+    logged = slack.slash("UANA", "/log-session", "yesterday 45m CV")
+    assert "once you have been matched" in _answer(slack, logged.response_url)
+    listed = slack.slash("UANA", "/mentoring", "sessions")
+    assert "once you have been matched" in _answer(slack, listed.response_url)
+    assert _sessions(slack) == []
+
+    slack.event({"type": "app_home_opened", "user": "UANA", "tab": "home", "channel": "DANA"})
+    home = sandbox.published_home("UANA")
+    assert home is not None and "Lars" not in json.dumps(home["blocks"], ensure_ascii=False)
+
+    # Lars may pause himself; the draft pair is not paused, and nobody is told of it.
+    slack.slash("ULARS", "/mentoring", "pause until 10 march")
+    with unit_of_work(slack.runtime.session_factory) as session:
+        draft = session.scalars(select(Pair)).one()
+        assert draft.status is PairStatus.ACTIVE and draft.paused_until is None
+
+    # A pair never announced is not ended, either: the review or the workbook changes drafts.
+    ending = slack.slash("UMETTE", "/mentoring-admin", "end-pair ana")
+    assert "ingen aktive par" in _answer(slack, ending.response_url)  # Mette reads Danish

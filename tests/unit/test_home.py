@@ -79,7 +79,8 @@ def test_a_participant_sees_their_step_meetings_and_the_profile_button(session: 
 def test_a_matched_mentee_sees_her_mentor_and_their_channel(session: Session, round_: Round) -> None:
     ana = _person(session, round_, "Ana", OnboardingStep.READY, user="UANA")
     lars = _person(session, round_, "Lars", OnboardingStep.READY, role=Role.MENTOR, user="ULARS")
-    session.add(Pair(round=round_, mentor=lars, mentee=ana, slack_channel_id="CPAIR", created_at=EPOCH))
+    session.add(Pair(round=round_, mentor=lars, mentee=ana, slack_channel_id="CPAIR", created_at=EPOCH,
+                     published_at=EPOCH))
     ended = _person(session, round_, "Old Mentor", OnboardingStep.READY, role=Role.MENTOR)
     session.add(Pair(round=round_, mentor=ended, mentee=ana, status=PairStatus.ENDED, created_at=EPOCH))
     session.flush()
@@ -179,7 +180,7 @@ def test_the_participant_home_names_the_step_meetings_in_their_zone_and_the_butt
 def test_the_danish_home_uses_the_programmes_words(session: Session, round_: Round) -> None:
     ana = _person(session, round_, "Ana", OnboardingStep.READY, user="UANA", language="da")
     lars = _person(session, round_, "Lars <!here>", OnboardingStep.READY, role=Role.MENTOR)
-    session.add(Pair(round=round_, mentor=lars, mentee=ana, created_at=EPOCH))
+    session.add(Pair(round=round_, mentor=lars, mentee=ana, created_at=EPOCH, published_at=EPOCH))
     session.flush()
     view = home_view(build_home(session, slack_user_id="UANA", now=NOW))
     text = _texts(view["blocks"])

@@ -21,12 +21,15 @@ from bot.messages.nudges import (
     ignoring_checkins_message,
     pair_paused_message,
     parse_checkin_ref,
+    pause_hold_text,
     pause_problem_message,
+    resume_message,
     welcome_back_message,
 )
 from bot.messages.timeline import MeetingPromptFacts, MeetingReminderFacts, meeting_prompt_message, meeting_reminder_message
 from bot.sandbox._blocks import validate_message_blocks
-from storage.models import CheckinAnswer, MeetingKind, Role, RsvpAnswer
+from bot.services.pair_state import HoldKind, PauseHold, pause_hold
+from storage.models import CheckinAnswer, MeetingKind, Pair, PairStatus, Participant, Role, RsvpAnswer
 
 EVIL = "<!channel> & <@U999>"
 
@@ -115,3 +118,55 @@ def test_every_message_renders_in_both_languages(language: str) -> None:
     da = json.dumps(checkin_message(facts(language="da")).blocks, ensure_ascii=False)
     if language == "da":
         assert "Har I mødtes?" in da and "1:1-møde" in da and "Vi vil gerne have hjælp" in da
+
+
+# --- why a pair is paused (issue 8, defect 7) -------------------------------------------------------------
+
+
+def _paused_pair(*, pair_until: date | None, lars_until: date | None = None, ana_until: date | None = None) -> Pair:
+    lars = Participant(id=1, role=Role.MENTOR, name="Lars", paused_until=lars_until)
+    ana = Participant(id=2, role=Role.MENTEE, name=EVIL, paused_until=ana_until)
+    return Pair(id=7, mentor_id=1, mentee_id=2, mentor=lars, mentee=ana, status=PairStatus.PAUSED,
+                paused_until=pair_until)
+
+
+TODAY = date(2027, 2, 3)
+
+
+@pytest.mark.parametrize(("pair", "viewer", "kind", "until"), [
+    (_paused_pair(pair_until=date(2027, 3, 10), ana_until=date(2027, 3, 10)), 1, HoldKind.PARTNER, date(2027, 3, 10)),
+    (_paused_pair(pair_until=date(2027, 3, 10), ana_until=date(2027, 3, 10)), 2, HoldKind.OWN, date(2027, 3, 10)),
+    (_paused_pair(pair_until=date(2027, 3, 1)), 2, HoldKind.COORDINATORS, date(2027, 3, 1)),
+    (_paused_pair(pair_until=None), 1, HoldKind.COORDINATORS_OPEN, None),
+    (_paused_pair(pair_until=TODAY, ana_until=TODAY), 1, HoldKind.ENDING, None),  # ended today, not yet switched on
+])
+def test_a_pauses_holder_is_named_as_the_asker_should_hear_it(pair: Pair, viewer: int, kind: HoldKind,
+                                                              until: date | None) -> None:
+    hold = pause_hold(pair, viewer_id=viewer, today=TODAY)
+    assert hold is not None and (hold.kind, hold.until) == (kind, until)
+    for language in ("en", "da"):
+        text = pause_hold_text(hold, language)
+        assert text and "<!channel>" not in text
+        assert ("/mentoring resume" in text) == (kind in (HoldKind.PARTNER, HoldKind.OWN))
+
+
+def test_both_on_a_break_the_partners_break_comes_first_and_the_askers_is_named_too() -> None:
+    pair = _paused_pair(pair_until=date(2027, 3, 20), lars_until=date(2027, 3, 20), ana_until=date(2027, 3, 10))
+    hold = pause_hold(pair, viewer_id=2, today=TODAY)
+    assert hold == PauseHold(kind=HoldKind.PARTNER, until=date(2027, 3, 20), partner_name="Lars",
+                             own_until=date(2027, 3, 10))
+    text = pause_hold_text(hold, "en")
+    assert "Lars is taking a break until 20 March 2027" in text and "yourself until 10 March 2027" in text
+    assert "Lars holder pause til den 20. marts 2027" in pause_hold_text(hold, "da")
+    pair.status = PairStatus.ACTIVE
+    assert pause_hold(pair, viewer_id=2, today=TODAY) is None
+
+
+def test_the_answer_to_resume_says_when_the_pair_stays_paused() -> None:
+    hold = PauseHold(kind=HoldKind.PARTNER, until=date(2027, 3, 20), partner_name=EVIL)
+    message = resume_message(resumed=True, language="en", holds=(hold,))
+    assert "Your pause has ended" in message.text and "check-ins start again" not in message.text
+    assert "<!channel>" not in message.text and "<!channel>" not in json.dumps(message.blocks)
+    assert "check-ins start again" in resume_message(resumed=True, language="en").text
+    not_mine = resume_message(resumed=False, language="da", holds=(hold,)).text
+    assert "Du holder ikke selv pause" in not_mine and "20. marts 2027" in not_mine

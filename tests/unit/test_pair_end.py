@@ -138,7 +138,8 @@ def test_an_ambiguous_name_is_refused_with_the_candidates(session_factory) -> No
     with unit_of_work(session_factory) as session:
         pair = session.get(Pair, 1)
         mentee = make_participant(session, round_=pair.round, role=Role.MENTEE, email="a2@x", name="Anabel <x>")
-        session.add(Pair(round=pair.round, mentor=pair.mentor, mentee=mentee, created_at=EPOCH, status=PairStatus.PAUSED))
+        session.add(Pair(round=pair.round, mentor=pair.mentor, mentee=mentee, created_at=EPOCH, published_at=EPOCH,
+                         status=PairStatus.PAUSED))
     form = _form(session_factory, query="ana")
     assert form.refusal is FormRefusal.AMBIGUOUS and len(form.matches) == 2
     text = form_refusal_message(form).text
@@ -152,7 +153,7 @@ def test_the_modal_keeps_to_slacks_limits_with_many_pairs(session_factory) -> No
         for number in range(MAX_CHOICES + 5):
             mentee = make_participant(session, round_=pair.round, role=Role.MENTEE, email=f"e{number}@x",
                                       name=f"Mentee with a rather long name number {number}")
-            session.add(Pair(round=pair.round, mentor=pair.mentor, mentee=mentee, created_at=EPOCH))
+            session.add(Pair(round=pair.round, mentor=pair.mentor, mentee=mentee, created_at=EPOCH, published_at=EPOCH))
     form = _form(session_factory, query="Ana Souza", rematch=True)
     view = end_pair_modal(form)
     check_surface_limits(view["blocks"])

@@ -248,7 +248,7 @@ def test_the_home_tab_offers_log_a_session_to_someone_in_an_active_pair(session:
                             slack_user_id="ULARS")
     for person in (ana, lars):
         person.welcome_sent_at = person.consented_at = person.profile_completed_at = EPOCH
-    pair = Pair(round=round_, mentor=lars, mentee=ana, slack_channel_id="CPAIR", created_at=EPOCH)
+    pair = Pair(round=round_, mentor=lars, mentee=ana, slack_channel_id="CPAIR", created_at=EPOCH, published_at=EPOCH)
     session.add(pair)
     session.flush()
     now = datetime(2027, 2, 10, 9, 0, tzinfo=timezone.utc)

@@ -54,7 +54,7 @@ def pair(session: Session, round_: Round) -> Pair:
     ana = make_participant(session, round_=round_, email="ana@x.org", name="Ana", slack_user_id="UANA")
     lars = make_participant(session, round_=round_, role=Role.MENTOR, email="lars@x.dk", name="Lars",
                             slack_user_id="ULARS", language="da")
-    pair = Pair(round=round_, mentor=lars, mentee=ana, slack_channel_id="CPAIR", created_at=EPOCH)
+    pair = Pair(round=round_, mentor=lars, mentee=ana, slack_channel_id="CPAIR", created_at=EPOCH, published_at=EPOCH)
     session.add(pair)
     session.flush()
     return pair
@@ -107,9 +107,11 @@ def test_logging_again_changes_nothing_whoever_does_it(session: Session, pair: P
     assert log(session, "UANA", minutes=90).status is LogStatus.ALREADY_LOGGED
     log(session, "ULARS")
     assert log(session, "ULARS", held_on=YESTERDAY - timedelta(days=1)).status is LogStatus.ALREADY_LOGGED
-    assert log(session, "UANA", held_on=YESTERDAY + timedelta(days=1)).status is LogStatus.ALREADY_LOGGED
     assert count(session) == 1
     assert session.scalars(select(MentoringSession)).one().duration_minutes == 45
+    # Ana's own log of the next day is another meeting: an author's date is exact (issue 8, defect 9).
+    assert log(session, "UANA", held_on=YESTERDAY + timedelta(days=1)).status is LogStatus.LOGGED
+    assert count(session) == 2
 
 
 def test_meetings_two_days_apart_are_two_sessions(session: Session, pair: Pair) -> None:
@@ -182,7 +184,7 @@ def test_no_pair_a_coordinator_a_paused_or_ended_pair_are_refused(session: Sessi
 def test_a_pair_named_by_a_button_must_be_yours(session: Session, round_: Round, pair: Pair) -> None:
     zoe = make_participant(session, round_=round_, email="zoe@x.org", name="Zoe", slack_user_id="UZOE")
     bo = make_participant(session, round_=round_, role=Role.MENTOR, email="bo@x.dk", name="Bo", slack_user_id="UBO")
-    other = Pair(round=round_, mentor=bo, mentee=zoe, created_at=EPOCH)
+    other = Pair(round=round_, mentor=bo, mentee=zoe, created_at=EPOCH, published_at=EPOCH)
     session.add(other)
     session.flush()
     outcome = log_session(session, slack_user_id="UANA", entry=entry(), now=NOW, pair_id=other.id)
@@ -192,7 +194,8 @@ def test_a_pair_named_by_a_button_must_be_yours(session: Session, round_: Round,
 def test_a_mentor_with_two_mentees_is_asked_which_unless_the_channel_says(session: Session, round_: Round,
                                                                              pair: Pair) -> None:
     zoe = make_participant(session, round_=round_, email="zoe@x.org", name="Zoe", slack_user_id="UZOE")
-    second = Pair(round=round_, mentor=pair.mentor, mentee=zoe, slack_channel_id="CZOE", created_at=EPOCH)
+    second = Pair(round=round_, mentor=pair.mentor, mentee=zoe, slack_channel_id="CZOE", created_at=EPOCH,
+                  published_at=EPOCH)
     session.add(second)
     session.flush()
     asked = log(session, "ULARS")
@@ -293,10 +296,19 @@ def test_an_edit_is_validated_and_may_not_move_onto_another_session(session: Ses
     future = update_session(session, session_id=first, slack_user_id="UANA", entry=entry(held_on=date(2027, 3, 1)),
                             now=NOW)
     assert future.status is LogStatus.INVALID and HELD_ON in future.errors
-    clash = update_session(session, session_id=first, slack_user_id="UANA", entry=entry(held_on=date(2027, 1, 31)),
-                           now=NOW)
+    clash = update_session(session, session_id=first, slack_user_id="UANA", entry=entry(held_on=YESTERDAY), now=NOW)
     assert clash.status is LogStatus.INVALID and "already logged" in clash.errors[HELD_ON]
     assert session.get(MentoringSession, first).held_on == date(2027, 1, 25)
+    # Within a day of the partner's log it is that meeting, theirs to confirm: a clash too.
+    log(session, "ULARS", held_on=date(2027, 1, 20))
+    near = update_session(session, session_id=first, slack_user_id="UANA", entry=entry(held_on=date(2027, 1, 21)),
+                          now=NOW)
+    assert near.status is LogStatus.INVALID and "already logged" in near.errors[HELD_ON]
+    assert session.get(MentoringSession, first).held_on == date(2027, 1, 25)
+    # The day before one's own other session is another meeting (issue 8, defect 9).
+    moved = update_session(session, session_id=first, slack_user_id="UANA", entry=entry(held_on=date(2027, 1, 31)),
+                           now=NOW)
+    assert moved.status is LogStatus.UPDATED and session.get(MentoringSession, first).held_on == date(2027, 1, 31)
 
 
 def test_only_the_author_deletes(session: Session, pair: Pair) -> None:
