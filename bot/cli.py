@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--verbose", action="store_true", dest="demo_verbose",
                       help="show the app's log lines too (by default they go to a file, named at the end)")
-    demo.add_argument("--quiet", action="store_true", help="print only the transcript (the default; kept for old scripts)")
+    demo.add_argument("--quiet", action="store_true", help="print only the transcript and keep no log at all")
     demo.set_defaults(handler=_cmd_demo)
     return parser
 
@@ -371,22 +371,25 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     if args.verbose or args.demo_verbose:
         return run_demo()
+    if args.quiet:
+        _log_to(logging.NullHandler())
+        return run_demo()
     handle, name = tempfile.mkstemp(prefix="mentorbot-demo-", suffix=".log")
     os.close(handle)
-    return run_demo(log_file=_log_to_file(Path(name)))
-
-
-def _log_to_file(path: Path) -> Path:
-    """Send every log line to `path` instead of the terminal, so the demo's output is the
-    story alone."""
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    file_handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    file_handler = logging.FileHandler(name, mode="w", encoding="utf-8")
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(file_handler)
-    return path
+    _log_to(file_handler)
+    return run_demo(log_file=Path(name))
+
+
+def _log_to(handler: logging.Handler) -> None:
+    """Send every log line to `handler` instead of the terminal, so the demo's output is
+    the story alone."""
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+        old.close()
+    root.addHandler(handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

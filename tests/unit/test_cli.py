@@ -140,6 +140,7 @@ def test_demo_plays_against_the_sandbox_and_prints_a_transcript(tmp_path: Path) 
     assert "*Welcome back*" in out
     assert "refused with HTTP 401" in out
     assert "demo finished" in result.stdout
+    assert result.stderr == "" and "log lines are in" not in out, "--quiet keeps no log at all"
     assert not (tmp_path / "mentorbot.db").exists(), "the demo uses a throwaway database"
 
 
