@@ -161,8 +161,11 @@ def save_profile(
     """Validate the whole form, then store all of it in the caller's unit of work, or nothing.
 
     The first complete save sets `profile_completed_at` (which makes the person "ready" to
-    be matched); the time zone they saw and kept counts as confirmed."""
-    participant = session.get(Participant, participant_id)
+    be matched); the time zone they saw and kept counts as confirmed. The row is locked
+    before it is read (FOR UPDATE; SQLite's BEGIN IMMEDIATE already serialises), so of two
+    saves arriving together (a double press) only one is the first: on PostgreSQL both
+    would otherwise find no profile yet, and both thank the person for a first profile."""
+    participant = session.get(Participant, participant_id, with_for_update=True, populate_existing=True)
     if participant is None or participant.slack_user_id != slack_user_id:
         rows = _rows_of(session, slack_user_id)
         language = normalise_language(rows[0].language if rows else None)

@@ -419,3 +419,43 @@ def test_confirm_and_delete_pressed_together_never_crash(slack: SandboxedApp, ca
     assert failed_listeners(caplog) == []
     with unit_of_work(slack.runtime.session_factory) as session:
         assert session.scalars(select(MentoringSession)).all() == [], "every session was deleted"
+
+
+# --- the profile modal ----------------------------------------------------------------------------------
+
+
+def test_a_profile_submitted_twice_at_once_is_thanked_for_once(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A double press of Save: both are stored, but only one is the first save (which
+    thanks the person and counts their profile as complete); the other is an update."""
+    user_ids = [f"UPERSON{number:02d}" for number in range(PEOPLE // 2)]
+    with unit_of_work(slack.runtime.session_factory) as session:
+        built = new_world(session)
+        for number, user_id in enumerate(user_ids):
+            slack.sandbox.add_user(user_id=user_id, name=f"person{number:02d}", tz="Europe/Copenhagen")
+            row = person(session, built, f"person{number:02d}", role=Role.MENTEE)
+            row.profile_completed_at = None
+    typed: dict[str, Any] = {
+        "field": "Marine biology", "years": "6", "languages": "English, Portuguese", "interests": "ocean policy",
+        "goals": "A job in environmental consulting", "availability": "Tuesday afternoons",
+        "language": {"type": "static_select", "selected_option": {"value": "en"}}, "timezone": "Europe/Copenhagen",
+    }
+    values = {block_id: {block_id: value} for block_id, value in typed.items()}
+
+    thanked: list[int] = []
+    for user_id in user_ids:
+        slack.slash(user_id, "/mentoring", "profile")
+        view = slack.sandbox.opened_views[-1]
+        assert view["callback_id"] == "profile.submit"
+        save = partial(slack.driver.view_submission, user_id=user_id, callback_id="profile.submit", values=values,
+                       view_id=view["id"], apply_response=False)
+        assert all(response.status == 200 for response in simultaneously([save, save]))
+        slack.settle()
+        texts = [message.get("text", "") for message in slack.sandbox.dm_messages(user_id)]
+        thanked.append(sum("Thank you! Your profile" in text for text in texts))
+        assert sum("is updated" in text for text in texts) + thanked[-1] == 2, "each save is answered"
+
+    assert failed_listeners(caplog) == []
+    twice = [user_id for user_id, count in zip(user_ids, thanked, strict=True) if count != 1]
+    assert twice == [], f"{len(twice)} of {len(user_ids)} people were thanked for a first profile twice"
