@@ -180,10 +180,16 @@ def end_pair(
     rematch: bool = False,
     now: datetime,
 ) -> EndPairResult:
-    """End the pair if this coordinator may; otherwise say what to fix, and store nothing."""
+    """End the pair if this coordinator may; otherwise say what to fix, and store nothing.
+
+    The pair's row is locked before its status is read (FOR UPDATE; SQLite's BEGIN
+    IMMEDIATE already serialises): of two coordinators ending it at the same moment, the
+    second is told it has ended. On PostgreSQL both would otherwise end it, each told so,
+    and the reason on record could differ from the one the pair's closing note gives."""
     language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
     errors: dict[str, str] = {}
-    pair = session.get(Pair, pair_id) if pair_id is not None else None
+    pair = (session.get(Pair, pair_id, with_for_update=True, populate_existing=True)
+            if pair_id is not None else None)
     if pair is None or not is_live_pair(pair):
         errors[PAIR_FIELD] = "pairs.end.error.pair_gone"
     else:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.sandbox.harness import SandboxedApp
 from bot.services.match_review import review_of
+from bot.services.pair_end import closing_key
 from storage.db import unit_of_work
 from storage.models import (
     Checkin,
@@ -28,6 +29,9 @@ from storage.models import (
     MeetingKind,
     MeetingRsvp,
     MentoringSession,
+    OutboxMessage,
+    Pair,
+    PairStatus,
     Participant,
     Role,
 )
@@ -459,3 +463,53 @@ def test_a_profile_submitted_twice_at_once_is_thanked_for_once(
     assert failed_listeners(caplog) == []
     twice = [user_id for user_id, count in zip(user_ids, thanked, strict=True) if count != 1]
     assert twice == [], f"{len(twice)} of {len(user_ids)} people were thanked for a first profile twice"
+
+
+# --- ending a pair ------------------------------------------------------------------------------------------
+
+
+def test_two_coordinators_ending_a_pair_at_once_end_it_once(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Mette (found a job) and Jens (moved away) submit the end-pair modal for the same pair
+    at the same instant: one ends it, the other is told it has already ended, and the
+    pair's closing note gives the reason on record."""
+    pairs = PEOPLE // 2
+    with unit_of_work(slack.runtime.session_factory) as session:
+        built = new_world(session)
+        for coordinator in ("mette", "jens"):
+            person(session, built, coordinator, role=Role.COORDINATOR)
+        for number in range(pairs):
+            person(session, built, f"mentor{number:02d}", role=Role.MENTOR)
+            person(session, built, f"mentee{number:02d}", role=Role.MENTEE)
+            pair(session, built, f"p{number:02d}", mentor=f"mentor{number:02d}", mentee=f"mentee{number:02d}")
+    for user_id in ("UMETTE", "UJENS"):
+        slack.sandbox.add_user(user_id=user_id, name=user_id[1:].lower(), tz="Europe/Copenhagen")
+
+    def end(user_id: str, pair_id: int, reason: str) -> Any:
+        values = {"pair": {"pair": {"type": "static_select", "selected_option": {"value": str(pair_id)}}},
+                  "reason": {"reason": {"type": "static_select", "selected_option": {"value": reason}}}}
+        return partial(slack.driver.view_submission, user_id=user_id, callback_id="pairs.end.submit", values=values,
+                       private_metadata=json.dumps({"mode": "end"}))
+
+    ended_twice: list[int] = []
+    told_otherwise: list[int] = []
+    for pair_id in built.pairs.values():
+        responses = simultaneously([end("UMETTE", pair_id, "found_job"), end("UJENS", pair_id, "moved_away")])
+        slack.settle()
+        actions = sorted(response.json()["response_action"] for response in responses)
+        if actions != ["errors", "update"]:
+            ended_twice.append(pair_id)
+        with unit_of_work(slack.runtime.session_factory) as session:
+            row = session.get(Pair, pair_id)
+            assert row is not None and row.status is PairStatus.ENDED
+            closing = session.scalars(
+                select(OutboxMessage).where(OutboxMessage.dedup_key == closing_key(pair_id, "en"))
+            ).one()
+            congratulated = "Congratulations on the new job" in json.dumps(closing.payload)
+            if congratulated != (row.end_reason == "found_job"):
+                told_otherwise.append(pair_id)
+
+    assert failed_listeners(caplog) == []
+    assert ended_twice == [], f"{len(ended_twice)} of {pairs} pairs were ended by both coordinators"
+    assert told_otherwise == [], f"{len(told_otherwise)} of {pairs} closing notes give another reason than the record"
