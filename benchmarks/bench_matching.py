@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from bot.services.matching import (
+from bot.matching.engine import (
     MatchCandidate,
     Proposal,
     greedy_scored,

@@ -16,7 +16,7 @@ from sqlalchemy import event
 
 from bot.clock import FixedClock
 from bot.sandbox.harness import SandboxedApp
-from bot.services.outbox import OutgoingCall, enqueue
+from bot.core.outbox import OutgoingCall, enqueue
 from storage.db import make_engine, unit_of_work
 
 

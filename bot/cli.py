@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # pragma: no cover - last resort: still one line
-        from bot.server import PortInUseError
+        from bot.slack.server import PortInUseError
 
         if isinstance(exc, PortInUseError):
             print(f"mentorbot: error: {exc}", file=sys.stderr)
@@ -163,7 +163,7 @@ def _parse_instant(text: str) -> datetime:
 
 
 def _runtime(settings: Settings):  # noqa: ANN202 - keeps Slack imports out of --help
-    from bot.app import Runtime
+    from bot.slack.app import Runtime
 
     return Runtime(settings=settings)
 
@@ -249,8 +249,8 @@ def _bolt_app(runtime):  # noqa: ANN001, ANN202
 
 
 def _http_server(runtime):  # noqa: ANN001, ANN202
-    from bot.server import HttpServer, PortInUseError
-    from bot.web import SlackHttpApp
+    from bot.slack.server import HttpServer, PortInUseError
+    from bot.slack.web import SlackHttpApp
 
     wsgi = SlackHttpApp(bolt_app=_bolt_app(runtime), engine=runtime.engine)
     try:
@@ -296,7 +296,7 @@ def _cmd_tick(args: argparse.Namespace) -> int:
 
 def _cmd_template(args: argparse.Namespace) -> int:
 
-    from storage.workbook import write_template
+    from bot.rounds.workbook import write_template
 
     path = Path(args.file)
     if path.suffix.lower() != ".xlsx":
@@ -310,7 +310,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 def _cmd_import(args: argparse.Namespace) -> int:
 
-    from bot.services.roster import import_workbook_file, summary_lines
+    from bot.rounds.roster import import_workbook_file, summary_lines
     from storage.db import unit_of_work
 
     path = Path(args.file)
@@ -335,10 +335,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_match(args: argparse.Namespace) -> int:
 
     from bot.i18n import t
-    from bot.messages.match_review import proposal_lines
-    from bot.services.match_review import LookupStatus, compute_proposal, find_round, review_of, round_workbook
+    from bot.slack.render.match_review import proposal_lines
+    from bot.matching.review import LookupStatus, compute_proposal, find_round, review_of, round_workbook
     from storage.db import unit_of_work
-    from storage.workbook import write_workbook
+    from bot.rounds.workbook import write_workbook
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() != ".xlsx":

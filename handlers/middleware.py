@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot.container import Deps
-from bot.services.events import record_event_once
+from bot.core.events import record_event_once
 from handlers.context import DEPS_KEY
 from storage.db import unit_of_work
 

@@ -16,10 +16,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Deps
-from bot.messages.blocks import Message
-from bot.messages.sessions import change_reply, refusal_message, session_id_from_action, session_post, session_removed_post
-from bot.services.people import identify
-from bot.services.sessions import LogOutcome, LogStatus, Refusal, SessionView, record_post
+from bot.slack.render.blocks import Message
+from bot.slack.render.sessions import change_reply, refusal_message, session_id_from_action, session_post, session_removed_post
+from bot.core.people import identify
+from bot.sessions.service import LogOutcome, LogStatus, Refusal, SessionView, record_post
 from storage.db import unit_of_work
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import OutboxSender, SendOutcome
+from bot.core.chat import OutboxSender, SendOutcome
 from bot.clock import Clock
 from scheduling.pacing import Pacer
 from storage.db import unit_of_work

@@ -21,18 +21,18 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import ChatChannels, ChatDirectory
-from bot.services.events import purge_old_event_ids
-from bot.services.nudges import due_checkins
-from bot.services.onboarding import (
+from bot.core.chat import ChatChannels, ChatDirectory
+from bot.core.events import purge_old_event_ids
+from bot.nudges.checkins import due_checkins
+from bot.onboarding.service import (
     due_onboarding_reminders,
     due_welcomes,
     look_up_participants,
 )
-from bot.services.outbox import OutgoingCall, due_messages, enqueue_all
-from bot.services.pair_channels import close_pair_channels, open_pair_channels
-from bot.services.pauses import due_pause_endings
-from bot.services.timeline import due_meeting_prompts, due_meeting_reminders
+from bot.core.outbox import OutgoingCall, due_messages, enqueue_all
+from bot.pairs.channels import close_pair_channels, open_pair_channels
+from bot.pairs.pauses import due_pause_endings
+from bot.timeline.service import due_meeting_prompts, due_meeting_reminders
 from storage.db import Transactions, savepoints, short_transactions, unit_of_work
 from storage.models import OutboxMessage
 

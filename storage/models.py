@@ -40,7 +40,7 @@ NAMING_CONVENTION = {
 
 
 # A live pair is published and not ended: it has (or is about to get) a channel, sessions
-# and nudges; bot.services.pair_state asks the same with its live-pair rule. An unpublished
+# and nudges; bot.pairs.state asks the same with its live-pair rule. An unpublished
 # pair is a draft of the workbook's Pairs sheet, which a re-import or a published proposal
 # replaces by deleting one row and adding another in the same flush (SQLAlchemy inserts
 # before it deletes), so drafts stay out of the index; the workbook already refuses a
@@ -131,7 +131,7 @@ class Programme(Base):
     default_language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Copenhagen")
     coordinator_channel: Mapped[str | None] = mapped_column(String(100))
-    # Matching weights overriding the defaults (bot.services.matching.MatchWeights fields).
+    # Matching weights overriding the defaults (bot.matching.engine.MatchWeights fields).
     match_weights: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     coordinators_join_pair_channels: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]

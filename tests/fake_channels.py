@@ -11,7 +11,7 @@ import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
-from bot.chat import ChannelAnswer, ChatChannel
+from bot.core.chat import ChannelAnswer, ChatChannel
 
 BOT = "UBOT"
 

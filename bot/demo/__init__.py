@@ -16,9 +16,9 @@ from bot.clock import FixedClock
 from bot.demo.sample import DEMO_START, PEOPLE, sample_workbook
 from bot.demo.transcript import Transcript
 from bot.sandbox.harness import SandboxedApp
-from bot.services.roster import import_workbook_file, summary_lines
+from bot.rounds.roster import import_workbook_file, summary_lines
 from storage.db import unit_of_work
-from storage.workbook import workbook_bytes
+from bot.rounds.workbook import workbook_bytes
 
 
 def run_demo(*, out: TextIO | None = None, log_file: Path | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from storage.workbook import MeetingRow, ParticipantRow, ProgrammeSettings, RoundWorkbook
+from bot.rounds.workbook import MeetingRow, ParticipantRow, ProgrammeSettings, RoundWorkbook
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from typing import Any, Callable
 
 from sqlalchemy import Engine
 
-from bot.app import Runtime
+from bot.slack.app import Runtime
 from bot.clock import Clock, FixedClock
 from bot.sandbox.driver import DriverResponse, SlackDriver
 from bot.sandbox.server import SlackSandbox
-from bot.server import HttpServer
+from bot.slack.server import HttpServer
 from bot.settings import Settings
-from bot.web import EVENTS_PATH, SlackHttpApp
+from bot.slack.web import EVENTS_PATH, SlackHttpApp
 from scheduling.deliverer import DeliveryReport, OutboxDeliverer
 from scheduling.pacing import Pacer
 from scheduling.ticks import TickResult

@@ -15,7 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.chat import ChannelAnswer, ChatChannel
+from bot.core.chat import ChannelAnswer, ChatChannel
 from bot.slack.sender import classify_api_error
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 
-from bot.services.imports import UploadedFile
+from bot.rounds.imports import UploadedFile
 
 _CHUNK_BYTES = 64 * 1024
 

@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.chat import ChatUser, SendOutcome
+from bot.core.chat import ChatUser, SendOutcome
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ import re
 
 from slack_bolt import App
 
-from bot.messages.match_review import PUBLISH_ACTION_ID, REVIEW_ACTION_PATTERN
-from bot.messages.sessions import CONFIRM_PATTERN, DELETE_PATTERN, EDIT_PATTERN, LOG_OPEN_PATTERN
-from bot.messages.nudges import CHECKIN_ACTION_PATTERN
-from bot.messages.timeline import RSVP_ACTION_PATTERN
+from bot.slack.render.match_review import PUBLISH_ACTION_ID, REVIEW_ACTION_PATTERN
+from bot.slack.render.sessions import CONFIRM_PATTERN, DELETE_PATTERN, EDIT_PATTERN, LOG_OPEN_PATTERN
+from bot.slack.render.nudges import CHECKIN_ACTION_PATTERN
+from bot.slack.render.timeline import RSVP_ACTION_PATTERN
 from handlers.actions.checkin_answer import handle_checkin_answer
 from handlers.actions.consent import handle_consent
 from handlers.actions.meeting_rsvp import handle_meeting_rsvp

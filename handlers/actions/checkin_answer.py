@@ -14,15 +14,15 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.messages.blocks import Message
-from bot.messages.nudges import (
+from bot.slack.render.blocks import Message
+from bot.slack.render.nudges import (
     answer_of_action,
     checkin_message,
     checkin_refusal_message,
     parse_checkin_ref,
 )
-from bot.services.nudges import PLANNED_MAX_DAYS, CheckinStatus, answer_checkin
-from bot.services.people import identify
+from bot.nudges.checkins import PLANNED_MAX_DAYS, CheckinStatus, answer_checkin
+from bot.core.people import identify
 from handlers.context import deps_from
 from storage.db import unit_of_work
 

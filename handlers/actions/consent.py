@@ -10,10 +10,10 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.messages.blocks import Message
-from bot.messages.onboarding import consent_refused_message, parse_consent_value, render_after_click
-from bot.services.onboarding import ConsentStatus, record_consent
-from bot.services.people import identify
+from bot.slack.render.blocks import Message
+from bot.slack.render.onboarding import consent_refused_message, parse_consent_value, render_after_click
+from bot.onboarding.service import ConsentStatus, record_consent
+from bot.core.people import identify
 from handlers.context import deps_from
 from handlers.home.publish import publish_home
 from storage.db import unit_of_work

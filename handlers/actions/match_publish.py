@@ -13,9 +13,9 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.messages.match_review import parse_action_value, publish_message, refused_message
-from bot.services.match_review import PublishStatus, ReviewStatus, publish_for
-from bot.services.people import identify
+from bot.slack.render.match_review import parse_action_value, publish_message, refused_message
+from bot.matching.review import PublishStatus, ReviewStatus, publish_for
+from bot.core.people import identify
 from handlers.context import deps_from
 from storage.db import unit_of_work
 

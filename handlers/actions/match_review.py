@@ -11,10 +11,10 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.messages.blocks import Message
-from bot.messages.match_review import parse_action_value, refused_message, review_action_for, review_message
-from bot.services.match_review import ReviewStatus, act_on_proposal
-from bot.services.people import identify
+from bot.slack.render.blocks import Message
+from bot.slack.render.match_review import parse_action_value, refused_message, review_action_for, review_message
+from bot.matching.review import ReviewStatus, act_on_proposal
+from bot.core.people import identify
 from handlers.context import deps_from
 from storage.db import unit_of_work
 

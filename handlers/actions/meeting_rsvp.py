@@ -9,14 +9,14 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.messages.timeline import (
+from bot.slack.render.timeline import (
     meeting_reminder_message,
     parse_meeting_value,
     rsvp_answer_of_action,
     rsvp_refusal_message,
 )
-from bot.services.people import identify
-from bot.services.timeline import RsvpStatus, record_rsvp
+from bot.core.people import identify
+from bot.timeline.service import RsvpStatus, record_rsvp
 from handlers.context import deps_from
 from storage.db import unit_of_work
 

@@ -14,9 +14,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Deps
 from bot.i18n import t
-from bot.messages.blocks import Message, section
-from bot.messages.profile import participant_id_from_button, profile_access_message, profile_modal
-from bot.services.profile import load_profile
+from bot.slack.render.blocks import Message, section
+from bot.slack.render.profile import participant_id_from_button, profile_access_message, profile_modal
+from bot.onboarding.profile import load_profile
 from handlers.context import deps_from
 from storage.db import unit_of_work
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.messages.sessions import outcome_message
-from bot.services.sessions import LogStatus, confirm_session
+from bot.slack.render.sessions import outcome_message
+from bot.sessions.service import LogStatus, confirm_session
 from handlers.context import deps_from
 from handlers.session_effects import act_on_session_button, apply_outcome, explain
 

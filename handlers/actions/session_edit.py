@@ -7,9 +7,9 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.messages.sessions import outcome_message, refusal_message, session_id_from_action
-from bot.services.people import identify
-from bot.services.sessions import Refusal, load_edit_form
+from bot.slack.render.sessions import outcome_message, refusal_message, session_id_from_action
+from bot.core.people import identify
+from bot.sessions.service import Refusal, load_edit_form
 from handlers.actions.session_log_open import open_form
 from handlers.context import deps_from
 from handlers.session_effects import explain

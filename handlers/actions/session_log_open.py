@@ -17,10 +17,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Deps
 from bot.i18n import t
-from bot.messages.blocks import Message, section
-from bot.messages.sessions import log_modal, outcome_message, pair_id_from_action
-from bot.services.session_parser import ParseResult
-from bot.services.sessions import LogForm, SessionDraft, load_log_form
+from bot.slack.render.blocks import Message, section
+from bot.slack.render.sessions import log_modal, outcome_message, pair_id_from_action
+from bot.sessions.parser import ParseResult
+from bot.sessions.service import LogForm, SessionDraft, load_log_form
 from handlers.context import deps_from
 from handlers.session_effects import explain
 from storage.db import unit_of_work

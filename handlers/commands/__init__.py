@@ -5,7 +5,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.services.commands import ADMIN, LOG_SESSION, MENTORING, listed_commands
+from bot.core.commands import ADMIN, LOG_SESSION, MENTORING, listed_commands
 from handlers.commands.log_session import handle_log_session
 from handlers.commands.mentoring import handle_mentoring
 from handlers.commands.mentoring_admin import handle_mentoring_admin

@@ -12,9 +12,9 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.i18n import t
-from bot.messages.blocks import Message, section
-from bot.messages.timeline import attendance_modal, meeting_choices_message
-from bot.services.timeline import LookupProblem, prepare_attendance
+from bot.slack.render.blocks import Message, section
+from bot.slack.render.timeline import attendance_modal, meeting_choices_message
+from bot.timeline.service import LookupProblem, prepare_attendance
 from handlers.commands.router import CommandRequest
 from storage.db import unit_of_work
 

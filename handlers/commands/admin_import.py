@@ -12,15 +12,15 @@ import logging
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.messages.blocks import Message
-from bot.messages.imports import (
+from bot.slack.render.blocks import Message
+from bot.slack.render.imports import (
     import_instructions_message,
     template_comment,
     template_failed_message,
     template_sent_message,
     template_title,
 )
-from bot.services.imports import TEMPLATE_FILENAME, template_workbook
+from bot.rounds.imports import TEMPLATE_FILENAME, template_workbook
 from bot.slack.files import open_dm, upload_file
 from handlers.commands.router import CommandRequest
 

@@ -14,9 +14,9 @@ from logging import Logger
 from typing import Any
 
 from bot.container import Deps
-from bot.messages.blocks import Message
-from bot.messages.sessions import outcome_message
-from bot.services.sessions import quick_log
+from bot.slack.render.blocks import Message
+from bot.slack.render.sessions import outcome_message
+from bot.sessions.service import quick_log
 from handlers.actions.session_log_open import open_form
 from handlers.commands.router import load_viewer, not_in_programme, reply
 from handlers.context import deps_from

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.services.commands import MENTORING
+from bot.core.commands import MENTORING
 from handlers.commands.pause import pause_command, resume_command
 from handlers.commands.profile import open_profile
 from handlers.commands.router import (

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.messages.help import not_a_coordinator_message
-from bot.services.commands import ADMIN
+from bot.slack.render.help import not_a_coordinator_message
+from bot.core.commands import ADMIN
 from handlers.commands.admin_attendance import open_attendance
 from handlers.commands.admin_import import import_instructions, send_template
 from handlers.commands.admin_match import admin_match

@@ -6,9 +6,9 @@ stores the pause (or explains why not) and queues the notices. The answer is eph
 
 from __future__ import annotations
 
-from bot.messages.blocks import Message
-from bot.messages.nudges import not_pausable_message, pause_done_message, pause_problem_message, resume_message
-from bot.services.pauses import (
+from bot.slack.render.blocks import Message
+from bot.slack.render.nudges import not_pausable_message, pause_done_message, pause_problem_message, resume_message
+from bot.pairs.pauses import (
     PAUSE_MAX_DAYS,
     REASON_LIMIT,
     PauseProblem,

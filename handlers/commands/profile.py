@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.messages.blocks import Message
+from bot.slack.render.blocks import Message
 from handlers.actions.profile_open import open_profile_modal
 from handlers.commands.router import CommandRequest
 

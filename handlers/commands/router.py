@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.container import Deps
-from bot.messages.blocks import Message, section
-from bot.messages.help import help_message, not_in_programme_message, unknown_lead, unknown_subcommand_message
-from bot.services.commands import (
+from bot.slack.render.blocks import Message, section
+from bot.slack.render.help import help_message, not_in_programme_message, unknown_lead, unknown_subcommand_message
+from bot.core.commands import (
     commands_for,
     find_command,
     listed_subcommands,
@@ -18,7 +18,7 @@ from bot.services.commands import (
     subcommands_of,
     suggest,
 )
-from bot.services.people import Viewer, contacts_for_outsiders, identify
+from bot.core.people import Viewer, contacts_for_outsiders, identify
 from storage.db import unit_of_work
 
 
@@ -53,7 +53,7 @@ class CommandTableError(Exception):
 def subcommand_table(command: str, handlers: Mapping[str, SubcommandHandler]) -> Mapping[str, SubcommandHandler]:
     """The handlers of `command`, one for each subcommand the command table lists, and no other.
 
-    Help and the permission check read `bot.services.commands.COMMANDS`; building the
+    Help and the permission check read `bot.core.commands.COMMANDS`; building the
     handler table through here makes a subcommand that help shows but nothing answers (or
     one that answers but help never shows) fail at import, not in front of a user."""
     listed = listed_subcommands(command)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from logging import Logger
 from typing import Any
 
-from bot.services.onboarding import pick_up_new_member
+from bot.onboarding.service import pick_up_new_member
 from bot.slack.sender import SlackDirectory
 from handlers.context import deps_from
 from storage.db import unit_of_work

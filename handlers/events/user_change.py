@@ -5,7 +5,7 @@ from __future__ import annotations
 from logging import Logger
 from typing import Any
 
-from bot.services.people import follow_time_zone_change
+from bot.core.people import follow_time_zone_change
 from handlers.context import deps_from
 from storage.db import unit_of_work
 

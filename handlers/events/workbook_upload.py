@@ -17,9 +17,9 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.i18n import t
-from bot.messages.blocks import Message, section
-from bot.messages.imports import ImportReply, import_reply, upload_refused_message
-from bot.services.imports import (
+from bot.slack.render.blocks import Message, section
+from bot.slack.render.imports import ImportReply, import_reply, upload_refused_message
+from bot.rounds.imports import (
     MAX_WORKBOOK_BYTES,
     Refusal,
     claim_upload,
@@ -28,8 +28,8 @@ from bot.services.imports import (
     refusal_for_sender,
     wants_dry_run,
 )
-from bot.services.people import Viewer, identify
-from bot.services.roster import summary_lines
+from bot.core.people import Viewer, identify
+from bot.rounds.roster import summary_lines
 from bot.slack.files import DownloadError, FileTooLarge, download_file, file_info, upload_file
 from handlers.context import deps_from
 from storage.db import unit_of_work

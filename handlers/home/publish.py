@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.container import Deps
-from bot.messages.home import home_view
-from bot.services.home import build_home
+from bot.slack.render.home import home_view
+from bot.home.service import build_home
 from storage.db import unit_of_work
 
 

@@ -13,13 +13,13 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.messages.timeline import (
+from bot.slack.render.timeline import (
     attendance_refused_message,
     attendance_saved_message,
     parse_attendance_metadata,
     read_attendance_form,
 )
-from bot.services.timeline import record_attendance
+from bot.timeline.service import record_attendance
 from handlers.context import deps_from
 from storage.db import unit_of_work
 

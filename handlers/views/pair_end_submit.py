@@ -12,8 +12,8 @@ from logging import Logger
 from typing import Any
 
 from bot.i18n import t
-from bot.messages.pair_end import end_pair_done_view, end_pair_errors, read_end_pair_submission
-from bot.services.pair_end import PAIR_FIELD, end_pair
+from bot.slack.render.pair_end import end_pair_done_view, end_pair_errors, read_end_pair_submission
+from bot.pairs.end import PAIR_FIELD, end_pair
 from handlers.context import deps_from
 from storage.db import unit_of_work
 

@@ -13,14 +13,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.i18n import t
-from bot.messages.profile import (
+from bot.slack.render.profile import (
     participant_id_from_metadata,
     profile_notice_view,
     profile_saved_message,
     read_profile_form,
 )
-from bot.services.people import identify
-from bot.services.profile import FIELD, ProfileAccess, save_profile
+from bot.core.people import identify
+from bot.onboarding.profile import FIELD, ProfileAccess, save_profile
 from handlers.context import deps_from
 from handlers.home.publish import publish_home
 from storage.db import unit_of_work

@@ -12,9 +12,9 @@ from logging import Logger
 from typing import Any
 
 from bot.i18n import t
-from bot.messages.sessions import notice_view, outcome_message, read_log_form, read_metadata, refusal_text
-from bot.services.people import identify
-from bot.services.sessions import HELD_ON, LogStatus, Refusal, submit_log_form
+from bot.slack.render.sessions import notice_view, outcome_message, read_log_form, read_metadata, refusal_text
+from bot.core.people import identify
+from bot.sessions.service import HELD_ON, LogStatus, Refusal, submit_log_form
 from handlers.context import deps_from
 from handlers.session_effects import apply_outcome, tell
 from storage.db import unit_of_work

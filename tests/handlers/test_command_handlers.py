@@ -10,8 +10,8 @@ import pytest
 
 from bot.container import Deps
 from bot.i18n import LANGUAGES, t
-from bot.messages.help import help_message
-from bot.services.commands import (
+from bot.slack.render.help import help_message
+from bot.core.commands import (
     ADMIN,
     COMMANDS,
     LOG_SESSION,
@@ -21,7 +21,7 @@ from bot.services.commands import (
     listed_subcommands,
     split_subcommand,
 )
-from bot.services.people import Viewer
+from bot.core.people import Viewer
 from bot.settings import Settings
 from handlers.commands import LISTENERS, register
 from handlers.commands import mentoring as mentoring_handlers

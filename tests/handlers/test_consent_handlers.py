@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.container import Deps
-from bot.messages.onboarding import ConsentChoice, consent_action_id, consent_value
+from bot.slack.render.onboarding import ConsentChoice, consent_action_id, consent_value
 from bot.settings import Settings
 from handlers.actions.consent import handle_consent
 from handlers.context import DEPS_KEY
@@ -132,9 +132,9 @@ def test_all_three_answers_complete_consent_and_show_the_profile_button(
 def test_a_coordinator_is_welcomed_with_their_tools_not_asked_for_consent(
     deps: Deps, people: dict[str, int], session_factory: sessionmaker[Session]
 ) -> None:
-    from bot.messages.onboarding import welcome_message
-    from bot.services.onboarding import onboarding_facts
-    from bot.services.onboarding_state import OnboardingStep, onboarding_step
+    from bot.slack.render.onboarding import welcome_message
+    from bot.onboarding.service import onboarding_facts
+    from bot.onboarding.state import OnboardingStep, onboarding_step
 
     with unit_of_work(session_factory) as session:
         mette = session.get(Participant, people["mette"])

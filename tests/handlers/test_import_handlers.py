@@ -21,7 +21,7 @@ from handlers.events.direct_message import handle_direct_message, is_direct_mess
 from handlers.events.workbook_upload import handle_workbook_upload
 from storage.db import unit_of_work
 from storage.models import Participant, Role
-from storage.workbook import read_workbook, workbook_bytes
+from bot.rounds.workbook import read_workbook, workbook_bytes
 from tests.factories import make_participant, make_round
 from tests.unit.test_roster_import import sample_workbook
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.container import Deps
-from bot.messages.match_review import action_value
+from bot.slack.render.match_review import action_value
 from bot.settings import Settings
 from handlers.actions.match_publish import handle_match_publish
 from handlers.actions.match_review import handle_match_review

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.container import Deps
-from bot.messages.profile import profile_metadata
+from bot.slack.render.profile import profile_metadata
 from bot.settings import Settings
 from handlers.actions.profile_open import handle_profile_open
 from handlers.commands.mentoring import handle_mentoring

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.container import Deps
-from bot.messages.sessions import log_metadata
-from bot.services.session_parser import ParseResult
-from bot.services.sessions import SessionDraft
+from bot.slack.render.sessions import log_metadata
+from bot.sessions.parser import ParseResult
+from bot.sessions.service import SessionDraft
 from bot.settings import Settings
 from handlers.actions.session_confirm import handle_session_confirm
 from handlers.actions.session_delete import handle_session_delete

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.sandbox.harness import SandboxedApp
-from bot.web import MAX_BODY_BYTES
+from bot.slack.web import MAX_BODY_BYTES
 from storage.db import unit_of_work
 from storage.models import Base, Role
 from tests.factories import make_participant, make_round

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.messages.onboarding import ConsentChoice, consent_value
+from bot.slack.render.onboarding import ConsentChoice, consent_value
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import (

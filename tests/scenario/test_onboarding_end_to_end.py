@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.sandbox.harness import SandboxedApp
-from bot.services.onboarding_state import OnboardingStep, onboarding_step
+from bot.onboarding.state import OnboardingStep, onboarding_step
 from storage.db import unit_of_work
 from storage.models import Participant
-from storage.workbook import ParticipantRow, workbook_bytes
+from bot.rounds.workbook import ParticipantRow, workbook_bytes
 from tests.scenario.test_import_from_slack import upload
 from tests.unit.test_roster_import import sample_workbook
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import MentoringSession, Pair, PairStatus, Role
-from storage.workbook import workbook_bytes
+from bot.rounds.workbook import workbook_bytes
 from tests.factories import EPOCH, make_participant, make_round
 from tests.scenario.test_import_from_slack import upload
 from tests.unit.test_roster_import import sample_workbook

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.sandbox.harness import SandboxedApp
-from bot.services.match_review import review_of
-from bot.services.pair_end import closing_key
+from bot.matching.review import review_of
+from bot.pairs.end import closing_key
 from storage.db import unit_of_work
 from storage.models import (
     Checkin,

@@ -9,11 +9,11 @@ import logging
 import pytest
 
 from bot.sandbox.harness import SandboxedApp
-from bot.services.roster import import_workbook_file
+from bot.rounds.roster import import_workbook_file
 from scheduling import ticks
 from scheduling.ticks import DueJob, DueWork, JobContext, SlackContext, SlackJob
 from storage.db import unit_of_work
-from storage.workbook import workbook_bytes
+from bot.rounds.workbook import workbook_bytes
 from tests.unit.test_roster_import import sample_workbook
 
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.sandbox.harness import SandboxedApp
-from storage.workbook import MeetingRow, ParticipantRow, workbook_bytes
+from bot.rounds.workbook import MeetingRow, ParticipantRow, workbook_bytes
 from tests.scenario.test_import_from_slack import upload
 from tests.support.mrkdwn import HOSTILE, live_sequences, rendered_texts
 from tests.unit.test_roster_import import sample_workbook

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.channel_names import (
+from bot.pairs.channel_names import (
     FALLBACK_NAME,
     MAX_CHANNEL_NAME,
     first_name,

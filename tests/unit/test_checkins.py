@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.nudges import (
+from bot.nudges.checkins import (
     CheckinRow,
     CheckinStatus,
     answer_checkin,
@@ -19,7 +19,7 @@ from bot.services.nudges import (
     pair_progress,
     record_met,
 )
-from bot.services.pair_state import PairState, PersonState
+from bot.pairs.state import PairState, PersonState
 from scheduling.ticks import run_tick
 from storage.db import unit_of_work
 from storage.models import Checkin, CheckinAnswer, OutboxMessage, Pair, PairStatus, Role

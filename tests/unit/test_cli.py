@@ -173,7 +173,7 @@ def test_tick_at_a_future_instant_says_what_it_queued_for_then(tmp_path: Path) -
     from dataclasses import replace
     from datetime import date
 
-    from storage.workbook import workbook_bytes
+    from bot.rounds.workbook import workbook_bytes
     from tests.unit.test_roster_import import sample_workbook
 
     workbook = sample_workbook(meetings=(), pairs=())

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.messages.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, SURFACE_BLOCK_LIMIT
-from bot.messages.home import home_view, pack_lines, status_message
+from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, SURFACE_BLOCK_LIMIT
+from bot.slack.render.home import home_view, pack_lines, status_message
 from bot.sandbox._blocks import validate_message_blocks, validate_view
-from bot.services.home import STEP_ORDER, build_home, coordinator_overview, status_for
-from bot.services.onboarding_state import OnboardingStep
+from bot.home.service import STEP_ORDER, build_home, coordinator_overview, status_for
+from bot.onboarding.state import OnboardingStep
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Role, Round, SharedMeeting
 from tests.factories import EPOCH, make_participant, make_round
 
@@ -191,7 +191,7 @@ def test_the_danish_home_uses_the_programmes_words(session: Session, round_: Rou
 
 
 def test_a_stranger_sees_a_friendly_explanation() -> None:
-    from bot.services.home import HomeData
+    from bot.home.service import HomeData
 
     view = home_view(HomeData(language="en", timezone="Europe/Copenhagen"))
     assert "not part of a mentoring round yet" in _texts(view["blocks"])
@@ -225,8 +225,8 @@ def test_two_hundred_stuck_people_still_fit_the_home_tab_and_the_status_message(
 
 
 def test_the_and_n_more_count_is_exact() -> None:
-    from bot.messages.home import _stuck_blocks
-    from bot.services.home import StuckPerson
+    from bot.slack.render.home import _stuck_blocks
+    from bot.home.service import StuckPerson
 
     people = [StuckPerson(name=f"P{index}", role=Role.MENTEE, step=OnboardingStep.AWAITING_PROFILE, email="e",
                           since=None, reminders_sent=0) for index in range(30)]
@@ -254,7 +254,7 @@ def test_many_rounds_are_capped_with_a_note(session: Session) -> None:
 
 
 def test_a_coordinator_without_rounds_is_told_where_they_will_appear() -> None:
-    from bot.services.home import CoordinatorOverview
+    from bot.home.service import CoordinatorOverview
 
     empty = status_message(overview=CoordinatorOverview(rounds=[]), language="en", timezone="Europe/Copenhagen")
     assert empty.text == "Onboarding status"

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import t
-from bot.messages.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, check_message_limits
-from bot.messages.imports import (
+from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, check_message_limits
+from bot.slack.render.imports import (
     app_dm_url,
     cli_text,
     import_instructions_message,
@@ -21,7 +21,7 @@ from bot.messages.imports import (
     template_sent_message,
     upload_refused_message,
 )
-from bot.services.imports import (
+from bot.rounds.imports import (
     MAX_WORKBOOK_BYTES,
     XLSX_MIMETYPE,
     Refusal,
@@ -33,11 +33,11 @@ from bot.services.imports import (
     template_workbook,
     wants_dry_run,
 )
-from bot.services.people import Viewer
+from bot.core.people import Viewer
 from bot.text import escape_mrkdwn
 from storage.db import unit_of_work
 from storage.models import Participant, Role, Round
-from storage.workbook import ParticipantRow, read_workbook, workbook_bytes
+from bot.rounds.workbook import ParticipantRow, read_workbook, workbook_bytes
 from tests.unit.test_roster_import import sample_workbook
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.cli import main
 from storage.db import unit_of_work
 from storage.models import MatchProposal, Pair, Role
-from storage.workbook import read_workbook
+from bot.rounds.workbook import read_workbook
 from tests.match_factories import make_ready, make_round_in
 
 

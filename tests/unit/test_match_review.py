@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import catalog
-from bot.services import match_review as mr
-from bot.services.match_review import (
+from bot.matching import review as mr
+from bot.matching.review import (
     LookupStatus,
     PublishStatus,
     allow_pair,
@@ -24,7 +24,7 @@ from bot.services.match_review import (
     unmatched_dedup_key,
     weights_for,
 )
-from bot.services.matching import (
+from bot.matching.engine import (
     PROBLEM_LOCK_NO_SHARED_LANGUAGE,
     REASON_SAME_FIELD,
     UNMATCHED_ALREADY_MET_ALL,

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.messages.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, check_message_limits
-from bot.messages.match_review import (
+from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, check_message_limits
+from bot.slack.render.match_review import (
     PAGE_SIZE,
     PUBLISH_ACTION_ID,
     REVIEW_ACTION_PATTERN,
@@ -24,7 +24,7 @@ from bot.messages.match_review import (
     unmatched_dm,
 )
 from bot.sandbox._blocks import validate_message_blocks
-from bot.services.match_review import (
+from bot.matching.review import (
     LookupStatus,
     ProposalReview,
     PublishResult,
@@ -33,7 +33,7 @@ from bot.services.match_review import (
     ReviewStatus,
     RoundLookup,
 )
-from bot.services.matching import (
+from bot.matching.engine import (
     REASON_SAME_FIELD,
     REASON_SHARED_INTERESTS,
     REASON_SHARED_LANGUAGE,

@@ -9,11 +9,11 @@ from datetime import date, datetime, timezone
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.services.match_review import compute_proposal, review_of, round_workbook
-from bot.services.roster import import_round, import_workbook_file, summary_lines
+from bot.matching.review import compute_proposal, review_of, round_workbook
+from bot.rounds.roster import import_round, import_workbook_file, summary_lines
 from storage.db import unit_of_work
 from storage.models import Pair, Participant, Role, Round
-from storage.workbook import (
+from bot.rounds.workbook import (
     MeetingRow,
     PairRow,
     ParticipantRow,

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.i18n import entry_texts, placeholders, t
-from bot.messages.match_review import unmatched_text
-from bot.services.matching import (
+from bot.slack.render.match_review import unmatched_text
+from bot.matching.engine import (
     ALL_CODES,
     PROBLEM_FORBIDDEN_UNKNOWN,
     PROBLEM_LOCK_ALREADY_MET,

@@ -2,13 +2,13 @@
 
 Slack reads `<!channel>`, `<!here>`, `<@U…>`, `<#C…>` and `<https://…|label>` in mrkdwn, in
 blocks and in a message's `text` alike (the `text` is what notifications and screen readers
-show). So every builder in `bot/messages` is called here with one hostile string in *every*
+show). So every builder in `bot/slack/render` is called here with one hostile string in *every*
 piece of free text it takes (names, emails, programme and round names, titles, places,
 bios, topics, notes, reasons, typed commands), in both languages, through every branch an
 enum or a flag picks; and no fallback `text` nor any mrkdwn in its blocks may carry one of
 those sequences live, nor a bare `&` from the hostile text.
 
-Builders are found, not listed: a new one in `bot/messages` is checked as soon as it
+Builders are found, not listed: a new one in `bot/slack/render` is checked as soon as it
 exists. Arguments are made from the type hints; the few that are not free text (a catalog
 reason, a Slack id, already-rendered mrkdwn) are named in `CHOICES`, and a builder whose
 arguments cannot be made fails with a message saying to add it there.
@@ -32,15 +32,15 @@ from typing import Any
 
 import pytest
 
-import bot.messages
+import bot.slack.render
 from bot.i18n import LANGUAGES, catalog
-from bot.messages.blocks import Message
-from bot.messages.imports import ImportReply
-from bot.services.commands import COMMANDS
-from bot.services.matching import MatchProblem, ScoreComponent, Unmatched
-from bot.services.onboarding_state import STUCK_STEPS
-from bot.services.profile import ProfileAccess
-from bot.services.sessions import (
+from bot.slack.render.blocks import Message
+from bot.slack.render.imports import ImportReply
+from bot.core.commands import COMMANDS
+from bot.matching.engine import MatchProblem, ScoreComponent, Unmatched
+from bot.onboarding.state import STUCK_STEPS
+from bot.onboarding.profile import ProfileAccess
+from bot.sessions.service import (
     DURATION,
     HELD_ON,
     INTRODUCTIONS,
@@ -276,10 +276,10 @@ def _hints(thing: Any) -> dict[str, Any]:
 
 
 def builders() -> list[Callable[..., Any]]:
-    """Every public function in bot/messages that makes something Slack shows."""
+    """Every public function in bot/slack/render that makes something Slack shows."""
     found = []
-    for module_info in pkgutil.iter_modules(bot.messages.__path__):
-        module = importlib.import_module(f"bot.messages.{module_info.name}")
+    for module_info in pkgutil.iter_modules(bot.slack.render.__path__):
+        module = importlib.import_module(f"bot.slack.render.{module_info.name}")
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ != module.__name__ or name.startswith("_"):
                 continue
@@ -336,7 +336,7 @@ def test_no_builder_lets_typed_text_ping_or_link(builder: Callable[..., Any]) ->
 
 def test_escaped_text_still_reads_as_written() -> None:
     """The check is not passed by dropping the text: the escaped form is there."""
-    from bot.messages.onboarding import OnboardingFacts, welcome_message
+    from bot.slack.render.onboarding import OnboardingFacts, welcome_message
 
     facts = OnboardingFacts(participant_id=1, name=HOSTILE, role=Role.MENTEE, language="en", timezone=TIMEZONE,
                             programme=HOSTILE, round=HOSTILE, starts_on=DAY, ends_on=DAY, session_every_days=14)

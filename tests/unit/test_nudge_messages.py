@@ -8,8 +8,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.messages.blocks import check_message_limits
-from bot.messages.nudges import (
+from bot.slack.render.blocks import check_message_limits
+from bot.slack.render.nudges import (
     CheckinFacts,
     PairNewsFacts,
     checkin_message,
@@ -26,9 +26,9 @@ from bot.messages.nudges import (
     resume_message,
     welcome_back_message,
 )
-from bot.messages.timeline import MeetingPromptFacts, MeetingReminderFacts, meeting_prompt_message, meeting_reminder_message
+from bot.slack.render.timeline import MeetingPromptFacts, MeetingReminderFacts, meeting_prompt_message, meeting_reminder_message
 from bot.sandbox._blocks import validate_message_blocks
-from bot.services.pair_state import HoldKind, PauseHold, pause_hold
+from bot.pairs.state import HoldKind, PauseHold, pause_hold
 from storage.models import CheckinAnswer, MeetingKind, Pair, PairStatus, Participant, Role, RsvpAnswer
 
 EVIL = "<!channel> & <@U999>"

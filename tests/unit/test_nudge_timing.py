@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.timing import (
+from bot.core.timing import (
     due_slot,
     lead_zone,
     local_day,

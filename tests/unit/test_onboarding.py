@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import ChatUser
-from bot.messages.blocks import check_message_limits
-from bot.messages.onboarding import (
+from bot.core.chat import ChatUser
+from bot.slack.render.blocks import check_message_limits
+from bot.slack.render.onboarding import (
     ConsentChoice,
     MissingPerson,
     consent_value,
@@ -26,7 +26,7 @@ from bot.messages.onboarding import (
     welcome_message,
 )
 from bot.sandbox._blocks import validate_message_blocks
-from bot.services.onboarding import (
+from bot.onboarding.service import (
     MAX_REMINDERS,
     ConsentStatus,
     due_onboarding_reminders,
@@ -40,7 +40,7 @@ from bot.services.onboarding import (
     resolve_participants,
     welcome_key,
 )
-from bot.services.outbox import OutgoingCall, enqueue_all
+from bot.core.outbox import OutgoingCall, enqueue_all
 from scheduling.ticks import DEFAULT_JOBS, run_tick
 from storage.db import unit_of_work
 from storage.models import (

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import SendOutcome
+from bot.core.chat import SendOutcome
 from bot.clock import FixedClock
-from bot.services.outbox import OutgoingCall, cancel_pending, due_messages, enqueue
+from bot.core.outbox import OutgoingCall, cancel_pending, due_messages, enqueue
 from scheduling.deliverer import OutboxDeliverer
 from scheduling.pacing import Pacer
 from storage.db import unit_of_work

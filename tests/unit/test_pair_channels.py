@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import ChannelAnswer
-from bot.services.pair_channels import (
+from bot.core.chat import ChannelAnswer
+from bot.pairs.channels import (
     ARCHIVE_AFTER_GOODBYE,
     PAIRS_PER_TICK,
     ROUND_END_GRACE,
@@ -375,7 +375,7 @@ def test_round_close_is_the_closing_meeting_or_the_last_day() -> None:
 
 def _close(session_factory: sessionmaker[Session], now: datetime) -> list:
     with unit_of_work(session_factory) as session:
-        from bot.services.outbox import enqueue_all
+        from bot.core.outbox import enqueue_all
 
         calls = close_pair_channels(session, now=now)
         enqueue_all(session, calls, now=now)
@@ -440,7 +440,7 @@ def test_finding_channels_to_close_costs_the_same_statements_for_any_number_of_r
 
     from sqlalchemy import event as sa_event
 
-    from bot.services.pair_channels import channels_to_close
+    from bot.pairs.channels import channels_to_close
     from storage.models import Pair as _Pair, PairStatus as _PairStatus, Role as _Role
     from tests.factories import make_participant as _make_participant, make_round as _make_round
 

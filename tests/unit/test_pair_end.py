@@ -10,16 +10,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.messages.blocks import MODAL_TITLE_LIMIT, check_surface_limits
-from bot.messages.pair_end import (
+from bot.slack.render.blocks import MODAL_TITLE_LIMIT, check_surface_limits
+from bot.slack.render.pair_end import (
     CALLBACK_ID,
     end_pair_done_view,
     end_pair_modal,
     form_refusal_message,
     read_end_pair_submission,
 )
-from bot.services.outbox import OutgoingCall, enqueue
-from bot.services.pair_end import MAX_CHOICES, FormRefusal, end_pair, end_pair_form
+from bot.core.outbox import OutgoingCall, enqueue
+from bot.pairs.end import MAX_CHOICES, FormRefusal, end_pair, end_pair_form
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState, Pair, PairStatus, Role
 from tests.factories import EPOCH, make_participant, make_round

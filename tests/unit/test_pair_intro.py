@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 
-from bot.messages.blocks import HEADER_TEXT_LIMIT, MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, check_message_limits
-from bot.messages.pair_channels import closing_message, goodbye_message, not_invited_message, pair_ended_report
-from bot.messages.pair_intro import (
+from bot.slack.render.blocks import HEADER_TEXT_LIMIT, MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, check_message_limits
+from bot.slack.render.pair_channels import closing_message, goodbye_message, not_invited_message, pair_ended_report
+from bot.slack.render.pair_intro import (
     PairIntroFacts,
     PersonBio,
     TimelineEntry,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.services.pauses import PauseProblem, parse_pause, pause_participant, resume_participant
+from bot.pairs.pauses import PauseProblem, parse_pause, pause_participant, resume_participant
 from scheduling.ticks import run_tick
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState, Pair, PairStatus, Participant

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.i18n import LANGUAGES, t
-from bot.messages.blocks import MODAL_TITLE_LIMIT, check_message_limits
-from bot.messages.profile import (
+from bot.slack.render.blocks import MODAL_TITLE_LIMIT, check_message_limits
+from bot.slack.render.profile import (
     CALLBACK_ID,
     participant_id_from_button,
     participant_id_from_metadata,
@@ -22,7 +22,7 @@ from bot.messages.profile import (
     read_profile_form,
 )
 from bot.sandbox._blocks import validate_message_blocks, validate_view
-from bot.services.profile import (
+from bot.onboarding.profile import (
     ProfileAccess,
     ProfileForm,
     load_profile,

@@ -7,10 +7,10 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 
-from bot.services.roster import import_round, import_workbook_file, summary_lines
+from bot.rounds.roster import import_round, import_workbook_file, summary_lines
 from storage.db import unit_of_work
 from storage.models import Pair, Participant, Programme, Round, SharedMeeting
-from storage.workbook import MeetingRow, PairRow, ParticipantRow, ProgrammeSettings, RoundWorkbook, workbook_bytes
+from bot.rounds.workbook import MeetingRow, PairRow, ParticipantRow, ProgrammeSettings, RoundWorkbook, workbook_bytes
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc)
 

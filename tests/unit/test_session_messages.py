@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.i18n import LANGUAGES
-from bot.messages.blocks import MESSAGE_BLOCK_LIMIT, MODAL_TITLE_LIMIT, check_message_limits
-from bot.messages.home import home_view
-from bot.messages.sessions import (
+from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, MODAL_TITLE_LIMIT, check_message_limits
+from bot.slack.render.home import home_view
+from bot.slack.render.sessions import (
     CONFIRM_PATTERN,
     DELETE_PATTERN,
     EDIT_PATTERN,
@@ -32,9 +32,9 @@ from bot.messages.sessions import (
     sessions_list_message,
 )
 from bot.sandbox._blocks import validate_message_blocks, validate_view
-from bot.services.home import build_home
-from bot.services.session_parser import TOPICS, ParseIssue, ParseProblem
-from bot.services.sessions import (
+from bot.home.service import build_home
+from bot.sessions.parser import TOPICS, ParseIssue, ParseProblem
+from bot.sessions.service import (
     DURATION,
     HELD_ON,
     NOTES,

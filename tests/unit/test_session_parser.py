@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.session_parser import (
+from bot.sessions.parser import (
     TOPICS,
     ParseIssue,
     ParseProblem,

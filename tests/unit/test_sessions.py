@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.services.session_parser import ParseIssue
-from bot.services.sessions import (
+from bot.sessions.parser import ParseIssue
+from bot.sessions.service import (
     DURATION,
     HELD_ON,
     INTRODUCTIONS,

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat import ChannelAnswer, ChatUser
-from bot.services.events import record_event_once
-from bot.services.onboarding import welcome_key
-from bot.services.outbox import OutgoingCall, enqueue
+from bot.core.chat import ChannelAnswer, ChatUser
+from bot.core.events import record_event_once
+from bot.onboarding.service import welcome_key
+from bot.core.outbox import OutgoingCall, enqueue
 from scheduling.ticks import (
     DEFAULT_JOBS,
     DueJob,

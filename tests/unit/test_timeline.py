@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.messages.timeline import (
+from bot.slack.render.timeline import (
     AttendancePerson,
     AttendanceSheet,
     ChoiceLine,
@@ -18,7 +18,7 @@ from bot.messages.timeline import (
     parse_attendance_metadata,
     read_attendance_form,
 )
-from bot.services.timeline import (
+from bot.timeline.service import (
     LookupProblem,
     RsvpStatus,
     attendance_sheet,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # The process's edges: they are callers, and own their units of work.
-EDGES = ("bot/cli.py", "bot/app.py", "bot/server.py", "bot/web.py", "bot/__main__.py", "bot/demo/", "bot/sandbox/")
+EDGES = ("bot/cli.py", "bot/slack/app.py", "bot/slack/server.py", "bot/slack/web.py", "bot/__main__.py", "bot/demo/", "bot/sandbox/")
 ENDS_A_TRANSACTION = frozenset({"commit", "rollback"})
 OPENS_A_UNIT_OF_WORK = frozenset({"unit_of_work", "short_transactions"})
 
@@ -40,7 +40,7 @@ def _offences(path: Path, *, root: Path = ROOT) -> list[str]:
 
 def test_the_scan_covers_the_services() -> None:
     scanned = {path.relative_to(ROOT).as_posix() for path in _domain_modules()}
-    assert {"bot/services/pair_channels.py", "bot/services/onboarding.py", "bot/services/imports.py"} <= scanned
+    assert {"bot/pairs/channels.py", "bot/onboarding/service.py", "bot/rounds/imports.py"} <= scanned
 
 
 def test_no_domain_module_commits_rolls_back_or_opens_its_own_unit_of_work() -> None:

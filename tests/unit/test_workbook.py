@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from storage import workbook as wb
-from storage.workbook import (
+from bot.rounds import workbook as wb
+from bot.rounds.workbook import (
     MeetingRow,
     PairRow,
     ParticipantRow,

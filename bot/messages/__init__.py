@@ -1,1 +1,0 @@
-"""Block Kit, built by small pure functions: (text fallback, blocks) in, no Slack calls."""

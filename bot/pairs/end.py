@@ -1,0 +1,281 @@
+"""Ending a pair early, or ending it to rematch: people drop out for ordinary reasons.
+
+Pregnancy, a move, a new job (the best reason) or simply a match that does not work: a
+coordinator ends the pair from Slack. The pair row is *kept* (status ENDED, when and why),
+because the funder's report counts pairs and outcomes; its channel gets a kind closing note
+and stays until the round's end, when it is archived with all the others. Both people are
+free again: matching treats anyone outside an ACTIVE or PAUSED pair as unmatched, so the
+next `/mentoring-admin match` proposes partners for them. A rematch is exactly that, with
+"not a good fit" as the default reason; nothing is matched behind the coordinator's back.
+
+The coordinator's optional note has no column of its own on the pair, so it travels with
+the news to the coordinators (their channel, or their DMs), where the team keeps its notes.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.slack.render.pair_channels import FOUND_JOB, closing_message, pair_ended_report
+from bot.pairs.channel_names import slugify
+from bot.core.coordinators import coordinated_round_ids, coordinator_targets
+from bot.core.outbox import OutgoingCall, cancel_pending, enqueue_all
+from bot.core.coordinators import target_language
+from bot.pairs.channels import pair_languages, pair_timezone, person_bio
+from bot.pairs.state import is_live_pair, live_pair
+from bot.pairs.pauses import pair_nudge_prefixes, pause_notice_prefix
+from bot.core.people import identify
+from bot.core.timing import polite_time
+from storage.models import Pair, PairStatus, Round
+
+END_REASONS: tuple[str, ...] = (FOUND_JOB, "moved_away", "leave", "not_a_fit", "other")
+REMATCH_REASON = "not_a_fit"
+MAX_CHOICES = 100  # a static select takes at most 100 options
+NOTE_LIMIT = 1000
+AMBIGUOUS_SHOWN = 5
+
+# Block ids of the modal's inputs: validation errors name them.
+PAIR_FIELD = "pair"
+REASON_FIELD = "reason"
+NOTE_FIELD = "note"
+
+
+def closing_key(pair_id: int, language: str) -> str:
+    return f"pair-closing:pair={pair_id}:lang={language}"
+
+
+def ended_report_key(pair_id: int, target: str) -> str:
+    return f"pair-ended:pair={pair_id}:to={target}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairChoice:
+    pair_id: int
+    mentor_name: str
+    mentee_name: str
+    round_name: str
+    paused: bool = False
+
+
+class FormRefusal(str, enum.Enum):
+    NO_PAIRS = "no_pairs"
+    NO_SUCH_PAIR = "no_such_pair"
+    AMBIGUOUS = "ambiguous"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndPairForm:
+    """What the modal offers: the pairs this coordinator may end, one perhaps preselected."""
+
+    language: str
+    rematch: bool
+    choices: tuple[PairChoice, ...] = ()
+    total: int = 0
+    selected: int | None = None
+    refusal: FormRefusal | None = None
+    query: str = ""
+    matches: tuple[PairChoice, ...] = ()  # for an ambiguous query
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndedPair:
+    pair_id: int
+    mentor_name: str
+    mentee_name: str
+    round_name: str
+    reason: str
+    rematch: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndPairResult:
+    language: str
+    errors: dict[str, str] = field(default_factory=dict)  # block id -> catalog key
+    ended: EndedPair | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.ended is not None
+
+
+def _endable_pairs(session: Session, *, round_ids: set[int] | None, now: datetime) -> list[Pair]:
+    query = (
+        select(Pair)
+        .join(Round, Round.id == Pair.round_id)
+        .where(live_pair(), Round.ends_on >= now.date())  # drafts are edited in the review, not ended
+        .options(selectinload(Pair.mentor), selectinload(Pair.mentee), selectinload(Pair.round))
+        .order_by(Round.starts_on.desc(), Round.id, Pair.id)
+    )
+    if round_ids is not None:
+        query = query.where(Pair.round_id.in_(round_ids))
+    pairs = list(session.scalars(query))
+    return sorted(pairs, key=lambda pair: (-pair.round.starts_on.toordinal(), pair.round_id, pair.mentee.name.casefold()))
+
+
+def _choice(pair: Pair) -> PairChoice:
+    return PairChoice(
+        pair_id=pair.id, mentor_name=pair.mentor.name, mentee_name=pair.mentee.name, round_name=pair.round.name,
+        paused=pair.status is PairStatus.PAUSED,
+    )
+
+
+def _matching(pairs: list[Pair], query: str) -> list[Pair]:
+    text = query.strip().lstrip("#")
+    if text.isdigit():
+        return [pair for pair in pairs if pair.id == int(text)]
+    needle, ascii_needle = text.casefold(), slugify(text)
+
+    def fits(name: str) -> bool:
+        # As typed, or as the channel name spells it: "aasa" finds Åsa, as #spring-2027-…-aasa does.
+        return needle in name.casefold() or bool(ascii_needle and ascii_needle in slugify(name))
+
+    return [pair for pair in pairs if fits(pair.mentor.name) or fits(pair.mentee.name)]
+
+
+def end_pair_form(
+    session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = (), query: str = "",
+    rematch: bool = False, now: datetime,
+) -> EndPairForm:
+    """The pairs to choose from; with `query` (a name, or a pair number) one is preselected,
+    or the form is refused with the reason (no such pair, several match)."""
+    language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
+    round_ids = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    pairs = _endable_pairs(session, round_ids=round_ids, now=now)
+    if not pairs:
+        return EndPairForm(language=language, rematch=rematch, refusal=FormRefusal.NO_PAIRS)
+    selected: Pair | None = None
+    if query.strip():
+        found = _matching(pairs, query)
+        if not found:
+            return EndPairForm(language=language, rematch=rematch, refusal=FormRefusal.NO_SUCH_PAIR, query=query.strip())
+        if len(found) > 1:
+            return EndPairForm(
+                language=language, rematch=rematch, refusal=FormRefusal.AMBIGUOUS, query=query.strip(),
+                matches=tuple(_choice(pair) for pair in found),
+            )
+        selected = found[0]
+    shown = pairs[:MAX_CHOICES]
+    if selected is not None and selected not in shown:
+        shown = [selected, *pairs[: MAX_CHOICES - 1]]
+    return EndPairForm(
+        language=language, rematch=rematch, choices=tuple(_choice(pair) for pair in shown), total=len(pairs),
+        selected=selected.id if selected is not None else None,
+    )
+
+
+def end_pair(
+    session: Session,
+    *,
+    slack_user_id: str,
+    admin_user_ids: Collection[str] = (),
+    pair_id: int | None,
+    reason: str | None,
+    note: str | None,
+    rematch: bool = False,
+    now: datetime,
+) -> EndPairResult:
+    """End the pair if this coordinator may; otherwise say what to fix, and store nothing.
+
+    The pair's row is locked before its status is read (FOR UPDATE; SQLite's BEGIN
+    IMMEDIATE already serialises): of two coordinators ending it at the same moment, the
+    second is told it has ended. On PostgreSQL both would otherwise end it, each told so,
+    and the reason on record could differ from the one the pair's closing note gives."""
+    language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
+    errors: dict[str, str] = {}
+    pair = (session.get(Pair, pair_id, with_for_update=True, populate_existing=True)
+            if pair_id is not None else None)
+    if pair is None or not is_live_pair(pair):
+        errors[PAIR_FIELD] = "pairs.end.error.pair_gone"
+    else:
+        round_ids = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+        if round_ids is not None and pair.round_id not in round_ids:
+            errors[PAIR_FIELD] = "pairs.end.error.not_your_round"
+    if reason not in END_REASONS:
+        errors[REASON_FIELD] = "pairs.end.error.reason"
+    if errors or pair is None or reason is None:
+        return EndPairResult(language=language, errors=errors)
+
+    pair.status = PairStatus.ENDED
+    pair.ended_at = now
+    pair.end_reason = reason
+    # An introduction not yet delivered would greet a pair that no longer exists.
+    cancel_pending(session, key_prefixes=[f"intro:pair={pair.id}:"], reason="the pair ended before it was introduced")
+    # Nor may a check-in, a prompt, a welcome back or a pause notice follow the goodbye.
+    cancel_pending(session, key_prefixes=[*pair_nudge_prefixes(pair.id), pause_notice_prefix(pair.id)],
+                   reason="the pair ended")
+    clean_note = " ".join((note or "").split())[:NOTE_LIMIT] or None
+    enqueue_all(session, _closing_calls(pair, now=now), now=now)
+    enqueue_all(session, _report_calls(session, pair, actor=slack_user_id, note=clean_note, now=now), now=now)
+    return EndPairResult(
+        language=language,
+        ended=EndedPair(
+            pair_id=pair.id, mentor_name=pair.mentor.name, mentee_name=pair.mentee.name, round_name=pair.round.name,
+            reason=reason, rematch=rematch,
+        ),
+    )
+
+
+def _closing_calls(pair: Pair, *, now: datetime) -> list[OutgoingCall]:
+    """A kind note in the pair's channel, in each of their languages, at a waking hour."""
+    if pair.slack_channel_id is None or pair.channel_archived_at is not None:
+        return []
+    not_before = polite_time(now, pair_timezone(pair))
+    mentor, mentee = person_bio(pair.mentor), person_bio(pair.mentee)
+    return [
+        OutgoingCall(
+            dedup_key=closing_key(pair.id, language),
+            method="chat.postMessage",
+            payload={
+                "channel": pair.slack_channel_id,
+                **closing_message(mentor=mentor, mentee=mentee, reason=pair.end_reason or "other", language=language).as_kwargs(),
+            },
+            not_before=not_before,
+        )
+        for language in pair_languages(pair)
+    ]
+
+
+def _report_calls(session: Session, pair: Pair, *, actor: str, note: str | None, now: datetime) -> list[OutgoingCall]:
+    """The news, and the note, for the coordinators: the one who acted included, since
+    their DM is where the note is kept when the programme has no coordinator channel."""
+    calls: list[OutgoingCall] = []
+    for target in coordinator_targets(session, round_id=pair.round_id):
+        message = pair_ended_report(
+            language=target_language(session, round_id=pair.round_id, target=target), coordinator_id=actor,
+            round_name=pair.round.name, mentor_name=pair.mentor.name, mentee_name=pair.mentee.name,
+            reason=pair.end_reason or "other", note=note,
+        )
+        calls.append(
+            OutgoingCall(
+                dedup_key=ended_report_key(pair.id, target),
+                method="chat.postMessage",
+                payload={"channel": target, **message.as_kwargs()},
+                not_before=now,
+            )
+        )
+    return calls
+
+
+__all__ = [
+    "END_REASONS",
+    "FOUND_JOB",
+    "NOTE_FIELD",
+    "PAIR_FIELD",
+    "REASON_FIELD",
+    "REMATCH_REASON",
+    "EndPairForm",
+    "EndPairResult",
+    "EndedPair",
+    "FormRefusal",
+    "PairChoice",
+    "closing_key",
+    "end_pair",
+    "end_pair_form",
+    "ended_report_key",
+]

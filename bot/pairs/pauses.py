@@ -1,0 +1,489 @@
+"""Pauses: `/mentoring pause until DATE [reason]`, `/mentoring resume`, and the pause that
+ends by itself on its date with a welcome back in the pair channel.
+
+How a pause is stored (a decision, since both people and pairs have `paused_until`):
+
+* the **person** who pauses gets `Participant.paused_until` and `pause_reason`: who paused,
+  until when and why (the reason goes to the coordinators only, never to the partner);
+* each of their **pairs** is paused too (`Pair.status = PAUSED`, `Pair.paused_until`):
+  a person's pause pauses their pair, so the pair gets no check-ins or prompts, and the
+  rest of the bot (App Home, session logging) sees one pair state. When both have paused,
+  the pair stays paused until the later date;
+* a pause **ends by itself** on its date: from that day the pair is active again (a tick
+  flips the status) and, in the pair's first slot that day, the channel hears "welcome
+  back". `paused_until` stays on the rows as the day the break ended: check-in windows
+  count from it, so a break is never counted as missed sessions;
+* the person's own meeting reminders stop during their pause; the partner's do not;
+* a queued message whose premise a pause changes is withdrawn before it goes out: a pause
+  withdraws the pair's check-ins, prompts and welcome back; moving a pause to another date
+  withdraws the notices of the old date; a pause taken back (`/mentoring resume`) before its
+  notices went out withdraws them, and then there is no welcome back either, since nobody
+  heard of the break. Each pause gets its own notice keys (they name when it was taken),
+  so a pause taken again after one was withdrawn is announced;
+* only live (published) pairs are paused: a draft pair's people are not matched yet.
+
+Dates are read with python-dateutil in English or Danish ("15 march", "15. marts",
+"2027-03-15", "15/3"); a date without a year is the next one to come.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from dateutil import parser as date_parser
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.i18n import normalise_language
+from bot.slack.render.nudges import coordinator_pause_message, pair_paused_message, welcome_back_message
+from bot.core.coordinators import coordinator_targets, target_language
+from bot.nudges.checkins import checkin_prefix
+from bot.core.outbox import OutgoingCall, cancel_pending, enqueue, enqueue_all
+from bot.pairs.state import (
+    PairState,
+    PauseHold,
+    live_pair,
+    load_pair_states,
+    pair_selection,
+    pause_hold,
+    person_paused,
+)
+from bot.core.people import identify
+from bot.timeline.service import prompt_prefix, reminder_prefix
+from bot.core.timing import due_slot, local_day, next_shared_time, working_hours_time, zone
+from storage.models import Pair, PairStatus, Participant, Programme, Role, Round
+
+PAUSE_MAX_DAYS = 183  # about six months: longer than that is leaving, a coordinator's call
+REASON_LIMIT = 500  # Participant.pause_reason's column size
+WELCOME_BACK_WITHIN_DAYS = 7  # a worker down for days still welcomes, but not weeks late
+
+_LEAD_WORDS = frozenset({"until", "till", "til", "to", "indtil"})
+_DANISH_MONTHS = (
+    ("januar", "jan"), ("februar", "feb"), ("marts", "mar"), ("april", "apr"), ("maj",), ("juni", "jun"),
+    ("juli", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("oktober", "okt"), ("november", "nov"),
+    ("december", "dec"),
+)
+
+
+class _BilingualDates(date_parser.parserinfo):
+    """dateutil's English month names plus the Danish ones; day before month, as both write it."""
+
+    MONTHS = [tuple(dict.fromkeys((*english, *danish)))  # noqa: RUF012 - dateutil reads a class attribute
+              for english, danish in zip(date_parser.parserinfo.MONTHS, _DANISH_MONTHS, strict=True)]
+    JUMP = [*date_parser.parserinfo.JUMP, "den"]  # noqa: RUF012
+
+
+_PARSER = date_parser.parser(_BilingualDates(dayfirst=True))
+_MONTH_NAMES = frozenset(name.lower() for names in _BilingualDates.MONTHS for name in names)
+_COMPOUND = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}(?:[./-](?:\d{4}|\d{2}))?)[.,]?$")
+_DAY = re.compile(r"^\d{1,2}(?:st|nd|rd|th)?[.,]?$", re.IGNORECASE)
+_YEAR = re.compile(r"^\d{4}[.,]?$")
+_OF = frozenset({"of"})
+
+
+def _kind(token: str) -> str:
+    lowered = token.lower().rstrip(".,")
+    if _COMPOUND.match(token):
+        return "compound"
+    if _YEAR.match(token):
+        return "year"
+    if _DAY.match(token):
+        return "day"
+    if lowered in _MONTH_NAMES:
+        return "month"
+    if lowered in _OF:
+        return "of"
+    return "word"
+
+
+# The shapes a date may take at the start of the text, longest first.
+_SHAPES: tuple[tuple[str, ...], ...] = (
+    ("day", "of", "month", "year"),
+    ("day", "month", "year"),
+    ("month", "day", "year"),
+    ("day", "of", "month"),
+    ("day", "month"),
+    ("month", "day"),
+    ("compound",),
+)
+
+
+class PauseProblem(str, enum.Enum):
+    USAGE = "usage"  # no date at all
+    BAD_DATE = "bad_date"
+    PAST = "past"  # today or earlier: a pause must end in the future
+    TOO_FAR = "too_far"
+    REASON_TOO_LONG = "reason_too_long"
+    NOT_PARTICIPANT = "not_participant"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParsedPause:
+    until: date | None = None
+    reason: str | None = None
+    problem: PauseProblem | None = None
+    typed: str = ""  # what we could not read, to quote back
+
+
+def parse_pause(text: str, *, today: date) -> ParsedPause:
+    """"until 15 march moving house" -> (2027-03-15, "moving house"), with every rule checked.
+
+    The date is the longest start of the text that has a date's shape (so a reason that
+    begins with a number is not swallowed), read by dateutil in English or Danish."""
+    tokens = text.split()
+    if tokens and tokens[0].lower() in _LEAD_WORDS:
+        tokens = tokens[1:]
+    if not tokens:
+        return ParsedPause(problem=PauseProblem.USAGE)
+    kinds = [_kind(token) for token in tokens]
+    for shape in _SHAPES:
+        if tuple(kinds[: len(shape)]) != shape:
+            continue
+        date_text = " ".join(tokens[: len(shape)])
+        try:
+            iso = re.match(r"^\d{4}-", date_text) is not None  # year first: never read as year-day-month
+            parsed = _PARSER.parse(date_text, default=datetime(today.year, today.month, today.day),
+                                   dayfirst=not iso, yearfirst=iso).date()
+        except (ValueError, OverflowError):
+            return ParsedPause(problem=PauseProblem.BAD_DATE, typed=date_text)
+        explicit_year = "year" in shape or (shape == ("compound",) and _has_year(tokens[0]))
+        if not explicit_year and parsed <= today:
+            try:
+                parsed = parsed.replace(year=parsed.year + 1)
+            except ValueError:  # 29 February
+                return ParsedPause(problem=PauseProblem.BAD_DATE, typed=date_text)
+        reason = " ".join(tokens[len(shape):]).strip() or None
+        return _checked(parsed, reason=reason, today=today, typed=date_text)
+    return ParsedPause(problem=PauseProblem.BAD_DATE, typed=" ".join(tokens[:3]))
+
+
+def _has_year(token: str) -> bool:
+    parts = re.split(r"[./-]", token.rstrip(".,"))
+    return len(parts) == 3
+
+
+def _checked(until: date, *, reason: str | None, today: date, typed: str) -> ParsedPause:
+    if until <= today:
+        return ParsedPause(until=until, problem=PauseProblem.PAST, typed=typed)
+    if until > today + timedelta(days=PAUSE_MAX_DAYS):
+        return ParsedPause(until=until, problem=PauseProblem.TOO_FAR, typed=typed)
+    if reason is not None and len(reason) > REASON_LIMIT:
+        return ParsedPause(until=until, problem=PauseProblem.REASON_TOO_LONG, typed=typed)
+    return ParsedPause(until=until, reason=reason)
+
+
+def latest_pause_end(today: date) -> date:
+    return today + timedelta(days=PAUSE_MAX_DAYS)
+
+
+# --- dedup keys ---------------------------------------------------------------------------------------
+
+
+def welcome_back_key(pair_id: int, on: date) -> str:
+    return f"{welcome_back_prefix(pair_id)}on={on.isoformat()}"
+
+
+def welcome_back_prefix(pair_id: int) -> str:
+    return f"welcome-back:pair={pair_id}:"
+
+
+def pause_notice_prefix(pair_id: int, participant_id: int | None = None) -> str:
+    """The pair channel's notices of a pause: all of them, or those of one person's pauses."""
+    who = f"participant={participant_id}:" if participant_id is not None else ""
+    return f"pause:pair={pair_id}:{who}"
+
+
+def pause_notice_key(pair_id: int, participant_id: int, until: date, *, since: datetime) -> str:
+    """One pause's notice: `since` (when it was taken) tells a pause taken again, after one
+    was withdrawn, from the withdrawn one, whose key stays taken."""
+    return f"{pause_notice_prefix(pair_id, participant_id)}until={until.isoformat()}:since={_instant(since)}"
+
+
+def coordinator_pause_prefix(participant_id: int) -> str:
+    return f"pause-notice:participant={participant_id}:"
+
+
+def coordinator_pause_key(participant_id: int, until: date, target: str, *, since: datetime) -> str:
+    return f"{coordinator_pause_prefix(participant_id)}until={until.isoformat()}:since={_instant(since)}:to={target}"
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def pair_nudge_prefixes(pair_id: int) -> list[str]:
+    """Queued messages in a pair channel that presume the pair goes on meeting: check-ins,
+    meeting prompts, a welcome back. A pause or the pair's end makes them untrue."""
+    return [checkin_prefix(pair_id), prompt_prefix(pair_id), welcome_back_prefix(pair_id)]
+
+
+# --- pausing and resuming -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PauseOutcome:
+    language: str
+    until: date | None = None
+    problem: PauseProblem | None = None
+    typed: str = ""
+    today: date | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.problem is None and self.until is not None
+
+
+def _own_rows(session: Session, *, slack_user_id: str, now: datetime) -> list[Participant]:
+    """The person as mentor or mentee in every round still running."""
+    return list(
+        session.scalars(
+            select(Participant)
+            .join(Round, Round.id == Participant.round_id)
+            .where(
+                Participant.slack_user_id == slack_user_id,
+                Participant.role.in_([Role.MENTOR, Role.MENTEE]),
+                Round.ends_on >= now.date() - timedelta(days=1),
+            )
+            .order_by(Round.starts_on.desc(), Participant.id.desc())
+        )
+    )
+
+
+def _personal_today(session: Session, participant: Participant, now: datetime) -> date:
+    programme_zone = session.scalar(
+        select(Programme.timezone).join(Round, Round.programme_id == Programme.id).where(Round.id == participant.round_id)
+    )
+    return now.astimezone(zone(participant.timezone or programme_zone)).date()
+
+
+def _pairs_of(session: Session, people: list[Participant]) -> list[PairState]:
+    """Every live pair of these people, with or without a channel yet (a draft is no pair)."""
+    ids = [person.id for person in people]
+    selection = select(Pair.id).where(or_(Pair.mentor_id.in_(ids), Pair.mentee_id.in_(ids)), live_pair())
+    return load_pair_states(session, selection)
+
+
+def pause_participant(session: Session, *, slack_user_id: str, text: str, now: datetime) -> PauseOutcome:
+    """Pause this person (and so their pairs) until the date in `text`; nothing is stored
+    when the text does not hold a date in the next six months."""
+    people = _own_rows(session, slack_user_id=slack_user_id, now=now)
+    if not people:
+        language = identify(session, slack_user_id=slack_user_id).language
+        return PauseOutcome(language=language, problem=PauseProblem.NOT_PARTICIPANT)
+    language = normalise_language(people[0].language)
+    today = _personal_today(session, people[0], now)
+    parsed = parse_pause(text, today=today)
+    if parsed.problem is not None or parsed.until is None:
+        return PauseOutcome(language=language, until=parsed.until, problem=parsed.problem, typed=parsed.typed,
+                            today=today)
+    until, reason = parsed.until, parsed.reason
+    # The same pause again changes only its reason: its notices are queued or out already.
+    # A pause moved to another date has news; what was queued for the old date is not true.
+    moved = {person.id for person in people if not (person_paused(person, today) and person.paused_until == until)}
+    for person in people:
+        person.paused_until = until
+        person.pause_reason = reason
+        person.updated_at = now
+    cancel_pending(session, key_prefixes=[coordinator_pause_prefix(person_id) for person_id in sorted(moved)],
+                   reason="the pause was moved to another date")
+    states = _pairs_of(session, people)
+    by_id = {person.id: person for person in people}
+    calls: list[OutgoingCall] = []
+    for state in states:
+        pair = session.get(Pair, state.pair_id)
+        assert pair is not None
+        pair_today = local_day(now, state.zones)
+        if not (pair.status is PairStatus.PAUSED and pair.paused_until is None):  # a coordinator's open pause stays
+            pair.status = PairStatus.PAUSED
+            still_paused = pair.paused_until is not None and pair.paused_until > pair_today
+            pair.paused_until = max(until, pair.paused_until) if still_paused and pair.paused_until else until
+            pair.pause_reason = reason
+        # Nothing already queued for the pair or the person may still go out.
+        cancel_pending(session, key_prefixes=pair_nudge_prefixes(state.pair_id), reason="paused")
+        pauser = next(person for person in state.people if person.id in by_id)
+        if pauser.id not in moved:
+            continue
+        cancel_pending(session, key_prefixes=[pause_notice_prefix(state.pair_id, pauser.id)],
+                       reason="the pause was moved to another date")
+        if state.reachable and state.channel_id:
+            calls.append(
+                OutgoingCall(
+                    dedup_key=pause_notice_key(state.pair_id, pauser.id, until, since=now), method="chat.postMessage",
+                    payload={"channel": state.channel_id,
+                             **pair_paused_message(name=pauser.name, until=until, language=state.language).as_kwargs()},
+                    not_before=next_shared_time(now, state.zones),
+                )
+            )
+    cancel_pending(session, key_prefixes=[reminder_prefix(person.id) for person in people], reason="paused")
+    calls.extend(_coordinator_notices(session, [person for person in people if person.id in moved], until=until,
+                                      reason=reason, now=now))
+    enqueue_all(session, calls, now=now)
+    return PauseOutcome(language=language, until=until, today=today)
+
+
+def _coordinator_notices(
+    session: Session, people: list[Participant], *, until: date, reason: str | None, now: datetime
+) -> list[OutgoingCall]:
+    """The coordinators learn who paused, until when, and why (the partner learns only when)."""
+    calls = []
+    for person in people:
+        round_ = session.get(Round, person.round_id)
+        assert round_ is not None
+        programme = session.get(Programme, round_.programme_id)
+        programme_zone = programme.timezone if programme else None
+        for target in coordinator_targets(session, round_id=person.round_id):
+            coordinator = session.scalar(
+                select(Participant).where(Participant.round_id == person.round_id, Participant.slack_user_id == target)
+            )
+            language = target_language(session, round_id=person.round_id, target=target)
+            tz_name = (coordinator.timezone if coordinator and coordinator.timezone else programme_zone)
+            message = coordinator_pause_message(name=person.name, role=person.role, until=until, reason=reason,
+                                                round_name=round_.name, language=language)
+            calls.append(
+                OutgoingCall(dedup_key=coordinator_pause_key(person.id, until, target, since=now),
+                             method="chat.postMessage",
+                             payload={"channel": target, **message.as_kwargs()},
+                             not_before=working_hours_time(now, tz_name))
+            )
+    return calls
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResumeOutcome:
+    language: str
+    resumed: bool
+    participant: bool = True
+    holds: tuple[PauseHold, ...] = ()  # pairs of theirs still paused, and by whom (the partner, the coordinators)
+
+
+def resume_participant(session: Session, *, slack_user_id: str, now: datetime) -> ResumeOutcome:
+    """End this person's pause today. Their pairs are active again unless the partner is
+    still on a break; an active pair's channel gets its welcome back, if it heard of the
+    break. Notices of the pause not yet sent are withdrawn: the pause they announce is over.
+
+    Someone not on a pause whose pair is paused hears who paused it and until when."""
+    people = _own_rows(session, slack_user_id=slack_user_id, now=now)
+    if not people:
+        language = identify(session, slack_user_id=slack_user_id).language
+        return ResumeOutcome(language=language, resumed=False, participant=False)
+    language = normalise_language(people[0].language)
+    today = _personal_today(session, people[0], now)
+    paused = [person for person in people if person.paused_until is not None and person.paused_until > today]
+    if not paused:
+        return ResumeOutcome(language=language, resumed=False, holds=_holds(session, people, today=today))
+    for person in paused:
+        person.paused_until = today
+        person.updated_at = now
+    cancel_pending(session, key_prefixes=[coordinator_pause_prefix(person.id) for person in paused],
+                   reason="the pause ended before it was announced")
+    calls = []
+    by_id = {person.id for person in paused}
+    for state in _pairs_of(session, paused):
+        pair = session.get(Pair, state.pair_id)
+        assert pair is not None
+        pair_today = local_day(now, state.zones)
+        unheard = cancel_pending(
+            session, key_prefixes=[pause_notice_prefix(state.pair_id, person.id) for person in state.people
+                                   if person.id in by_id],
+            reason="the pause ended before it was announced",
+        )
+        if pair.status is PairStatus.PAUSED and pair.paused_until is None:
+            continue  # paused by a coordinator until further notice: theirs to lift
+        partner = next((person for person in state.people if person.id not in by_id), None)
+        if partner is not None and partner.paused_until is not None and partner.paused_until > pair_today:
+            pair.paused_until = partner.paused_until  # still on the partner's break
+            continue
+        pair.status = PairStatus.ACTIVE
+        pair.paused_until = pair_today
+        if state.reachable and state.channel_id:
+            welcome = _welcome_back(state, on=pair_today, not_before=next_shared_time(now, state.zones))
+            if not unheard:
+                calls.append(welcome)
+                continue
+            # Nobody heard of this break, so nobody is welcomed back from it: the welcome's
+            # key is taken and withdrawn at once, so the pause-endings job sends none either.
+            enqueue(session, welcome, now=now)
+            cancel_pending(session, dedup_keys=[welcome.dedup_key], reason="the pause was never announced")
+    enqueue_all(session, calls, now=now)
+    return ResumeOutcome(language=language, resumed=True, holds=_holds(session, people, today=today))
+
+
+def _holds(session: Session, people: list[Participant], *, today: date) -> tuple[PauseHold, ...]:
+    """Why each of these people's live pairs that is paused is paused, as they should hear it."""
+    holds = []
+    by_id = {person.id for person in people}
+    for state in _pairs_of(session, people):
+        pair = session.get(Pair, state.pair_id)
+        assert pair is not None
+        viewer = next(person for person in state.people if person.id in by_id)
+        hold = pause_hold(pair, viewer_id=viewer.id, today=today)
+        if hold is not None:
+            holds.append(hold)
+    return tuple(holds)
+
+
+def _welcome_back(state: PairState, *, on: date, not_before: datetime) -> OutgoingCall:
+    message = welcome_back_message(
+        mentor_name=state.mentor.name, mentee_name=state.mentee.name, mentor_user_id=state.mentor.slack_user_id,
+        mentee_user_id=state.mentee.slack_user_id, language=state.language,
+    )
+    return OutgoingCall(dedup_key=welcome_back_key(state.pair_id, on), method="chat.postMessage",
+                        payload={"channel": state.channel_id, **message.as_kwargs()}, not_before=not_before)
+
+
+# --- pauses that end by themselves -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DuePauseEndings:
+    calls: list[OutgoingCall] = field(default_factory=list)
+    reactivated: int = 0  # pairs whose pause ended and are active again
+
+
+def due_pause_endings(session: Session, *, now: datetime) -> DuePauseEndings:
+    """Pairs whose pause has reached its date become active again, and get their welcome back
+    in their slot on the day (or within a week, should the worker have been down).
+
+    Only pauses that ended in the last week are read: two statements, whatever the size."""
+    today = now.date()
+    selection = pair_selection(
+        today=today, pause_ended_between=(today - timedelta(days=WELCOME_BACK_WITHIN_DAYS + 1), today + timedelta(days=1))
+    )
+    calls: list[OutgoingCall] = []
+    reactivate: list[int] = []
+    for state in load_pair_states(session, selection):
+        pair_today = local_day(now, state.zones)
+        if state.status is PairStatus.PAUSED:
+            if state.paused_until is None or state.paused_until > pair_today or state.is_paused(pair_today):
+                continue
+            reactivate.append(state.pair_id)
+        elif state.is_paused(pair_today):
+            continue
+        resumed = state.resumed_on(pair_today)
+        if resumed is None or pair_today > resumed + timedelta(days=WELCOME_BACK_WITHIN_DAYS):
+            continue
+        slot = due_slot(now, state.zones)
+        if slot is not None and state.reachable:
+            calls.append(_welcome_back(state, on=resumed, not_before=slot))
+    if reactivate:
+        session.execute(update(Pair).where(Pair.id.in_(reactivate)).values(status=PairStatus.ACTIVE))
+    return DuePauseEndings(calls=calls, reactivated=len(reactivate))
+
+
+__all__ = [
+    "PAUSE_MAX_DAYS",
+    "DuePauseEndings",
+    "ParsedPause",
+    "PauseOutcome",
+    "PauseProblem",
+    "ResumeOutcome",
+    "due_pause_endings",
+    "pair_nudge_prefixes",
+    "parse_pause",
+    "pause_participant",
+    "resume_participant",
+    "welcome_back_key",
+]

@@ -1,0 +1,1587 @@
+"""The round workbook: one Excel format to set up, export and re-import a round.
+
+Coordinators live in spreadsheets, so a round is described by one workbook with the
+sheets ``Programme``, ``Meetings``, ``Participants`` and (optionally) ``Pairs``. The
+same format is written by the template, by an export of a running round and by a
+matching proposal (a ``Pairs`` sheet with extra ``score`` and ``reasons`` columns), so
+whatever the bot hands out can be edited in Excel and read straight back.
+
+Reading never stops at the first mistake: a coordinator fixing a 40-row sheet wants
+every problem at once, each pinned to the sheet, Excel row and column they see. This
+module knows nothing of Slack: it reports a :class:`Problem` as a catalog code plus
+parameters, and whoever shows it renders it in the reader's language.
+:meth:`Problem.english` gives command-line tools and tests readable text.
+
+Lists inside a cell (``languages``, ``interests``) are separated by commas; semicolons
+and line breaks also separate items, and every item is stripped. An item therefore
+can never contain a comma: :func:`write_workbook` splits such an item rather than
+writing something that would read back differently.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cache, total_ordering
+from pathlib import Path
+from typing import BinaryIO, Final
+from warnings import catch_warnings, simplefilter
+from zipfile import BadZipFile
+from zoneinfo import ZoneInfo, available_timezones
+
+import dateutil.parser
+from openpyxl import Workbook, load_workbook
+
+from bot.i18n import CATALOG_DIR
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+__all__ = [
+    "LANGUAGES",
+    "MEETING_KINDS",
+    "PROBLEM_CODES",
+    "ROLES",
+    "MeetingRow",
+    "PairRow",
+    "ParticipantRow",
+    "Problem",
+    "ProgrammeSettings",
+    "RoundWorkbook",
+    "read_workbook",
+    "workbook_bytes",
+    "write_template",
+    "write_workbook",
+]
+
+# --------------------------------------------------------------------------- vocabulary
+
+SHEET_INSTRUCTIONS: Final = "Instructions"
+SHEET_PROGRAMME: Final = "Programme"
+SHEET_MEETINGS: Final = "Meetings"
+SHEET_PARTICIPANTS: Final = "Participants"
+SHEET_PAIRS: Final = "Pairs"
+#: The order problems are listed in: the order a coordinator fills the sheets in.
+SHEET_ORDER: Final = (SHEET_PROGRAMME, SHEET_MEETINGS, SHEET_PARTICIPANTS, SHEET_PAIRS)
+
+MEETING_KINDS: Final = (
+    "mentor_course",
+    "cv_workshop",
+    "kick_off",
+    "midway",
+    "interview_workshop",
+    "closing",
+    "other",
+)
+ROLES: Final = ("mentor", "mentee", "coordinator")
+LANGUAGES: Final = ("en", "da")
+
+PROGRAMME_KEYS: Final = (
+    "programme",
+    "round",
+    "starts_on",
+    "ends_on",
+    "language",
+    "coordinator_channel",
+    "session_every_days",
+    "timezone",
+)
+PROGRAMME_REQUIRED: Final = ("programme", "round", "starts_on", "ends_on")
+MEETING_COLUMNS: Final = ("kind", "title", "starts_at", "duration_minutes", "location")
+MEETING_REQUIRED: Final = ("kind", "title", "starts_at", "duration_minutes")
+PARTICIPANT_COLUMNS: Final = (
+    "email",
+    "name",
+    "role",
+    "field",
+    "languages",
+    "interests",
+    "company",
+    "home_country",
+    "language",
+    "max_mentees",
+)
+PARTICIPANT_REQUIRED: Final = ("email", "name", "role")
+PAIR_COLUMNS: Final = ("mentor_email", "mentee_email")
+
+DEFAULT_LANGUAGE: Final = "en"
+DEFAULT_SESSION_EVERY_DAYS: Final = 14
+DEFAULT_TIMEZONE: Final = "Europe/Copenhagen"
+MIN_DURATION_MINUTES: Final = 1
+MAX_DURATION_MINUTES: Final = 24 * 60
+#: Data validations cover this many rows: far more than a round of ~40 people needs.
+VALIDATION_LAST_ROW: Final = 1000
+
+# Problem codes: each is a key in bot/i18n/catalogs/workbook.<lang>.json.
+FILE_UNREADABLE: Final = "workbook.file.unreadable"
+SHEET_MISSING: Final = "workbook.sheet.missing"
+HEADER_MISSING: Final = "workbook.header.missing"
+HEADER_DUPLICATE: Final = "workbook.header.duplicate"
+SETTING_UNKNOWN: Final = "workbook.setting.unknown"
+SETTING_DUPLICATE: Final = "workbook.setting.duplicate"
+VALUE_MISSING: Final = "workbook.value.missing"
+EMAIL_INVALID: Final = "workbook.email.invalid"
+EMAIL_DUPLICATE: Final = "workbook.email.duplicate"
+ROLE_UNKNOWN: Final = "workbook.role.unknown"
+KIND_UNKNOWN: Final = "workbook.kind.unknown"
+LANGUAGE_UNKNOWN: Final = "workbook.language.unknown"
+DATE_INVALID: Final = "workbook.date.invalid"
+DATETIME_INVALID: Final = "workbook.datetime.invalid"
+DATETIME_NO_TIME: Final = "workbook.datetime.no_time"
+INT_INVALID: Final = "workbook.int.invalid"
+INT_TOO_SMALL: Final = "workbook.int.too_small"
+DURATION_OUT_OF_RANGE: Final = "workbook.duration.out_of_range"
+TIMEZONE_UNKNOWN: Final = "workbook.timezone.unknown"
+CHANNEL_INVALID: Final = "workbook.channel.invalid"
+ROUND_END_BEFORE_START: Final = "workbook.round.end_before_start"
+MEETING_OUTSIDE_ROUND: Final = "workbook.meeting.outside_round"
+PAIR_UNKNOWN_PERSON: Final = "workbook.pair.unknown_person"
+PAIR_WRONG_ROLE: Final = "workbook.pair.wrong_role"
+PAIR_MENTEE_TWICE: Final = "workbook.pair.mentee_twice"
+PAIR_DUPLICATE: Final = "workbook.pair.duplicate"
+PAIR_OVER_CAPACITY: Final = "workbook.pair.over_capacity"
+VALUE_TOO_LONG: Final = "workbook.value.too_long"
+
+PROBLEM_CODES: Final = (
+    FILE_UNREADABLE,
+    SHEET_MISSING,
+    HEADER_MISSING,
+    HEADER_DUPLICATE,
+    SETTING_UNKNOWN,
+    SETTING_DUPLICATE,
+    VALUE_MISSING,
+    EMAIL_INVALID,
+    EMAIL_DUPLICATE,
+    ROLE_UNKNOWN,
+    KIND_UNKNOWN,
+    LANGUAGE_UNKNOWN,
+    DATE_INVALID,
+    DATETIME_INVALID,
+    DATETIME_NO_TIME,
+    INT_INVALID,
+    INT_TOO_SMALL,
+    DURATION_OUT_OF_RANGE,
+    TIMEZONE_UNKNOWN,
+    CHANNEL_INVALID,
+    ROUND_END_BEFORE_START,
+    MEETING_OUTSIDE_ROUND,
+    PAIR_UNKNOWN_PERSON,
+    PAIR_WRONG_ROLE,
+    PAIR_MENTEE_TWICE,
+    PAIR_DUPLICATE,
+    PAIR_OVER_CAPACITY,
+    VALUE_TOO_LONG,
+)
+
+#: The longest text each column may hold: the database's column sizes, so a workbook
+#: that imports on a laptop's SQLite also imports on production PostgreSQL.
+MAX_LENGTHS: Final[dict[tuple[str, str], int]] = {
+    (SHEET_PROGRAMME, "programme"): 200,
+    (SHEET_PROGRAMME, "round"): 200,
+    (SHEET_PROGRAMME, "coordinator_channel"): 100,
+    (SHEET_MEETINGS, "title"): 200,
+    (SHEET_MEETINGS, "location"): 500,
+    (SHEET_PARTICIPANTS, "email"): 320,
+    (SHEET_PARTICIPANTS, "name"): 200,
+    (SHEET_PARTICIPANTS, "field"): 200,
+    (SHEET_PARTICIPANTS, "company"): 200,
+    (SHEET_PARTICIPANTS, "home_country"): 100,
+    (SHEET_PARTICIPANTS, "languages"): 100,  # per item
+    (SHEET_PARTICIPANTS, "interests"): 100,  # per item
+}
+
+LOCATION_CELL: Final = "workbook.location.cell"
+LOCATION_ROW: Final = "workbook.location.row"
+LOCATION_SHEET: Final = "workbook.location.sheet"
+LOCATION_KEYS: Final = (LOCATION_CELL, LOCATION_ROW, LOCATION_SHEET)
+
+
+# ------------------------------------------------------------------------- data classes
+
+
+@dataclass(frozen=True)
+class ProgrammeSettings:
+    """The ``Programme`` sheet: which round this is and how the bot should run it."""
+
+    programme: str
+    round: str
+    starts_on: date
+    ends_on: date
+    language: str = DEFAULT_LANGUAGE
+    coordinator_channel: str | None = None
+    session_every_days: int = DEFAULT_SESSION_EVERY_DAYS
+    timezone: str = DEFAULT_TIMEZONE
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    """One shared meeting; ``starts_at`` is naive wall-clock time in the round's time zone."""
+
+    row: int
+    kind: str
+    title: str
+    starts_at: datetime
+    duration_minutes: int
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    """One person; ``email`` (lower-case) is the key a re-import updates people by.
+
+    ``max_mentees`` only means something for mentors; it is 1 for everyone else.
+    ``language`` is None when the person should get the programme's language.
+    """
+
+    row: int
+    email: str
+    name: str
+    role: str
+    field: str | None = None
+    languages: tuple[str, ...] = ()
+    interests: tuple[str, ...] = ()
+    company: str | None = None
+    home_country: str | None = None
+    language: str | None = None
+    max_mentees: int = 1
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """A mentor and mentee matched by hand or proposed by matching.
+
+    ``extra`` keeps any further columns (``score``, ``reasons`` ...) keyed by their
+    normalised header, so a proposal survives a trip through Excel. Blank cells are
+    left out. It is excluded from hashing because dicts cannot be hashed.
+    """
+
+    row: int
+    mentor_email: str
+    mentee_email: str
+    extra: dict[str, str] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class RoundWorkbook:
+    """Everything one workbook says about a round, already validated."""
+
+    programme: ProgrammeSettings
+    meetings: tuple[MeetingRow, ...] = ()
+    participants: tuple[ParticipantRow, ...] = ()
+    pairs: tuple[PairRow, ...] = ()
+
+
+_COLUMN_ORDER: Final[dict[str, tuple[str, ...]]] = {
+    SHEET_PROGRAMME: PROGRAMME_KEYS,
+    SHEET_MEETINGS: MEETING_COLUMNS,
+    SHEET_PARTICIPANTS: PARTICIPANT_COLUMNS,
+    SHEET_PAIRS: PAIR_COLUMNS,
+}
+
+
+@total_ordering
+@dataclass(frozen=True, eq=True)
+class Problem:
+    """One thing wrong with a workbook, as a catalog code so any language can show it.
+
+    ``sheet`` is "" for problems with the file as a whole; ``row`` is the Excel row
+    number a person sees (None for a whole sheet); ``column`` is the header name.
+    Problems sort in the order a person works through the workbook: by sheet, then
+    row, then column.
+    """
+
+    sheet: str
+    row: int | None
+    column: str | None
+    code: str
+    params: dict[str, str] = field(default_factory=dict, hash=False)
+
+    def _sort_key(self) -> tuple[int, int, int, str, str]:
+        if not self.sheet:
+            sheet_rank = 0  # the file as a whole comes first
+        elif self.sheet in SHEET_ORDER:
+            sheet_rank = SHEET_ORDER.index(self.sheet) + 1
+        else:
+            sheet_rank = len(SHEET_ORDER) + 1
+        columns = _COLUMN_ORDER.get(self.sheet, ())
+        if self.column is None:
+            column_rank = -1
+        elif self.column in columns:
+            column_rank = columns.index(self.column)
+        else:
+            column_rank = len(columns)
+        return (sheet_rank, self.row or 0, column_rank, self.column or "", self.code)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return self._sort_key() < other._sort_key()
+
+    def render(self, catalog: Mapping[str, str]) -> str:
+        """The problem in the catalog's language, prefixed by where to look.
+
+        Unknown keys or placeholders degrade to the code and raw text rather than
+        raising: a report with one odd line beats no report at all.
+        """
+        template = catalog.get(self.code)
+        if template is None:
+            params = ", ".join(f"{key}={value}" for key, value in sorted(self.params.items()))
+            message = f"{self.code} ({params})" if params else self.code
+        else:
+            message = template.format_map(_Lenient(self.params))
+        if not self.sheet:
+            return message
+        if self.row is None:
+            key = LOCATION_SHEET
+        elif self.column is None:
+            key = LOCATION_ROW
+        else:
+            key = LOCATION_CELL
+        location = catalog.get(key, "{sheet}: {message}")
+        return location.format_map(
+            _Lenient(
+                {
+                    "sheet": self.sheet,
+                    "row": "" if self.row is None else str(self.row),
+                    "column": self.column or "",
+                    "message": message,
+                }
+            )
+        )
+
+    def english(self) -> str:
+        """English text from the catalog file, for the CLI and tests (no ``bot`` import)."""
+        return self.render(_english_catalog())
+
+
+class _Lenient(dict[str, str]):
+    """Leaves an unknown ``{placeholder}`` visible instead of raising KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@cache
+def _english_catalog() -> dict[str, str]:
+    path = CATALOG_DIR / "workbook.en.json"
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(key): str(value) for key, value in loaded.items()}
+
+
+# ---------------------------------------------------------------------- value parsing
+
+_EMAIL_LOCAL_RE: Final = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+_EMAIL_DOMAIN_RE: Final = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+_CHANNEL_ID_RE: Final = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_CHANNEL_NAME_RE: Final = re.compile(r"^[\w-]{1,80}$")
+_LIST_SEPARATOR_RE: Final = re.compile(r"[,;\r\n]")
+_YEAR_FIRST_RE: Final = re.compile(r"^\d{4}[-/.]")
+_DANISH_CLOCK_RE: Final = re.compile(r"\bkl\b\.?", re.IGNORECASE)
+_DOTTED_TIME_RE: Final = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?![\d.])")
+_HEADER_SPACE_RE: Final = re.compile(r"[\s-]+")
+_MAX_SHOWN: Final = 80
+
+
+class _ParserInfo(dateutil.parser.parserinfo):
+    """English and Danish month and weekday names, so "2. februar 2027" parses too."""
+
+    MONTHS = [  # noqa: RUF012 - dateutil's own class attribute shape
+        ("Jan", "January", "januar"),
+        ("Feb", "February", "februar"),
+        ("Mar", "March", "marts"),
+        ("Apr", "April", "april"),
+        ("May", "maj"),
+        ("Jun", "June", "juni"),
+        ("Jul", "July", "juli"),
+        ("Aug", "August", "august"),
+        ("Sep", "Sept", "September", "september"),
+        ("Oct", "October", "oktober", "okt"),
+        ("Nov", "November", "november"),
+        ("Dec", "December", "december"),
+    ]
+    WEEKDAYS = [  # noqa: RUF012
+        ("Mon", "Monday", "man", "mandag"),
+        ("Tue", "Tuesday", "tir", "tirsdag"),
+        ("Wed", "Wednesday", "ons", "onsdag"),
+        ("Thu", "Thursday", "tor", "torsdag"),
+        ("Fri", "Friday", "fre", "fredag"),
+        ("Sat", "Saturday", "lør", "lørdag"),
+        ("Sun", "Sunday", "søn", "søndag"),
+    ]
+
+
+_PARSER_INFO: Final = _ParserInfo(dayfirst=True)
+# Two different defaults: a component that differs between the two parses was not
+# in the text, so "Feb 2027" (no day) is refused instead of silently becoming 1 Feb.
+_DEFAULT_A: Final = datetime(1999, 1, 1, 0, 0)
+_DEFAULT_B: Final = datetime(2004, 2, 2, 13, 0)
+
+
+def _clean(value: object) -> object:
+    """Strip text and turn blank text into None, so "  " counts as missing."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _text(value: object) -> str | None:
+    """Any cell value as the text a person would read in the cell."""
+    value = _clean(value)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value).strip() or None
+
+
+def _shown(value: object) -> str:
+    """A cell value short enough to quote in a message."""
+    text = _text(value) or ""
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+
+
+def _is_email(text: str) -> bool:
+    local, at, domain = text.rpartition("@")
+    if not at or not local or len(text) > 254:
+        return False
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return False
+    return bool(_EMAIL_LOCAL_RE.match(local)) and bool(_EMAIL_DOMAIN_RE.match(domain))
+
+
+def _split_list(text: str | None) -> tuple[str, ...]:
+    if text is None:
+        return ()
+    return tuple(item.strip() for item in _LIST_SEPARATOR_RE.split(text) if item.strip())
+
+
+def _parse_loose(text: str) -> tuple[datetime, bool] | None:
+    """Free-form text as (datetime, whether a time of day was given), or None."""
+    prepared = _DOTTED_TIME_RE.sub(r"\1:\2", _DANISH_CLOCK_RE.sub(" ", text))
+    # dateutil reads "2027-02-03" as 2 March when dayfirst; ISO-like text is year first.
+    year_first = bool(_YEAR_FIRST_RE.match(prepared.strip()))
+    results: list[datetime] = []
+    for default in (_DEFAULT_A, _DEFAULT_B):
+        try:
+            parsed = dateutil.parser.parse(
+                prepared,
+                parserinfo=_PARSER_INFO,
+                default=default,
+                dayfirst=not year_first,
+                yearfirst=year_first,
+            )
+        except (ValueError, OverflowError, TypeError):
+            return None
+        results.append(parsed.replace(tzinfo=None))
+    first, second = results
+    if first.date() != second.date():
+        return None
+    return first, first.hour == second.hour
+
+
+def _parse_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+        loose = _parse_loose(value)
+        return loose[0].date() if loose else None
+    return None
+
+
+def _round_to_minute(moment: datetime) -> datetime:
+    """Excel stores times as fractions of a day; rounding absorbs the float error."""
+    return (moment + timedelta(seconds=30)).replace(second=0, microsecond=0)
+
+
+def _parse_datetime(value: object) -> tuple[datetime | None, str | None]:
+    """A meeting start as (naive datetime, None) or (None, problem code).
+
+    A start at exactly midnight is refused as "no time": a date-only Excel cell looks
+    exactly like that, and a reminder at 00:00 is never what the coordinator meant.
+    """
+    moment: datetime | None = None
+    if isinstance(value, datetime):
+        moment = value.replace(tzinfo=None)
+    elif isinstance(value, date):
+        return None, DATETIME_NO_TIME
+    elif isinstance(value, str):
+        loose = _parse_loose(value)
+        if loose is None:
+            return None, DATETIME_INVALID
+        moment, has_time = loose
+        if not has_time:
+            return None, DATETIME_NO_TIME
+    else:
+        return None, DATETIME_INVALID
+    moment = _round_to_minute(moment)
+    if moment.time() == time(0, 0):
+        return None, DATETIME_NO_TIME
+    return moment, None
+
+
+def _parse_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() else None
+    return None
+
+
+def _normalise_code(text: str) -> str:
+    """ "Kick-off" and "kick off" both mean kick_off; case never matters."""
+    return _HEADER_SPACE_RE.sub("_", text.strip().lower())
+
+
+@cache
+def _timezones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def _timezone(text: str) -> str | None:
+    """The canonical IANA name, forgiving letter case ("europe/copenhagen")."""
+    try:
+        ZoneInfo(text)
+    except (KeyError, ValueError, OSError):
+        return _timezones_by_lower_name().get(text.lower())
+    return text
+
+
+def _channel(text: str) -> str | None:
+    """"#name" (Slack names are lower-case) or a channel ID such as C0123ABCD."""
+    if _CHANNEL_ID_RE.match(text):
+        return text
+    name = text[1:] if text.startswith("#") else text
+    if _CHANNEL_NAME_RE.match(name):
+        return "#" + name.lower()
+    return None
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+class _Problems:
+    """Collects problems so every check can run and report, never stopping early."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, code: str, /, *, at: tuple[str, int | None, str | None], **params: object) -> None:
+        """Record ``code`` at (sheet, Excel row, column); params become catalog placeholders."""
+        sheet, row, column = at
+        self.items.append(
+            Problem(
+                sheet=sheet,
+                row=row,
+                column=column,
+                code=code,
+                params={key: str(value) for key, value in params.items()},
+            )
+        )
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A table sheet after the header row is understood."""
+
+    columns: tuple[str, ...]  # normalised header names present, first occurrence wins
+    rows: tuple[tuple[int, dict[str, object]], ...]  # (Excel row, column -> cleaned value)
+
+
+def _normalise_header(value: object) -> str | None:
+    text = _text(value)
+    return _normalise_code(text) if text else None
+
+
+def _read_table(
+    *, sheet: Worksheet, name: str, required: Sequence[str], problems: _Problems
+) -> _Table:
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0] if rows else ()
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        column = _normalise_header(cell)
+        if column is None:
+            continue
+        if column in positions:
+            problems.add(HEADER_DUPLICATE, at=(name, 1, None), column=column)
+            continue
+        positions[column] = index
+    for column in required:
+        if column not in positions:
+            problems.add(HEADER_MISSING, at=(name, 1, None), column=column)
+    table_rows: list[tuple[int, dict[str, object]]] = []
+    for excel_row, values in enumerate(rows[1:], start=2):
+        cleaned = [_clean(value) for value in values]
+        if all(value is None for value in cleaned):
+            continue
+        table_rows.append(
+            (
+                excel_row,
+                {
+                    column: cleaned[index] if index < len(cleaned) else None
+                    for column, index in positions.items()
+                },
+            )
+        )
+    return _Table(columns=tuple(positions), rows=tuple(table_rows))
+
+
+def _has_content(sheet: Worksheet) -> bool:
+    return any(_clean(value) is not None for row in sheet.iter_rows(values_only=True) for value in row)
+
+
+def _read_programme(sheet: Worksheet | None, problems: _Problems) -> ProgrammeSettings | None:
+    name = SHEET_PROGRAMME
+    if sheet is None:
+        problems.add(SHEET_MISSING, at=(name, None, None), sheet=name)
+        return None
+    found: dict[str, tuple[int, object]] = {}
+    for excel_row, values in enumerate(sheet.iter_rows(max_col=2, values_only=True), start=1):
+        key_cell = _clean(values[0]) if values else None
+        if key_cell is None:
+            continue
+        key = _normalise_code(_text(key_cell) or "")
+        if key in ("setting", "key"):
+            continue  # the header row of the template
+        if key not in PROGRAMME_KEYS:
+            problems.add(
+                SETTING_UNKNOWN,
+                at=(name, excel_row, None),
+                setting=_shown(key_cell),
+                allowed=", ".join(PROGRAMME_KEYS),
+            )
+            continue
+        if key in found:
+            problems.add(
+                SETTING_DUPLICATE,
+                at=(name, excel_row, None),
+                setting=key,
+                first_row=found[key][0],
+            )
+            continue
+        found[key] = (excel_row, _clean(values[1]) if len(values) > 1 else None)
+
+    def get(key: str) -> tuple[int | None, object]:
+        return found.get(key, (None, None))
+
+    ok = True
+    for key in PROGRAMME_REQUIRED:
+        row, value = get(key)
+        if value is None:
+            problems.add(VALUE_MISSING, at=(name, row, None), column=key)
+            ok = False
+
+    programme = _text(get("programme")[1])
+    round_name = _text(get("round")[1])
+
+    dates: dict[str, date] = {}
+    for key in ("starts_on", "ends_on"):
+        row, value = get(key)
+        if value is None:
+            continue
+        parsed = _parse_date(value)
+        if parsed is None:
+            problems.add(DATE_INVALID, at=(name, row, None), value=_shown(value))
+            ok = False
+        else:
+            dates[key] = parsed
+    if len(dates) == 2 and dates["ends_on"] < dates["starts_on"]:
+        problems.add(
+            ROUND_END_BEFORE_START,
+            at=(name, get("ends_on")[0], None),
+            starts_on=dates["starts_on"].isoformat(),
+            ends_on=dates["ends_on"].isoformat(),
+        )
+        ok = False
+
+    language = DEFAULT_LANGUAGE
+    row, value = get("language")
+    if value is not None:
+        code = _normalise_code(_text(value) or "")
+        if code in LANGUAGES:
+            language = code
+        else:
+            problems.add(
+                LANGUAGE_UNKNOWN,
+                at=(name, row, None),
+                value=_shown(value),
+                allowed=", ".join(LANGUAGES),
+            )
+            ok = False
+
+    channel: str | None = None
+    row, value = get("coordinator_channel")
+    if value is not None:
+        channel = _channel(_text(value) or "")
+        if channel is None:
+            problems.add(CHANNEL_INVALID, at=(name, row, None), value=_shown(value))
+            ok = False
+
+    every = DEFAULT_SESSION_EVERY_DAYS
+    row, value = get("session_every_days")
+    if value is not None:
+        parsed_int = _parse_int(value)
+        if parsed_int is None:
+            problems.add(INT_INVALID, at=(name, row, None), value=_shown(value))
+            ok = False
+        elif parsed_int < 1:
+            problems.add(INT_TOO_SMALL, at=(name, row, None), value=parsed_int, minimum=1)
+            ok = False
+        else:
+            every = parsed_int
+
+    zone = DEFAULT_TIMEZONE
+    row, value = get("timezone")
+    if value is not None:
+        canonical = _timezone(_text(value) or "")
+        if canonical is None:
+            problems.add(TIMEZONE_UNKNOWN, at=(name, row, None), value=_shown(value))
+            ok = False
+        else:
+            zone = canonical
+
+    if not ok or programme is None or round_name is None or len(dates) != 2:
+        return None
+    return ProgrammeSettings(
+        programme=programme,
+        round=round_name,
+        starts_on=dates["starts_on"],
+        ends_on=dates["ends_on"],
+        language=language,
+        coordinator_channel=channel,
+        session_every_days=every,
+        timezone=zone,
+    )
+
+
+def _required_values(
+    *, name: str, excel_row: int, values: Mapping[str, object], required: Sequence[str], problems: _Problems
+) -> bool:
+    """Report every empty required cell; a column missing from the header is already reported."""
+    ok = True
+    for column in required:
+        if column in values and values[column] is None:
+            problems.add(VALUE_MISSING, at=(name, excel_row, column), column=column)
+            ok = False
+        elif column not in values:
+            ok = False
+    return ok
+
+
+def _read_meetings(
+    sheet: Worksheet | None, problems: _Problems, programme: ProgrammeSettings | None
+) -> list[MeetingRow]:
+    name = SHEET_MEETINGS
+    if sheet is None:
+        problems.add(SHEET_MISSING, at=(name, None, None), sheet=name)
+        return []
+    table = _read_table(sheet=sheet, name=name, required=MEETING_REQUIRED, problems=problems)
+    meetings: list[MeetingRow] = []
+    for excel_row, values in table.rows:
+        ok = _required_values(
+            name=name, excel_row=excel_row, values=values, required=MEETING_REQUIRED, problems=problems
+        )
+        kind: str | None = None
+        raw = values.get("kind")
+        if raw is not None:
+            kind = _normalise_code(_text(raw) or "")
+            if kind not in MEETING_KINDS:
+                problems.add(
+                    KIND_UNKNOWN,
+                    at=(name, excel_row, "kind"),
+                    value=_shown(raw),
+                    allowed=", ".join(MEETING_KINDS),
+                )
+                ok = False
+        starts_at: datetime | None = None
+        raw = values.get("starts_at")
+        if raw is not None:
+            starts_at, code = _parse_datetime(raw)
+            if code is not None:
+                problems.add(code, at=(name, excel_row, "starts_at"), value=_shown(raw))
+                ok = False
+            elif programme is not None and starts_at is not None and not (
+                programme.starts_on <= starts_at.date() <= programme.ends_on
+            ):
+                problems.add(
+                    MEETING_OUTSIDE_ROUND,
+                    at=(name, excel_row, "starts_at"),
+                    value=_shown(starts_at),
+                    title=_text(values.get("title")) or "",
+                    starts_on=programme.starts_on.isoformat(),
+                    ends_on=programme.ends_on.isoformat(),
+                )
+                ok = False
+        duration: int | None = None
+        raw = values.get("duration_minutes")
+        if raw is not None:
+            duration = _parse_int(raw)
+            if duration is None:
+                problems.add(INT_INVALID, at=(name, excel_row, "duration_minutes"), value=_shown(raw))
+                ok = False
+            elif not MIN_DURATION_MINUTES <= duration <= MAX_DURATION_MINUTES:
+                problems.add(
+                    DURATION_OUT_OF_RANGE,
+                    at=(name, excel_row, "duration_minutes"),
+                    value=duration,
+                    minimum=MIN_DURATION_MINUTES,
+                    maximum=MAX_DURATION_MINUTES,
+                )
+                ok = False
+        title = _text(values.get("title"))
+        if ok and kind is not None and title is not None and starts_at is not None and duration is not None:
+            meetings.append(
+                MeetingRow(
+                    row=excel_row,
+                    kind=kind,
+                    title=title,
+                    starts_at=starts_at,
+                    duration_minutes=duration,
+                    location=_text(values.get("location")),
+                )
+            )
+    return meetings
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the Pairs checks need to know about a person, even one whose row has problems."""
+
+    row: int
+    role: str | None
+    max_mentees: int | None
+
+
+def _read_participants(
+    sheet: Worksheet | None, problems: _Problems
+) -> tuple[list[ParticipantRow], dict[str, _Known] | None]:
+    """The people, plus every valid email seen (None when emails could not be read at all)."""
+    name = SHEET_PARTICIPANTS
+    if sheet is None:
+        problems.add(SHEET_MISSING, at=(name, None, None), sheet=name)
+        return [], None
+    table = _read_table(sheet=sheet, name=name, required=PARTICIPANT_REQUIRED, problems=problems)
+    known: dict[str, _Known] = {}
+    people: list[ParticipantRow] = []
+    for excel_row, values in table.rows:
+        ok = _required_values(
+            name=name, excel_row=excel_row, values=values, required=PARTICIPANT_REQUIRED, problems=problems
+        )
+        email: str | None = None
+        raw = values.get("email")
+        if raw is not None:
+            candidate = (_text(raw) or "").lower()
+            if not _is_email(candidate):
+                problems.add(EMAIL_INVALID, at=(name, excel_row, "email"), value=_shown(raw))
+                ok = False
+            elif candidate in known:
+                problems.add(
+                    EMAIL_DUPLICATE,
+                    at=(name, excel_row, "email"),
+                    value=candidate,
+                    first_row=known[candidate].row,
+                )
+                ok = False
+            else:
+                email = candidate
+        role: str | None = None
+        raw = values.get("role")
+        if raw is not None:
+            role = _normalise_code(_text(raw) or "")
+            if role not in ROLES:
+                problems.add(
+                    ROLE_UNKNOWN,
+                    at=(name, excel_row, "role"),
+                    value=_shown(raw),
+                    allowed=", ".join(ROLES),
+                )
+                role = None
+                ok = False
+        language: str | None = None
+        raw = values.get("language")
+        if raw is not None:
+            language = _normalise_code(_text(raw) or "")
+            if language not in LANGUAGES:
+                problems.add(
+                    LANGUAGE_UNKNOWN,
+                    at=(name, excel_row, "language"),
+                    value=_shown(raw),
+                    allowed=", ".join(LANGUAGES),
+                )
+                ok = False
+        max_mentees: int | None = 1
+        raw = values.get("max_mentees")
+        if role == "mentor" and raw is not None:
+            max_mentees = _parse_int(raw)
+            if max_mentees is None:
+                problems.add(INT_INVALID, at=(name, excel_row, "max_mentees"), value=_shown(raw))
+                ok = False
+            elif max_mentees < 1:
+                problems.add(
+                    INT_TOO_SMALL,
+                    at=(name, excel_row, "max_mentees"),
+                    value=max_mentees,
+                    minimum=1,
+                )
+                max_mentees = None
+                ok = False
+        if email is not None:
+            known[email] = _Known(row=excel_row, role=role, max_mentees=max_mentees)
+        person_name = _text(values.get("name"))
+        if ok and email is not None and role is not None and person_name is not None:
+            people.append(
+                ParticipantRow(
+                    row=excel_row,
+                    email=email,
+                    name=person_name,
+                    role=role,
+                    field=_text(values.get("field")),
+                    languages=_split_list(_text(values.get("languages"))),
+                    interests=_split_list(_text(values.get("interests"))),
+                    company=_text(values.get("company")),
+                    home_country=_text(values.get("home_country")),
+                    language=language,
+                    max_mentees=max_mentees or 1,
+                )
+            )
+    emails_readable = "email" in table.columns
+    return people, (known if emails_readable else None)
+
+
+def _read_pairs(
+    sheet: Worksheet | None, problems: _Problems, known: dict[str, _Known] | None
+) -> list[PairRow]:
+    """Pairs matched by hand; checked against Participants when those could be read."""
+    name = SHEET_PAIRS
+    if sheet is None or not _has_content(sheet):
+        return []  # optional: no sheet (or an empty one) means "let the bot propose"
+    table = _read_table(sheet=sheet, name=name, required=PAIR_COLUMNS, problems=problems)
+    extra_columns = [column for column in table.columns if column not in PAIR_COLUMNS]
+    pairs: list[PairRow] = []
+    first_pair_row: dict[tuple[str, str], int] = {}
+    mentee_row: dict[str, int] = {}
+    mentor_rows: dict[str, list[int]] = {}
+    for excel_row, values in table.rows:
+        ok = _required_values(
+            name=name, excel_row=excel_row, values=values, required=PAIR_COLUMNS, problems=problems
+        )
+        emails: dict[str, str] = {}
+        for column, expected in (("mentor_email", "mentor"), ("mentee_email", "mentee")):
+            raw = values.get(column)
+            if raw is None:
+                continue
+            email = (_text(raw) or "").lower()
+            if not _is_email(email):
+                problems.add(EMAIL_INVALID, at=(name, excel_row, column), value=_shown(raw))
+                ok = False
+                continue
+            emails[column] = email
+            if known is None:
+                continue
+            person = known.get(email)
+            if person is None:
+                problems.add(PAIR_UNKNOWN_PERSON, at=(name, excel_row, column), value=email)
+                ok = False
+            elif person.role is not None and person.role != expected:
+                problems.add(
+                    PAIR_WRONG_ROLE,
+                    at=(name, excel_row, column),
+                    value=email,
+                    role=person.role,
+                    expected=expected,
+                )
+                ok = False
+        mentor = emails.get("mentor_email")
+        mentee = emails.get("mentee_email")
+        if mentor is not None and mentee is not None:
+            if (mentor, mentee) in first_pair_row:
+                problems.add(
+                    PAIR_DUPLICATE,
+                    at=(name, excel_row, None),
+                    mentor=mentor,
+                    mentee=mentee,
+                    first_row=first_pair_row[(mentor, mentee)],
+                )
+                ok = False
+            else:
+                first_pair_row[(mentor, mentee)] = excel_row
+                if mentee in mentee_row:
+                    problems.add(
+                        PAIR_MENTEE_TWICE,
+                        at=(name, excel_row, "mentee_email"),
+                        value=mentee,
+                        first_row=mentee_row[mentee],
+                    )
+                    ok = False
+                else:
+                    mentee_row[mentee] = excel_row
+                mentor_rows.setdefault(mentor, []).append(excel_row)
+        extra = {column: text for column in extra_columns if (text := _text(values.get(column))) is not None}
+        if ok and mentor is not None and mentee is not None:
+            pairs.append(PairRow(row=excel_row, mentor_email=mentor, mentee_email=mentee, extra=extra))
+    if known is not None:
+        for mentor, rows in mentor_rows.items():
+            person = known.get(mentor)
+            if person is None or person.role != "mentor" or person.max_mentees is None:
+                continue
+            if len(rows) > person.max_mentees:
+                problems.add(
+                    PAIR_OVER_CAPACITY,
+                    at=(name, rows[person.max_mentees], "mentor_email"),  # the first pair that does not fit
+                    value=mentor,
+                    count=len(rows),
+                    max_mentees=person.max_mentees,
+                )
+    return pairs
+
+
+def _open(source: str | Path | bytes | BinaryIO) -> Workbook:
+    stream: str | Path | BinaryIO = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    with catch_warnings():
+        # Excel-saved files carry extensions openpyxl warns about; they do not matter here.
+        simplefilter("ignore")
+        return load_workbook(stream, data_only=True)
+
+
+def read_workbook(source: str | Path | bytes | BinaryIO) -> tuple[RoundWorkbook | None, list[Problem]]:
+    """Validate a round workbook completely and return it with every problem found.
+
+    The workbook is returned only when there are no problems at all, so a caller can
+    never import half a round. Problems come sorted by sheet, row and column. A file
+    that is not an .xlsx workbook is one problem; a path that does not exist raises
+    (that is the caller's mistake, not the coordinator's).
+    """
+    problems = _Problems()
+    try:
+        book = _open(source)
+    except (BadZipFile, InvalidFileException, KeyError, ValueError, EOFError):
+        problems.add(FILE_UNREADABLE, at=("", None, None))
+        return None, problems.items
+    sheets = {sheet.title.strip().lower(): sheet for sheet in book.worksheets}
+    programme = _read_programme(sheets.get(SHEET_PROGRAMME.lower()), problems)
+    meetings = _read_meetings(sheets.get(SHEET_MEETINGS.lower()), problems, programme)
+    participants, known = _read_participants(sheets.get(SHEET_PARTICIPANTS.lower()), problems)
+    pairs = _read_pairs(sheets.get(SHEET_PAIRS.lower()), problems, known)
+    book.close()
+    _check_lengths(programme=programme, meetings=meetings, participants=participants, problems=problems)
+    found = sorted(problems.items)
+    if found or programme is None:
+        return None, found
+    return (
+        RoundWorkbook(
+            programme=programme,
+            meetings=tuple(meetings),
+            participants=tuple(participants),
+            pairs=tuple(pairs),
+        ),
+        [],
+    )
+
+
+def _check_lengths(
+    *,
+    programme: ProgrammeSettings | None,
+    meetings: Sequence[MeetingRow],
+    participants: Sequence[ParticipantRow],
+    problems: _Problems,
+) -> None:
+    """Report text longer than the database can hold, naming the cell and the limit."""
+
+    def check(sheet: str, row: int | None, column: str, value: str | None) -> None:
+        limit = MAX_LENGTHS[(sheet, column)]
+        if value is not None and len(value) > limit:
+            problems.add(VALUE_TOO_LONG, at=(sheet, row, column), column=column, length=len(value), maximum=limit)
+
+    if programme is not None:
+        for key in ("programme", "round", "coordinator_channel"):
+            check(SHEET_PROGRAMME, None, key, getattr(programme, key))
+    for meeting in meetings:
+        check(SHEET_MEETINGS, meeting.row, "title", meeting.title)
+        check(SHEET_MEETINGS, meeting.row, "location", meeting.location)
+    for person in participants:
+        for column in ("email", "name", "field", "company", "home_country"):
+            check(SHEET_PARTICIPANTS, person.row, column, getattr(person, column))
+        for column in ("languages", "interests"):
+            longest = max(getattr(person, column), key=len, default=None)
+            check(SHEET_PARTICIPANTS, person.row, column, longest)
+
+
+# ---------------------------------------------------------------------------- writing
+
+_HEADER_FONT: Final = Font(bold=True)
+_TITLE_FONT: Final = Font(bold=True, size=14)
+_DATE_FORMAT: Final = "yyyy-mm-dd"
+_DATETIME_FORMAT: Final = "yyyy-mm-dd hh:mm"
+
+_WIDTHS: Final[dict[str, int]] = {
+    "setting": 22,
+    "value": 32,
+    "notes": 70,
+    "kind": 20,
+    "title": 34,
+    "starts_at": 18,
+    "duration_minutes": 18,
+    "location": 36,
+    "email": 32,
+    "name": 26,
+    "role": 14,
+    "field": 24,
+    "languages": 24,
+    "interests": 36,
+    "company": 24,
+    "home_country": 16,
+    "language": 11,
+    "max_mentees": 13,
+    "mentor_email": 32,
+    "mentee_email": 32,
+    "score": 10,
+    "reasons": 60,
+}
+
+_PROGRAMME_NOTES: Final[dict[str, str]] = {
+    "programme": "Required. The name of the mentoring programme.",
+    "round": "Required. The name of this round, for example Spring 2027.",
+    "starts_on": "Required. The first day of the round, for example 2027-02-01 or 1 Feb 2027.",
+    "ends_on": "Required. The last day of the round. Must not be before starts_on.",
+    "language": "en or da: the language for participants who have no language of their own. Default en.",
+    "coordinator_channel": "The Slack channel for coordinators: #channel-name or a channel ID "
+    "like C0123ABCD.",
+    "session_every_days": "How often, in days, pairs are reminded to hold a 1:1 session. Default 14.",
+    "timezone": "The time zone of the meeting times, for example Europe/Copenhagen (the default).",
+}
+
+_INSTRUCTIONS: Final[tuple[tuple[str, str], ...]] = (
+    ("title", "Round workbook: how to fill it in"),
+    ("text", "This workbook sets up one round of the mentoring programme. Fill in the sheets "
+             "Programme, Meetings and Participants, and Pairs if you match mentors and mentees "
+             "yourself. Then upload the file to the bot."),
+    ("text", "The bot checks the whole workbook before it changes anything. If something is wrong, "
+             "it lists every problem with its sheet, row and column, so you can fix them all at once."),
+    ("text", "Row 1 of each sheet holds the column names. Keep the names; the order of the columns "
+             "does not matter. Empty rows are skipped. The filled-in rows are examples: replace them "
+             "with your own."),
+    ("text", "Uploading again: people are recognised by their email address. Importing the workbook "
+             "again updates the person with that email address, and a new email address adds a new "
+             "person. So correct names and other details freely, but keep each person's email "
+             "address the same."),
+    ("text", "Dates can be Excel dates or text such as 2027-02-01 or 1 Feb 2027 (day before month). "
+             "Lists (languages, interests) are separated by commas, so one item cannot itself contain "
+             "a comma; spaces around items are removed."),
+    ("heading", "Programme sheet"),
+    ("text", "One setting per row: the setting's name in column A and its value in column B. "
+             "Column C is only for notes."),
+    ("item", "programme (required): the name of the mentoring programme."),
+    ("item", "round (required): the name of this round, for example Spring 2027."),
+    ("item", "starts_on, ends_on (required): the first and last day of the round."),
+    ("item", "language: en (English) or da (Danish). The bot writes in this language to participants "
+             "who have no language of their own. Default en."),
+    ("item", "coordinator_channel: the Slack channel where the bot reports to coordinators, written "
+             "as #channel-name or as a channel ID like C0123ABCD. Optional."),
+    ("item", "session_every_days: how often, in days, each pair is reminded to hold a 1:1 session. "
+             "A whole number, 1 or more. Default 14."),
+    ("item", "timezone: the time zone the meeting times are in, for example Europe/Copenhagen "
+             "(the default)."),
+    ("heading", "Meetings sheet"),
+    ("text", "One row per shared meeting."),
+    ("item", "kind (required): mentor_course (course for mentors), cv_workshop (CV workshop for "
+             "mentees), kick_off, midway (midway meeting), interview_workshop (job-interview "
+             "workshop), closing (closing meeting with evaluation) or other."),
+    ("item", "title (required): the name participants will see."),
+    ("item", "starts_at (required): date and local start time, for example 2027-02-04 17:00. "
+             "It must fall within the round's dates."),
+    ("item", "duration_minutes (required): how long the meeting lasts, from 1 to 1440 minutes."),
+    ("item", "location: the address or the link to an online meeting."),
+    ("heading", "Participants sheet"),
+    ("text", "One row per mentor, mentee and coordinator."),
+    ("item", "email (required): each person's email address, used once only. The bot finds the "
+             "person in Slack by it. Capital letters do not matter."),
+    ("item", "name (required): the person's name."),
+    ("item", "role (required): mentor, mentee or coordinator."),
+    ("item", "field: the person's professional field. Used for matching."),
+    ("item", "languages: the languages the person speaks, separated by commas, for example "
+             "English, Danish."),
+    ("item", "interests: interests and wishes for the match, separated by commas."),
+    ("item", "company: where the person works (for a mentor) or the partner company (for a mentee)."),
+    ("item", "home_country: the country the person comes from."),
+    ("item", "language: en or da, the language the bot writes to this person in. Leave empty to use "
+             "the programme's language."),
+    ("item", "max_mentees: for mentors only, how many mentees they can take. A whole number, "
+             "1 or more; empty means 1. Ignored for mentees and coordinators."),
+    ("heading", "Pairs sheet (optional)"),
+    ("text", "Fill this in only if you match mentors and mentees yourself. Leave it empty, or delete "
+             "the sheet, to let the bot propose matches."),
+    ("item", "mentor_email (required): the mentor's email address from the Participants sheet."),
+    ("item", "mentee_email (required): the mentee's email address from the Participants sheet."),
+    ("text", "Each mentee can appear once. A mentor can appear as many times as their max_mentees "
+             "allows. Any further columns, such as score and reasons in a matching proposal from "
+             "the bot, are kept as they are."),
+)
+
+_EXAMPLE: Final = RoundWorkbook(
+    programme=ProgrammeSettings(
+        programme="Career Mentoring Programme",
+        round="Spring 2027",
+        starts_on=date(2027, 2, 1),
+        ends_on=date(2027, 5, 31),
+        language="en",
+        coordinator_channel="#mentoring-coordinators",
+        session_every_days=DEFAULT_SESSION_EVERY_DAYS,
+        timezone=DEFAULT_TIMEZONE,
+    ),
+    meetings=(
+        MeetingRow(
+            row=2,
+            kind="kick_off",
+            title="Kick-off: speed networking and first meeting",
+            starts_at=datetime(2027, 2, 4, 17, 0),
+            duration_minutes=180,
+            location="City Hall, meeting room 2",
+        ),
+    ),
+    participants=(
+        ParticipantRow(
+            row=2,
+            email="mette.mentor@example.com",
+            name="Mette Mentor",
+            role="mentor",
+            field="Software engineering",
+            languages=("Danish", "English"),
+            interests=("Cloud", "Hiring", "Hiking"),
+            company="Example Tech A/S",
+            home_country="Denmark",
+            language="da",
+            max_mentees=1,
+        ),
+        ParticipantRow(
+            row=3,
+            email="ana.mentee@example.com",
+            name="Ana Mentee",
+            role="mentee",
+            field="Software engineering",
+            languages=("English", "Portuguese"),
+            interests=("Backend development", "Networking"),
+            company=None,
+            home_country="Brazil",
+            language="en",
+            max_mentees=1,
+        ),
+    ),
+    pairs=(PairRow(row=2, mentor_email="mette.mentor@example.com", mentee_email="ana.mentee@example.com"),),
+)
+
+
+def _put(sheet: Worksheet, *, row: int, column: int, value: object, number_format: str | None = None) -> None:
+    """Write one cell so that it reads back as the same value.
+
+    Text starting with "=" would become a formula and characters XML cannot hold would
+    make saving fail, so both are handled here rather than by every caller.
+    """
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = value
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    if number_format is not None:
+        cell.number_format = number_format
+
+
+def _extra_value(text: str) -> str | int | float:
+    """Numbers in extra columns (a proposal's score) go in as numbers Excel can sort.
+
+    Only when the text reads back identically: "0.85" becomes a number, "007" and
+    a float with more digits than Excel keeps stay text.
+    """
+    try:
+        whole = int(text)
+    except ValueError:
+        pass
+    else:
+        return whole if str(whole) == text and abs(whole) < 10**15 else text
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if (
+        math.isfinite(number)
+        and not number.is_integer()
+        and repr(number) == text
+        and float(f"{number:.15g}") == number  # Excel (and openpyxl) keep ~15 digits
+    ):
+        return number
+    return text
+
+
+def _flatten(items: Iterable[str]) -> str | None:
+    """Join a list for one cell; an item holding a separator is split, never mangled."""
+    parts = [part for item in items for part in _split_list(item)]
+    return ", ".join(parts) if parts else None
+
+
+def _table_sheet(
+    book: Workbook,
+    *,
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    formats: Mapping[str, str],
+) -> Worksheet:
+    """A sheet with a bold, frozen header row: the shape every table sheet shares."""
+    sheet = book.create_sheet(title)
+    for index, column in enumerate(columns, start=1):
+        _put(sheet, row=1, column=index, value=column)
+        sheet.cell(row=1, column=index).font = _HEADER_FONT
+        width = _WIDTHS.get(column, max(12, len(column) + 4))
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for excel_row, values in enumerate(rows, start=2):
+        for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
+            if value is not None:
+                _put(sheet, row=excel_row, column=index, value=value, number_format=formats.get(column))
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+def _drop_down(sheet: Worksheet, *, cells: str, allowed: Sequence[str], prompt: str) -> None:
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(allowed) + '"',
+        allow_blank=True,
+        showDropDown=False,  # False means "show the arrow": openpyxl mirrors Excel's odd flag
+        showErrorMessage=True,
+        errorTitle="Not an allowed value",
+        error="Choose one of: " + ", ".join(allowed),
+        promptTitle="Allowed values",
+        prompt=prompt,
+        showInputMessage=True,
+    )
+    validation.add(cells)
+    sheet.add_data_validation(validation)
+
+
+def _whole_number(sheet: Worksheet, *, cells: str, minimum: int, maximum: int | None) -> None:
+    validation = DataValidation(
+        type="whole",
+        operator="between" if maximum is not None else "greaterThanOrEqual",
+        formula1=str(minimum),
+        formula2=str(maximum) if maximum is not None else None,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Not an allowed number",
+        error=f"Enter a whole number from {minimum}" + (f" to {maximum}." if maximum is not None else " up."),
+    )
+    validation.add(cells)
+    sheet.add_data_validation(validation)
+
+
+def _column_range(columns: Sequence[str], column: str) -> str:
+    letter = get_column_letter(columns.index(column) + 1)
+    return f"{letter}2:{letter}{VALIDATION_LAST_ROW}"
+
+
+def _instructions_sheet(book: Workbook) -> None:
+    sheet = book.active
+    assert sheet is not None  # a new Workbook always has one sheet
+    sheet.title = SHEET_INSTRUCTIONS
+    sheet.column_dimensions["A"].width = 110
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for excel_row, (style, text) in enumerate(_INSTRUCTIONS, start=1):
+        cell = sheet.cell(row=excel_row, column=1, value=("•  " + text) if style == "item" else text)
+        cell.alignment = wrap
+        if style == "title":
+            cell.font = _TITLE_FONT
+        elif style == "heading":
+            cell.font = _HEADER_FONT
+
+
+def _programme_sheet(book: Workbook, settings: ProgrammeSettings) -> None:
+    values: dict[str, object] = {
+        "programme": settings.programme,
+        "round": settings.round,
+        "starts_on": settings.starts_on,
+        "ends_on": settings.ends_on,
+        "language": settings.language,
+        "coordinator_channel": settings.coordinator_channel,
+        "session_every_days": settings.session_every_days,
+        "timezone": settings.timezone,
+    }
+    rows = [(key, values[key], _PROGRAMME_NOTES[key]) for key in PROGRAMME_KEYS]
+    sheet = _table_sheet(
+        book,
+        title=SHEET_PROGRAMME,
+        columns=("setting", "value", "notes"),
+        rows=rows,
+        formats={},
+    )
+    for index, key in enumerate(PROGRAMME_KEYS, start=2):
+        sheet.cell(row=index, column=1).font = _HEADER_FONT
+        if isinstance(values[key], date):
+            sheet.cell(row=index, column=2).number_format = _DATE_FORMAT
+    language_row = PROGRAMME_KEYS.index("language") + 2
+    _drop_down(sheet, cells=f"B{language_row}", allowed=LANGUAGES, prompt="en (English) or da (Danish)")
+    every_row = PROGRAMME_KEYS.index("session_every_days") + 2
+    _whole_number(sheet, cells=f"B{every_row}", minimum=1, maximum=None)
+
+
+def _build(workbook: RoundWorkbook, pair_extra_columns: Sequence[str]) -> Workbook:
+    book = Workbook()
+    _instructions_sheet(book)
+    _programme_sheet(book, workbook.programme)
+
+    meetings = _table_sheet(
+        book,
+        title=SHEET_MEETINGS,
+        columns=MEETING_COLUMNS,
+        rows=(
+            (m.kind, m.title, m.starts_at, m.duration_minutes, m.location) for m in workbook.meetings
+        ),
+        formats={"starts_at": _DATETIME_FORMAT},
+    )
+    _drop_down(
+        meetings,
+        cells=_column_range(MEETING_COLUMNS, "kind"),
+        allowed=MEETING_KINDS,
+        prompt="The kind of shared meeting",
+    )
+    _whole_number(
+        meetings,
+        cells=_column_range(MEETING_COLUMNS, "duration_minutes"),
+        minimum=MIN_DURATION_MINUTES,
+        maximum=MAX_DURATION_MINUTES,
+    )
+
+    participants = _table_sheet(
+        book,
+        title=SHEET_PARTICIPANTS,
+        columns=PARTICIPANT_COLUMNS,
+        rows=(
+            (
+                p.email,
+                p.name,
+                p.role,
+                p.field,
+                _flatten(p.languages),
+                _flatten(p.interests),
+                p.company,
+                p.home_country,
+                p.language,
+                p.max_mentees if p.role == "mentor" else None,
+            )
+            for p in workbook.participants
+        ),
+        formats={},
+    )
+    _drop_down(
+        participants,
+        cells=_column_range(PARTICIPANT_COLUMNS, "role"),
+        allowed=ROLES,
+        prompt="mentor, mentee or coordinator",
+    )
+    _drop_down(
+        participants,
+        cells=_column_range(PARTICIPANT_COLUMNS, "language"),
+        allowed=LANGUAGES,
+        prompt="en (English) or da (Danish); empty for the programme's language",
+    )
+    _whole_number(
+        participants, cells=_column_range(PARTICIPANT_COLUMNS, "max_mentees"), minimum=1, maximum=None
+    )
+
+    extras: list[str] = []
+    for column in [*pair_extra_columns, *(key for pair in workbook.pairs for key in pair.extra)]:
+        if column not in extras and column not in PAIR_COLUMNS:
+            extras.append(column)
+    _table_sheet(
+        book,
+        title=SHEET_PAIRS,
+        columns=(*PAIR_COLUMNS, *extras),
+        rows=(
+            (
+                pair.mentor_email,
+                pair.mentee_email,
+                *(
+                    _extra_value(pair.extra[column]) if pair.extra.get(column) else None
+                    for column in extras
+                ),
+            )
+            for pair in workbook.pairs
+        ),
+        formats={},
+    )
+    return book
+
+
+def write_workbook(
+    path_or_stream: str | Path | BinaryIO,
+    workbook: RoundWorkbook,
+    *,
+    pair_extra_columns: Sequence[str] = (),
+) -> None:
+    """Export a round in exactly the format :func:`read_workbook` accepts.
+
+    Row numbers in ``workbook`` are ignored: rows are written in order from row 2.
+    ``pair_extra_columns`` come first after the two email columns; any other keys
+    found in the pairs' ``extra`` follow, so nothing is silently dropped.
+    """
+    book = _build(workbook, pair_extra_columns)
+    book.save(str(path_or_stream) if isinstance(path_or_stream, Path) else path_or_stream)
+
+
+def workbook_bytes(workbook: RoundWorkbook, *, pair_extra_columns: Sequence[str] = ()) -> bytes:
+    """The exported workbook as bytes, for uploading a file without touching the disk."""
+    buffer = io.BytesIO()
+    write_workbook(buffer, workbook, pair_extra_columns=pair_extra_columns)
+    return buffer.getvalue()
+
+
+def write_template(path: str | Path | BinaryIO) -> None:
+    """A workbook to start a round from: instructions, drop-downs and one example of each row.
+
+    It is simply the export of an example round, so the template is guaranteed to be
+    a workbook :func:`read_workbook` accepts.
+    """
+    write_workbook(path, _EXAMPLE)

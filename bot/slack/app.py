@@ -1,0 +1,119 @@
+"""The app factory: settings in, a wired Bolt app, database, Web API client and jobs out."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.container import Deps
+from bot.settings import Settings
+from bot.core.chat import ChatChannels, ChatDirectory
+from bot.slack.channels import SlackChannels
+from bot.slack.sender import SlackDirectory, SlackWebSender, make_web_client
+from bot.slack.web import RefuseUnroutablePayloads
+from scheduling.deliverer import DeliveryReport, OutboxDeliverer
+from scheduling.pacing import Pacer
+from scheduling.ticks import TickResult, run_tick
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade_to_head
+
+log = logging.getLogger(__name__)
+
+
+def build_app(
+    *, deps: Deps, client: WebClient, token_verification: bool = True, listener_executor: Executor | None = None
+) -> App:
+    """A Bolt app with every listener registered.
+
+    `process_before_response` stays off: Bolt acknowledges at once and runs listeners in
+    its thread pool, so the 3-second budget is never at the mercy of the database."""
+    from handlers import register_all
+
+    app = App(
+        client=client,
+        signing_secret=deps.settings.slack_signing_secret or "",
+        token_verification_enabled=token_verification,
+        process_before_response=False,
+        # Bolt verifies signatures (Socket Mode skips it); right after, before anything that
+        # stores, a signed payload Bolt's routing would trip over is refused with a 400.
+        request_verification_enabled=True,
+        before_authorize=RefuseUnroutablePayloads(),
+        ignoring_self_events_enabled=True,
+        listener_executor=listener_executor,
+    )
+    register_all(app, deps)
+    return app
+
+
+@dataclass
+class Runtime:
+    """Everything one process needs, built lazily so `db upgrade` never touches Slack."""
+
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+    engine_override: Engine | None = None
+    # Tests pass an executor they can wait on; production uses Bolt's thread pool.
+    listener_executor: Executor | None = None
+
+    @cached_property
+    def engine(self) -> Engine:
+        return self.engine_override or make_engine(self.settings.database_url)
+
+    @cached_property
+    def session_factory(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def deps(self) -> Deps:
+        return Deps(settings=self.settings, session_factory=self.session_factory, clock=self.clock)
+
+    @cached_property
+    def client(self) -> WebClient:
+        return make_web_client(token=self.settings.slack_bot_token or "", base_url=self.settings.slack_api_base_url)
+
+    @cached_property
+    def bolt_app(self) -> App:
+        return build_app(deps=self.deps, client=self.client, listener_executor=self.listener_executor)
+
+    @cached_property
+    def deliverer(self) -> OutboxDeliverer:
+        return OutboxDeliverer(
+            session_factory=self.session_factory, sender=SlackWebSender(self.client), clock=self.clock, pacer=Pacer()
+        )
+
+    def upgrade_database(self) -> None:
+        upgrade_to_head(self.engine)
+
+    @cached_property
+    def directory(self) -> ChatDirectory | None:
+        """Slack's user directory, when a token lets us read it."""
+        return SlackDirectory(self.client) if self.settings.slack_bot_token else None
+
+    @cached_property
+    def channels(self) -> ChatChannels | None:
+        """Creating and joining pair channels now, when a token lets us."""
+        return SlackChannels(self.client) if self.settings.slack_bot_token else None
+
+    def tick(self, *, now: datetime | None = None, dry_run: bool = False) -> TickResult:
+        return run_tick(
+            session_factory=self.session_factory, now=now or self.clock.now(), directory=self.directory, dry_run=dry_run,
+            channels=None if dry_run else self.channels,
+        )
+
+    def deliver(self) -> DeliveryReport:
+        report = self.deliverer.deliver_due()
+        if report.handled:
+            log.info(
+                "outbox: %d sent, %d to retry, %d rate-limited, %d failed",
+                report.sent, report.retried, report.rate_limited, report.failed,
+            )
+        return report

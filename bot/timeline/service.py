@@ -1,0 +1,536 @@
+"""The round's timeline: reminders before each shared meeting, prompts for the pairs before
+the CV and interview workshops, the answers ("I'll be there" / "Can't make it"), and
+afterwards the coordinator's record of who came.
+
+* **Reminders** go 7 days and 1 day before a meeting to every consented participant it
+  concerns (bot.rounds.meetings: the mentor course for mentors, the CV workshop for
+  mentees, the rest for all), at 10:00 on a weekday in their own zone. A reminder day on
+  a weekend moves to the Friday before, so "before" stays true. A reminder whose day was
+  missed (the meeting was added late, the worker was down) still goes until the next one
+  is due; someone who already said they cannot come gets no day-before reminder; someone
+  on a pause gets none.
+* **Prompts**: a week before the CV workshop each pair channel is asked to work on the
+  mentee's CV in the next 1:1; a week before the interview workshop, to practise an
+  interview. Paused pairs are skipped.
+* **Answers** are stored per person and meeting (`MeetingRsvp`) and can change until the
+  meeting starts.
+* **Attendance**: `/mentoring-admin attendance MEETING` finds the meeting by kind, title
+  or number, lists the people it concerns prefilled from their answers (or from an
+  earlier record), and stores who came.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.i18n import LANGUAGES, normalise_language, t
+from bot.slack.render.timeline import (
+    AttendancePerson,
+    AttendanceSheet,
+    ChoiceLine,
+    MeetingPromptFacts,
+    MeetingReminderFacts,
+    meeting_display_name,
+    meeting_prompt_message,
+    meeting_reminder_message,
+)
+from bot.core.coordinators import coordinated_round_ids
+from bot.rounds.meetings import meeting_concerns
+from bot.core.outbox import OutgoingCall, existing_keys
+from bot.pairs.state import load_pair_states, pair_selection, zones_near_slot
+from bot.core.people import identify
+from bot.core.timing import due_slot, local_day, weekday_on_or_before, zone
+from storage.models import (
+    MeetingKind,
+    MeetingRsvp,
+    Participant,
+    Programme,
+    Role,
+    Round,
+    RsvpAnswer,
+    SharedMeeting,
+)
+
+REMINDER_DAYS = (7, 1)  # days before the meeting, furthest first
+PROMPT_DAYS = 7
+PROMPT_KINDS = frozenset({MeetingKind.CV_WORKSHOP, MeetingKind.INTERVIEW_WORKSHOP})
+ATTENDANCE_MAX_PEOPLE = 100  # ten checkbox groups of ten
+LOOKAHEAD = timedelta(days=max(REMINDER_DAYS) + 3)  # a weekend shift and the zones' spread
+
+
+# --- dedup keys ---------------------------------------------------------------------------------------
+
+
+def reminder_key(participant_id: int, meeting_id: int, days: int) -> str:
+    return f"{reminder_prefix(participant_id)}meeting={meeting_id}:days={days}"
+
+
+def reminder_prefix(participant_id: int) -> str:
+    """Every meeting reminder of one person (withdrawn when they pause or decline)."""
+    return f"meeting-reminder:participant={participant_id}:"
+
+
+def prompt_key(pair_id: int, meeting_id: int) -> str:
+    return f"{prompt_prefix(pair_id)}meeting={meeting_id}"
+
+
+def prompt_prefix(pair_id: int) -> str:
+    """Every meeting prompt of one pair (withdrawn when the pair pauses or ends)."""
+    return f"meeting-prompt:pair={pair_id}:"
+
+
+# --- when ------------------------------------------------------------------------------------------------
+
+
+def reminder_day(meeting_day: date, days: int) -> date:
+    """`days` before the meeting, on the weekday at or before it."""
+    return weekday_on_or_before(meeting_day - timedelta(days=days))
+
+
+def reminder_due(*, meeting_day: date, today: date, days: int, offsets: tuple[int, ...] = REMINDER_DAYS) -> bool:
+    """Due from its day until the next reminder's day (or the meeting's), whichever comes first."""
+    later = [reminder_day(meeting_day, other) for other in offsets if other < days]
+    cutoff = min([meeting_day, *later])
+    return reminder_day(meeting_day, days) <= today < cutoff
+
+
+# --- reminders ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Meeting:
+    id: int
+    round_id: int
+    kind: MeetingKind
+    title: str
+    starts_at: datetime
+    location: str | None
+    programme_zone: str
+
+
+def _upcoming_meetings(session: Session, *, now: datetime, kinds: Collection[MeetingKind] | None = None) -> list[_Meeting]:
+    query = (
+        select(SharedMeeting.id, SharedMeeting.round_id, SharedMeeting.kind, SharedMeeting.title,
+               SharedMeeting.starts_at, SharedMeeting.location, Programme.timezone)
+        .join(Round, Round.id == SharedMeeting.round_id)
+        .join(Programme, Programme.id == Round.programme_id)
+        .where(SharedMeeting.starts_at > now, SharedMeeting.starts_at <= now + LOOKAHEAD)
+        .order_by(SharedMeeting.starts_at, SharedMeeting.id)
+    )
+    if kinds is not None:
+        query = query.where(SharedMeeting.kind.in_(list(kinds)))
+    return [
+        _Meeting(id=row[0], round_id=row[1], kind=row[2], title=row[3], starts_at=row[4], location=row[5],
+                 programme_zone=zone(row[6]).key)
+        for row in session.execute(query)
+    ]
+
+
+def due_meeting_reminders(session: Session, *, now: datetime) -> list[OutgoingCall]:
+    """Reminders due now, with their RSVP buttons: a fixed handful of statements for any number
+    of meetings and people (meetings, people, answers)."""
+    meetings = _upcoming_meetings(session, now=now)
+    if not meetings:
+        return []
+    zone_names = zones_near_slot(session, now=now)
+    if not zone_names:
+        return []
+    round_ids = sorted({meeting.round_id for meeting in meetings})
+    people = session.execute(
+        select(Participant.id, Participant.round_id, Participant.role, Participant.name, Participant.slack_user_id,
+               Participant.timezone, Participant.language, Participant.paused_until, Programme.timezone)
+        .join(Round, Round.id == Participant.round_id)
+        .join(Programme, Programme.id == Round.programme_id)
+        .where(
+            Participant.round_id.in_(round_ids),
+            Participant.role.in_([Role.MENTOR, Role.MENTEE]),
+            Participant.consented_at.is_not(None),
+            Participant.opted_out_at.is_(None),
+            Participant.slack_user_id.is_not(None),
+            or_(Participant.timezone.in_(sorted(zone_names)),
+                Participant.timezone.is_(None) & Programme.timezone.in_(sorted(zone_names))),
+        )
+        .order_by(Participant.id)
+    ).all()
+    people_by_round: dict[int, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
+    for row in people:
+        people_by_round[row[1]].append(tuple(row))
+    answers = {
+        (meeting_id, participant_id): answer
+        for meeting_id, participant_id, answer in session.execute(
+            select(MeetingRsvp.meeting_id, MeetingRsvp.participant_id, MeetingRsvp.answer)
+            .where(MeetingRsvp.meeting_id.in_([meeting.id for meeting in meetings]))
+        )
+    }
+    due: list[tuple[str, _Meeting, tuple, str, RsvpAnswer | None, datetime]] = []  # type: ignore[type-arg]
+    for meeting in meetings:
+        for row in people_by_round.get(meeting.round_id, []):
+            person_id, _round_id, role, _name, _user_id, tz_name, _language, paused_until, programme_zone = row
+            if not meeting_concerns(meeting.kind, role):
+                continue
+            person_zone = zone(tz_name or programme_zone).key
+            slot = due_slot(now, [person_zone])
+            if slot is None:
+                continue
+            today = now.astimezone(zone(person_zone)).date()
+            if paused_until is not None and paused_until > today:
+                continue
+            meeting_day = meeting.starts_at.astimezone(zone(person_zone)).date()
+            answer = answers.get((meeting.id, person_id))
+            for days in REMINDER_DAYS:
+                if not reminder_due(meeting_day=meeting_day, today=today, days=days):
+                    continue
+                if days < max(REMINDER_DAYS) and answer is RsvpAnswer.NO:
+                    continue  # they said they cannot come: no day-before reminder
+                due.append((reminder_key(person_id, meeting.id, days), meeting, row, person_zone, answer, slot))
+    sent = existing_keys(session, [key for key, *_ in due])
+    calls = []
+    for key, meeting, row, person_zone, answer, slot in due:
+        if key in sent:
+            continue
+        _person_id, _round_id, _role, name, user_id, _tz, language, _paused, _programme_zone = row
+        facts = MeetingReminderFacts(
+            meeting_id=meeting.id, kind=meeting.kind, title=meeting.title, starts_at=meeting.starts_at,
+            location=meeting.location, timezone=person_zone, name=name, language=normalise_language(language),
+            answer=answer,
+        )
+        calls.append(
+            OutgoingCall(dedup_key=key, method="chat.postMessage",
+                         payload={"channel": user_id, **meeting_reminder_message(facts).as_kwargs()}, not_before=slot)
+        )
+    return calls
+
+
+# --- prompts for the pairs -------------------------------------------------------------------------------------
+
+
+def due_meeting_prompts(session: Session, *, now: datetime) -> list[OutgoingCall]:
+    """A week before the CV and interview workshops, a prompt in each active pair's channel."""
+    meetings = _upcoming_meetings(session, now=now, kinds=PROMPT_KINDS)
+    if not meetings:
+        return []
+    zone_names = zones_near_slot(session, now=now)
+    if not zone_names:
+        return []
+    by_round: dict[int, list[_Meeting]] = defaultdict(list)
+    for meeting in meetings:
+        by_round[meeting.round_id].append(meeting)
+    selection = pair_selection(today=now.date(), round_ids=sorted(by_round), zone_names=zone_names,
+                               include_paused=False)
+    due = []
+    for state in load_pair_states(session, selection):
+        if not state.reachable:
+            continue
+        slot = due_slot(now, state.zones)
+        if slot is None:
+            continue
+        today = local_day(now, state.zones)
+        if state.is_paused(today):
+            continue
+        for meeting in by_round[state.round_id]:
+            meeting_day = local_day(meeting.starts_at, state.zones)
+            if reminder_day(meeting_day, PROMPT_DAYS) <= today < meeting_day:
+                due.append((prompt_key(state.pair_id, meeting.id), state, meeting, meeting_day, slot))
+    sent = existing_keys(session, [key for key, *_ in due])
+    calls = []
+    for key, state, meeting, meeting_day, slot in due:
+        if key in sent:
+            continue
+        facts = MeetingPromptFacts(
+            kind=meeting.kind, title=meeting.title, day=meeting_day, mentor_name=state.mentor.name,
+            mentee_name=state.mentee.name, mentor_user_id=state.mentor.slack_user_id,
+            mentee_user_id=state.mentee.slack_user_id, language=state.language,
+        )
+        assert state.channel_id is not None
+        calls.append(
+            OutgoingCall(dedup_key=key, method="chat.postMessage",
+                         payload={"channel": state.channel_id, **meeting_prompt_message(facts).as_kwargs()},
+                         not_before=slot)
+        )
+    return calls
+
+
+# --- answers ------------------------------------------------------------------------------------------------------
+
+
+class RsvpStatus(str, enum.Enum):
+    RECORDED = "recorded"
+    NOT_INVITED = "not_invited"  # not someone this meeting concerns
+    STALE = "stale"  # no such meeting, or it has started
+
+
+@dataclass(frozen=True, kw_only=True)
+class RsvpOutcome:
+    status: RsvpStatus
+    language: str
+    facts: MeetingReminderFacts | None = None  # the reminder as it now stands, to redraw it
+
+
+def record_rsvp(
+    session: Session, *, meeting_id: int, slack_user_id: str, answer: RsvpAnswer, now: datetime
+) -> RsvpOutcome:
+    """"I'll be there" / "Can't make it": stored, and changeable until the meeting starts.
+
+    The meeting's row is locked first (FOR UPDATE; SQLite's BEGIN IMMEDIATE already
+    serialises), as the attendance sheet does: a double click, or Yes and No pressed
+    together, would otherwise both find no answer and both insert one, and the second
+    would fail on the one-answer-per-person constraint on PostgreSQL."""
+    meeting = session.get(SharedMeeting, meeting_id, with_for_update=True, populate_existing=True)
+    language = identify(session, slack_user_id=slack_user_id).language
+    if meeting is None or meeting.starts_at <= now:
+        return RsvpOutcome(status=RsvpStatus.STALE, language=language)
+    person = session.scalar(
+        select(Participant).where(Participant.round_id == meeting.round_id, Participant.slack_user_id == slack_user_id)
+    )
+    if person is None or person.role is Role.COORDINATOR or not meeting_concerns(meeting.kind, person.role):
+        return RsvpOutcome(status=RsvpStatus.NOT_INVITED, language=language)
+    rsvp = session.scalar(
+        select(MeetingRsvp).where(MeetingRsvp.meeting_id == meeting.id, MeetingRsvp.participant_id == person.id)
+    )
+    if rsvp is None:
+        rsvp = MeetingRsvp(meeting_id=meeting.id, participant_id=person.id)
+        session.add(rsvp)
+    rsvp.answer = answer
+    rsvp.answered_at = now
+    round_ = session.get(Round, meeting.round_id)
+    programme_zone = round_.programme.timezone if round_ else None
+    facts = MeetingReminderFacts(
+        meeting_id=meeting.id, kind=meeting.kind, title=meeting.title, starts_at=meeting.starts_at,
+        location=meeting.location, timezone=zone(person.timezone or programme_zone).key, name=person.name,
+        language=normalise_language(person.language), answer=answer,
+    )
+    return RsvpOutcome(status=RsvpStatus.RECORDED, language=facts.language, facts=facts)
+
+
+# --- attendance ------------------------------------------------------------------------------------------------------
+
+
+MeetingChoice = ChoiceLine  # a meeting as a coordinator picks it
+
+
+class LookupProblem(str, enum.Enum):
+    NO_MEETINGS = "no_meetings"
+    CHOOSE = "choose"  # nothing typed
+    NOT_FOUND = "not_found"
+    AMBIGUOUS = "ambiguous"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeetingLookup:
+    meeting: MeetingChoice | None = None
+    choices: tuple[MeetingChoice, ...] = ()  # what to offer when the meeting is not clear
+    problem: LookupProblem | None = None
+    typed: str = ""
+
+
+def _meeting_choices(session: Session, round_ids: Collection[int] | None) -> list[MeetingChoice]:
+    query = (
+        select(SharedMeeting.id, SharedMeeting.kind, SharedMeeting.title, Round.name, SharedMeeting.starts_at,
+               Programme.timezone)
+        .join(Round, Round.id == SharedMeeting.round_id)
+        .join(Programme, Programme.id == Round.programme_id)
+        .order_by(SharedMeeting.starts_at.desc(), SharedMeeting.id.desc())
+    )
+    if round_ids is not None:
+        query = query.where(SharedMeeting.round_id.in_(round_ids))
+    return [
+        MeetingChoice(meeting_id=row[0], kind=row[1], title=row[2], round_name=row[3], starts_at=row[4],
+                      timezone=zone(row[5]).key)
+        for row in session.execute(query)
+    ]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_\-–.:]+", "", text.casefold())
+
+
+def _kind_names(kind: MeetingKind) -> set[str]:
+    names = {_norm(kind.value)}
+    names.update(_norm(t(f"onboarding.meeting.{kind.value}", language)) for language in LANGUAGES)
+    return names
+
+
+def find_meeting(
+    session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = (), typed: str, now: datetime
+) -> MeetingLookup:
+    """The meeting a coordinator means by `typed`: its number, its kind (in English or Danish,
+    "kick-off", "midtvejsmøde") or its title; exact matches first, then partial ones.
+    Several matches (two rounds' kick-offs) come back as choices, newest first."""
+    choices = _meeting_choices(session, coordinated_round_ids(session, slack_user_id=slack_user_id,
+                                                             admin_user_ids=admin_user_ids))
+    if not choices:
+        return MeetingLookup(problem=LookupProblem.NO_MEETINGS, typed=typed)
+    wanted = _norm(typed.strip().lstrip("#"))
+    if not wanted:
+        return MeetingLookup(problem=LookupProblem.CHOOSE, choices=tuple(_started_first(choices, now)))
+    if wanted.isdigit():
+        exact = [choice for choice in choices if choice.meeting_id == int(wanted)]
+    else:
+        exact = [choice for choice in choices if wanted in _kind_names(choice.kind) or wanted == _norm(choice.title)]
+    if not exact and not wanted.isdigit():
+        exact = [
+            choice for choice in choices
+            if wanted in _norm(choice.title) or any(wanted in name for name in _kind_names(choice.kind))
+        ]
+    if len(exact) == 1:
+        return MeetingLookup(meeting=exact[0], typed=typed)
+    if not exact:
+        return MeetingLookup(problem=LookupProblem.NOT_FOUND, choices=tuple(_started_first(choices, now)), typed=typed)
+    return MeetingLookup(problem=LookupProblem.AMBIGUOUS, choices=tuple(_started_first(exact, now)), typed=typed)
+
+
+def _started_first(choices: list[MeetingChoice], now: datetime) -> list[MeetingChoice]:
+    """Meetings that have begun (the ones to record) first, newest first; then the upcoming."""
+    started = [choice for choice in choices if choice.starts_at <= now]
+    upcoming = sorted((choice for choice in choices if choice.starts_at > now), key=lambda choice: choice.starts_at)
+    return started + upcoming
+
+
+def attendance_sheet(session: Session, *, meeting_id: int) -> AttendanceSheet | None:
+    """Who the meeting concerns (mentors and mentees not opted out), prefilled."""
+    meeting = session.get(SharedMeeting, meeting_id)
+    if meeting is None:
+        return None
+    round_ = session.get(Round, meeting.round_id)
+    assert round_ is not None
+    candidates = session.scalars(
+        select(Participant)
+        .where(Participant.round_id == meeting.round_id, Participant.role.in_([Role.MENTOR, Role.MENTEE]),
+               Participant.opted_out_at.is_(None))
+        .order_by(Participant.role, Participant.name, Participant.id)
+    ).all()
+    concerned = [person for person in candidates if meeting_concerns(meeting.kind, person.role)]
+    rsvps = {
+        rsvp.participant_id: rsvp
+        for rsvp in session.scalars(select(MeetingRsvp).where(MeetingRsvp.meeting_id == meeting.id))
+    }
+    recorded = any(rsvp.attended is not None for rsvp in rsvps.values())
+    if recorded:
+        ticked = {pid for pid, rsvp in rsvps.items() if rsvp.attended}
+    else:
+        ticked = {pid for pid, rsvp in rsvps.items() if rsvp.answer is RsvpAnswer.YES}
+    shown = concerned[:ATTENDANCE_MAX_PEOPLE]
+    return AttendanceSheet(
+        meeting=MeetingChoice(meeting_id=meeting.id, kind=meeting.kind, title=meeting.title, round_name=round_.name,
+                              starts_at=meeting.starts_at, timezone=zone(round_.programme.timezone).key),
+        people=tuple(AttendancePerson(participant_id=p.id, name=p.name, role=p.role) for p in shown),
+        ticked=frozenset(pid for pid in ticked if pid in {p.id for p in shown}),
+        said_yes=sum(1 for rsvp in rsvps.values() if rsvp.answer is RsvpAnswer.YES),
+        said_no=sum(1 for rsvp in rsvps.values() if rsvp.answer is RsvpAnswer.NO),
+        recorded_before=recorded,
+        left_out=len(concerned) - len(shown),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttendanceRequest:
+    """What `/mentoring-admin attendance TEXT` leads to: a sheet to open, or choices to offer."""
+
+    lookup: MeetingLookup
+    sheet: AttendanceSheet | None
+    language: str
+
+
+def prepare_attendance(
+    session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = (), typed: str, now: datetime
+) -> AttendanceRequest:
+    """Find the meeting the coordinator means and, when it is clear, its prefilled sheet."""
+    language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
+    lookup = find_meeting(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids, typed=typed, now=now)
+    sheet = attendance_sheet(session, meeting_id=lookup.meeting.meeting_id) if lookup.meeting else None
+    return AttendanceRequest(lookup=lookup, sheet=sheet, language=language)
+
+
+def may_record_attendance(
+    session: Session, *, meeting_id: int, slack_user_id: str, admin_user_ids: Collection[str] = ()
+) -> bool:
+    meeting = session.get(SharedMeeting, meeting_id)
+    if meeting is None:
+        return False
+    rounds = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    return rounds is None or meeting.round_id in rounds
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttendanceResult:
+    saved: bool
+    language: str
+    meeting_name: str = ""
+    came: int = 0
+    listed: int = 0
+
+
+def record_attendance(
+    session: Session,
+    *,
+    meeting_id: int,
+    slack_user_id: str,
+    admin_user_ids: Collection[str] = (),
+    listed_ids: Collection[int],
+    ticked_ids: Collection[int],
+    now: datetime,
+) -> AttendanceResult:
+    """Store who came (ticked) and who did not (listed, not ticked); recording again overwrites.
+
+    Only people of the meeting's round count, whatever the form claims. The meeting's row
+    is locked before its answers are read, as for an RSVP, so a sheet submitted twice at
+    once, or an RSVP arriving with it, never inserts a second row for the same person."""
+    language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
+    if not may_record_attendance(session, meeting_id=meeting_id, slack_user_id=slack_user_id,
+                                 admin_user_ids=admin_user_ids):
+        return AttendanceResult(saved=False, language=language)
+    meeting = session.get(SharedMeeting, meeting_id, with_for_update=True, populate_existing=True)
+    assert meeting is not None
+    in_round = set(
+        session.scalars(select(Participant.id).where(Participant.round_id == meeting.round_id,
+                                                     Participant.id.in_(list(listed_ids))))
+    )
+    rsvps = {
+        rsvp.participant_id: rsvp
+        for rsvp in session.scalars(select(MeetingRsvp).where(MeetingRsvp.meeting_id == meeting.id))
+    }
+    came = 0
+    for participant_id in sorted(in_round):
+        rsvp = rsvps.get(participant_id)
+        if rsvp is None:
+            rsvp = MeetingRsvp(meeting_id=meeting.id, participant_id=participant_id)
+            session.add(rsvp)
+        rsvp.attended = participant_id in ticked_ids
+        rsvp.attendance_recorded_at = now
+        came += int(rsvp.attended)
+    return AttendanceResult(saved=True, language=language,
+                            meeting_name=meeting_display_name(meeting.kind, meeting.title, language),
+                            came=came, listed=len(in_round))
+
+
+__all__ = [
+    "ATTENDANCE_MAX_PEOPLE",
+    "AttendanceResult",
+    "AttendanceSheet",
+    "LookupProblem",
+    "MeetingChoice",
+    "MeetingLookup",
+    "RsvpOutcome",
+    "RsvpStatus",
+    "attendance_sheet",
+    "due_meeting_prompts",
+    "due_meeting_reminders",
+    "find_meeting",
+    "may_record_attendance",
+    "prompt_key",
+    "prompt_prefix",
+    "record_attendance",
+    "record_rsvp",
+    "reminder_day",
+    "reminder_due",
+    "reminder_key",
+    "reminder_prefix",
+]
