@@ -10,8 +10,10 @@ necessity but keeps the window to the one call that was in flight.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +25,15 @@ from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
+
+# (stored method, stored payload) -> (platform method, platform payload)
+PlatformTranslator = Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]
+
+
+def _slack_translator() -> PlatformTranslator:
+    from bot.slack.notices import to_slack_call  # the adapter, loaded with its renderers
+
+    return to_slack_call
 
 
 @dataclass(kw_only=True)
@@ -51,8 +62,12 @@ class OutboxDeliverer:
         backoff_base: timedelta = timedelta(seconds=30),
         backoff_cap: timedelta = timedelta(hours=1),
         stale_claim_after: timedelta = timedelta(minutes=10),
+        translate: PlatformTranslator | None = None,
     ) -> None:
         self._session_factory = session_factory
+        # Rows hold platform-neutral notices; the platform's adapter draws each one just
+        # before it goes, so the pacer sees the real method (chat.postMessage) and channel.
+        self._translate: PlatformTranslator = translate or _slack_translator()
         self._sender = sender
         self._clock = clock
         self._pacer = pacer or Pacer()
@@ -100,7 +115,15 @@ class OutboxDeliverer:
 
     def _send_batch(self, claimed: list[tuple[int, str, dict]], report: DeliveryReport) -> None:
         held_methods: dict[str, float] = {}
-        for row_id, method, payload in claimed:
+        for row_id, stored_method, stored_payload in claimed:
+            try:
+                method, payload = self._translate(stored_method, stored_payload)
+            except (LookupError, ValueError, TypeError) as exc:
+                log.error("outbox row #%s cannot be drawn for the platform: %s", row_id, exc)
+                self._mark_failed(row_id, f"unrenderable: {exc}"[:500])
+                report.failed += 1
+                report.errors.append(f"{stored_method} #{row_id}: unrenderable: {exc}")
+                continue
             if method in held_methods:
                 # Slack told us to wait on this method; don't spend the claim sending into a 429.
                 self._release(row_id, after_seconds=held_methods[method], count_attempt=False)
