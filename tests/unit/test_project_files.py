@@ -29,6 +29,18 @@ def test_ci_runs_the_readme_test_command_and_postgres_when_it_answers() -> None:
     assert "TEST_DATABASE_URL" in ci and "127.0.0.1:5432" in ci
 
 
+def test_ci_lints_and_type_checks_before_the_tests() -> None:
+    """A finding from ruff or mypy fails CI before a minute is spent on tests."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    tests_at = ci.index(quick_start_lines()[1])
+    for command in (".venv/bin/ruff check . || exit 1", ".venv/bin/mypy || exit 1"):
+        assert 0 <= ci.find(command) < tests_at, command
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert "[tool.ruff" in pyproject and "[tool.mypy]" in pyproject
+    extra = re.search(r"^test = \[(.*?)^\]", pyproject, flags=re.S | re.M)
+    assert extra and '"ruff' in extra.group(1) and '"mypy' in extra.group(1)
+
+
 def test_procfile_runs_serve_and_worker() -> None:
     lines = (ROOT / "Procfile").read_text(encoding="utf-8").split("\n")
     assert "web: mentorbot serve" in lines and "worker: mentorbot worker" in lines
