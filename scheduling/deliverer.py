@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.chat import OutboxSender, SendOutcome
 from bot.clock import Clock
+from bot.core.chat import OutboxSender, SendOutcome
 from scheduling.pacing import Pacer
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState

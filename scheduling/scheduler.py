@@ -45,7 +45,7 @@ def _logged(job: Callable[[], None], name: str) -> Callable[[], None]:
     def run() -> None:
         try:
             job()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("scheduled job %s failed; it will run again at its next interval", name)
 
     run.__name__ = f"run_{name.replace('-', '_')}"

@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.chat import ChatChannels, ChatDirectory
 from bot.core.events import purge_old_event_ids
+from bot.core.outbox import OutgoingCall, due_messages, enqueue_all
 from bot.nudges.checkins import due_checkins
 from bot.onboarding.service import (
     due_onboarding_reminders,
     due_welcomes,
     look_up_participants,
 )
-from bot.core.outbox import OutgoingCall, due_messages, enqueue_all
 from bot.pairs.channels import close_pair_channels, open_pair_channels
 from bot.pairs.pauses import due_pause_endings
 from bot.timeline.service import due_meeting_prompts, due_meeting_reminders
@@ -217,7 +217,7 @@ def _run_jobs(
     for job in DEFAULT_JOBS if jobs is None else jobs:
         try:
             enqueued, housekeeping = _run_job(job, transactions=transactions, now=now, directory=directory, channels=channels)
-        except Exception:  # noqa: BLE001 - one job's bug must not stop the others
+        except Exception:  # one job's bug must not stop the others
             log.exception("tick job %s failed at %s; its work is rolled back, the other jobs go on, "
                           "and it runs again at the next tick", job.name, now.isoformat())
             result.failed.append(job.name)

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
 from typing import Any, TypeAlias
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -122,6 +122,15 @@ def inside(session: Session) -> Transactions:
 def _savepoint(session: Session) -> Iterator[Session]:
     with session.begin_nested():
         yield session
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an INSERT/UPDATE/DELETE touched. Session.execute is typed to return a
+    plain Result, but a DML statement always yields a CursorResult, which counts them; a
+    driver that cannot tell (-1) counts as none."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} is not the result of an INSERT, UPDATE or DELETE")
+    return max(result.rowcount, 0)
 
 
 def savepoints(session: Session) -> Transactions:

@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import rows_affected
 from storage.models import ProcessedEvent
 
 EVENT_ID_RETENTION = timedelta(days=7)
@@ -35,4 +36,4 @@ def record_event_once(session: Session, *, event_id: str, now: datetime) -> bool
 def purge_old_event_ids(session: Session, *, now: datetime) -> int:
     """Slack stops retrying after minutes; a week of ids is plenty and keeps the table small."""
     result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - EVENT_ID_RETENTION))
-    return int(result.rowcount or 0)
+    return rows_affected(result)

@@ -29,7 +29,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from storage.models import OutboxMessage, OutboxState
+from storage.db import rows_affected
+from storage.models import OutboxMessage, OutboxState, table_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,7 +102,7 @@ def enqueue_all(session: Session, calls: list[OutgoingCall], *, now: datetime) -
         )
         return len(inserted.all())
     # SQLite: one executemany; its rowcount is the sum, conflicts counting 0.
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     result = session.execute(
         sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedup_key"]),
         [
@@ -118,7 +119,7 @@ def enqueue_all(session: Session, calls: list[OutgoingCall], *, now: datetime) -
             for call in calls
         ],
     )
-    return max(result.rowcount, 0)  # type: ignore[attr-defined]
+    return rows_affected(result)
 
 
 # Arrays in, one row per element out, in the callers' order; RETURNING counts the new ones.

@@ -171,7 +171,7 @@ def next_shared_time(now: datetime, tz_names: Sequence[str | None]) -> datetime:
     if suits_everyone(now, tz_names):
         return now
     day = local_day(now, tz_names)
-    for offset in range(0, 9):
+    for offset in range(9):
         slot = shared_slot(day + timedelta(days=offset), tz_names)
         if slot is not None and slot >= now:
             return slot
