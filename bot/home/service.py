@@ -19,10 +19,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.coordinators import coordinated_round_ids
-from bot.onboarding.state import STUCK_STEPS, OnboardingStep, onboarding_step
-from bot.pairs.state import live_pair
 from bot.core.people import identify, is_known_time_zone
 from bot.core.timing import DEFAULT_TIMEZONE
+from bot.onboarding.state import STUCK_STEPS, OnboardingStep, onboarding_step
+from bot.pairs.state import live_pair
 from bot.rounds.meetings import meeting_concerns
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Role, Round, SharedMeeting
 

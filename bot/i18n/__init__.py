@@ -172,7 +172,8 @@ def format_moment(moment: datetime, language: str | None, timezone: str) -> str:
     zone = ZoneInfo(timezone)
     local = moment.astimezone(zone)
     locale = babel_locale(language)
-    return f"{format_date(local, format='medium', locale=locale)}, {format_time(local, format='short', locale=locale, tzinfo=zone)}"
+    day = format_date(local, format="medium", locale=locale)
+    return f"{day}, {format_time(local, format='short', locale=locale, tzinfo=zone)}"
 
 
 def format_clock(moment: datetime, language: str | None, timezone: str) -> str:

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from bot.i18n import normalise_language, plain_entries, t
 from bot.matching.review import hand_pair_problems
-from storage.models import MeetingKind, Pair, PairStatus, Participant, Programme, Role, Round, SharedMeeting
 from bot.rounds.workbook import (
     SHEET_PAIRS,
     SHEET_PARTICIPANTS,
@@ -34,6 +33,7 @@ from bot.rounds.workbook import (
     RoundWorkbook,
     read_workbook,
 )
+from storage.models import MeetingKind, Pair, PairStatus, Participant, Programme, Role, Round, SharedMeeting
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,15 +147,16 @@ def import_round(
     zone = ZoneInfo(settings.timezone)
     meetings = {(m.kind.value, m.title): m for m in session.scalars(
         select(SharedMeeting).where(SharedMeeting.round_id == round_.id))}
-    for row in workbook.meetings:
-        starts_at = _to_utc(row, zone)
-        meeting = meetings.get((row.kind, row.title))
+    for meeting_row in workbook.meetings:
+        starts_at = _to_utc(meeting_row, zone)
+        duration, location = meeting_row.duration_minutes, meeting_row.location
+        meeting = meetings.get((meeting_row.kind, meeting_row.title))
         if meeting is None:
-            session.add(SharedMeeting(round_id=round_.id, kind=MeetingKind(row.kind), title=row.title,
-                                      starts_at=starts_at, duration_minutes=row.duration_minutes, location=row.location))
+            session.add(SharedMeeting(round_id=round_.id, kind=MeetingKind(meeting_row.kind), title=meeting_row.title,
+                                      starts_at=starts_at, duration_minutes=duration, location=location))
             result.meetings_created += 1
-        elif (meeting.starts_at, meeting.duration_minutes, meeting.location) != (starts_at, row.duration_minutes, row.location):
-            meeting.starts_at, meeting.duration_minutes, meeting.location = starts_at, row.duration_minutes, row.location
+        elif (meeting.starts_at, meeting.duration_minutes, meeting.location) != (starts_at, duration, location):
+            meeting.starts_at, meeting.duration_minutes, meeting.location = starts_at, duration, location
             result.meetings_updated += 1
 
     # Unpublished pairs are drafts that only the workbook makes, so its Pairs sheet is their
@@ -212,15 +213,15 @@ def _conflicts_with_database(
             problems.append(Problem(SHEET_PARTICIPANTS, row.row, "role", "roster.role.change_while_paired",
                                     {"value": row.email, "role": person.role.value}))
     mentor_of = {pair.mentee_id: pair.mentor_id for pair in pairs}
-    for row in workbook.pairs:
-        mentee = existing.get(row.mentee_email)
-        mentor = existing.get(row.mentor_email)
+    for pair_row in workbook.pairs:
+        mentee = existing.get(pair_row.mentee_email)
+        mentor = existing.get(pair_row.mentor_email)
         if mentee is None or mentee.id not in mentor_of:
             continue
         current_mentor = by_id.get(mentor_of[mentee.id])
         if mentor is None or current_mentor is None or current_mentor.id != mentor.id:
-            problems.append(Problem(SHEET_PAIRS, row.row, "mentee_email", "roster.pair.mentee_already_paired",
-                                    {"value": row.mentee_email,
+            problems.append(Problem(SHEET_PAIRS, pair_row.row, "mentee_email", "roster.pair.mentee_already_paired",
+                                    {"value": pair_row.mentee_email,
                                      "mentor": current_mentor.email if current_mentor else "?"}))
     return problems
 

@@ -29,21 +29,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache, total_ordering
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import BinaryIO, Final, TypeAlias
 from warnings import catch_warnings, simplefilter
 from zipfile import BadZipFile
 from zoneinfo import ZoneInfo, available_timezones
 
 import dateutil.parser
 from openpyxl import Workbook, load_workbook
-
-from bot.i18n import CATALOG_DIR
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.i18n import CATALOG_DIR
 
 __all__ = [
     "LANGUAGES",
@@ -398,7 +398,8 @@ _MAX_SHOWN: Final = 80
 class _ParserInfo(dateutil.parser.parserinfo):
     """English and Danish month and weekday names, so "2. februar 2027" parses too."""
 
-    MONTHS = [  # noqa: RUF012 - dateutil's own class attribute shape
+    # dateutil's own class attributes; it reads any number of spellings per name, its stubs at most three.
+    MONTHS: list[tuple[str, ...]] = [  # type: ignore[assignment]  # noqa: RUF012
         ("Jan", "January", "januar"),
         ("Feb", "February", "februar"),
         ("Mar", "March", "marts"),
@@ -412,7 +413,7 @@ class _ParserInfo(dateutil.parser.parserinfo):
         ("Nov", "November", "november"),
         ("Dec", "December", "december"),
     ]
-    WEEKDAYS = [  # noqa: RUF012
+    WEEKDAYS: list[tuple[str, ...]] = [  # type: ignore[assignment]  # noqa: RUF012
         ("Mon", "Monday", "man", "mandag"),
         ("Tue", "Tuesday", "tir", "tirsdag"),
         ("Wed", "Wednesday", "ons", "onsdag"),
@@ -1314,7 +1315,11 @@ _EXAMPLE: Final = RoundWorkbook(
 )
 
 
-def _put(sheet: Worksheet, *, row: int, column: int, value: object, number_format: str | None = None) -> None:
+#: What the workbook writes into a cell (int and bool are floats to the type checker).
+_CellValue: TypeAlias = str | float | date | datetime | time | timedelta | None
+
+
+def _put(sheet: Worksheet, *, row: int, column: int, value: _CellValue, number_format: str | None = None) -> None:
     """Write one cell so that it reads back as the same value.
 
     Text starting with "=" would become a formula and characters XML cannot hold would
@@ -1368,11 +1373,11 @@ def _table_sheet(
     *,
     title: str,
     columns: Sequence[str],
-    rows: Iterable[Sequence[object]],
+    rows: Iterable[Sequence[_CellValue]],
     formats: Mapping[str, str],
 ) -> Worksheet:
     """A sheet with a bold, frozen header row: the shape every table sheet shares."""
-    sheet = book.create_sheet(title)
+    sheet: Worksheet = book.create_sheet(title)
     for index, column in enumerate(columns, start=1):
         _put(sheet, row=1, column=index, value=column)
         sheet.cell(row=1, column=index).font = _HEADER_FONT
@@ -1439,7 +1444,7 @@ def _instructions_sheet(book: Workbook) -> None:
 
 
 def _programme_sheet(book: Workbook, settings: ProgrammeSettings) -> None:
-    values: dict[str, object] = {
+    values: dict[str, _CellValue] = {
         "programme": settings.programme,
         "round": settings.round,
         "starts_on": settings.starts_on,

@@ -32,16 +32,16 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TypeAlias, TypeVar
 
 from dateutil import parser as dateutil_parser
 from dateutil.relativedelta import relativedelta
 
-from bot.i18n import normalise_language
 from bot.core.timing import zone
+from bot.i18n import normalise_language
 
 # Topic codes, in the order they are shown. Stored in MentoringSession.topics.
 CV = "cv"
@@ -141,7 +141,8 @@ _MONTHS: tuple[tuple[str, ...], ...] = (
 class _BilingualParserInfo(dateutil_parser.parserinfo):
     """dateutil's parser with English and Danish month names, day first."""
 
-    MONTHS = [tuple(names) for names in _MONTHS]  # type: ignore[assignment]
+    # dateutil reads any number of spellings per month; its stubs allow at most three.
+    MONTHS: list[tuple[str, ...]] = [tuple(names) for names in _MONTHS]  # type: ignore[assignment]  # noqa: RUF012
 
 
 _PARSER_INFO = _BilingualParserInfo(dayfirst=True)
@@ -342,16 +343,17 @@ def parse_duration(text: str | None) -> int | None:
     return durations[0][0]
 
 
-_Found = tuple[Any, re.Match[str]]  # a value read, and where it was written
+_V = TypeVar("_V")
+_Found: TypeAlias = tuple[_V, re.Match[str]]  # a value read, and where it was written
 
 
-def _pieces(found: list[_Found]) -> str:
+def _pieces(found: Sequence[_Found[object]]) -> str:
     """The pieces of text that disagree, in the order they were typed."""
     return ", ".join(match.group(0) for _, match in sorted(found, key=lambda item: item[1].start()))
 
 
-def _durations(source: _Text) -> tuple[list[_Found], list[ParseProblem]]:
-    found: list[_Found] = []
+def _durations(source: _Text) -> tuple[list[_Found[int]], list[ParseProblem]]:
+    found: list[_Found[int]] = []
     doubts: list[ParseProblem] = []
     for pattern, minutes in _WORDED_DURATIONS:
         found.extend((minutes, match) for match in source.take(pattern))
@@ -377,8 +379,8 @@ def _durations(source: _Text) -> tuple[list[_Found], list[ParseProblem]]:
     return found, doubts
 
 
-def _dates(source: _Text, *, today: date, language: str) -> tuple[list[_Found], list[ParseProblem]]:
-    dates: list[_Found] = []
+def _dates(source: _Text, *, today: date, language: str) -> tuple[list[_Found[date]], list[ParseProblem]]:
+    dates: list[_Found[date]] = []
     problems: list[ParseProblem] = []
     for pattern, offset in _RELATIVE_DAYS:
         dates.extend((today + timedelta(days=offset), match) for match in source.take(pattern))

@@ -34,9 +34,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.core.people import identify, is_known_time_zone
+from bot.core.timing import DEFAULT_TIMEZONE
 from bot.i18n import format_day, normalise_language, t
 from bot.pairs.state import PauseHold, pause_hold, published_pair
-from bot.core.people import identify, is_known_time_zone
 from bot.sessions.parser import (
     TOPICS,
     ParseProblem,
@@ -45,7 +46,6 @@ from bot.sessions.parser import (
     parse_duration,
     parse_session_text,
 )
-from bot.core.timing import DEFAULT_TIMEZONE
 from storage.models import MentoringSession, Pair, PairStatus, Participant, Role, Round
 
 MIN_MINUTES = 5
