@@ -505,7 +505,8 @@ def _overlap_counts(left: Sequence[frozenset[str]], right: Sequence[frozenset[st
     for values in (*left, *right):
         for value in values:
             vocabulary.setdefault(value, len(vocabulary))
-    return (_incidence(left, vocabulary) @ _incidence(right, vocabulary).T).toarray()
+    counts: np.ndarray = (_incidence(left, vocabulary) @ _incidence(right, vocabulary).T).toarray()
+    return counts
 
 
 def _codes(values: Sequence[K]) -> tuple[list[K], np.ndarray]:
@@ -614,9 +615,9 @@ def _check_participants(mentees: Sequence[MatchCandidate], mentors: Sequence[Mat
     for candidate in mentors:
         if candidate.role != "mentor":
             raise ValueError(f"participant {candidate.id} is passed as a mentor but has role {candidate.role!r}")
-        if isinstance(candidate.max_mentees, bool) or not isinstance(candidate.max_mentees, int) \
-                or candidate.max_mentees < 0:
-            raise ValueError(f"mentor {candidate.id} has max_mentees {candidate.max_mentees!r}; it must be an int >= 0")
+        capacity: object = candidate.max_mentees  # as the caller passed it, whatever the annotation says
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0:
+            raise ValueError(f"mentor {candidate.id} has max_mentees {capacity!r}; it must be an int >= 0")
     everyone = (*mentees, *mentors, *placed)
     duplicates = [pid for pid, count in Counter(c.id for c in everyone).items() if count > 1]
     if duplicates:
@@ -928,14 +929,14 @@ def _build(scored: ScoredRound, assignment: Iterable[tuple[int, int]]) -> Propos
     pairs.sort(key=lambda pair: (pair.mentor_id, pair.mentee_id))
 
     unmatched: list[Unmatched] = []
-    for i in np.flatnonzero(~matched):
-        code, params = _mentee_reason(scored, int(i), assigned)
+    for i in map(int, np.flatnonzero(~matched)):
+        code, params = _mentee_reason(scored, i, assigned)
         mentee = scored.mentees[i]
         unmatched.append(Unmatched(participant_id=mentee.id, role="mentee", reason_code=code,
                                    params={"name": mentee.name, **params}))
     capacities = scored.capacities
-    for j in np.flatnonzero((assigned < capacities) | (capacities == 0)):
-        code, params = _mentor_reason(scored, int(j), matched)
+    for j in map(int, np.flatnonzero((assigned < capacities) | (capacities == 0))):
+        code, params = _mentor_reason(scored, j, matched)
         mentor = scored.mentors[j]
         unmatched.append(Unmatched(
             participant_id=mentor.id, role="mentor", reason_code=code,

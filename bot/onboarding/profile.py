@@ -21,9 +21,9 @@ from zoneinfo import available_timezones
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import LANGUAGES, normalise_language, t
 from bot.core.people import is_known_time_zone
 from bot.core.timing import DEFAULT_TIMEZONE
+from bot.i18n import LANGUAGES, normalise_language, t
 from storage.models import Participant, Programme, Role, Round
 
 # Field names: the modal's block ids and the keys of validation errors.

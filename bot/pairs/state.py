@@ -23,12 +23,13 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, union
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, or_, select, union
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from bot.i18n import normalise_language
 from bot.core.timing import WAKING_END, local_day, zone
+from bot.i18n import normalise_language
 from storage.models import (
     MentoringSession,
     Pair,
@@ -238,7 +239,7 @@ def pair_selection(
     zone_names: Collection[str] | None = None,
     include_paused: bool = True,
     pause_ended_between: tuple[date, date] | None = None,
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """`select(Pair.id)` for live pairs in a running round with a channel, narrowed as asked.
 
     Used as a subquery by every bulk read of a tick, so each reads exactly these pairs
@@ -278,7 +279,7 @@ def pair_selection(
     return query
 
 
-def load_pair_states(session: Session, selection: Select[tuple[int]]) -> list[PairState]:
+def load_pair_states(session: Session, selection: Select[int]) -> list[PairState]:
     """The selected pairs with both people and their round, in one statement."""
     rows = session.execute(_loader_base().where(Pair.id.in_(in_selection(selection))).order_by(Pair.id)).all()
     states = []
@@ -300,7 +301,7 @@ def load_pair_states(session: Session, selection: Select[tuple[int]]) -> list[Pa
 
 
 @cache
-def _selection_base() -> Select[tuple[int]]:
+def _selection_base() -> Select[int]:
     """Pairs with their round, programme and both people joined (built once: statements are
     immutable, and building this one costs more than running it)."""
     return (
@@ -313,7 +314,7 @@ def _selection_base() -> Select[tuple[int]]:
 
 
 @cache
-def _loader_base() -> Select[tuple[object, ...]]:
+def _loader_base() -> Select[*tuple[Any, ...]]:
     mentor, mentee = _ROW_MENTOR, _ROW_MENTEE
     return (
         select(
@@ -330,28 +331,29 @@ def _loader_base() -> Select[tuple[object, ...]]:
     )
 
 
-def in_selection(selection: Select[tuple[int]]) -> object:
+def in_selection(selection: Select[int]) -> ScalarSelect[int]:
     """The selection as an uncorrelated subquery for `column.in_(...)`."""
     return selection.scalar_subquery().correlate(None)
 
 
-def _person_columns(alias: type[Participant]) -> tuple[object, ...]:
+def _person_columns(alias: type[Participant]) -> tuple[InstrumentedAttribute[Any], ...]:
     return (
         alias.id, alias.role, alias.name, alias.slack_user_id, alias.timezone, alias.language, alias.opted_out_at,
         alias.paused_until,
     )
 
 
-def _person(values: Sequence[object]) -> PersonState:
+def _person(values: Sequence[Any]) -> PersonState:
+    """One person from the loader's row: the columns of `_person_columns`, in order."""
     person_id, role, name, slack_user_id, tz_name, language, opted_out_at, paused_until = values
     return PersonState(
-        id=int(person_id), role=role, name=str(name), slack_user_id=slack_user_id,  # type: ignore[arg-type]
-        timezone=tz_name, language=normalise_language(language), opted_out=opted_out_at is not None,  # type: ignore[arg-type]
-        paused_until=paused_until,  # type: ignore[arg-type]
+        id=int(person_id), role=role, name=str(name), slack_user_id=slack_user_id,
+        timezone=tz_name, language=normalise_language(language), opted_out=opted_out_at is not None,
+        paused_until=paused_until,
     )
 
 
-def session_dates(session: Session, selection: Select[tuple[int]]) -> dict[int, list[date]]:
+def session_dates(session: Session, selection: Select[int]) -> dict[int, list[date]]:
     """The days each selected pair held a 1:1 session, oldest first (one statement)."""
     found: dict[int, list[date]] = defaultdict(list)
     rows = session.execute(
@@ -409,6 +411,7 @@ def coordinator_routes(session: Session, *, states: Iterable[PairState]) -> dict
             .order_by(Participant.round_id, Participant.id)
         )
         for round_id, user_id, language, tz_name, programme_zone in rows:
+            assert user_id is not None  # the query keeps only coordinators with a Slack id
             routes[round_id].append(
                 CoordinatorRoute(
                     target=user_id, language=normalise_language(language), timezone=zone(tz_name or programme_zone).key
