@@ -15,10 +15,10 @@ from typing import Any, TextIO
 from bot.clock import FixedClock
 from bot.demo.sample import DEMO_START, PEOPLE, sample_workbook
 from bot.demo.transcript import Transcript
-from bot.sandbox.harness import SandboxedApp
 from bot.rounds.roster import import_workbook_file, summary_lines
-from storage.db import unit_of_work
 from bot.rounds.workbook import workbook_bytes
+from bot.sandbox.harness import SandboxedApp
+from storage.db import unit_of_work
 
 
 def run_demo(*, out: TextIO | None = None, log_file: Path | None = None) -> int:
@@ -130,8 +130,7 @@ def _reminders_and_late_joiner(app: SandboxedApp, transcript: Transcript) -> Non
                          tz="Asia/Kolkata")
     app.event({"type": "team_join", "user": app.sandbox.get_user("UPRIYA")}, event_id="EvDemoJoin")
     app.deliver()
-    names = getattr(transcript, "_names")
-    names["UPRIYA"] = "Priya"
+    transcript.name("UPRIYA", "Priya")
 
 
 def _finish_onboarding(app: SandboxedApp, user_id: str, *, profile: dict[str, str], consent: bool = True) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import textwrap
 from collections.abc import Mapping
@@ -25,6 +26,10 @@ class Transcript:
         self._seen_posts = 0
         self._shown: dict[tuple[str, str], list[str]] = {}  # (channel, ts) -> rendered lines
         self.lines: list[str] = []
+
+    def name(self, user_id: str, name: str) -> None:
+        """Call someone who joined after the story began by name, not by user id."""
+        self._names[user_id] = name
 
     def scene(self, title: str) -> None:
         self.flush()
@@ -68,7 +73,8 @@ class Transcript:
         channel = self._sandbox.get_channel(target)
         if channel is not None:
             if channel.get("is_im"):
-                return self._names.get(channel.get("user", ""), channel.get("user", target))
+                user = str(channel.get("user") or target)
+                return self._names.get(user, user)
             return f"#{channel.get('name', target)}"
         return target
 
@@ -142,7 +148,7 @@ class Transcript:
             if kind == "@":
                 return "@" + self._names.get(ident, label or ident)
             if kind == "#":
-                return label and f"#{label}" or self._who(ident)
+                return f"#{label}" if label else self._who(ident)
             return f"@{ident}"
 
         text = LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
@@ -204,15 +210,11 @@ def _text(obj: Any) -> str:
 
 def _as_dict(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
-        import json
-
-        return json.loads(value)
-    return value or {}
+        value = json.loads(value)
+    return dict(value or {})
 
 
 def _as_list(value: Any) -> list[Any]:
     if isinstance(value, str):
-        import json
-
-        return json.loads(value)
+        value = json.loads(value)
     return list(value or [])

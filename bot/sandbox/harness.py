@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.slack.app import Runtime
-from bot.clock import Clock, FixedClock
+from bot.clock import FixedClock
 from bot.sandbox.driver import DriverResponse, SlackDriver
 from bot.sandbox.server import SlackSandbox
-from bot.slack.server import HttpServer
 from bot.settings import Settings
+from bot.slack.app import Runtime
+from bot.slack.server import HttpServer
 from bot.slack.web import EVENTS_PATH, SlackHttpApp
 from scheduling.deliverer import DeliveryReport, OutboxDeliverer
 from scheduling.pacing import Pacer
@@ -80,7 +81,7 @@ class SandboxedApp:
         *,
         database_url: str | None = None,
         engine: Engine | None = None,
-        clock: Clock | None = None,
+        clock: FixedClock | None = None,
         admin_user_ids: tuple[str, ...] = (),
         enforce_rate_limits: bool = False,
     ) -> None:
@@ -90,6 +91,7 @@ class SandboxedApp:
             # In-memory SQLite is one database per connection; threads need a shared file.
             self._scratch = tempfile.TemporaryDirectory(prefix="mentorbot-sandbox-")
             database_url = f"sqlite:///{self._scratch.name}/mentorbot.db"
+        # A fixed clock: the demo and the scenario tests move time themselves (clock.set).
         self.clock = clock or FixedClock(datetime.now().astimezone())
         environ = {
             "SLACK_BOT_TOKEN": self.sandbox.bot_token,
@@ -148,7 +150,7 @@ class SandboxedApp:
         return self.deliverer.deliver_due()
 
     def tick_and_deliver(self, *, now: datetime | None = None) -> DeliveryReport:
-        if now is not None and isinstance(self.clock, FixedClock):
+        if now is not None:
             self.clock.set(now)
         self.tick(now=now)
         return self.deliver()

@@ -1780,10 +1780,8 @@ class SlackSandbox:
         view_id, external_id = args.get("view_id"), args.get("external_id")
         if not view_id and not external_id:
             raise _invalid_arguments("[ERROR] missing required field: view_id or external_id")
-        if view_id:
-            stored = self._views.get(str(view_id))
-        else:
-            stored = self._views.get(self._external_ids.get(str(external_id), ""))
+        view_key = str(view_id) if view_id else self._external_ids.get(str(external_id), "")
+        stored = self._views.get(view_key)
         if stored is None:
             raise _ApiError("not_found")
         if args.get("hash") and args["hash"] != stored["hash"]:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.container import Deps
-from bot.settings import Settings
 from bot.core.chat import ChatChannels, ChatDirectory
+from bot.settings import Settings
 from bot.slack.channels import SlackChannels
 from bot.slack.sender import SlackDirectory, SlackWebSender, make_web_client
 from bot.slack.web import RefuseUnroutablePayloads

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
@@ -47,9 +48,8 @@ class SlackChannels:
         cursor: str | None = None
         for _ in range(MAX_LIST_PAGES):
             failure, data = self._call(
-                lambda: self._client.conversations_list(
-                    types="private_channel", exclude_archived=False, limit=LIST_PAGE_SIZE, cursor=cursor
-                )
+                partial(self._client.conversations_list,
+                        types="private_channel", exclude_archived=False, limit=LIST_PAGE_SIZE, cursor=cursor)
             )
             if failure is not None:
                 return failure

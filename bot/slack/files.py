@@ -123,7 +123,7 @@ def upload_file(
 class _SameHostAuthRedirects(urllib.request.HTTPRedirectHandler):
     """Follow redirects, but drop the bot token when one leads to another host."""
 
-    def redirect_request(  # noqa: PLR0913 - the base class's signature
+    def redirect_request(
         self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
     ) -> urllib.request.Request | None:
         new = super().redirect_request(req, fp, code, msg, headers, newurl)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import threading
@@ -52,10 +53,8 @@ class HttpServer:
         return self
 
     def _run_quietly(self) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):  # closed under our feet at shutdown
             self._server.run()
-        except (OSError, ValueError):
-            pass  # closed under our feet at shutdown
 
     def close(self) -> None:
         """Stop listening and let the serving thread end.

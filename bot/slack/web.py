@@ -109,7 +109,9 @@ class RefuseUnroutablePayloads(Middleware):
     Installed as Bolt's `before_authorize`, so it runs after Bolt's signature check (an
     unsigned caller learns nothing about our parsing) and before any middleware that stores."""
 
-    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+    def process(  # Bolt passes `next` by that name
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]  # noqa: A002
+    ) -> BoltResponse:
         problem = payload_problem(req.body)
         if problem is None:
             return next()

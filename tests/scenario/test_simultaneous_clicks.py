@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox.harness import SandboxedApp
 from bot.matching.review import review_of
 from bot.pairs.end import closing_key
+from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import (
     Checkin,
@@ -39,6 +39,7 @@ from tests.factories import EPOCH, make_participant, make_round
 from tests.match_factories import make_ready, make_round_in
 from tests.nudge_world import World, meeting, new_world, pair, person
 from tests.support.concurrency import failed_listeners, simultaneously
+from tests.support.notices import slack_payload
 
 PEOPLE = 20
 YES_BUTTONS = tuple(f"consent.{purpose.value}.yes" for purpose in ConsentPurpose)
@@ -172,7 +173,7 @@ def _meeting_world(slack: SandboxedApp, count: int) -> tuple[list[str], World]:
             slack.sandbox.add_user(user_id=user_id, name=f"person{number:02d}", tz="Europe/Copenhagen")
             person(session, built, f"person{number:02d}", role=Role.MENTEE)
         meeting(session, built, "kick", kind=MeetingKind.KICK_OFF, starts_at=KICK_OFF, title="Kick-off")
-    slack.clock.set(REMINDER_TIME)  # type: ignore[attr-defined]
+    slack.clock.set(REMINDER_TIME)
     slack.tick_and_deliver(now=REMINDER_TIME)
     assert all(len(slack.sandbox.dm_messages(user_id)) == 1 for user_id in user_ids), "everyone is reminded"
     return user_ids, built
@@ -506,7 +507,7 @@ def test_two_coordinators_ending_a_pair_at_once_end_it_once(
             closing = session.scalars(
                 select(OutboxMessage).where(OutboxMessage.dedup_key == closing_key(pair_id, "en"))
             ).one()
-            congratulated = "Congratulations on the new job" in json.dumps(closing.payload)
+            congratulated = "Congratulations on the new job" in json.dumps(slack_payload(closing))
             if congratulated != (row.end_reason == "found_job"):
                 told_otherwise.append(pair_id)
 

@@ -11,7 +11,18 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.home.service import (
+    STEP_ORDER,
+    CoordinatorOverview,
+    HomeData,
+    MeetingInfo,
+    ParticipationHome,
+    PartnerInfo,
+    RoundStatus,
+    StuckPerson,
+)
 from bot.i18n import format_clock, format_day, t
+from bot.onboarding.state import OnboardingStep
 from bot.slack.render.blocks import (
     SECTION_TEXT_LIMIT,
     Block,
@@ -26,17 +37,6 @@ from bot.slack.render.blocks import (
 )
 from bot.slack.render.profile import OPEN_ACTION_ID
 from bot.slack.render.sessions import LOG_OPEN_ACTION_ID, log_open_button
-from bot.home.service import (
-    STEP_ORDER,
-    CoordinatorOverview,
-    HomeData,
-    MeetingInfo,
-    ParticipationHome,
-    PartnerInfo,
-    RoundStatus,
-    StuckPerson,
-)
-from bot.onboarding.state import OnboardingStep
 from bot.text import escape_mrkdwn, truncate
 from storage.models import MeetingKind, Role
 

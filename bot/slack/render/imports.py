@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.i18n import t
-from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, Message, context, header, section
 from bot.rounds.imports import MAX_WORKBOOK_BYTES, Refusal
+from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, Message, context, header, section
 from bot.text import escape_mrkdwn, truncate
 
 #: Sections of result lines shown before the rest goes into an attached file. Ten full

@@ -12,15 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.i18n import LANGUAGES, t
-from bot.slack.render.blocks import (
-    MODAL_TITLE_LIMIT,
-    Block,
-    Message,
-    check_message_limits,
-    check_surface_limits,
-    context,
-    section,
-)
 from bot.onboarding.profile import (
     AVAILABILITY,
     EXPERTISE,
@@ -38,6 +29,15 @@ from bot.onboarding.profile import (
     ProfileDraft,
     ProfileForm,
     SavedProfile,
+)
+from bot.slack.render.blocks import (
+    MODAL_TITLE_LIMIT,
+    Block,
+    Message,
+    check_message_limits,
+    check_surface_limits,
+    context,
+    section,
 )
 from bot.text import escape_mrkdwn, truncate
 from storage.models import Role

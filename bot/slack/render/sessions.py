@@ -17,18 +17,6 @@ from datetime import date
 from typing import Any
 
 from bot.i18n import format_day, t
-from bot.slack.render.blocks import (
-    MODAL_TITLE_LIMIT,
-    Block,
-    Message,
-    actions,
-    button,
-    check_message_limits,
-    check_surface_limits,
-    context,
-    section,
-)
-from bot.slack.render.nudges import pause_hold_text
 from bot.pairs.state import PauseHold
 from bot.sessions.parser import TOPICS, ParseProblem
 from bot.sessions.service import (
@@ -50,6 +38,18 @@ from bot.sessions.service import (
     SessionListing,
     SessionView,
 )
+from bot.slack.render.blocks import (
+    MODAL_TITLE_LIMIT,
+    Block,
+    Message,
+    actions,
+    button,
+    check_message_limits,
+    check_surface_limits,
+    context,
+    section,
+)
+from bot.slack.render.nudges import pause_hold_text
 from bot.text import escape_mrkdwn, truncate
 
 CALLBACK_ID = "session.log.submit"
