@@ -22,21 +22,22 @@ How a pause is stored (a decision, since both people and pairs have `paused_unti
   so a pause taken again after one was withdrawn is announced;
 * only live (published) pairs are paused: a draft pair's people are not matched yet.
 
-Dates are read with python-dateutil in English or Danish ("15 march", "15. marts",
-"2027-03-15", "15/3"); a date without a year is the next one to come.
+Dates are read by `bot.core.dates` in English or Danish ("15 march", "til den 15. marts",
+"2027-03-15", "15/3", "next monday", "i morgen"), looking ahead: a date without a year, or a
+weekday, is the next one to come. What is the pause's own is the wording around the date
+("until DATE" / "til DATO"), the reason after it, and the limits.
 """
 
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from dateutil import parser as date_parser
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.core.dates import Yearless, leading_date
 from bot.i18n import normalise_language
 from bot.slack.render.nudges import coordinator_pause_message, pair_paused_message, welcome_back_message
 from bot.core.coordinators import coordinator_targets, target_language
@@ -61,54 +62,6 @@ REASON_LIMIT = 500  # Participant.pause_reason's column size
 WELCOME_BACK_WITHIN_DAYS = 7  # a worker down for days still welcomes, but not weeks late
 
 _LEAD_WORDS = frozenset({"until", "till", "til", "to", "indtil"})
-_DANISH_MONTHS = (
-    ("januar", "jan"), ("februar", "feb"), ("marts", "mar"), ("april", "apr"), ("maj",), ("juni", "jun"),
-    ("juli", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("oktober", "okt"), ("november", "nov"),
-    ("december", "dec"),
-)
-
-
-class _BilingualDates(date_parser.parserinfo):
-    """dateutil's English month names plus the Danish ones; day before month, as both write it."""
-
-    MONTHS = [tuple(dict.fromkeys((*english, *danish)))  # noqa: RUF012 - dateutil reads a class attribute
-              for english, danish in zip(date_parser.parserinfo.MONTHS, _DANISH_MONTHS, strict=True)]
-    JUMP = [*date_parser.parserinfo.JUMP, "den"]  # noqa: RUF012
-
-
-_PARSER = date_parser.parser(_BilingualDates(dayfirst=True))
-_MONTH_NAMES = frozenset(name.lower() for names in _BilingualDates.MONTHS for name in names)
-_COMPOUND = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}(?:[./-](?:\d{4}|\d{2}))?)[.,]?$")
-_DAY = re.compile(r"^\d{1,2}(?:st|nd|rd|th)?[.,]?$", re.IGNORECASE)
-_YEAR = re.compile(r"^\d{4}[.,]?$")
-_OF = frozenset({"of"})
-
-
-def _kind(token: str) -> str:
-    lowered = token.lower().rstrip(".,")
-    if _COMPOUND.match(token):
-        return "compound"
-    if _YEAR.match(token):
-        return "year"
-    if _DAY.match(token):
-        return "day"
-    if lowered in _MONTH_NAMES:
-        return "month"
-    if lowered in _OF:
-        return "of"
-    return "word"
-
-
-# The shapes a date may take at the start of the text, longest first.
-_SHAPES: tuple[tuple[str, ...], ...] = (
-    ("day", "of", "month", "year"),
-    ("day", "month", "year"),
-    ("month", "day", "year"),
-    ("day", "of", "month"),
-    ("day", "month"),
-    ("month", "day"),
-    ("compound",),
-)
 
 
 class PauseProblem(str, enum.Enum):
@@ -128,41 +81,24 @@ class ParsedPause:
     typed: str = ""  # what we could not read, to quote back
 
 
-def parse_pause(text: str, *, today: date) -> ParsedPause:
+def parse_pause(text: str, *, today: date, language: str | None = None) -> ParsedPause:
     """"until 15 march moving house" -> (2027-03-15, "moving house"), with every rule checked.
 
-    The date is the longest start of the text that has a date's shape (so a reason that
-    begins with a number is not swallowed), read by dateutil in English or Danish."""
+    The date is the longest date the text starts with after "until" / "til" (so a reason
+    that begins with a number is not swallowed), read looking ahead from today."""
     tokens = text.split()
     if tokens and tokens[0].lower() in _LEAD_WORDS:
         tokens = tokens[1:]
     if not tokens:
         return ParsedPause(problem=PauseProblem.USAGE)
-    kinds = [_kind(token) for token in tokens]
-    for shape in _SHAPES:
-        if tuple(kinds[: len(shape)]) != shape:
-            continue
-        date_text = " ".join(tokens[: len(shape)])
-        try:
-            iso = re.match(r"^\d{4}-", date_text) is not None  # year first: never read as year-day-month
-            parsed = _PARSER.parse(date_text, default=datetime(today.year, today.month, today.day),
-                                   dayfirst=not iso, yearfirst=iso).date()
-        except (ValueError, OverflowError):
-            return ParsedPause(problem=PauseProblem.BAD_DATE, typed=date_text)
-        explicit_year = "year" in shape or (shape == ("compound",) and _has_year(tokens[0]))
-        if not explicit_year and parsed <= today:
-            try:
-                parsed = parsed.replace(year=parsed.year + 1)
-            except ValueError:  # 29 February
-                return ParsedPause(problem=PauseProblem.BAD_DATE, typed=date_text)
-        reason = " ".join(tokens[len(shape):]).strip() or None
-        return _checked(parsed, reason=reason, today=today, typed=date_text)
-    return ParsedPause(problem=PauseProblem.BAD_DATE, typed=" ".join(tokens[:3]))
-
-
-def _has_year(token: str) -> bool:
-    parts = re.split(r"[./-]", token.rstrip(".,"))
-    return len(parts) == 3
+    written = " ".join(tokens)
+    read = leading_date(written, today=today, language=language, yearless=Yearless.FUTURE)
+    if read is None:
+        return ParsedPause(problem=PauseProblem.BAD_DATE, typed=" ".join(tokens[:3]))
+    if read.day is None:  # "31 february", "this week": no one day
+        return ParsedPause(problem=PauseProblem.BAD_DATE, typed=read.text)
+    reason = written[read.end:].lstrip(" .,;:") or None
+    return _checked(read.day, reason=reason, today=today, typed=read.text)
 
 
 def _checked(until: date, *, reason: str | None, today: date, typed: str) -> ParsedPause:
@@ -275,7 +211,7 @@ def pause_participant(session: Session, *, slack_user_id: str, text: str, now: d
         return PauseOutcome(language=language, problem=PauseProblem.NOT_PARTICIPANT)
     language = normalise_language(people[0].language)
     today = _personal_today(session, people[0], now)
-    parsed = parse_pause(text, today=today)
+    parsed = parse_pause(text, today=today, language=language)
     if parsed.problem is not None or parsed.until is None:
         return PauseOutcome(language=language, until=parsed.until, problem=parsed.problem, typed=parsed.typed,
                             today=today)

@@ -34,7 +34,6 @@ from warnings import catch_warnings, simplefilter
 from zipfile import BadZipFile
 from zoneinfo import ZoneInfo, available_timezones
 
-import dateutil.parser
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
@@ -43,6 +42,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.core.dates import read_complete_date, read_date_and_time
 from bot.i18n import CATALOG_DIR
 
 __all__ = [
@@ -388,47 +388,8 @@ _EMAIL_DOMAIN_RE: Final = re.compile(
 _CHANNEL_ID_RE: Final = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _CHANNEL_NAME_RE: Final = re.compile(r"^[\w-]{1,80}$")
 _LIST_SEPARATOR_RE: Final = re.compile(r"[,;\r\n]")
-_YEAR_FIRST_RE: Final = re.compile(r"^\d{4}[-/.]")
-_DANISH_CLOCK_RE: Final = re.compile(r"\bkl\b\.?", re.IGNORECASE)
-_DOTTED_TIME_RE: Final = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?![\d.])")
 _HEADER_SPACE_RE: Final = re.compile(r"[\s-]+")
 _MAX_SHOWN: Final = 80
-
-
-class _ParserInfo(dateutil.parser.parserinfo):
-    """English and Danish month and weekday names, so "2. februar 2027" parses too."""
-
-    # dateutil's own class attributes; it reads any number of spellings per name, its stubs at most three.
-    MONTHS: list[tuple[str, ...]] = [  # type: ignore[assignment]  # noqa: RUF012
-        ("Jan", "January", "januar"),
-        ("Feb", "February", "februar"),
-        ("Mar", "March", "marts"),
-        ("Apr", "April", "april"),
-        ("May", "maj"),
-        ("Jun", "June", "juni"),
-        ("Jul", "July", "juli"),
-        ("Aug", "August", "august"),
-        ("Sep", "Sept", "September", "september"),
-        ("Oct", "October", "oktober", "okt"),
-        ("Nov", "November", "november"),
-        ("Dec", "December", "december"),
-    ]
-    WEEKDAYS: list[tuple[str, ...]] = [  # type: ignore[assignment]  # noqa: RUF012
-        ("Mon", "Monday", "man", "mandag"),
-        ("Tue", "Tuesday", "tir", "tirsdag"),
-        ("Wed", "Wednesday", "ons", "onsdag"),
-        ("Thu", "Thursday", "tor", "torsdag"),
-        ("Fri", "Friday", "fre", "fredag"),
-        ("Sat", "Saturday", "lør", "lørdag"),
-        ("Sun", "Sunday", "søn", "søndag"),
-    ]
-
-
-_PARSER_INFO: Final = _ParserInfo(dayfirst=True)
-# Two different defaults: a component that differs between the two parses was not
-# in the text, so "Feb 2027" (no day) is refused instead of silently becoming 1 Feb.
-_DEFAULT_A: Final = datetime(1999, 1, 1, 0, 0)
-_DEFAULT_B: Final = datetime(2004, 2, 2, 13, 0)
 
 
 def _clean(value: object) -> object:
@@ -482,42 +443,14 @@ def _split_list(text: str | None) -> tuple[str, ...]:
     return tuple(item.strip() for item in _LIST_SEPARATOR_RE.split(text) if item.strip())
 
 
-def _parse_loose(text: str) -> tuple[datetime, bool] | None:
-    """Free-form text as (datetime, whether a time of day was given), or None."""
-    prepared = _DOTTED_TIME_RE.sub(r"\1:\2", _DANISH_CLOCK_RE.sub(" ", text))
-    # dateutil reads "2027-02-03" as 2 March when dayfirst; ISO-like text is year first.
-    year_first = bool(_YEAR_FIRST_RE.match(prepared.strip()))
-    results: list[datetime] = []
-    for default in (_DEFAULT_A, _DEFAULT_B):
-        try:
-            parsed = dateutil.parser.parse(
-                prepared,
-                parserinfo=_PARSER_INFO,
-                default=default,
-                dayfirst=not year_first,
-                yearfirst=year_first,
-            )
-        except (ValueError, OverflowError, TypeError):
-            return None
-        results.append(parsed.replace(tzinfo=None))
-    first, second = results
-    if first.date() != second.date():
-        return None
-    return first, first.hour == second.hour
-
-
 def _parse_date(value: object) -> date | None:
+    """An Excel date cell, or text that `bot.core.dates` reads as a complete date."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-        loose = _parse_loose(value)
-        return loose[0].date() if loose else None
+        return read_complete_date(value)
     return None
 
 
@@ -538,7 +471,7 @@ def _parse_datetime(value: object) -> tuple[datetime | None, str | None]:
     elif isinstance(value, date):
         return None, DATETIME_NO_TIME
     elif isinstance(value, str):
-        loose = _parse_loose(value)
+        loose = read_date_and_time(value)
         if loose is None:
             return None, DATETIME_INVALID
         moment, has_time = loose

@@ -8,16 +8,12 @@ is missing or ambiguous. It never guesses silently: when it is not sure (two dat
 modal prefilled with what *was* understood instead of storing a wrong session.
 
 Rules worth knowing:
-- Dates resolve in the person's own time zone ("yesterday" at 00:30 in Copenhagen is not
-  yesterday in UTC). A weekday on its own ("Tuesday", "tirsdag") is the most recent one,
-  today included; "last Tuesday", "sidste tirsdag" and Danish "i tirsdags" mean the most
-  recent one *before* today. A date without a year ("2 dec", "2/12") is the most recent
-  such day not after today; when that is more than half a year back it is flagged as
-  ambiguous (probably a typo, or a date in the future).
-- Numeric dates are day-first ("2/12" is 2 December). With dots, "2.12.", "2.12.2026" and
-  "24.11" are dates, but "1.5" and "2.50" are not: they are far more often numbers (and a
-  number without a unit is then an ambiguous duration). Absolute dates are parsed by
-  python-dateutil with English and Danish month names.
+- Dates are read by `bot.core.dates`, looking back from today in the person's own time zone
+  ("yesterday" at 00:30 in Copenhagen is not yesterday in UTC): a weekday on its own is the
+  most recent one, today included; "last Tuesday" / "i tirsdags" the most recent one before
+  today; a year-less date the most recent such day, flagged when more than half a year back.
+  What this note adds: two different dates are ambiguous; and "1.5" or "2.50" are numbers,
+  not dates (so a number without a unit is an ambiguous duration), while "2.12" is a date.
 - Durations: `45m`, `45 min`, `1h`, `1h30`, `1t30` (Danish t = time), `90 min`, `1.5h`,
   `1,5 t`, "half an hour", "en halv time", "halvanden time". A decimal such as `1.30 t`
   is ambiguous (1 h 18 min, or 1 h 30 min as Danes often mean?) and flagged.
@@ -32,15 +28,12 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import TypeAlias, TypeVar
+from datetime import date, datetime
+from typing import Generic, TypeVar
 
-from dateutil import parser as dateutil_parser
-from dateutil.relativedelta import relativedelta
-
-from bot.core.timing import zone
+from bot.core.dates import DateDoubt, Unread, find_dates, local_today
 from bot.i18n import normalise_language
 
 # Topic codes, in the order they are shown. Stored in MentoringSession.topics.
@@ -55,9 +48,6 @@ OTHER = "other"
 TOPICS: tuple[str, ...] = (
     CV, APPLICATIONS, JOB_OPENINGS, INTERVIEW_PRACTICE, NETWORKING, WORK_CULTURE, LANGUAGE, OTHER,
 )
-
-# A year-less date further back than this is more likely a typo than a memory.
-YEARLESS_LOOKBACK = timedelta(days=183)
 
 
 class ParseIssue(str, enum.Enum):
@@ -105,97 +95,10 @@ class ParseResult:
 
 # --- words ----------------------------------------------------------------------------------
 
-_WEEKDAYS: dict[str, int] = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
-    "mandag": 0, "tirsdag": 1, "onsdag": 2, "torsdag": 3, "fredag": 4, "lørdag": 5, "søndag": 6,
-}
-# Abbreviations are read only in the person's own language and only where they are not
-# ordinary words ("sat", "sun", "man" and "søn" are, so they need "last"/"sidste" before them).
-_SAFE_ABBREVIATIONS: dict[str, dict[str, int]] = {
-    "en": {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4},
-    "da": {"tirs": 1, "ons": 2, "tors": 3, "fre": 4},
-}
-_QUALIFIED_ABBREVIATIONS: dict[str, dict[str, int]] = {
-    "en": {"sat": 5, "sun": 6},
-    "da": {"man": 0, "tir": 1, "tor": 3, "lør": 5, "søn": 6},
-}
-# Danish "i tirsdags" = last Tuesday.
-_DANISH_PAST_WEEKDAY = {"man": 0, "tirs": 1, "ons": 2, "tors": 3, "fre": 4, "lør": 5, "søn": 6}
-
-_MONTHS: tuple[tuple[str, ...], ...] = (
-    ("jan", "january", "januar"),
-    ("feb", "february", "februar"),
-    ("mar", "march", "marts"),
-    ("apr", "april"),
-    ("may", "maj"),
-    ("jun", "june", "juni"),
-    ("jul", "july", "juli"),
-    ("aug", "august"),
-    ("sep", "sept", "september"),
-    ("oct", "october", "okt", "oktober"),
-    ("nov", "november"),
-    ("dec", "december"),
-)
-
-
-class _BilingualParserInfo(dateutil_parser.parserinfo):
-    """dateutil's parser with English and Danish month names, day first."""
-
-    # dateutil reads any number of spellings per month; its stubs allow at most three.
-    MONTHS: list[tuple[str, ...]] = [tuple(names) for names in _MONTHS]  # type: ignore[assignment]  # noqa: RUF012
-
-
-_PARSER_INFO = _BilingualParserInfo(dayfirst=True)
-
 _L = r"a-zæøåé"  # letters that end a word in either language
 _END = rf"(?![{_L}0-9])"
 _START = rf"(?<![{_L}0-9])"
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(sorted({re.escape(word) for word in words}, key=len, reverse=True))
-
-
-_MONTH_WORDS = _alternation(name for names in _MONTHS for name in names)
-_WEEKDAY_WORDS = _alternation(_WEEKDAYS)
 _FLAGS = re.IGNORECASE
-
-# Relative days: (pattern, days from today). Longer phrases first.
-_RELATIVE_DAYS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
-    (re.compile(rf"{_START}(?:{pattern}){_END}", _FLAGS), offset)
-    for pattern, offset in (
-        (r"(?:the\s+)?day\s+before\s+yesterday|i\s*forgårs|forgårs", -2),
-        (r"yesterday|last\s+night|i\s*går|igår|i\s+aftes", -1),
-        (r"today|this\s+(?:morning|afternoon|evening)|tonight|i\s*dag|idag|i\s+morges|i\s+formiddags"
-         r"|i\s+eftermiddags", 0),
-        (r"tomorrow|i\s*morgen|imorgen", 1),
-        (r"(?:a|one)\s+week\s+ago|(?:for\s+)?en\s+uge\s+siden", -7),
-    )
-)
-_DAYS_AGO = re.compile(rf"{_START}(?:for\s+)?(?P<n>\d{{1,2}})\s+(?:days?\s+ago|dage?\s+siden){_END}", _FLAGS)
-_VAGUE_DATE = re.compile(
-    rf"{_START}(?:(?:last|this|previous)\s+(?:week|month)|earlier\s+this\s+week|(?:i\s+)?(?:sidste|forrige|denne)"
-    rf"\s+(?:uge|måned)|i\s+ugen|tidligere\s+på\s+ugen|recently|for\s+nylig){_END}",
-    _FLAGS,
-)
-_DANISH_PAST = re.compile(rf"{_START}i\s+(?P<day>{_alternation(_DANISH_PAST_WEEKDAY)})dags{_END}", _FLAGS)
-
-_ISO_DATE = re.compile(r"(?<![\d/.-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d/-])")
-_SLASH_DATE = re.compile(r"(?<![\d/.,:-])(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?![\d/:])")
-_DOT_DATE = re.compile(
-    r"(?<![\d/.,:-])(?P<d>\d{1,2})\.(?P<m>\d{1,2})(?:\.(?P<y>\d{4}|\d{2})(?!\d)|\.(?!\d))"
-)
-# "2.12" without a trailing dot: a date only when it cannot well be a number ("1.5" can).
-_SHORT_DOT_DATE = re.compile(r"(?<![\d/.,:-])(?P<d>\d{1,2})\.(?P<m>\d{1,2})(?P<y>)(?![\d.,/:])")
-_DAY_MONTH = re.compile(
-    rf"{_START}(?P<d>\d{{1,2}})(?:\.|st|nd|rd|th)?\s*(?:of\s+)?(?P<month>{_MONTH_WORDS})\.?"
-    rf"(?:\s*(?P<y>\d{{4}}))?{_END}",
-    _FLAGS,
-)
-_MONTH_DAY = re.compile(
-    rf"{_START}(?P<month>{_MONTH_WORDS})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s*(?P<y>\d{{4}}))?{_END}",
-    _FLAGS,
-)
 
 _HOUR_UNIT = r"(?:hours?|hrs?|h|timer|time|tim|t)"
 _MINUTE_UNIT = r"(?:minutter|minutes?|minut|mins?|m)"
@@ -245,36 +148,11 @@ _FILLER = re.compile(
 
 # --- parsing --------------------------------------------------------------------------------
 
-class _Text:
-    """The input, with the parts already understood masked out, so no piece is read twice."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._taken = [False] * len(text)
-
-    def take(
-        self, pattern: re.Pattern[str], *, accept: Callable[[re.Match[str]], bool] | None = None
-    ) -> list[re.Match[str]]:
-        found: list[re.Match[str]] = []
-        for match in pattern.finditer(self.text):
-            if match.end() == match.start() or any(self._taken[match.start():match.end()]):
-                continue
-            if accept is not None and not accept(match):
-                continue
-            for index in range(match.start(), match.end()):
-                self._taken[index] = True
-            found.append(match)
-        return found
-
-    def rest(self) -> str:
-        return "".join(" " if taken else char for char, taken in zip(self.text, self._taken, strict=True))
-
-
 def parse_session_text(text: str, *, now: datetime, timezone: str | None, language: str | None) -> ParseResult:
     """Read a quick note; `now` is passed in (aware), so tests and `tick --now` agree."""
     lang = normalise_language(language)
     today = local_today(now, timezone)
-    source = _Text(" ".join((text or "").split()))
+    source = Unread(" ".join((text or "").split()))
     problems: list[ParseProblem] = []
 
     durations, duration_doubts = _durations(source)
@@ -283,7 +161,7 @@ def parse_session_text(text: str, *, now: datetime, timezone: str | None, langua
     rest = source.rest()
 
     held_on: date | None = None
-    distinct_dates = {day for day, _ in dates}
+    distinct_dates = {found.value for found in dates}
     if len(distinct_dates) == 1:
         held_on = next(iter(distinct_dates))
     elif len(distinct_dates) > 1:
@@ -294,7 +172,7 @@ def parse_session_text(text: str, *, now: datetime, timezone: str | None, langua
         problems.append(ParseProblem(ParseIssue.MISSING_DATE))
 
     duration: int | None = None
-    distinct_durations = {minutes for minutes, _ in durations}
+    distinct_durations = {found.value for found in durations}
     if len(distinct_durations) == 1 and not duration_doubts:
         duration = next(iter(distinct_durations))
     elif len(distinct_durations) > 1:
@@ -318,11 +196,6 @@ def parse_session_text(text: str, *, now: datetime, timezone: str | None, langua
     )
 
 
-def local_today(now: datetime, timezone: str | None) -> date:
-    """The date it is now where the person lives."""
-    return now.astimezone(zone(timezone)).date()
-
-
 def topics_in(text: str) -> tuple[str, ...]:
     """Topic codes whose words occur in the text, in the standard order."""
     return tuple(topic for topic, pattern in _TOPIC_PATTERNS if pattern.search(text))
@@ -336,27 +209,39 @@ def parse_duration(text: str | None) -> int | None:
         return None
     if re.fullmatch(r"\d{1,4}", cleaned):
         return int(cleaned)
-    source = _Text(cleaned)
+    source = Unread(cleaned)
     durations, doubts = _durations(source)
     if doubts or len(durations) != 1 or source.rest().strip(" ,.;"):
         return None
-    return durations[0][0]
+    return durations[0].value
 
 
 _V = TypeVar("_V")
-_Found: TypeAlias = tuple[_V, re.Match[str]]  # a value read, and where it was written
 
 
-def _pieces(found: Sequence[_Found[object]]) -> str:
+@dataclass(frozen=True)
+class _Found(Generic[_V]):
+    """A value read, and the piece of text it was read from."""
+
+    value: _V
+    text: str
+    start: int
+
+    @classmethod
+    def at(cls, value: _V, match: re.Match[str]) -> _Found[_V]:
+        return cls(value, match.group(0), match.start())
+
+
+def _pieces(found: Sequence[_Found[_V]]) -> str:
     """The pieces of text that disagree, in the order they were typed."""
-    return ", ".join(match.group(0) for _, match in sorted(found, key=lambda item: item[1].start()))
+    return ", ".join(piece.text for piece in sorted(found, key=lambda piece: piece.start))
 
 
-def _durations(source: _Text) -> tuple[list[_Found[int]], list[ParseProblem]]:
+def _durations(source: Unread) -> tuple[list[_Found[int]], list[ParseProblem]]:
     found: list[_Found[int]] = []
     doubts: list[ParseProblem] = []
     for pattern, minutes in _WORDED_DURATIONS:
-        found.extend((minutes, match) for match in source.take(pattern))
+        found.extend(_Found.at(minutes, match) for match in source.take(pattern))
     for match in source.take(_HOURS):
         hours_text = match["h"].replace(",", ".")
         extra = match["m1"] or match["m2"]
@@ -366,7 +251,7 @@ def _durations(source: _Text) -> tuple[list[_Found[int]], list[ParseProblem]]:
                 # "1.30 t": one and three tenths, or half past one as many Danes write it?
                 doubts.append(ParseProblem(ParseIssue.AMBIGUOUS_DURATION, match.group(0)))
                 continue
-            found.append((round(float(hours_text) * 60), match))
+            found.append(_Found.at(round(float(hours_text) * 60), match))
             continue
         minutes = int(hours_text) * 60
         if extra:
@@ -374,94 +259,24 @@ def _durations(source: _Text) -> tuple[list[_Found[int]], list[ParseProblem]]:
                 doubts.append(ParseProblem(ParseIssue.AMBIGUOUS_DURATION, match.group(0)))
                 continue
             minutes += int(extra)
-        found.append((minutes, match))
-    found.extend((int(match["m"]), match) for match in source.take(_MINUTES))
+        found.append(_Found.at(minutes, match))
+    found.extend(_Found.at(int(match["m"]), match) for match in source.take(_MINUTES))
     return found, doubts
 
 
-def _dates(source: _Text, *, today: date, language: str) -> tuple[list[_Found[date]], list[ParseProblem]]:
+_DATE_ISSUES = {DateDoubt.AMBIGUOUS: ParseIssue.AMBIGUOUS_DATE, DateDoubt.INVALID: ParseIssue.INVALID_DATE}
+
+
+def _dates(source: Unread, *, today: date, language: str) -> tuple[list[_Found[date]], list[ParseProblem]]:
+    """The dates in the note, read by the shared date reader looking back from today."""
     dates: list[_Found[date]] = []
     problems: list[ParseProblem] = []
-    for pattern, offset in _RELATIVE_DAYS:
-        dates.extend((today + timedelta(days=offset), match) for match in source.take(pattern))
-    dates.extend((today - timedelta(days=int(match["n"])), match) for match in source.take(_DAYS_AGO))
-    problems.extend(ParseProblem(ParseIssue.AMBIGUOUS_DATE, match.group(0)) for match in source.take(_VAGUE_DATE))
-
-    for match in source.take(_DANISH_PAST):
-        dates.append((_weekday(today, _DANISH_PAST_WEEKDAY[match["day"].lower()], strictly_before=True), match))
-    qualified = {**_WEEKDAYS, **_SAFE_ABBREVIATIONS[language], **_QUALIFIED_ABBREVIATIONS[language]}
-    qualified_pattern = re.compile(
-        rf"{_START}(?P<which>last|previous|sidste|forrige|next|næste|this|denne|på)\s+"
-        rf"(?P<day>{_alternation(qualified)})\.?{_END}",
-        _FLAGS,
-    )
-    for match in source.take(qualified_pattern):
-        weekday = qualified[match["day"].lower()]
-        which = match["which"].lower()
-        if which in {"next", "næste", "på"}:
-            day = _weekday_after(today, weekday)
+    for read in find_dates(source, today=today, language=language):
+        if read.doubt is not None or read.day is None:
+            problems.append(ParseProblem(_DATE_ISSUES[read.doubt or DateDoubt.INVALID], read.text))
         else:
-            day = _weekday(today, weekday, strictly_before=which in {"last", "previous", "sidste", "forrige"})
-        dates.append((day, match))
-
-    for pattern in (_ISO_DATE, _DAY_MONTH, _MONTH_DAY, _SLASH_DATE, _DOT_DATE, _SHORT_DOT_DATE):
-        accept = _looks_like_short_date if pattern is _SHORT_DOT_DATE else None
-        for match in source.take(pattern, accept=accept):
-            resolved = _absolute(match, pattern=pattern, today=today)
-            if isinstance(resolved, ParseProblem):
-                problems.append(resolved)
-            else:
-                dates.append((resolved, match))
-
-    bare_days = {**_WEEKDAYS, **_SAFE_ABBREVIATIONS[language]}
-    bare_pattern = re.compile(rf"{_START}(?P<day>{_alternation(bare_days)}){_END}", _FLAGS)
-    dates.extend((_weekday(today, bare_days[match["day"].lower()], strictly_before=False), match)
-                 for match in source.take(bare_pattern))
+            dates.append(_Found(read.day, read.text, read.start))
     return dates, problems
-
-
-def _absolute(match: re.Match[str], *, pattern: re.Pattern[str], today: date) -> date | ParseProblem:
-    """One written date, through dateutil; a year-less one is the latest not after today."""
-    piece = match.group(0)
-    year_given = bool(match["y"])
-    try:
-        if pattern is _ISO_DATE:
-            parsed = dateutil_parser.isoparse(f"{match['y']}-{int(match['m']):02d}-{int(match['d']):02d}").date()
-        else:
-            if pattern in (_SLASH_DATE, _DOT_DATE, _SHORT_DOT_DATE):
-                normalised = f"{match['d']}/{match['m']}" + (f"/{match['y']}" if year_given else "")
-            else:
-                normalised = f"{match['d']} {match['month']}" + (f" {match['y']}" if year_given else "")
-            default = datetime(today.year, 1, 1)
-            parsed = dateutil_parser.parse(normalised, parserinfo=_PARSER_INFO, default=default).date()
-    except (ValueError, OverflowError):
-        return ParseProblem(ParseIssue.INVALID_DATE, piece)
-    if year_given:
-        return parsed
-    if parsed > today:
-        try:
-            parsed = parsed - relativedelta(years=1)
-        except ValueError:  # pragma: no cover - relativedelta clamps 29 February itself
-            return ParseProblem(ParseIssue.INVALID_DATE, piece)
-    if today - parsed > YEARLESS_LOOKBACK:
-        return ParseProblem(ParseIssue.AMBIGUOUS_DATE, piece)
-    return parsed
-
-
-def _looks_like_short_date(match: re.Match[str]) -> bool:
-    """ "2.12" and "24.11" read as dates; "1.5" and "2.50" stay numbers."""
-    day, month = match["d"], match["m"]
-    return len(day) + len(month) >= 3 and 1 <= int(day) <= 31 and 1 <= int(month) <= 12
-
-
-def _weekday(today: date, weekday: int, *, strictly_before: bool) -> date:
-    """The most recent such weekday: today counts unless `strictly_before`."""
-    start = today - timedelta(days=1) if strictly_before else today
-    return start - timedelta(days=(start.weekday() - weekday) % 7)
-
-
-def _weekday_after(today: date, weekday: int) -> date:
-    return today + timedelta(days=((weekday - today.weekday() - 1) % 7) + 1)
 
 
 def _notes(rest: str) -> str | None:
