@@ -335,10 +335,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_match(args: argparse.Namespace) -> int:
 
     from bot.i18n import t
-    from bot.slack.render.match_review import proposal_lines
     from bot.matching.review import LookupStatus, compute_proposal, find_round, review_of, round_workbook
-    from storage.db import unit_of_work
     from bot.rounds.workbook import write_workbook
+    from bot.slack.render.match_review import proposal_lines, reasons_text
+    from storage.db import unit_of_work
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() != ".xlsx":
@@ -357,7 +357,7 @@ def _cmd_match(args: argparse.Namespace) -> int:
                              name=args.round_name, choices=choices))
         row = compute_proposal(session, round_id=lookup.round_id, now=now, created_by="cli")
         review = review_of(row)
-        workbook = round_workbook(session, proposal_id=row.id, language="en") if out is not None else None
+        workbook = round_workbook(session, proposal_id=row.id, reasons_text=reasons_text) if out is not None else None
     for line in proposal_lines(review, language="en"):
         print(line)
     if out is not None and workbook is not None:

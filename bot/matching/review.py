@@ -15,8 +15,9 @@ DM through the outbox. Publishing a proposal that is no longer current (a newer 
 or the people changed so that a pair breaks a hard rule) is refused, and publishing twice
 changes nothing the second time.
 
-No Slack here: results are plain dataclasses, messages are built by
-:mod:`bot.slack.render.match_review` and queued as outbox rows.
+No Slack here: results are plain dataclasses (reasons stay catalog codes with their
+parameters), the DMs are notices (:mod:`bot.matching.notices`), and a platform adapter
+words both (:mod:`bot.slack.render.match_review` for Slack, the command line and Excel).
 """
 
 from __future__ import annotations
@@ -24,15 +25,19 @@ from __future__ import annotations
 import enum
 import logging
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, fields
-from functools import cached_property
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from bot.core.coordinators import coordinated_round_ids
+from bot.core.notices import Notice, Person, queue_notices
+from bot.core.people import identify
+from bot.core.timing import polite_time, zone
 from bot.i18n import normalise_language
 from bot.matching.engine import (
     PROBLEM_LOCK_UNKNOWN,
@@ -48,13 +53,21 @@ from bot.matching.engine import (
     propose,
     score_round,
 )
+from bot.matching.notices import NoMatchThisRound
 from bot.onboarding.state import OnboardingStep, may_be_messaged, onboarding_step
-from bot.core.coordinators import coordinated_round_ids
-from bot.core.outbox import OutgoingCall, enqueue_all
 from bot.pairs.end import FOUND_JOB
 from bot.pairs.state import LIVE_STATUSES, is_live_pair
-from bot.core.people import identify
-from bot.core.timing import polite_time, zone
+from bot.rounds.workbook import LANGUAGES as WORKBOOK_LANGUAGES
+from bot.rounds.workbook import (
+    SHEET_PAIRS,
+    MeetingRow,
+    PairRow,
+    ParticipantRow,
+    Problem,
+    ProgrammeSettings,
+    RoundWorkbook,
+)
+from storage.db import rows_affected
 from storage.models import (
     ConstraintKind,
     MatchConstraint,
@@ -65,16 +78,6 @@ from storage.models import (
     Programme,
     Role,
     Round,
-)
-from bot.rounds.workbook import (
-    LANGUAGES as WORKBOOK_LANGUAGES,
-    SHEET_PAIRS,
-    MeetingRow,
-    PairRow,
-    ParticipantRow,
-    Problem,
-    ProgrammeSettings,
-    RoundWorkbook,
 )
 
 log = logging.getLogger(__name__)
@@ -275,7 +278,7 @@ def load_candidates(session: Session, *, round_id: int) -> RoundCandidates:
     def candidate(person: Participant) -> MatchCandidate:
         email = person.email.strip().lower()
         return MatchCandidate(
-            id=person.id, name=person.name, email=email, role=person.role.value,
+            id=person.id, name=person.name, email=email, role="mentor" if person.role is Role.MENTOR else "mentee",
             utc_offset_hours=_utc_offset_hours(person.timezone or programme.timezone, round_.starts_on),
             field=person.field, languages=frozenset(person.languages or ()),
             interests=frozenset(person.interests or ()), goals=person.goals, expertise=person.expertise,
@@ -529,14 +532,14 @@ def clear_constraint(session: Session, *, round_id: int, mentor_id: int, mentee_
     Returns whether anything was there to clear.
     """
     _check_pair(session, round_id=round_id, mentor_id=mentor_id, mentee_id=mentee_id)
-    removed = session.execute(delete(MatchConstraint).where(
+    removed = rows_affected(session.execute(delete(MatchConstraint).where(
         MatchConstraint.round_id == round_id, MatchConstraint.mentor_id == mentor_id,
         MatchConstraint.mentee_id == mentee_id,
-    )).rowcount
-    drafts = session.execute(delete(Pair).where(
+    )))
+    drafts = rows_affected(session.execute(delete(Pair).where(
         Pair.round_id == round_id, Pair.mentor_id == mentor_id, Pair.mentee_id == mentee_id,
         Pair.published_at.is_(None), Pair.status.in_(LIVE_STATUSES),
-    )).rowcount
+    )))
     session.flush()
     return bool(removed or drafts)
 
@@ -617,34 +620,32 @@ def _stale_reason(session: Session, *, row: MatchProposal, review: ProposalRevie
     return None
 
 
-def _unmatched_calls(session: Session, *, review: ProposalReview, paired_mentors: Collection[int],
-                     now: datetime) -> list[OutgoingCall]:
+def _unmatched_notices(session: Session, *, review: ProposalReview, paired_mentors: Collection[int],
+                       now: datetime) -> list[Notice]:
     """A kind DM for each mentee without a mentor and each mentor without any mentee.
 
     Once per person per round (see :func:`unmatched_dedup_key`). A mentor in
     ``paired_mentors`` (with a mentee now, or earlier in this round) is not told they have
     "not been given a mentee".
     """
-    from bot.slack.render.match_review import unmatched_dm  # builders import this module's types
-
     round_ = session.get(Round, review.round_id)
     programme_zone = round_.programme.timezone if round_ is not None else None
-    calls: list[OutgoingCall] = []
+    notices: list[Notice] = []
     for entry in review.proposal.unmatched:
         if entry.role == "mentor" and entry.participant_id in paired_mentors:
             continue  # a mentor with a mentee and a place to spare has not been left out
         person = session.get(Participant, entry.participant_id)
-        if person is None or not may_be_messaged(person):
+        if person is None or not may_be_messaged(person) or person.slack_user_id is None:
             continue
-        message = unmatched_dm(name=person.name, role=entry.role, round_name=review.round_name,
-                               programme_name=review.programme_name, language=person.language)
-        calls.append(OutgoingCall(
+        notices.append(Notice(
             dedup_key=unmatched_dedup_key(round_id=review.round_id, participant_id=person.id),
-            method="chat.postMessage",
-            payload={"channel": person.slack_user_id, **message.as_kwargs()},
+            to=Person(person.slack_user_id),
+            facts=NoMatchThisRound(name=person.name, role=Role(entry.role), round_name=review.round_name,
+                                   programme_name=review.programme_name),
             not_before=polite_time(now, person.timezone or programme_zone),
+            language=person.language,
         ))
-    return calls
+    return notices
 
 
 def publish_proposal(session: Session, *, proposal_id: int, now: datetime, published_by: str | None) -> PublishResult:
@@ -664,14 +665,15 @@ def publish_proposal(session: Session, *, proposal_id: int, now: datetime, publi
         return PublishResult(status=PublishStatus.NOT_FOUND, proposal_id=proposal_id)
     _serialise_round(session, row.round_id)  # a change being made now yields a newer proposal: this one is stale
     review = review_of(row)
-    base = {"proposal_id": row.id, "round_id": row.round_id, "round_name": review.round_name}
+    base = PublishResult(status=PublishStatus.NOT_FOUND, proposal_id=row.id, round_id=row.round_id,
+                         round_name=review.round_name)
     if row.published_at is not None:
-        return PublishResult(status=PublishStatus.ALREADY_PUBLISHED, pairs_published=len(review.proposal.pairs), **base)
+        return replace(base, status=PublishStatus.ALREADY_PUBLISHED, pairs_published=len(review.proposal.pairs))
     stale = _stale_reason(session, row=row, review=review)
     if stale is not None:
-        return PublishResult(status=PublishStatus.STALE, stale_reason=stale, **base)
+        return replace(base, status=PublishStatus.STALE, stale_reason=stale)
     if not review.proposal.pairs:
-        return PublishResult(status=PublishStatus.EMPTY, **base)
+        return replace(base, status=PublishStatus.EMPTY)
 
     existing = {(p.mentor_id, p.mentee_id): p for p in session.scalars(select(Pair).where(Pair.round_id == row.round_id))}
     published_mentees: set[int] = set()
@@ -702,12 +704,12 @@ def publish_proposal(session: Session, *, proposal_id: int, now: datetime, publi
     paired_mentors = {p.mentor_id for p in review.proposal.pairs} | {
         p.mentor_id for p in existing.values() if p.published_at is not None
     }
-    calls = _unmatched_calls(session, review=review, paired_mentors=paired_mentors, now=now)
-    notified = enqueue_all(session, calls, now=now)  # those told at an earlier publish are not told again
+    notices = _unmatched_notices(session, review=review, paired_mentors=paired_mentors, now=now)
+    notified = queue_notices(session, notices, now=now)  # those told at an earlier publish are not told again
     log.info("published proposal %s of round %s: %d pair(s), %d unmatched DM(s)",
              row.id, row.round_id, len(review.proposal.pairs), notified)
-    return PublishResult(status=PublishStatus.PUBLISHED, pairs_published=len(review.proposal.pairs),
-                         people_notified=notified, **base)
+    return replace(base, status=PublishStatus.PUBLISHED, pairs_published=len(review.proposal.pairs),
+                   people_notified=notified)
 
 
 # --- which round, and who may review it -------------------------------------------------------
@@ -908,16 +910,20 @@ def hand_pair_problems(session: Session, *, workbook: RoundWorkbook, round_id: i
     return problems
 
 
-def round_workbook(session: Session, *, proposal_id: int, language: str = "en") -> RoundWorkbook:
+ReasonsText = Callable[[ProposedPair, str], str]
+"""A pair's reasons in one plain line, in a language: given by whoever words them."""
+
+
+def round_workbook(session: Session, *, proposal_id: int, reasons_text: ReasonsText) -> RoundWorkbook:
     """The whole round as the workbook `mentorbot import` reads, with the proposal as its Pairs.
 
-    Each pair carries ``score`` and ``reasons`` (rendered in ``language``) as extra columns.
+    Each pair carries ``score`` and ``reasons`` as extra columns, the reasons worded by
+    ``reasons_text`` in the programme's language (the reasons themselves are catalog codes
+    with parameters; wording them is the adapter's business, not this module's).
     A coordinator can delete or change rows and import the file back: the imported pairs
     are then locks in the next proposal. Pairs already published are not in the sheet: they
     are live, and the sheet is the proposal to review.
     """
-    from bot.slack.render.match_review import reasons_text  # the builders import this module's types
-
     row = session.get(MatchProposal, proposal_id)
     if row is None:
         raise LookupError(f"no proposal with id {proposal_id}")
@@ -953,7 +959,7 @@ def round_workbook(session: Session, *, proposal_id: int, language: str = "en") 
     pairs = tuple(
         PairRow(row=index, mentor_email=by_id[pair.mentor_id].email, mentee_email=by_id[pair.mentee_id].email,
                 extra={"score": f"{round(pair.score, 2):g}",
-                       "reasons": reasons_text(pair, language=language)})
+                       "reasons": reasons_text(pair, language)})
         for index, pair in enumerate(review.proposal.pairs, start=2)
         if pair.mentor_id in by_id and pair.mentee_id in by_id
     )
@@ -961,9 +967,34 @@ def round_workbook(session: Session, *, proposal_id: int, language: str = "en") 
 
 
 __all__ = [
-    "ALL_CODES", "LookupStatus", "ProposalReview", "PublishResult", "PublishStatus", "ReviewAction", "ReviewOutcome",
-    "ReviewStatus", "RoundCandidates", "RoundLookup", "act_on_proposal", "allow_pair", "clear_constraint",
-    "compute_proposal", "coordinated_round_ids", "current_proposal", "find_round", "forbid_pair", "hand_pair_problems",
-    "load_candidates", "lock_pair", "may_review_round", "publish_for", "publish_proposal", "review_of", "rerun",
-    "round_workbook", "start_review", "unmatched_dedup_key", "weights_for",
+    "ALL_CODES",
+    "LookupStatus",
+    "ProposalReview",
+    "PublishResult",
+    "PublishStatus",
+    "ReviewAction",
+    "ReviewOutcome",
+    "ReviewStatus",
+    "RoundCandidates",
+    "RoundLookup",
+    "act_on_proposal",
+    "allow_pair",
+    "clear_constraint",
+    "compute_proposal",
+    "coordinated_round_ids",
+    "current_proposal",
+    "find_round",
+    "forbid_pair",
+    "hand_pair_problems",
+    "load_candidates",
+    "lock_pair",
+    "may_review_round",
+    "publish_for",
+    "publish_proposal",
+    "rerun",
+    "review_of",
+    "round_workbook",
+    "start_review",
+    "unmatched_dedup_key",
+    "weights_for",
 ]

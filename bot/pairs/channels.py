@@ -38,17 +38,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload, Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.core.chat import ChatChannel, ChatChannels
-from bot.i18n import normalise_language
-from bot.slack.render.pair_channels import channel_trouble_message, goodbye_message, not_invited_message
-from bot.slack.render.pair_intro import PairIntroFacts, PersonBio, TimelineEntry, pair_intro_message
-from bot.pairs.channel_names import first_name, pair_channel_name
-from bot.core.coordinators import coordinator_targets, target_language
-from bot.rounds.meetings import meeting_concerns
-from bot.core.outbox import OutgoingCall, enqueue, enqueue_all
+from bot.core.notices import ArchiveChannel, Conversation, Coordinators, Notice, outgoing_calls, queue_notices
+from bot.core.outbox import OutgoingCall
 from bot.core.timing import polite_time, zone
+from bot.i18n import normalise_language
+from bot.matching.engine import ScoreComponent
+from bot.pairs.channel_names import first_name, pair_channel_name
+from bot.pairs.notices import (
+    NOT_IN_SLACK,
+    PairChannelTrouble,
+    PairGoodbye,
+    PairIntroFacts,
+    PairMemberNotInvited,
+    PersonBio,
+    TimelineEntry,
+)
+from bot.rounds.meetings import meeting_concerns
 from storage.db import Transactions
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Role, Round, SharedMeeting
 
@@ -60,11 +68,9 @@ MAX_SUFFIX = 99
 ROUND_END_GRACE = timedelta(days=7)
 ARCHIVE_AFTER_GOODBYE = timedelta(hours=1)  # room for the goodbye's own retries to land first
 
-GONE_ERRORS = frozenset({"user_not_found", "users_not_found", "user_disabled", "not_in_slack"})
 HARMLESS_INVITE_ERRORS = frozenset({"already_in_channel", "cant_invite_self"})
 # Our stored channel cannot be used any more (deleted, archived, or the bot was removed).
 CHANNEL_LOST_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
-NOT_IN_SLACK = "not_in_slack"
 
 
 # --- dedup keys -------------------------------------------------------------------------------
@@ -74,12 +80,14 @@ def intro_key(pair_id: int, language: str) -> str:
     return f"intro:pair={pair_id}:lang={language}"
 
 
-def not_invited_key(pair_id: int, participant_id: int, target: str) -> str:
-    return f"pair-not-invited:pair={pair_id}:participant={participant_id}:to={target}"
+def not_invited_key(pair_id: int, participant_id: int) -> str:
+    """Once per person per pair; each coordinator target adds `:to=<target>` when queued."""
+    return f"pair-not-invited:pair={pair_id}:participant={participant_id}"
 
 
-def trouble_key(round_id: int, error: str, target: str) -> str:
-    return f"pair-channel-trouble:round={round_id}:error={error[:60]}:to={target}"
+def trouble_key(round_id: int, error: str) -> str:
+    """Once per round and kind of refusal; each coordinator target adds `:to=<target>`."""
+    return f"pair-channel-trouble:round={round_id}:error={error[:60]}"
 
 
 def goodbye_key(pair_id: int, language: str) -> str:
@@ -136,6 +144,23 @@ def _timeline(round_: Round, *, now: datetime) -> tuple[TimelineEntry, ...]:
     return tuple(entries)
 
 
+def stored_match_reasons(stored: object) -> tuple[ScoreComponent, ...]:
+    """A published pair's reasons as the engine gave them (`{code, points, params}` rows);
+    a row that is not one (edited by hand, written by an older version) is left out."""
+    reasons: list[ScoreComponent] = []
+    for row in stored if isinstance(stored, list) else []:
+        if not isinstance(row, dict) or not isinstance(row.get("code"), str):
+            continue
+        params = row.get("params")
+        points = row.get("points")
+        reasons.append(ScoreComponent(
+            code=row["code"],
+            points=float(points) if isinstance(points, (int, float)) and not isinstance(points, bool) else 0.0,
+            params={str(key): str(value) for key, value in params.items()} if isinstance(params, dict) else {},
+        ))
+    return tuple(reasons)
+
+
 def intro_facts(pair: Pair, *, now: datetime) -> PairIntroFacts:
     round_ = pair.round
     return PairIntroFacts(
@@ -143,7 +168,7 @@ def intro_facts(pair: Pair, *, now: datetime) -> PairIntroFacts:
         round_name=round_.name,
         mentor=person_bio(pair.mentor),
         mentee=person_bio(pair.mentee),
-        match_reasons=tuple(reason for reason in (pair.match_reasons or []) if isinstance(reason, dict)),
+        match_reasons=stored_match_reasons(pair.match_reasons),
         meetings=_timeline(round_, now=now),
         round_ends_on=round_.ends_on,
         session_every_days=round_.session_every_days,
@@ -152,19 +177,15 @@ def intro_facts(pair: Pair, *, now: datetime) -> PairIntroFacts:
     )
 
 
-def intro_calls(pair: Pair, *, now: datetime) -> list[OutgoingCall]:
+def intro_notices(pair: Pair, *, now: datetime) -> list[Notice]:
     """One introduction per distinct language of the two, into the pair's channel, now:
     both people have just been invited and are looking at the channel."""
     if pair.slack_channel_id is None:
         raise ValueError(f"pair {pair.id} has no channel to introduce in")
     facts = intro_facts(pair, now=now)
     return [
-        OutgoingCall(
-            dedup_key=intro_key(pair.id, language),
-            method="chat.postMessage",
-            payload={"channel": pair.slack_channel_id, **pair_intro_message(facts, language=language).as_kwargs()},
-            not_before=now,
-        )
+        Notice(dedup_key=intro_key(pair.id, language), to=Conversation(pair.slack_channel_id), facts=facts,
+               not_before=now, language=language)
         for language in pair_languages(pair)
     ]
 
@@ -305,13 +326,13 @@ def _introduce(
     if pair.channel_opened_at is not None:
         return OpenOutcome.OPENED, 0
     # Ended by a coordinator while we were inviting: no welcome for a pair that is over.
-    calls = intro_calls(pair, now=now) if pair.status is not PairStatus.ENDED else []
+    notices = intro_notices(pair, now=now) if pair.status is not PairStatus.ENDED else []
     people = [
         (person, error) for participant_id, error in not_invited
         if (person := session.get(Participant, participant_id)) is not None
     ]
-    calls += _not_invited_reports(session, pair, people, now=now)
-    enqueued = enqueue_all(session, calls, now=now)
+    notices += _not_invited_notices(pair, people, now=now)
+    enqueued = queue_notices(session, notices, now=now)
     pair.channel_opened_at = now
     return OpenOutcome.OPENED, enqueued
 
@@ -438,54 +459,37 @@ def _trouble(session: Session, pair: Pair, *, error: str, now: datetime) -> Open
     """Slack refuses to make channels: tell the round's coordinators once per kind of refusal."""
     log.error("pair %s: cannot open a channel: %s", pair.id, error)
     round_ = pair.round
-    calls = [
-        OutgoingCall(
-            dedup_key=trouble_key(round_.id, error, target),
-            method="chat.postMessage",
-            payload={
-                "channel": target,
-                **channel_trouble_message(
-                    language=target_language(session, round_id=round_.id, target=target),
-                    round_name=round_.name, error=error,
-                ).as_kwargs(),
-            },
-            not_before=polite_time(now, _programme_zone(round_)),
-        )
-        for target in coordinator_targets(session, round_id=round_.id)
-    ]
-    for call in calls:
-        enqueue(session, call, now=now)
+    notice = Notice(
+        dedup_key=trouble_key(round_.id, error), to=Coordinators(round_.id),
+        facts=PairChannelTrouble(round_name=round_.name, error=error),
+        not_before=polite_time(now, _programme_zone(round_)),
+    )
+    queue_notices(session, [notice], now=now)
     return OpenOutcome.TROUBLE
 
 
-def _not_invited_reports(
-    session: Session, pair: Pair, not_invited: Sequence[tuple[Participant, str]], *, now: datetime
-) -> list[OutgoingCall]:
+def _not_invited_notices(
+    pair: Pair, not_invited: Sequence[tuple[Participant, str]], *, now: datetime
+) -> list[Notice]:
+    """One report per person who could not be invited, to the round's coordinators."""
     if not not_invited:
         return []
     round_ = pair.round
-    assert pair.slack_channel_id is not None
+    channel_id = pair.slack_channel_id
+    assert channel_id is not None
+    log.warning("pair %s: %d people not invited; telling the coordinators", pair.id, len(not_invited))
     not_before = polite_time(now, _programme_zone(round_))
-    calls: list[OutgoingCall] = []
-    for target in coordinator_targets(session, round_id=round_.id):
-        language = target_language(session, round_id=round_.id, target=target)
-        for person, error in not_invited:
-            message = not_invited_message(
-                language=language, channel_id=pair.slack_channel_id, round_name=round_.name,
-                mentor_name=pair.mentor.name, mentee_name=pair.mentee.name, person_name=person.name,
-                person_role=person.role, error=error,
-            )
-            calls.append(
-                OutgoingCall(
-                    dedup_key=not_invited_key(pair.id, person.id, target),
-                    method="chat.postMessage",
-                    payload={"channel": target, **message.as_kwargs()},
-                    not_before=not_before,
-                )
-            )
-    if not calls:
-        log.warning("pair %s: %d people not invited, and no coordinator to tell", pair.id, len(not_invited))
-    return calls
+    return [
+        Notice(
+            dedup_key=not_invited_key(pair.id, person.id), to=Coordinators(round_.id),
+            facts=PairMemberNotInvited(
+                channel_id=channel_id, round_name=round_.name, mentor_name=pair.mentor.name,
+                mentee_name=pair.mentee.name, person_name=person.name, person_role=person.role, error=error,
+            ),
+            not_before=not_before,
+        )
+        for person, error in not_invited
+    ]
 
 
 # --- round end --------------------------------------------------------------------------------
@@ -526,51 +530,39 @@ def channels_to_close(session: Session, *, now: datetime) -> list[Pair]:
 
 
 def close_pair_channels(session: Session, *, now: datetime) -> list[OutgoingCall]:
-    """A goodbye in each pair's language(s), then `conversations.archive` an hour later.
+    """A goodbye in each pair's language(s), then the channel archived an hour later.
 
     `channel_archived_at` is set when the archive is queued: from then on the outbox owns
     it, and running the job again queues nothing (and the dedup keys would refuse it)."""
-    calls: list[OutgoingCall] = []
+    items: list[Notice | ArchiveChannel] = []
     for pair in channels_to_close(session, now=now):
-        assert pair.slack_channel_id is not None
+        channel_id = pair.slack_channel_id
+        assert channel_id is not None
         goodbye_at = polite_time(now, pair_timezone(pair))
-        for language in pair_languages(pair):
-            message = goodbye_message(
-                round_name=pair.round.name, mentor=person_bio(pair.mentor), mentee=person_bio(pair.mentee),
-                language=language,
-            )
-            calls.append(
-                OutgoingCall(
-                    dedup_key=goodbye_key(pair.id, language),
-                    method="chat.postMessage",
-                    payload={"channel": pair.slack_channel_id, **message.as_kwargs()},
-                    not_before=goodbye_at,
-                )
-            )
-        calls.append(
-            OutgoingCall(
-                dedup_key=archive_key(pair.id),
-                method="conversations.archive",
-                payload={"channel": pair.slack_channel_id},
-                not_before=goodbye_at + ARCHIVE_AFTER_GOODBYE,
-            )
-        )
+        goodbye = PairGoodbye(round_name=pair.round.name, mentor=person_bio(pair.mentor), mentee=person_bio(pair.mentee))
+        items += [
+            Notice(dedup_key=goodbye_key(pair.id, language), to=Conversation(channel_id), facts=goodbye,
+                   not_before=goodbye_at, language=language)
+            for language in pair_languages(pair)
+        ]
+        items.append(ArchiveChannel(dedup_key=archive_key(pair.id), channel_id=channel_id,
+                                    not_before=goodbye_at + ARCHIVE_AFTER_GOODBYE))
         pair.channel_archived_at = now
-    return calls
+    return outgoing_calls(session, items)
 
 
 __all__ = [
     "ARCHIVE_AFTER_GOODBYE",
-    "OpenOutcome",
-    "OpenReport",
     "PAIRS_PER_TICK",
     "ROUND_END_GRACE",
+    "OpenOutcome",
+    "OpenReport",
     "archive_key",
     "candidate_names",
     "close_pair_channels",
     "goodbye_key",
-    "intro_calls",
     "intro_key",
+    "intro_notices",
     "is_our_channel",
     "not_invited_key",
     "open_pair_channel",
@@ -578,5 +570,6 @@ __all__ = [
     "pair_languages",
     "pair_timezone",
     "round_closes_at",
+    "stored_match_reasons",
     "trouble_key",
 ]

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.outbox import OutgoingCall
 from bot.slack.notices import to_slack_call
 from storage.models import OutboxMessage
 
+Row = OutboxMessage | OutgoingCall  # a queued row, or a call a service returns for the tick to queue
 
-def slack_call(row: OutboxMessage) -> tuple[str, dict[str, Any]]:
+
+def slack_call(row: Row) -> tuple[str, dict[str, Any]]:
     """(Web API method, arguments) for one outbox row, as the deliverer would send it."""
     return to_slack_call(row.method, dict(row.payload))
 
 
-def slack_payload(row: OutboxMessage) -> dict[str, Any]:
+def slack_payload(row: Row) -> dict[str, Any]:
     """The Web API arguments for one outbox row: `channel`, `text`, `blocks` for a message."""
     return slack_call(row)[1]
 
 
-def slack_method(row: OutboxMessage) -> str:
+def slack_method(row: Row) -> str:
     return slack_call(row)[0]

@@ -9,6 +9,11 @@ from sqlalchemy import func, select
 
 from bot.i18n import catalog
 from bot.matching import review as mr
+from bot.matching.engine import (
+    PROBLEM_LOCK_NO_SHARED_LANGUAGE,
+    REASON_SAME_FIELD,
+    MatchWeights,
+)
 from bot.matching.review import (
     LookupStatus,
     PublishStatus,
@@ -24,12 +29,6 @@ from bot.matching.review import (
     unmatched_dedup_key,
     weights_for,
 )
-from bot.matching.engine import (
-    PROBLEM_LOCK_NO_SHARED_LANGUAGE,
-    REASON_SAME_FIELD,
-    UNMATCHED_ALREADY_MET_ALL,
-    MatchWeights,
-)
 from storage.db import unit_of_work
 from storage.models import (
     ConstraintKind,
@@ -42,6 +41,7 @@ from storage.models import (
 )
 from tests.factories import make_participant
 from tests.match_factories import make_pair, make_ready, make_round_in
+from tests.support.notices import slack_payload
 
 NOW = datetime(2027, 2, 2, 9, 0, tzinfo=timezone.utc)  # a Tuesday morning in Copenhagen
 
@@ -299,7 +299,7 @@ def test_publish_writes_pairs_tells_the_unmatched_and_is_idempotent(session_fact
         ]
         # One per person per round: a second proposal published in this round does not repeat it.
         assert rows[0].dedup_key == f"unmatched:round={ids['round']}:participant={ids['dan']}"
-        dan_dm, idle_dm = rows[0].payload, rows[1].payload
+        dan_dm, idle_dm = slack_payload(rows[0]), slack_payload(rows[1])
         assert dan_dm["channel"] == "UDAN" and "Hej Dan &lt;!channel&gt;" in dan_dm["text"], "Danish, escaped"
         assert "<!channel>" not in str(dan_dm)
         assert "mentor" in idle_dm["text"] and "Thank you" in idle_dm["text"]
@@ -350,7 +350,7 @@ def test_an_older_proposal_is_refused_and_nothing_is_written(session) -> None:  
 
 
 def test_a_proposal_whose_pair_broke_a_hard_rule_since_is_refused(session) -> None:  # noqa: ANN001
-    round_, lars, _sofie, ana, bo = _two_by_two(session)
+    round_, _lars, _sofie, ana, bo = _two_by_two(session)
     proposal = compute_proposal(session, round_id=round_.id, now=NOW, created_by=None)
     ana.languages = ["Portuguese"]  # she corrected her profile after the proposal was made
     session.flush()

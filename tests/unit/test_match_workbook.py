@@ -11,8 +11,6 @@ from sqlalchemy import select
 
 from bot.matching.review import compute_proposal, review_of, round_workbook
 from bot.rounds.roster import import_round, import_workbook_file, summary_lines
-from storage.db import unit_of_work
-from storage.models import Pair, Participant, Role, Round
 from bot.rounds.workbook import (
     MeetingRow,
     PairRow,
@@ -22,6 +20,9 @@ from bot.rounds.workbook import (
     read_workbook,
     workbook_bytes,
 )
+from bot.slack.render.match_review import reasons_text
+from storage.db import unit_of_work
+from storage.models import Pair, Participant, Role, Round
 from tests.factories import EPOCH
 from tests.match_factories import READY_AT, make_pair, make_ready, make_round_in
 
@@ -61,7 +62,8 @@ def test_a_hand_made_pair_without_a_shared_language_is_refused(session_factory) 
         session.rollback()
     assert not result.ok
     lines = _problems(result)
-    assert "Pairs row 2" in lines and "sofie@firm.dk and ana@example.org share no language (Danish / English, Spanish)" in lines, \
+    assert "Pairs row 2" in lines
+    assert "sofie@firm.dk and ana@example.org share no language (Danish / English, Spanish)" in lines, \
         "languages as the workbook wrote them"
     assert "Pairs row 3" not in lines, "Lars and Bo share Danish"
     with unit_of_work(session_factory) as session:
@@ -121,7 +123,7 @@ def test_the_proposal_goes_to_excel_and_comes_back_with_edits_as_locks(session_f
     with unit_of_work(session_factory) as session:
         row = compute_proposal(session, round_id=session.scalar(select(Round.id)), now=NOW, created_by="cli")
         review = review_of(row)
-        exported = round_workbook(session, proposal_id=row.id)
+        exported = round_workbook(session, proposal_id=row.id, reasons_text=reasons_text)
         people = {p.id: p.email for p in session.scalars(select(Participant))}
     proposed = {(people[p.mentor_id], people[p.mentee_id]) for p in review.proposal.pairs}
     assert proposed == {("lars@firm.dk", "ana@example.org"), ("sofie@firm.dk", "bo@example.org"),
@@ -145,7 +147,7 @@ def test_the_proposal_goes_to_excel_and_comes_back_with_edits_as_locks(session_f
 
     # The coordinator edits in Excel: Cy goes to Sofie instead of Lars; Bo's row is deleted.
     for excel_row in range(2, sheet.max_row + 1):
-        mentor, mentee = sheet.cell(excel_row, 1).value, sheet.cell(excel_row, 2).value
+        mentee = sheet.cell(excel_row, 2).value
         if mentee == "cy@example.org":
             sheet.cell(excel_row, 1).value = "sofie@firm.dk"
         if mentee == "bo@example.org":
@@ -176,7 +178,8 @@ def test_an_edit_that_breaks_a_hard_rule_is_refused_on_the_way_back(session_fact
     _make_ready_all(session_factory)
     with unit_of_work(session_factory) as session:
         row = compute_proposal(session, round_id=session.scalar(select(Round.id)), now=NOW, created_by="cli")
-        data = workbook_bytes(round_workbook(session, proposal_id=row.id), pair_extra_columns=("score", "reasons"))
+        data = workbook_bytes(round_workbook(session, proposal_id=row.id, reasons_text=reasons_text),
+                              pair_extra_columns=("score", "reasons"))
     book = load_workbook(io.BytesIO(data))
     sheet = book["Pairs"]
     for excel_row in range(2, sheet.max_row + 1):

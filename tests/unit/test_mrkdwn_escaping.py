@@ -102,8 +102,8 @@ def _changes() -> tuple[Change, ...]:
     )
 
 
-def _match_reasons() -> tuple[dict[str, Any], ...]:
-    return tuple({"code": code, "points": 2, "params": _code_params(code)} for code in _codes("matching.reason."))
+def _match_reasons() -> tuple[ScoreComponent, ...]:
+    return tuple(ScoreComponent(code=code, points=2, params=_code_params(code)) for code in _codes("matching.reason."))
 
 
 # Parameters and fields that are not free text, keyed by (builder or dataclass name, name).

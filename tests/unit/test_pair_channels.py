@@ -10,20 +10,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.chat import ChannelAnswer
+from bot.matching.engine import ScoreComponent
 from bot.pairs.channels import (
     ARCHIVE_AFTER_GOODBYE,
     PAIRS_PER_TICK,
     ROUND_END_GRACE,
+    OpenReport,
     close_pair_channels,
     intro_key,
     open_pair_channels,
     round_closes_at,
+    stored_match_reasons,
 )
 from scheduling.ticks import run_tick
 from storage.db import short_transactions, unit_of_work
 from storage.models import MeetingKind, OutboxMessage, Pair, PairStatus, Participant, Role, Round, SharedMeeting
 from tests.factories import EPOCH, make_participant, make_round
 from tests.fake_channels import BOT, Crash, FakeChannels
+from tests.support.notices import slack_method, slack_payload
 
 UTC = timezone.utc
 NOW = datetime(2027, 2, 2, 9, 0, tzinfo=UTC)
@@ -60,8 +64,9 @@ def _fake() -> FakeChannels:
     return FakeChannels(users={"USOEREN", "UAASA", "UMETTE"})
 
 
-def _open(session_factory: sessionmaker[Session], channels: FakeChannels, *, now: datetime = NOW, **kwargs):  # noqa: ANN202
-    return open_pair_channels(short_transactions(session_factory), channels=channels, now=now, **kwargs)
+def _open(session_factory: sessionmaker[Session], channels: FakeChannels, *, now: datetime = NOW,
+          limit: int = PAIRS_PER_TICK) -> OpenReport:
+    return open_pair_channels(short_transactions(session_factory), channels=channels, now=now, limit=limit)
 
 
 def _pair(session_factory: sessionmaker[Session], pair_id: int) -> Pair:
@@ -91,12 +96,31 @@ def test_a_published_pair_gets_one_private_channel_both_invited_and_an_intro_per
     assert _keys(session_factory) == [intro_key(pair_id, "da"), intro_key(pair_id, "en")]
     with session_factory() as session:
         row = session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == intro_key(pair_id, "en")))
-        assert row is not None and row.payload["channel"] == channel.id and "<@UAASA>" in row.payload["text"]
+        assert row is not None and slack_payload(row)["channel"] == channel.id and "<@UAASA>" in slack_payload(row)["text"]
 
     # A second run (a second tick, or publishing twice) does nothing at all.
     before = len(channels.calls)
     assert _open(session_factory, channels).handled == 0
     assert len(channels.calls) == before and len(_keys(session_factory)) == 2
+
+
+def test_stored_rows_that_are_not_reasons_are_left_out_of_the_introduction() -> None:
+    """A pair's reasons are read back from JSON a workbook or an older version may have
+    shaped: the introduction says the ones it can, and never breaks on the rest."""
+    stored = [
+        {"code": "matching.reason.same_field", "points": 4, "params": {"field": "Engineering"}},
+        {"nothing": True},
+        "matching.reason.same_field",
+        {"code": 5, "params": {}},
+        {"code": "matching.reason.timezone_gap", "points": True, "params": {"hours": 3}},
+        {"code": "matching.reason.shared_language", "points": 1, "params": ["English"]},
+    ]
+    assert stored_match_reasons(stored) == (
+        ScoreComponent(code="matching.reason.same_field", points=4.0, params={"field": "Engineering"}),
+        ScoreComponent(code="matching.reason.timezone_gap", points=0.0, params={"hours": "3"}),
+        ScoreComponent(code="matching.reason.shared_language", points=1.0, params={}),
+    )
+    assert stored_match_reasons(None) == () and stored_match_reasons({"code": "x"}) == ()
 
 
 def test_people_sharing_a_language_get_one_introduction(session_factory) -> None:  # noqa: ANN001
@@ -208,7 +232,8 @@ def test_someone_no_longer_in_the_workspace_is_reported_and_the_rest_goes_ahead(
     assert len(reports) == 1 and reports[0].endswith(":to=UMETTE")
     with session_factory() as session:
         row = session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == reports[0]))
-        assert row is not None and "Åsa Lind" in row.payload["text"] and "kunne ikke invitere" in row.payload["text"]
+        assert row is not None
+        assert "Åsa Lind" in slack_payload(row)["text"] and "kunne ikke invitere" in slack_payload(row)["text"]
     _open(session_factory, channels)
     assert len(_keys(session_factory, "pair-not-invited:")) == 1
 
@@ -316,7 +341,7 @@ def test_a_refusal_is_reported_once_and_retried(session_factory) -> None:  # noq
     channels.answer_next("create", ChannelAnswer(ok=False, error="restricted_action"), times=2)
     assert _open(session_factory, channels).trouble == [pair_id]
     assert _open(session_factory, channels).trouble == [pair_id]
-    assert _keys(session_factory) == [f"pair-channel-trouble:round=1:error=restricted_action:to=UMETTE"]
+    assert _keys(session_factory) == ["pair-channel-trouble:round=1:error=restricted_action:to=UMETTE"]
     assert _open(session_factory, channels).opened == [pair_id]
 
 
@@ -398,9 +423,9 @@ def test_round_end_goodbye_then_archive_once(session_factory) -> None:  # noqa: 
     goodbye = by_key[f"pair-goodbye:pair={pair_id}:lang=en"]
     archive = by_key[f"pair-archive:pair={pair_id}"]
     assert goodbye.not_before == datetime(2027, 5, 28, 7, 0, tzinfo=UTC)
-    assert archive.method == "conversations.archive" and archive.not_before == goodbye.not_before + ARCHIVE_AFTER_GOODBYE
-    assert archive.payload == {"channel": _pair(session_factory, pair_id).slack_channel_id}
-    assert "Spring 2027" in goodbye.payload["text"] and "<@USOEREN>" in goodbye.payload["text"]
+    assert slack_method(archive) == "conversations.archive" and archive.not_before == goodbye.not_before + ARCHIVE_AFTER_GOODBYE
+    assert slack_payload(archive) == {"channel": _pair(session_factory, pair_id).slack_channel_id}
+    assert "Spring 2027" in slack_payload(goodbye)["text"] and "<@USOEREN>" in slack_payload(goodbye)["text"]
     assert _pair(session_factory, pair_id).channel_archived_at == due
     assert _close(session_factory, due + timedelta(days=1)) == []
 
@@ -411,7 +436,7 @@ def test_without_a_closing_meeting_ends_on_counts_and_ended_pairs_are_archived_t
         session.get(Pair, pair_id).status = PairStatus.ENDED
     assert _close(session_factory, datetime(2027, 6, 7, 21, 0, tzinfo=UTC)) == []
     calls = _close(session_factory, datetime(2027, 6, 7, 22, 0, tzinfo=UTC))
-    assert {call.method for call in calls} == {"chat.postMessage", "conversations.archive"}
+    assert {slack_method(call) for call in calls} == {"chat.postMessage", "conversations.archive"}
 
 
 def test_round_end_through_the_tick(session_factory) -> None:  # noqa: ANN001
@@ -431,18 +456,22 @@ def test_a_coordinator_who_cannot_be_invited_is_reported_too(session_factory) ->
     [key] = _keys(session_factory, "pair-not-invited:")
     with session_factory() as session:
         row = session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == key))
-        assert "Mette (coordinator)" in row.payload["text"]
+        assert "Mette (coordinator)" in slack_payload(row)["text"]
 
 
 def test_finding_channels_to_close_costs_the_same_statements_for_any_number_of_rounds(session_factory) -> None:  # noqa: ANN001
     """The tick runs every minute over every round with an open channel: no per-round queries."""
-    from datetime import datetime as _datetime, timezone as _timezone
+    from datetime import datetime as _datetime
+    from datetime import timezone as _timezone
 
     from sqlalchemy import event as sa_event
 
     from bot.pairs.channels import channels_to_close
-    from storage.models import Pair as _Pair, PairStatus as _PairStatus, Role as _Role
-    from tests.factories import make_participant as _make_participant, make_round as _make_round
+    from storage.models import Pair as _Pair
+    from storage.models import PairStatus as _PairStatus
+    from storage.models import Role as _Role
+    from tests.factories import make_participant as _make_participant
+    from tests.factories import make_round as _make_round
 
     def statements_with(rounds: int) -> int:
         with unit_of_work(session_factory) as session:

@@ -6,16 +6,11 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 
+from bot.matching.engine import ScoreComponent
+from bot.pairs.notices import PairIntroFacts, PersonBio, TimelineEntry
 from bot.slack.render.blocks import HEADER_TEXT_LIMIT, MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, check_message_limits
 from bot.slack.render.pair_channels import closing_message, goodbye_message, not_invited_message, pair_ended_report
-from bot.slack.render.pair_intro import (
-    PairIntroFacts,
-    PersonBio,
-    TimelineEntry,
-    meeting_rhythm,
-    pair_intro_message,
-    render_match_reasons,
-)
+from bot.slack.render.pair_intro import meeting_rhythm, pair_intro_message, render_match_reasons
 from storage.models import MeetingKind, Role
 
 UTC = timezone.utc
@@ -31,10 +26,10 @@ MENTEE = PersonBio(
     home_country="Brazil",
 )
 REASONS = (
-    {"code": "matching.reason.same_field", "points": 4, "params": {"field": "software engineering"}},
-    {"code": "matching.reason.shared_interests", "points": 1, "params": {"interests": "jazz"}},
-    {"code": "matching.reason.shared_language", "points": 0, "params": {"languages": "English"}},
-    {"code": "matching.reason.from_the_future", "points": 1, "params": {}},
+    ScoreComponent(code="matching.reason.same_field", points=4, params={"field": "software engineering"}),
+    ScoreComponent(code="matching.reason.shared_interests", points=1, params={"interests": "jazz"}),
+    ScoreComponent(code="matching.reason.shared_language", points=0, params={"languages": "English"}),
+    ScoreComponent(code="matching.reason.from_the_future", points=1, params={}),
 )
 MEETINGS = (
     TimelineEntry(kind=MeetingKind.KICK_OFF, title="Kick-off", starts_at=datetime(2027, 2, 10, 16, 0, tzinfo=UTC),
@@ -46,10 +41,11 @@ MEETINGS = (
 
 
 def _facts(**overrides) -> PairIntroFacts:  # noqa: ANN003
-    values = dict(
-        programme="Career Mentoring", round_name="Spring 2027", mentor=MENTOR, mentee=MENTEE, match_reasons=REASONS,
-        meetings=MEETINGS, round_ends_on=date(2027, 5, 31), session_every_days=14, timezone="Europe/Copenhagen",
-    )
+    values = {
+        "programme": "Career Mentoring", "round_name": "Spring 2027", "mentor": MENTOR, "mentee": MENTEE,
+        "match_reasons": REASONS, "meetings": MEETINGS, "round_ends_on": date(2027, 5, 31), "session_every_days": 14,
+        "timezone": "Europe/Copenhagen",
+    }
     values.update(overrides)
     return PairIntroFacts(**values)
 
@@ -104,7 +100,8 @@ def test_huge_profiles_stay_within_slacks_limits() -> None:
         languages=tuple("l" * 100 for _ in range(100)), interests=tuple("i" * 100 for _ in range(100)),
         statement="s" * 20_000, home_country="h" * 5000,
     )
-    reasons = tuple({"code": "matching.reason.shared_interests", "params": {"interests": "z" * 2000}} for _ in range(40))
+    reasons = tuple(ScoreComponent(code="matching.reason.shared_interests", points=1, params={"interests": "z" * 2000})
+                    for _ in range(40))
     meetings = tuple(
         TimelineEntry(kind=MeetingKind.OTHER, title="t" * 500, starts_at=datetime(2027, 3, 1, tzinfo=UTC), location="l" * 900)
         for _ in range(60)
@@ -125,12 +122,13 @@ def test_huge_profiles_stay_within_slacks_limits() -> None:
 
 
 def test_reasons_render_escaped_and_survive_bad_rows() -> None:
+    # A stored row that is no reason at all ({"nothing": True}) never gets this far: the
+    # domain leaves it out when it reads the pair (test_pair_channels, stored_match_reasons).
     lines = render_match_reasons(
         [
-            {"code": "matching.reason.same_field", "params": {"field": "<@U1>"}},
-            {"code": "matching.reason.same_field", "params": {}},  # a placeholder missing
-            {"code": "matching.reason.timezone_gap", "params": {"hours": "3"}},
-            {"nothing": True},
+            ScoreComponent(code="matching.reason.same_field", points=4, params={"field": "<@U1>"}),
+            ScoreComponent(code="matching.reason.same_field", points=4, params={}),  # a placeholder missing
+            ScoreComponent(code="matching.reason.timezone_gap", points=-1, params={"hours": "3"}),
         ],
         "en",
     )

@@ -23,6 +23,25 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from bot.i18n import babel_locale, t
+from bot.matching.engine import (
+    EXCLUDED_PARAMS,
+    SPARE_EXCLUDED_ALL,
+    UNMATCHED_EXCLUDED_ALL,
+    MatchProblem,
+    ProposedPair,
+    ScoreComponent,
+    Unmatched,
+)
+from bot.matching.notices import NoMatchThisRound
+from bot.matching.review import (
+    LookupStatus,
+    ProposalReview,
+    PublishResult,
+    PublishStatus,
+    ReviewAction,
+    ReviewStatus,
+    RoundLookup,
+)
 from bot.slack.render.blocks import (
     MESSAGE_BLOCK_LIMIT,
     SECTION_TEXT_LIMIT,
@@ -35,24 +54,7 @@ from bot.slack.render.blocks import (
     header,
     section,
 )
-from bot.matching.review import (
-    LookupStatus,
-    ProposalReview,
-    PublishResult,
-    PublishStatus,
-    ReviewAction,
-    ReviewStatus,
-    RoundLookup,
-)
-from bot.matching.engine import (
-    EXCLUDED_PARAMS,
-    SPARE_EXCLUDED_ALL,
-    UNMATCHED_EXCLUDED_ALL,
-    MatchProblem,
-    ProposedPair,
-    ScoreComponent,
-    Unmatched,
-)
+from bot.slack.render.table import SLACK
 from bot.text import escape_mrkdwn, truncate
 
 # --- action ids and values --------------------------------------------------------------------
@@ -170,8 +172,9 @@ def problem_text(problem: MatchProblem, language: str, *, mrkdwn: bool = True) -
     return _render(problem.code, problem.params, language, mrkdwn=mrkdwn)
 
 
-def reasons_text(pair: ProposedPair, *, language: str) -> str:
-    """All reasons of a pair in one plain line, for the Excel export."""
+def reasons_text(pair: ProposedPair, language: str) -> str:
+    """All reasons of a pair in one plain line, for the Excel export
+    (:func:`bot.matching.review.round_workbook` is given this)."""
     parts = [t("match.export.locked", language)] if pair.locked else []
     parts += [component_text(c, language, mrkdwn=False) for c in pair.components]
     return "; ".join(parts)
@@ -366,6 +369,12 @@ def unmatched_dm(*, name: str, role: str, round_name: str, programme_name: str, 
     text = t(key, language, name=escape_mrkdwn(name), round=escape_mrkdwn(round_name),
              programme=escape_mrkdwn(programme_name))
     return Message(text=text, blocks=[section(text)])
+
+
+@SLACK.renders(NoMatchThisRound)
+def _no_match_this_round(facts: NoMatchThisRound, language: str) -> Message:
+    return unmatched_dm(name=facts.name, role=facts.role.value, round_name=facts.round_name,
+                        programme_name=facts.programme_name, language=language)
 
 
 # --- the command line -------------------------------------------------------------------------

@@ -8,8 +8,10 @@ person typed, a coordinator's note included, is escaped.
 from __future__ import annotations
 
 from bot.i18n import normalise_language, t
+from bot.pairs.notices import GONE_ERRORS, PairChannelTrouble, PairGoodbye, PairMemberNotInvited, PersonBio
 from bot.slack.render.blocks import Message, check_message_limits, context, section
-from bot.slack.render.pair_intro import PersonBio, mention
+from bot.slack.render.pair_intro import mention
+from bot.slack.render.table import SLACK
 from bot.text import escape_mrkdwn, truncate
 from storage.models import Role
 
@@ -51,7 +53,7 @@ def not_invited_message(
 ) -> Message:
     """To the coordinators: the channel is open, but one person could not be invited."""
     lang = normalise_language(language)
-    if error in {"not_in_slack", "user_not_found", "users_not_found", "user_disabled"}:
+    if error in GONE_ERRORS:
         reason = t("pairs.report.reason.not_in_slack", lang)
     else:
         reason = t("pairs.report.reason.other", lang, error=escape_mrkdwn(error))
@@ -72,6 +74,24 @@ def channel_trouble_message(*, language: str, round_name: str, error: str) -> Me
     blocks = [section(text)]
     check_message_limits(blocks)
     return Message(text=text, blocks=blocks)
+
+
+@SLACK.renders(PairGoodbye)
+def _goodbye(facts: PairGoodbye, language: str) -> Message:
+    return goodbye_message(round_name=facts.round_name, mentor=facts.mentor, mentee=facts.mentee, language=language)
+
+
+@SLACK.renders(PairMemberNotInvited)
+def _not_invited(facts: PairMemberNotInvited, language: str) -> Message:
+    return not_invited_message(
+        language=language, channel_id=facts.channel_id, round_name=facts.round_name, mentor_name=facts.mentor_name,
+        mentee_name=facts.mentee_name, person_name=facts.person_name, person_role=facts.person_role, error=facts.error,
+    )
+
+
+@SLACK.renders(PairChannelTrouble)
+def _channel_trouble(facts: PairChannelTrouble, language: str) -> Message:
+    return channel_trouble_message(language=language, round_name=facts.round_name, error=facts.error)
 
 
 def pair_ended_report(

@@ -13,58 +13,19 @@ are mentioned with <@U…> so Slack shows their real names and links their profi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Sequence
 
 from bot.i18n import catalog, format_day, format_moment, normalise_language, placeholders, t
+from bot.matching.engine import ScoreComponent
+from bot.pairs.notices import PairIntroFacts, PersonBio
 from bot.slack.render.blocks import Block, Message, check_message_limits, context, divider, header, section
+from bot.slack.render.table import SLACK
 from bot.text import escape_mrkdwn, truncate
-from storage.models import MeetingKind, Role
+from storage.models import Role
 
 STATEMENT_LIMIT = 700  # goals / expertise in a bio: enough to read, short enough to scan
 LIST_LIMIT = 300
 VALUE_LIMIT = 200
-
-
-@dataclass(frozen=True, kw_only=True)
-class PersonBio:
-    """What the introduction says about one person, from their profile."""
-
-    role: Role
-    name: str
-    slack_user_id: str | None
-    field: str | None = None
-    years_experience: int | None = None
-    company: str | None = None
-    languages: tuple[str, ...] = ()
-    interests: tuple[str, ...] = ()
-    statement: str | None = None  # a mentee's goals, a mentor's expertise
-    home_country: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class TimelineEntry:
-    kind: MeetingKind
-    title: str
-    starts_at: datetime
-    location: str | None = None
-    only_for: Role | None = None  # the mentor course is for mentors only, the CV workshop for mentees
-
-
-@dataclass(frozen=True, kw_only=True)
-class PairIntroFacts:
-    programme: str
-    round_name: str
-    mentor: PersonBio
-    mentee: PersonBio
-    match_reasons: tuple[Mapping[str, Any], ...] = ()  # stored {code, points, params}
-    meetings: tuple[TimelineEntry, ...] = ()
-    round_ends_on: date
-    session_every_days: int
-    timezone: str
-    coordinators_in_channel: bool = False
 
 
 def mention(person: PersonBio) -> str:
@@ -96,7 +57,12 @@ def pair_intro_message(facts: PairIntroFacts, *, language: str) -> Message:
     return Message(text=fallback, blocks=blocks)
 
 
-def render_match_reasons(reasons: Sequence[Mapping[str, Any]], language: str) -> list[str]:
+@SLACK.renders(PairIntroFacts)
+def _pair_intro(facts: PairIntroFacts, language: str) -> Message:
+    return pair_intro_message(facts, language=language)
+
+
+def render_match_reasons(reasons: Sequence[ScoreComponent], language: str) -> list[str]:
     """Each stored reason in the reader's words, with its parameters escaped.
 
     A code the catalogs do not know (written by a newer version, or a typo in a workbook)
@@ -105,11 +71,10 @@ def render_match_reasons(reasons: Sequence[Mapping[str, Any]], language: str) ->
     known = catalog(lang)
     lines: list[str] = []
     for reason in reasons:
-        code = str(reason.get("code") or "")
+        code = reason.code
         if code not in known and code not in catalog("en"):
             continue
-        params = reason.get("params") or {}
-        safe = {str(key): escape_mrkdwn(str(value)) for key, value in params.items()} if isinstance(params, Mapping) else {}
+        safe = {str(key): escape_mrkdwn(str(value)) for key, value in reason.params.items()}
         if not placeholders(known.get(code) or catalog("en")[code]) <= safe.keys():
             continue  # a reason without the facts it names would read "Same field: {field}"
         lines.append(t(code, lang, **safe))
@@ -149,7 +114,7 @@ def _bio(person: PersonBio, lang: str) -> str:
     return "\n".join([heading, *lines])
 
 
-def _why(reasons: Sequence[Mapping[str, Any]], lang: str) -> str:
+def _why(reasons: Sequence[ScoreComponent], lang: str) -> str:
     lines = [f"• {line}" for line in render_match_reasons(reasons, lang)]
     if not lines:
         lines = [t("pairs.intro.why_by_hand", lang)]
@@ -199,9 +164,6 @@ def _agenda(facts: PairIntroFacts, lang: str) -> str:
 
 
 __all__ = [
-    "PairIntroFacts",
-    "PersonBio",
-    "TimelineEntry",
     "meeting_rhythm",
     "mention",
     "pair_intro_message",
