@@ -14,8 +14,9 @@ nothing:
 4. *Remind*: at most two friendly reminders, at 10:00 on a weekday in the person's own
    time zone, for the consent or the profile still missing.
 
-No Slack library is imported here: Slack is read through the `ChatDirectory` port and
-written through outbox rows (`OutgoingCall`s), so every rule is testable with fakes.
+Nothing of Slack is imported here: Slack is read through the `ChatDirectory` port, and
+what is said goes out as notices (`bot.onboarding.notices`) that the adapter draws when it
+sends them, so every rule is testable with fakes.
 """
 
 from __future__ import annotations
@@ -32,24 +33,9 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.chat import ChatDirectory, ChatUser
-from bot.i18n import normalise_language
-from bot.slack.render.blocks import Message
-from bot.slack.render.onboarding import (
-    MeetingFacts,
-    MissingPerson,
-    OnboardingFacts,
-    consent_reminder_message,
-    coordination_declined_message,
-    coordination_regranted_message,
-    missing_from_slack_message,
-    profile_reminder_message,
-    welcome_message,
-)
-from bot.core.coordinators import coordinator_targets, target_language
-from bot.onboarding.state import OnboardingStep, may_be_messaged, onboarding_step
-from bot.core.outbox import OutgoingCall, cancel_pending, enqueue_all
+from bot.core.notices import Coordinators, Notice, Person, outgoing_calls, queue_notices
+from bot.core.outbox import OutgoingCall, cancel_pending
 from bot.core.people import identify, is_known_time_zone
-from bot.timeline.service import reminder_prefix as meeting_reminder_prefix
 from bot.core.timing import (
     NUDGE_HOUR,
     WAKING_END,
@@ -60,6 +46,21 @@ from bot.core.timing import (
     weekday_at_after,
     zone,
 )
+from bot.i18n import normalise_language
+from bot.onboarding.notices import (
+    ConsentAnswer,
+    ConsentReminderFacts,
+    CoordinationDeclinedFacts,
+    CoordinationRegrantedFacts,
+    MeetingFacts,
+    MissingFromSlackFacts,
+    MissingPerson,
+    OnboardingFacts,
+    ProfileReminderFacts,
+    WelcomeFacts,
+)
+from bot.onboarding.state import OnboardingStep, may_be_messaged, onboarding_step
+from bot.timeline.service import reminder_prefix as meeting_reminder_prefix
 from storage.db import Transactions, inside
 from storage.models import (
     Consent,
@@ -79,10 +80,12 @@ log = logging.getLogger(__name__)
 LOOKUPS_PER_TICK = 20
 FIRST_LOOKUP_RETRY = timedelta(hours=1)
 MAX_LOOKUP_RETRY = timedelta(hours=24)
+_MAX_DOUBLINGS = 16  # 2**16 h is years: well past MAX_LOOKUP_RETRY, far from overflowing
 MAX_REMINDERS = 2
 REMINDER_GAP_WORKING_DAYS = 3
 
 MISSING_REPORT_PREFIX = "slack-missing"
+_PURPOSE_ORDER = tuple(ConsentPurpose)  # answers are stored in this order, whatever order they were given in
 
 
 # --- dedup keys -----------------------------------------------------------------------------
@@ -115,8 +118,7 @@ def _active_round_filter(now: datetime) -> ColumnElement[bool]:
 
 def participant_timezone(participant: Participant) -> str:
     """The zone their messages are timed and dated in: their own, else the programme's."""
-    programme_zone = participant.round.programme.timezone if participant.round else None
-    return zone(participant.timezone or programme_zone).key
+    return zone(participant.timezone or participant.round.programme.timezone).key
 
 
 def onboarding_facts(participant: Participant) -> OnboardingFacts:
@@ -126,7 +128,6 @@ def onboarding_facts(participant: Participant) -> OnboardingFacts:
         participant_id=participant.id,
         name=participant.name,
         role=participant.role,
-        language=normalise_language(participant.language),
         timezone=participant_timezone(participant),
         programme=round_.programme.name,
         round=round_.name,
@@ -137,17 +138,25 @@ def onboarding_facts(participant: Participant) -> OnboardingFacts:
             MeetingFacts(kind=meeting.kind, title=meeting.title, starts_at=meeting.starts_at, location=meeting.location)
             for meeting in round_.meetings
         ),
-        choices={consent.purpose: consent.granted for consent in participant.consents},
+        answers=tuple(
+            ConsentAnswer(purpose=consent.purpose, granted=consent.granted)
+            for consent in sorted(participant.consents, key=lambda consent: _PURPOSE_ORDER.index(consent.purpose))
+        ),
         profile_completed=participant.profile_completed_at is not None,
     )
 
 
-def _dm(*, dedup_key: str, user_id: str, message: Message, not_before: datetime) -> OutgoingCall:
-    return OutgoingCall(
+def _dm(
+    *, dedup_key: str, participant: Participant, facts: WelcomeFacts | ConsentReminderFacts | ProfileReminderFacts,
+    not_before: datetime,
+) -> Notice:
+    """A notice to the participant in a DM, in their language."""
+    return Notice(
         dedup_key=dedup_key,
-        method="chat.postMessage",
-        payload={"channel": user_id, **message.as_kwargs()},
+        to=Person(participant.slack_user_id or ""),
+        facts=facts,
         not_before=not_before,
+        language=normalise_language(participant.language),
     )
 
 
@@ -176,10 +185,12 @@ class ResolutionResult:
 
 def lookup_retry_delay(attempts: int) -> timedelta:
     """1 h after the first miss, then doubling, at most a day: quick for the usual
-    "invited this morning", cheap for someone who never joins."""
+    "invited this morning", cheap for someone who never joins. The doubling stops once it is
+    past the day: unbounded, it overflows after five weeks of daily misses."""
     if attempts <= 0:
         return timedelta(0)
-    return min(FIRST_LOOKUP_RETRY * (2 ** (attempts - 1)), MAX_LOOKUP_RETRY)
+    doublings = min(attempts - 1, _MAX_DOUBLINGS)
+    return min(FIRST_LOOKUP_RETRY * (1 << doublings), MAX_LOOKUP_RETRY)
 
 
 def next_lookup_at(participant: Participant) -> datetime | None:
@@ -298,7 +309,7 @@ def look_up_participants(
     for item in items:
         try:
             member = find_member(directory, item.email)
-        except Exception:  # noqa: BLE001 - the adapter raises for any Slack or network trouble
+        except Exception:  # the adapter raises for any Slack or network trouble (logged with its trace)
             log.warning("looking up participants in Slack failed; trying again next tick", exc_info=True)
             interrupted = True
             break
@@ -324,7 +335,8 @@ def missing_people_reports(session: Session, *, now: datetime) -> list[OutgoingC
     """Tell each round's coordinators who is not in Slack, when someone joined that list
     since the last report. The key names the exact set, so one set is reported once;
     someone newly missing makes a new set and a new report, which lists everyone still missing.
-    A round with nowhere to report to yet is reported as soon as it has somewhere."""
+    A round with nowhere to report to yet is reported as soon as it has somewhere: it gets
+    no row, so the next pass still finds nothing reported."""
     rows = session.scalars(
         select(Participant)
         .join(Round, Round.id == Participant.round_id)
@@ -350,33 +362,25 @@ def missing_people_reports(session: Session, *, now: datetime) -> list[OutgoingC
         )
         if last_report is not None and all(p.slack_missing_since <= last_report for p in people):  # type: ignore[operator]
             continue
-        targets = coordinator_targets(session, round_id=round_id)
-        if not targets:
-            log.warning("round %s: %d people not in Slack, and no coordinator to tell yet", round_id, len(people))
-            continue
         digest = hashlib.sha1(",".join(str(p.id) for p in sorted(people, key=lambda p: p.id)).encode()).hexdigest()[:12]
         round_ = people[0].round
-        listed = [
+        listed = tuple(
             MissingPerson(
                 name=p.name, email=p.email, role=p.role,
                 newly_missing=last_report is not None and p.slack_missing_since > last_report,  # type: ignore[operator]
             )
             for p in people
-        ]
-        not_before = polite_time(now, _programme_zone(session, round_id))
-        for target in targets:
-            message = missing_from_slack_message(
-                language=target_language(session, round_id=round_id, target=target),
-                programme=round_.programme.name, round_name=round_.name, people=listed,
-            )
-            calls.append(
-                OutgoingCall(
-                    dedup_key=f"{prefix}set={digest}:to={target}",
-                    method="chat.postMessage",
-                    payload={"channel": target, **message.as_kwargs()},
-                    not_before=not_before,
-                )
-            )
+        )
+        report = Notice(
+            dedup_key=f"{prefix}set={digest}",
+            to=Coordinators(round_id),
+            facts=MissingFromSlackFacts(programme=round_.programme.name, round_name=round_.name, people=listed),
+            not_before=polite_time(now, _programme_zone(session, round_id)),
+        )
+        round_calls = outgoing_calls(session, [report])
+        if not round_calls:
+            log.warning("round %s: %d people not in Slack, and no coordinator to tell yet", round_id, len(people))
+        calls += round_calls
     return calls
 
 
@@ -405,33 +409,33 @@ def pick_up_new_member(
     for participant in participants:
         attach_member(participant, member, now=now)
     session.flush()
-    enqueue_all(session, welcome_calls(participants, now=now), now=now)
+    queue_notices(session, welcome_notices(participants, now=now), now=now)
     return [participant.id for participant in participants]
 
 
 # --- 2. the welcome ---------------------------------------------------------------------------
 
 
-def welcome_calls(participants: Iterable[Participant], *, now: datetime) -> list[OutgoingCall]:
+def welcome_notices(participants: Iterable[Participant], *, now: datetime) -> list[Notice]:
     """The welcome DM for each participant who may get one and has not; stamps welcome_sent_at.
 
     Sent in waking hours on a weekday in their zone: people expect it, but not at 3 am."""
-    calls: list[OutgoingCall] = []
+    notices: list[Notice] = []
     for participant in participants:
         if participant.welcome_sent_at is not None or not may_be_messaged(participant):
             continue
         facts = onboarding_facts(participant)
-        calls.append(
+        notices.append(
             _dm(
                 dedup_key=welcome_key(participant.id),
-                user_id=participant.slack_user_id or "",
-                message=welcome_message(facts),
+                participant=participant,
+                facts=WelcomeFacts(participant=facts),
                 not_before=polite_time(now, facts.timezone),
             )
         )
         participant.welcome_sent_at = now
         participant.updated_at = now
-    return calls
+    return notices
 
 
 def due_welcomes(session: Session, *, now: datetime) -> list[OutgoingCall]:
@@ -447,7 +451,7 @@ def due_welcomes(session: Session, *, now: datetime) -> list[OutgoingCall]:
         )
         .order_by(Participant.id)
     ).all()
-    return welcome_calls(participants, now=now)
+    return outgoing_calls(session, welcome_notices(participants, now=now))
 
 
 # --- 3. consent -------------------------------------------------------------------------------
@@ -545,7 +549,7 @@ def record_consent(
     session.flush()
 
     if opted_out or opted_back_in:
-        enqueue_all(session, _coordinator_notices(session, participant, declined=opted_out, now=now), now=now)
+        queue_notices(session, [_coordinator_notice(session, participant, declined=opted_out, now=now)], now=now)
     return ConsentOutcome(
         status=ConsentStatus.RECORDED,
         language=normalise_language(participant.language),
@@ -573,30 +577,19 @@ def _language_of(session: Session, slack_user_id: str) -> str:
     return identify(session, slack_user_id=slack_user_id).language
 
 
-def _coordinator_notices(
-    session: Session, participant: Participant, *, declined: bool, now: datetime
-) -> list[OutgoingCall]:
+def _coordinator_notice(session: Session, participant: Participant, *, declined: bool, now: datetime) -> Notice:
     """"X said no" / "X is back", to the round's coordinators; keyed by the moment of the
     change, so a second no after a yes is news again while a double click is not."""
     kind = "consent-declined" if declined else "consent-regranted"
-    stamp = int(now.timestamp())
-    builder = coordination_declined_message if declined else coordination_regranted_message
-    not_before = polite_time(now, _programme_zone(session, participant.round_id))
-    calls: list[OutgoingCall] = []
-    for target in coordinator_targets(session, round_id=participant.round_id):
-        message = builder(
-            language=target_language(session, round_id=participant.round_id, target=target),
-            name=participant.name, email=participant.email, role=participant.role, round_name=participant.round.name,
-        )
-        calls.append(
-            OutgoingCall(
-                dedup_key=f"{kind}:participant={participant.id}:at={stamp}:to={target}",
-                method="chat.postMessage",
-                payload={"channel": target, **message.as_kwargs()},
-                not_before=not_before,
-            )
-        )
-    return calls
+    facts_class = CoordinationDeclinedFacts if declined else CoordinationRegrantedFacts
+    return Notice(
+        dedup_key=f"{kind}:participant={participant.id}:at={int(now.timestamp())}",
+        to=Coordinators(participant.round_id),
+        facts=facts_class(
+            name=participant.name, email=participant.email, role=participant.role, round_name=participant.round.name
+        ),
+        not_before=polite_time(now, _programme_zone(session, participant.round_id)),
+    )
 
 
 # --- 4. reminders -----------------------------------------------------------------------------
@@ -668,7 +661,7 @@ def due_onboarding_reminders(session: Session, *, now: datetime) -> list[Outgoin
         )
         .order_by(Participant.id)
     ).all()
-    calls: list[OutgoingCall] = []
+    notices: list[Notice] = []
     for participant in candidates:
         step = onboarding_step(participant)
         if step not in (OnboardingStep.AWAITING_CONSENT, OnboardingStep.AWAITING_PROFILE):
@@ -680,22 +673,22 @@ def due_onboarding_reminders(session: Session, *, now: datetime) -> list[Outgoin
         if due_at is None or now < due_at:
             continue
         facts = onboarding_facts(participant)
-        message = (
-            consent_reminder_message(facts, number=number)
+        reminder = (
+            ConsentReminderFacts(participant=facts, number=number)
             if step is OnboardingStep.AWAITING_CONSENT
-            else profile_reminder_message(facts, number=number)
+            else ProfileReminderFacts(participant=facts, number=number)
         )
-        calls.append(
+        notices.append(
             _dm(
                 dedup_key=reminder_key(participant.id, number),
-                user_id=participant.slack_user_id or "",
-                message=message,
+                participant=participant,
+                facts=reminder,
                 not_before=reminder_send_time(now, facts.timezone),
             )
         )
         participant.onboarding_reminders_sent = number
         participant.updated_at = now
-    return calls
+    return outgoing_calls(session, notices)
 
 
 __all__ = [
@@ -725,6 +718,6 @@ __all__ = [
     "reminder_key",
     "reminder_send_time",
     "resolve_participants",
-    "welcome_calls",
     "welcome_key",
+    "welcome_notices",
 ]

@@ -31,23 +31,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.i18n import LANGUAGES, normalise_language, t
-from bot.slack.render.timeline import (
-    AttendancePerson,
-    AttendanceSheet,
-    ChoiceLine,
-    MeetingPromptFacts,
-    MeetingReminderFacts,
-    meeting_display_name,
-    meeting_prompt_message,
-    meeting_reminder_message,
-)
 from bot.core.coordinators import coordinated_round_ids
-from bot.rounds.meetings import meeting_concerns
+from bot.core.notices import Conversation, Notice, Person, outgoing_calls
 from bot.core.outbox import OutgoingCall, existing_keys
-from bot.pairs.state import load_pair_states, pair_selection, zones_near_slot
 from bot.core.people import identify
 from bot.core.timing import due_slot, local_day, weekday_on_or_before, zone
+from bot.i18n import LANGUAGES, normalise_language, t
+from bot.pairs.state import load_pair_states, pair_selection, zones_near_slot
+from bot.rounds.meetings import meeting_concerns
+from bot.timeline.notices import MeetingPromptFacts, MeetingReminderFacts, meeting_display_name
 from storage.models import (
     MeetingKind,
     MeetingRsvp,
@@ -116,6 +108,19 @@ class _Meeting:
     programme_zone: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Invitee:
+    """Someone a round's meetings may concern, as the reminders need them."""
+
+    id: int
+    role: Role
+    name: str
+    user_id: str
+    zone: str  # their own, else the programme's
+    language: str
+    paused_until: date | None
+
+
 def _upcoming_meetings(session: Session, *, now: datetime, kinds: Collection[MeetingKind] | None = None) -> list[_Meeting]:
     query = (
         select(SharedMeeting.id, SharedMeeting.round_id, SharedMeeting.kind, SharedMeeting.title,
@@ -160,9 +165,13 @@ def due_meeting_reminders(session: Session, *, now: datetime) -> list[OutgoingCa
         )
         .order_by(Participant.id)
     ).all()
-    people_by_round: dict[int, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
-    for row in people:
-        people_by_round[row[1]].append(tuple(row))
+    people_by_round: dict[int, list[_Invitee]] = defaultdict(list)
+    for person_id, round_id, role, name, user_id, tz_name, language, paused_until, programme_zone in people:
+        assert user_id is not None  # the query asks only for people in Slack
+        people_by_round[round_id].append(
+            _Invitee(id=person_id, role=role, name=name, user_id=user_id, zone=zone(tz_name or programme_zone).key,
+                     language=normalise_language(language), paused_until=paused_until)
+        )
     answers = {
         (meeting_id, participant_id): answer
         for meeting_id, participant_id, answer in session.execute(
@@ -170,43 +179,32 @@ def due_meeting_reminders(session: Session, *, now: datetime) -> list[OutgoingCa
             .where(MeetingRsvp.meeting_id.in_([meeting.id for meeting in meetings]))
         )
     }
-    due: list[tuple[str, _Meeting, tuple, str, RsvpAnswer | None, datetime]] = []  # type: ignore[type-arg]
+    due: list[Notice] = []
     for meeting in meetings:
-        for row in people_by_round.get(meeting.round_id, []):
-            person_id, _round_id, role, _name, _user_id, tz_name, _language, paused_until, programme_zone = row
-            if not meeting_concerns(meeting.kind, role):
+        for invitee in people_by_round.get(meeting.round_id, []):
+            if not meeting_concerns(meeting.kind, invitee.role):
                 continue
-            person_zone = zone(tz_name or programme_zone).key
-            slot = due_slot(now, [person_zone])
+            slot = due_slot(now, [invitee.zone])
             if slot is None:
                 continue
-            today = now.astimezone(zone(person_zone)).date()
-            if paused_until is not None and paused_until > today:
+            today = now.astimezone(zone(invitee.zone)).date()
+            if invitee.paused_until is not None and invitee.paused_until > today:
                 continue
-            meeting_day = meeting.starts_at.astimezone(zone(person_zone)).date()
-            answer = answers.get((meeting.id, person_id))
+            meeting_day = meeting.starts_at.astimezone(zone(invitee.zone)).date()
+            answer = answers.get((meeting.id, invitee.id))
             for days in REMINDER_DAYS:
                 if not reminder_due(meeting_day=meeting_day, today=today, days=days):
                     continue
                 if days < max(REMINDER_DAYS) and answer is RsvpAnswer.NO:
                     continue  # they said they cannot come: no day-before reminder
-                due.append((reminder_key(person_id, meeting.id, days), meeting, row, person_zone, answer, slot))
-    sent = existing_keys(session, [key for key, *_ in due])
-    calls = []
-    for key, meeting, row, person_zone, answer, slot in due:
-        if key in sent:
-            continue
-        _person_id, _round_id, _role, name, user_id, _tz, language, _paused, _programme_zone = row
-        facts = MeetingReminderFacts(
-            meeting_id=meeting.id, kind=meeting.kind, title=meeting.title, starts_at=meeting.starts_at,
-            location=meeting.location, timezone=person_zone, name=name, language=normalise_language(language),
-            answer=answer,
-        )
-        calls.append(
-            OutgoingCall(dedup_key=key, method="chat.postMessage",
-                         payload={"channel": user_id, **meeting_reminder_message(facts).as_kwargs()}, not_before=slot)
-        )
-    return calls
+                facts = MeetingReminderFacts(
+                    meeting_id=meeting.id, kind=meeting.kind, title=meeting.title, starts_at=meeting.starts_at,
+                    location=meeting.location, timezone=invitee.zone, name=invitee.name, answer=answer,
+                )
+                due.append(Notice(dedup_key=reminder_key(invitee.id, meeting.id, days), to=Person(invitee.user_id),
+                                  facts=facts, not_before=slot, language=invitee.language))
+    sent = existing_keys(session, [notice.dedup_key for notice in due])
+    return outgoing_calls(session, [notice for notice in due if notice.dedup_key not in sent])
 
 
 # --- prompts for the pairs -------------------------------------------------------------------------------------
@@ -240,22 +238,19 @@ def due_meeting_prompts(session: Session, *, now: datetime) -> list[OutgoingCall
             if reminder_day(meeting_day, PROMPT_DAYS) <= today < meeting_day:
                 due.append((prompt_key(state.pair_id, meeting.id), state, meeting, meeting_day, slot))
     sent = existing_keys(session, [key for key, *_ in due])
-    calls = []
+    notices = []
     for key, state, meeting, meeting_day, slot in due:
         if key in sent:
             continue
         facts = MeetingPromptFacts(
             kind=meeting.kind, title=meeting.title, day=meeting_day, mentor_name=state.mentor.name,
             mentee_name=state.mentee.name, mentor_user_id=state.mentor.slack_user_id,
-            mentee_user_id=state.mentee.slack_user_id, language=state.language,
+            mentee_user_id=state.mentee.slack_user_id,
         )
         assert state.channel_id is not None
-        calls.append(
-            OutgoingCall(dedup_key=key, method="chat.postMessage",
-                         payload={"channel": state.channel_id, **meeting_prompt_message(facts).as_kwargs()},
-                         not_before=slot)
-        )
-    return calls
+        notices.append(Notice(dedup_key=key, to=Conversation(state.channel_id), facts=facts, not_before=slot,
+                              language=state.language))
+    return outgoing_calls(session, notices)
 
 
 # --- answers ------------------------------------------------------------------------------------------------------
@@ -270,7 +265,7 @@ class RsvpStatus(str, enum.Enum):
 @dataclass(frozen=True, kw_only=True)
 class RsvpOutcome:
     status: RsvpStatus
-    language: str
+    language: str  # the clicker's: the redrawn reminder and any refusal are in it
     facts: MeetingReminderFacts | None = None  # the reminder as it now stands, to redraw it
 
 
@@ -305,15 +300,44 @@ def record_rsvp(
     facts = MeetingReminderFacts(
         meeting_id=meeting.id, kind=meeting.kind, title=meeting.title, starts_at=meeting.starts_at,
         location=meeting.location, timezone=zone(person.timezone or programme_zone).key, name=person.name,
-        language=normalise_language(person.language), answer=answer,
+        answer=answer,
     )
-    return RsvpOutcome(status=RsvpStatus.RECORDED, language=facts.language, facts=facts)
+    return RsvpOutcome(status=RsvpStatus.RECORDED, language=normalise_language(person.language), facts=facts)
 
 
 # --- attendance ------------------------------------------------------------------------------------------------------
 
 
-MeetingChoice = ChoiceLine  # a meeting as a coordinator picks it
+@dataclass(frozen=True, kw_only=True)
+class MeetingChoice:
+    """A meeting as a coordinator picks it: by its number, kind or title, in its round."""
+
+    meeting_id: int
+    kind: MeetingKind
+    title: str
+    round_name: str
+    starts_at: datetime
+    timezone: str  # the programme's
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttendancePerson:
+    participant_id: int
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttendanceSheet:
+    """A meeting and the people it concerns, prefilled: what the attendance form shows."""
+
+    meeting: MeetingChoice
+    people: tuple[AttendancePerson, ...]
+    ticked: frozenset[int]  # the attendance on record, or else who said they would come
+    said_yes: int
+    said_no: int
+    recorded_before: bool
+    left_out: int = 0  # people beyond the form's room
 
 
 class LookupProblem(str, enum.Enum):
@@ -513,6 +537,7 @@ def record_attendance(
 
 __all__ = [
     "ATTENDANCE_MAX_PEOPLE",
+    "AttendancePerson",
     "AttendanceResult",
     "AttendanceSheet",
     "LookupProblem",

@@ -52,7 +52,7 @@ def handle_consent(
         _explain(respond, consent_refused_message(language=outcome.language, reason=reason))
         return
 
-    message = render_after_click(outcome.facts, via=choice.via)
+    message = render_after_click(outcome.facts, via=choice.via, language=outcome.language)
     channel_id = (body.get("channel") or {}).get("id")
     message_ts = (body.get("message") or {}).get("ts")
     if channel_id and message_ts:

@@ -53,6 +53,7 @@ def handle_meeting_rsvp(
     message_ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
     if channel_id and message_ts:
         try:
-            client.chat_update(channel=channel_id, ts=message_ts, **meeting_reminder_message(outcome.facts).as_kwargs())
+            redrawn = meeting_reminder_message(outcome.facts, outcome.language)
+            client.chat_update(channel=channel_id, ts=message_ts, **redrawn.as_kwargs())
         except SlackApiError as error:
             logger.warning("could not redraw the reminder for %s: %s", user_id, error.response.get("error"))

@@ -19,6 +19,7 @@ from handlers.events.team_join import handle_team_join
 from storage.db import unit_of_work
 from storage.models import Consent, ConsentPurpose, OutboxMessage, Participant, Role
 from tests.factories import make_participant, make_round
+from tests.support.notices import slack_payload
 
 LOG = logging.getLogger("test")
 
@@ -138,7 +139,7 @@ def test_a_coordinator_is_welcomed_with_their_tools_not_asked_for_consent(
 
     with unit_of_work(session_factory) as session:
         mette = session.get(Participant, people["mette"])
-        message = welcome_message(onboarding_facts(mette))
+        message = welcome_message(onboarding_facts(mette), language=mette.language)
         mette.welcome_sent_at = mette.updated_at
         assert onboarding_step(mette) is OnboardingStep.READY, "staff need no consent or profile"
     text = json.dumps(message.blocks, ensure_ascii=False)
@@ -159,7 +160,7 @@ def test_declining_confirms_kindly_and_tells_the_coordinators(
         ana = session.get(Participant, people["ana"])
         assert ana is not None and ana.opted_out_at is not None
         notice = session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key.startswith("consent-declined:")))
-        assert notice is not None and notice.target == "coordinators" and "Ana" in notice.payload["text"]
+        assert notice is not None and notice.target == "coordinators" and "Ana" in slack_payload(notice)["text"]
 
 
 def test_someone_elses_button_gets_an_ephemeral_answer_and_changes_nothing(

@@ -336,9 +336,10 @@ def test_no_builder_lets_typed_text_ping_or_link(builder: Callable[..., Any]) ->
 
 def test_escaped_text_still_reads_as_written() -> None:
     """The check is not passed by dropping the text: the escaped form is there."""
-    from bot.slack.render.onboarding import OnboardingFacts, welcome_message
+    from bot.onboarding.notices import OnboardingFacts
+    from bot.slack.render.onboarding import welcome_message
 
-    facts = OnboardingFacts(participant_id=1, name=HOSTILE, role=Role.MENTEE, language="en", timezone=TIMEZONE,
+    facts = OnboardingFacts(participant_id=1, name=HOSTILE, role=Role.MENTEE, timezone=TIMEZONE,
                             programme=HOSTILE, round=HOSTILE, starts_on=DAY, ends_on=DAY, session_every_days=14)
-    message = welcome_message(facts)
+    message = welcome_message(facts, language="en")
     assert "&lt;!channel&gt;" in message.text and "AT&amp;T" in message.text

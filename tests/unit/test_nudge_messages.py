@@ -26,7 +26,8 @@ from bot.slack.render.nudges import (
     resume_message,
     welcome_back_message,
 )
-from bot.slack.render.timeline import MeetingPromptFacts, MeetingReminderFacts, meeting_prompt_message, meeting_reminder_message
+from bot.slack.render.timeline import meeting_prompt_message, meeting_reminder_message
+from bot.timeline.notices import MeetingPromptFacts, MeetingReminderFacts
 from bot.sandbox._blocks import validate_message_blocks
 from bot.pairs.state import HoldKind, PauseHold, pause_hold
 from storage.models import CheckinAnswer, MeetingKind, Pair, PairStatus, Participant, Role, RsvpAnswer
@@ -107,13 +108,13 @@ def test_every_message_renders_in_both_languages(language: str) -> None:
                                      latest=date(2027, 8, 1), days=183, limit=500).text
     reminder = meeting_reminder_message(MeetingReminderFacts(
         meeting_id=7, kind=MeetingKind.MIDWAY, title="", starts_at=datetime(2027, 3, 24, 16, tzinfo=timezone.utc),
-        location=None, timezone="Europe/Copenhagen", name="Ana", language=language, answer=RsvpAnswer.YES))
+        location=None, timezone="Europe/Copenhagen", name="Ana", answer=RsvpAnswer.YES), language)
     assert validate_message_blocks(reminder.blocks) == []
     assert ("Midtvejsmøde" if language == "da" else "Midway meeting") in reminder.text
     for kind in (MeetingKind.CV_WORKSHOP, MeetingKind.INTERVIEW_WORKSHOP):
         prompt = meeting_prompt_message(MeetingPromptFacts(
             kind=kind, title="", day=date(2027, 3, 8), mentor_name="Lars", mentee_name="Ana",
-            mentor_user_id="ULARS", mentee_user_id="UANA", language=language))
+            mentor_user_id="ULARS", mentee_user_id="UANA"), language)
         assert "<@ULARS>" in prompt.blocks[0]["text"]["text"]
     da = json.dumps(checkin_message(facts(language="da")).blocks, ensure_ascii=False)
     if language == "da":

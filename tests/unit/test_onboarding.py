@@ -11,21 +11,13 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.chat import ChatUser
-from bot.slack.render.blocks import check_message_limits
-from bot.slack.render.onboarding import (
-    ConsentChoice,
-    MissingPerson,
-    consent_value,
-    missing_from_slack_message,
-    parse_consent_value,
-    welcome_message,
-)
-from bot.sandbox._blocks import validate_message_blocks
+from bot.core.notices import decode_facts
+from bot.core.outbox import OutgoingCall, enqueue_all
+from bot.onboarding.notices import MissingPerson, WelcomeFacts
 from bot.onboarding.service import (
     MAX_REMINDERS,
     ConsentStatus,
@@ -40,7 +32,15 @@ from bot.onboarding.service import (
     resolve_participants,
     welcome_key,
 )
-from bot.core.outbox import OutgoingCall, enqueue_all
+from bot.sandbox._blocks import validate_message_blocks
+from bot.slack.render.blocks import check_message_limits
+from bot.slack.render.onboarding import (
+    ConsentChoice,
+    consent_value,
+    missing_from_slack_message,
+    parse_consent_value,
+    welcome_message,
+)
 from scheduling.ticks import DEFAULT_JOBS, run_tick
 from storage.db import unit_of_work
 from storage.models import (
@@ -55,6 +55,7 @@ from storage.models import (
     SharedMeeting,
 )
 from tests.factories import make_participant, make_round
+from tests.support.notices import slack_method, slack_payload
 
 UTC = timezone.utc
 # Thursday 4 February 2027, 09:00 UTC (10:00 in Copenhagen, 04:00 in Toronto).
@@ -125,8 +126,9 @@ def _rows(session: Session, prefix: str = "") -> list[OutboxMessage]:
     )
 
 
-def _text(call_or_payload: OutgoingCall | dict[str, Any]) -> str:
-    payload = call_or_payload.payload if isinstance(call_or_payload, OutgoingCall) else call_or_payload
+def _text(call_or_payload: OutgoingCall | OutboxMessage | dict[str, Any]) -> str:
+    """Everything a queued message will say, as Slack receives it (or a rendered message's fields)."""
+    payload = call_or_payload if isinstance(call_or_payload, dict) else slack_payload(call_or_payload)
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -194,6 +196,19 @@ def test_people_not_found_are_retried_after_1h_2h_4h_and_at_most_daily(session: 
     assert lookup_retry_delay(6) == lookup_retry_delay(30) == timedelta(hours=24)
 
 
+def test_someone_missing_for_months_is_still_looked_up_daily(session: Session) -> None:
+    """A day's delay after the first few misses stays a day: doubling without an end overflowed
+    after about 35 attempts (five weeks of daily lookups), and every tick's lookups then failed."""
+    assert lookup_retry_delay(40) == lookup_retry_delay(10_000) == timedelta(hours=24)
+    round_ = _seed_round(session)
+    wei = _person(session, round_, "wei@x.org")
+    wei.slack_missing_since, wei.slack_lookup_attempts = THURSDAY - timedelta(days=90), 90
+    wei.updated_at = THURSDAY - timedelta(days=1)
+    directory = FakeDirectory()
+    assert resolve_participants(session, directory=directory, now=THURSDAY).missing == (wei.id,)
+    assert wei.slack_lookup_attempts == 91 and next_lookup_at(wei) == THURSDAY + timedelta(days=1)
+
+
 def test_slack_trouble_stops_the_pass_and_counts_no_attempt(session: Session) -> None:
     round_ = _seed_round(session)
     wei = _person(session, round_, "wei@x.org")
@@ -232,13 +247,13 @@ def test_missing_people_are_reported_once_per_set_and_again_when_someone_new_is_
     first = resolve_participants(session, directory=directory, now=THURSDAY)
     assert len(first.calls) == 1
     report = first.calls[0]
-    assert report.payload["channel"] == "coordinators"
+    assert slack_method(report) == "chat.postMessage" and slack_payload(report)["channel"] == "coordinators"
     assert report.dedup_key.startswith(f"slack-missing:round={round_.id}:set=")
     text = _text(report)
     assert "wei@x.org" in text and "omar@x.org" in text and "Omar" in text
     assert "<!here>" not in text and "&lt;!here&gt;" in text
     assert "invitation" in text and "guests" in text and "keep looking" in text
-    check_message_limits(report.payload["blocks"])
+    check_message_limits(slack_payload(report)["blocks"])
     enqueue_all(session, first.calls, now=THURSDAY)
 
     # Retries of the same people, at the same instant or hours later: nothing new to say.
@@ -271,7 +286,7 @@ def test_without_a_channel_each_coordinator_in_slack_gets_the_report_in_their_la
     directory.add(member("UMETTE", "mette@kommune.dk"))
     calls = resolve_participants(session, directory=directory, now=THURSDAY + timedelta(hours=1)).calls
     assert mette.slack_user_id == "UMETTE"
-    assert [call.payload["channel"] for call in calls] == ["UMETTE"]
+    assert [slack_payload(call)["channel"] for call in calls] == ["UMETTE"]
     assert "endnu ikke med" in _text(calls[0]).lower() and "wei@x.org" in _text(calls[0])
 
 
@@ -292,10 +307,10 @@ def test_the_welcome_is_queued_once_in_the_persons_language_and_zone(session: Se
     ana = _person(session, round_, "ana@x.org", name="Ana <@U123>", slack_user_id="UANA", timezone_name=TORONTO)
     mette = _person(session, round_, "mette@kommune.dk", role=Role.COORDINATOR, language="da",
                     slack_user_id="UMETTE", timezone_name=CPH)
-    calls = {call.payload["channel"]: call for call in due_welcomes(session, now=THURSDAY)}
+    calls = {slack_payload(call)["channel"]: call for call in due_welcomes(session, now=THURSDAY)}
     assert set(calls) == {"UANA", "UMETTE"}
     welcome = calls["UANA"]
-    assert welcome.dedup_key == welcome_key(ana.id) and welcome.method == "chat.postMessage"
+    assert welcome.dedup_key == welcome_key(ana.id) and slack_method(welcome) == "chat.postMessage"
     # 04:00 in Toronto: not now, but the next weekday morning there (09:00 EST = 14:00 UTC).
     assert welcome.not_before == datetime(2027, 2, 4, 14, 0, tzinfo=UTC)
     assert calls["UMETTE"].not_before == THURSDAY, "10:00 in Copenhagen: at once"
@@ -316,10 +331,30 @@ def test_the_welcome_is_queued_once_in_the_persons_language_and_zone(session: Se
     assert due_welcomes(session, now=THURSDAY + timedelta(minutes=1)) == []
 
 
+def test_a_queued_welcome_keeps_its_facts_and_is_drawn_in_the_persons_language_when_sent(session: Session) -> None:
+    """The outbox holds what the welcome is about (with the answers already given), not its
+    words; what goes out is what the renderer makes of those facts in the person's language."""
+    round_ = _seed_round(session)
+    ana = _person(session, round_, "ana@x.org", slack_user_id="UANA", timezone_name=CPH, language="da")
+    record_consent(session, participant_id=ana.id, acting_user_id="UANA", purpose=ConsentPurpose.FOLLOW_UP,
+                   granted=False, now=THURSDAY)
+    _welcomed(session, ana, at=THURSDAY)
+    [row] = _rows(session, "welcome:")
+    session.expire(row)  # read back what the database holds
+    assert row.payload["kind"] == "WelcomeFacts" and row.payload["language"] == "da"
+    assert "text" not in row.payload and "blocks" not in row.payload
+    facts = decode_facts(row.payload)
+    assert facts == WelcomeFacts(participant=onboarding_facts(ana))
+    assert facts.participant.choices == {ConsentPurpose.FOLLOW_UP: False}
+    assert [meeting.kind for meeting in facts.participant.meetings] == [MeetingKind.CV_WORKSHOP, MeetingKind.KICK_OFF]
+    assert slack_payload(row) == {"channel": "UANA", **welcome_message(facts.participant, language="da").as_kwargs()}
+    assert "samtykke" in _text(row)
+
+
 def test_the_welcome_has_unique_consent_buttons_per_purpose_and_fits_slack(session: Session) -> None:
     round_ = _seed_round(session)
     lars = _person(session, round_, "lars@x.org", role=Role.MENTOR, slack_user_id="ULARS", name="L" * 200)
-    message = welcome_message(onboarding_facts(lars))
+    message = welcome_message(onboarding_facts(lars), language="en")
     check_message_limits(message.blocks)
     assert validate_message_blocks(message.blocks) == []
     buttons = [e for block in message.blocks if block["type"] == "actions" for e in block["elements"]]
@@ -351,7 +386,7 @@ def test_consent_button_values_round_trip_and_junk_is_refused() -> None:
 def test_consent_needs_all_three_answers_with_coordination_granted(session: Session) -> None:
     round_ = _seed_round(session)
     ana = _person(session, round_, "ana@x.org", slack_user_id="UANA")
-    record = dict(participant_id=ana.id, acting_user_id="UANA")
+    record = {"participant_id": ana.id, "acting_user_id": "UANA"}
 
     outcome = record_consent(session, **record, purpose=ConsentPurpose.COORDINATION, granted=True, now=THURSDAY)
     assert outcome.status is ConsentStatus.RECORDED and not outcome.consented and ana.consented_at is None
@@ -370,7 +405,8 @@ def test_consent_needs_all_three_answers_with_coordination_granted(session: Sess
     assert evaluation is not None and evaluation.granted and evaluation.decided_at == even_later
     assert ana.consented_at == later
     # The same click twice changes nothing.
-    again = record_consent(session, **record, purpose=ConsentPurpose.EVALUATION, granted=True, now=even_later + timedelta(hours=1))
+    again = record_consent(session, **record, purpose=ConsentPurpose.EVALUATION, granted=True,
+                           now=even_later + timedelta(hours=1))
     assert again.status is ConsentStatus.UNCHANGED and evaluation.decided_at == even_later
 
 
@@ -405,7 +441,7 @@ def test_declining_coordination_opts_out_tells_coordinators_and_yes_brings_them_
     assert outcome.facts is not None and outcome.facts.declined
     notices = _rows(session, "consent-declined:")
     assert len(notices) == 1 and notices[0].target == "coordinators"
-    assert "Ana" in notices[0].payload["text"] and "ana@x.org" in _text(notices[0].payload)
+    assert "Ana" in slack_payload(notices[0])["text"] and "ana@x.org" in _text(notices[0])
     reminder = _rows(session, "onboarding-reminder:")[0]
     assert reminder.state is OutboxState.CANCELLED and reminder.last_error is None
     assert reminder.cancel_reason == "the participant declined coordination"
@@ -429,7 +465,7 @@ def _reminders(session: Session, at: datetime) -> dict[str, OutgoingCall]:
     calls = due_onboarding_reminders(session, now=at)
     enqueue_all(session, calls, now=at)
     session.flush()
-    return {call.payload["channel"]: call for call in calls}
+    return {slack_payload(call)["channel"]: call for call in calls}
 
 
 def _local(moment: datetime, tz: str) -> datetime:
@@ -499,13 +535,13 @@ def test_a_reminder_says_what_is_missing_with_the_right_button(session: Session)
     consent_text = _text(calls["UANA"])
     assert "consent" in consent_text and "consent.coordination.yes" in consent_text
     assert "profile.open" not in consent_text
-    profile = calls["ULARS"].payload["blocks"]
+    profile = slack_payload(calls["ULARS"])["blocks"]
     buttons = [e for block in profile if block["type"] == "actions" for e in block["elements"]]
     assert [(b["action_id"], b["value"]) for b in buttons] == [("profile.open", str(lars.id))]
     assert "profile" in _text(calls["ULARS"])
     for call in calls.values():
-        check_message_limits(call.payload["blocks"])
-        assert validate_message_blocks(call.payload["blocks"]) == []
+        check_message_limits(slack_payload(call)["blocks"])
+        assert validate_message_blocks(slack_payload(call)["blocks"]) == []
 
 
 def test_declining_stops_the_reminders(session: Session) -> None:
@@ -587,6 +623,6 @@ def test_facts_follow_the_participants_choices(session: Session) -> None:
     _consent_all(session, ana, at=THURSDAY)
     facts = onboarding_facts(ana)
     assert facts.coordination_granted and facts.all_answered and not facts.declined
-    message = welcome_message(replace(facts, profile_completed=True))
+    message = welcome_message(replace(facts, profile_completed=True), language="en")
     text = _text(message.__dict__)
     assert "Update your profile" in text and "profile.open" in text

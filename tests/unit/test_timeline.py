@@ -10,16 +10,20 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.notices import decode_facts
+from bot.core.outbox import enqueue_all
 from bot.slack.render.timeline import (
-    AttendancePerson,
-    AttendanceSheet,
-    ChoiceLine,
     attendance_modal,
+    meeting_reminder_message,
     parse_attendance_metadata,
     read_attendance_form,
 )
+from bot.timeline.notices import MeetingReminderFacts
 from bot.timeline.service import (
+    AttendancePerson,
+    AttendanceSheet,
     LookupProblem,
+    MeetingChoice,
     RsvpStatus,
     attendance_sheet,
     due_meeting_prompts,
@@ -33,8 +37,9 @@ from bot.timeline.service import (
 )
 from scheduling.ticks import run_tick
 from storage.db import unit_of_work
-from storage.models import MeetingKind, MeetingRsvp, Pair, PairStatus, Participant, Role, RsvpAnswer
+from storage.models import MeetingKind, MeetingRsvp, OutboxMessage, Pair, PairStatus, Participant, Role, RsvpAnswer
 from tests.nudge_world import World, meeting, new_world, person, standard_world
+from tests.support.notices import slack_method, slack_payload
 
 UTC = timezone.utc
 KICK_OFF = datetime(2027, 2, 24, 16, 0, tzinfo=UTC)  # Wednesday 17:00 in Copenhagen
@@ -90,7 +95,7 @@ def test_seven_days_before_everyone_concerned_at_ten_in_their_own_zone(
     assert [target for target, _ in reminders_at(session_factory, datetime(2027, 2, 18, 1, 0, tzinfo=UTC))] == [
         "UWEI"]
     # Noor has not consented; Mette coordinates: neither is ever reminded.
-    everyone = {target for hour in range(0, 24) for day in (17, 18)
+    everyone = {target for hour in range(24) for day in (17, 18)
                 for target, _ in reminders_at(session_factory, datetime(2027, 2, day, hour, tzinfo=UTC))}
     assert everyone == {"ULARS", "UANA", "UWEI"}
 
@@ -100,11 +105,38 @@ def test_the_reminder_carries_the_meeting_in_the_readers_time_and_rsvp_buttons(
 ) -> None:
     with session_factory() as session:
         [call] = [call for call in due_meeting_reminders(session, now=datetime(2027, 2, 17, 10, 0, tzinfo=UTC))
-                  if call.payload["channel"] == "UANA"]
-    text = json.dumps(call.payload, ensure_ascii=False)
+                  if call.target == "UANA"]
+    payload = slack_payload(call)
+    text = json.dumps(payload, ensure_ascii=False)
     assert "24 Feb 2027, 16:00" in text, "17:00 in Copenhagen is 16:00 for Ana in London"
     assert "meeting.rsvp.yes" in text and "meeting.rsvp.no" in text and "DTU Lyngby" in text
-    assert call.payload["channel"] == "UANA" and call.not_before == datetime(2027, 2, 17, 10, 0, tzinfo=UTC)
+    assert slack_method(call) == "chat.postMessage"
+    assert payload["channel"] == "UANA" and call.not_before == datetime(2027, 2, 17, 10, 0, tzinfo=UTC)
+
+
+def test_a_queued_reminder_keeps_its_facts_and_is_drawn_in_the_readers_language_when_sent(
+    session_factory: sessionmaker[Session], world: World
+) -> None:
+    """The outbox holds what the reminder is about, not its words; the adapter draws it, so
+    what goes out is exactly what the renderer makes of those facts in the reader's language."""
+    kick, now = world.meetings["kick"], datetime(2027, 2, 17, 10, 0, tzinfo=UTC)
+    with unit_of_work(session_factory) as session:
+        session.get(Participant, world.people["ana"]).language = "da"  # type: ignore[union-attr]
+        record_rsvp(session, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.YES, now=now - timedelta(days=1))
+    with unit_of_work(session_factory) as session:
+        enqueue_all(session, due_meeting_reminders(session, now=now), now=now)
+    with session_factory() as session:
+        row = session.scalar(select(OutboxMessage).where(OutboxMessage.target == "UANA"))
+        assert row is not None
+        assert row.payload["kind"] == "MeetingReminderFacts" and row.payload["language"] == "da"
+        assert "text" not in row.payload and "blocks" not in row.payload
+        facts = decode_facts(row.payload)
+        assert facts == MeetingReminderFacts(
+            meeting_id=kick, kind=MeetingKind.KICK_OFF, title="Kick-off", starts_at=KICK_OFF, location="DTU Lyngby",
+            timezone="Europe/London", name="Ana", answer=RsvpAnswer.YES,
+        )
+        assert slack_payload(row) == {"channel": "UANA", **meeting_reminder_message(facts, "da").as_kwargs()}
+        assert "24. feb. 2027, 16.00" in slack_payload(row)["text"], "Danish words, London time"
 
 
 def test_who_said_no_gets_no_day_before_reminder_and_paused_people_none(
@@ -148,8 +180,8 @@ def test_prompts_before_the_workshops_in_the_pair_channel(
         [cv] = due_meeting_prompts(session, now=datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
         [interview] = due_meeting_prompts(session, now=datetime(2027, 4, 7, 8, 0, tzinfo=UTC))
     assert cv.dedup_key == f"meeting-prompt:pair={world.pairs['la']}:meeting={world.meetings['cv']}"
-    assert cv.payload["channel"] == "CLA" and "Ana's CV" in json.dumps(cv.payload)
-    assert "practise a job interview" in json.dumps(interview.payload)
+    assert slack_payload(cv)["channel"] == "CLA" and "Ana's CV" in json.dumps(slack_payload(cv))
+    assert "practise a job interview" in json.dumps(slack_payload(interview))
     with unit_of_work(session_factory) as session:
         row = session.get(Pair, world.pairs["la"])
         assert row is not None
@@ -264,8 +296,8 @@ def test_the_modal_splits_checkboxes_into_groups_of_ten_and_stops_at_a_hundred()
     people = tuple(AttendancePerson(participant_id=index, name=f"Person {index}", role=Role.MENTEE)
                    for index in range(1, 26))
     sheet = AttendanceSheet(
-        meeting=ChoiceLine(meeting_id=9, kind=MeetingKind.KICK_OFF, title="Kick-off", round_name="Spring",
-                           starts_at=KICK_OFF, timezone="Europe/Copenhagen"),
+        meeting=MeetingChoice(meeting_id=9, kind=MeetingKind.KICK_OFF, title="Kick-off", round_name="Spring",
+                              starts_at=KICK_OFF, timezone="Europe/Copenhagen"),
         people=people, ticked=frozenset({1, 12, 25}), said_yes=3, said_no=0, recorded_before=False, left_out=7,
     )
     view = attendance_modal(sheet, language="da")

@@ -8,11 +8,21 @@ choices on record (the service passes them in), never what the button last said.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.i18n import format_day, format_moment, t
+from bot.onboarding.notices import (
+    ConsentReminderFacts,
+    CoordinationDeclinedFacts,
+    CoordinationRegrantedFacts,
+    MissingFromSlackFacts,
+    MissingPerson,
+    OnboardingFacts,
+    ProfileReminderFacts,
+    WelcomeFacts,
+)
+from bot.rounds.meetings import meeting_concerns
 from bot.slack.render.blocks import (
     SECTION_TEXT_LIMIT,
     Block,
@@ -25,9 +35,9 @@ from bot.slack.render.blocks import (
     header,
     section,
 )
+from bot.slack.render.table import SLACK
 from bot.text import escape_mrkdwn
-from bot.rounds.meetings import meeting_concerns
-from storage.models import ConsentPurpose, MeetingKind, Role
+from storage.models import ConsentPurpose, Role
 
 # Every consent button's action_id starts with this, so one Bolt listener matches them all
 # (`re.compile(r"^consent\.")`); each purpose and choice still has its own id in a message.
@@ -39,49 +49,6 @@ VIA_REMINDER = "reminder"
 _VIAS = (VIA_WELCOME, VIA_REMINDER)
 
 _MAX_MISSING_SECTIONS = 40  # well under 50 blocks, with room for the intro and the footer
-
-
-@dataclass(frozen=True, kw_only=True)
-class MeetingFacts:
-    kind: MeetingKind
-    title: str
-    starts_at: datetime
-    location: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class OnboardingFacts:
-    """Everything the welcome, the consent panel and the reminders show about one participant."""
-
-    participant_id: int
-    name: str
-    role: Role
-    language: str
-    timezone: str
-    programme: str
-    round: str
-    starts_on: date
-    ends_on: date
-    session_every_days: int
-    meetings: tuple[MeetingFacts, ...] = ()
-    choices: Mapping[ConsentPurpose, bool] = field(default_factory=dict)
-    profile_completed: bool = False
-
-    @property
-    def coordination_granted(self) -> bool:
-        return self.choices.get(ConsentPurpose.COORDINATION) is True
-
-    @property
-    def declined(self) -> bool:
-        return self.choices.get(ConsentPurpose.COORDINATION) is False
-
-    @property
-    def all_answered(self) -> bool:
-        return all(purpose in self.choices for purpose in ConsentPurpose)
-
-    @property
-    def needs_profile(self) -> bool:
-        return self.role is not Role.COORDINATOR
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,9 +88,9 @@ def parse_consent_value(value: str | None) -> ConsentChoice | None:
 # --- the welcome and the consent panel ---------------------------------------------------------
 
 
-def welcome_message(facts: OnboardingFacts) -> Message:
+def welcome_message(facts: OnboardingFacts, *, language: str) -> Message:
     """The first DM: the round, its dates and meetings, the role, and three consent questions."""
-    lang = facts.language
+    lang = language
     programme = escape_mrkdwn(facts.programme)  # the blocks and the notification text alike
     blocks: list[Block] = [
         header(t("onboarding.welcome.header", lang, programme=facts.programme)),  # plain text: never parsed
@@ -136,7 +103,7 @@ def welcome_message(facts: OnboardingFacts) -> Message:
                 role=t(f"onboarding.role.{facts.role.value}", lang),
             )
         ),
-        section(_dates_and_meetings(facts)),
+        section(_dates_and_meetings(facts, lang)),
         section(t(f"onboarding.role_details.{facts.role.value}", lang, days=facts.session_every_days)),
         divider(),
     ]
@@ -145,27 +112,28 @@ def welcome_message(facts: OnboardingFacts) -> Message:
         blocks.append(section(t("onboarding.welcome.coordinator_tools", lang)))
         check_message_limits(blocks)
         return Message(text=t("onboarding.welcome.fallback_coordinator", lang, programme=programme), blocks=blocks)
-    blocks += [*_consent_blocks(facts, via=VIA_WELCOME), context(t("onboarding.questions_hint", lang))]
+    blocks += [*_consent_blocks(facts, via=VIA_WELCOME, language=lang), context(t("onboarding.questions_hint", lang))]
     check_message_limits(blocks)
     # Once answered, the fallback (screen readers, previews) says where they stand, not "please answer".
-    fallback = _status_text(facts) if facts.choices else t("onboarding.welcome.fallback", lang, programme=programme)
+    fallback = _status_text(facts, lang) if facts.choices else t("onboarding.welcome.fallback", lang, programme=programme)
     return Message(text=fallback, blocks=blocks)
 
 
-def consent_panel_message(facts: OnboardingFacts) -> Message:
+def consent_panel_message(facts: OnboardingFacts, *, language: str) -> Message:
     """What a reminder with consent buttons turns into once someone clicks: the choices on record."""
-    blocks = _consent_blocks(facts, via=VIA_REMINDER)
+    blocks = _consent_blocks(facts, via=VIA_REMINDER, language=language)
     check_message_limits(blocks)
-    return Message(text=_status_text(facts), blocks=blocks)
+    return Message(text=_status_text(facts, language), blocks=blocks)
 
 
-def render_after_click(facts: OnboardingFacts, *, via: str) -> Message:
+def render_after_click(facts: OnboardingFacts, *, via: str, language: str) -> Message:
     """The clicked message, redrawn with the choices on record."""
-    return welcome_message(facts) if via == VIA_WELCOME else consent_panel_message(facts)
+    if via == VIA_WELCOME:
+        return welcome_message(facts, language=language)
+    return consent_panel_message(facts, language=language)
 
 
-def _dates_and_meetings(facts: OnboardingFacts) -> str:
-    lang = facts.language
+def _dates_and_meetings(facts: OnboardingFacts, lang: str) -> str:
     lines = [
         t(
             "onboarding.welcome.dates", lang,
@@ -192,8 +160,8 @@ def _dates_and_meetings(facts: OnboardingFacts) -> str:
     return "\n".join(lines)
 
 
-def _consent_blocks(facts: OnboardingFacts, *, via: str) -> list[Block]:
-    lang = facts.language
+def _consent_blocks(facts: OnboardingFacts, *, via: str, language: str) -> list[Block]:
+    lang = language
     blocks: list[Block] = [section(t("onboarding.consent.intro", lang))]
     for purpose in ConsentPurpose:
         choice = facts.choices.get(purpose)
@@ -226,12 +194,11 @@ def _consent_blocks(facts: OnboardingFacts, *, via: str) -> list[Block]:
                 block_id=f"consent.{purpose.value}",
             )
         )
-    blocks.extend(_status_blocks(facts))
+    blocks.extend(_status_blocks(facts, lang))
     return blocks
 
 
-def _status_text(facts: OnboardingFacts) -> str:
-    lang = facts.language
+def _status_text(facts: OnboardingFacts, lang: str) -> str:
     if facts.declined:
         return t("onboarding.status.declined", lang)
     if facts.coordination_granted and facts.all_answered:
@@ -245,18 +212,18 @@ def _status_text(facts: OnboardingFacts) -> str:
     return t("onboarding.status.waiting", lang)
 
 
-def _status_blocks(facts: OnboardingFacts) -> list[Block]:
+def _status_blocks(facts: OnboardingFacts, lang: str) -> list[Block]:
     """Where the person stands after their answers, with the next step's button when there is one."""
-    blocks: list[Block] = [section(_status_text(facts), block_id="consent.status")]
+    blocks: list[Block] = [section(_status_text(facts, lang), block_id="consent.status")]
     if facts.coordination_granted and facts.needs_profile:
-        blocks.append(profile_button_block(facts))
+        blocks.append(profile_button_block(facts, language=lang))
     return blocks
 
 
-def profile_button_block(facts: OnboardingFacts) -> Block:
+def profile_button_block(facts: OnboardingFacts, *, language: str) -> Block:
     label = "onboarding.profile.button_edit" if facts.profile_completed else "onboarding.profile.button"
     return actions(
-        button(t(label, facts.language), action_id=PROFILE_ACTION_ID, value=str(facts.participant_id), style="primary"),
+        button(t(label, language), action_id=PROFILE_ACTION_ID, value=str(facts.participant_id), style="primary"),
         block_id="onboarding.profile",
     )
 
@@ -264,39 +231,31 @@ def profile_button_block(facts: OnboardingFacts) -> Block:
 # --- reminders ---------------------------------------------------------------------------------
 
 
-def consent_reminder_message(facts: OnboardingFacts, *, number: int) -> Message:
+def consent_reminder_message(facts: OnboardingFacts, *, number: int, language: str) -> Message:
     """A friendly nudge for the consent still missing, with the buttons repeated here."""
-    lang = facts.language
+    lang = language
     lead = t(
         "onboarding.reminder.consent_last" if number >= 2 else "onboarding.reminder.consent", lang,
         name=escape_mrkdwn(facts.name), round=escape_mrkdwn(facts.round),
     )
-    blocks = [section(lead), *_consent_blocks(facts, via=VIA_REMINDER)]
+    blocks = [section(lead), *_consent_blocks(facts, via=VIA_REMINDER, language=lang)]
     check_message_limits(blocks)
     return Message(text=t("onboarding.reminder.consent_fallback", lang), blocks=blocks)
 
 
-def profile_reminder_message(facts: OnboardingFacts, *, number: int) -> Message:
+def profile_reminder_message(facts: OnboardingFacts, *, number: int, language: str) -> Message:
     """A friendly nudge for the profile: the last step before matching."""
-    lang = facts.language
+    lang = language
     lead = t(
         "onboarding.reminder.profile_last" if number >= 2 else "onboarding.reminder.profile", lang,
         name=escape_mrkdwn(facts.name), round=escape_mrkdwn(facts.round),
     )
-    blocks = [section(lead), profile_button_block(facts), context(t("onboarding.questions_hint", lang))]
+    blocks = [section(lead), profile_button_block(facts, language=lang), context(t("onboarding.questions_hint", lang))]
     check_message_limits(blocks)
     return Message(text=t("onboarding.reminder.profile_fallback", lang), blocks=blocks)
 
 
 # --- for coordinators --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class MissingPerson:
-    name: str
-    email: str
-    role: Role
-    newly_missing: bool = False
 
 
 def missing_from_slack_message(
@@ -364,6 +323,45 @@ def coordination_regranted_message(*, language: str, name: str, email: str, role
     return Message(text=t("onboarding.regranted.fallback", language, name=escape_mrkdwn(name)), blocks=[section(text)])
 
 
+# --- the notices onboarding queues, drawn when they are sent ------------------------------------
+
+
+@SLACK.renders(WelcomeFacts)
+def _welcome(facts: WelcomeFacts, language: str) -> Message:
+    return welcome_message(facts.participant, language=language)
+
+
+@SLACK.renders(ConsentReminderFacts)
+def _consent_reminder(facts: ConsentReminderFacts, language: str) -> Message:
+    return consent_reminder_message(facts.participant, number=facts.number, language=language)
+
+
+@SLACK.renders(ProfileReminderFacts)
+def _profile_reminder(facts: ProfileReminderFacts, language: str) -> Message:
+    return profile_reminder_message(facts.participant, number=facts.number, language=language)
+
+
+@SLACK.renders(MissingFromSlackFacts)
+def _missing_from_slack(facts: MissingFromSlackFacts, language: str) -> Message:
+    return missing_from_slack_message(
+        language=language, programme=facts.programme, round_name=facts.round_name, people=facts.people
+    )
+
+
+@SLACK.renders(CoordinationDeclinedFacts)
+def _coordination_declined(facts: CoordinationDeclinedFacts, language: str) -> Message:
+    return coordination_declined_message(
+        language=language, name=facts.name, email=facts.email, role=facts.role, round_name=facts.round_name
+    )
+
+
+@SLACK.renders(CoordinationRegrantedFacts)
+def _coordination_regranted(facts: CoordinationRegrantedFacts, language: str) -> Message:
+    return coordination_regranted_message(
+        language=language, name=facts.name, email=facts.email, role=facts.role, round_name=facts.round_name
+    )
+
+
 # --- answers to a click that changes nothing ---------------------------------------------------
 
 
@@ -379,9 +377,6 @@ __all__ = [
     "VIA_REMINDER",
     "VIA_WELCOME",
     "ConsentChoice",
-    "MeetingFacts",
-    "MissingPerson",
-    "OnboardingFacts",
     "consent_action_id",
     "consent_panel_message",
     "consent_refused_message",

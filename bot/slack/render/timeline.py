@@ -8,8 +8,6 @@ after a click, so it always shows the answer on record with both buttons still t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from bot.i18n import format_day, format_moment, t
@@ -24,8 +22,11 @@ from bot.slack.render.blocks import (
     context,
     section,
 )
+from bot.slack.render.table import SLACK
 from bot.text import escape_mrkdwn, truncate
-from storage.models import MeetingKind, Role, RsvpAnswer
+from bot.timeline.notices import MeetingPromptFacts, MeetingReminderFacts, meeting_display_name
+from bot.timeline.service import AttendanceSheet, MeetingChoice
+from storage.models import RsvpAnswer
 
 RSVP_YES_ACTION = "meeting.rsvp.yes"
 RSVP_NO_ACTION = "meeting.rsvp.no"
@@ -39,29 +40,11 @@ OPTION_TEXT_LIMIT = 75
 CHOICES_SHOWN = 15
 
 
-def meeting_display_name(kind: MeetingKind, title: str, language: str) -> str:
-    """The meeting's own title when it has one, otherwise the name of its kind."""
-    return title.strip() or t(f"onboarding.meeting.{kind.value}", language)
-
-
 def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
 # --- reminders and answers ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class MeetingReminderFacts:
-    meeting_id: int
-    kind: MeetingKind
-    title: str
-    starts_at: datetime
-    location: str | None
-    timezone: str  # the reader's
-    name: str
-    language: str
-    answer: RsvpAnswer | None = None
 
 
 def rsvp_answer_of_action(action_id: str) -> RsvpAnswer | None:
@@ -74,9 +57,10 @@ def parse_meeting_value(value: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def meeting_reminder_message(facts: MeetingReminderFacts) -> Message:
+@SLACK.renders(MeetingReminderFacts)
+def meeting_reminder_message(facts: MeetingReminderFacts, language: str) -> Message:
     """"A reminder: the kick-off is on ..." with "I'll be there" / "Can't make it"."""
-    lang = facts.language
+    lang = language
     meeting = escape_mrkdwn(meeting_display_name(facts.kind, facts.title, lang))
     moment = format_moment(facts.starts_at, lang, facts.timezone)
     lines = [t("timeline.reminder.text", lang, name=escape_mrkdwn(facts.name), meeting=meeting, moment=moment)]
@@ -108,25 +92,14 @@ def rsvp_refusal_message(*, reason: str, language: str) -> Message:
 # --- prompts for the pairs ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class MeetingPromptFacts:
-    kind: MeetingKind  # CV workshop or interview workshop
-    title: str
-    day: date
-    mentor_name: str
-    mentee_name: str
-    mentor_user_id: str | None
-    mentee_user_id: str | None
-    language: str
-
-
 def _mention(name: str, user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else escape_mrkdwn(name)
 
 
-def meeting_prompt_message(facts: MeetingPromptFacts) -> Message:
+@SLACK.renders(MeetingPromptFacts)
+def meeting_prompt_message(facts: MeetingPromptFacts, language: str) -> Message:
     """Before the CV workshop: work on the mentee's CV; before the interview workshop: practise."""
-    lang = facts.language
+    lang = language
     params = {
         "mentor": _mention(facts.mentor_name, facts.mentor_user_id),
         "mentee": _mention(facts.mentee_name, facts.mentee_user_id),
@@ -145,17 +118,7 @@ def meeting_prompt_message(facts: MeetingPromptFacts) -> Message:
 # --- attendance ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class ChoiceLine:
-    meeting_id: int
-    kind: MeetingKind
-    title: str
-    round_name: str
-    starts_at: datetime
-    timezone: str
-
-
-def meeting_choices_message(*, problem: str, typed: str, choices: list[ChoiceLine], language: str) -> Message:
+def meeting_choices_message(*, problem: str, typed: str, choices: list[MeetingChoice], language: str) -> Message:
     """Which meeting? The matches (or all meetings) with the exact thing to type for each."""
     lead = t(f"timeline.attendance.lookup.{problem}", language, typed=escape_mrkdwn(truncate(typed, 60)))
     lines = [
@@ -172,13 +135,6 @@ def meeting_choices_message(*, problem: str, typed: str, choices: list[ChoiceLin
     return Message(text=lead.replace("*", ""), blocks=blocks)
 
 
-@dataclass(frozen=True, kw_only=True)
-class AttendancePerson:
-    participant_id: int
-    name: str
-    role: Role
-
-
 def attendance_metadata(*, meeting_id: int, people: list[int]) -> str:
     return json.dumps({"meeting": meeting_id, "people": people}, separators=(",", ":"))
 
@@ -192,19 +148,6 @@ def parse_attendance_metadata(text: str | None) -> tuple[int, list[int]] | None:
     except (ValueError, TypeError, KeyError):
         return None
     return meeting_id, people
-
-
-@dataclass(frozen=True, kw_only=True)
-class AttendanceSheet:
-    """A meeting and the people it concerns, prefilled: what the attendance modal shows."""
-
-    meeting: ChoiceLine
-    people: tuple[AttendancePerson, ...]
-    ticked: frozenset[int]  # the attendance on record, or else who said they would come
-    said_yes: int
-    said_no: int
-    recorded_before: bool
-    left_out: int = 0  # people beyond the modal's room
 
 
 def attendance_modal(sheet: AttendanceSheet, *, language: str) -> dict[str, Any]:
@@ -294,15 +237,9 @@ __all__ = [
     "RSVP_ACTION_PATTERN",
     "RSVP_NO_ACTION",
     "RSVP_YES_ACTION",
-    "AttendancePerson",
-    "AttendanceSheet",
-    "ChoiceLine",
-    "MeetingPromptFacts",
-    "MeetingReminderFacts",
     "attendance_modal",
     "attendance_saved_message",
     "meeting_choices_message",
-    "meeting_display_name",
     "meeting_prompt_message",
     "meeting_reminder_message",
     "parse_attendance_metadata",
