@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from sqlalchemy import event
 
 from bot.clock import FixedClock
-from bot.sandbox.harness import SandboxedApp
 from bot.core.outbox import OutgoingCall, enqueue
+from bot.sandbox.harness import SandboxedApp
 from storage.db import make_engine, unit_of_work
 
 

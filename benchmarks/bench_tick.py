@@ -208,10 +208,8 @@ def _seed(engine: Engine, *, pairs: int, rounds: int) -> float:
             meetings.append({"round_id": r, "kind": kind.value, "title": kind.value,
                              "starts_at": datetime(2027, 2, 22, hour, tzinfo=UTC), "duration_minutes": 120,
                              "location": "Town hall"})
-    pair_id = 0
-    for index in range(pairs):
+    for index, pair_id in enumerate(range(1, pairs + 1)):
         r = index % rounds + 1
-        pair_id += 1
         mentor, mentee = person_id + 1, person_id + 2
         person_id += 2
         people.append(_person(mentor, r, Role.MENTOR, "Europe/Copenhagen"))

@@ -47,7 +47,9 @@ class FakeChannels:
         """The next `times` calls of `method` take effect, then raise `Crash`."""
         self._crash_after[method] = times
 
-    def add_foreign_channel(self, name: str, *, members: tuple[str, ...] = ("USOMEONE",), creator: str = "USOMEONE") -> FakeChannel:
+    def add_foreign_channel(
+        self, name: str, *, members: tuple[str, ...] = ("USOMEONE",), creator: str = "USOMEONE"
+    ) -> FakeChannel:
         channel = FakeChannel(id=f"CF{next(self._ids)}", name=name, creator=creator, members=list(members))
         self.channels[channel.id] = channel
         return channel

@@ -75,7 +75,9 @@ def pair(
     return row
 
 
-def meeting(session: Session, world: World, key: str, *, kind: MeetingKind, starts_at: datetime, title: str = "") -> SharedMeeting:
+def meeting(
+    session: Session, world: World, key: str, *, kind: MeetingKind, starts_at: datetime, title: str = ""
+) -> SharedMeeting:
     row = SharedMeeting(round_id=world.round_id, kind=kind, title=title or kind.value.replace("_", " ").title(),
                         starts_at=starts_at, location="DTU Lyngby")
     session.add(row)

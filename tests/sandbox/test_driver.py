@@ -393,7 +393,7 @@ class BoltServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                headers: dict[str, str | Sequence[str]] = {k: v for k, v in self.headers.items()}
+                headers: dict[str, str | Sequence[str]] = dict(self.headers.items())
                 response = app.dispatch(BoltRequest(body=body, headers=headers))
                 data = response.body.encode()
                 self.send_response(response.status)

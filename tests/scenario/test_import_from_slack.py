@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.rounds.roster import ImportResult, summary_lines
+from bot.rounds.workbook import ParticipantRow, read_workbook, workbook_bytes
 from bot.sandbox.driver import DriverResponse
 from bot.sandbox.harness import SandboxedApp
-from bot.rounds.roster import ImportResult, summary_lines
 from storage.db import unit_of_work
 from storage.models import Pair, Participant, Programme, Role, Round, SharedMeeting
-from bot.rounds.workbook import ParticipantRow, read_workbook, workbook_bytes
 from tests.factories import make_participant, make_round
 from tests.unit.test_roster_import import sample_workbook
 

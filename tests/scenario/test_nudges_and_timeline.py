@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.slack.render.onboarding import ConsentChoice, consent_value
 from bot.sandbox.harness import SandboxedApp
+from bot.slack.render.onboarding import ConsentChoice, consent_value
 from storage.db import unit_of_work
 from storage.models import (
     Checkin,

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.sandbox.harness import SandboxedApp
 from bot.onboarding.state import OnboardingStep, onboarding_step
+from bot.rounds.workbook import ParticipantRow, workbook_bytes
+from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import Participant
-from bot.rounds.workbook import ParticipantRow, workbook_bytes
 from tests.scenario.test_import_from_slack import upload
 from tests.unit.test_roster_import import sample_workbook
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.sandbox.harness import SandboxedApp
 from bot.rounds.roster import import_round
+from bot.rounds.workbook import MeetingRow, ParticipantRow, ProgrammeSettings, RoundWorkbook
+from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import Consent, Participant
-from bot.rounds.workbook import MeetingRow, ParticipantRow, ProgrammeSettings, RoundWorkbook
 
 UTC = timezone.utc
 # Friday 5 February 2027, 10:00 in London and 11:00 in Copenhagen: three working days after

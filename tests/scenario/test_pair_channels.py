@@ -118,7 +118,9 @@ def test_a_5xx_on_invite_half_way_then_another_tick_still_makes_one_channel_and_
     _assert_opened(slack, OTHER, {"ULARS", "UANA"}, intros=1)
 
 
-def test_dying_right_after_create_adopts_the_channel_on_the_next_tick(slack: SandboxedApp, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dying_right_after_create_adopts_the_channel_on_the_next_tick(
+    slack: SandboxedApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = _seed(slack)
     real = slack.runtime.channels
     assert real is not None

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.rounds.workbook import workbook_bytes
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import MentoringSession, Pair, PairStatus, Role
-from bot.rounds.workbook import workbook_bytes
 from tests.factories import EPOCH, make_participant, make_round
 from tests.scenario.test_import_from_slack import upload
 from tests.unit.test_roster_import import sample_workbook

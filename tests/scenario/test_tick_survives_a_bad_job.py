@@ -8,12 +8,12 @@ import logging
 
 import pytest
 
-from bot.sandbox.harness import SandboxedApp
 from bot.rounds.roster import import_workbook_file
+from bot.rounds.workbook import workbook_bytes
+from bot.sandbox.harness import SandboxedApp
 from scheduling import ticks
 from scheduling.ticks import DueJob, DueWork, JobContext, SlackContext, SlackJob
 from storage.db import unit_of_work
-from bot.rounds.workbook import workbook_bytes
 from tests.unit.test_roster_import import sample_workbook
 
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.sandbox.harness import SandboxedApp
 from bot.core.outbox import OutgoingCall, enqueue
+from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState, ProcessedEvent, Role
 from tests.factories import make_participant, make_round

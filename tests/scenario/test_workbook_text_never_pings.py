@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.sandbox.harness import SandboxedApp
 from bot.rounds.workbook import MeetingRow, ParticipantRow, workbook_bytes
+from bot.sandbox.harness import SandboxedApp
 from tests.scenario.test_import_from_slack import upload
 from tests.support.mrkdwn import HOSTILE, live_sequences, rendered_texts
 from tests.unit.test_roster_import import sample_workbook

@@ -22,10 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import SystemClock
+from bot.core.timing import DELIVERY_GRACE, due_slot, is_weekday, local_day, shared_slot
 from bot.nudges.checkins import answer_checkin
 from bot.pairs.pauses import pause_participant
 from bot.timeline.service import record_rsvp, reminder_day, reminder_due
-from bot.core.timing import DELIVERY_GRACE, due_slot, is_weekday, local_day, shared_slot
 from scheduling.ticks import run_tick
 from storage.db import unit_of_work
 from storage.models import (

@@ -26,7 +26,7 @@ def simultaneously(actions: Sequence[Callable[[], T]], *, timeout: float = 30.0)
     An exception in any action is raised here (the first one), so a test never passes on a
     request that was not even sent."""
     barrier = threading.Barrier(len(actions))
-    results: list[T | None] = [None] * len(actions)
+    results: dict[int, T] = {}
     errors: list[BaseException] = []
 
     def run(index: int, action: Callable[[], T]) -> None:
@@ -45,7 +45,7 @@ def simultaneously(actions: Sequence[Callable[[], T]], *, timeout: float = 30.0)
             raise TimeoutError(f"a simultaneous request was still running after {timeout}s")
     if errors:
         raise errors[0]
-    return [result for result in results]  # type: ignore[misc]
+    return [results[index] for index in range(len(actions))]
 
 
 def failed_listeners(caplog: pytest.LogCaptureFixture) -> list[str]:

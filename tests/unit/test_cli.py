@@ -16,7 +16,9 @@ from bot.cli import main
 from bot.sandbox import SlackSandbox
 
 
-def _run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 60) -> subprocess.CompletedProcess[str]:
+def _run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: int = 60
+) -> subprocess.CompletedProcess[str]:
     clean = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
     clean.update(env or {})
     return subprocess.run(

@@ -12,6 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from babel import Locale
 
+from bot.core.commands import COMMANDS, commands_for, split_subcommand, suggest
+from bot.core.people import Viewer
 from bot.i18n import (
     CATALOG_DIR,
     LANGUAGES,
@@ -25,13 +27,11 @@ from bot.i18n import (
     plural_forms,
     t,
 )
+from bot.settings import Settings, SettingsError
 from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, check_message_limits, section
 from bot.slack.render.help import help_message, not_a_coordinator_message, unknown_subcommand_message
-from bot.core.commands import COMMANDS, commands_for, split_subcommand, suggest
-from bot.core.people import Viewer
-from bot.settings import Settings, SettingsError
-from bot.text import escape_mrkdwn
 from bot.slack.web import payload_problem
+from bot.text import escape_mrkdwn
 from storage.models import Base, Role
 
 ROOT = Path(__file__).resolve().parents[2]

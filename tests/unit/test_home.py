@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, SURFACE_BLOCK_LIMIT
-from bot.slack.render.home import home_view, pack_lines, status_message
-from bot.sandbox._blocks import validate_message_blocks, validate_view
 from bot.home.service import STEP_ORDER, build_home, coordinator_overview, status_for
 from bot.onboarding.state import OnboardingStep
+from bot.sandbox._blocks import validate_message_blocks, validate_view
+from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, SURFACE_BLOCK_LIMIT
+from bot.slack.render.home import home_view, pack_lines, status_message
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Role, Round, SharedMeeting
 from tests.factories import EPOCH, make_participant, make_round
 
@@ -225,8 +225,8 @@ def test_two_hundred_stuck_people_still_fit_the_home_tab_and_the_status_message(
 
 
 def test_the_and_n_more_count_is_exact() -> None:
-    from bot.slack.render.home import _stuck_blocks
     from bot.home.service import StuckPerson
+    from bot.slack.render.home import _stuck_blocks
 
     people = [StuckPerson(name=f"P{index}", role=Role.MENTEE, step=OnboardingStep.AWAITING_PROFILE, email="e",
                           since=None, reminders_sent=0) for index in range(30)]

@@ -9,18 +9,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
+from bot.core.people import Viewer
 from bot.i18n import t
-from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, check_message_limits
-from bot.slack.render.imports import (
-    app_dm_url,
-    cli_text,
-    import_instructions_message,
-    import_reply,
-    megabytes,
-    template_failed_message,
-    template_sent_message,
-    upload_refused_message,
-)
 from bot.rounds.imports import (
     MAX_WORKBOOK_BYTES,
     XLSX_MIMETYPE,
@@ -33,11 +23,21 @@ from bot.rounds.imports import (
     template_workbook,
     wants_dry_run,
 )
-from bot.core.people import Viewer
+from bot.rounds.workbook import ParticipantRow, read_workbook, workbook_bytes
+from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, check_message_limits
+from bot.slack.render.imports import (
+    app_dm_url,
+    cli_text,
+    import_instructions_message,
+    import_reply,
+    megabytes,
+    template_failed_message,
+    template_sent_message,
+    upload_refused_message,
+)
 from bot.text import escape_mrkdwn
 from storage.db import unit_of_work
 from storage.models import Participant, Role, Round
-from bot.rounds.workbook import ParticipantRow, read_workbook, workbook_bytes
 from tests.unit.test_roster_import import sample_workbook
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
+from bot.rounds.workbook import read_workbook
 from storage.db import unit_of_work
 from storage.models import MatchProposal, Pair, Role
-from bot.rounds.workbook import read_workbook
 from tests.match_factories import make_ready, make_round_in
 
 

@@ -7,6 +7,28 @@ from datetime import datetime, timezone
 
 import pytest
 
+from bot.matching.engine import (
+    REASON_SAME_FIELD,
+    REASON_SHARED_INTERESTS,
+    REASON_SHARED_LANGUAGE,
+    REASON_TIMEZONE_GAP,
+    UNMATCHED_NO_SHARED_LANGUAGE,
+    MatchProblem,
+    Proposal,
+    ProposedPair,
+    ScoreComponent,
+    Unmatched,
+)
+from bot.matching.review import (
+    LookupStatus,
+    ProposalReview,
+    PublishResult,
+    PublishStatus,
+    ReviewAction,
+    ReviewStatus,
+    RoundLookup,
+)
+from bot.sandbox._blocks import validate_message_blocks
 from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, check_message_limits
 from bot.slack.render.match_review import (
     PAGE_SIZE,
@@ -22,28 +44,6 @@ from bot.slack.render.match_review import (
     review_action_for,
     review_message,
     unmatched_dm,
-)
-from bot.sandbox._blocks import validate_message_blocks
-from bot.matching.review import (
-    LookupStatus,
-    ProposalReview,
-    PublishResult,
-    PublishStatus,
-    ReviewAction,
-    ReviewStatus,
-    RoundLookup,
-)
-from bot.matching.engine import (
-    REASON_SAME_FIELD,
-    REASON_SHARED_INTERESTS,
-    REASON_SHARED_LANGUAGE,
-    REASON_TIMEZONE_GAP,
-    UNMATCHED_NO_SHARED_LANGUAGE,
-    MatchProblem,
-    Proposal,
-    ProposedPair,
-    ScoreComponent,
-    Unmatched,
 )
 
 CREATED = datetime(2027, 2, 2, 9, 0, tzinfo=timezone.utc)

@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.i18n import entry_texts, placeholders, t
-from bot.slack.render.match_review import unmatched_text
 from bot.matching.engine import (
     ALL_CODES,
     PROBLEM_FORBIDDEN_UNKNOWN,
@@ -69,6 +68,7 @@ from bot.matching.engine import (
     related_table,
     score_round,
 )
+from bot.slack.render.match_review import unmatched_text
 
 CATALOG_DIR = Path(__file__).resolve().parents[2] / "bot" / "i18n" / "catalogs"
 CATALOGS = {language: json.loads((CATALOG_DIR / f"matching.{language}.json").read_text(encoding="utf-8"))
@@ -76,13 +76,13 @@ CATALOGS = {language: json.loads((CATALOG_DIR / f"matching.{language}.json").rea
 PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def mentee(pid: int, **changes: Any) -> MatchCandidate:  # noqa: ANN401
+def mentee(pid: int, **changes: Any) -> MatchCandidate:
     base = MatchCandidate(id=pid, name=f"Mentee {pid}", email=f"mentee{pid}@example.org", role="mentee",
                           utc_offset_hours=1.0, languages=frozenset({"english"}))
     return replace(base, **changes)
 
 
-def mentor(pid: int, **changes: Any) -> MatchCandidate:  # noqa: ANN401
+def mentor(pid: int, **changes: Any) -> MatchCandidate:
     base = MatchCandidate(id=pid, name=f"Mentor {pid}", email=f"mentor{pid}@firm.dk", role="mentor",
                           utc_offset_hours=1.0, languages=frozenset({"english"}))
     return replace(base, **changes)

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.chat import SendOutcome
 from bot.clock import FixedClock
+from bot.core.chat import OutboxSender, SendOutcome
 from bot.core.outbox import OutgoingCall, cancel_pending, due_messages, enqueue
 from scheduling.deliverer import OutboxDeliverer
 from scheduling.pacing import Pacer
@@ -51,7 +51,8 @@ def _call(key: str, *, clock: FixedClock, channel: str = "C1", method: str = "ch
     return OutgoingCall(dedup_key=key, method=method, payload={"channel": channel, "text": key}, not_before=clock.now())
 
 
-def _deliverer(session_factory, sender, clock, **kwargs) -> OutboxDeliverer:  # noqa: ANN001
+def _deliverer(session_factory: sessionmaker[Session], sender: OutboxSender, clock: FixedClock,
+               **kwargs: Any) -> OutboxDeliverer:
     fake_time = FakeTime()
     return OutboxDeliverer(
         session_factory=session_factory,

@@ -10,6 +10,15 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.i18n import LANGUAGES, t
+from bot.onboarding.profile import (
+    ProfileAccess,
+    ProfileForm,
+    load_profile,
+    resolve_time_zone,
+    save_profile,
+    split_list,
+)
+from bot.sandbox._blocks import validate_message_blocks, validate_view
 from bot.slack.render.blocks import MODAL_TITLE_LIMIT, check_message_limits
 from bot.slack.render.profile import (
     CALLBACK_ID,
@@ -20,15 +29,6 @@ from bot.slack.render.profile import (
     profile_notice_view,
     profile_saved_message,
     read_profile_form,
-)
-from bot.sandbox._blocks import validate_message_blocks, validate_view
-from bot.onboarding.profile import (
-    ProfileAccess,
-    ProfileForm,
-    load_profile,
-    resolve_time_zone,
-    save_profile,
-    split_list,
 )
 from storage.models import Participant, Role, Round
 from tests.factories import EPOCH, make_participant, make_round

@@ -62,7 +62,7 @@ def test_manifest_declares_the_three_commands_home_interactivity_and_socket_mode
 def _listed(manifest: str, key: str) -> set[str]:
     match = re.search(rf"{key}:\n((?:\s+(?:#.*|- \S+)\n)+)", manifest)
     assert match, f"manifest has no {key} list"
-    return {item for item in re.findall(r"- (\S+)", match.group(1))}
+    return set(re.findall(r"- (\S+)", match.group(1)))
 
 
 def test_every_event_in_the_manifest_has_a_listener(session_factory, clock) -> None:  # noqa: ANN001
@@ -71,14 +71,12 @@ def test_every_event_in_the_manifest_has_a_listener(session_factory, clock) -> N
     from concurrent.futures import ThreadPoolExecutor
 
     from slack_bolt import App, BoltRequest
-
-    from bot.container import Deps
-    from bot.settings import Settings
-    from handlers import register_all
-
     from slack_sdk import WebClient
 
+    from bot.container import Deps
     from bot.sandbox import SlackSandbox
+    from bot.settings import Settings
+    from handlers import register_all
 
     sandbox = SlackSandbox().start()
     executor = ThreadPoolExecutor(max_workers=1)

@@ -8,9 +8,9 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func, select
 
 from bot.rounds.roster import import_round, import_workbook_file, summary_lines
+from bot.rounds.workbook import MeetingRow, PairRow, ParticipantRow, ProgrammeSettings, RoundWorkbook, workbook_bytes
 from storage.db import unit_of_work
 from storage.models import Pair, Participant, Programme, Round, SharedMeeting
-from bot.rounds.workbook import MeetingRow, PairRow, ParticipantRow, ProgrammeSettings, RoundWorkbook, workbook_bytes
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc)
 
@@ -94,8 +94,9 @@ def test_reimport_updates_people_by_email_and_keeps_what_they_set_themselves(ses
 def test_a_broken_workbook_is_refused_whole_with_every_problem_and_nothing_changes(session_factory) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
         import_round(session, sample_workbook(), now=NOW)
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(workbook_bytes(sample_workbook())))
     book["Participants"]["A3"] = "ana-at-example.org"

@@ -8,7 +8,25 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy.orm import Session
 
+from bot.home.service import build_home
 from bot.i18n import LANGUAGES
+from bot.sandbox._blocks import validate_message_blocks, validate_view
+from bot.sessions.parser import TOPICS, ParseIssue, ParseProblem
+from bot.sessions.service import (
+    DURATION,
+    HELD_ON,
+    NOTES,
+    Change,
+    LogForm,
+    LogOutcome,
+    LogStatus,
+    PairChoice,
+    PairSessions,
+    Refusal,
+    SessionDraft,
+    SessionListing,
+    SessionView,
+)
 from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, MODAL_TITLE_LIMIT, check_message_limits
 from bot.slack.render.home import home_view
 from bot.slack.render.sessions import (
@@ -30,24 +48,6 @@ from bot.slack.render.sessions import (
     session_post,
     session_removed_post,
     sessions_list_message,
-)
-from bot.sandbox._blocks import validate_message_blocks, validate_view
-from bot.home.service import build_home
-from bot.sessions.parser import TOPICS, ParseIssue, ParseProblem
-from bot.sessions.service import (
-    DURATION,
-    HELD_ON,
-    NOTES,
-    Change,
-    LogForm,
-    LogOutcome,
-    LogStatus,
-    PairChoice,
-    PairSessions,
-    Refusal,
-    SessionDraft,
-    SessionListing,
-    SessionView,
 )
 from storage.models import Pair, PairStatus, Role
 from tests.factories import EPOCH, make_participant, make_round

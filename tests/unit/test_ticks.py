@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.chat import ChannelAnswer, ChatUser
 from bot.core.events import record_event_once
-from bot.onboarding.service import welcome_key
 from bot.core.outbox import OutgoingCall, enqueue
+from bot.onboarding.service import welcome_key
 from scheduling.ticks import (
     DEFAULT_JOBS,
     DueJob,

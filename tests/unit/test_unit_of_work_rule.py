@@ -9,7 +9,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # The process's edges: they are callers, and own their units of work.
-EDGES = ("bot/cli.py", "bot/slack/app.py", "bot/slack/server.py", "bot/slack/web.py", "bot/__main__.py", "bot/demo/", "bot/sandbox/")
+EDGES = (
+    "bot/cli.py", "bot/slack/app.py", "bot/slack/server.py", "bot/slack/web.py", "bot/__main__.py", "bot/demo/", "bot/sandbox/",
+)
 ENDS_A_TRANSACTION = frozenset({"commit", "rollback"})
 OPENS_A_UNIT_OF_WORK = frozenset({"unit_of_work", "short_transactions"})
 

@@ -210,7 +210,7 @@ def test_meeting_start_times(value: object, expected: datetime) -> None:
 def test_headers_match_case_insensitively_in_any_order_and_blank_rows_are_skipped() -> None:
     sheets = good()
     people = sheets["Participants"]
-    order = [2, 0, 1] + list(range(3, len(people[0])))
+    order = [2, 0, 1, *range(3, len(people[0]))]
     sheets["Participants"] = [[row[i] for i in order] for row in people]
     sheets["Participants"][0][:3] = ["ROLE", " Email ", "Name"]
     sheets["Participants"].insert(2, [None, "   ", None] + [None] * (len(order) - 3))
@@ -484,7 +484,8 @@ def test_problems_sort_by_sheet_then_row_then_column() -> None:
         problem("Participants", 2, "email"),
         problem("Pairs", 2, "mentor_email"),
     ]
-    assert sorted(reversed(ordered)) == ordered
+    backwards = list(reversed(ordered))  # sorting must reorder, not keep what it was given
+    assert sorted(backwards) == ordered
 
 
 def test_location_prefixes() -> None:
