@@ -13,6 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError
@@ -97,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         "upgrade", help="apply all migrations", description="Bring the database at DATABASE_URL to the newest migration."
     )
     upgrade.set_defaults(handler=_cmd_db_upgrade)
-    db.set_defaults(handler=lambda _args: (db.print_help(), EXIT_USAGE)[1])
+    db.set_defaults(handler=partial(_usage, db))
 
     tick = sub.add_parser(
         "tick",
@@ -105,7 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every due job once as of an instant and deliver what is due. With --dry-run, print what "
         "would be sent and send (and store) nothing.",
     )
-    tick.add_argument("--now", type=_parse_instant, help="ISO-8601 instant, e.g. 2027-02-01T09:00+01:00 (default: now; no offset means UTC)")
+    tick.add_argument(
+        "--now", type=_parse_instant,
+        help="ISO-8601 instant, e.g. 2027-02-01T09:00+01:00 (default: now; no offset means UTC)",
+    )
     tick.add_argument("--dry-run", action="store_true", help="print what would be sent; send and store nothing")
     tick.set_defaults(handler=_cmd_tick)
 
@@ -173,6 +177,12 @@ def _migrated_runtime(settings: Settings):  # noqa: ANN202
     check_connection(runtime.engine)
     runtime.upgrade_database()
     return runtime
+
+
+def _usage(parser: argparse.ArgumentParser, _args: argparse.Namespace) -> int:
+    """A command group given no command: show what it has, and say it was not used right."""
+    parser.print_help()
+    return EXIT_USAGE
 
 
 def _cmd_db_upgrade(_args: argparse.Namespace) -> int:
