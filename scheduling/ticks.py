@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.chat import ChatChannels, ChatDirectory
 from bot.core.events import purge_old_event_ids
+from bot.core.notices import outgoing_calls
 from bot.core.outbox import OutgoingCall, due_messages, enqueue_all
 from bot.nudges.checkins import due_checkins
 from bot.onboarding.service import (
@@ -33,6 +34,7 @@ from bot.onboarding.service import (
 from bot.pairs.channels import close_pair_channels, open_pair_channels
 from bot.pairs.pauses import due_pause_endings
 from bot.timeline.service import due_meeting_prompts, due_meeting_reminders
+from scheduling.deliverer import PlatformTranslator, _slack_translator
 from storage.db import Transactions, savepoints, short_transactions, unit_of_work
 from storage.models import OutboxMessage
 
@@ -125,13 +127,13 @@ def _close_pair_channels(job: JobContext) -> DueWork:
 def _pause_endings(job: JobContext) -> DueWork:
     """Pauses that reached their date: the pair is active again, and hears "welcome back"."""
     result = due_pause_endings(job.session, now=job.now)
-    return DueWork(calls=result.calls, housekeeping=result.reactivated)
+    return DueWork(calls=outgoing_calls(job.session, result.notices), housekeeping=result.reactivated)
 
 
 def _pair_checkins(job: JobContext) -> DueWork:
     """"Did you meet?" for pairs whose window passed without a session; "going quiet" notes."""
     result = due_checkins(job.session, now=job.now)
-    return DueWork(calls=result.calls, housekeeping=result.asked + result.asked_again)
+    return DueWork(calls=outgoing_calls(job.session, result.notices), housekeeping=result.asked + result.asked_again)
 
 
 def _meeting_reminders(job: JobContext) -> DueWork:
@@ -250,16 +252,22 @@ def _due(session: Session, *, now: datetime) -> list[OutboxMessage]:
     return due
 
 
-def describe_due(result: TickResult) -> list[str]:
-    """Readable lines for `mentorbot tick`: one per message that would go (or went) out."""
+def describe_due(result: TickResult, *, translate: PlatformTranslator | None = None) -> list[str]:
+    """Readable lines for `mentorbot tick`: one per message that would go (or went) out, as
+    the platform will get it: a stored notice is drawn as the deliverer would draw it."""
+    draw = translate or _slack_translator()
     lines = []
     for row in result.due:
-        text = str(row.payload.get("text") or "").replace("\n", " ")
+        try:
+            method, payload = draw(row.method, dict(row.payload))
+        except (LookupError, ValueError) as error:  # the deliverer would mark this row failed
+            method, payload = row.method, {"text": f"(cannot be drawn: {error})"}
+        text = str(payload.get("text") or "").replace("\n", " ")
         if len(text) > 100:
             text = text[:99] + "…"
         # In the offset the coordinator gave with --now, so "10:00" reads as their 10:00.
         when = row.not_before.astimezone(result.now.tzinfo) if result.now.tzinfo else row.not_before
-        lines.append(f"{when.isoformat(timespec='minutes')}  {row.method:<22} {row.target:<14} {row.dedup_key}  {text}")
+        lines.append(f"{when.isoformat(timespec='minutes')}  {method:<22} {row.target:<14} {row.dedup_key}  {text}")
     return lines
 
 

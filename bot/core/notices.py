@@ -264,17 +264,24 @@ def outgoing_calls(session: Session, items: Iterable[Notice | ArchiveChannel]) -
     This is the one place that knows how a round's coordinators are reached (their channel,
     or each of them in a DM in their own language): a service says `Coordinators(round_id)`
     and never loops over them itself. A coordinator target's dedup key is the notice's key
-    plus the target, so adding a coordinator later reaches them without repeating the others."""
+    plus the target, so adding a coordinator later reaches them without repeating the others.
+    Each round's coordinators are looked up once per call, so a tick's many notes about one
+    round's pairs cost a few statements, not a few per pair."""
     calls: list[OutgoingCall] = []
+    reach: dict[int, list[tuple[str, str]]] = {}  # round id -> (target, its language)
     for item in items:
         if isinstance(item, ArchiveChannel):
             calls.append(OutgoingCall(dedup_key=item.dedup_key, method=ARCHIVE_METHOD,
                                       payload={"channel": item.channel_id}, not_before=item.not_before))
             continue
         if isinstance(item.to, Coordinators):
-            for target in coordinator_targets(session, round_id=item.to.round_id):
-                language = item.language or target_language(session, round_id=item.to.round_id, target=target)
-                calls.append(_call(item, channel=target, language=language, dedup_key=f"{item.dedup_key}:to={target}"))
+            round_id = item.to.round_id
+            if round_id not in reach:
+                reach[round_id] = [(target, target_language(session, round_id=round_id, target=target))
+                                   for target in coordinator_targets(session, round_id=round_id)]
+            for target, target_lang in reach[round_id]:
+                calls.append(_call(item, channel=target, language=item.language or target_lang,
+                                   dedup_key=f"{item.dedup_key}:to={target}"))
             continue
         channel = item.to.user_id if isinstance(item.to, Person) else item.to.channel_id
         calls.append(_call(item, channel=channel, language=item.language or DEFAULT_LANGUAGE, dedup_key=item.dedup_key))

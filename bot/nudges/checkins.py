@@ -19,7 +19,11 @@ run twice changes nothing):
   the episode's first window).
 * **Timing.** A check-in goes out in the pair's shared slot (bot.core.timing): 10:00 on
   a weekday in the lead zone, later when that is night for the other person. Jobs write a
-  nudge only while its slot is open, so what they write is due at once.
+  nudge only while its slot is open, so what they write is due at once. Coordinator news
+  goes in working hours where the programme is.
+
+What is said is queued as notices (`bot.nudges.notices`): facts, worded by the platform
+adapter when they are sent.
 
 A person's pause pauses their pair: no check-ins, re-asks or prompts while either is
 paused (see bot.pairs.pauses).
@@ -34,33 +38,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Executable, Select, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.slack.render.blocks import Message
-from bot.slack.render.nudges import (
-    CheckinFacts,
-    PairNewsFacts,
-    checkin_message,
-    going_quiet_message,
-    help_request_message,
-    ignoring_checkins_message,
-)
-from bot.core.outbox import OutgoingCall, enqueue_all
+from bot.core.notices import Conversation, Coordinators, Notice, outgoing_calls
+from bot.core.outbox import enqueue_all
 from bot.core.people import identify
+from bot.core.timing import add_working_days, due_slot, local_day, working_hours_time
+from bot.nudges.notices import CheckinFacts, CheckinHelpRequested, CheckinsIgnored, PairGoingQuiet, PairNewsFacts
 from bot.pairs.state import (
-    CoordinatorRoute,
     PairState,
-    coordinator_routes,
     in_selection,
     load_pair_states,
     pair_selection,
     session_dates,
     zones_near_slot,
 )
-from bot.core.timing import add_working_days, due_slot, local_day, working_hours_time
-from storage.models import Checkin, CheckinAnswer
+from storage.models import Checkin, CheckinAnswer, table_of
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +83,17 @@ def checkin_prefix(pair_id: int) -> str:
     return f"checkin:pair={pair_id}:"
 
 
-def help_key(pair_id: int, window_start: date, target: str) -> str:
-    return f"checkin-help:pair={pair_id}:window={window_start.isoformat()}:to={target}"
+def help_key(pair_id: int, window_start: date) -> str:
+    """Once per check-in, however often clicked (each coordinator target gets `:to=<target>`)."""
+    return f"checkin-help:pair={pair_id}:window={window_start.isoformat()}"
 
 
-def quiet_key(pair_id: int, since: date, target: str, *, person_ids: Sequence[int] = ()) -> str:
+def quiet_key(pair_id: int, since: date, *, person_ids: Sequence[int] = ()) -> str:
     """One note per episode: a streak of missed windows (since its first window), or a run of
-    check-ins let pass by these people (since the run's first)."""
+    check-ins let pass by these people (since the run's first). Each coordinator target's
+    row gets `:to=<target>` added when the notice is queued."""
     who = f":silent={'+'.join(str(person_id) for person_id in person_ids)}" if person_ids else ""
-    return f"quiet:pair={pair_id}{who}:since={since.isoformat()}:to={target}"
+    return f"quiet:pair={pair_id}{who}:since={since.isoformat()}"
 
 
 # --- where a pair stands ---------------------------------------------------------------------------------
@@ -169,10 +166,7 @@ def pair_progress(
     met_windows = [row.window_start for row in checkins if row.answer is CheckinAnswer.MET]
     evidence_days = [day for day in (*held, *met_windows) if day <= today]
     evidence = max(evidence_days) if evidence_days else None
-    if evidence is None or evidence < anchor:
-        first_missed = 0
-    else:
-        first_missed = (evidence - anchor).days // every + 1
+    first_missed = 0 if evidence is None or evidence < anchor else (evidence - anchor).days // every + 1
     streak = max(0, ended - first_missed)
     streak_since = anchor + timedelta(days=first_missed * every) if streak else None
     latest = anchor + timedelta(days=(ended - 1) * every) if ended >= 1 else None
@@ -239,7 +233,7 @@ def _ignored_runs(
 # --- bulk reads ------------------------------------------------------------------------------------------
 
 
-def _checkin_rows(session: Session, selection: Select[tuple[int]]) -> dict[int, list[CheckinRow]]:
+def _checkin_rows(session: Session, selection: Select[int]) -> dict[int, list[CheckinRow]]:
     found: dict[int, list[CheckinRow]] = defaultdict(list)
     rows = session.execute(
         select(Checkin.pair_id, Checkin.window_start, Checkin.asked_at, Checkin.answer, Checkin.answered_by_id,
@@ -260,7 +254,7 @@ def _checkin_rows(session: Session, selection: Select[tuple[int]]) -> dict[int, 
 
 @dataclass(frozen=True, kw_only=True)
 class DueCheckins:
-    calls: list[OutgoingCall] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # for the tick to queue
     asked: int = 0  # new Checkin rows
     asked_again: int = 0
 
@@ -269,22 +263,20 @@ def checkin_facts(state: PairState, *, window_start: date, again: bool = False) 
     return CheckinFacts(
         pair_id=state.pair_id, window_start=window_start, every_days=state.every_days,
         mentor_name=state.mentor.name, mentee_name=state.mentee.name,
-        mentor_user_id=state.mentor.slack_user_id, mentee_user_id=state.mentee.slack_user_id,
-        language=state.language, again=again,
+        mentor_user_id=state.mentor.slack_user_id, mentee_user_id=state.mentee.slack_user_id, again=again,
     )
 
 
-def _post(*, dedup_key: str, channel: str, message: Message, not_before: datetime) -> OutgoingCall:
-    return OutgoingCall(
-        dedup_key=dedup_key, method="chat.postMessage", payload={"channel": channel, **message.as_kwargs()},
-        not_before=not_before,
-    )
+def _checkin_notice(state: PairState, *, dedup_key: str, facts: CheckinFacts, not_before: datetime) -> Notice:
+    assert state.channel_id is not None
+    return Notice(dedup_key=dedup_key, to=Conversation(state.channel_id), facts=facts, not_before=not_before,
+                  language=state.language)
 
 
-def news_facts(state: PairState, *, route: CoordinatorRoute, last_session: date | None) -> PairNewsFacts:
+def news_facts(state: PairState, *, last_session: date | None) -> PairNewsFacts:
     return PairNewsFacts(
         mentor_name=state.mentor.name, mentee_name=state.mentee.name, channel_id=state.channel_id,
-        round_name=state.round_name, last_session=last_session, language=route.language,
+        round_name=state.round_name, last_session=last_session,
     )
 
 
@@ -292,8 +284,9 @@ def due_checkins(session: Session, *, now: datetime) -> DueCheckins:
     """Check-ins, re-asks and "going quiet" notes due now, for every pair whose slot is open.
 
     A fixed number of statements whatever the number of pairs: one to find the zones whose
-    slot could be open, one each for the pairs, their sessions, their check-ins and the
-    coordinators, and one each to write new and re-asked check-ins."""
+    slot could be open, one each for the pairs, their sessions and their check-ins, and one
+    each to write new and re-asked check-ins. Who the coordinators are is looked up when
+    the tick queues the notes (`bot.core.notices`), once per round."""
     zone_names = zones_near_slot(session, now=now)
     if not zone_names:
         return DueCheckins()
@@ -303,8 +296,7 @@ def due_checkins(session: Session, *, now: datetime) -> DueCheckins:
         return DueCheckins()
     held_by_pair = session_dates(session, selection)
     checkins_by_pair = _checkin_rows(session, selection)
-    routes = coordinator_routes(session, states=states)
-    calls: list[OutgoingCall] = []
+    notices: list[Notice] = []
     new_rows: list[dict[str, object]] = []
     reasked: list[tuple[int, date]] = []
     for state in states:
@@ -317,61 +309,46 @@ def due_checkins(session: Session, *, now: datetime) -> DueCheckins:
         held = held_by_pair.get(state.pair_id, [])
         checkins = checkins_by_pair.get(state.pair_id, [])
         progress = pair_progress(state, today=today, now=now, held=held, checkins=checkins)
-        assert state.channel_id is not None
         if progress.checkin_due and progress.latest_window is not None:
             window = progress.latest_window
             new_rows.append({"pair_id": state.pair_id, "window_start": window, "asked_at": now})
-            calls.append(_post(dedup_key=checkin_key(state.pair_id, window), channel=state.channel_id,
-                               message=checkin_message(checkin_facts(state, window_start=window)), not_before=slot))
-        elif progress.reask is not None and progress.reask.ask_again_on is not None:
-            row = progress.reask
+            notices.append(_checkin_notice(state, dedup_key=checkin_key(state.pair_id, window),
+                                           facts=checkin_facts(state, window_start=window), not_before=slot))
+        elif (row := progress.reask) is not None and row.ask_again_on is not None:
             reasked.append((state.pair_id, row.window_start))
-            calls.append(
-                _post(
-                    dedup_key=checkin_again_key(state.pair_id, row.window_start, row.ask_again_on),
-                    channel=state.channel_id,
-                    message=checkin_message(checkin_facts(state, window_start=row.window_start, again=True)),
-                    not_before=slot,
+            notices.append(
+                _checkin_notice(
+                    state, dedup_key=checkin_again_key(state.pair_id, row.window_start, row.ask_again_on),
+                    facts=checkin_facts(state, window_start=row.window_start, again=True), not_before=slot,
                 )
             )
         if progress.hold_until is None:
-            calls.extend(_quiet_notes(state, progress, routes.get(state.round_id, []), held=held, now=now))
+            notices.extend(_quiet_notes(state, progress, held=held, now=now))
     _write_checkins(session, new_rows=new_rows, reasked=reasked, now=now)
-    return DueCheckins(calls=calls, asked=len(new_rows), asked_again=len(reasked))
+    return DueCheckins(notices=notices, asked=len(new_rows), asked_again=len(reasked))
 
 
-def _quiet_notes(
-    state: PairState, progress: PairProgress, routes: list[CoordinatorRoute], *, held: Sequence[date], now: datetime
-) -> list[OutgoingCall]:
+def _quiet_notes(state: PairState, progress: PairProgress, *, held: Sequence[date], now: datetime) -> list[Notice]:
     """The coordinators' note for a pair going quiet (three windows in a row), or else for
     whoever of the two let three check-ins in a row pass; once per episode."""
-    last = max(held) if held else None
-    calls = []
+    news = news_facts(state, last_session=max(held) if held else None)
+    to = Coordinators(state.round_id)
+    not_before = working_hours_time(now, state.programme_zone)
     if progress.quiet and progress.streak_since is not None:
-        for route in routes:
-            message = going_quiet_message(news_facts(state, route=route, last_session=last),
-                                          missed=progress.missed_streak, every_days=progress.every_days,
-                                          since=progress.streak_since)
-            calls.append(_post(dedup_key=quiet_key(state.pair_id, progress.streak_since, route.target),
-                               channel=route.target, message=message,
-                               not_before=working_hours_time(now, route.timezone)))
-        return calls
+        facts = PairGoingQuiet(pair=news, missed=progress.missed_streak, every_days=progress.every_days,
+                               since=progress.streak_since)
+        return [Notice(dedup_key=quiet_key(state.pair_id, progress.streak_since), to=to, facts=facts,
+                       not_before=not_before)]
     silent = [item for item in progress.ignored if item.count >= QUIET_AFTER_IGNORED]
     if not silent:
-        return calls
+        return []
     names = {person.id: person.name for person in state.people}
     who = sorted(item.person_id for item in silent)
     since = min(item.since for item in silent)
-    count = min(item.count for item in silent)
-    person_names = [names[person_id] for person_id in who]
-    for route in routes:
-        message = ignoring_checkins_message(news_facts(state, route=route, last_session=last),
-                                            people=person_names, count=count)
-        calls.append(
-            _post(dedup_key=quiet_key(state.pair_id, since, route.target, person_ids=who), channel=route.target,
-                  message=message, not_before=working_hours_time(now, route.timezone))
-        )
-    return calls
+    ignored = CheckinsIgnored(pair=news, people=tuple(names[person_id] for person_id in who),
+                              count=min(item.count for item in silent))
+    return [Notice(dedup_key=quiet_key(state.pair_id, since, person_ids=who), to=to, facts=ignored,
+                   not_before=not_before)]
 
 
 def _write_checkins(
@@ -380,7 +357,8 @@ def _write_checkins(
     """New rows in one INSERT (a row already there is kept), re-asks in one UPDATE."""
     if new_rows:
         dialect = session.get_bind().dialect.name
-        table = Checkin.__table__
+        table = table_of(Checkin)
+        statement: Executable
         if dialect == "postgresql":
             statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["pair_id", "window_start"])
         elif dialect == "sqlite":
@@ -389,7 +367,7 @@ def _write_checkins(
             statement = table.insert()
         session.execute(statement, new_rows)
     if reasked:
-        table = Checkin.__table__
+        table = table_of(Checkin)
         session.execute(
             update(table)
             .where(table.c.pair_id == bindparam("b_pair"), table.c.window_start == bindparam("b_window"))
@@ -413,8 +391,9 @@ class CheckinStatus(str, enum.Enum):
 @dataclass(frozen=True, kw_only=True)
 class CheckinOutcome:
     status: CheckinStatus
-    language: str
+    language: str  # the answerer's, for what they alone are told
     facts: CheckinFacts | None = None  # the check-in as it now stands, to redraw the message
+    facts_language: str = ""  # the pair channel's, which the check-in is drawn in
     mentor_name: str = ""
     mentee_name: str = ""
 
@@ -467,20 +446,20 @@ def answer_checkin(
     checkin.ask_again_on = add_working_days(today, NOT_YET_WORKING_DAYS) if answer is CheckinAnswer.NOT_YET else None
     if answer is CheckinAnswer.HELP:
         held = session_dates(session, pair_selection(today=now.date(), pair_ids=[pair_id])).get(pair_id, [])
-        last = max(held) if held else None
-        calls = [
-            _post(dedup_key=help_key(pair_id, window_start, route.target), channel=route.target,
-                  message=help_request_message(news_facts(state, route=route, last_session=last), asked_by=answerer.name),
-                  not_before=working_hours_time(now, route.timezone))
-            for route in coordinator_routes(session, states=[state]).get(state.round_id, [])
-        ]
+        help_notice = Notice(
+            dedup_key=help_key(pair_id, window_start), to=Coordinators(state.round_id),
+            facts=CheckinHelpRequested(pair=news_facts(state, last_session=max(held) if held else None),
+                                       asked_by=answerer.name),
+            not_before=working_hours_time(now, state.programme_zone),
+        )
+        calls = outgoing_calls(session, [help_notice])
         if not calls:
             log.warning("pair %s asked for help, but round %s has no coordinator to tell", pair_id, state.round_id)
         enqueue_all(session, calls, now=now)
     facts = replace(checkin_facts(state, window_start=window_start), answer=checkin.answer,
                     answered_by=answerer.name, planned_for=checkin.planned_for, ask_again_on=checkin.ask_again_on)
     return CheckinOutcome(status=CheckinStatus.RECORDED, language=answerer.language, facts=facts,
-                          mentor_name=state.mentor.name, mentee_name=state.mentee.name)
+                          facts_language=state.language, mentor_name=state.mentor.name, mentee_name=state.mentee.name)
 
 
 def _language_of(session: Session, slack_user_id: str) -> str:

@@ -10,6 +10,7 @@ next `/mentoring-admin match` proposes partners for them. A rematch is exactly t
 
 The coordinator's optional note has no column of its own on the pair, so it travels with
 the news to the coordinators (their channel, or their DMs), where the team keeps its notes.
+Both the closing note and the news are queued as notices (`bot.pairs.notices`).
 """
 
 from __future__ import annotations
@@ -22,22 +23,21 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.slack.render.pair_channels import FOUND_JOB, closing_message, pair_ended_report
-from bot.pairs.channel_names import slugify
-from bot.core.coordinators import coordinated_round_ids, coordinator_targets
-from bot.core.outbox import OutgoingCall, cancel_pending, enqueue_all
-from bot.core.coordinators import target_language
-from bot.pairs.channels import pair_languages, pair_timezone, person_bio
-from bot.pairs.state import is_live_pair, live_pair
-from bot.pairs.pauses import pair_nudge_prefixes, pause_notice_prefix
+from bot.core.coordinators import coordinated_round_ids
+from bot.core.notices import Conversation, Coordinators, Notice, queue_notices
+from bot.core.outbox import cancel_pending
 from bot.core.people import identify
 from bot.core.timing import polite_time
-from storage.models import Pair, PairStatus, Round
+from bot.pairs.channel_names import slugify
+from bot.pairs.channels import pair_languages, pair_timezone
+from bot.pairs.notices import FOUND_JOB, NOTE_LIMIT, PairClosed, PairEndedReport, PersonBio
+from bot.pairs.pauses import pair_nudge_prefixes, pause_notice_prefix
+from bot.pairs.state import is_live_pair, live_pair
+from storage.models import Pair, PairStatus, Participant, Round
 
 END_REASONS: tuple[str, ...] = (FOUND_JOB, "moved_away", "leave", "not_a_fit", "other")
 REMATCH_REASON = "not_a_fit"
 MAX_CHOICES = 100  # a static select takes at most 100 options
-NOTE_LIMIT = 1000
 AMBIGUOUS_SHOWN = 5
 
 # Block ids of the modal's inputs: validation errors name them.
@@ -50,8 +50,9 @@ def closing_key(pair_id: int, language: str) -> str:
     return f"pair-closing:pair={pair_id}:lang={language}"
 
 
-def ended_report_key(pair_id: int, target: str) -> str:
-    return f"pair-ended:pair={pair_id}:to={target}"
+def ended_report_key(pair_id: int) -> str:
+    """The coordinators' news of a pair's end; each target's row adds `:to=<target>`."""
+    return f"pair-ended:pair={pair_id}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -210,8 +211,8 @@ def end_pair(
     cancel_pending(session, key_prefixes=[*pair_nudge_prefixes(pair.id), pause_notice_prefix(pair.id)],
                    reason="the pair ended")
     clean_note = " ".join((note or "").split())[:NOTE_LIMIT] or None
-    enqueue_all(session, _closing_calls(pair, now=now), now=now)
-    enqueue_all(session, _report_calls(session, pair, actor=slack_user_id, note=clean_note, now=now), now=now)
+    queue_notices(session, [*_closing_notices(pair, now=now), _report(pair, actor=slack_user_id, note=clean_note, now=now)],
+                  now=now)
     return EndPairResult(
         language=language,
         ended=EndedPair(
@@ -221,51 +222,37 @@ def end_pair(
     )
 
 
-def _closing_calls(pair: Pair, *, now: datetime) -> list[OutgoingCall]:
+def _closing_notices(pair: Pair, *, now: datetime) -> list[Notice]:
     """A kind note in the pair's channel, in each of their languages, at a waking hour."""
     if pair.slack_channel_id is None or pair.channel_archived_at is not None:
         return []
     not_before = polite_time(now, pair_timezone(pair))
-    mentor, mentee = person_bio(pair.mentor), person_bio(pair.mentee)
+    facts = PairClosed(mentor=_named(pair.mentor), mentee=_named(pair.mentee), reason=pair.end_reason or "other")
     return [
-        OutgoingCall(
-            dedup_key=closing_key(pair.id, language),
-            method="chat.postMessage",
-            payload={
-                "channel": pair.slack_channel_id,
-                **closing_message(mentor=mentor, mentee=mentee, reason=pair.end_reason or "other", language=language).as_kwargs(),
-            },
-            not_before=not_before,
-        )
+        Notice(dedup_key=closing_key(pair.id, language), to=Conversation(pair.slack_channel_id), facts=facts,
+               not_before=not_before, language=language)
         for language in pair_languages(pair)
     ]
 
 
-def _report_calls(session: Session, pair: Pair, *, actor: str, note: str | None, now: datetime) -> list[OutgoingCall]:
+def _named(person: Participant) -> PersonBio:
+    """Who the closing note names, and no more of their profile than that."""
+    return PersonBio(role=person.role, name=person.name, slack_user_id=person.slack_user_id)
+
+
+def _report(pair: Pair, *, actor: str, note: str | None, now: datetime) -> Notice:
     """The news, and the note, for the coordinators: the one who acted included, since
     their DM is where the note is kept when the programme has no coordinator channel."""
-    calls: list[OutgoingCall] = []
-    for target in coordinator_targets(session, round_id=pair.round_id):
-        message = pair_ended_report(
-            language=target_language(session, round_id=pair.round_id, target=target), coordinator_id=actor,
-            round_name=pair.round.name, mentor_name=pair.mentor.name, mentee_name=pair.mentee.name,
-            reason=pair.end_reason or "other", note=note,
-        )
-        calls.append(
-            OutgoingCall(
-                dedup_key=ended_report_key(pair.id, target),
-                method="chat.postMessage",
-                payload={"channel": target, **message.as_kwargs()},
-                not_before=now,
-            )
-        )
-    return calls
+    facts = PairEndedReport(coordinator_id=actor, round_name=pair.round.name, mentor_name=pair.mentor.name,
+                            mentee_name=pair.mentee.name, reason=pair.end_reason or "other", note=note)
+    return Notice(dedup_key=ended_report_key(pair.id), to=Coordinators(pair.round_id), facts=facts, not_before=now)
 
 
 __all__ = [
     "END_REASONS",
     "FOUND_JOB",
     "NOTE_FIELD",
+    "NOTE_LIMIT",
     "PAIR_FIELD",
     "REASON_FIELD",
     "REMATCH_REASON",

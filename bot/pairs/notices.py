@@ -97,13 +97,84 @@ class PairChannelTrouble:
     error: str
 
 
+# --- pauses and ends (bot.pairs.pauses, bot.pairs.end) -----------------------------------------------
+
+FOUND_JOB = "found_job"  # the end reason a pair's closing note celebrates
+NOTE_LIMIT = 1000  # characters of a coordinator's note on an ended pair
+
+
+@notice_facts
+@dataclass(frozen=True, kw_only=True)
+class PairPaused:
+    """In the pair channel: one of them is taking a break until `until` (never why)."""
+
+    name: str
+    until: date
+
+
+@notice_facts
+@dataclass(frozen=True, kw_only=True)
+class PersonPaused:
+    """To the coordinators: who paused, until when, and why (the partner learns only when)."""
+
+    name: str
+    role: Role
+    until: date
+    reason: str | None
+    round_name: str
+
+
+@notice_facts
+@dataclass(frozen=True, kw_only=True)
+class WelcomeBack:
+    """In the pair channel when a pause ends, by itself or by a resume."""
+
+    mentor_name: str
+    mentee_name: str
+    mentor_user_id: str | None
+    mentee_user_id: str | None
+
+
+@notice_facts
+@dataclass(frozen=True, kw_only=True)
+class PairClosed:
+    """In the pair channel of a pair ended early: a kind goodbye. Only the people's names
+    and ids are in the bios; the reason is for choosing words (a job is celebrated), never
+    read out."""
+
+    mentor: PersonBio
+    mentee: PersonBio
+    reason: str
+
+
+@notice_facts
+@dataclass(frozen=True, kw_only=True)
+class PairEndedReport:
+    """To the coordinators: who ended which pair and why, with the coordinator's note (kept
+    here, since the pair row keeps only the reason code)."""
+
+    coordinator_id: str
+    round_name: str
+    mentor_name: str
+    mentee_name: str
+    reason: str
+    note: str | None
+
+
 __all__ = [
+    "FOUND_JOB",
     "GONE_ERRORS",
+    "NOTE_LIMIT",
     "NOT_IN_SLACK",
     "PairChannelTrouble",
+    "PairClosed",
+    "PairEndedReport",
     "PairGoodbye",
     "PairIntroFacts",
     "PairMemberNotInvited",
+    "PairPaused",
     "PersonBio",
+    "PersonPaused",
     "TimelineEntry",
+    "WelcomeBack",
 ]

@@ -38,11 +38,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.dates import Yearless, leading_date
+from bot.core.notices import Conversation, Coordinators, Notice, outgoing_calls, queue_notices
+from bot.core.outbox import cancel_pending, enqueue_all
+from bot.core.people import identify
+from bot.core.timing import due_slot, local_day, next_shared_time, working_hours_time, zone
 from bot.i18n import normalise_language
-from bot.slack.render.nudges import coordinator_pause_message, pair_paused_message, welcome_back_message
-from bot.core.coordinators import coordinator_targets, target_language
 from bot.nudges.checkins import checkin_prefix
-from bot.core.outbox import OutgoingCall, cancel_pending, enqueue, enqueue_all
+from bot.pairs.notices import PairPaused, PersonPaused, WelcomeBack
 from bot.pairs.state import (
     PairState,
     PauseHold,
@@ -52,9 +54,7 @@ from bot.pairs.state import (
     pause_hold,
     person_paused,
 )
-from bot.core.people import identify
 from bot.timeline.service import prompt_prefix, reminder_prefix
-from bot.core.timing import due_slot, local_day, next_shared_time, working_hours_time, zone
 from storage.models import Pair, PairStatus, Participant, Programme, Role, Round
 
 PAUSE_MAX_DAYS = 183  # about six months: longer than that is leaving, a coordinator's call
@@ -139,11 +139,14 @@ def pause_notice_key(pair_id: int, participant_id: int, until: date, *, since: d
 
 
 def coordinator_pause_prefix(participant_id: int) -> str:
+    """Every coordinator notice of one person's pauses, to whichever target it went."""
     return f"pause-notice:participant={participant_id}:"
 
 
-def coordinator_pause_key(participant_id: int, until: date, target: str, *, since: datetime) -> str:
-    return f"{coordinator_pause_prefix(participant_id)}until={until.isoformat()}:since={_instant(since)}:to={target}"
+def coordinator_pause_key(participant_id: int, until: date, *, since: datetime) -> str:
+    """The coordinators' notice of one pause; each target's row adds `:to=<target>` to it
+    when queued, so `coordinator_pause_prefix` withdraws them all."""
+    return f"{coordinator_pause_prefix(participant_id)}until={until.isoformat()}:since={_instant(since)}"
 
 
 def _instant(moment: datetime) -> str:
@@ -227,7 +230,7 @@ def pause_participant(session: Session, *, slack_user_id: str, text: str, now: d
                    reason="the pause was moved to another date")
     states = _pairs_of(session, people)
     by_id = {person.id: person for person in people}
-    calls: list[OutgoingCall] = []
+    notices: list[Notice] = []
     for state in states:
         pair = session.get(Pair, state.pair_id)
         assert pair is not None
@@ -245,46 +248,36 @@ def pause_participant(session: Session, *, slack_user_id: str, text: str, now: d
         cancel_pending(session, key_prefixes=[pause_notice_prefix(state.pair_id, pauser.id)],
                        reason="the pause was moved to another date")
         if state.reachable and state.channel_id:
-            calls.append(
-                OutgoingCall(
-                    dedup_key=pause_notice_key(state.pair_id, pauser.id, until, since=now), method="chat.postMessage",
-                    payload={"channel": state.channel_id,
-                             **pair_paused_message(name=pauser.name, until=until, language=state.language).as_kwargs()},
-                    not_before=next_shared_time(now, state.zones),
+            notices.append(
+                Notice(
+                    dedup_key=pause_notice_key(state.pair_id, pauser.id, until, since=now),
+                    to=Conversation(state.channel_id), facts=PairPaused(name=pauser.name, until=until),
+                    not_before=next_shared_time(now, state.zones), language=state.language,
                 )
             )
     cancel_pending(session, key_prefixes=[reminder_prefix(person.id) for person in people], reason="paused")
-    calls.extend(_coordinator_notices(session, [person for person in people if person.id in moved], until=until,
-                                      reason=reason, now=now))
-    enqueue_all(session, calls, now=now)
+    notices.extend(_coordinator_notices(session, [person for person in people if person.id in moved], until=until,
+                                        reason=reason, now=now))
+    queue_notices(session, notices, now=now)
     return PauseOutcome(language=language, until=until, today=today)
 
 
 def _coordinator_notices(
     session: Session, people: list[Participant], *, until: date, reason: str | None, now: datetime
-) -> list[OutgoingCall]:
-    """The coordinators learn who paused, until when, and why (the partner learns only when)."""
-    calls = []
+) -> list[Notice]:
+    """The coordinators learn who paused, until when, and why (the partner learns only when),
+    in working hours where the programme is."""
+    notices = []
     for person in people:
         round_ = session.get(Round, person.round_id)
         assert round_ is not None
         programme = session.get(Programme, round_.programme_id)
-        programme_zone = programme.timezone if programme else None
-        for target in coordinator_targets(session, round_id=person.round_id):
-            coordinator = session.scalar(
-                select(Participant).where(Participant.round_id == person.round_id, Participant.slack_user_id == target)
-            )
-            language = target_language(session, round_id=person.round_id, target=target)
-            tz_name = (coordinator.timezone if coordinator and coordinator.timezone else programme_zone)
-            message = coordinator_pause_message(name=person.name, role=person.role, until=until, reason=reason,
-                                                round_name=round_.name, language=language)
-            calls.append(
-                OutgoingCall(dedup_key=coordinator_pause_key(person.id, until, target, since=now),
-                             method="chat.postMessage",
-                             payload={"channel": target, **message.as_kwargs()},
-                             not_before=working_hours_time(now, tz_name))
-            )
-    return calls
+        facts = PersonPaused(name=person.name, role=person.role, until=until, reason=reason, round_name=round_.name)
+        notices.append(
+            Notice(dedup_key=coordinator_pause_key(person.id, until, since=now), to=Coordinators(person.round_id),
+                   facts=facts, not_before=working_hours_time(now, programme.timezone if programme else None))
+        )
+    return notices
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -315,7 +308,7 @@ def resume_participant(session: Session, *, slack_user_id: str, now: datetime) -
         person.updated_at = now
     cancel_pending(session, key_prefixes=[coordinator_pause_prefix(person.id) for person in paused],
                    reason="the pause ended before it was announced")
-    calls = []
+    notices = []
     by_id = {person.id for person in paused}
     for state in _pairs_of(session, paused):
         pair = session.get(Pair, state.pair_id)
@@ -337,13 +330,13 @@ def resume_participant(session: Session, *, slack_user_id: str, now: datetime) -
         if state.reachable and state.channel_id:
             welcome = _welcome_back(state, on=pair_today, not_before=next_shared_time(now, state.zones))
             if not unheard:
-                calls.append(welcome)
+                notices.append(welcome)
                 continue
             # Nobody heard of this break, so nobody is welcomed back from it: the welcome's
             # key is taken and withdrawn at once, so the pause-endings job sends none either.
-            enqueue(session, welcome, now=now)
+            enqueue_all(session, outgoing_calls(session, [welcome]), now=now)
             cancel_pending(session, dedup_keys=[welcome.dedup_key], reason="the pause was never announced")
-    enqueue_all(session, calls, now=now)
+    queue_notices(session, notices, now=now)
     return ResumeOutcome(language=language, resumed=True, holds=_holds(session, people, today=today))
 
 
@@ -361,13 +354,12 @@ def _holds(session: Session, people: list[Participant], *, today: date) -> tuple
     return tuple(holds)
 
 
-def _welcome_back(state: PairState, *, on: date, not_before: datetime) -> OutgoingCall:
-    message = welcome_back_message(
-        mentor_name=state.mentor.name, mentee_name=state.mentee.name, mentor_user_id=state.mentor.slack_user_id,
-        mentee_user_id=state.mentee.slack_user_id, language=state.language,
-    )
-    return OutgoingCall(dedup_key=welcome_back_key(state.pair_id, on), method="chat.postMessage",
-                        payload={"channel": state.channel_id, **message.as_kwargs()}, not_before=not_before)
+def _welcome_back(state: PairState, *, on: date, not_before: datetime) -> Notice:
+    assert state.channel_id is not None
+    facts = WelcomeBack(mentor_name=state.mentor.name, mentee_name=state.mentee.name,
+                        mentor_user_id=state.mentor.slack_user_id, mentee_user_id=state.mentee.slack_user_id)
+    return Notice(dedup_key=welcome_back_key(state.pair_id, on), to=Conversation(state.channel_id), facts=facts,
+                  not_before=not_before, language=state.language)
 
 
 # --- pauses that end by themselves -------------------------------------------------------------------------
@@ -375,7 +367,7 @@ def _welcome_back(state: PairState, *, on: date, not_before: datetime) -> Outgoi
 
 @dataclass(frozen=True, kw_only=True)
 class DuePauseEndings:
-    calls: list[OutgoingCall] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # for the tick to queue
     reactivated: int = 0  # pairs whose pause ended and are active again
 
 
@@ -388,7 +380,7 @@ def due_pause_endings(session: Session, *, now: datetime) -> DuePauseEndings:
     selection = pair_selection(
         today=today, pause_ended_between=(today - timedelta(days=WELCOME_BACK_WITHIN_DAYS + 1), today + timedelta(days=1))
     )
-    calls: list[OutgoingCall] = []
+    notices: list[Notice] = []
     reactivate: list[int] = []
     for state in load_pair_states(session, selection):
         pair_today = local_day(now, state.zones)
@@ -403,10 +395,10 @@ def due_pause_endings(session: Session, *, now: datetime) -> DuePauseEndings:
             continue
         slot = due_slot(now, state.zones)
         if slot is not None and state.reachable:
-            calls.append(_welcome_back(state, on=resumed, not_before=slot))
+            notices.append(_welcome_back(state, on=resumed, not_before=slot))
     if reactivate:
         session.execute(update(Pair).where(Pair.id.in_(reactivate)).values(status=PairStatus.ACTIVE))
-    return DuePauseEndings(calls=calls, reactivated=len(reactivate))
+    return DuePauseEndings(notices=notices, reactivated=len(reactivate))
 
 
 __all__ = [

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -366,68 +366,12 @@ def session_dates(session: Session, selection: Select[int]) -> dict[int, list[da
     return found
 
 
-# --- coordinators -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class CoordinatorRoute:
-    """Where one piece of coordinator news goes, in which language, timed in which zone."""
-
-    target: str
-    language: str
-    timezone: str
-
-
-def coordinator_routes(session: Session, *, states: Iterable[PairState]) -> dict[int, list[CoordinatorRoute]]:
-    """Per round: the programme's coordinator channel, or else a DM to each coordinator who
-    is in Slack (as `coordinators.coordinator_targets`, for many rounds in one statement)."""
-    routes: dict[int, list[CoordinatorRoute]] = {}
-    need_people: set[int] = set()
-    for state in states:
-        if state.round_id in routes:
-            continue
-        if state.coordinator_channel:
-            routes[state.round_id] = [
-                CoordinatorRoute(
-                    target=state.coordinator_channel.lstrip("#"), language=state.default_language,
-                    timezone=state.programme_zone,
-                )
-            ]
-        else:
-            routes[state.round_id] = []
-            need_people.add(state.round_id)
-    if need_people:
-        rows = session.execute(
-            select(Participant.round_id, Participant.slack_user_id, Participant.language, Participant.timezone,
-                   Programme.timezone)
-            .join(Round, Round.id == Participant.round_id)
-            .join(Programme, Programme.id == Round.programme_id)
-            .where(
-                Participant.round_id.in_(sorted(need_people)),
-                Participant.role == Role.COORDINATOR,
-                Participant.slack_user_id.is_not(None),
-                Participant.opted_out_at.is_(None),
-            )
-            .order_by(Participant.round_id, Participant.id)
-        )
-        for round_id, user_id, language, tz_name, programme_zone in rows:
-            assert user_id is not None  # the query keeps only coordinators with a Slack id
-            routes[round_id].append(
-                CoordinatorRoute(
-                    target=user_id, language=normalise_language(language), timezone=zone(tz_name or programme_zone).key
-                )
-            )
-    return routes
-
-
 __all__ = [
     "LIVE_STATUSES",
-    "CoordinatorRoute",
     "HoldKind",
     "PairState",
     "PauseHold",
     "PersonState",
-    "coordinator_routes",
     "is_live_pair",
     "live_pair",
     "load_pair_states",

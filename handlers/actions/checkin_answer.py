@@ -63,7 +63,8 @@ def handle_checkin_answer(
     message_ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
     if channel_id and message_ts:
         try:
-            client.chat_update(channel=channel_id, ts=message_ts, **checkin_message(outcome.facts).as_kwargs())
+            redrawn = checkin_message(outcome.facts, outcome.facts_language)
+            client.chat_update(channel=channel_id, ts=message_ts, **redrawn.as_kwargs())
         except SlackApiError as error:  # the answer is saved; a stale message must not hide that
             logger.warning("could not redraw the check-in in %s: %s", channel_id, error.response.get("error"))
 

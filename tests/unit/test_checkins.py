@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.nudges.checkins import (
+    CheckinOutcome,
     CheckinRow,
     CheckinStatus,
     answer_checkin,
@@ -24,6 +25,7 @@ from scheduling.ticks import run_tick
 from storage.db import unit_of_work
 from storage.models import Checkin, CheckinAnswer, OutboxMessage, Pair, PairStatus, Role
 from tests.nudge_world import World, held, new_world, pair, person, standard_world
+from tests.support.notices import slack_payload
 
 UTC = timezone.utc
 # 10:00 in Copenhagen (UTC+1 in February and March) on the days windows end.
@@ -49,7 +51,7 @@ def rows(session_factory: sessionmaker[Session], prefix: str = "") -> list[Outbo
 
 
 def answer(session_factory: sessionmaker[Session], world: World, *, user: str, what: CheckinAnswer,
-           window: date = date(2027, 2, 1), planned_for: date | None = None, now: datetime = FEB15):
+           window: date = date(2027, 2, 1), planned_for: date | None = None, now: datetime = FEB15) -> CheckinOutcome:
     with unit_of_work(session_factory) as session:
         return answer_checkin(session, pair_id=world.pairs["la"], window_start=window, slack_user_id=user,
                               answer=what, planned_for=planned_for, now=now)
@@ -69,12 +71,12 @@ def test_a_window_without_a_session_gets_one_checkin_at_ten_in_the_pair_channel(
     assert row.dedup_key == f"checkin:pair={world.pairs['la']}:window=2027-02-01"
     assert row.dedup_key == checkin_key(world.pairs["la"], date(2027, 2, 1))
     assert row.target == "CLA" and row.not_before == FEB15
-    blocks = json.dumps(row.payload["blocks"])
+    blocks = json.dumps(slack_payload(row)["blocks"])
     assert '"action_id": "session.log.open"' in blocks and f'"value": "{world.pairs["la"]}"' in blocks
     for action_id in ("checkin.planned", "checkin.not_yet", "checkin.help"):
         assert action_id in blocks
     assert "<@ULARS>" in blocks and "<@UANA>" in blocks
-    assert "Lars and Ana" in row.payload["text"] and "1 February 2027" in row.payload["text"]
+    assert "Lars and Ana" in slack_payload(row)["text"] and "1 February 2027" in slack_payload(row)["text"]
     with session_factory() as session:
         [checkin] = session.scalars(select(Checkin)).all()
         assert checkin.window_start == date(2027, 2, 1) and checkin.answer is None and checkin.asked_at == FEB15
@@ -98,7 +100,7 @@ def test_a_window_ending_at_the_weekend_is_asked_on_monday(session_factory: sess
         person(session, world, "ana", role=Role.MENTEE)
         pair(session, world, "la", mentor="lars", mentee="ana")
     for day in (13, 14):
-        for hour in range(0, 24):
+        for hour in range(24):
             assert tick(session_factory, datetime(2027, 2, day, hour, tzinfo=UTC))["pair-checkins"] == 0
     assert tick(session_factory, FEB15)["pair-checkins"] == 1
 
@@ -156,7 +158,7 @@ def test_not_yet_asks_again_after_three_working_days_once(
     assert tick(session_factory, FEB15 + timedelta(days=4))["pair-checkins"] == 0
     again = rows(session_factory, "checkin:")[-1]
     assert again.dedup_key.endswith("window=2027-02-01:again=2027-02-18")
-    assert "Did you meet yet?" in json.dumps(again.payload["blocks"])
+    assert "Did you meet yet?" in json.dumps(slack_payload(again)["blocks"])
 
 
 def test_not_yet_then_a_session_means_no_second_question(
@@ -180,7 +182,7 @@ def test_help_tells_the_coordinators_at_once_and_only_once(
     [note] = rows(session_factory, "checkin-help:")
     assert note.dedup_key == f"checkin-help:pair={world.pairs['la']}:window=2027-02-01:to=mentoring-coordinators"
     assert note.target == "mentoring-coordinators" and note.not_before == later
-    text = json.dumps(note.payload["blocks"])
+    text = json.dumps(slack_payload(note)["blocks"])
     assert "Ana asked for help" in text and "<#CLA>" in text and "none logged yet" in text
 
 
@@ -249,7 +251,7 @@ def test_two_missed_windows_flag_the_pair_three_tell_the_coordinators_once(
     assert tick(session_factory, MAR15)["pair-checkins"] == 2, "the check-in and the note"
     [note] = rows(session_factory, "quiet:")
     assert note.dedup_key == f"quiet:pair={world.pairs['la']}:since=2027-02-01:to=mentoring-coordinators"
-    assert "Lars and Ana are going quiet" in json.dumps(note.payload["blocks"])
+    assert "Lars and Ana are going quiet" in json.dumps(slack_payload(note)["blocks"])
     assert tick(session_factory, MAR15 + timedelta(days=14))["pair-checkins"] == 1, "a check-in; no second note"
     assert len(rows(session_factory, "quiet:")) == 1
 
@@ -285,7 +287,7 @@ def test_someone_letting_three_checkins_pass_is_named(session_factory: sessionma
     tick(session_factory, apr12 + timedelta(days=3))
     [note] = rows(session_factory, "quiet:")
     assert f":silent={world.people['lars']}:" in note.dedup_key
-    assert "No answer from Lars" in json.dumps(note.payload["blocks"])
+    assert "No answer from Lars" in json.dumps(slack_payload(note)["blocks"])
     with session_factory() as session:
         assert flagged_pairs(session, round_id=world.round_id, now=apr12 + timedelta(days=3)) == []
 
@@ -306,6 +308,7 @@ def test_the_job_reads_in_bulk(session_factory: sessionmaker[Session]) -> None:
     from sqlalchemy import event
 
     counts = []
+    statements: list[int] = []
     for size in (2, 40):
         with unit_of_work(session_factory) as session:
             world = new_world(session, name=f"Round {size}")
@@ -314,7 +317,7 @@ def test_the_job_reads_in_bulk(session_factory: sessionmaker[Session]) -> None:
                 person(session, world, f"e{size}x{index}", role=Role.MENTEE, tz="Europe/London")
                 pair(session, world, f"p{size}x{index}", mentor=f"m{size}x{index}", mentee=f"e{size}x{index}")
         engine = session_factory.kw["bind"]
-        statements = []
+        statements.clear()
         listener = lambda *args, **kwargs: statements.append(1)  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)
         try:

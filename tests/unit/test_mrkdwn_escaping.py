@@ -148,7 +148,7 @@ CHOICES: dict[tuple[str, str], Any] = {
     ("TimelineEntry", "only_for"): Choices((Role.MENTOR, Role.MENTEE, None)),
     ("profile_access_message", "access"): Choices(tuple(a for a in ProfileAccess if a is not ProfileAccess.OK)),
     ("profile_notice_view", "access"): Choices(tuple(a for a in ProfileAccess if a is not ProfileAccess.OK)),
-    ("ignoring_checkins_message", "people"): Choices(([HOSTILE], [HOSTILE, HOSTILE])),
+    ("CheckinsIgnored", "people"): Choices(((HOSTILE,), (HOSTILE, HOSTILE))),
 }
 # Names whose text is a Slack id, a time zone or a language, never a person's words.
 _ID_NAMES = re.compile(r"(^|_)(user_id|channel_id|coordinator_id|app_id|team_id|removed_by|message_ts)$|^channel$")

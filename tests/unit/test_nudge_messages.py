@@ -8,10 +8,11 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from bot.nudges.notices import CheckinFacts, CheckinHelpRequested, CheckinsIgnored, PairGoingQuiet, PairNewsFacts
+from bot.pairs.state import HoldKind, PauseHold, pause_hold
+from bot.sandbox._blocks import validate_message_blocks
 from bot.slack.render.blocks import check_message_limits
 from bot.slack.render.nudges import (
-    CheckinFacts,
-    PairNewsFacts,
     checkin_message,
     checkin_ref,
     checkin_refusal_message,
@@ -28,22 +29,20 @@ from bot.slack.render.nudges import (
 )
 from bot.slack.render.timeline import meeting_prompt_message, meeting_reminder_message
 from bot.timeline.notices import MeetingPromptFacts, MeetingReminderFacts
-from bot.sandbox._blocks import validate_message_blocks
-from bot.pairs.state import HoldKind, PauseHold, pause_hold
 from storage.models import CheckinAnswer, MeetingKind, Pair, PairStatus, Participant, Role, RsvpAnswer
 
 EVIL = "<!channel> & <@U999>"
 
 
 def facts(**changes: object) -> CheckinFacts:
-    base = dict(pair_id=42, window_start=date(2027, 2, 15), every_days=14, mentor_name="Lars", mentee_name="Ana",
-                mentor_user_id="ULARS", mentee_user_id="UANA", language="en")
+    base: dict[str, object] = {"pair_id": 42, "window_start": date(2027, 2, 15), "every_days": 14, "mentor_name": "Lars",
+                               "mentee_name": "Ana", "mentor_user_id": "ULARS", "mentee_user_id": "UANA"}
     base.update(changes)
     return CheckinFacts(**base)  # type: ignore[arg-type]
 
 
 def test_the_checkin_has_four_answers_and_shows_the_answer_on_record() -> None:
-    message = checkin_message(facts())
+    message = checkin_message(facts(), "en")
     check_message_limits(message.blocks)
     assert validate_message_blocks(message.blocks) == []
     [row] = [block for block in message.blocks if block["type"] == "actions"]
@@ -52,11 +51,13 @@ def test_the_checkin_has_four_answers_and_shows_the_answer_on_record() -> None:
         "session.log.open", "checkin.planned", "checkin.not_yet", "checkin.help"]
     assert row["elements"][0]["value"] == "42" and row["elements"][1]["type"] == "datepicker"
     assert "checkin.answer" not in json.dumps(message.blocks)
-    answered = checkin_message(facts(answer=CheckinAnswer.PLANNED, answered_by="Ana", planned_for=date(2027, 2, 20)))
+    answered = checkin_message(facts(answer=CheckinAnswer.PLANNED, answered_by="Ana", planned_for=date(2027, 2, 20)),
+                               "en")
     text = json.dumps(answered.blocks)
     assert "planned for 20 February 2027" in text and '"initial_date": "2027-02-20"' in text
     assert "20 February 2027" in answered.text
-    not_yet = checkin_message(facts(answer=CheckinAnswer.NOT_YET, answered_by="Lars", ask_again_on=date(2027, 2, 18)))
+    not_yet = checkin_message(facts(answer=CheckinAnswer.NOT_YET, answered_by="Lars", ask_again_on=date(2027, 2, 18)),
+                              "en")
     [row] = [block for block in not_yet.blocks if block["type"] == "actions"]
     assert row["elements"][2].get("style") == "primary" and "ask again on 18 February 2027" in json.dumps(not_yet.blocks)
 
@@ -69,13 +70,12 @@ def test_the_checkin_reference_round_trips_and_rejects_strangers() -> None:
 
 
 def test_names_people_typed_are_escaped_everywhere() -> None:
-    news = PairNewsFacts(mentor_name=EVIL, mentee_name="Ana", channel_id="C1", round_name=EVIL, last_session=None,
-                         language="en")
+    news = PairNewsFacts(mentor_name=EVIL, mentee_name="Ana", channel_id="C1", round_name=EVIL, last_session=None)
     messages = [
-        checkin_message(facts(mentor_name=EVIL, mentor_user_id=None, answer=CheckinAnswer.HELP, answered_by=EVIL)),
-        help_request_message(news, asked_by=EVIL),
-        going_quiet_message(news, missed=3, every_days=14, since=date(2027, 2, 1)),
-        ignoring_checkins_message(news, people=[EVIL, "Ana"], count=3),
+        checkin_message(facts(mentor_name=EVIL, mentor_user_id=None, answer=CheckinAnswer.HELP, answered_by=EVIL), "en"),
+        help_request_message(CheckinHelpRequested(pair=news, asked_by=EVIL), "en"),
+        going_quiet_message(PairGoingQuiet(pair=news, missed=3, every_days=14, since=date(2027, 2, 1)), "en"),
+        ignoring_checkins_message(CheckinsIgnored(pair=news, people=(EVIL, "Ana"), count=3), "en"),
         pair_paused_message(name=EVIL, until=date(2027, 3, 1), language="en"),
         coordinator_pause_message(name=EVIL, role=Role.MENTEE, until=date(2027, 3, 1), reason=EVIL,
                                   round_name="R", language="en"),
@@ -91,11 +91,11 @@ def test_names_people_typed_are_escaped_everywhere() -> None:
 
 def test_coordinator_notes_name_the_pair_and_the_channel() -> None:
     news = PairNewsFacts(mentor_name="Lars", mentee_name="Ana", channel_id="CLA", round_name="Spring 2027",
-                         last_session=date(2027, 1, 20), language="da")
-    quiet = json.dumps(going_quiet_message(news, missed=3, every_days=14, since=date(2027, 2, 1)).blocks,
-                       ensure_ascii=False)
+                         last_session=date(2027, 1, 20))
+    quiet = json.dumps(going_quiet_message(PairGoingQuiet(pair=news, missed=3, every_days=14, since=date(2027, 2, 1)),
+                                           "da").blocks, ensure_ascii=False)
     assert "Der er blevet stille hos Lars og Ana" in quiet and "<#CLA>" in quiet and "20. januar 2027" in quiet
-    both = ignoring_checkins_message(news, people=["Lars", "Ana"], count=3).text
+    both = ignoring_checkins_message(CheckinsIgnored(pair=news, people=("Lars", "Ana"), count=3), "da").text
     assert both == "Intet svar fra Lars og Ana på tjek-ind for Lars og Ana"
 
 
@@ -116,7 +116,7 @@ def test_every_message_renders_in_both_languages(language: str) -> None:
             kind=kind, title="", day=date(2027, 3, 8), mentor_name="Lars", mentee_name="Ana",
             mentor_user_id="ULARS", mentee_user_id="UANA"), language)
         assert "<@ULARS>" in prompt.blocks[0]["text"]["text"]
-    da = json.dumps(checkin_message(facts(language="da")).blocks, ensure_ascii=False)
+    da = json.dumps(checkin_message(facts(), "da").blocks, ensure_ascii=False)
     if language == "da":
         assert "Har I mødtes?" in da and "1:1-møde" in da and "Vi vil gerne have hjælp" in da
 

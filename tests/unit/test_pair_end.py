@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.outbox import OutgoingCall, enqueue
+from bot.pairs.end import MAX_CHOICES, FormRefusal, end_pair, end_pair_form
 from bot.slack.render.blocks import MODAL_TITLE_LIMIT, check_surface_limits
 from bot.slack.render.pair_end import (
     CALLBACK_ID,
@@ -18,11 +20,10 @@ from bot.slack.render.pair_end import (
     form_refusal_message,
     read_end_pair_submission,
 )
-from bot.core.outbox import OutgoingCall, enqueue
-from bot.pairs.end import MAX_CHOICES, FormRefusal, end_pair, end_pair_form
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState, Pair, PairStatus, Role
 from tests.factories import EPOCH, make_participant, make_round
+from tests.support.notices import slack_payload
 
 UTC = timezone.utc
 NOW = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
@@ -52,7 +53,7 @@ def _rows(session_factory: sessionmaker[Session]) -> dict[str, OutboxMessage]:
 
 
 def _end(session_factory: sessionmaker[Session], **kwargs):  # noqa: ANN003, ANN202
-    values = dict(slack_user_id="UMETTE", pair_id=1, reason="moved_away", note=None, now=NOW)
+    values = {"slack_user_id": "UMETTE", "pair_id": 1, "reason": "moved_away", "note": None, "now": NOW}
     values.update(kwargs)
     with unit_of_work(session_factory) as session:
         return end_pair(session, **values)
@@ -74,10 +75,10 @@ def test_ending_keeps_the_pair_for_reporting_and_tells_the_pair_and_the_coordina
     closing = {key: row for key, row in rows.items() if key.startswith("pair-closing:")}
     assert sorted(closing) == [f"pair-closing:pair={pair_id}:lang=da", f"pair-closing:pair={pair_id}:lang=en"]
     assert all(row.target == "CPAIR" for row in closing.values())
-    assert "Congratulations on the new job, <@UANA>" in closing[f"pair-closing:pair={pair_id}:lang=en"].payload["text"]
+    assert "Congratulations on the new job, <@UANA>" in slack_payload(closing[f"pair-closing:pair={pair_id}:lang=en"])["text"]
     reports = {key: row for key, row in rows.items() if key.startswith("pair-ended:")}
     assert sorted(reports) == [f"pair-ended:pair={pair_id}:to=UKIM", f"pair-ended:pair={pair_id}:to=UMETTE"]
-    kim = json.dumps(reports[f"pair-ended:pair={pair_id}:to=UKIM"].payload, ensure_ascii=False)
+    kim = json.dumps(slack_payload(reports[f"pair-ended:pair={pair_id}:to=UKIM"]), ensure_ascii=False)
     assert "<@UMETTE> ended the pair Søren & Ana Souza" in kim and "Found a job" in kim
     assert "Started at Maersk &lt;!here&gt;" in kim and "<!here>" not in kim
 
@@ -115,7 +116,7 @@ def test_an_ended_pair_cannot_end_twice_and_admins_may_end_any(session_factory) 
 
 
 def _form(session_factory: sessionmaker[Session], **kwargs):  # noqa: ANN003, ANN202
-    values = dict(slack_user_id="UMETTE", now=NOW)
+    values = {"slack_user_id": "UMETTE", "now": NOW}
     values.update(kwargs)
     with session_factory() as session:
         return end_pair_form(session, **values)

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.pairs.pauses import PauseProblem, parse_pause, pause_participant, resume_participant
+from bot.pairs.pauses import PauseOutcome, PauseProblem, parse_pause, pause_participant, resume_participant
 from scheduling.ticks import run_tick
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState, Pair, PairStatus, Participant
 from tests.nudge_world import World, standard_world
+from tests.support.notices import slack_payload
 
 UTC = timezone.utc
 TODAY = date(2027, 2, 3)  # a Wednesday
@@ -71,7 +72,9 @@ def world(session_factory: sessionmaker[Session]) -> World:
         return standard_world(session)
 
 
-def pause(session_factory: sessionmaker[Session], text: str, *, user: str = "UANA", now: datetime = WEDNESDAY):
+def pause(
+    session_factory: sessionmaker[Session], text: str, *, user: str = "UANA", now: datetime = WEDNESDAY
+) -> PauseOutcome:
     with unit_of_work(session_factory) as session:
         return pause_participant(session, slack_user_id=user, text=text, now=now)
 
@@ -94,10 +97,11 @@ def test_a_pause_is_stored_on_the_person_and_pauses_the_pair(
         assert (ana.paused_until, ana.pause_reason) == (date(2027, 3, 1), "moving flat")
         assert (pair.status, pair.paused_until) == (PairStatus.PAUSED, date(2027, 3, 1))
     [notice] = outbox(session_factory, "pause:")
-    assert notice.target == "CLA" and "Ana is taking a break" in notice.payload["text"]
+    assert notice.target == "CLA" and "Ana is taking a break" in slack_payload(notice)["text"]
     assert "moving flat" not in json.dumps(notice.payload), "the reason is private"
+    assert "moving flat" not in json.dumps(slack_payload(notice)), "the reason is private"
     [coordinators] = outbox(session_factory, "pause-notice:")
-    assert "moving flat" in coordinators.payload["text"] and coordinators.target == "mentoring-coordinators"
+    assert "moving flat" in slack_payload(coordinators)["text"] and coordinators.target == "mentoring-coordinators"
 
 
 def test_bad_input_stores_nothing(session_factory: sessionmaker[Session], world: World) -> None:
@@ -131,7 +135,7 @@ def test_no_checkins_during_a_pause_and_a_welcome_back_when_it_ends(
     assert ten.enqueued["pair-checkins"] == 0, "the windows restart from the day the pause ended"
     [welcome] = outbox(session_factory, "welcome-back:")
     assert welcome.dedup_key == f"welcome-back:pair={world.pairs['la']}:on=2027-03-01"
-    assert "Welcome back" in welcome.payload["text"] and welcome.not_before == datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    assert "Welcome back" in slack_payload(welcome)["text"] and welcome.not_before == datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
     again = run_tick(session_factory=session_factory, now=datetime(2027, 3, 2, 9, 0, tzinfo=UTC))
     assert again.enqueued["pause-endings"] == 0
     # Two weeks after the pause: the first check-in of the restarted cadence.

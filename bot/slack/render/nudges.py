@@ -1,18 +1,21 @@
 """Check-ins, "going quiet" notes, pauses and welcomes back, as Block Kit.
 
-Pure functions from plain facts. The check-in is drawn by one function before and after
-every click, so the message in the pair channel always shows the answer on record (the
-service passes it in), and the buttons stay so the answer can change.
+Pure functions from plain facts (`bot.nudges.notices`, `bot.pairs.notices`), registered on
+`SLACK` for the notices the services queue. The check-in is drawn by one function before
+and after every click, so the message in the pair channel always shows the answer on
+record (the service passes it in), and the buttons stay so the answer can change.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from bot.i18n import format_day, t
-from bot.slack.render.blocks import Block, Message, actions, button, check_message_limits, context, section
+from bot.nudges.notices import CheckinFacts, CheckinHelpRequested, CheckinsIgnored, PairGoingQuiet, PairNewsFacts
+from bot.pairs.notices import PairPaused, PersonPaused, WelcomeBack
 from bot.pairs.state import HoldKind, PauseHold
+from bot.slack.render.blocks import Block, Message, actions, button, check_message_limits, context, section
+from bot.slack.render.table import SLACK
 from bot.text import escape_mrkdwn, truncate
 from storage.models import CheckinAnswer, Role
 
@@ -73,28 +76,10 @@ def datepicker(*, action_id: str, placeholder: str, initial_date: date | None = 
 # --- the check-in ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class CheckinFacts:
-    """One check-in and its answer on record, as the pair channel shows it."""
-
-    pair_id: int
-    window_start: date
-    every_days: int
-    mentor_name: str
-    mentee_name: str
-    mentor_user_id: str | None
-    mentee_user_id: str | None
-    language: str
-    again: bool = False  # asked again after "Not yet"
-    answer: CheckinAnswer | None = None
-    answered_by: str | None = None
-    planned_for: date | None = None
-    ask_again_on: date | None = None
-
-
-def checkin_message(facts: CheckinFacts) -> Message:
+@SLACK.renders(CheckinFacts)
+def checkin_message(facts: CheckinFacts, language: str) -> Message:
     """"Did you meet?" with Yes / It's planned for ... / Not yet / We'd like help."""
-    lang = facts.language
+    lang = language
     mentor = _person(facts.mentor_name, facts.mentor_user_id)
     mentee = _person(facts.mentee_name, facts.mentee_user_id)
     since = format_day(facts.window_start, lang)
@@ -118,7 +103,7 @@ def checkin_message(facts: CheckinFacts) -> Message:
             block_id=f"{CHECKIN_BLOCK_PREFIX}{ref}",
         ),
     ]
-    answer_line = _answer_line(facts)
+    answer_line = _answer_line(facts, lang)
     if answer_line:
         blocks.append(section(answer_line, block_id="checkin.answer"))
     blocks.append(context(t("nudges.checkin.hint", lang, mentor=escape_mrkdwn(facts.mentor_name),
@@ -131,10 +116,9 @@ def checkin_message(facts: CheckinFacts) -> Message:
     return Message(text=fallback, blocks=blocks)
 
 
-def _answer_line(facts: CheckinFacts) -> str | None:
+def _answer_line(facts: CheckinFacts, lang: str) -> str | None:
     if facts.answer is None:
         return None
-    lang = facts.language
     name = escape_mrkdwn(facts.answered_by or "")
     if facts.answer is CheckinAnswer.PLANNED and facts.planned_for is not None:
         return t("nudges.checkin.answer.planned", lang, name=name, date=format_day(facts.planned_for, lang))
@@ -168,20 +152,7 @@ def _refusal_params(reason: str, mentor: str, mentee: str, days: int) -> dict[st
 # --- for coordinators -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class PairNewsFacts:
-    """What coordinator news about one pair names: who, where, and the last session."""
-
-    mentor_name: str
-    mentee_name: str
-    channel_id: str | None
-    round_name: str
-    last_session: date | None
-    language: str
-
-
-def _pair_line(facts: PairNewsFacts) -> dict[str, str]:
-    lang = facts.language
+def _pair_line(facts: PairNewsFacts, lang: str) -> dict[str, str]:
     return {
         "mentor": escape_mrkdwn(facts.mentor_name),
         "mentee": escape_mrkdwn(facts.mentee_name),
@@ -195,29 +166,35 @@ def _names(facts: PairNewsFacts) -> dict[str, str]:
     return {"mentor": escape_mrkdwn(facts.mentor_name), "mentee": escape_mrkdwn(facts.mentee_name)}
 
 
-def help_request_message(facts: PairNewsFacts, *, asked_by: str) -> Message:
+@SLACK.renders(CheckinHelpRequested)
+def help_request_message(facts: CheckinHelpRequested, language: str) -> Message:
     """"We'd like help": the coordinator hears at once who asked and where to answer."""
-    lang = facts.language
-    text = t("nudges.help.text", lang, name=escape_mrkdwn(asked_by), **_pair_line(facts))
-    fallback = t("nudges.help.fallback", lang, name=escape_mrkdwn(asked_by), **_names(facts))
+    lang = language
+    asked_by = escape_mrkdwn(facts.asked_by)
+    text = t("nudges.help.text", lang, name=asked_by, **_pair_line(facts.pair, lang))
+    fallback = t("nudges.help.fallback", lang, name=asked_by, **_names(facts.pair))
     return Message(text=fallback, blocks=[section(text)])
 
 
-def going_quiet_message(facts: PairNewsFacts, *, missed: int, every_days: int, since: date) -> Message:
+@SLACK.renders(PairGoingQuiet)
+def going_quiet_message(facts: PairGoingQuiet, language: str) -> Message:
     """Three check-in periods without a session: the pair, by name, for the coordinator."""
-    lang = facts.language
-    text = t("nudges.quiet.pair", lang, count=missed, days=every_days, since=format_day(since, lang), **_pair_line(facts))
-    fallback = t("nudges.quiet.fallback", lang, **_names(facts))
+    lang = language
+    text = t("nudges.quiet.pair", lang, count=facts.missed, days=facts.every_days,
+             since=format_day(facts.since, lang), **_pair_line(facts.pair, lang))
+    fallback = t("nudges.quiet.fallback", lang, **_names(facts.pair))
     return Message(text=fallback, blocks=[section(text)])
 
 
-def ignoring_checkins_message(facts: PairNewsFacts, *, people: list[str], count: int) -> Message:
+@SLACK.renders(CheckinsIgnored)
+def ignoring_checkins_message(facts: CheckinsIgnored, language: str) -> Message:
     """One (or both) of the two let several check-ins in a row pass without a word."""
-    lang = facts.language
+    lang = language
+    people = facts.people
     person = t("nudges.and", lang, first=escape_mrkdwn(people[0]), second=escape_mrkdwn(people[1])) if len(
         people) > 1 else escape_mrkdwn(people[0])
-    text = t("nudges.quiet.person", lang, person=person, count=count, **_pair_line(facts))
-    fallback = t("nudges.quiet.person_fallback", lang, person=person, **_names(facts))
+    text = t("nudges.quiet.person", lang, person=person, count=facts.count, **_pair_line(facts.pair, lang))
+    fallback = t("nudges.quiet.person_fallback", lang, person=person, **_names(facts.pair))
     return Message(text=fallback, blocks=[section(text)])
 
 
@@ -254,6 +231,11 @@ def pair_paused_message(*, name: str, until: date, language: str) -> Message:
     return Message(text=_plain(text), blocks=[section(text)])
 
 
+@SLACK.renders(PairPaused)
+def _pair_paused(facts: PairPaused, language: str) -> Message:
+    return pair_paused_message(name=facts.name, until=facts.until, language=language)
+
+
 def coordinator_pause_message(
     *, name: str, role: Role, until: date, reason: str | None, round_name: str, language: str
 ) -> Message:
@@ -268,6 +250,12 @@ def coordinator_pause_message(
     else:
         text = t("nudges.pause.coordinator", language, **params)
     return Message(text=_plain(text), blocks=[section(text)])
+
+
+@SLACK.renders(PersonPaused)
+def _person_paused(facts: PersonPaused, language: str) -> Message:
+    return coordinator_pause_message(name=facts.name, role=facts.role, until=facts.until, reason=facts.reason,
+                                     round_name=facts.round_name, language=language)
 
 
 def pause_hold_text(hold: PauseHold, language: str) -> str:
@@ -312,6 +300,13 @@ def welcome_back_message(
     return Message(text=fallback, blocks=[section(text)])
 
 
+@SLACK.renders(WelcomeBack)
+def _welcome_back(facts: WelcomeBack, language: str) -> Message:
+    return welcome_back_message(mentor_name=facts.mentor_name, mentee_name=facts.mentee_name,
+                                mentor_user_id=facts.mentor_user_id, mentee_user_id=facts.mentee_user_id,
+                                language=language)
+
+
 __all__ = [
     "CHECKIN_ACTIONS",
     "CHECKIN_ACTION_PATTERN",
@@ -319,8 +314,6 @@ __all__ = [
     "CHECKIN_NOT_YET_ACTION",
     "CHECKIN_PLANNED_ACTION",
     "SESSION_LOG_ACTION",
-    "CheckinFacts",
-    "PairNewsFacts",
     "answer_of_action",
     "checkin_message",
     "checkin_ref",

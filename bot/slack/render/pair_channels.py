@@ -8,15 +8,20 @@ person typed, a coordinator's note included, is escaped.
 from __future__ import annotations
 
 from bot.i18n import normalise_language, t
-from bot.pairs.notices import GONE_ERRORS, PairChannelTrouble, PairGoodbye, PairMemberNotInvited, PersonBio
+from bot.pairs.notices import (
+    FOUND_JOB,
+    GONE_ERRORS,
+    NOTE_LIMIT,
+    PairChannelTrouble,
+    PairGoodbye,
+    PairMemberNotInvited,
+    PersonBio,
+)
 from bot.slack.render.blocks import Message, check_message_limits, context, section
 from bot.slack.render.pair_intro import mention
 from bot.slack.render.table import SLACK
 from bot.text import escape_mrkdwn, truncate
 from storage.models import Role
-
-NOTE_LIMIT = 1000
-FOUND_JOB = "found_job"
 
 
 def closing_message(*, mentor: PersonBio, mentee: PersonBio, reason: str, language: str) -> Message:

@@ -1,4 +1,6 @@
-"""The end-pair / rematch modal, what it reads back, and the answers around it.
+"""The end-pair / rematch modal, what it reads back, and the answers around it; and the
+notices an ended pair's end queues (the closing note, the coordinators' report), drawn
+by the builders of `bot.slack.render.pair_channels`.
 
 The modal's block ids are the service's field names (`pair`, `reason`, `note`), so an error
 from `bot.pairs.end` lands under the box it is about without any mapping here.
@@ -12,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.i18n import t
-from bot.slack.render.blocks import MODAL_TITLE_LIMIT, Block, Message, check_surface_limits, context, section
 from bot.pairs.end import (
     AMBIGUOUS_SHOWN,
     END_REASONS,
@@ -26,6 +27,10 @@ from bot.pairs.end import (
     FormRefusal,
     PairChoice,
 )
+from bot.pairs.notices import PairClosed, PairEndedReport
+from bot.slack.render.blocks import MODAL_TITLE_LIMIT, Block, Message, check_surface_limits, context, section
+from bot.slack.render.pair_channels import closing_message, pair_ended_report
+from bot.slack.render.table import SLACK
 from bot.text import escape_mrkdwn, truncate
 
 CALLBACK_ID = "pairs.end.submit"
@@ -182,6 +187,18 @@ def _selected(values: Mapping[str, Any], block_id: str) -> str | None:
     option = element.get("selected_option") if isinstance(element, Mapping) else None
     value = option.get("value") if isinstance(option, Mapping) else None
     return value if isinstance(value, str) else None
+
+
+@SLACK.renders(PairClosed)
+def _pair_closed(facts: PairClosed, language: str) -> Message:
+    return closing_message(mentor=facts.mentor, mentee=facts.mentee, reason=facts.reason, language=language)
+
+
+@SLACK.renders(PairEndedReport)
+def _pair_ended_report(facts: PairEndedReport, language: str) -> Message:
+    return pair_ended_report(language=language, coordinator_id=facts.coordinator_id, round_name=facts.round_name,
+                             mentor_name=facts.mentor_name, mentee_name=facts.mentee_name, reason=facts.reason,
+                             note=facts.note)
 
 
 __all__ = [
