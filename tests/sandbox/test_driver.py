@@ -314,7 +314,7 @@ def test_view_submission_response_actions(driver: SlackDriver, echo: EchoApp, sa
     echo.responder = lambda _: (200, json.dumps({"response_action": "push", "view": pushed}))
     assert driver.view_submission(user_id="U1", callback_id="log_session", view_id=view_id, values={}).view_errors == ()
     stack = sandbox.view_stack("U1")
-    assert len(stack) == 2 and sandbox.view(stack[1])["callback_id"] == "confirm"  # type: ignore[index]
+    assert len(stack) == 2 and sandbox.view(stack[1])["callback_id"] == "confirm"
 
 
 def test_view_closed_and_shortcuts(driver: SlackDriver, sandbox: SlackSandbox) -> None:
@@ -369,7 +369,7 @@ def test_event_conveniences_keep_the_sandbox_in_step(driver: SlackDriver, sandbo
         "G",
         "U0BOT",
     )
-    assert "U1" in sandbox.get_channel(pair)["members"]  # type: ignore[index]
+    assert "U1" in sandbox.get_channel(pair)["members"]
     said = echoed(driver.message(user_id="U1", channel_id="U1", text="hello bot"))["body"]["event"]
     assert (said["type"], said["channel_type"], said["user"], said["text"]) == ("message", "im", "U1", "hello bot")
     assert sandbox.dm_messages("U1")[0]["ts"] == said["ts"]
@@ -380,7 +380,7 @@ def test_event_conveniences_keep_the_sandbox_in_step(driver: SlackDriver, sandbo
     assert changed["user"]["tz"] == "Asia/Tokyo"
     left = echoed(driver.member_left_channel(user_id="U1", channel_id=pair))["body"]["event"]
     assert left["type"] == "member_left_channel"
-    assert "U1" not in sandbox.get_channel(pair)["members"]  # type: ignore[index]
+    assert "U1" not in sandbox.get_channel(pair)["members"]
 
 
 # ---------------------------------------------------------------- a real Bolt app

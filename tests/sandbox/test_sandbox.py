@@ -298,12 +298,12 @@ def test_invite_several_users_reports_errors_array_and_is_all_or_nothing(
         {"user": "U404", "ok": False, "error": "user_not_found"},
         {"user": "U0BOT", "ok": False, "error": "cant_invite_self"},
     ]
-    assert sandbox.get_channel(channel)["members"] == ["U0BOT"]  # type: ignore[index]
+    assert sandbox.get_channel(channel)["members"] == ["U0BOT"]
     forced = client.api_call(
         "conversations.invite", params={"channel": channel, "users": "U1,U404,U2", "force": "true"}
     )
     assert forced["errors"] == [{"user": "U404", "ok": False, "error": "user_not_found"}]
-    assert sandbox.get_channel(channel)["members"] == ["U0BOT", "U1", "U2"]  # type: ignore[index]
+    assert sandbox.get_channel(channel)["members"] == ["U0BOT", "U1", "U2"]
 
 
 def test_archive_errors(client: WebClient) -> None:
@@ -541,7 +541,7 @@ def test_push_update_and_hash(client: WebClient, sandbox: SlackSandbox) -> None:
     assert stale.response["error"] == "hash_conflict"
     by_external = client.views_update(external_id="ext-1", view=modal(callback_id="renamed"))
     assert by_external["view"]["id"] == root["id"]
-    assert sandbox.view(root["id"])["callback_id"] == "renamed"  # type: ignore[index]
+    assert sandbox.view(root["id"])["callback_id"] == "renamed"
     assert error_of(lambda: client.views_update(view_id="V404", view=modal())).response["error"] == "not_found"
     assert (
         error_of(
@@ -556,7 +556,7 @@ def test_home_publish_and_limits(client: WebClient, sandbox: SlackSandbox) -> No
     first = client.views_publish(user_id="U1", view=home)["view"]
     second = client.views_publish(user_id="U1", view={**home, "blocks": [{"type": "divider"}] * 100})["view"]
     assert first["type"] == "home" and second["id"] == first["id"]
-    assert len(sandbox.published_home("U1")["blocks"]) == 100  # type: ignore[index]
+    assert len(sandbox.published_home("U1")["blocks"]) == 100
     assert len(sandbox.home_history("U1")) == 2
     assert sandbox.published_home("U2") is None
     too_many = error_of(

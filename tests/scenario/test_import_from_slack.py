@@ -84,7 +84,7 @@ def reply_text(message: dict[str, Any]) -> str:
 def counts(slack: SandboxedApp) -> tuple[int, ...]:
     with unit_of_work(slack.runtime.session_factory) as session:
         return tuple(
-            session.scalar(select(func.count()).select_from(model))
+            session.scalars(select(func.count()).select_from(model)).one()
             for model in (Programme, Round, Participant, SharedMeeting, Pair)
         )
 
@@ -276,7 +276,7 @@ def _someone_elses_round(slack: SandboxedApp) -> None:
 
 def _nordic_state(slack: SandboxedApp) -> tuple[object, ...]:
     with unit_of_work(slack.runtime.session_factory) as session:
-        programme = session.scalar(select(Programme).where(Programme.name == "Nordic Mentoring"))
+        programme = session.scalars(select(Programme).where(Programme.name == "Nordic Mentoring")).one()
         rounds = sorted((r.name, r.starts_on, r.ends_on) for r in programme.rounds)
         people = sorted(session.scalars(select(Participant.email).join(Round).where(Round.programme_id == programme.id)))
         return programme.coordinator_channel, programme.default_language, tuple(rounds), tuple(people)

@@ -195,7 +195,7 @@ def _join(slack: SandboxedApp, ids: dict[str, int], *, name: str, languages: lis
 
 def _pair_id(slack: SandboxedApp, mentor_id: int, mentee_id: int) -> int:
     with unit_of_work(slack.runtime.session_factory) as session:
-        return session.scalar(select(Pair.id).where(Pair.mentor_id == mentor_id, Pair.mentee_id == mentee_id))
+        return session.scalars(select(Pair.id).where(Pair.mentor_id == mentor_id, Pair.mentee_id == mentee_id)).one()
 
 
 def _end_pair(slack: SandboxedApp, *, query: str, pair_id: int, reason: str) -> None:

@@ -54,7 +54,7 @@ def world(slack: SandboxedApp) -> dict[str, Any]:
 
 
 def at(slack: SandboxedApp, instant: datetime) -> None:
-    slack.clock.set(instant)  # type: ignore[attr-defined]
+    slack.clock.set(instant)
     slack.tick_and_deliver(now=instant)
 
 
@@ -130,7 +130,7 @@ def test_a_checkin_is_posted_and_answered_by_the_pair(slack: SandboxedApp, world
 
 def test_pause_and_resume_by_slash_command(slack: SandboxedApp, world: dict[str, Any]) -> None:
     channel = world["channel"]
-    slack.clock.set(datetime(2027, 2, 3, 13, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    slack.clock.set(datetime(2027, 2, 3, 13, 0, tzinfo=UTC))
     response = slack.slash("UANA", "/mentoring", "pause until 10 march moving flat")
     assert response.status == 200
     [answer] = ephemeral_answers(slack, response.response_url)
@@ -174,7 +174,7 @@ def test_a_meeting_reminder_is_answered_and_attendance_recorded(slack: Sandboxed
     assert slack.sandbox.dm_messages("UMETTE") == [], "coordinators are not reminded"
 
     # After the meeting the coordinator ticks who came.
-    slack.clock.set(KICK_OFF + timedelta(hours=3))  # type: ignore[attr-defined]
+    slack.clock.set(KICK_OFF + timedelta(hours=3))
     response = slack.slash("UMETTE", "/mentoring-admin", "attendance kick-off")
     assert response.status == 200 and ephemeral_answers(slack, response.response_url) == []
     view = slack.sandbox.opened_views[-1]
@@ -215,7 +215,7 @@ def answer_text(slack: SandboxedApp, response: Any) -> str:
 def test_the_partner_of_someone_on_a_break_hears_who_paused_and_until_when(slack: SandboxedApp,
                                                                              world: dict[str, Any]) -> None:
     """Defect 7: the partner was told to `/mentoring resume`, which then said they were not paused."""
-    slack.clock.set(datetime(2027, 2, 3, 13, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    slack.clock.set(datetime(2027, 2, 3, 13, 0, tzinfo=UTC))
     slack.slash("UANA", "/mentoring", "pause until 10 march")
 
     said = answer_text(slack, slack.slash("ULARS", "/log-session", "yesterday 45m CV"))
@@ -245,11 +245,11 @@ def test_a_pause_taken_back_before_its_notices_went_out_is_never_announced(slack
     """Defect 8: "taking a break until 15 March" and "Welcome back" went out together at 10:00,
     and the coordinators heard of a pause that was already over."""
     channel = world["channel"]
-    slack.clock.set(SATURDAY_EVENING)  # type: ignore[attr-defined]
+    slack.clock.set(SATURDAY_EVENING)
     slack.slash("UANA", "/mentoring", "pause until 15 march moving flat")
     slack.deliver()
     assert slack.sandbox.messages_in(channel) == [] and slack.sandbox.messages_in("mentoring-coordinators") == []
-    slack.clock.set(SATURDAY_EVENING + timedelta(hours=20))  # type: ignore[attr-defined]
+    slack.clock.set(SATURDAY_EVENING + timedelta(hours=20))
     assert "Welcome back!" in answer_text(slack, slack.slash("UANA", "/mentoring", "resume"))
 
     at(slack, MONDAY_SLOT)
@@ -269,7 +269,7 @@ def test_a_pause_taken_back_before_its_notices_went_out_is_never_announced(slack
 def test_a_pause_moved_before_its_notices_went_out_is_announced_once_with_its_new_date(
         slack: SandboxedApp, world: dict[str, Any]) -> None:
     channel = world["channel"]
-    slack.clock.set(SATURDAY_EVENING)  # type: ignore[attr-defined]
+    slack.clock.set(SATURDAY_EVENING)
     slack.slash("UANA", "/mentoring", "pause until 15 march")
     slack.slash("UANA", "/mentoring", "pause until 20 march")
     slack.slash("UANA", "/mentoring", "pause until 20 march packing")  # the same pause: nothing new to say
@@ -284,7 +284,7 @@ def test_an_ended_pair_hears_nothing_queued_for_a_pair_that_goes_on(slack: Sandb
                                                                      world: dict[str, Any]) -> None:
     """After the goodbye, no pause notice (nor check-in, prompt or welcome back) may follow."""
     channel = world["channel"]
-    slack.clock.set(SATURDAY_EVENING)  # type: ignore[attr-defined]
+    slack.clock.set(SATURDAY_EVENING)
     slack.slash("UANA", "/mentoring", "pause until 15 march")
     slack.slash("UMETTE", "/mentoring-admin", "end-pair ana")
     modal = slack.sandbox.opened_views[-1]
@@ -304,7 +304,7 @@ def test_someone_who_declines_gets_no_meeting_reminder_queued_before(slack: Sand
                                                                       world: dict[str, Any]) -> None:
     """A reminder queued for someone who then declines coordination is withdrawn with the rest."""
     reminder_slot = datetime(2027, 2, 17, 10, 0, tzinfo=UTC)  # a week before the kick-off, 10:00 in London
-    slack.clock.set(reminder_slot)  # type: ignore[attr-defined]
+    slack.clock.set(reminder_slot)
     slack.tick(now=reminder_slot)
     before = len(slack.sandbox.dm_messages("UANA"))
     choice = ConsentChoice(participant_id=world["world"].people["ana"], purpose=ConsentPurpose.COORDINATION,

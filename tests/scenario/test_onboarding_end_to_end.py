@@ -57,7 +57,7 @@ def test_from_uploaded_workbook_to_a_ready_mentee(slack: SandboxedApp) -> None:
     welcome = sandbox.dm_messages("UANA")
     assert len(welcome) == 1 and "Welcome to Career Mentoring" in welcome[0]["text"] + json.dumps(welcome[0]["blocks"])
     with unit_of_work(slack.runtime.session_factory) as session:
-        ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
+        ana = session.scalars(select(Participant).where(Participant.email == "ana@example.org")).one()
         assert ana.slack_user_id == "UANA" and ana.timezone == "America/Sao_Paulo"
         assert onboarding_step(ana) is OnboardingStep.AWAITING_CONSENT
 
@@ -79,7 +79,7 @@ def test_from_uploaded_workbook_to_a_ready_mentee(slack: SandboxedApp) -> None:
 
     # 5. Stored, and the Home tab says so.
     with unit_of_work(slack.runtime.session_factory) as session:
-        ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
+        ana = session.scalars(select(Participant).where(Participant.email == "ana@example.org")).one()
         assert onboarding_step(ana) is OnboardingStep.READY
         assert ana.goals == "A first engineering job in Denmark" and ana.years_experience == 7
     home = sandbox.published_home("UANA")

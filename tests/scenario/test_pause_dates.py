@@ -34,7 +34,7 @@ def world(slack: SandboxedApp) -> World:
         person(session, built, "soren", role=Role.MENTOR, language="da")
         person(session, built, "ana", role=Role.MENTEE)
         pair(session, built, "sa", mentor="soren", mentee="ana", channel=channel)
-    slack.clock.set(WEDNESDAY)  # type: ignore[attr-defined]
+    slack.clock.set(WEDNESDAY)
     return built
 
 

@@ -4,6 +4,8 @@ worker is interrupted half-way."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from bot.sandbox.harness import SandboxedApp
@@ -12,9 +14,10 @@ from storage.models import Pair
 from tests.scenario.test_match_review import _click, _seed
 
 
-def _pair_channels(slack: SandboxedApp) -> list[dict]:
+def _pair_channels(slack: SandboxedApp) -> list[dict[str, Any]]:
     created = [call.response["channel"]["id"] for call in slack.sandbox.calls_to("conversations.create") if call.ok]
-    return [slack.sandbox.get_channel(channel_id) for channel_id in created]
+    channels = [slack.sandbox.get_channel(channel_id) for channel_id in created]
+    return [channel for channel in channels if channel is not None]
 
 
 def test_published_pairs_get_one_channel_and_one_introduction_each_despite_a_crash(slack: SandboxedApp) -> None:

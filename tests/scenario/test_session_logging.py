@@ -279,7 +279,7 @@ def test_one_person_logging_two_days_in_a_row_held_two_meetings(slack: Sandboxed
 def test_a_draft_pair_from_the_workbook_is_no_match_until_published(slack: SandboxedApp) -> None:
     """Issue 8, defect 11: a pair imported from the Pairs sheet has no channel and no
     introduction yet; its people must not log sessions in it, see it, or pause it."""
-    slack.clock.set(datetime(2027, 2, 2, 15, 0, tzinfo=timezone.utc))  # type: ignore[attr-defined]
+    slack.clock.set(datetime(2027, 2, 2, 15, 0, tzinfo=timezone.utc))
     sandbox = slack.sandbox
     sandbox.add_user(user_id="UADMIN", name="admin", real_name="Admin", email="admin@example.org")
     sandbox.add_user(user_id="ULARS", name="lars", real_name="Lars", email="lars@firm.dk")

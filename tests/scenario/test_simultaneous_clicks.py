@@ -197,7 +197,7 @@ def test_attendance_submitted_twice_at_once_is_stored_and_confirmed_twice(
     slack: SandboxedApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     user_ids, built = _meeting_world(slack, PEOPLE // 2)
-    slack.clock.set(KICK_OFF + timedelta(hours=3))  # type: ignore[attr-defined]
+    slack.clock.set(KICK_OFF + timedelta(hours=3))
     slack.slash("UMETTE", "/mentoring-admin", "attendance kick-off")
     view = slack.sandbox.opened_views[-1]
     [group] = [block for block in view["blocks"] if block["type"] == "input"]
@@ -260,8 +260,7 @@ def _review_clicks_together(slack: SandboxedApp, clicks: list[dict[str, Any]]) -
     the keyword arguments of a block action), then let every listener finish."""
     review = slack.sandbox.ephemerals_for("UMETTE")[-1]
     responses = simultaneously([
-        (lambda click=click: slack.driver.block_action(user_id="UMETTE", message=review["ts"], **click))
-        for click in clicks
+        partial(slack.driver.block_action, user_id="UMETTE", message=review["ts"], **click) for click in clicks
     ])
     assert all(response.status == 200 for response in responses)
     slack.settle()
@@ -349,7 +348,7 @@ def test_checkin_answers_from_both_of_the_pair_at_once_leave_one_whole_answer(
         person(session, built, "lars", role=Role.MENTOR)
         person(session, built, "ana", role=Role.MENTEE)
         pair(session, built, "la", mentor="lars", mentee="ana", channel=channel)
-    slack.clock.set(CHECKIN_TIME)  # type: ignore[attr-defined]
+    slack.clock.set(CHECKIN_TIME)
     slack.tick_and_deliver(now=CHECKIN_TIME)
     assert len(slack.sandbox.messages_in(channel)) == 1, "the check-in is posted"
 

@@ -164,7 +164,11 @@ def test_demo_verbose_keeps_the_log_on_the_terminal(monkeypatch: pytest.MonkeyPa
     import bot.demo
 
     calls: list[dict[str, object]] = []
-    monkeypatch.setattr(bot.demo, "run_demo", lambda **kwargs: calls.append(kwargs) or 0)
+    def run_demo(**kwargs: object) -> int:
+        calls.append(kwargs)
+        return 0
+
+    monkeypatch.setattr(bot.demo, "run_demo", run_demo)
     handlers = list(logging.getLogger().handlers)
     assert main(["demo", "--verbose"]) == 0
     assert calls == [{}], "no log file: the log lines stay where logging sends them"

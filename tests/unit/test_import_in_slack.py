@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -86,7 +87,7 @@ def test_the_template_is_a_workbook_the_reader_accepts() -> None:
 def test_a_dry_run_and_a_refused_workbook_keep_nothing(session_factory) -> None:  # noqa: ANN001
     good = workbook_bytes(sample_workbook())
     bad = workbook_bytes(sample_workbook(participants=(ParticipantRow(row=2, email="nope", name="X", role="mentee"),)))
-    admin = {"uploader": "UADMIN", "admin_user_ids": ("UADMIN",)}
+    admin: dict[str, Any] = {"uploader": "UADMIN", "admin_user_ids": ("UADMIN",)}
     with unit_of_work(session_factory) as session:
         dry = import_uploaded_workbook(session, good, dry_run=True, now=NOW, **admin)
     with unit_of_work(session_factory) as session:

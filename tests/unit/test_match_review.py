@@ -247,7 +247,8 @@ def test_the_snapshot_holds_everything_the_review_shows(session) -> None:  # noq
     round_, lars, _sofie, ana, _bo = _two_by_two(session)
     make_ready(session, round_=round_, role=Role.MENTEE, email="dan@x.org", name="Dan", languages=["Klingon"])
     row = compute_proposal(session, round_id=round_.id, now=NOW, created_by="UMETTE")
-    assert row.id is not None and row.created_by == "UMETTE" and row.published_at is None
+    assert row.id is not None, "stored"
+    assert row.created_by == "UMETTE" and row.published_at is None
     payload = row.payload
     assert payload["version"] == 1 and payload["round_name"] == "Spring 2027"
     first = next(p for p in payload["pairs"] if p["mentor_id"] == lars.id)

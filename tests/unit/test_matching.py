@@ -342,7 +342,7 @@ def test_hand_made_rounds_match_brute_force(name: str) -> None:
     proposal = run(instance)
     expected = brute_force(instance.mentees, instance.mentors, weights=instance.weights,
                            locked=instance.locked, forbidden=instance.forbidden)
-    assert (proposal.matched_count, proposal.total_score) == (expected[0], pytest.approx(expected[1]))
+    assert proposal.matched_count == expected[0] and proposal.total_score == pytest.approx(expected[1])
 
 
 # --------------------------------------------------------------------------- hard rules
@@ -651,7 +651,7 @@ def test_reasons_match_the_data_and_render_in_both_languages(instance: Instance)
         same = normalise_field(e.field) is not None and normalise_field(e.field) == normalise_field(m.field)
         assert (REASON_SAME_FIELD in found) == same
         if REASON_RELATED_FIELD in found:
-            assert normalise_field(m.field) in RELATED_FIELDS[normalise_field(e.field)]  # type: ignore[index]
+            assert normalise_field(m.field) in RELATED_FIELDS[normalise_field(e.field)]
         words = content_words(e.goals) & content_words(m.expertise)
         if words:
             shown = found[REASON_GOALS_EXPERTISE].params["words"].split(", ")

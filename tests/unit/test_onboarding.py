@@ -386,7 +386,7 @@ def test_consent_button_values_round_trip_and_junk_is_refused() -> None:
 def test_consent_needs_all_three_answers_with_coordination_granted(session: Session) -> None:
     round_ = _seed_round(session)
     ana = _person(session, round_, "ana@x.org", slack_user_id="UANA")
-    record = {"participant_id": ana.id, "acting_user_id": "UANA"}
+    record: dict[str, Any] = {"participant_id": ana.id, "acting_user_id": "UANA"}
 
     outcome = record_consent(session, **record, purpose=ConsentPurpose.COORDINATION, granted=True, now=THURSDAY)
     assert outcome.status is ConsentStatus.RECORDED and not outcome.consented and ana.consented_at is None

@@ -352,6 +352,7 @@ def test_a_stored_channel_that_was_deleted_is_replaced(session_factory) -> None:
     with pytest.raises(Crash):
         _open(session_factory, channels)
     lost = _pair(session_factory, pair_id).slack_channel_id
+    assert lost is not None, "the crash came after the channel was stored"
     del channels.channels[lost]  # an admin deleted it before the next tick
     assert _open(session_factory, channels).waiting == [pair_id]
     _open(session_factory, channels)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timezone
+from typing import Any
 
 from bot.matching.engine import ScoreComponent
 from bot.pairs.notices import PairIntroFacts, PersonBio, TimelineEntry
@@ -40,8 +41,8 @@ MEETINGS = (
 )
 
 
-def _facts(**overrides) -> PairIntroFacts:  # noqa: ANN003
-    values = {
+def _facts(**overrides: Any) -> PairIntroFacts:
+    values: dict[str, Any] = {
         "programme": "Career Mentoring", "round_name": "Spring 2027", "mentor": MENTOR, "mentee": MENTEE,
         "match_reasons": REASONS, "meetings": MEETINGS, "round_ends_on": date(2027, 5, 31), "session_every_days": 14,
         "timezone": "Europe/Copenhagen",

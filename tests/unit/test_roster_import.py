@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timezone
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -15,7 +16,7 @@ from storage.models import Pair, Participant, Programme, Round, SharedMeeting
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc)
 
 
-def sample_workbook(**changes: object) -> RoundWorkbook:
+def sample_workbook(**changes: Any) -> RoundWorkbook:
     programme = ProgrammeSettings(
         programme="Career Mentoring", round="Spring 2027", starts_on=date(2027, 2, 1), ends_on=date(2027, 5, 31),
         language="en", coordinator_channel="#mentoring-coordinators", session_every_days=14,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
@@ -171,7 +172,7 @@ def test_an_empty_draft_defaults_the_date_to_today() -> None:
 
 
 def test_the_submitted_state_is_read_back() -> None:
-    state = {
+    state: dict[str, dict[str, Any]] = {
         "pair": {"pair": {"type": "static_select", "selected_option": {"value": "4"}}},
         "held_on": {"held_on": {"type": "datepicker", "selected_date": "2027-02-01"}},
         "duration": {"duration": {"type": "plain_text_input", "value": "1h30"}},

@@ -121,7 +121,7 @@ def test_a_queued_reminder_keeps_its_facts_and_is_drawn_in_the_readers_language_
     what goes out is exactly what the renderer makes of those facts in the reader's language."""
     kick, now = world.meetings["kick"], datetime(2027, 2, 17, 10, 0, tzinfo=UTC)
     with unit_of_work(session_factory) as session:
-        session.get(Participant, world.people["ana"]).language = "da"  # type: ignore[union-attr]
+        session.get(Participant, world.people["ana"]).language = "da"
         record_rsvp(session, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.YES, now=now - timedelta(days=1))
     with unit_of_work(session_factory) as session:
         enqueue_all(session, due_meeting_reminders(session, now=now), now=now)
@@ -155,7 +155,7 @@ def test_who_said_no_gets_no_day_before_reminder_and_paused_people_none(
         lars.paused_until = date(2027, 2, 24)
     assert reminders_at(session_factory, day_before) == [], "on a pause"
     with unit_of_work(session_factory) as session:
-        session.get(Participant, world.people["lars"]).paused_until = None  # type: ignore[union-attr]
+        session.get(Participant, world.people["lars"]).paused_until = None
     assert [key for _, key in reminders_at(session_factory, day_before)] == [
         f"meeting-reminder:participant={world.people['lars']}:meeting={world.meetings['kick']}:days=1"
     ]
@@ -227,11 +227,11 @@ def test_meetings_are_found_by_kind_title_or_number_in_either_language(
         def find(typed: str):  # noqa: ANN202
             return find_meeting(session, slack_user_id="UMETTE", typed=typed, now=now)
 
-        assert find("kick-off").meeting.meeting_id == world.meetings["kick"]  # type: ignore[union-attr]
-        assert find("Kickoff").meeting.meeting_id == world.meetings["kick"]  # type: ignore[union-attr]
-        assert find("cv_workshop").meeting.meeting_id == world.meetings["cv"]  # type: ignore[union-attr]
-        assert find("jobsamtaler").meeting.meeting_id == world.meetings["interview"]  # type: ignore[union-attr]
-        assert find(str(world.meetings["course"])).meeting.meeting_id == world.meetings["course"]  # type: ignore[union-attr]
+        assert find("kick-off").meeting.meeting_id == world.meetings["kick"]
+        assert find("Kickoff").meeting.meeting_id == world.meetings["kick"]
+        assert find("cv_workshop").meeting.meeting_id == world.meetings["cv"]
+        assert find("jobsamtaler").meeting.meeting_id == world.meetings["interview"]
+        assert find(str(world.meetings["course"])).meeting.meeting_id == world.meetings["course"]
         assert find("workshop").problem is LookupProblem.AMBIGUOUS
         assert {c.meeting_id for c in find("workshop").choices} == {world.meetings["cv"], world.meetings["interview"]}
         assert find("picnic").problem is LookupProblem.NOT_FOUND and len(find("picnic").choices) == 4

@@ -79,7 +79,7 @@ GOOD: Sheets = {
 def build(sheets: Sheets) -> bytes:
     """An .xlsx file in memory with exactly these cell values (None leaves a cell empty)."""
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # a new workbook comes with one empty sheet
     for title, rows in sheets.items():
         sheet = book.create_sheet(title)
         for row in rows:
@@ -213,7 +213,7 @@ def test_headers_match_case_insensitively_in_any_order_and_blank_rows_are_skippe
     order = [2, 0, 1, *range(3, len(people[0]))]
     sheets["Participants"] = [[row[i] for i in order] for row in people]
     sheets["Participants"][0][:3] = ["ROLE", " Email ", "Name"]
-    sheets["Participants"].insert(2, [None, "   ", None] + [None] * (len(order) - 3))
+    sheets["Participants"].insert(2, [None, "   ", None, *[None] * (len(order) - 3)])
     sheets["Participants"].append(["mentor", "extra@example.com", "Extra Person", "notes column ignored"])
     sheets["Participants"][0].append("My own notes")
     result, problems = read_workbook(build(sheets))
@@ -255,7 +255,9 @@ def test_reads_paths_strings_and_streams(tmp_path: Path) -> None:
 
 
 def drop_sheet(name: str) -> Callable[[Sheets], None]:
-    return lambda s: s.pop(name)
+    def drop(sheets: Sheets) -> None:
+        del sheets[name]
+    return drop
 
 
 def drop_column(sheet: str, column: str) -> Callable[[Sheets], None]:
