@@ -1,4 +1,12 @@
-"""Global middleware: hand listeners their dependencies, and drop redelivered events."""
+"""Middleware: hand listeners their dependencies and who is asking, drop redelivered events,
+and keep non-coordinators out of coordinator-only listeners.
+
+Who a person is (their language, roles and the rounds they coordinate) is resolved here
+once per request and put in the context; listeners read it with `viewer_from(context)`.
+A coordinator-only listener is registered with `middleware=[coordinators_only]`, so the
+refusal is said in one place and the listener itself never runs for anyone else. Which
+*round* a coordinator may touch is still the service's check, on the object itself.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +14,30 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.container import Deps
 from bot.core.events import record_event_once
-from handlers.context import DEPS_KEY
+from bot.core.people import Viewer, identify
+from bot.i18n import DEFAULT_LANGUAGE
+from bot.slack.render.help import not_a_coordinator_message, not_a_coordinator_view
+from handlers.context import DEPS_KEY, VIEWER_KEY, viewer_or_none
 from storage.db import unit_of_work
 
 log = logging.getLogger(__name__)
 
 
+def resolve_viewer(deps: Deps, slack_user_id: str) -> Viewer:
+    """Who this is, in one short read transaction (the rule itself is `identify`)."""
+    with unit_of_work(deps.session_factory) as session:
+        return identify(session, slack_user_id=slack_user_id, admin_user_ids=deps.settings.admin_user_ids)
+
+
 def register(app: App, deps: Deps) -> None:
     @app.middleware
-    def provide_deps(context: Any, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
+    def provide_deps(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
         context[DEPS_KEY] = deps
         next()
 
@@ -35,3 +54,61 @@ def register(app: App, deps: Deps) -> None:
             return BoltResponse(status=200, body="")
         next()
         return None
+
+    @app.middleware
+    def provide_viewer(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
+        # After the redelivery check: a dropped repeat costs no lookup. A request that names
+        # no user (most events about the workspace) gets no viewer.
+        if context.user_id:
+            context[VIEWER_KEY] = resolve_viewer(deps, context.user_id)
+        next()
+
+
+def coordinators_only(
+    ack: Ack,
+    body: dict[str, Any],
+    context: BoltContext,
+    respond: Respond | None,
+    client: WebClient,
+    next: Callable[[], None],  # noqa: A002 - Bolt's name
+) -> BoltResponse | None:
+    """Listener middleware: a coordinator (of any round, or an admin) goes on to the listener;
+    anyone else gets the "only coordinators" answer where they asked, and nothing runs.
+
+    Returning the acknowledgement is what stops Bolt here: a listener middleware that
+    neither calls `next` nor returns a response makes Bolt try the next listener instead."""
+    viewer = viewer_or_none(context)
+    if viewer is not None and viewer.is_coordinator:
+        next()
+        return None
+    language = viewer.language if viewer is not None else DEFAULT_LANGUAGE
+    log.info("%s is not a coordinator; refused %s", context.user_id, _what(body))
+    if body.get("type") == "view_submission":
+        # A modal is answered in the acknowledgement: the refusal under its first box (the
+        # keys of state.values are its input blocks), or in place of a form without boxes.
+        view = body.get("view") or {}
+        boxes = list((view.get("state") or {}).get("values") or {})
+        if boxes:
+            return ack(response_action="errors", errors={str(boxes[0]): not_a_coordinator_message(language=language).text})
+        return ack(response_action="update", view=not_a_coordinator_view(language=language, title=view.get("title")))
+    answer = ack()
+    message = not_a_coordinator_message(language=language)
+    if respond is not None and (body.get("response_url") or body.get("command")):
+        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+    elif context.user_id:  # a click on the Home tab has no message to answer under: a DM
+        try:
+            client.chat_postMessage(channel=context.user_id, **message.as_kwargs())
+        except SlackApiError as error:
+            log.warning("could not tell %s they are not a coordinator: %s", context.user_id,
+                        error.response.get("error"))
+    return answer
+
+
+def _what(body: dict[str, Any]) -> str:
+    if body.get("command"):
+        return str(body["command"])
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("action_id") or (body.get("view") or {}).get("callback_id") or body.get("type"))
+
+
+__all__ = ["coordinators_only", "register", "resolve_viewer"]

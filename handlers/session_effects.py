@@ -13,17 +13,19 @@ from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Respond
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Deps
+from bot.core.people import Viewer
+from bot.sessions.service import LogOutcome, LogStatus, Refusal, SessionView, record_post
 from bot.slack.render.blocks import Message
 from bot.slack.render.sessions import change_reply, refusal_message, session_id_from_action, session_post, session_removed_post
-from bot.core.people import identify
-from bot.sessions.service import LogOutcome, LogStatus, Refusal, SessionView, record_post
 from storage.db import unit_of_work
 
 
-def apply_outcome(*, client: Any, deps: Deps, outcome: LogOutcome, acting_user_id: str, logger: Logger) -> None:
+def apply_outcome(*, client: WebClient, deps: Deps, outcome: LogOutcome, acting_user_id: str, logger: Logger) -> None:
     """Show in the pair channel what the outcome changed (nothing for refusals and errors)."""
     view = outcome.session
     if view is None or not view.channel_id:
@@ -44,7 +46,7 @@ def apply_outcome(*, client: Any, deps: Deps, outcome: LogOutcome, acting_user_i
               **removed.as_kwargs())
 
 
-def post_session(*, client: Any, deps: Deps, view: SessionView, logger: Logger) -> str | None:
+def post_session(*, client: WebClient, deps: Deps, view: SessionView, logger: Logger) -> str | None:
     """Post the session in its pair channel and remember the post; returns its ts."""
     if not view.channel_id:
         return None
@@ -58,7 +60,7 @@ def post_session(*, client: Any, deps: Deps, view: SessionView, logger: Logger) 
     return ts
 
 
-def refresh_post(*, client: Any, deps: Deps, view: SessionView, logger: Logger) -> str | None:
+def refresh_post(*, client: WebClient, deps: Deps, view: SessionView, logger: Logger) -> str | None:
     """Redraw the post after a change; post it afresh when there is none (an earlier post
     failed) or Slack no longer has it."""
     if not view.channel_id:
@@ -75,7 +77,7 @@ def refresh_post(*, client: Any, deps: Deps, view: SessionView, logger: Logger) 
     return post_session(client=client, deps=deps, view=view, logger=logger)
 
 
-def tell(*, client: Any, user_id: str, channel_id: str | None, message: Message, logger: Logger) -> None:
+def tell(*, client: WebClient, user_id: str, channel_id: str | None, message: Message, logger: Logger) -> None:
     """An answer only this person sees: ephemeral in the pair channel, else a DM (a modal
     submission has no response_url to answer on)."""
     if channel_id:
@@ -88,7 +90,7 @@ def tell(*, client: Any, user_id: str, channel_id: str | None, message: Message,
     _call(logger, "DM", client.chat_postMessage, channel=user_id, **message.as_kwargs())
 
 
-def explain(*, client: Any, body: dict[str, Any], respond: Any, message: Message, logger: Logger) -> None:
+def explain(*, client: WebClient, body: dict[str, Any], respond: Respond, message: Message, logger: Logger) -> None:
     """Answer a button click only the clicker sees: under the message clicked, or, for a
     click on the Home tab (no message to answer under), by DM."""
     if body.get("response_url"):
@@ -111,24 +113,22 @@ def act_on_session_button(
     *,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: Any,
-    respond: Any,
+    client: WebClient,
+    respond: Respond,
     deps: Deps,
+    viewer: Viewer,
     logger: Logger,
     act: Callable[..., LogOutcome],
 ) -> tuple[str, LogOutcome] | None:
     """The shared middle of the Confirm/Delete buttons: read the session id off the button,
     run `act` in one unit of work, and explain a vanished session. Returns (who clicked,
     the outcome) for the caller to render, or None when it already answered."""
-    user_id = str((body.get("user") or {}).get("id") or "")
+    user_id = viewer.slack_user_id
     session_id = session_id_from_action(action)
-    with unit_of_work(deps.session_factory) as session:
-        if session_id is None:
-            language = identify(session, slack_user_id=user_id).language
-            outcome = None
-        else:
-            outcome = act(session, session_id=session_id, slack_user_id=user_id, now=deps.clock.now())
-    if outcome is None:
-        explain(client=client, body=body, respond=respond, message=refusal_message(Refusal.GONE, language), logger=logger)
+    if session_id is None:
+        message = refusal_message(Refusal.GONE, viewer.language)
+        explain(client=client, body=body, respond=respond, message=message, logger=logger)
         return None
+    with unit_of_work(deps.session_factory) as session:
+        outcome = act(session, session_id=session_id, slack_user_id=user_id, now=deps.clock.now())
     return user_id, outcome

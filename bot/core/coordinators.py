@@ -9,6 +9,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core.people import identify
 from bot.i18n import normalise_language
 from storage.models import Participant, Programme, Role, Round
 
@@ -19,16 +20,10 @@ def coordinated_round_ids(
     """The rounds this person coordinates; None means every round (MENTORBOT_ADMINS).
 
     The one rule behind every coordinator's reach: a coordinator of one programme's round
-    may see and change that round, never another programme's."""
-    if slack_user_id in admin_user_ids:
-        return None
-    return set(
-        session.scalars(
-            select(Participant.round_id).where(
-                Participant.slack_user_id == slack_user_id, Participant.role == Role.COORDINATOR
-            )
-        )
-    )
+    may see and change that round, never another programme's. `identify` reads it, so a
+    handler's Viewer and a service's check can never disagree."""
+    rounds = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).coordinated_round_ids
+    return None if rounds is None else set(rounds)
 
 
 def coordinator_targets(session: Session, *, round_id: int) -> list[str]:

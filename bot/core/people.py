@@ -2,7 +2,8 @@
 
 A Slack user can be a participant in several rounds (a mentor who returns); the newest
 round decides their language, and being a coordinator in any round, or being named in
-MENTORBOT_ADMINS, makes them a coordinator.
+MENTORBOT_ADMINS, makes them a coordinator. Which rounds they coordinate is read in the
+same query: the handlers resolve a Viewer once per request and every check reads it.
 """
 
 from __future__ import annotations
@@ -25,10 +26,16 @@ class Viewer:
     language: str
     roles: frozenset[Role]
     participant_ids: tuple[int, ...]
+    #: The rounds they coordinate; None means every round (named in MENTORBOT_ADMINS).
+    coordinated_round_ids: frozenset[int] | None = frozenset()
 
     @property
     def is_coordinator(self) -> bool:
         return Role.COORDINATOR in self.roles
+
+    def coordinates(self, round_id: int) -> bool:
+        """May see and change this round as its coordinator (an admin: any round)."""
+        return self.coordinated_round_ids is None or round_id in self.coordinated_round_ids
 
     @property
     def is_participant(self) -> bool:
@@ -41,14 +48,16 @@ class Viewer:
 
 
 def identify(session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = ()) -> Viewer:
+    """Who this is, in one query: the one rule for language, roles and coordinated rounds."""
     rows = session.execute(
-        select(Participant.id, Participant.role, Participant.language)
+        select(Participant.id, Participant.role, Participant.language, Participant.round_id)
         .join(Round, Round.id == Participant.round_id)
         .where(Participant.slack_user_id == slack_user_id)
         .order_by(Round.starts_on.desc(), Participant.id.desc())
     ).all()
     roles = {row.role for row in rows}
-    if slack_user_id in admin_user_ids:
+    is_admin = slack_user_id in admin_user_ids
+    if is_admin:
         roles.add(Role.COORDINATOR)
     language = normalise_language(rows[0].language if rows else None)
     return Viewer(
@@ -56,6 +65,9 @@ def identify(session: Session, *, slack_user_id: str, admin_user_ids: Collection
         language=language,
         roles=frozenset(roles),
         participant_ids=tuple(row.id for row in rows),
+        coordinated_round_ids=None if is_admin else frozenset(
+            row.round_id for row in rows if row.role == Role.COORDINATOR
+        ),
     )
 
 

@@ -772,13 +772,6 @@ def find_round(session: Session, *, name: str | None, today: date, programme: st
     return RoundLookup(status=LookupStatus.UNKNOWN, choices=_labels(running or rounds))
 
 
-def may_review_round(session: Session, *, slack_user_id: str, round_id: int,
-                     admin_user_ids: Collection[str] = ()) -> bool:
-    """Only the round's own coordinators (and admins) may change or publish its proposal."""
-    allowed = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
-    return allowed is None or round_id in allowed
-
-
 # --- the Slack review, as plain results -------------------------------------------------------
 
 class ReviewAction(str, enum.Enum):
@@ -809,9 +802,9 @@ class ReviewOutcome:
 def start_review(session: Session, *, slack_user_id: str, round_name: str | None, now: datetime,
                  admin_user_ids: Collection[str] = ()) -> ReviewOutcome:
     """`/mentoring-admin match [ROUND]`: pick the round, compute a proposal, return it to render."""
-    language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
-    allowed = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
-    lookup = find_round(session, name=round_name, today=now.date(), round_ids=allowed)
+    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    language = viewer.language
+    lookup = find_round(session, name=round_name, today=now.date(), round_ids=viewer.coordinated_round_ids)
     if lookup.status is not LookupStatus.FOUND or lookup.round_id is None:
         return ReviewOutcome(status=ReviewStatus.CHOOSE_ROUND, language=language, lookup=lookup)
     row = compute_proposal(session, round_id=lookup.round_id, now=now, created_by=slack_user_id)
@@ -826,12 +819,12 @@ def act_on_proposal(session: Session, *, proposal_id: int, action: ReviewAction,
     Every change recomputes, so the message the coordinator sees next is a new stored
     proposal, and the one they clicked on can no longer be published by mistake.
     """
-    language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
+    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    language = viewer.language
     row = session.get(MatchProposal, proposal_id)
     if row is None:
         return ReviewOutcome(status=ReviewStatus.NOT_FOUND, language=language)
-    if not may_review_round(session, slack_user_id=slack_user_id, round_id=row.round_id,
-                            admin_user_ids=admin_user_ids):
+    if not viewer.coordinates(row.round_id):  # only the round's own coordinators (and admins)
         return ReviewOutcome(status=ReviewStatus.NOT_ALLOWED, language=language)
     if action is ReviewAction.SHOW:
         return ReviewOutcome(status=ReviewStatus.OK, language=language, review=review_of(row))
@@ -856,12 +849,12 @@ def act_on_proposal(session: Session, *, proposal_id: int, action: ReviewAction,
 def publish_for(session: Session, *, proposal_id: int, slack_user_id: str, now: datetime,
                 admin_user_ids: Collection[str] = ()) -> ReviewOutcome:
     """The Publish button: only the round's coordinators; a stale proposal comes back recomputed."""
-    language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
+    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    language = viewer.language
     row = session.get(MatchProposal, proposal_id)
     if row is None:
         return ReviewOutcome(status=ReviewStatus.NOT_FOUND, language=language)
-    if not may_review_round(session, slack_user_id=slack_user_id, round_id=row.round_id,
-                            admin_user_ids=admin_user_ids):
+    if not viewer.coordinates(row.round_id):  # only the round's own coordinators (and admins)
         return ReviewOutcome(status=ReviewStatus.NOT_ALLOWED, language=language)
     result = publish_proposal(session, proposal_id=proposal_id, now=now, published_by=slack_user_id)
     review = None
@@ -988,7 +981,6 @@ __all__ = [
     "hand_pair_problems",
     "load_candidates",
     "lock_pair",
-    "may_review_round",
     "publish_for",
     "publish_proposal",
     "rerun",

@@ -23,7 +23,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.core.coordinators import coordinated_round_ids
 from bot.core.notices import Conversation, Coordinators, Notice, queue_notices
 from bot.core.outbox import cancel_pending
 from bot.core.people import identify
@@ -105,7 +104,7 @@ class EndPairResult:
         return self.ended is not None
 
 
-def _endable_pairs(session: Session, *, round_ids: set[int] | None, now: datetime) -> list[Pair]:
+def _endable_pairs(session: Session, *, round_ids: Collection[int] | None, now: datetime) -> list[Pair]:
     query = (
         select(Pair)
         .join(Round, Round.id == Pair.round_id)
@@ -145,9 +144,9 @@ def end_pair_form(
 ) -> EndPairForm:
     """The pairs to choose from; with `query` (a name, or a pair number) one is preselected,
     or the form is refused with the reason (no such pair, several match)."""
-    language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
-    round_ids = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
-    pairs = _endable_pairs(session, round_ids=round_ids, now=now)
+    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    language = viewer.language
+    pairs = _endable_pairs(session, round_ids=viewer.coordinated_round_ids, now=now)
     if not pairs:
         return EndPairForm(language=language, rematch=rematch, refusal=FormRefusal.NO_PAIRS)
     selected: Pair | None = None
@@ -187,16 +186,15 @@ def end_pair(
     IMMEDIATE already serialises): of two coordinators ending it at the same moment, the
     second is told it has ended. On PostgreSQL both would otherwise end it, each told so,
     and the reason on record could differ from the one the pair's closing note gives."""
-    language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
+    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    language = viewer.language
     errors: dict[str, str] = {}
     pair = (session.get(Pair, pair_id, with_for_update=True, populate_existing=True)
             if pair_id is not None else None)
     if pair is None or not is_live_pair(pair):
         errors[PAIR_FIELD] = "pairs.end.error.pair_gone"
-    else:
-        round_ids = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
-        if round_ids is not None and pair.round_id not in round_ids:
-            errors[PAIR_FIELD] = "pairs.end.error.not_your_round"
+    elif not viewer.coordinates(pair.round_id):
+        errors[PAIR_FIELD] = "pairs.end.error.not_your_round"
     if reason not in END_REASONS:
         errors[REASON_FIELD] = "pairs.end.error.reason"
     if errors or pair is None or reason is None:

@@ -473,16 +473,6 @@ def prepare_attendance(
     return AttendanceRequest(lookup=lookup, sheet=sheet, language=language)
 
 
-def may_record_attendance(
-    session: Session, *, meeting_id: int, slack_user_id: str, admin_user_ids: Collection[str] = ()
-) -> bool:
-    meeting = session.get(SharedMeeting, meeting_id)
-    if meeting is None:
-        return False
-    rounds = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
-    return rounds is None or meeting.round_id in rounds
-
-
 @dataclass(frozen=True, kw_only=True)
 class AttendanceResult:
     saved: bool
@@ -507,9 +497,10 @@ def record_attendance(
     Only people of the meeting's round count, whatever the form claims. The meeting's row
     is locked before its answers are read, as for an RSVP, so a sheet submitted twice at
     once, or an RSVP arriving with it, never inserts a second row for the same person."""
-    language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
-    if not may_record_attendance(session, meeting_id=meeting_id, slack_user_id=slack_user_id,
-                                 admin_user_ids=admin_user_ids):
+    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    language = viewer.language
+    meeting = session.get(SharedMeeting, meeting_id)
+    if meeting is None or not viewer.coordinates(meeting.round_id):  # only the meeting's round's coordinators
         return AttendanceResult(saved=False, language=language)
     meeting = session.get(SharedMeeting, meeting_id, with_for_update=True, populate_existing=True)
     assert meeting is not None
@@ -549,7 +540,6 @@ __all__ = [
     "due_meeting_prompts",
     "due_meeting_reminders",
     "find_meeting",
-    "may_record_attendance",
     "prompt_key",
     "prompt_prefix",
     "record_attendance",

@@ -7,19 +7,20 @@ import re
 from slack_bolt import App
 
 from bot.slack.render.match_review import PUBLISH_ACTION_ID, REVIEW_ACTION_PATTERN
-from bot.slack.render.sessions import CONFIRM_PATTERN, DELETE_PATTERN, EDIT_PATTERN, LOG_OPEN_PATTERN
 from bot.slack.render.nudges import CHECKIN_ACTION_PATTERN
+from bot.slack.render.sessions import CONFIRM_PATTERN, DELETE_PATTERN, EDIT_PATTERN, LOG_OPEN_PATTERN
 from bot.slack.render.timeline import RSVP_ACTION_PATTERN
 from handlers.actions.checkin_answer import handle_checkin_answer
 from handlers.actions.consent import handle_consent
-from handlers.actions.meeting_rsvp import handle_meeting_rsvp
 from handlers.actions.match_publish import handle_match_publish
 from handlers.actions.match_review import handle_match_review
+from handlers.actions.meeting_rsvp import handle_meeting_rsvp
 from handlers.actions.profile_open import handle_profile_open
 from handlers.actions.session_confirm import handle_session_confirm
 from handlers.actions.session_delete import handle_session_delete
 from handlers.actions.session_edit import handle_session_edit
 from handlers.actions.session_log_open import handle_session_log_open
+from handlers.middleware import coordinators_only
 
 
 def register(app: App) -> None:
@@ -28,8 +29,8 @@ def register(app: App) -> None:
     # consent.<purpose>.<yes|no>: every consent button in the welcome DM and the reminders.
     app.action(re.compile(r"^consent\."))(handle_consent)
     # The matching review: match.lock|unlock|forbid.<mentor>.<mentee>, match.page.*, match.allow, match.rerun.
-    app.action(REVIEW_ACTION_PATTERN)(handle_match_review)
-    app.action(PUBLISH_ACTION_ID)(handle_match_publish)
+    app.action(REVIEW_ACTION_PATTERN, middleware=[coordinators_only])(handle_match_review)
+    app.action(PUBLISH_ACTION_ID, middleware=[coordinators_only])(handle_match_publish)
     # 1:1 sessions: session.log.open[.suffix] (value: pair id), session.confirm|edit|delete.<session id>.
     app.action(LOG_OPEN_PATTERN)(handle_session_log_open)
     app.action(CONFIRM_PATTERN)(handle_session_confirm)

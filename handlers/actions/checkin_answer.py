@@ -7,13 +7,15 @@ message with the answer on record; anyone else, or a bad date, gets an ephemeral
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.nudges.checkins import PLANNED_MAX_DAYS, CheckinStatus, answer_checkin
 from bot.slack.render.blocks import Message
 from bot.slack.render.nudges import (
     answer_of_action,
@@ -21,19 +23,17 @@ from bot.slack.render.nudges import (
     checkin_refusal_message,
     parse_checkin_ref,
 )
-from bot.nudges.checkins import PLANNED_MAX_DAYS, CheckinStatus, answer_checkin
-from bot.core.people import identify
-from handlers.context import deps_from
+from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
 
 def handle_checkin_answer(
-    ack: Callable[..., Any],
+    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: Any,
-    respond: Callable[..., Any],
-    context: Any,
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
     logger: Logger,
 ) -> None:
     ack()
@@ -43,9 +43,7 @@ def handle_checkin_answer(
     ref = parse_checkin_ref(action.get("value")) or parse_checkin_ref(action.get("block_id"))
     planned_for = _picked_date(action.get("selected_date"))
     if answer is None or ref is None:
-        with unit_of_work(deps.session_factory) as session:
-            language = identify(session, slack_user_id=user_id).language
-        _explain(respond, checkin_refusal_message(language=language, reason="stale"))
+        _explain(respond, checkin_refusal_message(language=viewer_from(context).language, reason="stale"))
         return
     pair_id, window_start = ref
     with unit_of_work(deps.session_factory) as session:
@@ -76,5 +74,5 @@ def _picked_date(value: object) -> date | None:
         return None
 
 
-def _explain(respond: Callable[..., Any], message: Message) -> None:
+def _explain(respond: Respond, message: Message) -> None:
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

@@ -6,26 +6,27 @@ in; the service checks that the person clicking is that participant.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.onboarding.service import ConsentStatus, record_consent
 from bot.slack.render.blocks import Message
 from bot.slack.render.onboarding import consent_refused_message, parse_consent_value, render_after_click
-from bot.onboarding.service import ConsentStatus, record_consent
-from bot.core.people import identify
-from handlers.context import deps_from
+from handlers.context import deps_from, viewer_from
 from handlers.home.publish import publish_home
 from storage.db import unit_of_work
 
 
 def handle_consent(
-    ack: Callable[..., Any],
+    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: Any,
-    respond: Callable[..., Any],
-    context: Any,
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
     logger: Logger,
 ) -> None:
     ack()
@@ -33,9 +34,7 @@ def handle_consent(
     user_id = str((body.get("user") or {}).get("id") or "")
     choice = parse_consent_value(action.get("value"))
     if choice is None:
-        with unit_of_work(deps.session_factory) as session:
-            language = identify(session, slack_user_id=user_id).language
-        _explain(respond, consent_refused_message(language=language, reason="stale"))
+        _explain(respond, consent_refused_message(language=viewer_from(context).language, reason="stale"))
         return
 
     with unit_of_work(deps.session_factory) as session:
@@ -63,9 +62,9 @@ def handle_consent(
         )
         try:
             publish_home(client=client, deps=deps, slack_user_id=user_id)
-        except Exception:  # noqa: BLE001 - the answer is saved; a stale Home tab must not hide that
+        except Exception:  # any failure: the answer is saved; a stale Home tab must not hide that
             logger.exception("could not refresh the Home tab of %s after a consent change", user_id)
 
 
-def _explain(respond: Callable[..., Any], message: Message) -> None:
+def _explain(respond: Respond, message: Message) -> None:
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

@@ -4,39 +4,39 @@ Publishing writes the pairs (the channel opener takes it from there) and queues 
 for people left without a match; the ephemeral review is replaced by the confirmation, so
 its buttons are gone and cannot be clicked twice. A stale proposal is refused by the
 service and the coordinator gets the recomputed one to review. A proposal without pairs
-is refused with an explanation beside the review, which stays as it was.
+is refused with an explanation beside the review, which stays as it was. Registered with
+`coordinators_only`; whether the clicker coordinates this proposal's round is the service's check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext, Respond
+
+from bot.matching.review import PublishStatus, ReviewOutcome, ReviewStatus, publish_for
 from bot.slack.render.match_review import parse_action_value, publish_message, refused_message
-from bot.matching.review import PublishStatus, ReviewStatus, publish_for
-from bot.core.people import identify
-from handlers.context import deps_from
+from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
 
 def handle_match_publish(
-    ack: Callable[..., Any],
+    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
-    respond: Callable[..., Any],
-    context: Any,
+    respond: Respond,
+    context: BoltContext,
     logger: Logger,
 ) -> None:
     ack()
     deps = deps_from(context)
     user_id = str((body.get("user") or {}).get("id") or "")
     value = parse_action_value(action.get("value"))
-    with unit_of_work(deps.session_factory) as session:
-        if value is None:
-            language = identify(session, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids).language
-            outcome = None
-        else:
+    language = viewer_from(context).language
+    outcome: ReviewOutcome | None = None
+    if value is not None:
+        with unit_of_work(deps.session_factory) as session:
             outcome = publish_for(
                 session,
                 proposal_id=value.proposal_id,

@@ -3,28 +3,29 @@
 The value names the stored proposal; the service checks that the clicker coordinates its
 round, applies the change, computes a fresh proposal and the ephemeral review is replaced
 with it, so the coordinator always sees (and can only publish) the current proposal.
+Registered with `coordinators_only`: nobody else gets this far.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext, Respond
+
+from bot.matching.review import ReviewOutcome, ReviewStatus, act_on_proposal
 from bot.slack.render.blocks import Message
 from bot.slack.render.match_review import parse_action_value, refused_message, review_action_for, review_message
-from bot.matching.review import ReviewStatus, act_on_proposal
-from bot.core.people import identify
-from handlers.context import deps_from
+from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
 
 def handle_match_review(
-    ack: Callable[..., Any],
+    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
-    respond: Callable[..., Any],
-    context: Any,
+    respond: Respond,
+    context: BoltContext,
     logger: Logger,
 ) -> None:
     ack()
@@ -33,11 +34,10 @@ def handle_match_review(
     review_action = review_action_for(str(action.get("action_id") or ""))
     raw = (action.get("selected_option") or {}).get("value") if "selected_option" in action else action.get("value")
     value = parse_action_value(raw)
-    with unit_of_work(deps.session_factory) as session:
-        if review_action is None or value is None:
-            language = identify(session, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids).language
-            outcome = None
-        else:
+    language = viewer_from(context).language
+    outcome: ReviewOutcome | None = None
+    if review_action is not None and value is not None:
+        with unit_of_work(deps.session_factory) as session:
             outcome = act_on_proposal(
                 session,
                 proposal_id=value.proposal_id,
@@ -59,5 +59,5 @@ def handle_match_review(
     respond(text=message.text, blocks=message.blocks, replace_original=True)
 
 
-def _say(respond: Callable[..., Any], message: Message) -> None:
+def _say(respond: Respond, message: Message) -> None:
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

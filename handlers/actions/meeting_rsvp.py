@@ -3,10 +3,11 @@ with the answer on record (both buttons stay, so it can change), or explain ephe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.render.timeline import (
@@ -15,19 +16,18 @@ from bot.slack.render.timeline import (
     rsvp_answer_of_action,
     rsvp_refusal_message,
 )
-from bot.core.people import identify
 from bot.timeline.service import RsvpStatus, record_rsvp
-from handlers.context import deps_from
+from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
 
 def handle_meeting_rsvp(
-    ack: Callable[..., Any],
+    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: Any,
-    respond: Callable[..., Any],
-    context: Any,
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
     logger: Logger,
 ) -> None:
     ack()
@@ -36,9 +36,7 @@ def handle_meeting_rsvp(
     answer = rsvp_answer_of_action(str(action.get("action_id") or ""))
     meeting_id = parse_meeting_value(action.get("value"))
     if answer is None or meeting_id is None:
-        with unit_of_work(deps.session_factory) as session:
-            language = identify(session, slack_user_id=user_id).language
-        message = rsvp_refusal_message(reason="stale", language=language)
+        message = rsvp_refusal_message(reason="stale", language=viewer_from(context).language)
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
         return
     with unit_of_work(deps.session_factory) as session:

@@ -6,28 +6,29 @@ one small read, open. Anyone who cannot fill in a profile now is told why instea
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Deps
 from bot.i18n import t
+from bot.onboarding.profile import load_profile
 from bot.slack.render.blocks import Message, section
 from bot.slack.render.profile import participant_id_from_button, profile_access_message, profile_modal
-from bot.onboarding.profile import load_profile
 from handlers.context import deps_from
 from storage.db import unit_of_work
 
 
 def handle_profile_open(
-    ack: Callable[..., None],
+    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: Any,
-    respond: Callable[..., Any],
-    context: Any,
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
     logger: Logger,
 ) -> None:
     ack()
@@ -51,7 +52,7 @@ def handle_profile_open(
 
 
 def open_profile_modal(
-    *, deps: Deps, client: Any, slack_user_id: str, trigger_id: str, participant_id: int | None, logger: Logger
+    *, deps: Deps, client: WebClient, slack_user_id: str, trigger_id: str, participant_id: int | None, logger: Logger
 ) -> Message | None:
     """Open the modal for this person's newest profile; otherwise the message saying why not.
 

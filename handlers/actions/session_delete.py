@@ -3,29 +3,31 @@ first); the pair-channel post then says it was removed. Anyone else is told why 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
-from bot.slack.render.sessions import outcome_message
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
 from bot.sessions.service import LogStatus, delete_session
-from handlers.context import deps_from
+from bot.slack.render.sessions import outcome_message
+from handlers.context import deps_from, viewer_from
 from handlers.session_effects import act_on_session_button, apply_outcome, explain
 
 
 def handle_session_delete(
-    ack: Callable[..., None],
+    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: Any,
-    respond: Callable[..., Any],
-    context: Any,
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
     logger: Logger,
 ) -> None:
     ack()
     deps = deps_from(context)
     result = act_on_session_button(body=body, action=action, client=client, respond=respond, deps=deps,
-                                   logger=logger, act=delete_session)
+                                   viewer=viewer_from(context), logger=logger, act=delete_session)
     if result is None:
         return
     user_id, outcome = result

@@ -3,39 +3,42 @@ author can edit (ephemerally)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.sessions.service import LogOutcome, Refusal, load_edit_form
+from bot.slack.render.blocks import Message
 from bot.slack.render.sessions import outcome_message, refusal_message, session_id_from_action
-from bot.core.people import identify
-from bot.sessions.service import Refusal, load_edit_form
 from handlers.actions.session_log_open import open_form
-from handlers.context import deps_from
+from handlers.context import deps_from, viewer_from
 from handlers.session_effects import explain
 from storage.db import unit_of_work
 
 
 def handle_session_edit(
-    ack: Callable[..., None],
+    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: Any,
-    respond: Callable[..., Any],
-    context: Any,
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
     logger: Logger,
 ) -> None:
     ack()
     deps = deps_from(context)
     user_id = str((body.get("user") or {}).get("id") or "")
     session_id = session_id_from_action(action)
-    with unit_of_work(deps.session_factory) as session:
-        if session_id is None:
-            message = refusal_message(Refusal.GONE, identify(session, slack_user_id=user_id).language)
-            outcome = None
-        else:
+    outcome: LogOutcome | None = None
+    message: Message | None
+    if session_id is None:
+        message = refusal_message(Refusal.GONE, viewer_from(context).language)
+    else:
+        with unit_of_work(deps.session_factory) as session:
             outcome = load_edit_form(session, session_id=session_id, slack_user_id=user_id, now=deps.clock.now())
-            message = outcome_message(outcome) if outcome.form is None else None
+        message = outcome_message(outcome) if outcome.form is None else None
     if outcome is not None and outcome.form is not None:
         message = open_form(client=client, trigger_id=str(body.get("trigger_id") or ""), form=outcome.form,
                             slack_user_id=user_id)

@@ -9,18 +9,19 @@ told why instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Deps
 from bot.i18n import t
-from bot.slack.render.blocks import Message, section
-from bot.slack.render.sessions import log_modal, outcome_message, pair_id_from_action
 from bot.sessions.parser import ParseResult
 from bot.sessions.service import LogForm, SessionDraft, load_log_form
+from bot.slack.render.blocks import Message, section
+from bot.slack.render.sessions import log_modal, outcome_message, pair_id_from_action
 from handlers.context import deps_from
 from handlers.session_effects import explain
 from storage.db import unit_of_work
@@ -29,12 +30,12 @@ log = logging.getLogger(__name__)
 
 
 def handle_session_log_open(
-    ack: Callable[..., None],
+    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: Any,
-    respond: Callable[..., Any],
-    context: Any,
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
     logger: Logger,
 ) -> None:
     ack()
@@ -54,7 +55,7 @@ def handle_session_log_open(
 
 def open_log_modal(
     *,
-    client: Any,
+    client: WebClient,
     deps: Deps,
     trigger_id: str,
     slack_user_id: str,
@@ -76,7 +77,7 @@ def open_log_modal(
     return open_form(client=client, trigger_id=trigger_id, form=outcome.form, slack_user_id=slack_user_id)
 
 
-def open_form(*, client: Any, trigger_id: str, form: LogForm, slack_user_id: str) -> Message | None:
+def open_form(*, client: WebClient, trigger_id: str, form: LogForm, slack_user_id: str) -> Message | None:
     """`views.open` with the log (or edit) modal; a message for the person if Slack refused."""
     try:
         client.views_open(trigger_id=trigger_id, view=log_modal(form))

@@ -12,6 +12,8 @@ import logging
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.rounds.imports import TEMPLATE_FILENAME, template_workbook
+from bot.slack.files import open_dm, upload_file
 from bot.slack.render.blocks import Message
 from bot.slack.render.imports import (
     import_instructions_message,
@@ -20,8 +22,6 @@ from bot.slack.render.imports import (
     template_sent_message,
     template_title,
 )
-from bot.rounds.imports import TEMPLATE_FILENAME, template_workbook
-from bot.slack.files import open_dm, upload_file
 from handlers.commands.router import CommandRequest
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ name) and stores the proposal the review's buttons will refer to.
 
 from __future__ import annotations
 
+from bot.matching.review import LookupStatus, RoundLookup, start_review
 from bot.slack.render.blocks import Message
 from bot.slack.render.match_review import choose_round_message, review_message
-from bot.matching.review import LookupStatus, RoundLookup, start_review
 from handlers.commands.router import CommandRequest
 from storage.db import unit_of_work
 

@@ -9,39 +9,41 @@ nothing is stored. `/mentoring log TEXT` takes the same path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
 from bot.container import Deps
+from bot.sessions.service import quick_log
 from bot.slack.render.blocks import Message
 from bot.slack.render.sessions import outcome_message
-from bot.sessions.service import quick_log
 from handlers.actions.session_log_open import open_form
-from handlers.commands.router import load_viewer, not_in_programme, reply
-from handlers.context import deps_from
+from handlers.commands.router import not_in_programme, reply
+from handlers.context import deps_from, viewer_from
 from handlers.session_effects import apply_outcome
 from storage.db import unit_of_work
 
 
 def handle_log_session(
-    ack: Callable[..., None],
+    ack: Ack,
     command: dict[str, Any],
-    respond: Callable[..., Any],
-    context: Any,
-    client: Any,
+    respond: Respond,
+    context: BoltContext,
+    client: WebClient,
     logger: Logger,
 ) -> None:
     ack()
     deps = deps_from(context)
-    viewer = load_viewer(deps, command["user_id"])
+    viewer = viewer_from(context)
     if not viewer.in_programme:
         reply(respond, not_in_programme(deps, viewer))
         return
     message = log_from_text(
         deps=deps,
         client=client,
-        slack_user_id=command["user_id"],
+        slack_user_id=viewer.slack_user_id,
         text=str(command.get("text") or ""),
         trigger_id=str(command.get("trigger_id") or ""),
         channel_id=command.get("channel_id"),
@@ -54,7 +56,7 @@ def handle_log_session(
 def log_from_text(
     *,
     deps: Deps,
-    client: Any,
+    client: WebClient,
     slack_user_id: str,
     text: str,
     trigger_id: str,

@@ -12,9 +12,9 @@ import logging
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.i18n import t
+from bot.pairs.end import end_pair_form
 from bot.slack.render.blocks import Message, section
 from bot.slack.render.pair_end import end_pair_modal, form_refusal_message
-from bot.pairs.end import end_pair_form
 from handlers.commands.router import CommandRequest
 from storage.db import unit_of_work
 

@@ -6,8 +6,6 @@ stores the pause (or explains why not) and queues the notices. The answer is eph
 
 from __future__ import annotations
 
-from bot.slack.render.blocks import Message
-from bot.slack.render.nudges import not_pausable_message, pause_done_message, pause_problem_message, resume_message
 from bot.pairs.pauses import (
     PAUSE_MAX_DAYS,
     REASON_LIMIT,
@@ -16,6 +14,8 @@ from bot.pairs.pauses import (
     pause_participant,
     resume_participant,
 )
+from bot.slack.render.blocks import Message
+from bot.slack.render.nudges import not_pausable_message, pause_done_message, pause_problem_message, resume_message
 from handlers.commands.router import CommandRequest
 from storage.db import unit_of_work
 

@@ -1,4 +1,5 @@
-"""Shared shape of a slash command: ack, identify, route a subcommand, answer ephemerally."""
+"""Shared shape of a slash command: ack, route a subcommand for the viewer the middleware
+resolved, answer ephemerally."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt import Respond
+from slack_sdk import WebClient
+
 from bot.container import Deps
-from bot.slack.render.blocks import Message, section
-from bot.slack.render.help import help_message, not_in_programme_message, unknown_lead, unknown_subcommand_message
 from bot.core.commands import (
     commands_for,
     find_command,
@@ -18,7 +20,9 @@ from bot.core.commands import (
     subcommands_of,
     suggest,
 )
-from bot.core.people import Viewer, contacts_for_outsiders, identify
+from bot.core.people import Viewer, contacts_for_outsiders
+from bot.slack.render.blocks import Message, section
+from bot.slack.render.help import help_message, not_in_programme_message, unknown_lead, unknown_subcommand_message
 from storage.db import unit_of_work
 
 
@@ -30,19 +34,14 @@ class CommandRequest:
     viewer: Viewer
     argument: str
     command: dict[str, Any]
-    client: Any
-    respond: Callable[..., Any]
+    client: WebClient
+    respond: Respond
 
 
 SubcommandHandler = Callable[[CommandRequest], Message | None]
 
 
-def load_viewer(deps: Deps, slack_user_id: str) -> Viewer:
-    with unit_of_work(deps.session_factory) as session:
-        return identify(session, slack_user_id=slack_user_id, admin_user_ids=deps.settings.admin_user_ids)
-
-
-def reply(respond: Callable[..., Any], message: Message) -> None:
+def reply(respond: Respond, message: Message) -> None:
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
 
 
@@ -120,7 +119,6 @@ __all__ = [
     "CommandTableError",
     "SubcommandHandler",
     "help_for",
-    "load_viewer",
     "not_in_programme",
     "reply",
     "route",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from bot.sessions.service import list_sessions
 from bot.slack.render.blocks import Message
 from bot.slack.render.sessions import sessions_list_message
-from bot.sessions.service import list_sessions
 from handlers.actions.session_log_open import open_log_modal
 from handlers.commands.log_session import log_from_text
 from handlers.commands.router import CommandRequest

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.home.service import status_for
 from bot.slack.render.blocks import Message
 from bot.slack.render.home import status_message
-from bot.home.service import status_for
 from handlers.commands.router import CommandRequest
 from storage.db import unit_of_work
 

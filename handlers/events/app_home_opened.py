@@ -5,11 +5,14 @@ from __future__ import annotations
 from logging import Logger
 from typing import Any
 
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
 from handlers.context import deps_from
 from handlers.home.publish import publish_home
 
 
-def handle_app_home_opened(event: dict[str, Any], context: Any, client: Any, logger: Logger) -> None:
+def handle_app_home_opened(event: dict[str, Any], context: BoltContext, client: WebClient, logger: Logger) -> None:
     if event.get("tab") not in (None, "home"):
         return
     user_id = event.get("user")

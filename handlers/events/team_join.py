@@ -9,13 +9,16 @@ from __future__ import annotations
 from logging import Logger
 from typing import Any
 
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
 from bot.onboarding.service import pick_up_new_member
 from bot.slack.sender import SlackDirectory
 from handlers.context import deps_from
 from storage.db import unit_of_work
 
 
-def handle_team_join(event: dict[str, Any], context: Any, client: Any, logger: Logger) -> None:
+def handle_team_join(event: dict[str, Any], context: BoltContext, client: WebClient, logger: Logger) -> None:
     user = event.get("user")
     user_id = user.get("id") if isinstance(user, dict) else user
     if not isinstance(user_id, str) or not user_id:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from logging import Logger
 from typing import Any
 
+from slack_bolt import BoltContext
+
 from bot.core.people import follow_time_zone_change
 from handlers.context import deps_from
 from storage.db import unit_of_work
 
 
-def handle_user_change(event: dict[str, Any], context: Any, logger: Logger) -> None:
+def handle_user_change(event: dict[str, Any], context: BoltContext, logger: Logger) -> None:
     deps = deps_from(context)
     user = event.get("user")
     if not isinstance(user, dict) or not isinstance(user.get("id"), str) or not user["id"]:

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from logging import Logger
 from typing import Any
 
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.core.people import Viewer
 from bot.i18n import t
-from bot.slack.render.blocks import Message, section
-from bot.slack.render.imports import ImportReply, import_reply, upload_refused_message
 from bot.rounds.imports import (
     MAX_WORKBOOK_BYTES,
     Refusal,
@@ -28,10 +29,11 @@ from bot.rounds.imports import (
     refusal_for_sender,
     wants_dry_run,
 )
-from bot.core.people import Viewer, identify
 from bot.rounds.roster import summary_lines
 from bot.slack.files import DownloadError, FileTooLarge, download_file, file_info, upload_file
-from handlers.context import deps_from
+from bot.slack.render.blocks import Message, section
+from bot.slack.render.imports import ImportReply, import_reply, upload_refused_message
+from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
 _SLACK_TROUBLE = (SlackApiError, SlackClientError, OSError)
@@ -50,7 +52,7 @@ class _Refused(Exception):
 class _Thread:
     """Where answers go: a thread on the upload message in the same DM."""
 
-    client: Any
+    client: WebClient
     channel_id: str
     thread_ts: str
 
@@ -72,7 +74,7 @@ class _Thread:
             )
 
 
-def handle_workbook_upload(event: dict[str, Any], context: Any, client: Any, logger: Logger) -> None:
+def handle_workbook_upload(event: dict[str, Any], context: BoltContext, client: WebClient, logger: Logger) -> None:
     """Bolt has acknowledged already; every way out either answers in the thread once or stays silent."""
     if event.get("bot_id") or not event.get("user") or event.get("channel_type") != "im":
         return  # a bot (never answer one: no loops), or not a person's DM with us
@@ -80,12 +82,12 @@ def handle_workbook_upload(event: dict[str, Any], context: Any, client: Any, log
         logger.warning("file_share event without channel or ts; nowhere to answer")
         return
     deps = deps_from(context)
+    viewer = viewer_from(context)  # the uploader: Bolt reads the user id off this very event
     channel_id, message_ts = str(event["channel"]), str(event["ts"])
     with unit_of_work(deps.session_factory) as session:
         if not claim_upload(session, channel_id=channel_id, message_ts=message_ts, now=deps.clock.now()):
             logger.info("upload %s in %s already answered; ignoring the repeat", message_ts, channel_id)
             return
-        viewer = identify(session, slack_user_id=str(event["user"]), admin_user_ids=deps.settings.admin_user_ids)
     thread = _Thread(client=client, channel_id=channel_id, thread_ts=str(event.get("thread_ts") or message_ts))
     files = [f for f in event.get("files") or [] if isinstance(f, dict) and f.get("id")]
     dry_run = wants_dry_run(event.get("text"))
@@ -101,7 +103,7 @@ def handle_workbook_upload(event: dict[str, Any], context: Any, client: Any, log
                     session, content, uploader=viewer.slack_user_id, admin_user_ids=deps.settings.admin_user_ids,
                     dry_run=dry_run, now=deps.clock.now(),
                 )
-        except Exception:  # noqa: BLE001 - the coordinator must hear that nothing was changed
+        except Exception:  # any failure: the coordinator must hear that nothing was changed
             logger.exception("importing a workbook uploaded by %s failed", viewer.slack_user_id)
             generic = t("error.generic", viewer.language)
             thread.post(Message(text=generic, blocks=[section(generic)]))
@@ -112,7 +114,7 @@ def handle_workbook_upload(event: dict[str, Any], context: Any, client: Any, log
         logger.warning("could not answer the upload %s in %s: %s", message_ts, channel_id, exc)
 
 
-def _download_workbook(client: Any, *, viewer: Viewer, files: list[dict[str, Any]], logger: Logger) -> bytes:
+def _download_workbook(client: WebClient, *, viewer: Viewer, files: list[dict[str, Any]], logger: Logger) -> bytes:
     """The workbook's bytes, or `_Refused`; Slack is asked about the file only for a coordinator."""
     refusal = refusal_for_sender(viewer=viewer, file_count=len(files))
     if refusal is not None:

@@ -3,15 +3,15 @@ change that the Home tab shows (consent, profile, matching)."""
 
 from __future__ import annotations
 
-from typing import Any
+from slack_sdk import WebClient
 
 from bot.container import Deps
-from bot.slack.render.home import home_view
 from bot.home.service import build_home
+from bot.slack.render.home import home_view
 from storage.db import unit_of_work
 
 
-def publish_home(*, client: Any, deps: Deps, slack_user_id: str) -> None:
+def publish_home(*, client: WebClient, deps: Deps, slack_user_id: str) -> None:
     """Read what the person should see now and publish it; the database, not the event that
     triggered this, is the source, so a repeated or late call shows the same, current tab."""
     with unit_of_work(deps.session_factory) as session:

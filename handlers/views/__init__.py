@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from handlers.middleware import coordinators_only
 from handlers.views.attendance_submit import handle_attendance_submit
 from handlers.views.pair_end_submit import handle_end_pair_submit
 from handlers.views.profile_submit import handle_profile_submit
@@ -14,5 +15,6 @@ def register(app: App) -> None:
     """Each feature adds its `app.view(...)` lines here."""
     app.view("profile.submit")(handle_profile_submit)
     app.view("session.log.submit")(handle_session_log_submit)
-    app.view("pairs.end.submit")(handle_end_pair_submit)
-    app.view("meeting.attendance.submit")(handle_attendance_submit)
+    # Coordinators only; which pair or meeting they may touch is the service's check.
+    app.view("pairs.end.submit", middleware=[coordinators_only])(handle_end_pair_submit)
+    app.view("meeting.attendance.submit", middleware=[coordinators_only])(handle_attendance_submit)

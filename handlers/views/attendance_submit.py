@@ -2,15 +2,17 @@
 
 Nothing in the form can be wrong (every box may be left empty), so the modal is
 acknowledged first; the confirmation, or the refusal for someone who may not record
-this meeting, comes as a DM.
+this meeting, comes as a DM. Registered with `coordinators_only`, so only a coordinator
+gets here; the service checks they coordinate this meeting's round.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.render.timeline import (
@@ -25,7 +27,7 @@ from storage.db import unit_of_work
 
 
 def handle_attendance_submit(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], client: Any, context: Any, logger: Logger
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger
 ) -> None:
     ack()
     deps = deps_from(context)

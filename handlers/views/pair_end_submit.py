@@ -3,23 +3,25 @@
 Slack shows inline errors only if they come back in the acknowledgement, so the service
 runs before `ack` here (one quick transaction); on success the modal is replaced by what
 happened and what comes next. Messages to the pair and the coordinators go via the outbox.
+Registered with `coordinators_only`; which pair a coordinator may end is the service's check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext
+
 from bot.i18n import t
-from bot.slack.render.pair_end import end_pair_done_view, end_pair_errors, read_end_pair_submission
 from bot.pairs.end import PAIR_FIELD, end_pair
+from bot.slack.render.pair_end import end_pair_done_view, end_pair_errors, read_end_pair_submission
 from handlers.context import deps_from
 from storage.db import unit_of_work
 
 
 def handle_end_pair_submit(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], context: Any, logger: Logger
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, logger: Logger
 ) -> None:
     deps = deps_from(context)
     user_id = body["user"]["id"]
@@ -32,7 +34,7 @@ def handle_end_pair_submit(
                 pair_id=submission.pair_id, reason=submission.reason, note=submission.note,
                 rematch=submission.rematch, now=deps.clock.now(),
             )
-    except Exception:  # noqa: BLE001 - the coordinator must hear something within 3 seconds
+    except Exception:  # any failure: the coordinator must hear something within 3 seconds
         logger.exception("ending a pair for %s failed", user_id)
         ack(response_action="errors", errors={PAIR_FIELD: t("pairs.end.error.generic", None)})
         return

@@ -6,36 +6,35 @@ runs before `ack` here (one quick transaction); the DM and Home tab follow after
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.i18n import t
+from bot.onboarding.profile import FIELD, ProfileAccess, save_profile
 from bot.slack.render.profile import (
     participant_id_from_metadata,
     profile_notice_view,
     profile_saved_message,
     read_profile_form,
 )
-from bot.core.people import identify
-from bot.onboarding.profile import FIELD, ProfileAccess, save_profile
-from handlers.context import deps_from
+from handlers.context import deps_from, viewer_from
 from handlers.home.publish import publish_home
 from storage.db import unit_of_work
 
 
 def handle_profile_submit(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], client: Any, context: Any, logger: Logger
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger
 ) -> None:
     deps = deps_from(context)
     user_id = body["user"]["id"]
     participant_id = participant_id_from_metadata(view.get("private_metadata"))
     form = read_profile_form((view.get("state") or {}).get("values") or {})
     if participant_id is None:  # not a modal we opened: refuse rather than guess whose profile
-        with unit_of_work(deps.session_factory) as session:
-            language = identify(session, slack_user_id=user_id).language
+        language = viewer_from(context).language
         ack(response_action="update", view=profile_notice_view(access=ProfileAccess.NOT_YOURS, language=language))
         return
     try:
@@ -43,7 +42,7 @@ def handle_profile_submit(
             result = save_profile(
                 session, slack_user_id=user_id, participant_id=participant_id, form=form, now=deps.clock.now()
             )
-    except Exception:  # noqa: BLE001 - the person must hear something within 3 seconds
+    except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("saving the profile of %s failed", user_id)
         ack(response_action="errors", errors={FIELD: t("error.generic", None)})
         return

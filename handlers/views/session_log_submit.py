@@ -7,28 +7,28 @@ person follow after it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
 from bot.i18n import t
-from bot.slack.render.sessions import notice_view, outcome_message, read_log_form, read_metadata, refusal_text
-from bot.core.people import identify
 from bot.sessions.service import HELD_ON, LogStatus, Refusal, submit_log_form
-from handlers.context import deps_from
+from bot.slack.render.sessions import notice_view, outcome_message, read_log_form, read_metadata, refusal_text
+from handlers.context import deps_from, viewer_from
 from handlers.session_effects import apply_outcome, tell
 from storage.db import unit_of_work
 
 
 def handle_session_log_submit(
-    ack: Callable[..., None], body: dict[str, Any], view: dict[str, Any], client: Any, context: Any, logger: Logger
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger
 ) -> None:
     deps = deps_from(context)
     user_id = str((body.get("user") or {}).get("id") or "")
     metadata = read_metadata(view.get("private_metadata"))
     if metadata is None:  # not a modal we opened: refuse rather than guess whose pair
-        with unit_of_work(deps.session_factory) as session:
-            language = identify(session, slack_user_id=user_id).language
+        language = viewer_from(context).language
         ack(response_action="update", view=notice_view(text=refusal_text(Refusal.NOT_IN_PAIR, language),
                                                        language=language))
         return
@@ -38,7 +38,7 @@ def handle_session_log_submit(
         with unit_of_work(deps.session_factory) as session:
             outcome = submit_log_form(session, slack_user_id=user_id, values=values, pair_id=pair_id,
                                       session_id=session_id, now=deps.clock.now())
-    except Exception:  # noqa: BLE001 - the person must hear something within 3 seconds
+    except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("saving the session logged by %s failed", user_id)
         ack(response_action="errors", errors={HELD_ON: t("error.generic", None)})
         return

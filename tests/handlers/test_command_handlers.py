@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 
 from bot.container import Deps
-from bot.i18n import LANGUAGES, t
-from bot.slack.render.help import help_message
 from bot.core.commands import (
     ADMIN,
     COMMANDS,
@@ -22,7 +20,8 @@ from bot.core.commands import (
     split_subcommand,
 )
 from bot.core.people import Viewer
-from bot.settings import Settings
+from bot.i18n import LANGUAGES, t
+from bot.slack.render.help import help_message
 from handlers.commands import LISTENERS, register
 from handlers.commands import mentoring as mentoring_handlers
 from handlers.commands import mentoring_admin as admin_handlers
@@ -30,32 +29,14 @@ from handlers.commands.log_session import handle_log_session
 from handlers.commands.mentoring import handle_mentoring
 from handlers.commands.mentoring_admin import handle_mentoring_admin
 from handlers.commands.router import CommandTableError, help_for, subcommand_table
-from handlers.context import DEPS_KEY
 from handlers.events.user_change import handle_user_change
+from handlers.middleware import coordinators_only
 from storage.db import unit_of_work
 from storage.models import Participant, Role
 from tests.factories import make_participant, make_round
+from tests.support.handlers import Recorder, call_listener, only_ephemeral
 
 LOG = logging.getLogger("test")
-
-
-class Recorder:
-    """Stands in for Bolt's ack/respond: remembers every call, in order."""
-
-    def __init__(self, log: list[str], name: str) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self._log = log
-        self._name = name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        self._log.append(self._name)
-        self.calls.append({"args": args, **kwargs})
-
-
-@pytest.fixture
-def deps(session_factory, clock) -> Deps:  # noqa: ANN001
-    settings = Settings.from_env({"MENTORBOT_ADMINS": "UADMIN"})
-    return Deps(settings=settings, session_factory=session_factory, clock=clock)
 
 
 @pytest.fixture
@@ -72,17 +53,12 @@ def _run(handler, deps: Deps, *, user_id: str, text: str, client: Any = None) ->
     order: list[str] = []
     ack, respond = Recorder(order, "ack"), Recorder(order, "respond")
     command = {"command": "/x", "text": text, "user_id": user_id, "channel_id": "C1"}
-    kwargs: dict[str, Any] = {"ack": ack, "command": command, "respond": respond, "context": {DEPS_KEY: deps}, "logger": LOG,
-                              "client": client}
-    handler(**kwargs)
+    call_listener(handler, deps=deps, user_id=user_id, ack=ack, command=command, respond=respond, logger=LOG,
+                  client=client)
     return order, respond
 
 
-def _text(respond: Recorder) -> str:
-    assert len(respond.calls) == 1
-    call = respond.calls[0]
-    assert call["response_type"] == "ephemeral"
-    return call["text"] + json.dumps(call["blocks"], ensure_ascii=False)
+_text = only_ephemeral
 
 
 @pytest.mark.usefixtures("people")
@@ -143,9 +119,9 @@ def test_log_session_before_matching_explains_when_it_opens(deps: Deps) -> None:
 
 @pytest.mark.usefixtures("people")
 def test_user_change_follows_a_new_time_zone_and_ignores_nonsense(deps: Deps, session_factory) -> None:  # noqa: ANN001
-    context = {DEPS_KEY: deps}
-    handle_user_change(event={"type": "user_change", "user": {"id": "UANA", "tz": "America/Toronto"}}, context=context, logger=LOG)
-    handle_user_change(event={"type": "user_change", "user": {"id": "UANA", "tz": "Mars/Olympus"}}, context=context, logger=LOG)
+    for tz in ("America/Toronto", "Mars/Olympus"):
+        call_listener(handle_user_change, deps=deps, user_id="UANA",
+                      event={"type": "user_change", "user": {"id": "UANA", "tz": tz}}, logger=LOG)
     with unit_of_work(session_factory) as session:
         ana = session.query(Participant).filter_by(slack_user_id="UANA").one()
         assert ana.timezone == "America/Toronto"
@@ -187,14 +163,17 @@ def test_a_handler_table_that_disagrees_with_the_command_table_fails_when_built(
 
 def test_register_adds_one_listener_per_command_in_the_table() -> None:
     registered: list[str] = []
+    guarded: dict[str, list[Any]] = {}
 
     class FakeApp:
-        def command(self, name: str) -> Any:  # noqa: ANN401 - Bolt's decorator factory
+        def command(self, name: str, middleware: list[Any] | None = None) -> Any:
             registered.append(name)
+            guarded[name] = list(middleware or [])
             return lambda listener: listener
 
     register(FakeApp())  # type: ignore[arg-type]
     assert registered == list(listed_commands())
+    assert guarded == {MENTORING: [], LOG_SESSION: [], ADMIN: [coordinators_only]}
 
 
 def test_log_session_from_someone_in_no_round_says_so_not_once_matched(deps: Deps) -> None:

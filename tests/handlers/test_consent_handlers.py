@@ -12,59 +12,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.container import Deps
 from bot.slack.render.onboarding import ConsentChoice, consent_action_id, consent_value
-from bot.settings import Settings
 from handlers.actions.consent import handle_consent
-from handlers.context import DEPS_KEY
 from handlers.events.team_join import handle_team_join
 from storage.db import unit_of_work
 from storage.models import Consent, ConsentPurpose, OutboxMessage, Participant, Role
 from tests.factories import make_participant, make_round
+from tests.support.handlers import FakeClient, Recorder, call_listener, said
 from tests.support.notices import slack_payload
 
 LOG = logging.getLogger("test")
-
-
-class Recorder:
-    """Stands in for ack/respond: remembers every call, in order, in a shared log."""
-
-    def __init__(self, log: list[str], name: str) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self._log = log
-        self._name = name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        self._log.append(self._name)
-        self.calls.append({"args": args, **kwargs})
-        return {"ok": True}
-
-
-class FakeClient:
-    """A WebClient stand-in: any method call is recorded; users_info answers from a dict."""
-
-    def __init__(self, log: list[str], users: dict[str, dict[str, Any]] | None = None) -> None:
-        self.log = log
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.users = users or {}
-
-    def users_info(self, *, user: str, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append(("users_info", {"user": user, **kwargs}))
-        return {"ok": True, "user": self.users[user]}
-
-    def __getattr__(self, name: str) -> Any:
-        def call(**kwargs: Any) -> dict[str, Any]:
-            self.log.append(name)
-            self.calls.append((name, kwargs))
-            return {"ok": True}
-
-        return call
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [kwargs for called, kwargs in self.calls if called == name]
-
-
-@pytest.fixture
-def deps(session_factory: sessionmaker[Session], clock: Any) -> Deps:
-    return Deps(settings=Settings.from_env({}), session_factory=session_factory, clock=clock)
 
 
 @pytest.fixture
@@ -90,13 +46,12 @@ def _click(
               "value": consent_value(choice) if value is None else value, "type": "button"}
     body = {"type": "block_actions", "user": {"id": user_id}, "channel": {"id": "DANA"},
             "message": {"ts": "111.222"}, "actions": [action]}
-    handle_consent(ack=ack, body=body, action=action, client=client, respond=respond,
-                   context={DEPS_KEY: deps}, logger=LOG)
+    call_listener(handle_consent, deps=deps, user_id=user_id, ack=ack, body=body, action=action, client=client,
+                  respond=respond, logger=LOG)
     return order, respond, client
 
 
-def _all_text(kwargs: dict[str, Any]) -> str:
-    return kwargs.get("text", "") + json.dumps(kwargs.get("blocks"), ensure_ascii=False)
+_all_text = said
 
 
 def test_a_click_acks_first_records_and_redraws_the_message(deps: Deps, people: dict[str, int],
@@ -104,11 +59,11 @@ def test_a_click_acks_first_records_and_redraws_the_message(deps: Deps, people: 
     order, respond, client = _click(deps, user_id="UANA", participant_id=people["ana"],
                                     purpose=ConsentPurpose.COORDINATION, granted=True)
     assert order[0] == "ack" and respond.calls == []
-    (update,) = client.named("chat_update")
+    (update,) = client.made("chat.update")
     assert (update["channel"], update["ts"]) == ("DANA", "111.222")
     assert "Your answer: *Yes*" in _all_text(update) and "Not answered yet" in _all_text(update)
     assert "profile.open" in _all_text(update), "coordination granted: the next step is the profile"
-    assert [kwargs["user_id"] for kwargs in client.named("views_publish")] == ["UANA"]
+    assert [kwargs["user_id"] for kwargs in client.made("views.publish")] == ["UANA"]
     with unit_of_work(session_factory) as session:
         consent = session.scalar(select(Consent))
         assert consent is not None and consent.granted and consent.purpose is ConsentPurpose.COORDINATION
@@ -119,7 +74,7 @@ def test_all_three_answers_complete_consent_and_show_the_profile_button(
 ) -> None:
     for purpose in ConsentPurpose:
         _, _, client = _click(deps, user_id="UANA", participant_id=people["ana"], purpose=purpose, granted=True)
-    (update,) = client.named("chat_update")
+    (update,) = client.made("chat.update")
     blocks = update["blocks"]
     profile_buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]
                        if e["action_id"] == "profile.open"]
@@ -133,9 +88,9 @@ def test_all_three_answers_complete_consent_and_show_the_profile_button(
 def test_a_coordinator_is_welcomed_with_their_tools_not_asked_for_consent(
     deps: Deps, people: dict[str, int], session_factory: sessionmaker[Session]
 ) -> None:
-    from bot.slack.render.onboarding import welcome_message
     from bot.onboarding.service import onboarding_facts
     from bot.onboarding.state import OnboardingStep, onboarding_step
+    from bot.slack.render.onboarding import welcome_message
 
     with unit_of_work(session_factory) as session:
         mette = session.get(Participant, people["mette"])
@@ -152,7 +107,7 @@ def test_declining_confirms_kindly_and_tells_the_coordinators(
 ) -> None:
     _, _, client = _click(deps, user_id="UANA", participant_id=people["ana"],
                           purpose=ConsentPurpose.COORDINATION, granted=False)
-    (update,) = client.named("chat_update")
+    (update,) = client.made("chat.update")
     text = _all_text(update)
     assert "will not send you anything more" in text and "Changed your mind?" in text
     assert "profile.open" not in text
@@ -190,7 +145,7 @@ def test_a_double_click_redraws_but_does_not_republish(deps: Deps, people: dict[
     _click(deps, user_id="UANA", participant_id=people["ana"], purpose=ConsentPurpose.EVALUATION, granted=True)
     _, _, client = _click(deps, user_id="UANA", participant_id=people["ana"],
                           purpose=ConsentPurpose.EVALUATION, granted=True)
-    assert len(client.named("chat_update")) == 1 and client.named("views_publish") == []
+    assert len(client.made("chat.update")) == 1 and client.made("views.publish") == []
 
 
 def test_a_home_tab_failure_does_not_hide_the_saved_answer(
@@ -202,7 +157,7 @@ def test_a_home_tab_failure_does_not_hide_the_saved_answer(
     monkeypatch.setattr("handlers.actions.consent.publish_home", broken)
     _, _, client = _click(deps, user_id="UANA", participant_id=people["ana"],
                           purpose=ConsentPurpose.COORDINATION, granted=True)
-    assert len(client.named("chat_update")) == 1
+    assert len(client.made("chat.update")) == 1
 
 
 def test_team_join_links_a_waiting_participant_and_queues_the_welcome(
@@ -211,11 +166,12 @@ def test_team_join_links_a_waiting_participant_and_queues_the_welcome(
     user = {"id": "UWEI", "name": "wei", "tz": "Asia/Shanghai", "deleted": False, "is_bot": False,
             "profile": {"real_name": "Wei Zhang", "email": "wei@x.org"}}
     client = FakeClient([], users={"UWEI": user})
-    handle_team_join(event={"type": "team_join", "user": user}, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handle_team_join, deps=deps, user_id="UWEI", event={"type": "team_join", "user": user}, client=client,
+                  logger=LOG)
     with unit_of_work(session_factory) as session:
         wei = session.get(Participant, people["wei"])
         assert wei is not None and (wei.slack_user_id, wei.timezone, wei.name) == ("UWEI", "Asia/Shanghai", "Wei")
         welcome = session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == f"welcome:participant={wei.id}"))
         assert welcome is not None and welcome.target == "UWEI"
     # An event without a usable user is ignored quietly.
-    handle_team_join(event={"type": "team_join"}, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handle_team_join, deps=deps, user_id=None, event={"type": "team_join"}, client=client, logger=LOG)

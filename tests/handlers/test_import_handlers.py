@@ -12,17 +12,17 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 
 from bot.container import Deps
+from bot.rounds.workbook import read_workbook, workbook_bytes
 from bot.sandbox import SlackSandbox
 from bot.settings import Settings
 from handlers.commands.mentoring_admin import handle_mentoring_admin
-from handlers.context import DEPS_KEY
 from handlers.events import workbook_upload
 from handlers.events.direct_message import handle_direct_message, is_direct_message
 from handlers.events.workbook_upload import handle_workbook_upload
 from storage.db import unit_of_work
 from storage.models import Participant, Role
-from bot.rounds.workbook import read_workbook, workbook_bytes
 from tests.factories import make_participant, make_round
+from tests.support.handlers import call_listener
 from tests.unit.test_roster_import import sample_workbook
 
 LOG = logging.getLogger("test")
@@ -81,18 +81,18 @@ def _participants(session_factory) -> int:  # noqa: ANN001
 
 def test_a_coordinators_upload_is_imported_and_answered_in_a_thread(deps, sandbox, client, session_factory) -> None:  # noqa: ANN001
     event = _share(sandbox, "UADMIN")
-    handle_workbook_upload(event=event, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handle_workbook_upload, deps=deps, user_id=event["user"], event=event, client=client, logger=LOG)
     assert _participants(session_factory) == 2 + 3
     (reply,) = _replies(sandbox, "UADMIN", event["ts"])
     assert "Imported Career Mentoring / Spring 2027." in reply
-    handle_workbook_upload(event=event, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handle_workbook_upload, deps=deps, user_id=event["user"], event=event, client=client, logger=LOG)
     assert len(_replies(sandbox, "UADMIN", event["ts"])) == 1, "the same upload message is answered once"
 
 
 def test_a_participant_is_refused_in_their_language_and_nothing_is_fetched(deps, sandbox, client, session_factory) -> None:  # noqa: ANN001
     event = _share(sandbox, "UANA")
     sandbox.reset_calls()
-    handle_workbook_upload(event=event, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handle_workbook_upload, deps=deps, user_id=event["user"], event=event, client=client, logger=LOG)
     assert [call.method for call in sandbox.calls] == ["chat.postMessage"]
     assert "Only the programme's coordinators can import a round" in _replies(sandbox, "UANA", event["ts"])[0]
     assert _participants(session_factory) == 2
@@ -100,14 +100,14 @@ def test_a_participant_is_refused_in_their_language_and_nothing_is_fetched(deps,
 
 def test_several_files_at_once_are_refused(deps, sandbox, client) -> None:  # noqa: ANN001
     event = _share(sandbox, "UMETTE", files=2)
-    handle_workbook_upload(event=event, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handle_workbook_upload, deps=deps, user_id=event["user"], event=event, client=client, logger=LOG)
     assert "Send ét regneark pr. besked" in _replies(sandbox, "UMETTE", event["ts"])[0]
 
 
 def test_a_file_slack_cannot_describe_is_a_failed_download(deps, sandbox, client) -> None:  # noqa: ANN001
     event = _share(sandbox, "UADMIN")
     sandbox.error_next("files.info", "file_not_found")
-    handle_workbook_upload(event=event, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handle_workbook_upload, deps=deps, user_id=event["user"], event=event, client=client, logger=LOG)
     assert "could not download" in _replies(sandbox, "UADMIN", event["ts"])[0]
 
 
@@ -117,7 +117,7 @@ def test_an_import_that_crashes_says_nothing_was_changed(deps, sandbox, client, 
 
     monkeypatch.setattr(workbook_upload, "import_uploaded_workbook", explode)
     event = _share(sandbox, "UADMIN")
-    handle_workbook_upload(event=event, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handle_workbook_upload, deps=deps, user_id=event["user"], event=event, client=client, logger=LOG)
     assert "nothing was changed" in _replies(sandbox, "UADMIN", event["ts"])[0]
 
 
@@ -125,7 +125,8 @@ def test_bots_and_other_channels_are_ignored(deps, sandbox, client) -> None:  # 
     event = _share(sandbox, "UADMIN")
     sandbox.reset_calls()
     for changed in ({"bot_id": "B0OTHER"}, {"channel_type": "channel"}, {"user": None}):
-        handle_workbook_upload(event={**event, **changed}, context={DEPS_KEY: deps}, client=client, logger=LOG)
+        shared = {**event, **changed}
+        call_listener(handle_workbook_upload, deps=deps, user_id=shared["user"], event=shared, client=client, logger=LOG)
     assert sandbox.calls == []
 
 
@@ -139,9 +140,8 @@ def _command(handler_text: str, user_id: str, deps: Deps, client: WebClient) -> 
     responses: list[dict[str, Any]] = []
     command = {"command": "/mentoring-admin", "text": handler_text, "user_id": user_id, "channel_id": "C1",
                "team_id": "T0SANDBOX", "api_app_id": "A0SANDBOX"}
-    handle_mentoring_admin(ack=lambda *a, **k: order.append("ack"), command=command,
-                           respond=lambda **kwargs: responses.append(kwargs), context={DEPS_KEY: deps},
-                           client=client, logger=LOG)
+    call_listener(handle_mentoring_admin, deps=deps, user_id=user_id, ack=lambda *a, **k: order.append("ack"),
+                  command=command, respond=lambda **kwargs: responses.append(kwargs), client=client, logger=LOG)
     assert order == ["ack"]
     return responses
 

@@ -2,42 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.container import Deps
 from bot.slack.render.match_review import action_value
-from bot.settings import Settings
 from handlers.actions.match_publish import handle_match_publish
 from handlers.actions.match_review import handle_match_review
 from handlers.commands.mentoring_admin import handle_mentoring_admin
-from handlers.context import DEPS_KEY
 from storage.db import unit_of_work
 from storage.models import ConstraintKind, MatchConstraint, MatchProposal, Pair, Role
 from tests.factories import make_participant
 from tests.match_factories import make_ready, make_round_in
+from tests.support.handlers import Recorder, call_listener, said
 
 LOG = logging.getLogger("test")
-
-
-class Recorder:
-    def __init__(self, log: list[str], name: str) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self._log, self._name = log, name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        self._log.append(self._name)
-        self.calls.append(kwargs)
-
-
-@pytest.fixture
-def deps(session_factory, clock) -> Deps:  # noqa: ANN001
-    return Deps(settings=Settings.from_env({"MENTORBOT_ADMINS": "UADMIN"}), session_factory=session_factory, clock=clock)
 
 
 @pytest.fixture
@@ -58,21 +42,21 @@ def ids(session_factory) -> dict[str, int]:  # noqa: ANN001
 def _command(deps: Deps, user_id: str, text: str) -> tuple[list[str], Recorder]:
     order: list[str] = []
     ack, respond = Recorder(order, "ack"), Recorder(order, "respond")
-    handle_mentoring_admin(ack=ack, command={"command": "/mentoring-admin", "text": text, "user_id": user_id},
-                           respond=respond, context={DEPS_KEY: deps}, client=None, logger=LOG)
+    call_listener(handle_mentoring_admin, deps=deps, user_id=user_id, ack=ack,
+                  command={"command": "/mentoring-admin", "text": text, "user_id": user_id}, respond=respond, client=None,
+                  logger=LOG)
     return order, respond
 
 
 def _click(handler, deps: Deps, user_id: str, action: dict[str, Any]) -> tuple[list[str], Recorder]:  # noqa: ANN001
     order: list[str] = []
     ack, respond = Recorder(order, "ack"), Recorder(order, "respond")
-    handler(ack=ack, body={"user": {"id": user_id}}, action=action, respond=respond, context={DEPS_KEY: deps},
-            logger=LOG)
+    call_listener(handler, deps=deps, user_id=user_id, ack=ack, body={"user": {"id": user_id}, "response_url": "https://hooks/x"},
+                  action=action, respond=respond, logger=LOG)
     return order, respond
 
 
-def _text(call: dict[str, Any]) -> str:
-    return call["text"] + json.dumps(call["blocks"], ensure_ascii=False)
+_text = said
 
 
 def _latest(session_factory) -> int:  # noqa: ANN001
@@ -129,8 +113,8 @@ def test_a_lock_click_is_applied_and_the_review_replaced(deps: Deps, ids: dict[s
         assert session.scalar(select(MatchConstraint)) is None
 
 
-def test_a_coordinator_of_another_round_or_a_junk_value_changes_nothing(deps: Deps, ids: dict[str, int],  # noqa: ANN001
-                                                                        session_factory) -> None:
+def test_a_coordinator_of_another_round_or_a_junk_value_changes_nothing(deps: Deps, ids: dict[str, int],
+                                                                        session_factory: sessionmaker[Session]) -> None:
     _command(deps, "UMETTE", "match")
     proposal = _latest(session_factory)
     value = action_value(proposal_id=proposal, mentor_id=ids["lars"], mentee_id=ids["ana"])
@@ -147,8 +131,8 @@ def test_a_coordinator_of_another_round_or_a_junk_value_changes_nothing(deps: De
         assert session.scalar(select(func.count()).select_from(MatchProposal)) == 1
 
 
-def test_publish_confirms_once_and_a_second_click_changes_nothing(deps: Deps, ids: dict[str, int],  # noqa: ANN001
-                                                                  session_factory) -> None:
+def test_publish_confirms_once_and_a_second_click_changes_nothing(deps: Deps, ids: dict[str, int],
+                                                                  session_factory: sessionmaker[Session]) -> None:
     _command(deps, "UADMIN", "match Spring 2027")
     value = action_value(proposal_id=_latest(session_factory))
     order, respond = _click(handle_match_publish, deps, "UMETTE", {"action_id": "match.publish", "value": value})

@@ -14,17 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import FixedClock
 from bot.container import Deps
-from bot.settings import Settings
 from handlers.actions.checkin_answer import handle_checkin_answer
 from handlers.actions.meeting_rsvp import handle_meeting_rsvp
 from handlers.commands.mentoring import handle_mentoring
 from handlers.commands.mentoring_admin import handle_mentoring_admin
-from handlers.context import DEPS_KEY
 from handlers.views.attendance_submit import handle_attendance_submit
 from scheduling.ticks import run_tick
 from storage.db import unit_of_work
-from storage.models import Checkin, CheckinAnswer, MeetingKind, MeetingRsvp, Participant, RsvpAnswer
-from tests.nudge_world import World, meeting, standard_world
+from storage.models import Checkin, CheckinAnswer, MeetingKind, MeetingRsvp, Participant, Role, RsvpAnswer
+from tests.nudge_world import World, meeting, new_world, person, standard_world
+from tests.support.handlers import FakeClient, Recorder, call_listener, said
 
 LOG = logging.getLogger("test")
 UTC = timezone.utc
@@ -32,42 +31,9 @@ MONDAY = datetime(2027, 2, 15, 9, 0, tzinfo=UTC)
 KICK_OFF = datetime(2027, 2, 24, 16, 0, tzinfo=UTC)
 
 
-class Recorder:
-    def __init__(self, log: list[str], name: str) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self._log, self._name = log, name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        self._log.append(self._name)
-        self.calls.append(kwargs)
-        return {"ok": True}
-
-
-class FakeClient:
-    def __init__(self, log: list[str]) -> None:
-        self.log = log
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        def call(**kwargs: Any) -> dict[str, Any]:
-            self.log.append(name)
-            self.calls.append((name, kwargs))
-            return {"ok": True}
-
-        return call
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [kwargs for called, kwargs in self.calls if called == name]
-
-
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(MONDAY)
-
-
-@pytest.fixture
-def deps(session_factory: sessionmaker[Session], clock: FixedClock) -> Deps:
-    return Deps(settings=Settings.from_env({"MENTORBOT_ADMINS": "UADMIN"}), session_factory=session_factory, clock=clock)
 
 
 @pytest.fixture
@@ -84,7 +50,8 @@ def click(deps: Deps, handler: Any, *, user: str, action: dict[str, Any]) -> tup
     ack, respond, client = Recorder(order, "ack"), Recorder(order, "respond"), FakeClient(order)
     body = {"type": "block_actions", "user": {"id": user}, "channel": {"id": "CLA"}, "message": {"ts": "1.2"},
             "actions": [action]}
-    handler(ack=ack, body=body, action=action, client=client, respond=respond, context={DEPS_KEY: deps}, logger=LOG)
+    call_listener(handler, deps=deps, user_id=user, ack=ack, body=body, action=action, client=client, respond=respond,
+                  logger=LOG)
     return order, respond, client
 
 
@@ -96,8 +63,7 @@ def checkin_action(action_id: str, world: World, **extra: Any) -> dict[str, Any]
     return action
 
 
-def text_of(kwargs: dict[str, Any]) -> str:
-    return kwargs.get("text", "") + json.dumps(kwargs.get("blocks"), ensure_ascii=False)
+text_of = said
 
 
 def test_a_planned_date_acks_first_records_and_redraws(deps: Deps, world: World,
@@ -105,8 +71,8 @@ def test_a_planned_date_acks_first_records_and_redraws(deps: Deps, world: World,
     order, respond, client = click(deps, handle_checkin_answer, user="UANA",
                                    action=checkin_action("checkin.planned", world, selected_date="2027-02-19",
                                                          type="datepicker"))
-    assert order == ["ack", "chat_update"] and respond.calls == []
-    [update] = client.named("chat_update")
+    assert order == ["ack", "chat.update"] and respond.calls == []
+    [update] = client.made("chat.update")
     assert (update["channel"], update["ts"]) == ("CLA", "1.2")
     assert "planned for 19 February 2027" in text_of(update)
     with session_factory() as session:
@@ -137,7 +103,7 @@ def test_a_past_date_or_a_forged_button_changes_nothing(deps: Deps, world: World
 def test_help_redraws_and_queues_the_coordinators_note(deps: Deps, world: World,
                                                        session_factory: sessionmaker[Session]) -> None:
     _, _, client = click(deps, handle_checkin_answer, user="ULARS", action=checkin_action("checkin.help", world))
-    assert "coordinator has been told" in text_of(client.named("chat_update")[0])
+    assert "coordinator has been told" in text_of(client.made("chat.update")[0])
     run = run_tick(session_factory=session_factory, now=MONDAY)
     assert any(row.dedup_key.startswith("checkin-help:") for row in run.due)
 
@@ -147,7 +113,7 @@ def test_an_rsvp_is_stored_and_the_reminder_redrawn(deps: Deps, world: World,
     action = {"action_id": "meeting.rsvp.no", "block_id": f"meeting.rsvp|{world.meetings['kick']}",
               "value": str(world.meetings["kick"])}
     order, _, client = click(deps, handle_meeting_rsvp, user="UANA", action=action)
-    assert order == ["ack", "chat_update"] and "you can't make it" in text_of(client.named("chat_update")[0])
+    assert order == ["ack", "chat.update"] and "you can't make it" in text_of(client.made("chat.update")[0])
     action = {**action, "action_id": "meeting.rsvp.yes"}
     click(deps, handle_meeting_rsvp, user="UANA", action=action)
     with session_factory() as session:
@@ -160,7 +126,7 @@ def command(deps: Deps, handler: Any, *, user: str, text: str) -> tuple[list[str
     order: list[str] = []
     ack, respond, client = Recorder(order, "ack"), Recorder(order, "respond"), FakeClient(order)
     payload = {"command": "/x", "text": text, "user_id": user, "channel_id": "C1", "trigger_id": "T1"}
-    handler(ack=ack, command=payload, respond=respond, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handler, deps=deps, user_id=user, ack=ack, command=payload, respond=respond, client=client, logger=LOG)
     return order, respond, client
 
 
@@ -199,8 +165,8 @@ def test_attendance_opens_a_prefilled_modal_and_the_submission_is_stored(
                                                            "value": str(world.meetings["kick"])})
     clock.set(KICK_OFF + timedelta(hours=3))
     order, respond, client = command(deps, handle_mentoring_admin, user="UMETTE", text="attendance kick-off")
-    assert order == ["ack", "views_open"] and respond.calls == []
-    [opened] = client.named("views_open")
+    assert order == ["ack", "views.open"] and respond.calls == []
+    [opened] = client.made("views.open")
     view = opened["view"]
     assert opened["trigger_id"] == "T1" and view["callback_id"] == "meeting.attendance.submit"
     [group] = [block for block in view["blocks"] if block["type"] == "input"]
@@ -210,10 +176,10 @@ def test_attendance_opens_a_prefilled_modal_and_the_submission_is_stored(
     ack, client = Recorder(order, "ack"), FakeClient(order)
     state = {"values": {group["block_id"]: {group["element"]["action_id"]: {
         "type": "checkboxes", "selected_options": group["element"]["options"]}}}}
-    handle_attendance_submit(ack=ack, body={"user": {"id": "UMETTE"}}, view={**view, "state": state}, client=client,
-                             context={DEPS_KEY: deps}, logger=LOG)
-    assert order == ["ack", "chat_postMessage"]
-    assert "2 af 2 kom" in client.named("chat_postMessage")[0]["text"]
+    call_listener(handle_attendance_submit, deps=deps, user_id="UMETTE", ack=ack, body={"user": {"id": "UMETTE"}},
+                  view={**view, "state": state}, client=client, logger=LOG)
+    assert order == ["ack", "chat.postMessage"]
+    assert "2 af 2 kom" in client.made("chat.postMessage")[0]["text"]
     with session_factory() as session:
         assert all(rsvp.attended for rsvp in session.scalars(select(MeetingRsvp)))
 
@@ -228,12 +194,24 @@ def test_an_unclear_meeting_gets_a_list_and_participants_are_refused(deps: Deps,
 
 def test_a_forged_attendance_submission_saves_nothing(deps: Deps, world: World,
                                                       session_factory: sessionmaker[Session]) -> None:
+    with unit_of_work(session_factory) as session:  # Olga coordinates another programme's round
+        person(session, new_world(session, name="Autumn 2027"), "olga", role=Role.COORDINATOR)
+    view = {"title": {"type": "plain_text", "text": "Attendance"},
+            "private_metadata": json.dumps({"meeting": world.meetings["kick"], "people": [world.people["ana"]]}),
+            "state": {"values": {}}}
+    # A participant never reaches the listener: the modal is replaced by the refusal.
     order: list[str] = []
     ack, client = Recorder(order, "ack"), FakeClient(order)
-    view = {"private_metadata": json.dumps({"meeting": world.meetings["kick"], "people": [world.people["ana"]]}),
-            "state": {"values": {}}}
-    handle_attendance_submit(ack=ack, body={"user": {"id": "UANA"}}, view=view, client=client,
-                             context={DEPS_KEY: deps}, logger=LOG)
-    assert order[0] == "ack" and "Only the round's coordinators" in client.named("chat_postMessage")[0]["text"]
+    body = {"type": "view_submission", "user": {"id": "UANA"}, "view": view}
+    assert not call_listener(handle_attendance_submit, deps=deps, user_id="UANA", ack=ack, body=body, view=view,
+                             client=client, logger=LOG)
+    assert order == ["ack"] and ack.calls[0]["response_action"] == "update"
+    assert "Only the programme's coordinators" in json.dumps(ack.calls[0]["view"])
+    # A coordinator of another round gets as far as the service, which refuses the meeting.
+    order = []
+    ack, client = Recorder(order, "ack"), FakeClient(order)
+    call_listener(handle_attendance_submit, deps=deps, user_id="UOLGA", ack=ack, body={**body, "user": {"id": "UOLGA"}},
+                  view=view, client=client, logger=LOG)
+    assert order[0] == "ack" and "Only the round's coordinators" in client.made("chat.postMessage")[0]["text"]
     with session_factory() as session:
         assert session.scalars(select(MeetingRsvp)).all() == []

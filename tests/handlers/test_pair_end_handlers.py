@@ -7,50 +7,17 @@ import logging
 from typing import Any
 
 import pytest
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web import SlackResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.container import Deps
-from bot.settings import Settings
 from handlers.commands.mentoring_admin import handle_mentoring_admin
-from handlers.context import DEPS_KEY
 from handlers.views.pair_end_submit import handle_end_pair_submit
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, Pair, PairStatus, Role
 from tests.factories import EPOCH, make_participant, make_round
+from tests.support.handlers import FakeClient, Recorder, call_listener
 
 LOG = logging.getLogger("test")
-
-
-class Recorder:
-    def __init__(self, log: list[str], name: str) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self._log, self._name = log, name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        self._log.append(self._name)
-        self.calls.append({"args": args, **kwargs})
-
-
-class FakeClient:
-    def __init__(self, log: list[str], *, fail: bool = False) -> None:
-        self.log, self.fail = log, fail
-        self.opened: list[dict[str, Any]] = []
-
-    def views_open(self, **kwargs: Any) -> dict[str, Any]:
-        self.log.append("views.open")
-        if self.fail:
-            response = SlackResponse(client=None, http_verb="POST", api_url="views.open", req_args={},
-                                     data={"ok": False, "error": "expired_trigger_id"}, headers={}, status_code=200)
-            raise SlackApiError("expired", response)
-        self.opened.append(kwargs)
-        return {"ok": True}
-
-
-@pytest.fixture
-def deps(session_factory: sessionmaker[Session], clock) -> Deps:  # noqa: ANN001
-    return Deps(settings=Settings.from_env({"MENTORBOT_ADMINS": "UADMIN"}), session_factory=session_factory, clock=clock)
 
 
 @pytest.fixture
@@ -69,9 +36,11 @@ def pair_id(session_factory: sessionmaker[Session]) -> int:
 
 def _command(deps: Deps, *, user_id: str, text: str, fail: bool = False) -> tuple[list[str], Recorder, FakeClient]:
     order: list[str] = []
-    ack, respond, client = Recorder(order, "ack"), Recorder(order, "respond"), FakeClient(order, fail=fail)
+    client = FakeClient(order, fail={"views.open": "expired_trigger_id"} if fail else None)
+    ack, respond = Recorder(order, "ack"), Recorder(order, "respond")
     command = {"command": "/mentoring-admin", "text": text, "user_id": user_id, "channel_id": "D1", "trigger_id": "T1"}
-    handle_mentoring_admin(ack=ack, command=command, respond=respond, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handle_mentoring_admin, deps=deps, user_id=user_id, ack=ack, command=command, respond=respond,
+                  client=client, logger=LOG)
     return order, respond, client
 
 
@@ -79,7 +48,8 @@ def _submit(deps: Deps, *, user_id: str, values: dict[str, Any], mode: str = "en
     order: list[str] = []
     ack = Recorder(order, "ack")
     view = {"callback_id": "pairs.end.submit", "private_metadata": json.dumps({"mode": mode}), "state": {"values": values}}
-    handle_end_pair_submit(ack=ack, body={"user": {"id": user_id}}, view=view, context={DEPS_KEY: deps}, logger=LOG)
+    call_listener(handle_end_pair_submit, deps=deps, user_id=user_id, ack=ack,
+                  body={"type": "view_submission", "user": {"id": user_id}, "view": view}, view=view, logger=LOG)
     return ack, order
 
 
@@ -96,28 +66,28 @@ def _values(pair: int | str, reason: str | None = "found_job", note: str | None 
 def test_end_pair_acks_first_and_opens_the_modal(deps: Deps, pair_id: int) -> None:
     order, respond, client = _command(deps, user_id="UMETTE", text="end-pair")
     assert order == ["ack", "views.open"] and respond.calls == []
-    view = client.opened[0]["view"]
-    assert client.opened[0]["trigger_id"] == "T1" and view["callback_id"] == "pairs.end.submit"
+    view = client.made("views.open")[0]["view"]
+    assert client.made("views.open")[0]["trigger_id"] == "T1" and view["callback_id"] == "pairs.end.submit"
     assert view["blocks"][1]["element"]["options"][0]["value"] == str(pair_id)
 
 
 def test_rematch_with_a_name_preselects_the_pair_and_not_a_fit(deps: Deps, pair_id: int) -> None:
     _, _, client = _command(deps, user_id="UMETTE", text="rematch  ana")
-    view = client.opened[0]["view"]
+    view = client.made("views.open")[0]["view"]
     assert view["blocks"][1]["element"]["initial_option"]["value"] == str(pair_id)
     assert view["blocks"][2]["element"]["initial_option"]["value"] == "not_a_fit"
 
 
 def test_an_unknown_name_is_answered_ephemerally_and_opens_nothing(deps: Deps, pair_id: int) -> None:
     order, respond, client = _command(deps, user_id="UMETTE", text="end-pair <!channel>")
-    assert order == ["ack", "respond"] and client.opened == []
+    assert order == ["ack", "respond"] and client.made("views.open") == []
     text = respond.calls[0]["text"]
     assert respond.calls[0]["response_type"] == "ephemeral" and "&lt;!channel&gt;" in text and "No active pair" in text
 
 
 def test_participants_may_not_end_pairs(deps: Deps, pair_id: int) -> None:
-    order, respond, client = _command(deps, user_id="UANA", text="end-pair")
-    assert client.opened == [] and "coordinators" in respond.calls[0]["text"]
+    _order, respond, client = _command(deps, user_id="UANA", text="end-pair")
+    assert client.made("views.open") == [] and "coordinators" in respond.calls[0]["text"]
 
 
 def test_a_modal_that_cannot_open_is_explained(deps: Deps, pair_id: int) -> None:
@@ -143,8 +113,14 @@ def test_invalid_submissions_get_inline_errors_and_store_nothing(deps: Deps, pai
     assert ack.calls[0]["response_action"] == "errors" and ack.calls[0]["errors"] == {"reason": "Choose a reason."}
     ack, _ = _submit(deps, user_id="UMETTE", values=_values(999))
     assert "already ended" in ack.calls[0]["errors"]["pair"]
-    ack, _ = _submit(deps, user_id="UANA", values=_values(pair_id))
+    with unit_of_work(session_factory) as session:  # Olga coordinates another round only
+        autumn = make_round(session, name="Autumn 2027", programme_name="Business Mentoring")
+        make_participant(session, round_=autumn, role=Role.COORDINATOR, email="o@x", name="Olga", slack_user_id="UOLGA")
+    ack, _ = _submit(deps, user_id="UOLGA", values=_values(pair_id))
     assert "do not coordinate" in ack.calls[0]["errors"]["pair"]
+    ack, order = _submit(deps, user_id="UANA", values=_values(pair_id))  # a participant never reaches the listener
+    assert order == ["ack"] and ack.calls[0]["response_action"] == "errors"
+    assert "Only the programme's coordinators" in ack.calls[0]["errors"]["pair"]
     with session_factory() as session:
         assert session.get(Pair, pair_id).status is PairStatus.ACTIVE
         assert session.query(OutboxMessage).count() == 0

@@ -11,60 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.container import Deps
 from bot.slack.render.profile import profile_metadata
-from bot.settings import Settings
 from handlers.actions.profile_open import handle_profile_open
 from handlers.commands.mentoring import handle_mentoring
 from handlers.commands.mentoring_admin import handle_mentoring_admin
-from handlers.context import DEPS_KEY
 from handlers.views.profile_submit import handle_profile_submit
 from storage.db import unit_of_work
 from storage.models import Participant, Role
 from tests.factories import EPOCH, make_participant, make_round
+from tests.support.handlers import FakeClient, Recorder, call_listener
 
 LOG = logging.getLogger("test")
-
-
-class Recorder:
-    """Stands in for ack/respond: remembers every call, in order, in a shared log."""
-
-    def __init__(self, log: list[str], name: str) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self._log, self._name = log, name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        self._log.append(self._name)
-        self.calls.append({"args": args, **kwargs})
-
-
-class FakeClient:
-    """The Web API methods these handlers use, recorded in the same log as ack."""
-
-    def __init__(self, log: list[str]) -> None:
-        self.log = log
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def _record(self, method: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-        self.log.append(method)
-        self.calls.append((method, kwargs))
-        return {"ok": True}
-
-    def views_open(self, **kwargs: Any) -> dict[str, Any]:
-        return self._record("views.open", kwargs)
-
-    def views_publish(self, **kwargs: Any) -> dict[str, Any]:
-        return self._record("views.publish", kwargs)
-
-    def chat_postMessage(self, **kwargs: Any) -> dict[str, Any]:  # noqa: N802 - slack_sdk's name
-        return self._record("chat.postMessage", kwargs)
-
-    def made(self, method: str) -> list[dict[str, Any]]:
-        return [kwargs for name, kwargs in self.calls if name == method]
-
-
-@pytest.fixture
-def deps(session_factory: sessionmaker[Session], clock) -> Deps:  # noqa: ANN001
-    return Deps(settings=Settings.from_env({"MENTORBOT_ADMINS": "UADMIN"}), session_factory=session_factory,
-                clock=clock)
 
 
 @pytest.fixture
@@ -88,8 +44,8 @@ def _click(deps: Deps, *, user_id: str, value: str, response_url: str | None = "
     body: dict[str, Any] = {"user": {"id": user_id}, "trigger_id": "123.456.abc"}
     if response_url:
         body["response_url"] = response_url
-    handle_profile_open(ack=ack, body=body, action={"action_id": "profile.open", "value": value}, client=client,
-                        respond=respond, context={DEPS_KEY: deps}, logger=LOG)
+    call_listener(handle_profile_open, deps=deps, user_id=user_id, ack=ack, body=body,
+                  action={"action_id": "profile.open", "value": value}, client=client, respond=respond, logger=LOG)
     return log, respond, client
 
 
@@ -101,8 +57,8 @@ def _submit(deps: Deps, *, user_id: str, participant_id: int | None, values: dic
         "private_metadata": profile_metadata(participant_id) if participant_id is not None else "",
         "state": {"values": {block: {block: element} for block, element in values.items()}},
     }
-    handle_profile_submit(ack=ack, body={"user": {"id": user_id}}, view=view, client=client,
-                          context={DEPS_KEY: deps}, logger=LOG)
+    call_listener(handle_profile_submit, deps=deps, user_id=user_id, ack=ack, body={"user": {"id": user_id}}, view=view,
+                  client=client, logger=LOG)
     return log, ack, client
 
 
@@ -141,7 +97,7 @@ def test_a_click_from_the_home_tab_is_answered_by_dm(deps: Deps, ids: dict[str, 
 def test_a_bad_submission_is_answered_with_inline_errors_and_stores_nothing(
     deps: Deps, ids: dict[str, int], session_factory: sessionmaker[Session]
 ) -> None:
-    log, ack, client = _submit(deps, user_id="UANA", participant_id=ids["ana"],
+    log, ack, _client = _submit(deps, user_id="UANA", participant_id=ids["ana"],
                                values={**GOOD, "years": {"type": "number_input", "value": "99"}, "languages": _text("")})
     assert log == ["ack"]
     (call,) = ack.calls
@@ -180,12 +136,13 @@ def _command(handler, deps: Deps, *, user_id: str, text: str):  # noqa: ANN001, 
     log: list[str] = []
     ack, respond, client = Recorder(log, "ack"), Recorder(log, "respond"), FakeClient(log)
     command = {"command": "/x", "text": text, "user_id": user_id, "channel_id": "C1", "trigger_id": "9.9.t"}
-    handler(ack=ack, command=command, respond=respond, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handler, deps=deps, user_id=user_id, ack=ack, command=command, respond=respond, client=client,
+                  logger=LOG)
     return log, respond, client
 
 
 def test_mentoring_profile_opens_the_modal(deps: Deps, ids: dict[str, int]) -> None:
-    log, respond, client = _command(handle_mentoring, deps, user_id="UANA", text="profile")
+    log, _respond, client = _command(handle_mentoring, deps, user_id="UANA", text="profile")
     assert log == ["ack", "views.open"] and client.made("views.open")[0]["trigger_id"] == "9.9.t"
 
 

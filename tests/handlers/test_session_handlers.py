@@ -11,81 +11,26 @@ import logging
 from typing import Any
 
 import pytest
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web import SlackResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.container import Deps
-from bot.slack.render.sessions import log_metadata
 from bot.sessions.parser import ParseResult
 from bot.sessions.service import SessionDraft
-from bot.settings import Settings
+from bot.slack.render.sessions import log_metadata
 from handlers.actions.session_confirm import handle_session_confirm
 from handlers.actions.session_delete import handle_session_delete
 from handlers.actions.session_edit import handle_session_edit
 from handlers.actions.session_log_open import handle_session_log_open, open_log_modal
 from handlers.commands.log_session import handle_log_session
 from handlers.commands.mentoring import handle_mentoring
-from handlers.context import DEPS_KEY
 from handlers.views.session_log_submit import handle_session_log_submit
 from storage.db import unit_of_work
 from storage.models import MentoringSession, Pair, PairStatus, Role
 from tests.factories import EPOCH, make_participant, make_round
+from tests.support.handlers import FakeClient, Recorder, call_listener, only_ephemeral
 
 LOG = logging.getLogger("test")
-
-
-class Recorder:
-    """Stands in for ack/respond: remembers every call, in order, in a shared log."""
-
-    def __init__(self, log: list[str], name: str) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self._log, self._name = log, name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        self._log.append(self._name)
-        self.calls.append({"args": args, **kwargs})
-
-
-class FakeClient:
-    """The Web API methods these handlers use, recorded in the same log as ack."""
-
-    def __init__(self, log: list[str], *, fail: dict[str, str] | None = None) -> None:
-        self.log = log
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self._fail = fail or {}
-        self._ts = 0
-
-    def _record(self, method: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-        self.log.append(method)
-        self.calls.append((method, kwargs))
-        if method in self._fail:
-            response = SlackResponse(client=None, http_verb="POST", api_url=method, req_args={},
-                                     data={"ok": False, "error": self._fail[method]}, headers={}, status_code=200)
-            raise SlackApiError(self._fail[method], response)
-        self._ts += 1
-        return {"ok": True, "ts": f"100.{self._ts}"}
-
-    def views_open(self, **kwargs: Any) -> dict[str, Any]:
-        return self._record("views.open", kwargs)
-
-    def chat_postMessage(self, **kwargs: Any) -> dict[str, Any]:  # noqa: N802 - slack_sdk's name
-        return self._record("chat.postMessage", kwargs)
-
-    def chat_postEphemeral(self, **kwargs: Any) -> dict[str, Any]:  # noqa: N802
-        return self._record("chat.postEphemeral", kwargs)
-
-    def chat_update(self, **kwargs: Any) -> dict[str, Any]:  # noqa: N802
-        return self._record("chat.update", kwargs)
-
-    def made(self, method: str) -> list[dict[str, Any]]:
-        return [kwargs for name, kwargs in self.calls if name == method]
-
-
-@pytest.fixture
-def deps(session_factory: sessionmaker[Session], clock) -> Deps:  # noqa: ANN001 - 1 Feb 2027, 10:00 in Copenhagen
-    return Deps(settings=Settings.from_env({}), session_factory=session_factory, clock=clock)
 
 
 @pytest.fixture
@@ -118,7 +63,8 @@ def _command(deps: Deps, *, user_id: str, text: str, command: str = "/log-sessio
     client.log = log
     payload = {"command": command, "text": text, "user_id": user_id, "channel_id": "CPAIR", "trigger_id": "1.2.ab"}
     handler = handle_log_session if command == "/log-session" else handle_mentoring
-    handler(ack=ack, command=payload, respond=respond, context={DEPS_KEY: deps}, client=client, logger=LOG)
+    call_listener(handler, deps=deps, user_id=user_id, ack=ack, command=payload, respond=respond, client=client,
+                  logger=LOG)
     return log, respond, client
 
 
@@ -129,15 +75,12 @@ def _click(handler: Any, deps: Deps, *, user_id: str, action_id: str, value: str
     body: dict[str, Any] = {"user": {"id": user_id}, "trigger_id": "1.2.cd", "channel": {"id": "CPAIR"}}
     if response_url:
         body["response_url"] = response_url
-    handler(ack=ack, body=body, action={"action_id": action_id, "value": value}, client=client, respond=respond,
-            context={DEPS_KEY: deps}, logger=LOG)
+    call_listener(handler, deps=deps, user_id=user_id, ack=ack, body=body, action={"action_id": action_id, "value": value},
+                  client=client, respond=respond, logger=LOG)
     return log, respond, client
 
 
-def _said(respond: Recorder) -> str:
-    (call,) = respond.calls
-    assert call["response_type"] == "ephemeral"
-    return call["text"] + json.dumps(call["blocks"], ensure_ascii=False)
+_said = only_ephemeral
 
 
 # --- /log-session ---------------------------------------------------------------------------
@@ -179,7 +122,7 @@ def test_a_modal_slack_refuses_is_explained(deps: Deps, pair_id: int) -> None:
 
 def test_bad_input_and_no_pair_are_explained_and_nothing_is_stored(deps: Deps, pair_id: int,
                                                                    session_factory) -> None:  # noqa: ANN001
-    log, respond, client = _command(deps, user_id="ULARS", text="i morgen 45m")
+    log, respond, _client = _command(deps, user_id="ULARS", text="i morgen 45m")
     assert log == ["ack", "respond"] and "i fremtiden" in _said(respond)
     _, respond, _ = _command(deps, user_id="UANA", text="yesterday 10h")
     assert "more than 8 hours" in _said(respond)
@@ -189,7 +132,7 @@ def test_bad_input_and_no_pair_are_explained_and_nothing_is_stored(deps: Deps, p
 
 
 def test_mentoring_log_without_text_opens_the_modal_and_sessions_lists(deps: Deps, pair_id: int) -> None:
-    log, respond, client = _command(deps, user_id="UANA", text="log", command="/mentoring")
+    log, respond, _client = _command(deps, user_id="UANA", text="log", command="/mentoring")
     assert log == ["ack", "views.open"]
     _command(deps, user_id="UANA", text="log yesterday 45m CV", command="/mentoring")
     _, respond, _ = _command(deps, user_id="ULARS", text="sessions", command="/mentoring")
@@ -273,8 +216,8 @@ def _submit(deps: Deps, *, user_id: str, metadata: str, values: dict[str, Any],
         "blocks": [{"type": "input", "block_id": block_id} for block_id in blocks],
         "state": {"values": {block: {block: element} for block, element in values.items()}},
     }
-    handle_session_log_submit(ack=ack, body={"user": {"id": user_id}}, view=view, client=client,
-                              context={DEPS_KEY: deps}, logger=LOG)
+    call_listener(handle_session_log_submit, deps=deps, user_id=user_id, ack=ack, body={"user": {"id": user_id}},
+                  view=view, client=client, logger=LOG)
     return log, ack, client
 
 

@@ -116,7 +116,7 @@ def test_no_checkin_without_a_channel_after_the_round_or_for_someone_who_decline
         row = pair(session, world, "la", mentor="lars", mentee="ana")
         row.slack_channel_id = None
         pair(session, world, "lw", mentor="lars", mentee="wei")
-        session.get(type(row.mentee), world.people["wei"]).opted_out_at = FEB15  # type: ignore[union-attr]
+        session.get(type(row.mentee), world.people["wei"]).opted_out_at = FEB15
     assert tick(session_factory, FEB15)["pair-checkins"] == 0
     assert tick(session_factory, datetime(2027, 6, 7, 8, 0, tzinfo=UTC))["pair-checkins"] == 0
 
@@ -307,7 +307,7 @@ def test_the_job_reads_in_bulk(session_factory: sessionmaker[Session]) -> None:
     """The statement count is the same for 2 pairs as for 40."""
     from sqlalchemy import event
 
-    counts = []
+    counts: list[int] = []
     statements: list[int] = []
     for size in (2, 40):
         with unit_of_work(session_factory) as session:

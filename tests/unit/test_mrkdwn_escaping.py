@@ -33,13 +33,11 @@ from typing import Any
 import pytest
 
 import bot.slack.render
-from bot.i18n import LANGUAGES, catalog
-from bot.slack.render.blocks import Message
-from bot.slack.render.imports import ImportReply
 from bot.core.commands import COMMANDS
+from bot.i18n import LANGUAGES, catalog
 from bot.matching.engine import MatchProblem, ScoreComponent, Unmatched
-from bot.onboarding.state import STUCK_STEPS
 from bot.onboarding.profile import ProfileAccess
+from bot.onboarding.state import STUCK_STEPS
 from bot.sessions.service import (
     DURATION,
     HELD_ON,
@@ -48,6 +46,8 @@ from bot.sessions.service import (
     TOPICS_FIELD,
     Change,
 )
+from bot.slack.render.blocks import Message
+from bot.slack.render.imports import ImportReply
 from storage.models import MeetingKind, Role
 from tests.support.mrkdwn import (
     HOSTILE,
@@ -63,7 +63,7 @@ DAY = date(2027, 3, 1)
 MOMENT = datetime(2027, 3, 1, 16, 0, tzinfo=UTC)
 
 
-class Choices(tuple):  # type: ignore[type-arg]
+class Choices(tuple[Any, ...]):
     """The values a parameter or field takes instead of made-up free text; each one is tried."""
 
 
@@ -249,7 +249,7 @@ class Factory:
             values[field.name] = self.for_slot(cls.__name__, field.name, hints[field.name])
         if cls in (ScoreComponent, Unmatched, MatchProblem):
             code = values.get("code") or values.get("reason_code")
-            values["params"] = _code_params(code)
+            values["params"] = _code_params(str(code))
         return cls(**values)
 
     def arguments(self, builder: Callable[..., Any]) -> dict[str, Any]:
@@ -277,7 +277,7 @@ def _hints(thing: Any) -> dict[str, Any]:
 
 def builders() -> list[Callable[..., Any]]:
     """Every public function in bot/slack/render that makes something Slack shows."""
-    found = []
+    found: list[Callable[..., Any]] = []
     for module_info in pkgutil.iter_modules(bot.slack.render.__path__):
         module = importlib.import_module(f"bot.slack.render.{module_info.name}")
         for name, function in inspect.getmembers(module, inspect.isfunction):

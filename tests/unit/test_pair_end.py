@@ -4,14 +4,16 @@ and the modal that asks."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.outbox import OutgoingCall, enqueue
-from bot.pairs.end import MAX_CHOICES, FormRefusal, end_pair, end_pair_form
+from bot.pairs.end import MAX_CHOICES, EndPairForm, EndPairResult, FormRefusal, end_pair, end_pair_form
 from bot.slack.render.blocks import MODAL_TITLE_LIMIT, check_surface_limits
 from bot.slack.render.pair_end import (
     CALLBACK_ID,
@@ -52,8 +54,8 @@ def _rows(session_factory: sessionmaker[Session]) -> dict[str, OutboxMessage]:
         return {row.dedup_key: row for row in session.scalars(select(OutboxMessage))}
 
 
-def _end(session_factory: sessionmaker[Session], **kwargs):  # noqa: ANN003, ANN202
-    values = {"slack_user_id": "UMETTE", "pair_id": 1, "reason": "moved_away", "note": None, "now": NOW}
+def _end(session_factory: sessionmaker[Session], **kwargs: Any) -> EndPairResult:
+    values: dict[str, Any] = {"slack_user_id": "UMETTE", "pair_id": 1, "reason": "moved_away", "note": None, "now": NOW}
     values.update(kwargs)
     with unit_of_work(session_factory) as session:
         return end_pair(session, **values)
@@ -115,8 +117,8 @@ def test_an_ended_pair_cannot_end_twice_and_admins_may_end_any(session_factory) 
     assert len([key for key in _rows(session_factory) if key.startswith("pair-closing:")]) == 2
 
 
-def _form(session_factory: sessionmaker[Session], **kwargs):  # noqa: ANN003, ANN202
-    values = {"slack_user_id": "UMETTE", "now": NOW}
+def _form(session_factory: sessionmaker[Session], **kwargs: Any) -> EndPairForm:
+    values: dict[str, Any] = {"slack_user_id": "UMETTE", "now": NOW}
     values.update(kwargs)
     with session_factory() as session:
         return end_pair_form(session, **values)
@@ -186,12 +188,12 @@ def test_reading_the_submission_and_the_done_view(session_factory) -> None:  # n
     assert (empty.pair_id, empty.reason, empty.note, empty.rematch) == (None, None, None, False)
 
     _seed(session_factory)
-    result = _end(session_factory, rematch=True, reason="not_a_fit")
-    done = end_pair_done_view(ended=result.ended, language="en")
+    ended = _end(session_factory, rematch=True, reason="not_a_fit").ended
+    assert ended is not None
+    done = end_pair_done_view(ended=ended, language="en")
     text = json.dumps(done, ensure_ascii=False)
     assert "Søren and Ana Souza (Spring 2027) are no longer a pair" in text and "Not a good fit" in text
     assert "run `/mentoring-admin match`" in text and "Nobody is matched" in text
     check_surface_limits(done["blocks"])
-    plain = json.dumps(end_pair_done_view(ended=result.ended.__class__(**{**result.ended.__dict__, "rematch": False}),
-                                          language="da"), ensure_ascii=False)
+    plain = json.dumps(end_pair_done_view(ended=replace(ended, rematch=False), language="da"), ensure_ascii=False)
     assert "er ikke længere et par" in plain and "/mentoring-admin match" not in plain

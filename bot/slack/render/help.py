@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from babel.lists import format_list
 
-from bot.i18n import babel_locale, t
-from bot.slack.render.blocks import Message, context, section
 from bot.core.commands import CommandInfo
+from bot.i18n import babel_locale, t
+from bot.slack.render.blocks import MODAL_TITLE_LIMIT, Message, context, section
 from bot.text import escape_mrkdwn
 
 
@@ -58,3 +59,15 @@ def unknown_lead(*, command: str, typed: str, suggestion: str | None, language: 
 def not_a_coordinator_message(*, language: str) -> Message:
     text = t("help.admin_only", language)
     return Message(text=text, blocks=[section(text)])
+
+
+def not_a_coordinator_view(*, language: str, title: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The same refusal in place of a coordinator's modal someone else submitted; it keeps
+    the modal's own title (Slack shows it above the answer) and only a Close button."""
+    text = t("help.admin_only", language)
+    return {
+        "type": "modal",
+        "title": dict(title) if title else {"type": "plain_text", "text": t("home.title", language)[:MODAL_TITLE_LIMIT]},
+        "close": {"type": "plain_text", "text": t("help.admin_only.close", language)},
+        "blocks": [section(text)],
+    }
