@@ -93,7 +93,7 @@ def test_a_coordinator_is_welcomed_with_their_tools_not_asked_for_consent(
     from bot.slack.render.onboarding import welcome_message
 
     with unit_of_work(session_factory) as session:
-        mette = session.get(Participant, people["mette"])
+        mette = session.get_one(Participant, people["mette"])
         message = welcome_message(onboarding_facts(mette), language=mette.language)
         mette.welcome_sent_at = mette.updated_at
         assert onboarding_step(mette) is OnboardingStep.READY, "staff need no consent or profile"

@@ -59,9 +59,9 @@ def _click(handler, deps: Deps, user_id: str, action: dict[str, Any]) -> tuple[l
 _text = said
 
 
-def _latest(session_factory) -> int:  # noqa: ANN001
+def _latest(session_factory: sessionmaker[Session]) -> int:
     with unit_of_work(session_factory) as session:
-        return session.scalar(select(func.max(MatchProposal.id)))
+        return session.scalars(select(func.max(MatchProposal.id))).one()
 
 
 @pytest.mark.usefixtures("ids")

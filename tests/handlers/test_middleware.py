@@ -150,8 +150,10 @@ def _guard(deps: Deps, user_id: str, body: dict[str, Any], *, respond: bool = Tr
     order: list[str] = []
     ack, answer, client = Recorder(order, "ack"), Recorder(order, "respond"), FakeClient(order)
     went_on: list[bool] = []
-    coordinators_only(ack=ack, body=body, context=bolt_context(deps, user_id), respond=answer if respond else None,
-                      client=client, next=lambda: went_on.append(True))  # type: ignore[arg-type]
+    # Recorder and FakeClient stand in for Bolt's Ack, Respond and WebClient by duck typing.
+    coordinators_only(ack=ack, body=body, context=bolt_context(deps, user_id),  # type: ignore[arg-type]
+                      respond=answer if respond else None, client=client,  # type: ignore[arg-type]
+                      next=lambda: went_on.append(True))
     if went_on:
         order.append("next")
     return order, {"ack": ack.calls, "respond": answer.calls, "client": client.calls}

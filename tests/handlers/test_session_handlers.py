@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -161,15 +162,16 @@ def test_the_log_button_opens_the_modal_or_explains(deps: Deps, pair_id: int, se
 def test_open_log_modal_takes_a_prefill_for_other_features(deps: Deps, pair_id: int) -> None:
     log: list[str] = []
     client = FakeClient(log)
-    assert open_log_modal(client=client, deps=deps, trigger_id="1.2.ef", slack_user_id="ULARS", pair_id=pair_id,
+    web = cast(WebClient, client)  # FakeClient answers WebClient's methods by name
+    assert open_log_modal(client=web, deps=deps, trigger_id="1.2.ef", slack_user_id="ULARS", pair_id=pair_id,
                           prefill=SessionDraft(duration_minutes=60)) is None
-    assert open_log_modal(client=client, deps=deps, trigger_id="1.2.ef", slack_user_id="ULARS",
+    assert open_log_modal(client=web, deps=deps, trigger_id="1.2.ef", slack_user_id="ULARS",
                           prefill=ParseResult(duration_minutes=30)) is None
     first, second = client.made("views.open")
     durations = [next(b for b in view["view"]["blocks"] if b.get("block_id") == "duration")["element"]
                  for view in (first, second)]
     assert [d["initial_value"] for d in durations] == ["60", "30"]
-    explanation = open_log_modal(client=client, deps=deps, trigger_id="1.2.ef", slack_user_id="UZOE")
+    explanation = open_log_modal(client=web, deps=deps, trigger_id="1.2.ef", slack_user_id="UZOE")
     assert explanation is not None and "once you have been matched" in explanation.text
 
 

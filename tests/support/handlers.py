@@ -112,7 +112,7 @@ def registered_middleware() -> dict[Listener, list[Listener]]:
 
     app = _RecordingApp()
     for surface in (commands, actions, views, events):
-        surface.register(app)  # type: ignore[arg-type]
+        surface.register(app)
     return app.middleware
 
 

@@ -19,7 +19,7 @@ def test_the_viewer_knows_which_rounds_a_coordinator_coordinates(session: Sessio
 
     mette = identify(session, slack_user_id="UMETTE")
     assert mette.is_coordinator and mette.is_participant
-    assert mette.coordinated_round_ids == {spring.id}, "mentoring in autumn makes her no coordinator of it"
+    assert mette.coordinated_round_ids == frozenset({spring.id}), "mentoring in autumn makes her no coordinator of it"
     assert mette.coordinates(spring.id) and not mette.coordinates(autumn.id)
 
     ana = identify(session, slack_user_id="UANA")
