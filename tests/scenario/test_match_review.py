@@ -23,6 +23,7 @@ from storage.models import (
 )
 from tests.factories import make_participant
 from tests.match_factories import make_ready, make_round_in
+from tests.support.answers import find_element
 
 
 def _seed(slack: SandboxedApp) -> dict[str, int]:
@@ -56,18 +57,10 @@ def _review(slack: SandboxedApp) -> dict[str, Any]:
     return ephemerals[-1]
 
 
-def _button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
-    for block in message["blocks"] or []:
-        for element in [*block.get("elements", []), block.get("accessory") or {}]:
-            if element.get("action_id") == action_id:
-                return element
-    raise AssertionError(f"no {action_id} in {json.dumps(message['blocks'])[:400]}")
-
-
 def _click(slack: SandboxedApp, action_id: str) -> dict[str, Any]:
     """Click a button on the review as Slack would: from the ephemeral message, signed."""
     message = _review(slack)
-    response = slack.click("UMETTE", action_id, value=_button(message, action_id)["value"], message=message["ts"])
+    response = slack.click("UMETTE", action_id, value=find_element(message, action_id)[1]["value"], message=message["ts"])
     assert response.status == 200
     return _review(slack)
 
@@ -91,7 +84,7 @@ def test_review_lock_forbid_rerun_and_publish(slack: SandboxedApp) -> None:
 
     # Lock Lars–Ana: the review is replaced, the pair now offers Unlock.
     review = _click(slack, f"match.lock.{lars_ana}")
-    assert _button(review, f"match.unlock.{lars_ana}")
+    assert find_element(review, f"match.unlock.{lars_ana}")[1]
     # Forbid Sofie–Bo: Bo goes to Lars's second place (they share Danish), Sofie is left with a place.
     review = _click(slack, f"match.forbid.{sofie_bo}")
     text = _pairs_text(review)
@@ -103,13 +96,13 @@ def test_review_lock_forbid_rerun_and_publish(slack: SandboxedApp) -> None:
                            (ConstraintKind.FORBID, ids["sofie"], ids["bo"])}
 
     # Re-run: a new stored proposal, the same pairs.
-    before = _button(review, "match.publish")["value"]
+    before = find_element(review, "match.publish")[1]["value"]
     review = _click(slack, "match.rerun")
-    assert _button(review, "match.publish")["value"] != before
-    assert _button(review, f"match.unlock.{lars_ana}") and _button(review, f"match.lock.{lars_bo}")
+    assert find_element(review, "match.publish")[1]["value"] != before
+    assert find_element(review, f"match.unlock.{lars_ana}")[1] and find_element(review, f"match.lock.{lars_bo}")[1]
 
     # Publish: the review becomes the confirmation; pairs are published for the channel opener.
-    publish_value = _button(review, "match.publish")["value"]
+    publish_value = find_element(review, "match.publish")[1]["value"]
     review = _click(slack, "match.publish")
     assert "Published 2 pairs for Spring 2027" in review["text"] and "being opened" in review["text"]
     assert "match.publish" not in _pairs_text(review), "no second Publish button to click"
@@ -149,7 +142,7 @@ def test_someone_who_does_not_coordinate_the_round_cannot_publish_it(slack: Sand
         other = make_round_in(session, programme_name="Business Mentoring", name="Autumn 2027")
         make_participant(session, round_=other, role=Role.COORDINATOR, email="olga@x.org", slack_user_id="UOLGA")
     slack.slash("UMETTE", "/mentoring-admin", "match")
-    value = _button(_review(slack), "match.publish")["value"]
+    value = find_element(_review(slack), "match.publish")[1]["value"]
     response = slack.click("UOLGA", "match.publish", value=value, channel_id=slack.sandbox.im_channel_for("UOLGA"))
     assert response.status == 200
     assert any("coordinators of this round" in body.get("text", "") for _url, body in slack.sandbox.response_posts)
@@ -242,7 +235,7 @@ def test_an_ended_pair_is_explained_as_ended_and_can_be_allowed_again(slack: San
     assert "match.publish" not in text, "an empty proposal offers nothing to publish"
     # The ended pair is listed with the forbidden ones, and can be allowed again the same way.
     assert "Forbidden pairs" in text and "Lars ↔ Ana (their pair ended in this round)" in text
-    allow = _button(review, "match.allow")
+    allow = find_element(review, "match.allow")[1]
     (option,) = allow["options"]
     assert option["text"]["text"] == "Lars ↔ Ana (their pair ended in this round)"
     response = slack.click("UMETTE", "match.allow", selected_option=option, message=review["ts"])
@@ -308,7 +301,7 @@ def test_an_empty_proposal_is_refused_with_the_reason_and_nothing_changes(slack:
     assert "No pairs can be proposed yet" in _pairs_text(review) and "match.publish" not in _pairs_text(review)
 
     # A Publish click anyway (an older message, a forged request): refused, explained, nothing stored.
-    proposal_id = json.loads(_button(review, "match.rerun")["value"])["p"]
+    proposal_id = json.loads(find_element(review, "match.rerun")[1]["value"])["p"]
     response = slack.click("UMETTE", "match.publish", value=json.dumps({"p": proposal_id, "g": 0}),
                            message=review["ts"])
     assert response.status == 200

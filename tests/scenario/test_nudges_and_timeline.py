@@ -5,7 +5,6 @@ reminder answered with its RSVP buttons, and the attendance modal submitted."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -28,6 +27,7 @@ from storage.models import (
     RsvpAnswer,
 )
 from tests.nudge_world import World, meeting, new_world, pair, person
+from tests.support.answers import ephemeral_text, find_element, message_text
 
 UTC = timezone.utc
 MONDAY_TEN = datetime(2027, 2, 15, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen, 09:00 in London
@@ -58,18 +58,6 @@ def at(slack: SandboxedApp, instant: datetime) -> None:
     slack.tick_and_deliver(now=instant)
 
 
-def element(message: dict[str, Any], action_id: str) -> tuple[str, dict[str, Any]]:
-    for block in message.get("blocks") or []:
-        for item in block.get("elements", []):
-            if item.get("action_id") == action_id:
-                return block["block_id"], item
-    raise AssertionError(f"no {action_id} in {json.dumps(message)[:300]}")
-
-
-def text(message: dict[str, Any]) -> str:
-    return message.get("text", "") + json.dumps(message.get("blocks"), ensure_ascii=False)
-
-
 def ephemeral_answers(slack: SandboxedApp, response_url: str | None) -> list[dict[str, Any]]:
     assert response_url is not None
     return [body for url_id, body in slack.sandbox.response_posts if response_url.endswith(url_id)]
@@ -81,10 +69,10 @@ def test_a_checkin_is_posted_and_answered_by_the_pair(slack: SandboxedApp, world
     assert slack.sandbox.messages_in(channel) == []
     at(slack, MONDAY_TEN)
     [checkin] = slack.sandbox.messages_in(channel)
-    assert "Did you meet?" in text(checkin) and "<@ULARS>" in text(checkin)
-    block_id, picker = element(checkin, "checkin.planned")
+    assert "Did you meet?" in message_text(checkin) and "<@ULARS>" in message_text(checkin)
+    block_id, picker = find_element(checkin, "checkin.planned")
     assert picker["type"] == "datepicker"
-    _, yes = element(checkin, "session.log.open")
+    _, yes = find_element(checkin, "session.log.open")
     assert yes["value"] == str(world["world"].pairs["la"])
 
     # "Yes" is the session-logging feature's button: it opens the log modal for this pair.
@@ -98,14 +86,14 @@ def test_a_checkin_is_posted_and_answered_by_the_pair(slack: SandboxedApp, world
                            selected_date="2027-02-19")
     assert response.status == 200
     [updated] = slack.sandbox.messages_in(channel)
-    assert "planned for 19 February 2027" in text(updated)
+    assert "planned for 19 February 2027" in message_text(updated)
 
     # Lars changes it: not yet.
-    not_yet_block, not_yet = element(updated, "checkin.not_yet")
+    not_yet_block, not_yet = find_element(updated, "checkin.not_yet")
     slack.click("ULARS", "checkin.not_yet", value=not_yet["value"], block_id=not_yet_block, message=updated,
                 channel_id=channel)
     [updated] = slack.sandbox.messages_in(channel)
-    assert "not yet. We will ask again on 18 February 2027" in text(updated)
+    assert "not yet. We will ask again on 18 February 2027" in message_text(updated)
 
     # Mette is not in the pair: an ephemeral note, nothing changes.
     response = slack.click("UMETTE", "checkin.help", value=not_yet["value"], block_id=not_yet_block, message=updated,
@@ -118,7 +106,7 @@ def test_a_checkin_is_posted_and_answered_by_the_pair(slack: SandboxedApp, world
                 channel_id=channel)
     slack.deliver()
     [told] = slack.sandbox.messages_in("mentoring-coordinators")
-    assert "Lars asked for help" in text(told) and f"<#{channel}>" in text(told)
+    assert "Lars asked for help" in message_text(told) and f"<#{channel}>" in message_text(told)
     with unit_of_work(slack.runtime.session_factory) as session:
         checkin_row = session.scalars(select(Checkin)).one()
         assert checkin_row.answer is CheckinAnswer.HELP
@@ -137,7 +125,7 @@ def test_pause_and_resume_by_slash_command(slack: SandboxedApp, world: dict[str,
     assert answer["response_type"] == "ephemeral" and "10 March 2027" in answer["text"]
     slack.deliver()
     [notice] = slack.sandbox.messages_in(channel)
-    assert "Ana is taking a break" in notice["text"] and "moving flat" not in text(notice)
+    assert "Ana is taking a break" in notice["text"] and "moving flat" not in message_text(notice)
     [coordinators] = slack.sandbox.messages_in("mentoring-coordinators")
     assert "moving flat" in coordinators["text"]
 
@@ -159,16 +147,16 @@ def test_pause_and_resume_by_slash_command(slack: SandboxedApp, world: dict[str,
 def test_a_meeting_reminder_is_answered_and_attendance_recorded(slack: SandboxedApp, world: dict[str, Any]) -> None:
     at(slack, datetime(2027, 2, 17, 10, 0, tzinfo=UTC))  # a week before: 10:00 for Ana in London
     [reminder] = slack.sandbox.dm_messages("UANA")
-    assert "Kick-off" in text(reminder) and "24 Feb 2027, 16:00" in text(reminder)
-    block_id, no = element(reminder, "meeting.rsvp.no")
+    assert "Kick-off" in message_text(reminder) and "24 Feb 2027, 16:00" in message_text(reminder)
+    block_id, no = find_element(reminder, "meeting.rsvp.no")
     slack.click("UANA", "meeting.rsvp.no", value=no["value"], block_id=block_id, message=reminder,
                 channel_id=slack.sandbox.im_channel_for("UANA"))
     [updated] = slack.sandbox.dm_messages("UANA")
-    assert "you can't make it" in text(updated)
-    _, yes = element(updated, "meeting.rsvp.yes")
+    assert "you can't make it" in message_text(updated)
+    _, yes = find_element(updated, "meeting.rsvp.yes")
     slack.click("UANA", "meeting.rsvp.yes", value=yes["value"], block_id=block_id, message=updated,
                 channel_id=slack.sandbox.im_channel_for("UANA"))
-    assert "you will be there" in text(slack.sandbox.dm_messages("UANA")[0])
+    assert "you will be there" in message_text(slack.sandbox.dm_messages("UANA")[0])
     # Lars got his at 10:00 in Copenhagen, an hour earlier (the same tick: his slot was still open).
     assert len(slack.sandbox.dm_messages("ULARS")) == 1
     assert slack.sandbox.dm_messages("UMETTE") == [], "coordinators are not reminded"
@@ -206,33 +194,27 @@ SATURDAY_EVENING = datetime(2027, 2, 6, 18, 0, tzinfo=UTC)  # notices wait for M
 MONDAY_SLOT = datetime(2027, 2, 8, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen, 09:00 in London
 
 
-def answer_text(slack: SandboxedApp, response: Any) -> str:
-    [answer] = ephemeral_answers(slack, response.response_url)
-    assert answer["response_type"] == "ephemeral"
-    return text(answer)
-
-
 def test_the_partner_of_someone_on_a_break_hears_who_paused_and_until_when(slack: SandboxedApp,
                                                                              world: dict[str, Any]) -> None:
     """Defect 7: the partner was told to `/mentoring resume`, which then said they were not paused."""
     slack.clock.set(datetime(2027, 2, 3, 13, 0, tzinfo=UTC))
     slack.slash("UANA", "/mentoring", "pause until 10 march")
 
-    said = answer_text(slack, slack.slash("ULARS", "/log-session", "yesterday 45m CV"))
+    said = ephemeral_text(slack, slack.slash("ULARS", "/log-session", "yesterday 45m CV").response_url)
     assert "no session was logged" in said and "Ana is taking a break until 10 March 2027" in said
     assert "log sessions again from 10 March 2027" in said and "ask Ana to come back sooner" in said
     assert "Resume with" not in said
 
-    said = answer_text(slack, slack.slash("ULARS", "/mentoring", "resume"))
+    said = ephemeral_text(slack, slack.slash("ULARS", "/mentoring", "resume").response_url)
     assert "not on a pause yourself, but your pair is" in said and "Ana is taking a break until 10 March 2027" in said
 
     # Ana, who paused, is the one told that `/mentoring resume` ends it.
-    said = answer_text(slack, slack.slash("UANA", "/log-session", "yesterday 45m CV"))
+    said = ephemeral_text(slack, slack.slash("UANA", "/log-session", "yesterday 45m CV").response_url)
     assert "You are on a break until 10 March 2027" in said and "`/mentoring resume`" in said
 
     # Both on a break: ending her own does not promise check-ins while Lars is still away.
     slack.slash("ULARS", "/mentoring", "pause until 20 march")
-    said = answer_text(slack, slack.slash("UANA", "/mentoring", "resume"))
+    said = ephemeral_text(slack, slack.slash("UANA", "/mentoring", "resume").response_url)
     assert "Your pause has ended" in said and "Lars is taking a break until 20 March 2027" in said
     assert "check-ins start again" not in said
     with unit_of_work(slack.runtime.session_factory) as session:
@@ -250,7 +232,7 @@ def test_a_pause_taken_back_before_its_notices_went_out_is_never_announced(slack
     slack.deliver()
     assert slack.sandbox.messages_in(channel) == [] and slack.sandbox.messages_in("mentoring-coordinators") == []
     slack.clock.set(SATURDAY_EVENING + timedelta(hours=20))
-    assert "Welcome back!" in answer_text(slack, slack.slash("UANA", "/mentoring", "resume"))
+    assert "Welcome back!" in ephemeral_text(slack, slack.slash("UANA", "/mentoring", "resume").response_url)
 
     at(slack, MONDAY_SLOT)
     at(slack, MONDAY_SLOT + timedelta(hours=2))
@@ -296,7 +278,7 @@ def test_an_ended_pair_hears_nothing_queued_for_a_pair_that_goes_on(slack: Sandb
     assert slack.submit("UMETTE", "pairs.end.submit", values, view_id=modal["id"]).view_errors == ()
     at(slack, MONDAY_SLOT)
     at(slack, MONDAY_SLOT + timedelta(hours=2))
-    posted = [text(message) for message in slack.sandbox.messages_in(channel)]
+    posted = [message_text(message) for message in slack.sandbox.messages_in(channel)]
     assert posted and not any("taking a break" in message for message in posted), posted
 
 
@@ -313,5 +295,5 @@ def test_someone_who_declines_gets_no_meeting_reminder_queued_before(slack: Sand
                            block_id="consent.coordination", channel_id=slack.sandbox.im_channel_for("UANA"))
     assert response.status == 200
     slack.deliver()
-    assert not any("Kick-off" in text(message) for message in slack.sandbox.dm_messages("UANA")[before:])
-    assert any("Kick-off" in text(message) for message in slack.sandbox.dm_messages("ULARS"))
+    assert not any("Kick-off" in message_text(message) for message in slack.sandbox.dm_messages("UANA")[before:])
+    assert any("Kick-off" in message_text(message) for message in slack.sandbox.dm_messages("ULARS"))

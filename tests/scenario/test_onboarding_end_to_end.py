@@ -16,20 +16,13 @@ from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import Participant
 from tests.scenario.test_import_from_slack import upload
+from tests.support.answers import button
 from tests.unit.test_roster_import import sample_workbook
-
-
-def _button(message: dict[str, Any], action_id: str) -> tuple[str, str]:
-    for block in message.get("blocks") or []:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id:
-                return block["block_id"], element["value"]
-    raise AssertionError(f"no {action_id} in the message")
 
 
 def _click_in_dm(slack: SandboxedApp, user_id: str, action_id: str) -> None:
     message = slack.sandbox.dm_messages(user_id)[0]
-    block_id, value = _button(message, action_id)
+    block_id, value = button(message, action_id)
     response = slack.click(user_id, action_id, value=value, block_id=block_id, message=message,
                            channel_id=slack.sandbox.im_channel_for(user_id))
     assert response.status == 200

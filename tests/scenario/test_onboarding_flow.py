@@ -4,7 +4,6 @@ someone missing from Slack who is reported and then picked up by `team_join`."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -15,6 +14,7 @@ from bot.rounds.workbook import MeetingRow, ParticipantRow, ProgrammeSettings, R
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import Consent, Participant
+from tests.support.answers import button, message_text
 
 UTC = timezone.utc
 # Friday 5 February 2027, 10:00 in London and 11:00 in Copenhagen: three working days after
@@ -55,50 +55,37 @@ def _start(slack: SandboxedApp) -> None:
     slack.tick_and_deliver()
 
 
-def _button(message: dict[str, Any], action_id: str) -> tuple[str, str]:
-    """(block_id, value) of a button in a delivered message."""
-    for block in message.get("blocks") or []:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id:
-                return block["block_id"], element["value"]
-    raise AssertionError(f"no button {action_id} in {json.dumps(message)[:300]}")
-
-
 def _click(slack: SandboxedApp, user_id: str, *, owner: str, action_id: str) -> Any:
     """Click a button in `owner`'s first DM (the welcome), as `user_id`."""
     channel = slack.sandbox.im_channel_for(owner)
     welcome = slack.sandbox.dm_messages(owner)[0]
-    block_id, value = _button(welcome, action_id)
+    block_id, value = button(welcome, action_id)
     return slack.click(user_id, action_id, value=value, block_id=block_id, message=welcome, channel_id=channel)
 
 
-def _text(message: dict[str, Any]) -> str:
-    return message.get("text", "") + json.dumps(message.get("blocks"), ensure_ascii=False)
-
-
 def _coordinator_posts(slack: SandboxedApp) -> list[str]:
-    return [_text(message) for message in slack.sandbox.messages_in("mentoring-coordinators")]
+    return [message_text(message) for message in slack.sandbox.messages_in("mentoring-coordinators")]
 
 
 def test_import_tick_welcome_and_consent_by_button(slack: SandboxedApp) -> None:
     _start(slack)
     ana_dms = slack.sandbox.dm_messages("UANA")
     assert len(ana_dms) == 1
-    welcome = _text(ana_dms[0])
+    welcome = message_text(ana_dms[0])
     assert "Welcome to Career Mentoring" in welcome and "Spring 2027" in welcome and "Ana Souza" in welcome
     assert "1 February 2027" in welcome and "10 Feb 2027, 16:00" in welcome, "the kick-off in London time"
-    danish = _text(slack.sandbox.dm_messages("UMETTE")[0])
+    danish = message_text(slack.sandbox.dm_messages("UMETTE")[0])
     assert "Velkommen til Career Mentoring" in danish and "samtykke" in danish
 
     response = _click(slack, "UANA", owner="UANA", action_id="consent.coordination.yes")
     assert response.status == 200
     assert len(slack.sandbox.calls_to("chat.update")) == 1
-    updated = _text(slack.sandbox.dm_messages("UANA")[0])
+    updated = message_text(slack.sandbox.dm_messages("UANA")[0])
     assert "Your answer: *Yes*" in updated and "profile.open" in updated
     _click(slack, "UANA", owner="UANA", action_id="consent.evaluation.no")
     _click(slack, "UANA", owner="UANA", action_id="consent.follow_up.yes")
     final = slack.sandbox.dm_messages("UANA")[0]
-    block_id, value = _button(final, "profile.open")
+    block_id, value = button(final, "profile.open")
     assert block_id == "onboarding.profile"
     assert slack.sandbox.published_home("UANA") is not None, "the Home tab follows the consent"
 
@@ -124,7 +111,7 @@ def test_someone_elses_button_is_refused_with_an_ephemeral_note(slack: Sandboxed
 def test_a_decline_reaches_the_coordinators_and_stops_reminders(slack: SandboxedApp) -> None:
     _start(slack)
     _click(slack, "ULARS", owner="ULARS", action_id="consent.coordination.no")
-    declined = _text(slack.sandbox.dm_messages("ULARS")[0])
+    declined = message_text(slack.sandbox.dm_messages("ULARS")[0])
     assert "will not send you anything more" in declined
 
     slack.tick_and_deliver()
@@ -133,8 +120,8 @@ def test_a_decline_reaches_the_coordinators_and_stops_reminders(slack: Sandboxed
     slack.tick_and_deliver(now=REMINDER_DAY)
     assert len(slack.sandbox.dm_messages("ULARS")) == 1, "only the welcome: no reminder after a no"
     ana = slack.sandbox.dm_messages("UANA")
-    assert len(ana) == 2 and "friendly reminder" in _text(ana[1]), "Ana, who did not answer, is reminded"
-    assert "consent.coordination.yes" in _text(ana[1])
+    assert len(ana) == 2 and "friendly reminder" in message_text(ana[1]), "Ana, who did not answer, is reminded"
+    assert "consent.coordination.yes" in message_text(ana[1])
 
     # Lars changes his mind from the same message: he is back, and the coordinators hear so.
     _click(slack, "ULARS", owner="ULARS", action_id="consent.coordination.yes")
@@ -161,7 +148,7 @@ def test_a_person_missing_from_slack_is_reported_and_welcomed_when_they_join(sla
     assert response.status == 200
     slack.deliver()
     welcome = slack.sandbox.dm_messages("UWEI")
-    assert len(welcome) == 1 and "Welcome to Career Mentoring" in _text(welcome[0])
+    assert len(welcome) == 1 and "Welcome to Career Mentoring" in message_text(welcome[0])
     with unit_of_work(slack.runtime.session_factory) as session:
         wei = session.scalar(select(Participant).where(Participant.email == "wei@example.org"))
         assert wei is not None and wei.slack_user_id == "UWEI" and wei.welcome_sent_at is not None

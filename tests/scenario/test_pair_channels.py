@@ -16,6 +16,7 @@ from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Role, SharedMeeting
 from tests.factories import EPOCH, make_participant, make_round
+from tests.support.answers import message_text
 
 UTC = timezone.utc
 BASE = "spring-2027-soeren-aasa"
@@ -71,10 +72,6 @@ def _pair(slack: SandboxedApp, pair_id: int) -> Pair:
         return pair
 
 
-def _text(message: dict[str, Any]) -> str:
-    return message.get("text", "") + json.dumps(message.get("blocks"), ensure_ascii=False)
-
-
 def _assert_opened(slack: SandboxedApp, name: str, members: set[str], intros: int) -> dict[str, Any]:
     channel = slack.sandbox.get_channel(name)
     assert channel is not None and channel["is_private"]
@@ -90,7 +87,7 @@ def test_publishing_opens_one_private_channel_per_pair_with_one_introduction_eac
     assert sorted(_created(slack)) == [OTHER, BASE]
     channel = _assert_opened(slack, BASE, {"USOEREN", "UAASA"}, intros=2)  # Danish and English
     _assert_opened(slack, OTHER, {"ULARS", "UANA"}, intros=1)  # both English
-    danish, english = (_text(m) for m in slack.sandbox.messages_in(channel["id"]))
+    danish, english = (message_text(m) for m in slack.sandbox.messages_in(channel["id"]))
     assert "Forventningsafstemning" in danish and "Align expectations" in english
     assert "<@USOEREN>" in english and "<@UAASA>" in english and "Same field: data" in english
     assert "10 Feb 2027, 17:00" in english and "&lt;!channel&gt;" in english and "<!channel>" not in english
@@ -164,7 +161,7 @@ def test_someone_who_left_the_workspace_is_reported_to_the_coordinators(slack: S
     slack.sandbox.remove_user("UAASA")
     slack.tick_and_deliver()
     _assert_opened(slack, BASE, {"USOEREN"}, intros=2)
-    reports = [_text(m) for m in slack.sandbox.dm_messages("UMETTE")]
+    reports = [message_text(m) for m in slack.sandbox.dm_messages("UMETTE")]
     assert len(reports) == 1 and "Åsa Lind" in reports[0] and "kunne ikke invitere" in reports[0]
 
 
@@ -174,7 +171,7 @@ def test_coordinators_join_when_the_programme_says_so(slack: SandboxedApp) -> No
         session.get(Pair, ids["first"]).round.programme.coordinators_join_pair_channels = True
     slack.tick_and_deliver()
     channel = _assert_opened(slack, BASE, {"USOEREN", "UAASA", "UMETTE"}, intros=2)
-    assert "Your coordinators are in this channel too" in _text(slack.sandbox.messages_in(channel["id"])[1])
+    assert "Your coordinators are in this channel too" in message_text(slack.sandbox.messages_in(channel["id"])[1])
 
 
 def _values(pair_id: int, reason: str, note: str = "") -> dict[str, Any]:
@@ -211,10 +208,10 @@ def test_a_coordinator_ends_a_pair_by_command_and_modal(slack: SandboxedApp) -> 
 
     slack.tick_and_deliver()
     channel = slack.sandbox.get_channel(BASE)
-    closing = [_text(m) for m in slack.sandbox.messages_in(channel["id"])[2:]]
+    closing = [message_text(m) for m in slack.sandbox.messages_in(channel["id"])[2:]]
     assert len(closing) == 2 and "jeres mentorforløb er slut" in closing[0] and "Congratulations on the new job" in closing[1]
     assert not channel["is_archived"], "the channel stays until the round ends"
-    news = [_text(m) for m in slack.sandbox.dm_messages("UMETTE")]
+    news = [message_text(m) for m in slack.sandbox.dm_messages("UMETTE")]
     assert any("Data analyst at Maersk" in text for text in news)
     # The ended pair is not reopened, and the freed people are no longer in an active pair.
     slack.tick_and_deliver()
@@ -248,7 +245,7 @@ def test_the_round_end_brings_a_goodbye_and_then_the_archive(slack: SandboxedApp
     goodbye_at = datetime(2027, 6, 1, 16, 0, tzinfo=UTC)  # Tuesday 18:00 in Copenhagen: still a polite hour
     slack.tick_and_deliver(now=goodbye_at)
     messages = slack.sandbox.messages_in(channel["id"])
-    assert len(messages) == 4 and "Spring 2027* er slut" in _text(messages[2]) and "is over" in _text(messages[3])
+    assert len(messages) == 4 and "Spring 2027* er slut" in message_text(messages[2]) and "is over" in message_text(messages[3])
     assert not slack.sandbox.get_channel(BASE)["is_archived"], "the goodbye first; the archive an hour later"
 
     slack.tick_and_deliver(now=goodbye_at + timedelta(hours=1))

@@ -12,6 +12,7 @@ from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import MeetingKind, Pair, Participant, Role, SharedMeeting
 from tests.factories import EPOCH, make_participant, make_round
+from tests.support.answers import ephemeral_text
 
 CONSENTED = datetime(2027, 2, 1, 10, 0, tzinfo=timezone.utc)
 
@@ -70,13 +71,6 @@ def _home_text(slack: SandboxedApp, user_id: str) -> str:
     home = slack.sandbox.published_home(user_id)
     assert home is not None, f"no Home tab published for {user_id}"
     return json.dumps(home["blocks"], ensure_ascii=False)
-
-
-def _ephemeral_text(slack: SandboxedApp, response_url: str | None) -> str:
-    posts = [body for url_id, body in slack.sandbox.response_posts if response_url and response_url.endswith(url_id)]
-    assert len(posts) == 1, f"expected one answer on the response_url, got {posts}"
-    assert posts[0]["response_type"] == "ephemeral"
-    return posts[0]["text"] + json.dumps(posts[0]["blocks"], ensure_ascii=False)
 
 
 def test_profile_from_button_to_ready_home_tab(slack: SandboxedApp) -> None:
@@ -152,13 +146,13 @@ def test_the_home_button_opens_the_modal_for_someone_awaiting_their_profile(slac
 def test_people_who_may_not_edit_a_profile_are_told_why(slack: SandboxedApp) -> None:
     ids = _seed(slack)
     waiting = slack.slash("UPRIYA", "/mentoring", "profile")
-    assert "consent question" in _ephemeral_text(slack, waiting.response_url)
+    assert "consent question" in ephemeral_text(slack, waiting.response_url)
     coordinator = slack.slash("UMETTE", "/mentoring", "profile")
-    assert "Du er koordinator" in _ephemeral_text(slack, coordinator.response_url)
+    assert "Du er koordinator" in ephemeral_text(slack, coordinator.response_url)
     # Ana's button forwarded to Priya opens nothing.
     dm = slack.sandbox.im_channel_for("UPRIYA")
     forwarded = slack.click("UPRIYA", "profile.open", value=str(ids["ana"]), channel_id=dm)
-    assert "meant for someone else" in _ephemeral_text(slack, forwarded.response_url)
+    assert "meant for someone else" in ephemeral_text(slack, forwarded.response_url)
     assert slack.sandbox.opened_views == []
 
 
@@ -180,7 +174,7 @@ def test_coordinator_home_and_status_show_counts_and_who_is_stuck(slack: Sandbox
     assert "ingen Slack-konto fundet for ghost@example.org" in home
 
     response = slack.slash("UMETTE", "/mentoring-admin", "status")
-    status = _ephemeral_text(slack, response.response_url)
+    status = ephemeral_text(slack, response.response_url)
     assert "Status for onboarding" in status and "2 af 4 klar" in status
     assert "*Venter på samtykke*\\n1" in status and "Priya &lt;!channel&gt;" in status
 
@@ -202,5 +196,5 @@ def test_the_admin_from_settings_sees_every_running_round(slack: SandboxedApp) -
     _seed(slack)
     slack.sandbox.add_user(user_id="UADMIN", name="admin")
     response = slack.slash("UADMIN", "/mentoring-admin", "status")
-    text = _ephemeral_text(slack, response.response_url)
+    text = ephemeral_text(slack, response.response_url)
     assert "Spring 2027" in text and "Awaiting consent" in text

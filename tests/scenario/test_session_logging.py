@@ -15,6 +15,7 @@ from storage.db import unit_of_work
 from storage.models import MentoringSession, Pair, PairStatus, Role
 from tests.factories import EPOCH, make_participant, make_round
 from tests.scenario.test_import_from_slack import upload
+from tests.support.answers import ephemeral_text
 from tests.unit.test_roster_import import sample_workbook
 
 CHANNEL = "CPAIRANA"
@@ -50,15 +51,6 @@ def _sessions(slack: SandboxedApp) -> list[MentoringSession]:
         return rows
 
 
-def _answer(slack: SandboxedApp, response_url: str | None) -> str:
-    """The one ephemeral answer posted on a command's or click's response_url."""
-    assert response_url
-    posts = [body for url_id, body in slack.sandbox.response_posts if response_url.endswith(url_id)]
-    assert len(posts) == 1, posts
-    assert posts[0]["response_type"] == "ephemeral"
-    return posts[0]["text"] + json.dumps(posts[0].get("blocks") or [], ensure_ascii=False)
-
-
 def _top_posts(slack: SandboxedApp) -> list[dict[str, Any]]:
     return [m for m in slack.sandbox.messages_in(CHANNEL) if not m.get("thread_ts") or m.get("thread_ts") == m["ts"]]
 
@@ -85,7 +77,7 @@ def test_a_quick_note_is_logged_posted_confirmed_and_never_counted_twice(slack: 
     pair_id = _seed(slack)
     response = slack.slash("UANA", "/log-session", "yesterday 45m CV review <!channel>", channel_id=CHANNEL)
     assert response.status == 200
-    answer = _answer(slack, response.response_url)
+    answer = ephemeral_text(slack, response.response_url)
     assert "Logged your 1:1 session on 1 February 2027 (45 min)" in answer and f"<#{CHANNEL}>" in answer
     assert slack.sandbox.opened_views == []
 
@@ -101,7 +93,7 @@ def test_a_quick_note_is_logged_posted_confirmed_and_never_counted_twice(slack: 
 
     # The author's own "I was there too" is explained, not counted.
     mine = slack.click("UANA", f"session.confirm.{row.id}", value=str(row.id), message=post["ts"], channel_id=CHANNEL)
-    assert "You logged this session yourself" in _answer(slack, mine.response_url)
+    assert "You logged this session yourself" in ephemeral_text(slack, mine.response_url)
     assert _sessions(slack)[0].confirmed_by_id is None
 
     # Lars confirms with one click: the post shows it, the button is gone, still one session.
@@ -114,7 +106,7 @@ def test_a_quick_note_is_logged_posted_confirmed_and_never_counted_twice(slack: 
 
     # Lars also logs the same meeting (a day later by his count): still one session.
     again = slack.slash("ULARS", "/log-session", "today 1h networking")
-    assert "already logged or confirmed" in _answer(slack, again.response_url)
+    assert "already logged or confirmed" in ephemeral_text(slack, again.response_url)
     assert len(_sessions(slack)) == 1 and len(_top_posts(slack)) == 1
 
 
@@ -122,7 +114,7 @@ def test_the_partner_logging_the_same_meeting_confirms_it(slack: SandboxedApp) -
     _seed(slack, lars_language="da")
     slack.slash("UANA", "/log-session", "yesterday 45m CV")
     response = slack.slash("ULARS", "/log-session", "i går 1t netværk, 1 introduktion", channel_id=CHANNEL)
-    answer = _answer(slack, response.response_url)
+    answer = ephemeral_text(slack, response.response_url)
     assert "havde allerede registreret mødet" in answer and "bekræftet af jer begge" in answer
     (row,) = _sessions(slack)
     assert row.confirmed_by_id is not None and row.duration_minutes == 45  # the first log stands
@@ -170,22 +162,22 @@ def test_bad_input_is_explained_and_nothing_is_stored(slack: SandboxedApp) -> No
         ("yesterday 3 min", "less than 5 minutes"),
     ):
         response = slack.slash("UANA", "/log-session", text)
-        assert expected in _answer(slack, response.response_url)
+        assert expected in ephemeral_text(slack, response.response_url)
     assert _sessions(slack) == [] and _top_posts(slack) == [] and slack.sandbox.opened_views == []
 
     stranger = slack.slash("UZOE", "/log-session", "yesterday 45m")
-    assert "once you have been matched" in _answer(slack, stranger.response_url)
+    assert "once you have been matched" in ephemeral_text(slack, stranger.response_url)
     coordinator = slack.slash("UMETTE", "/log-session", "i går 45m")
-    assert "Koordinatorer registrerer ikke" in _answer(slack, coordinator.response_url)
+    assert "Koordinatorer registrerer ikke" in ephemeral_text(slack, coordinator.response_url)
     assert _sessions(slack) == []
 
 
 def test_a_paused_pair_is_told_why_and_nothing_is_stored(slack: SandboxedApp) -> None:
     pair_id = _seed(slack, status=PairStatus.PAUSED)
     response = slack.slash("UANA", "/log-session", "yesterday 45m CV")
-    assert "paused" in _answer(slack, response.response_url)
+    assert "paused" in ephemeral_text(slack, response.response_url)
     click = slack.click("UANA", "session.log.open", value=str(pair_id), channel_id=CHANNEL)
-    assert "paused" in _answer(slack, click.response_url)
+    assert "paused" in ephemeral_text(slack, click.response_url)
     assert _sessions(slack) == [] and slack.sandbox.opened_views == []
 
 
@@ -199,12 +191,12 @@ def test_edit_and_delete_by_the_author_show_in_the_pair_channel(slack: Sandboxed
     for action in ("edit", "delete"):
         click = slack.click("ULARS", f"session.{action}.{row.id}", value=str(row.id), message=post["ts"],
                             channel_id=CHANNEL)
-        assert "Only the person who logged this session" in _answer(slack, click.response_url)
+        assert "Only the person who logged this session" in ephemeral_text(slack, click.response_url)
     assert slack.sandbox.opened_views == [] and len(_sessions(slack)) == 1
 
     # Ana edits from `/mentoring sessions`.
     listing = slack.slash("UANA", "/mentoring", "sessions")
-    listed = _answer(slack, listing.response_url)
+    listed = ephemeral_text(slack, listing.response_url)
     assert "Your 1:1 sessions" in listed and f"session.edit.{row.id}" in listed
     slack.click("UANA", f"session.edit.{row.id}", value=str(row.id))
     (modal,) = slack.sandbox.opened_views
@@ -223,7 +215,7 @@ def test_edit_and_delete_by_the_author_show_in_the_pair_channel(slack: Sandboxed
     # Ana deletes it: the post says so and keeps no buttons.
     click = slack.click("UANA", f"session.delete.{row.id}", value=str(row.id), message=post["ts"],
                         channel_id=CHANNEL)
-    assert "is deleted" in _answer(slack, click.response_url)
+    assert "is deleted" in ephemeral_text(slack, click.response_url)
     assert _sessions(slack) == []
     post = next(m for m in slack.sandbox.messages_in(CHANNEL) if m["ts"] == post["ts"])
     assert "was deleted by <@UANA>" in post["text"] and _action_ids(post) == []
@@ -247,7 +239,7 @@ def test_mentoring_log_and_the_home_button_open_the_modal(slack: SandboxedApp) -
 
     # `/mentoring log TEXT` is the quick note.
     response = slack.slash("UANA", "/mentoring", "log i går 45m CV")
-    assert "Logged your 1:1 session" in _answer(slack, response.response_url)
+    assert "Logged your 1:1 session" in ephemeral_text(slack, response.response_url)
     assert len(_sessions(slack)) == 1
 
 
@@ -257,7 +249,7 @@ def test_one_person_logging_two_days_in_a_row_held_two_meetings(slack: Sandboxed
     pair_id = _seed(slack)
     slack.slash("UANA", "/log-session", "yesterday 45m CV")
     second = slack.slash("UANA", "/log-session", "today 1h networking")
-    assert "Logged your 1:1 session on 2 February 2027 (1 h)" in _answer(slack, second.response_url)
+    assert "Logged your 1:1 session on 2 February 2027 (1 h)" in ephemeral_text(slack, second.response_url)
     rows = _sessions(slack)
     assert [(row.pair_id, row.held_on, row.confirmed_by_id) for row in rows] == [
         (pair_id, date(2027, 2, 1), None), (pair_id, date(2027, 2, 2), None)]
@@ -265,7 +257,7 @@ def test_one_person_logging_two_days_in_a_row_held_two_meetings(slack: Sandboxed
 
     # The same day again is the same meeting.
     again = slack.slash("UANA", "/log-session", "yesterday 45m CV")
-    assert "already logged or confirmed" in _answer(slack, again.response_url)
+    assert "already logged or confirmed" in ephemeral_text(slack, again.response_url)
 
     # Lars's logs of the two meetings confirm one each, the nearest day first.
     slack.slash("ULARS", "/log-session", "today 1h")
@@ -293,9 +285,9 @@ def test_a_draft_pair_from_the_workbook_is_no_match_until_published(slack: Sandb
         assert draft.published_at is None and draft.slack_channel_id is None
 
     logged = slack.slash("UANA", "/log-session", "yesterday 45m CV")
-    assert "once you have been matched" in _answer(slack, logged.response_url)
+    assert "once you have been matched" in ephemeral_text(slack, logged.response_url)
     listed = slack.slash("UANA", "/mentoring", "sessions")
-    assert "once you have been matched" in _answer(slack, listed.response_url)
+    assert "once you have been matched" in ephemeral_text(slack, listed.response_url)
     assert _sessions(slack) == []
 
     slack.event({"type": "app_home_opened", "user": "UANA", "tab": "home", "channel": "DANA"})
@@ -310,4 +302,4 @@ def test_a_draft_pair_from_the_workbook_is_no_match_until_published(slack: Sandb
 
     # A pair never announced is not ended, either: the review or the workbook changes drafts.
     ending = slack.slash("UMETTE", "/mentoring-admin", "end-pair ana")
-    assert "ingen aktive par" in _answer(slack, ending.response_url)  # Mette reads Danish
+    assert "ingen aktive par" in ephemeral_text(slack, ending.response_url)  # Mette reads Danish

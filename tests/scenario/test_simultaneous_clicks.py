@@ -38,6 +38,7 @@ from storage.models import (
 from tests.factories import EPOCH, make_participant, make_round
 from tests.match_factories import make_ready, make_round_in
 from tests.nudge_world import World, meeting, new_world, pair, person
+from tests.support.answers import button, find_element
 from tests.support.concurrency import failed_listeners, simultaneously
 from tests.support.notices import slack_payload
 
@@ -60,14 +61,6 @@ def _welcomed_people(slack: SandboxedApp, count: int) -> list[str]:
     return user_ids
 
 
-def _button(message: dict[str, Any], action_id: str) -> tuple[str, str]:
-    for block in message.get("blocks") or []:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id:
-                return block["block_id"], element["value"]
-    raise AssertionError(f"no button {action_id} in {json.dumps(message)[:300]}")
-
-
 def _press_together(slack: SandboxedApp, user_id: str, action_ids: tuple[str, ...]) -> None:
     """Press these buttons of the person's welcome DM at the same instant, then let every
     listener finish."""
@@ -75,7 +68,7 @@ def _press_together(slack: SandboxedApp, user_id: str, action_ids: tuple[str, ..
     channel = slack.sandbox.im_channel_for(user_id)
 
     def press(action_id: str) -> Any:
-        block_id, value = _button(welcome, action_id)
+        block_id, value = button(welcome, action_id)
         return lambda: slack.driver.block_action(user_id=user_id, action_id=action_id, value=value,
                                                  block_id=block_id, message=welcome, channel_id=channel)
 
@@ -247,14 +240,6 @@ def _review_world(slack: SandboxedApp) -> dict[str, int]:
     return ids
 
 
-def _review_element(message: dict[str, Any], action_id: str) -> dict[str, Any]:
-    for block in message.get("blocks") or []:
-        for element in [*block.get("elements", []), block.get("accessory") or {}]:
-            if element.get("action_id") == action_id:
-                return element
-    raise AssertionError(f"no {action_id} in {json.dumps(message.get('blocks'))[:400]}")
-
-
 def _review_clicks_together(slack: SandboxedApp, clicks: list[dict[str, Any]]) -> None:
     """Press several controls of Mette's current review at the same instant (each click is
     the keyword arguments of a block action), then let every listener finish."""
@@ -290,7 +275,7 @@ def test_review_changes_pressed_together_are_all_in_the_proposal_offered(
         review = slack.sandbox.ephemerals_for("UMETTE")[-1]
         forbids = [f"match.forbid.{mentor}.{mentee}" for mentor, mentee in (lars_ana, sofie_bo)]
         _review_clicks_together(slack, [
-            {"action_id": action_id, "value": _review_element(review, action_id)["value"]} for action_id in forbids
+            {"action_id": action_id, "value": find_element(review, action_id)[1]["value"]} for action_id in forbids
         ])
         pairs, constraints = _current_proposal(slack)
         assert constraints == {(ConstraintKind.FORBID, *lars_ana), (ConstraintKind.FORBID, *sofie_bo)}
@@ -299,7 +284,7 @@ def test_review_changes_pressed_together_are_all_in_the_proposal_offered(
             break  # the review no longer shows what the next step clicks
 
         review = slack.sandbox.ephemerals_for("UMETTE")[-1]
-        allow = _review_element(review, "match.allow")
+        allow = find_element(review, "match.allow")[1]
         if len(allow["options"]) != 2:
             wrong.append(f"attempt {attempt}: the review lists {len(allow['options'])} forbidden pair(s), not 2")
             break
@@ -321,7 +306,7 @@ def test_a_review_button_double_clicked_is_applied_once(slack: SandboxedApp, cap
     slack.slash("UMETTE", "/mentoring-admin", "match")
     review = slack.sandbox.ephemerals_for("UMETTE")[-1]
     action_id = f"match.lock.{ids['lars']}.{ids['ana']}"
-    value = _review_element(review, action_id)["value"]
+    value = find_element(review, action_id)[1]["value"]
     _review_clicks_together(slack, [{"action_id": action_id, "value": value}] * 2)
 
     assert failed_listeners(caplog) == [], "the second click must not crash on the constraint the first stored"
@@ -356,8 +341,8 @@ def test_checkin_answers_from_both_of_the_pair_at_once_leave_one_whole_answer(
     attempts = 20
     for attempt in range(attempts):
         [checkin] = slack.sandbox.messages_in(channel)
-        planned_block, _ = _element(checkin, "checkin.planned")
-        not_yet_block, not_yet = _element(checkin, "checkin.not_yet")
+        planned_block, _ = find_element(checkin, "checkin.planned")
+        not_yet_block, not_yet = find_element(checkin, "checkin.not_yet")
         plan = partial(slack.driver.block_action, user_id="UANA", action_id="checkin.planned", block_id=planned_block,
                        message=checkin, channel_id=channel, selected_date="2027-02-19")
         wait = partial(slack.driver.block_action, user_id="ULARS", action_id="checkin.not_yet", value=not_yet["value"],
@@ -378,14 +363,6 @@ def test_checkin_answers_from_both_of_the_pair_at_once_leave_one_whole_answer(
 
     assert failed_listeners(caplog) == []
     assert mixed == [], f"{len(mixed)} of {attempts} check-ins answered at once were left with a mixed answer"
-
-
-def _element(message: dict[str, Any], action_id: str) -> tuple[str, dict[str, Any]]:
-    for block in message.get("blocks") or []:
-        for item in block.get("elements", []):
-            if item.get("action_id") == action_id:
-                return block["block_id"], item
-    raise AssertionError(f"no {action_id} in {json.dumps(message)[:300]}")
 
 
 # --- "I was there too" and Delete under a logged session ------------------------------------------------

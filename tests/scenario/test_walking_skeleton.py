@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.request
 from datetime import timedelta
@@ -14,13 +13,7 @@ from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState, ProcessedEvent, Role
 from tests.factories import make_participant, make_round
-
-
-def _ephemeral_text(slack: SandboxedApp, response_url: str | None) -> str:
-    posts = [body for url_id, body in slack.sandbox.response_posts if response_url and response_url.endswith(url_id)]
-    assert len(posts) == 1, f"expected one answer on the response_url, got {posts}"
-    assert posts[0]["response_type"] == "ephemeral"
-    return posts[0]["text"] + json.dumps(posts[0]["blocks"], ensure_ascii=False)
+from tests.support.answers import ephemeral_text
 
 
 def _seed_people(slack: SandboxedApp) -> None:
@@ -37,14 +30,14 @@ def test_mentoring_help_through_signed_http(slack: SandboxedApp) -> None:
     _seed_people(slack)
     response = slack.slash("UANA", "/mentoring", "help")
     assert response.status == 200
-    text = _ephemeral_text(slack, response.response_url)
+    text = ephemeral_text(slack, response.response_url)
     assert "/mentoring help" in text and "/mentoring-admin" not in text
 
 
 def test_coordinators_see_admin_commands_in_danish(slack: SandboxedApp) -> None:
     _seed_people(slack)
     response = slack.slash("UMETTE", "/mentoring", "")
-    text = _ephemeral_text(slack, response.response_url)
+    text = ephemeral_text(slack, response.response_url)
     assert "/mentoring-admin help" in text and "Det kan du gøre" in text
 
 
@@ -52,9 +45,9 @@ def test_unknown_subcommand_is_a_helpful_ephemeral_answer(slack: SandboxedApp) -
     _seed_people(slack)
     response = slack.slash("UANA", "/mentoring", "profiel")
     assert response.status == 200
-    assert "I don't know `/mentoring profiel`" in _ephemeral_text(slack, response.response_url)
+    assert "I don't know `/mentoring profiel`" in ephemeral_text(slack, response.response_url)
     admin = slack.slash("UANA", "/mentoring-admin", "status")
-    assert "Only the programme's coordinators" in _ephemeral_text(slack, admin.response_url)
+    assert "Only the programme's coordinators" in ephemeral_text(slack, admin.response_url)
 
 
 def test_forged_unsigned_and_stale_requests_are_refused_with_401(slack: SandboxedApp) -> None:
