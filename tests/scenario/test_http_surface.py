@@ -20,23 +20,12 @@ from sqlalchemy import func, select
 from bot.sandbox.harness import SandboxedApp
 from bot.slack.web import MAX_BODY_BYTES
 from storage.db import unit_of_work
-from storage.models import Base, Role
-from tests.factories import make_participant, make_round
+from storage.models import Base
+from tests.support.people import ana_and_mette
 
 FORM = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
 Body = tuple[bytes, str]
-
-
-def _seed(slack: SandboxedApp) -> None:
-    """People the odd payloads could plausibly come from, so listeners get past "who are you"."""
-    slack.sandbox.add_user(user_id="UANA", name="ana", real_name="Ana Souza", email="ana@example.org")
-    slack.sandbox.add_user(user_id="UMETTE", name="mette", real_name="Mette", email="mette@kommune.dk")
-    with unit_of_work(slack.runtime.session_factory) as session:
-        round_ = make_round(session)
-        make_participant(session, round_=round_, role=Role.MENTEE, email="ana@example.org", slack_user_id="UANA")
-        make_participant(session, round_=round_, role=Role.COORDINATOR, email="mette@kommune.dk",
-                         slack_user_id="UMETTE", language="da")
 
 
 def _row_counts(slack: SandboxedApp) -> dict[str, int]:
@@ -206,7 +195,7 @@ def test_signed_odd_payloads_get_a_4xx_or_are_ignored_never_a_5xx_or_a_crashed_l
     slack: SandboxedApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     """One app for every shape (a fresh one each would cost seconds); each is judged on its own."""
-    _seed(slack)
+    ana_and_mette(slack)  # people the odd payloads could plausibly come from, so listeners get past "who are you"
     problems: dict[str, str] = {}
     for shape, build in ODD_PAYLOADS.items():
         body, content_type = build(slack)
@@ -237,7 +226,7 @@ def test_signed_odd_payloads_get_a_4xx_or_are_ignored_never_a_5xx_or_a_crashed_l
 def test_a_request_without_the_signing_headers_is_refused_with_401_and_stores_nothing(
     slack: SandboxedApp, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _seed(slack)
+    ana_and_mette(slack)
     before = _row_counts(slack)
     command = urlencode({"command": "/mentoring", "text": "help", "user_id": "UANA", "team_id": "T0SANDBOX"}).encode()
     event = _event({"type": "app_home_opened", "user": "UANA", "tab": "home"}, event_id="Ev0BARE")[0]
@@ -272,7 +261,7 @@ def test_garbled_signing_headers_are_a_401_not_a_crash(
 
 def test_odd_payloads_without_a_signature_are_refused_before_their_shape_is_judged(slack: SandboxedApp) -> None:
     """An unsigned caller learns nothing about what we parse: 401 whatever the body holds."""
-    _seed(slack)
+    ana_and_mette(slack)
     odd = _block_actions(slack, [])[0]
     assert slack.driver.send_raw(odd, content_type=FORM, signing_headers=False).status == 401
     assert slack.driver.send_raw(odd, content_type=FORM, signature="v0=" + "0" * 64).status == 401
@@ -280,7 +269,7 @@ def test_odd_payloads_without_a_signature_are_refused_before_their_shape_is_judg
 
 
 def test_a_huge_body_is_refused_with_413_and_stores_nothing(slack: SandboxedApp) -> None:
-    _seed(slack)
+    ana_and_mette(slack)
     before = _row_counts(slack)
     padding = "x" * (MAX_BODY_BYTES + 1)
     body = urlencode({"command": "/mentoring", "text": padding, "user_id": "UANA", "team_id": "T0SANDBOX"}).encode()
@@ -293,7 +282,7 @@ def test_a_huge_body_is_refused_with_413_and_stores_nothing(slack: SandboxedApp)
 
 def test_a_view_submission_of_a_modal_without_inputs_is_not_refused(slack: SandboxedApp) -> None:
     """Slack sends `"state": {}` when the view has no input blocks; that is not malformed."""
-    _seed(slack)
+    ana_and_mette(slack)
     for callback_id in ("profile.submit", "session.log.submit", "pairs.end.submit", "meeting.attendance.submit"):
         body, content_type = _view_submission(slack, _view(callback_id, state={}))
         response = slack.driver.send_raw(body, content_type=content_type)

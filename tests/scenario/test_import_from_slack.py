@@ -22,6 +22,7 @@ from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import Pair, Participant, Programme, Role, Round, SharedMeeting
 from tests.factories import make_participant, make_round
+from tests.support.answers import answers_on
 from tests.unit.test_roster_import import sample_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -209,7 +210,7 @@ def test_other_dm_messages_are_acknowledged_and_never_answered(slack: SandboxedA
 
 def test_import_command_explains_where_to_upload(slack: SandboxedApp) -> None:
     response = slack.slash("UADMIN", "/mentoring-admin", "import")
-    posts = [body for url_id, body in slack.sandbox.response_posts if response.response_url.endswith(url_id)]
+    posts = answers_on(slack, response.response_url)
     assert len(posts) == 1 and posts[0]["response_type"] == "ephemeral"
     text = json.dumps(posts[0]["blocks"], ensure_ascii=False)
     assert "https://slack.com/app_redirect?app=A0SANDBOX&team=T0SANDBOX" in text
@@ -228,7 +229,7 @@ def test_template_command_puts_a_clean_workbook_in_the_dm(slack: SandboxedApp) -
     assert file["name"].endswith(".xlsx") and shared[0]["text"].startswith("Her er det tomme regneark")
     workbook, problems = read_workbook(slack.sandbox.file_content(file["id"]) or b"")
     assert problems == [] and workbook is not None
-    posts = [body for url_id, body in slack.sandbox.response_posts if response.response_url.endswith(url_id)]
+    posts = answers_on(slack, response.response_url)
     assert posts and "Jeg har sendt dig det tomme regneark" in posts[0]["text"]
 
 

@@ -27,7 +27,7 @@ from storage.models import (
     RsvpAnswer,
 )
 from tests.nudge_world import World, meeting, new_world, pair, person
-from tests.support.answers import ephemeral_text, find_element, message_text
+from tests.support.answers import answers_on, ephemeral_text, find_element, message_text
 
 UTC = timezone.utc
 MONDAY_TEN = datetime(2027, 2, 15, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen, 09:00 in London
@@ -56,11 +56,6 @@ def world(slack: SandboxedApp) -> dict[str, Any]:
 def at(slack: SandboxedApp, instant: datetime) -> None:
     slack.clock.set(instant)
     slack.tick_and_deliver(now=instant)
-
-
-def ephemeral_answers(slack: SandboxedApp, response_url: str | None) -> list[dict[str, Any]]:
-    assert response_url is not None
-    return [body for url_id, body in slack.sandbox.response_posts if response_url.endswith(url_id)]
 
 
 def test_a_checkin_is_posted_and_answered_by_the_pair(slack: SandboxedApp, world: dict[str, Any]) -> None:
@@ -98,7 +93,7 @@ def test_a_checkin_is_posted_and_answered_by_the_pair(slack: SandboxedApp, world
     # Mette is not in the pair: an ephemeral note, nothing changes.
     response = slack.click("UMETTE", "checkin.help", value=not_yet["value"], block_id=not_yet_block, message=updated,
                            channel_id=channel)
-    [note] = ephemeral_answers(slack, response.response_url)
+    [note] = answers_on(slack, response.response_url)
     assert note["response_type"] == "ephemeral" and "kun de kan svare" in note["text"]
 
     # Lars asks for help: the coordinators hear it through the outbox.
@@ -121,7 +116,7 @@ def test_pause_and_resume_by_slash_command(slack: SandboxedApp, world: dict[str,
     slack.clock.set(datetime(2027, 2, 3, 13, 0, tzinfo=UTC))
     response = slack.slash("UANA", "/mentoring", "pause until 10 march moving flat")
     assert response.status == 200
-    [answer] = ephemeral_answers(slack, response.response_url)
+    [answer] = answers_on(slack, response.response_url)
     assert answer["response_type"] == "ephemeral" and "10 March 2027" in answer["text"]
     slack.deliver()
     [notice] = slack.sandbox.messages_in(channel)
@@ -133,10 +128,10 @@ def test_pause_and_resume_by_slash_command(slack: SandboxedApp, world: dict[str,
     assert len(slack.sandbox.messages_in(channel)) == 1
 
     bad = slack.slash("UANA", "/mentoring", "pause until whenever")
-    assert "could not read" in ephemeral_answers(slack, bad.response_url)[0]["text"]
+    assert "could not read" in answers_on(slack, bad.response_url)[0]["text"]
 
     back = slack.slash("UANA", "/mentoring", "resume")
-    assert "Welcome back!" in ephemeral_answers(slack, back.response_url)[0]["text"]
+    assert "Welcome back!" in answers_on(slack, back.response_url)[0]["text"]
     slack.deliver()
     assert "Welcome back" in slack.sandbox.messages_in(channel)[-1]["text"]
     with unit_of_work(slack.runtime.session_factory) as session:
@@ -164,7 +159,7 @@ def test_a_meeting_reminder_is_answered_and_attendance_recorded(slack: Sandboxed
     # After the meeting the coordinator ticks who came.
     slack.clock.set(KICK_OFF + timedelta(hours=3))
     response = slack.slash("UMETTE", "/mentoring-admin", "attendance kick-off")
-    assert response.status == 200 and ephemeral_answers(slack, response.response_url) == []
+    assert response.status == 200 and answers_on(slack, response.response_url) == []
     view = slack.sandbox.opened_views[-1]
     assert view["callback_id"] == "meeting.attendance.submit" and view["title"]["text"] == "Fremmøde"
     [group] = [block for block in view["blocks"] if block["type"] == "input"]
@@ -184,7 +179,7 @@ def test_a_meeting_reminder_is_answered_and_attendance_recorded(slack: Sandboxed
 
 def test_an_ambiguous_meeting_is_answered_with_choices(slack: SandboxedApp, world: dict[str, Any]) -> None:
     response = slack.slash("UMETTE", "/mentoring-admin", "attendance")
-    [answer] = ephemeral_answers(slack, response.response_url)
+    [answer] = answers_on(slack, response.response_url)
     assert "Hvilket møde?" in answer["text"] and slack.sandbox.opened_views == []
 
 

@@ -14,7 +14,7 @@ from bot.rounds.workbook import MeetingRow, ParticipantRow, ProgrammeSettings, R
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import Consent, Participant
-from tests.support.answers import button, message_text
+from tests.support.answers import answers_on, button, message_text
 
 UTC = timezone.utc
 # Friday 5 February 2027, 10:00 in London and 11:00 in Copenhagen: three working days after
@@ -100,7 +100,7 @@ def test_someone_elses_button_is_refused_with_an_ephemeral_note(slack: Sandboxed
     _start(slack)
     response = _click(slack, "ULARS", owner="UANA", action_id="consent.coordination.no")
     assert response.status == 200
-    posts = [body for url_id, body in slack.sandbox.response_posts if response.response_url.endswith(url_id)]
+    posts = answers_on(slack, response.response_url)
     assert len(posts) == 1 and posts[0]["response_type"] == "ephemeral"
     assert "someone else" in posts[0]["text"]
     assert slack.sandbox.calls_to("chat.update") == []

@@ -15,7 +15,7 @@ from storage.db import unit_of_work
 from storage.models import MentoringSession, Pair, PairStatus, Role
 from tests.factories import EPOCH, make_participant, make_round
 from tests.scenario.test_import_from_slack import upload
-from tests.support.answers import ephemeral_text
+from tests.support.answers import answers_on, ephemeral_text
 from tests.unit.test_roster_import import sample_workbook
 
 CHANNEL = "CPAIRANA"
@@ -126,7 +126,7 @@ def test_the_partner_logging_the_same_meeting_confirms_it(slack: SandboxedApp) -
 def test_ambiguous_text_opens_the_prefilled_modal_which_logs_on_submit(slack: SandboxedApp) -> None:
     _seed(slack)
     response = slack.slash("UANA", "/log-session", "yesterday 45 CV")
-    assert not [p for url_id, p in slack.sandbox.response_posts if response.response_url.endswith(url_id)]
+    assert not answers_on(slack, response.response_url)
     (modal,) = slack.sandbox.opened_views
     assert modal["callback_id"] == "session.log.submit"
     blocks = {block.get("block_id"): block for block in modal["blocks"]}

@@ -38,7 +38,7 @@ from storage.models import (
 from tests.factories import EPOCH, make_participant, make_round
 from tests.match_factories import make_ready, make_round_in
 from tests.nudge_world import World, meeting, new_world, pair, person
-from tests.support.answers import button, find_element
+from tests.support.answers import answers_on, button, find_element
 from tests.support.concurrency import failed_listeners, simultaneously
 from tests.support.notices import slack_payload
 
@@ -94,9 +94,7 @@ def _consent_states(slack: SandboxedApp) -> dict[str, tuple[dict[str, bool], boo
 def _asked_for_consent(slack: SandboxedApp, user_id: str) -> bool:
     """Whether `/mentoring profile` still answers "answer the consent question first"."""
     response = slack.slash(user_id, "/mentoring", "profile")
-    posts = [body for url_id, body in slack.sandbox.response_posts
-             if response.response_url and response.response_url.endswith(url_id)]
-    return any("consent question" in post.get("text", "") for post in posts)
+    return any("consent question" in post.get("text", "") for post in answers_on(slack, response.response_url))
 
 
 def test_three_consent_yes_clicks_at_once_always_count_as_consented(

@@ -11,23 +11,13 @@ from sqlalchemy import func, select
 from bot.core.outbox import OutgoingCall, enqueue
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
-from storage.models import OutboxMessage, OutboxState, ProcessedEvent, Role
-from tests.factories import make_participant, make_round
+from storage.models import OutboxMessage, OutboxState, ProcessedEvent
 from tests.support.answers import ephemeral_text
-
-
-def _seed_people(slack: SandboxedApp) -> None:
-    slack.sandbox.add_user(user_id="UANA", name="ana", real_name="Ana Souza", email="ana@example.org")
-    slack.sandbox.add_user(user_id="UMETTE", name="mette", real_name="Mette", email="mette@kommune.dk")
-    with unit_of_work(slack.runtime.session_factory) as session:
-        round_ = make_round(session)
-        make_participant(session, round_=round_, role=Role.MENTEE, email="ana@example.org", slack_user_id="UANA")
-        make_participant(session, round_=round_, role=Role.COORDINATOR, email="mette@kommune.dk",
-                         slack_user_id="UMETTE", language="da")
+from tests.support.people import ana_and_mette
 
 
 def test_mentoring_help_through_signed_http(slack: SandboxedApp) -> None:
-    _seed_people(slack)
+    ana_and_mette(slack)
     response = slack.slash("UANA", "/mentoring", "help")
     assert response.status == 200
     text = ephemeral_text(slack, response.response_url)
@@ -35,14 +25,14 @@ def test_mentoring_help_through_signed_http(slack: SandboxedApp) -> None:
 
 
 def test_coordinators_see_admin_commands_in_danish(slack: SandboxedApp) -> None:
-    _seed_people(slack)
+    ana_and_mette(slack)
     response = slack.slash("UMETTE", "/mentoring", "")
     text = ephemeral_text(slack, response.response_url)
     assert "/mentoring-admin help" in text and "Det kan du gøre" in text
 
 
 def test_unknown_subcommand_is_a_helpful_ephemeral_answer(slack: SandboxedApp) -> None:
-    _seed_people(slack)
+    ana_and_mette(slack)
     response = slack.slash("UANA", "/mentoring", "profiel")
     assert response.status == 200
     assert "I don't know `/mentoring profiel`" in ephemeral_text(slack, response.response_url)
@@ -76,7 +66,7 @@ def test_malformed_signed_payloads_get_400_and_store_nothing(slack: SandboxedApp
 
 
 def test_an_event_delivered_twice_is_handled_once(slack: SandboxedApp) -> None:
-    _seed_people(slack)
+    ana_and_mette(slack)
     event = {"type": "app_home_opened", "user": "UANA", "channel": "D1", "tab": "home"}
     first = slack.event(event, event_id="Ev0001")
     retry = slack.event(event, event_id="Ev0001", retry_num=1, retry_reason="http_timeout")

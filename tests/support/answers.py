@@ -8,9 +8,15 @@ from typing import Any
 from bot.sandbox.harness import SandboxedApp
 
 
+def answers_on(slack: SandboxedApp, response_url: str | None) -> list[dict[str, Any]]:
+    """Every answer the app posted to this response_url (a command's or a click's), in order."""
+    assert response_url, "this request carried no response_url to answer on"
+    return [body for url_id, body in slack.sandbox.response_posts if response_url.endswith(url_id)]
+
+
 def ephemeral_text(slack: SandboxedApp, response_url: str | None) -> str:
     """The one ephemeral answer posted to a command's response_url, text and blocks together."""
-    posts = [body for url_id, body in slack.sandbox.response_posts if response_url and response_url.endswith(url_id)]
+    posts = answers_on(slack, response_url)
     assert len(posts) == 1, f"expected one answer on the response_url, got {posts}"
     assert posts[0]["response_type"] == "ephemeral"
     return posts[0]["text"] + json.dumps(posts[0]["blocks"], ensure_ascii=False)
