@@ -5,6 +5,7 @@ in Slack."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,6 +46,45 @@ def coordinator_targets(session: Session, *, round_id: int) -> list[str]:
                 Participant.opted_out_at.is_(None),
             ).order_by(Participant.id)
         )
+        if user_id
+    ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoordinatorReach:
+    """One place a round's coordinators are told things: where, in which language, and in
+    which time zone their working hours are."""
+
+    target: str
+    language: str
+    timezone: str | None
+
+
+def coordinator_reach(session: Session, *, round_id: int) -> list[CoordinatorReach]:
+    """The coordinator channel (programme's language and zone), or else each coordinator in
+    Slack in a DM (their own language and zone, the programme's where they have none)."""
+    round_ = session.get(Round, round_id)
+    programme = session.get(Programme, round_.programme_id) if round_ else None
+    if round_ is None or programme is None:
+        return []
+    if programme.coordinator_channel:
+        return [CoordinatorReach(target=programme.coordinator_channel.lstrip("#"),
+                                 language=normalise_language(programme.default_language), timezone=programme.timezone)]
+    rows = session.execute(
+        select(Participant.slack_user_id, Participant.language, Participant.timezone).where(
+            Participant.round_id == round_id,
+            Participant.role == Role.COORDINATOR,
+            Participant.slack_user_id.is_not(None),
+            Participant.opted_out_at.is_(None),
+        ).order_by(Participant.id)
+    ).all()
+    return [
+        CoordinatorReach(
+            target=user_id,
+            language=normalise_language(language) if language else normalise_language(programme.default_language),
+            timezone=zone_name or programme.timezone,
+        )
+        for user_id, language, zone_name in rows
         if user_id
     ]
 

@@ -29,8 +29,9 @@ from typing import Any, TypeVar, Union
 
 from sqlalchemy.orm import Session
 
-from bot.core.coordinators import coordinator_targets, target_language
+from bot.core.coordinators import CoordinatorReach, coordinator_reach
 from bot.core.outbox import OutgoingCall, enqueue_all
+from bot.core.timing import working_hours_time
 from bot.i18n import DEFAULT_LANGUAGE
 
 NOTICE_METHOD = "notice"
@@ -94,8 +95,13 @@ class Notice:
     facts: Any
     not_before: datetime
     language: str | None = None
+    #: For `Coordinators`: each target gets it in its own working hours, from `not_before` on
+    #: (a coordinator abroad is not woken by a note about a pair at home).
+    in_working_hours: bool = False
 
     def __post_init__(self) -> None:
+        if self.in_working_hours and not isinstance(self.to, Coordinators):
+            raise ValueError("in_working_hours is for notices to a round's coordinators")
         if type(self.facts).__name__ not in _FACTS:
             raise TypeError(f"{type(self.facts).__name__} is not registered with @notice_facts")
         if self.not_before.tzinfo is None:
@@ -268,7 +274,7 @@ def outgoing_calls(session: Session, items: Iterable[Notice | ArchiveChannel]) -
     Each round's coordinators are looked up once per call, so a tick's many notes about one
     round's pairs cost a few statements, not a few per pair."""
     calls: list[OutgoingCall] = []
-    reach: dict[int, list[tuple[str, str]]] = {}  # round id -> (target, its language)
+    reach: dict[int, list[CoordinatorReach]] = {}
     for item in items:
         if isinstance(item, ArchiveChannel):
             calls.append(OutgoingCall(dedup_key=item.dedup_key, method=ARCHIVE_METHOD,
@@ -277,11 +283,12 @@ def outgoing_calls(session: Session, items: Iterable[Notice | ArchiveChannel]) -
         if isinstance(item.to, Coordinators):
             round_id = item.to.round_id
             if round_id not in reach:
-                reach[round_id] = [(target, target_language(session, round_id=round_id, target=target))
-                                   for target in coordinator_targets(session, round_id=round_id)]
-            for target, target_lang in reach[round_id]:
-                calls.append(_call(item, channel=target, language=item.language or target_lang,
-                                   dedup_key=f"{item.dedup_key}:to={target}"))
+                reach[round_id] = coordinator_reach(session, round_id=round_id)
+            for place in reach[round_id]:
+                not_before = (working_hours_time(item.not_before, place.timezone) if item.in_working_hours
+                              else item.not_before)
+                calls.append(_call(item, channel=place.target, language=item.language or place.language,
+                                   dedup_key=f"{item.dedup_key}:to={place.target}", not_before=not_before))
             continue
         channel = item.to.user_id if isinstance(item.to, Person) else item.to.channel_id
         calls.append(_call(item, channel=channel, language=item.language or DEFAULT_LANGUAGE, dedup_key=item.dedup_key))
@@ -293,12 +300,14 @@ def queue_notices(session: Session, items: Iterable[Notice | ArchiveChannel], *,
     return enqueue_all(session, outgoing_calls(session, items), now=now)
 
 
-def _call(notice: Notice, *, channel: str, language: str, dedup_key: str) -> OutgoingCall:
+def _call(
+    notice: Notice, *, channel: str, language: str, dedup_key: str, not_before: datetime | None = None
+) -> OutgoingCall:
     return OutgoingCall(
         dedup_key=dedup_key,
         method=NOTICE_METHOD,
         payload={"channel": channel, "language": language, **encode_facts(notice.facts)},
-        not_before=notice.not_before,
+        not_before=not_before or notice.not_before,
     )
 
 

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from bot.core.notices import Conversation, Coordinators, Notice, outgoing_calls
 from bot.core.outbox import enqueue_all
 from bot.core.people import identify
-from bot.core.timing import add_working_days, due_slot, local_day, working_hours_time
+from bot.core.timing import add_working_days, due_slot, local_day
 from bot.nudges.notices import CheckinFacts, CheckinHelpRequested, CheckinsIgnored, PairGoingQuiet, PairNewsFacts
 from bot.pairs.state import (
     PairState,
@@ -333,12 +333,11 @@ def _quiet_notes(state: PairState, progress: PairProgress, *, held: Sequence[dat
     whoever of the two let three check-ins in a row pass; once per episode."""
     news = news_facts(state, last_session=max(held) if held else None)
     to = Coordinators(state.round_id)
-    not_before = working_hours_time(now, state.programme_zone)
     if progress.quiet and progress.streak_since is not None:
         facts = PairGoingQuiet(pair=news, missed=progress.missed_streak, every_days=progress.every_days,
                                since=progress.streak_since)
         return [Notice(dedup_key=quiet_key(state.pair_id, progress.streak_since), to=to, facts=facts,
-                       not_before=not_before)]
+                       not_before=now, in_working_hours=True)]
     silent = [item for item in progress.ignored if item.count >= QUIET_AFTER_IGNORED]
     if not silent:
         return []
@@ -348,7 +347,7 @@ def _quiet_notes(state: PairState, progress: PairProgress, *, held: Sequence[dat
     ignored = CheckinsIgnored(pair=news, people=tuple(names[person_id] for person_id in who),
                               count=min(item.count for item in silent))
     return [Notice(dedup_key=quiet_key(state.pair_id, since, person_ids=who), to=to, facts=ignored,
-                   not_before=not_before)]
+                   not_before=now, in_working_hours=True)]
 
 
 def _write_checkins(
@@ -450,7 +449,7 @@ def answer_checkin(
             dedup_key=help_key(pair_id, window_start), to=Coordinators(state.round_id),
             facts=CheckinHelpRequested(pair=news_facts(state, last_session=max(held) if held else None),
                                        asked_by=answerer.name),
-            not_before=working_hours_time(now, state.programme_zone),
+            not_before=now, in_working_hours=True,
         )
         calls = outgoing_calls(session, [help_notice])
         if not calls:

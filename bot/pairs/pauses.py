@@ -41,7 +41,7 @@ from bot.core.dates import Yearless, leading_date
 from bot.core.notices import Conversation, Coordinators, Notice, outgoing_calls, queue_notices
 from bot.core.outbox import cancel_pending, enqueue_all
 from bot.core.people import identify
-from bot.core.timing import due_slot, local_day, next_shared_time, working_hours_time, zone
+from bot.core.timing import due_slot, local_day, next_shared_time, zone
 from bot.i18n import normalise_language
 from bot.nudges.checkins import checkin_prefix
 from bot.pairs.notices import PairPaused, PersonPaused, WelcomeBack
@@ -266,16 +266,15 @@ def _coordinator_notices(
     session: Session, people: list[Participant], *, until: date, reason: str | None, now: datetime
 ) -> list[Notice]:
     """The coordinators learn who paused, until when, and why (the partner learns only when),
-    in working hours where the programme is."""
+    each in their own working hours (the coordinator channel in the programme's)."""
     notices = []
     for person in people:
         round_ = session.get(Round, person.round_id)
         assert round_ is not None
-        programme = session.get(Programme, round_.programme_id)
         facts = PersonPaused(name=person.name, role=person.role, until=until, reason=reason, round_name=round_.name)
         notices.append(
             Notice(dedup_key=coordinator_pause_key(person.id, until, since=now), to=Coordinators(person.round_id),
-                   facts=facts, not_before=working_hours_time(now, programme.timezone if programme else None))
+                   facts=facts, not_before=now, in_working_hours=True)
         )
     return notices
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -76,3 +77,63 @@ def test_every_kind_of_notice_the_domain_declares_has_a_slack_renderer() -> None
     missing = [name for name in unrendered_kinds() if not name.startswith("_")]
     assert missing == [], "add a renderer in bot/slack/render/ for each"
     assert "_Everything" in unrendered_kinds()  # the check does see kinds without a renderer
+
+
+# --- a round's coordinators, reached in one place ----------------------------------------------------------
+
+
+@notice_facts
+@dataclass(frozen=True, kw_only=True)
+class _Note:
+    text: str
+
+
+def test_coordinators_abroad_get_a_note_in_their_own_working_hours_and_language(session) -> None:  # noqa: ANN001
+    from bot.core.notices import Coordinators, Notice, outgoing_calls
+    from storage.models import Role
+    from tests.factories import make_participant, make_round
+
+    round_ = make_round(session)
+    make_participant(session, round_=round_, role=Role.COORDINATOR, email="c1@example.org", name="Karen",
+                     slack_user_id="UCPH", language="da", timezone_name="Europe/Copenhagen")
+    make_participant(session, round_=round_, role=Role.COORDINATOR, email="c2@example.org", name="Joe",
+                     slack_user_id="UNYC", language="en", timezone_name="America/New_York")
+    make_participant(session, round_=round_, role=Role.COORDINATOR, email="c3@example.org", name="Not in Slack")
+    # Tuesday 1 June 2027, 12:00 UTC: 14:00 in Copenhagen, 08:00 in New York.
+    now = datetime(2027, 6, 1, 12, 0, tzinfo=timezone.utc)
+    notice = Notice(dedup_key="note:1", to=Coordinators(round_.id), facts=_Note(text="x"), not_before=now,
+                    in_working_hours=True)
+    calls = {call.payload["channel"]: call for call in outgoing_calls(session, [notice])}
+    assert set(calls) == {"UCPH", "UNYC"}  # one row per coordinator in Slack
+    assert calls["UCPH"].dedup_key == "note:1:to=UCPH"
+    assert calls["UCPH"].payload["language"] == "da"
+    assert calls["UNYC"].payload["language"] == "en"
+    assert calls["UCPH"].not_before == now  # already working hours in Copenhagen
+    assert calls["UNYC"].not_before > now  # 08:00 in New York: later, in their working hours
+    assert calls["UNYC"].not_before.astimezone(ZoneInfo("America/New_York")).hour >= 9
+
+
+def test_a_programme_channel_takes_the_note_once_in_the_programmes_language(session) -> None:  # noqa: ANN001
+    from bot.core.notices import Coordinators, Notice, outgoing_calls
+    from storage.models import Role
+    from tests.factories import make_participant, make_round
+
+    round_ = make_round(session)
+    round_.programme.coordinator_channel = "#mentoring-staff"
+    round_.programme.default_language = "da"
+    make_participant(session, round_=round_, role=Role.COORDINATOR, email="c2@example.org", name="Joe",
+                     slack_user_id="UNYC", language="en", timezone_name="America/New_York")
+    now = datetime(2027, 6, 1, 12, 0, tzinfo=timezone.utc)
+    calls = outgoing_calls(session, [Notice(dedup_key="note:2", to=Coordinators(round_.id), facts=_Note(text="x"),
+                                            not_before=now, in_working_hours=True)])
+    assert [(call.payload["channel"], call.payload["language"], call.not_before) for call in calls] == [
+        ("mentoring-staff", "da", now)
+    ]
+
+
+def test_working_hours_timing_is_only_for_coordinators() -> None:
+    from bot.core.notices import Notice, Person
+
+    with pytest.raises(ValueError):
+        Notice(dedup_key="k", to=Person("U1"), facts=_Note(text="x"),
+               not_before=datetime(2027, 6, 1, tzinfo=timezone.utc), in_working_hours=True)
