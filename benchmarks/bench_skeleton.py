@@ -10,12 +10,13 @@ import argparse
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import event
 
 from bot.clock import FixedClock
-from bot.core.outbox import OutgoingCall, enqueue
+from bot.core.notices import Conversation, Notice, queue_notices
+from bot.nudges.notices import CheckinFacts
 from bot.sandbox.harness import SandboxedApp
 from storage.db import make_engine, unit_of_work
 
@@ -49,10 +50,15 @@ def main() -> None:
         channel = app.sandbox.add_channel(name="bench", members=("U0BOT",))["id"]
         started = time.perf_counter()
         with unit_of_work(app.runtime.session_factory) as session:
+            # Real notices (a check-in, as a pair channel gets it): the deliverer draws each
+            # one in Block Kit just before sending, so that cost is in the delivery figure.
             for index in range(args.rows):
-                enqueue(session, OutgoingCall(dedup_key=f"bench:{index}", method="chat.postMessage",
-                                              payload={"channel": channel, "text": f"m{index}"}, not_before=clock.now()),
-                        now=clock.now())
+                facts = CheckinFacts(pair_id=index + 1, window_start=date(2027, 2, 15), every_days=14,
+                                     mentor_name="Lars Østergaard", mentee_name="Ana Souza",
+                                     mentor_user_id="ULARS", mentee_user_id="UANA")
+                queue_notices(session, [Notice(dedup_key=f"bench:{index}", to=Conversation(channel), facts=facts,
+                                               not_before=clock.now(), language="da" if index % 2 else "en")],
+                              now=clock.now())
         enqueue_seconds = time.perf_counter() - started
         statements = 0
 
@@ -68,8 +74,9 @@ def main() -> None:
         deliver_seconds = time.perf_counter() - started
         event.remove(engine, "before_cursor_execute", count)
         sent = len(app.sandbox.messages_in(channel))
-        print(f"outbox enqueue: {args.rows} rows in {enqueue_seconds:.2f} s ({args.rows / enqueue_seconds:.0f} rows/s)")
-        print(f"outbox delivery without pacing: {sent} sent in {deliver_seconds:.2f} s "
+        print(f"outbox enqueue (check-in notices): {args.rows} rows in {enqueue_seconds:.2f} s "
+              f"({args.rows / enqueue_seconds:.0f} rows/s)")
+        print(f"outbox delivery without pacing, each drawn as Block Kit: {sent} sent in {deliver_seconds:.2f} s "
               f"({sent / deliver_seconds:.0f} calls/s), {statements / max(sent, 1):.1f} SQL statements per message")
         print(f"with Slack's pacing the same {sent} posts to one channel take about {max(0, sent - 3)} s "
               "(1 per second after a burst of 3); spread over channels they go as fast as Slack answers")
