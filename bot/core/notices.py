@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import logging
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +34,8 @@ from bot.core.coordinators import CoordinatorReach, coordinator_reach
 from bot.core.outbox import OutgoingCall, enqueue_all
 from bot.core.timing import working_hours_time
 from bot.i18n import DEFAULT_LANGUAGE
+
+log = logging.getLogger(__name__)
 
 NOTICE_METHOD = "notice"
 ARCHIVE_METHOD = "archive_channel"
@@ -284,6 +287,11 @@ def outgoing_calls(session: Session, items: Iterable[Notice | ArchiveChannel]) -
             round_id = item.to.round_id
             if round_id not in reach:
                 reach[round_id] = coordinator_reach(session, round_id=round_id)
+            if not reach[round_id]:
+                # Nobody to tell: no coordinator channel and no coordinator in Slack yet. The
+                # note is not kept; say so where an operator looks rather than drop it silently.
+                log.warning("round %s has no coordinator channel and no coordinator in Slack; "
+                            "not told: %s (%s)", round_id, type(item.facts).__name__, item.dedup_key)
             for place in reach[round_id]:
                 not_before = (working_hours_time(item.not_before, place.timezone) if item.in_working_hours
                               else item.not_before)

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.coordinators import coordinated_round_ids
-from bot.core.people import identify, is_known_time_zone
+from bot.core.people import contacts_for_outsiders, identify, is_known_time_zone
 from bot.core.timing import DEFAULT_TIMEZONE
 from bot.onboarding.state import STUCK_STEPS, OnboardingStep, onboarding_step
 from bot.pairs.state import live_pair
@@ -125,6 +125,8 @@ class HomeData:
     timezone: str
     participations: list[ParticipationHome] = field(default_factory=list)
     overview: CoordinatorOverview | None = None  # only for coordinators
+    # For someone in no round: whom to ask to be added (the same answer /mentoring gives).
+    contacts: tuple[str, ...] = ()
 
     @property
     def enrolled(self) -> bool:
@@ -144,7 +146,11 @@ def build_home(
         if viewer.is_coordinator
         else None
     )
-    return HomeData(language=viewer.language, timezone=timezone, participations=participations, overview=overview)
+    contacts: tuple[str, ...] = ()
+    if not participations and overview is None:
+        contacts = tuple(contacts_for_outsiders(session, today=now.date(), admin_user_ids=admin_user_ids))
+    return HomeData(language=viewer.language, timezone=timezone, participations=participations, overview=overview,
+                    contacts=contacts)
 
 
 def coordinator_overview(

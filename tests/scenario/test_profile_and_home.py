@@ -187,7 +187,7 @@ def test_coordinator_home_and_status_show_counts_and_who_is_stuck(slack: Sandbox
 def test_someone_in_no_round_gets_a_friendly_home(slack: SandboxedApp) -> None:
     slack.sandbox.add_user(user_id="USTRANGER", name="stranger")
     slack.event({"type": "app_home_opened", "user": "USTRANGER", "channel": "D9", "tab": "home"}, event_id="EvX")
-    assert "not part of a mentoring round yet" in _home_text(slack, "USTRANGER")
+    assert "not part of a mentoring programme in this workspace yet" in _home_text(slack, "USTRANGER")
     with unit_of_work(slack.runtime.session_factory) as session:
         assert session.scalars(select(Participant)).all() == []
 

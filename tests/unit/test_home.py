@@ -101,6 +101,16 @@ def test_a_stranger_is_not_enrolled(session: Session) -> None:
     assert not data.enrolled and data.participations == [] and data.overview is None
 
 
+def test_a_strangers_home_says_why_and_whom_to_ask_like_the_commands_do(session: Session, round_: Round) -> None:
+    _person(session, round_, "Mette", OnboardingStep.READY, role=Role.COORDINATOR, user="UMETTE", language="da")
+    data = build_home(session, slack_user_id="UNOBODY", now=NOW)
+    assert data.contacts == ("UMETTE",)
+    text = json.dumps(home_view(data)["blocks"], ensure_ascii=False)
+    assert "not part of a mentoring programme in this workspace yet" in text
+    assert "different email address" in text  # why that may be
+    assert "<@UMETTE>" in text  # whom to ask
+
+
 def test_coordinators_get_counts_per_step_and_the_stuck_list_in_order(session: Session, round_: Round) -> None:
     _person(session, round_, "Mette", OnboardingStep.READY, role=Role.COORDINATOR, user="UMETTE", language="da")
     for name, step, role in [
@@ -194,7 +204,7 @@ def test_a_stranger_sees_a_friendly_explanation() -> None:
     from bot.home.service import HomeData
 
     view = home_view(HomeData(language="en", timezone="Europe/Copenhagen"))
-    assert "not part of a mentoring round yet" in _texts(view["blocks"])
+    assert "not part of a mentoring programme in this workspace yet" in _texts(view["blocks"])
 
 
 def test_two_hundred_stuck_people_still_fit_the_home_tab_and_the_status_message(session: Session,

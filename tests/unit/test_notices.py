@@ -137,3 +137,17 @@ def test_working_hours_timing_is_only_for_coordinators() -> None:
     with pytest.raises(ValueError):
         Notice(dedup_key="k", to=Person("U1"), facts=_Note(text="x"),
                not_before=datetime(2027, 6, 1, tzinfo=timezone.utc), in_working_hours=True)
+
+
+def test_a_note_for_a_round_nobody_coordinates_in_slack_is_logged_not_silently_dropped(
+    session, caplog: pytest.LogCaptureFixture  # noqa: ANN001
+) -> None:
+    from bot.core.notices import Coordinators, Notice, outgoing_calls
+    from tests.factories import make_round
+
+    round_ = make_round(session)
+    notice = Notice(dedup_key="note:3", to=Coordinators(round_.id), facts=_Note(text="x"),
+                    not_before=datetime(2027, 6, 1, tzinfo=timezone.utc))
+    with caplog.at_level("WARNING", logger="bot.core.notices"):
+        assert outgoing_calls(session, [notice]) == []
+    assert "no coordinator" in caplog.text and "note:3" in caplog.text

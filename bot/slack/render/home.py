@@ -35,6 +35,7 @@ from bot.slack.render.blocks import (
     header,
     section,
 )
+from bot.slack.render.help import not_in_programme_message
 from bot.slack.render.profile import OPEN_ACTION_ID
 from bot.slack.render.sessions import LOG_OPEN_ACTION_ID, log_open_button
 from bot.text import escape_mrkdwn, truncate
@@ -69,7 +70,8 @@ def home_view(data: HomeData) -> dict[str, Any]:
     lang = data.language
     blocks: list[Block] = [header(t("home.title", lang))]
     if not data.enrolled:
-        blocks.append(section(t("home.not_enrolled", lang)))
+        # The same answer as /mentoring gives someone in no round: why, and whom to ask.
+        blocks.extend(not_in_programme_message(language=lang, contacts=data.contacts).blocks)
     for participation in data.participations:
         blocks.extend(participation_blocks(participation, language=lang, timezone=data.timezone))
         blocks.append(divider())
