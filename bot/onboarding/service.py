@@ -384,15 +384,13 @@ def missing_people_reports(session: Session, *, now: datetime) -> list[OutgoingC
     return calls
 
 
-def pick_up_new_member(
-    session: Session, *, directory: ChatDirectory, slack_user_id: str, now: datetime
-) -> list[int]:
+def pick_up_new_member(session: Session, *, member: ChatUser | None, now: datetime) -> list[int]:
     """Someone joined the workspace (`team_join`): if their email is on a round's list,
     link them and queue their welcome now rather than at the next backoff slot.
 
-    Returns the ids of the participants picked up. Slack is asked before the database is
-    touched, so the transaction stays short."""
-    member = directory.user_info(slack_user_id)
+    Returns the ids of the participants picked up. The caller asks Slack who they are
+    (`member`, None when Slack does not know them) before it opens the transaction, so no
+    write transaction waits on the network."""
     if member is None or member.deleted or member.is_bot or not member.email:
         return []
     participants = session.scalars(

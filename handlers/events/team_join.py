@@ -24,9 +24,8 @@ def handle_team_join(event: dict[str, Any], context: BoltContext, client: WebCli
     if not isinstance(user_id, str) or not user_id:
         return
     deps = deps_from(context)
+    member = SlackDirectory(client).user_info(user_id)  # asked before any transaction opens
     with unit_of_work(deps.session_factory) as session:
-        picked_up = pick_up_new_member(
-            session, directory=SlackDirectory(client), slack_user_id=user_id, now=deps.clock.now()
-        )
+        picked_up = pick_up_new_member(session, member=member, now=deps.clock.now())
     if picked_up:
         logger.info("new member %s is participant(s) %s; welcome queued", user_id, picked_up)

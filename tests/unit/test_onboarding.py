@@ -575,13 +575,13 @@ def test_a_new_member_is_picked_up_and_welcomed_at_once(session: Session) -> Non
     assert wei.slack_lookup_attempts == 1
     soon = THURSDAY + timedelta(minutes=10)  # long before the 1-hour retry
     directory.add(member("UWEI", "WEI@x.org", tz=TORONTO))
-    assert pick_up_new_member(session, directory=directory, slack_user_id="UWEI", now=soon) == [wei.id]
+    assert pick_up_new_member(session, member=directory.user_info("UWEI"), now=soon) == [wei.id]
     assert (wei.slack_user_id, wei.timezone, wei.welcome_sent_at) == ("UWEI", TORONTO, soon)
     assert [row.dedup_key for row in _rows(session, "welcome:")] == [welcome_key(wei.id)]
     # A bot, a deactivated account, or a stranger: nothing happens.
     directory.add(member("UBOT", "bot@x.org", is_bot=True))
-    assert pick_up_new_member(session, directory=directory, slack_user_id="UBOT", now=soon) == []
-    assert pick_up_new_member(session, directory=directory, slack_user_id="UNOBODY", now=soon) == []
+    assert pick_up_new_member(session, member=directory.user_info("UBOT"), now=soon) == []
+    assert pick_up_new_member(session, member=directory.user_info("UNOBODY"), now=soon) == []
 
 
 def test_ticks_run_the_onboarding_jobs_and_a_second_tick_enqueues_nothing(
