@@ -62,10 +62,18 @@ class HttpServer:
         A running loop is asked (through waitress's trigger) to close the server itself: it
         wakes at once and, with nothing left to watch, returns. Closing from this thread
         instead leaves it asleep in select() until its 1-second timeout, a second per test."""
+        asked_the_loop = False
         if self._thread is not None and self._thread.is_alive():
-            self._server.trigger.pull_trigger(self._server.close)  # type: ignore[union-attr]
-        else:
-            self._server.close()
+            try:
+                self._server.trigger.pull_trigger(self._server.close)  # type: ignore[union-attr]
+                asked_the_loop = True
+            except (OSError, ValueError):
+                # The loop is already on its way out and has closed its trigger (EBADF): close
+                # from here instead; there is nothing left to wake.
+                pass
+        if not asked_the_loop:
+            with contextlib.suppress(OSError, ValueError):
+                self._server.close()
         self._server.task_dispatcher.shutdown()
         if self._thread is not None:
             self._thread.join(timeout=5)
