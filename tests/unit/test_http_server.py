@@ -23,7 +23,7 @@ def test_close_after_the_loop_lost_its_trigger_does_not_raise() -> None:
     """CI once saw EBADF here: the loop had already closed waitress's trigger when the test's
     teardown tried to wake it through it."""
     server = HttpServer(_app, host="127.0.0.1", port=0).start_in_background()
-    server._server.trigger.close()  # type: ignore[union-attr]  # what a loop on its way out does
+    server._server.trigger.close()  # what a loop on its way out does
     server.close()  # must not raise OSError
     assert server._thread is not None
     server._thread.join(timeout=5)
