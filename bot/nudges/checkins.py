@@ -468,10 +468,17 @@ def _language_of(session: Session, slack_user_id: str) -> str:
 def record_met(session: Session, *, pair_id: int, held_on: date, participant_id: int, now: datetime) -> int:
     """A session logged answers the pair's open check-ins for windows up to its day with "we
     met" (for the session-logging feature to call; the tick also infers it from sessions).
-    Returns how many check-ins it answered."""
+    Returns how many check-ins it answered.
+
+    The rows are locked as they are read (FOR UPDATE, in window order; SQLite's BEGIN
+    IMMEDIATE already serialises), as `answer_checkin` locks its one: an answer given
+    meanwhile is then waited for, and PostgreSQL re-checks the condition, so a check-in
+    just answered "planned" is left alone. Unlocked, "we met" would be written over it and
+    keep its planned date."""
     rows = session.scalars(
         select(Checkin).where(Checkin.pair_id == pair_id, Checkin.window_start <= held_on,
                               Checkin.answer.is_(None) | (Checkin.answer == CheckinAnswer.NOT_YET))
+        .order_by(Checkin.window_start).with_for_update().execution_options(populate_existing=True)
     ).all()
     for row in rows:
         row.answer = CheckinAnswer.MET

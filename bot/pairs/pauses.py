@@ -191,6 +191,29 @@ def _own_rows(session: Session, *, slack_user_id: str, now: datetime) -> list[Pa
     )
 
 
+def _lock_pauses(session: Session, people: list[Participant]) -> None:
+    """Lock these people's live pairs, then the people (FOR UPDATE, each by id; SQLite's
+    BEGIN IMMEDIATE already serialises), and read them afresh, before anything is decided.
+
+    A pause or a resume decides from the person's own pause, the partner's and the pair's.
+    On PostgreSQL (READ COMMITTED) two at once would each decide from what was there before
+    the other: the pair left paused until the earlier of two dates, or active while the
+    partner had just paused, with a welcome back queued after that pause withdrew the
+    queue; the same pause delivered twice would withdraw its own copy's notices as "moved".
+    Locked, the second waits and decides from what the first stored. The pair comes first,
+    as for every other lock on it (logging a session, ending the pair); a pair the
+    coordinators ended meanwhile is not locked, nor then paused again."""
+    ids = sorted(person.id for person in people)
+    session.scalars(
+        select(Pair).where(or_(Pair.mentor_id.in_(ids), Pair.mentee_id.in_(ids)), live_pair())
+        .order_by(Pair.id).with_for_update().execution_options(populate_existing=True)
+    ).all()
+    session.scalars(
+        select(Participant).where(Participant.id.in_(ids))
+        .order_by(Participant.id).with_for_update().execution_options(populate_existing=True)
+    ).all()
+
+
 def _personal_today(session: Session, participant: Participant, now: datetime) -> date:
     programme_zone = session.scalar(
         select(Programme.timezone).join(Round, Round.programme_id == Programme.id).where(Round.id == participant.round_id)
@@ -212,6 +235,7 @@ def pause_participant(session: Session, *, slack_user_id: str, text: str, now: d
     if not people:
         language = identify(session, slack_user_id=slack_user_id).language
         return PauseOutcome(language=language, problem=PauseProblem.NOT_PARTICIPANT)
+    _lock_pauses(session, people)
     language = normalise_language(people[0].language)
     today = _personal_today(session, people[0], now)
     parsed = parse_pause(text, today=today, language=language)
@@ -297,6 +321,7 @@ def resume_participant(session: Session, *, slack_user_id: str, now: datetime) -
     if not people:
         language = identify(session, slack_user_id=slack_user_id).language
         return ResumeOutcome(language=language, resumed=False, participant=False)
+    _lock_pauses(session, people)
     language = normalise_language(people[0].language)
     today = _personal_today(session, people[0], now)
     paused = [person for person in people if person.paused_until is not None and person.paused_until > today]

@@ -427,8 +427,9 @@ def _same_meeting(session: Session, *, pair_id: int, held_on: date, logger_id: i
 
 
 def _lock_pair(session: Session, pair_id: int) -> None:
-    """Serialise logs for one pair (FOR UPDATE on PostgreSQL; SQLite's write lock already
-    does), so both sides logging at once still make one session."""
+    """Serialise what changes one pair's sessions (FOR UPDATE on PostgreSQL; SQLite's write
+    lock already does): both sides logging at once still make one session, and a log never
+    merges into a session its author is deleting (see `_locked_session`)."""
     session.execute(select(Pair.id).where(Pair.id == pair_id).with_for_update())
 
 
@@ -770,13 +771,18 @@ def _load_pair(session: Session, pair_id: int) -> Pair:
 
 
 def _locked_session(session: Session, session_id: int) -> MentoringSession | None:
-    """The session, its row locked until the transaction ends (FOR UPDATE; SQLite's BEGIN
-    IMMEDIATE already serialises), or None when it is gone.
+    """The session, its pair's row and then its own locked until the transaction ends (FOR
+    UPDATE; SQLite's BEGIN IMMEDIATE already serialises), or None when it is gone.
 
-    Confirm, edit and delete change one session from buttons both of the pair see. On
-    PostgreSQL, a confirmation read just before the author's delete committed would update
-    a row no longer there, and crash; locked, the second click waits and sees what the
-    first did."""
+    Confirm, edit and delete change one session from buttons both of the pair see, and a
+    log by the partner merges into it under the pair's lock. On PostgreSQL, a confirmation
+    or a log that read the session just before the author's delete committed would update a
+    row no longer there, and crash; locked, the second waits and sees what the first did.
+    The pair comes first, as in logging, so the two never wait for each other."""
+    pair_id = session.scalar(select(MentoringSession.pair_id).where(MentoringSession.id == session_id))
+    if pair_id is None:
+        return None
+    _lock_pair(session, pair_id)
     return session.get(MentoringSession, session_id, with_for_update=True, populate_existing=True)
 
 

@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.matching.review import review_of
+from bot.nudges.checkins import record_met
 from bot.pairs.end import closing_key
+from bot.pairs.pauses import coordinator_pause_prefix, pause_notice_prefix, welcome_back_prefix
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import (
@@ -30,6 +32,7 @@ from storage.models import (
     MeetingRsvp,
     MentoringSession,
     OutboxMessage,
+    OutboxState,
     Pair,
     PairStatus,
     Participant,
@@ -39,7 +42,7 @@ from tests.factories import EPOCH, make_participant, make_round
 from tests.match_factories import make_ready, make_round_in
 from tests.nudge_world import World, meeting, new_world, pair, person
 from tests.support.answers import answers_on, button, find_element
-from tests.support.concurrency import failed_listeners, simultaneously
+from tests.support.concurrency import at_first_write, failed_listeners, simultaneously
 from tests.support.notices import slack_payload
 
 PEOPLE = 20
@@ -311,17 +314,8 @@ def test_a_review_button_double_clicked_is_applied_once(slack: SandboxedApp, cap
     assert _current_proposal(slack)[1] == {(ConstraintKind.LOCK, ids["lars"], ids["ana"])}
 
 
-# --- check-in answers ---------------------------------------------------------------------------------
-
-CHECKIN_TIME = datetime(2027, 2, 15, 9, 0, tzinfo=UTC)  # Monday 10:00 in Copenhagen: the first window has passed
-
-
-def test_checkin_answers_from_both_of_the_pair_at_once_leave_one_whole_answer(
-    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Mentor and mentee answering the same check-in at the same instant: one answer wins,
-    whole (a "not yet" never keeps the other's planned date, nor a "planned" the other's
-    day to ask again, and the answer is put down to whoever gave it)."""
+def _lars_and_ana(slack: SandboxedApp) -> tuple[World, str]:
+    """Lars mentors Ana; their pair channel is in Slack. Returns the world and the channel."""
     for user_id in ("ULARS", "UANA"):
         slack.sandbox.add_user(user_id=user_id, name=user_id[1:].lower(), tz="Europe/Copenhagen")
     channel = slack.sandbox.add_channel(name="mentoring-lars-ana", is_private=True,
@@ -331,9 +325,30 @@ def test_checkin_answers_from_both_of_the_pair_at_once_leave_one_whole_answer(
         person(session, built, "lars", role=Role.MENTOR)
         person(session, built, "ana", role=Role.MENTEE)
         pair(session, built, "la", mentor="lars", mentee="ana", channel=channel)
+    return built, channel
+
+
+# --- check-in answers ---------------------------------------------------------------------------------
+
+CHECKIN_TIME = datetime(2027, 2, 15, 9, 0, tzinfo=UTC)  # Monday 10:00 in Copenhagen: the first window has passed
+
+
+def _asked_to_check_in(slack: SandboxedApp) -> tuple[World, str]:
+    """Lars and Ana, their first check-in posted by the real tick."""
+    built, channel = _lars_and_ana(slack)
     slack.clock.set(CHECKIN_TIME)
     slack.tick_and_deliver(now=CHECKIN_TIME)
     assert len(slack.sandbox.messages_in(channel)) == 1, "the check-in is posted"
+    return built, channel
+
+
+def test_checkin_answers_from_both_of_the_pair_at_once_leave_one_whole_answer(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Mentor and mentee answering the same check-in at the same instant: one answer wins,
+    whole (a "not yet" never keeps the other's planned date, nor a "planned" the other's
+    day to ask again, and the answer is put down to whoever gave it)."""
+    built, channel = _asked_to_check_in(slack)
 
     mixed: list[str] = []
     attempts = 20
@@ -363,31 +378,70 @@ def test_checkin_answers_from_both_of_the_pair_at_once_leave_one_whole_answer(
     assert mixed == [], f"{len(mixed)} of {attempts} check-ins answered at once were left with a mixed answer"
 
 
+def test_a_session_answering_a_checkin_as_it_is_answered_leaves_one_whole_answer(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A session logged by Lars answers the check-in "we met" (`record_met`) just as Ana
+    plans the next meeting on it. No request calls `record_met` yet, so it runs here as the
+    session-logging feature would, in a unit of work of its own, and Ana's click arrives
+    between its read and its write (fired at the same instant, her HTTP request never came
+    in time). A planned answer is never taken for "we met", so it stands, whole: "we met"
+    never keeps her date."""
+    built, channel = _asked_to_check_in(slack)
+    ana, lars = built.people["ana"], built.people["lars"]
+    mixed: list[str] = []
+    attempts = 3
+    for attempt in range(attempts):
+        with unit_of_work(slack.runtime.session_factory) as session:
+            row = session.scalars(select(Checkin)).one()
+            row.answer = row.answered_by_id = row.answered_at = row.planned_for = row.ask_again_on = None
+            window_start = row.window_start
+        [checkin] = slack.sandbox.messages_in(channel)
+        planned_block, _ = find_element(checkin, "checkin.planned")
+
+        def plan(block_id: str = planned_block, message: dict[str, Any] = checkin) -> None:
+            response = slack.driver.block_action(user_id="UANA", action_id="checkin.planned", block_id=block_id,
+                                                 message=message, channel_id=channel, selected_date="2027-02-19")
+            assert response.status == 200
+            slack.settle()
+
+        with unit_of_work(slack.runtime.session_factory) as session:
+            planned = at_first_write(session, plan)
+            record_met(session, pair_id=built.pairs["la"], held_on=window_start, participant_id=lars, now=CHECKIN_TIME)
+        planned()
+        with unit_of_work(slack.runtime.session_factory) as session:
+            row = session.scalars(select(Checkin)).one()
+            stored = (row.answer, row.answered_by_id, row.planned_for, row.ask_again_on)
+        if stored != (CheckinAnswer.PLANNED, ana, date(2027, 2, 19), None):
+            mixed.append(f"attempt {attempt}: {stored}")
+
+    assert failed_listeners(caplog) == []
+    assert mixed == [], f"{len(mixed)} of {attempts} check-ins were left with a mixed answer"
+
+
 # --- "I was there too" and Delete under a logged session ------------------------------------------------
+
+
+def _logged_by_lars(slack: SandboxedApp, channel: str, held_on: date) -> tuple[int, str]:
+    """Lars logs a session held on that day with `/log-session`; its id and its post's ts."""
+    logged = slack.slash("ULARS", "/log-session", f"{held_on.isoformat()} 1h cv", channel_id=channel)
+    assert logged.status == 200
+    with unit_of_work(slack.runtime.session_factory) as session:
+        row = session.scalars(select(MentoringSession).where(MentoringSession.held_on == held_on)).one()
+        session_id, post_ts = row.id, row.channel_message_ts
+    assert post_ts is not None, "the session is posted in the pair channel"
+    return session_id, post_ts
 
 
 def test_confirm_and_delete_pressed_together_never_crash(slack: SandboxedApp, caplog: pytest.LogCaptureFixture) -> None:
     """The partner's "I was there too" and the author's Delete at the same instant: the
     session is deleted, and the partner is answered (confirmed, or told it is gone)."""
-    for user_id in ("ULARS", "UANA"):
-        slack.sandbox.add_user(user_id=user_id, name=user_id[1:].lower(), tz="Europe/Copenhagen")
-    channel = slack.sandbox.add_channel(name="mentoring-lars-ana", is_private=True,
-                                        members=(slack.sandbox.bot_user_id, "ULARS", "UANA"))["id"]
-    with unit_of_work(slack.runtime.session_factory) as session:
-        built = new_world(session)
-        person(session, built, "lars", role=Role.MENTOR)
-        person(session, built, "ana", role=Role.MENTEE)
-        pair(session, built, "la", mentor="lars", mentee="ana", channel=channel)
+    _, channel = _lars_and_ana(slack)
 
     attempts = 12
     for attempt in range(attempts):
         held_on = date(2027, 1, 2) + timedelta(days=2 * attempt)  # days apart: each a meeting of its own
-        logged = slack.slash("ULARS", "/log-session", f"{held_on.isoformat()} 1h cv", channel_id=channel)
-        assert logged.status == 200
-        with unit_of_work(slack.runtime.session_factory) as session:
-            row = session.scalars(select(MentoringSession).where(MentoringSession.held_on == held_on)).one()
-            session_id, post_ts = row.id, row.channel_message_ts
-        assert post_ts is not None, "the session is posted in the pair channel"
+        session_id, post_ts = _logged_by_lars(slack, channel, held_on)
         confirm = partial(slack.driver.block_action, user_id="UANA", action_id=f"session.confirm.{session_id}",
                           value=str(session_id), message=post_ts, channel_id=channel)
         delete = partial(slack.driver.block_action, user_id="ULARS", action_id=f"session.delete.{session_id}",
@@ -398,6 +452,36 @@ def test_confirm_and_delete_pressed_together_never_crash(slack: SandboxedApp, ca
     assert failed_listeners(caplog) == []
     with unit_of_work(slack.runtime.session_factory) as session:
         assert session.scalars(select(MentoringSession)).all() == [], "every session was deleted"
+
+
+def test_the_partners_log_and_the_authors_delete_at_once_never_crash(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ana logs with `/log-session` the meeting Lars logged, as Lars deletes his log of it:
+    either her log confirms his session and his delete then removes it, or his delete goes
+    first and her log is a session of her own. Neither request crashes, and no session is
+    left half of each."""
+    built, channel = _lars_and_ana(slack)
+    ana = built.people["ana"]
+    attempts = 12
+    wrong: list[str] = []
+    for attempt in range(attempts):
+        held_on = date(2027, 1, 2) + timedelta(days=2 * attempt)  # days apart: each a meeting of its own
+        session_id, post_ts = _logged_by_lars(slack, channel, held_on)
+        log = partial(slack.driver.slash_command, user_id="UANA", command="/log-session",
+                      text=f"{held_on.isoformat()} 1h cv", channel_id=channel)
+        delete = partial(slack.driver.block_action, user_id="ULARS", action_id=f"session.delete.{session_id}",
+                         value=str(session_id), message=post_ts, channel_id=channel)
+        assert all(response.status == 200 for response in simultaneously([log, delete]))
+        slack.settle()
+        with unit_of_work(slack.runtime.session_factory) as session:
+            left = [(row.logged_by_id, row.confirmed_by_id) for row in session.scalars(
+                select(MentoringSession).where(MentoringSession.held_on == held_on))]
+        if left not in ([], [(ana, None)]):
+            wrong.append(f"attempt {attempt}: {left}")
+
+    assert failed_listeners(caplog) == [], "the partner's log must not crash on the session deleted under it"
+    assert wrong == []
 
 
 # --- the profile modal ----------------------------------------------------------------------------------
@@ -488,3 +572,128 @@ def test_two_coordinators_ending_a_pair_at_once_end_it_once(
     assert failed_listeners(caplog) == []
     assert ended_twice == [], f"{len(ended_twice)} of {pairs} pairs were ended by both coordinators"
     assert told_otherwise == [], f"{len(told_otherwise)} of {pairs} closing notes give another reason than the record"
+
+
+# --- pauses -------------------------------------------------------------------------------------------------
+
+MARCH_10, MARCH_15, MARCH_20 = date(2027, 3, 10), date(2027, 3, 15), date(2027, 3, 20)
+
+
+def _paired_world(slack: SandboxedApp, count: int) -> World:
+    """`count` pairs (mentorNN with menteeNN), each with its pair channel in Slack, and Mette,
+    who coordinates: every notice of a pause has somewhere to go."""
+    with unit_of_work(slack.runtime.session_factory) as session:
+        built = new_world(session)
+        person(session, built, "mette", role=Role.COORDINATOR)
+    slack.sandbox.add_channel(name="mentoring-coordinators", is_private=True, members=(slack.sandbox.bot_user_id,))
+    with unit_of_work(slack.runtime.session_factory) as session:
+        for number in range(count):
+            mentor, mentee = f"mentor{number:02d}", f"mentee{number:02d}"
+            for key in (mentor, mentee):
+                slack.sandbox.add_user(user_id=f"U{key.upper()}", name=key, tz="Europe/Copenhagen")
+                person(session, built, key, role=Role.MENTOR if key == mentor else Role.MENTEE)
+            channel = slack.sandbox.add_channel(
+                name=f"mentoring-{mentor}-{mentee}", is_private=True,
+                members=(slack.sandbox.bot_user_id, f"U{mentor.upper()}", f"U{mentee.upper()}"))["id"]
+            pair(session, built, f"p{number:02d}", mentor=mentor, mentee=mentee, channel=channel)
+    return built
+
+
+def _commands_together(slack: SandboxedApp, commands: list[tuple[str, str, str]]) -> None:
+    """Send these (user, command, text) at the same instant, then let every listener finish."""
+    responses = simultaneously([
+        partial(slack.driver.slash_command, user_id=user_id, command=command, text=text)
+        for user_id, command, text in commands
+    ])
+    assert all(response.status == 200 for response in responses)
+    slack.settle()
+
+
+def _pending(slack: SandboxedApp, prefix: str) -> int:
+    """How many messages whose key starts so are still queued to go out."""
+    with unit_of_work(slack.runtime.session_factory) as session:
+        return len(session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.dedup_key.startswith(prefix, autoescape=True),
+            OutboxMessage.state == OutboxState.PENDING)).all())
+
+
+def _pause_state(slack: SandboxedApp, built: World, number: int) -> tuple[PairStatus, date | None, date | None,
+                                                                              date | None]:
+    """The pair's status and end of pause, and each of its people's end of pause."""
+    with unit_of_work(slack.runtime.session_factory) as session:
+        row = session.get(Pair, built.pairs[f"p{number:02d}"])
+        assert row is not None
+        return row.status, row.paused_until, row.mentor.paused_until, row.mentee.paused_until
+
+
+def test_both_of_a_pair_pausing_at_once_pause_it_until_the_later_date(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The mentor (until 20 March) and the mentee (until 10 March) pause at the same instant:
+    the pair stays paused until the later date, and each pause is announced once."""
+    pairs = PEOPLE // 2
+    built = _paired_world(slack, pairs)
+    wrong: list[str] = []
+    for number in range(pairs):
+        _commands_together(slack, [(f"UMENTOR{number:02d}", "/mentoring", "pause until 20 march"),
+                                   (f"UMENTEE{number:02d}", "/mentoring", "pause until 10 march")])
+        state = _pause_state(slack, built, number)
+        pair_id = built.pairs[f"p{number:02d}"]
+        announced = [_pending(slack, pause_notice_prefix(pair_id, built.people[f"{role}{number:02d}"]))
+                     for role in ("mentor", "mentee")]
+        if state != (PairStatus.PAUSED, MARCH_20, MARCH_20, MARCH_10) or announced != [1, 1]:
+            wrong.append(f"pair {number}: {state}, notices {announced}")
+
+    assert failed_listeners(caplog) == []
+    assert wrong == [], f"{len(wrong)} of {pairs} pairs paused by both at once are left wrong"
+
+
+def test_a_pause_and_the_partners_resume_at_once_leave_the_pair_paused_without_a_welcome_back(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The mentee, on a break everyone heard of, comes back as the mentor starts one: either
+    way round the pair is paused until the mentor's date, with no "welcome back" queued
+    (which the mentor's pause withdraws, or which is never due), and the mentor's pause is
+    announced."""
+    pairs = PEOPLE // 2
+    built = _paired_world(slack, pairs)
+    for number in range(pairs):
+        slack.slash(f"UMENTEE{number:02d}", "/mentoring", "pause until 10 march")
+    slack.deliver()
+    assert all(_pending(slack, pause_notice_prefix(pair_id)) == 0 for pair_id in built.pairs.values()), "all heard"
+
+    today = slack.clock.now().date()
+    wrong: list[str] = []
+    for number in range(pairs):
+        _commands_together(slack, [(f"UMENTOR{number:02d}", "/mentoring", "pause until 20 march"),
+                                   (f"UMENTEE{number:02d}", "/mentoring", "resume")])
+        state = _pause_state(slack, built, number)
+        pair_id = built.pairs[f"p{number:02d}"]
+        welcome = _pending(slack, welcome_back_prefix(pair_id))
+        announced = _pending(slack, pause_notice_prefix(pair_id, built.people[f"mentor{number:02d}"]))
+        if state != (PairStatus.PAUSED, MARCH_20, MARCH_20, today) or welcome or announced != 1:
+            wrong.append(f"pair {number}: {state}, welcome back queued {welcome}, pause notices {announced}")
+
+    assert failed_listeners(caplog) == []
+    assert wrong == [], f"{len(wrong)} of {pairs} pairs are left contradicting their people's pauses"
+
+
+def test_the_same_pause_delivered_twice_at_once_is_announced_once(
+    slack: SandboxedApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A pause command arriving twice at the same instant is one pause: announced in the pair
+    channel once and to the coordinators, not withdrawn by its own copy."""
+    pairs = PEOPLE // 2
+    built = _paired_world(slack, pairs)
+    wrong: list[str] = []
+    for number in range(pairs):
+        user_id, mentee = f"UMENTEE{number:02d}", built.people[f"mentee{number:02d}"]
+        _commands_together(slack, [(user_id, "/mentoring", "pause until 15 march")] * 2)
+        state = _pause_state(slack, built, number)
+        in_channel = _pending(slack, pause_notice_prefix(built.pairs[f"p{number:02d}"], mentee))
+        to_coordinators = _pending(slack, coordinator_pause_prefix(mentee))
+        if state != (PairStatus.PAUSED, MARCH_15, None, MARCH_15) or in_channel != 1 or to_coordinators != 1:
+            wrong.append(f"pair {number}: {state}, pair notices {in_channel}, coordinator notices {to_coordinators}")
+
+    assert failed_listeners(caplog) == []
+    assert wrong == [], f"{len(wrong)} of {pairs} pauses delivered twice at once are left wrong"

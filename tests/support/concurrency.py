@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 
@@ -46,6 +48,48 @@ def simultaneously(actions: Sequence[Callable[[], T]], *, timeout: float = 30.0)
     if errors:
         raise errors[0]
     return [results[index] for index in range(len(actions))]
+
+
+def at_first_write(session: Session, action: Callable[[], T], *, grace: float = 1.0) -> Callable[[], T]:
+    """Run `action` in another thread when this session first writes (its first flush, after
+    all it has read), and hold the write back until the action is done or `grace` seconds
+    have passed. Returns a function that waits for the action and hands back its result.
+
+    Requests that race interleave this way only when the timing is just so, which a fast
+    service call beside a slow HTTP request hardly ever meets; here it is met every time.
+    Should the session have locked what it read, the action waits for its commit (the grace
+    runs out and the write goes ahead); should it not, the action commits in between."""
+    done = threading.Event()
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(action())
+        except BaseException as error:  # noqa: BLE001 - handed back to the test below
+            errors.append(error)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+
+    def start(*_: object) -> None:
+        thread.start()
+        done.wait(timeout=grace)
+
+    event.listen(session, "before_flush", start, once=True)
+
+    def finish(timeout: float = 30.0) -> T:
+        if not thread.is_alive() and not done.is_set():
+            raise AssertionError("the session never wrote, so the action never ran")
+        thread.join(timeout=timeout)
+        if thread.is_alive():
+            raise TimeoutError(f"the action was still running after {timeout}s")
+        if errors:
+            raise errors[0]
+        return results[0]
+
+    return finish
 
 
 def failed_listeners(caplog: pytest.LogCaptureFixture) -> list[str]:
