@@ -48,6 +48,7 @@ from bot.pairs.notices import PairPaused, PersonPaused, WelcomeBack
 from bot.pairs.state import (
     PairState,
     PauseHold,
+    in_selection,
     live_pair,
     load_pair_states,
     pair_selection,
@@ -404,6 +405,12 @@ def due_pause_endings(session: Session, *, now: datetime) -> DuePauseEndings:
     selection = pair_selection(
         today=today, pause_ended_between=(today - timedelta(days=WELCOME_BACK_WITHIN_DAYS + 1), today + timedelta(days=1))
     )
+    # Lock the candidates before reading them (in id order, as pause, resume and end-pair
+    # lock pairs): a coordinator ending a pair, or someone pausing again, while this runs
+    # either goes first and is seen below, or waits for this to commit. Without it, a pair
+    # ended in between was set active again.
+    candidates = select(Pair.id).where(Pair.id.in_(in_selection(selection))).order_by(Pair.id)
+    session.scalars(candidates.with_for_update()).all()
     notices: list[Notice] = []
     reactivate: list[int] = []
     for state in load_pair_states(session, selection):
@@ -421,7 +428,8 @@ def due_pause_endings(session: Session, *, now: datetime) -> DuePauseEndings:
         if slot is not None and state.reachable:
             notices.append(_welcome_back(state, on=resumed, not_before=slot))
     if reactivate:
-        session.execute(update(Pair).where(Pair.id.in_(reactivate)).values(status=PairStatus.ACTIVE))
+        session.execute(update(Pair).where(Pair.id.in_(reactivate), Pair.status == PairStatus.PAUSED)
+                        .values(status=PairStatus.ACTIVE))
     return DuePauseEndings(notices=notices, reactivated=len(reactivate))
 
 

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 T = TypeVar("T")
 
@@ -50,10 +50,14 @@ def simultaneously(actions: Sequence[Callable[[], T]], *, timeout: float = 30.0)
     return [results[index] for index in range(len(actions))]
 
 
-def at_first_write(session: Session, action: Callable[[], T], *, grace: float = 1.0) -> Callable[[], T]:
+def at_first_write(
+    session: Session, action: Callable[[], T], *, grace: float = 1.0, bulk_update: bool = False
+) -> Callable[[], T]:
     """Run `action` in another thread when this session first writes (its first flush, after
-    all it has read), and hold the write back until the action is done or `grace` seconds
-    have passed. Returns a function that waits for the action and hands back its result.
+    all it has read; with `bulk_update`, its first `UPDATE` statement, for services that
+    write with `session.execute(update(...))` and never flush), and hold the write back until
+    the action is done or `grace` seconds have passed. Returns a function that waits for the
+    action and hands back its result.
 
     Requests that race interleave this way only when the timing is just so, which a fast
     service call beside a slow HTTP request hardly ever meets; here it is met every time.
@@ -77,7 +81,14 @@ def at_first_write(session: Session, action: Callable[[], T], *, grace: float = 
         thread.start()
         done.wait(timeout=grace)
 
-    event.listen(session, "before_flush", start, once=True)
+    if bulk_update:
+        def on_execute(state: ORMExecuteState) -> None:
+            if state.is_update and not thread.is_alive() and not done.is_set():
+                start()
+
+        event.listen(session, "do_orm_execute", on_execute)
+    else:
+        event.listen(session, "before_flush", start, once=True)
 
     def finish(timeout: float = 30.0) -> T:
         if not thread.is_alive() and not done.is_set():

@@ -10,11 +10,20 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.pairs.pauses import PauseOutcome, PauseProblem, parse_pause, pause_participant, resume_participant
+from bot.pairs.end import end_pair
+from bot.pairs.pauses import (
+    PauseOutcome,
+    PauseProblem,
+    due_pause_endings,
+    parse_pause,
+    pause_participant,
+    resume_participant,
+)
 from scheduling.ticks import run_tick
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState, Pair, PairStatus, Participant
 from tests.nudge_world import World, standard_world
+from tests.support.concurrency import at_first_write
 from tests.support.notices import slack_payload
 
 UTC = timezone.utc
@@ -183,3 +192,26 @@ def test_a_pause_cancels_a_queued_checkin(session_factory: sessionmaker[Session]
     pause(session_factory, "until 1 march", now=monday + timedelta(seconds=30))
     [checkin] = outbox(session_factory, "checkin:")
     assert checkin.state is OutboxState.CANCELLED and checkin.cancel_reason and checkin.last_error is None
+
+
+def test_a_pause_ending_never_brings_back_a_pair_ended_while_the_tick_ran(
+    session_factory: sessionmaker[Session], world: World
+) -> None:
+    """The tick reads the pairs whose pause is over and then sets them active; a coordinator
+    ending one of them in between must win (on PostgreSQL nothing serialised the two)."""
+    pause(session_factory, "until 1 march")
+    first_of_march = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
+
+    def coordinator_ends_it() -> bool:
+        with unit_of_work(session_factory) as other:
+            result = end_pair(other, slack_user_id="UMETTE", pair_id=world.pairs["la"], reason="moved_away",
+                              note=None, now=first_of_march)
+        return result.ok
+
+    with unit_of_work(session_factory) as session:
+        finish = at_first_write(session, coordinator_ends_it, bulk_update=True)
+        due_pause_endings(session, now=first_of_march)
+    assert finish(), "the coordinator's end-pair was refused"
+    with session_factory() as session:
+        pair = session.get(Pair, world.pairs["la"])
+        assert pair is not None and pair.status is PairStatus.ENDED, "the ended pair came back to life"
