@@ -34,7 +34,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.dates import Yearless, leading_date
@@ -56,7 +56,7 @@ from bot.pairs.state import (
     person_paused,
 )
 from bot.timeline.service import prompt_prefix, reminder_prefix
-from storage.models import Pair, PairStatus, Participant, Programme, Role, Round
+from storage.models import OutboxMessage, Pair, PairStatus, Participant, Programme, Role, Round
 
 PAUSE_MAX_DAYS = 183  # about six months: longer than that is leaving, a coordinator's call
 REASON_LIMIT = 500  # Participant.pause_reason's column size
@@ -133,10 +133,12 @@ def pause_notice_prefix(pair_id: int, participant_id: int | None = None) -> str:
     return f"pause:pair={pair_id}:{who}"
 
 
-def pause_notice_key(pair_id: int, participant_id: int, until: date, *, since: datetime) -> str:
-    """One pause's notice: `since` (when it was taken) tells a pause taken again, after one
-    was withdrawn, from the withdrawn one, whose key stays taken."""
-    return f"{pause_notice_prefix(pair_id, participant_id)}until={until.isoformat()}:since={_instant(since)}"
+def pause_notice_key(pair_id: int, participant_id: int, until: date, *, since: datetime, take: int) -> str:
+    """One pause's notice: `since` (when it was taken) and `take` (how many of this person's
+    pause notices were queued before, see `_queued_before`) tell a pause taken again, after
+    one was withdrawn, from the withdrawn one, whose key stays taken, even within a second."""
+    prefix = pause_notice_prefix(pair_id, participant_id)
+    return f"{prefix}until={until.isoformat()}:since={_instant(since)}:take={take}"
 
 
 def coordinator_pause_prefix(participant_id: int) -> str:
@@ -144,10 +146,23 @@ def coordinator_pause_prefix(participant_id: int) -> str:
     return f"pause-notice:participant={participant_id}:"
 
 
-def coordinator_pause_key(participant_id: int, until: date, *, since: datetime) -> str:
+def coordinator_pause_key(participant_id: int, until: date, *, since: datetime, take: int) -> str:
     """The coordinators' notice of one pause; each target's row adds `:to=<target>` to it
-    when queued, so `coordinator_pause_prefix` withdraws them all."""
-    return f"{coordinator_pause_prefix(participant_id)}until={until.isoformat()}:since={_instant(since)}"
+    when queued, so `coordinator_pause_prefix` withdraws them all. `take` as for
+    `pause_notice_key`."""
+    prefix = coordinator_pause_prefix(participant_id)
+    return f"{prefix}until={until.isoformat()}:since={_instant(since)}:take={take}"
+
+
+def _queued_before(session: Session, prefix: str) -> int:
+    """How many rows were ever queued under this prefix (sent, pending or withdrawn).
+
+    A pause moved to 20 March and back to 15 March, or taken back and taken again, within
+    one second would otherwise get the key of the withdrawn notice and never be announced.
+    The count only grows, and the person's row lock (`_lock_pauses`) serialises the takers."""
+    return session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dedup_key.startswith(prefix, autoescape=True))
+    ) or 0
 
 
 def _instant(moment: datetime) -> str:
@@ -275,7 +290,10 @@ def pause_participant(session: Session, *, slack_user_id: str, text: str, now: d
         if state.reachable and state.channel_id:
             notices.append(
                 Notice(
-                    dedup_key=pause_notice_key(state.pair_id, pauser.id, until, since=now),
+                    dedup_key=pause_notice_key(
+                        state.pair_id, pauser.id, until, since=now,
+                        take=_queued_before(session, pause_notice_prefix(state.pair_id, pauser.id)),
+                    ),
                     to=Conversation(state.channel_id), facts=PairPaused(name=pauser.name, until=until),
                     not_before=next_shared_time(now, state.zones), language=state.language,
                 )
@@ -298,7 +316,9 @@ def _coordinator_notices(
         assert round_ is not None
         facts = PersonPaused(name=person.name, role=person.role, until=until, reason=reason, round_name=round_.name)
         notices.append(
-            Notice(dedup_key=coordinator_pause_key(person.id, until, since=now), to=Coordinators(person.round_id),
+            Notice(dedup_key=coordinator_pause_key(person.id, until, since=now,
+                                                  take=_queued_before(session, coordinator_pause_prefix(person.id))),
+                   to=Coordinators(person.round_id),
                    facts=facts, not_before=now, in_working_hours=True)
         )
     return notices
