@@ -15,11 +15,14 @@ import bot.demo.sample as sample
 from bot.rounds.workbook import RoundWorkbook, workbook_bytes
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
-from storage.models import Participant
+from storage.models import Pair, Participant
 from tests.factories import EPOCH
+from tests.scenario import test_match_review as review_tests
 from tests.scenario import test_nudges_and_timeline as nudges
 from tests.scenario.test_import_from_slack import upload
 from tests.scenario.test_nudges_and_timeline import MONDAY_SLOT, SATURDAY_EVENING, at
+from tests.support.answers import find_element
+from tests.support.concurrency import failed_listeners, simultaneously
 from tests.support.mrkdwn import HOSTILE, live_sequences, rendered_texts
 from tests.unit.test_roster_import import sample_workbook
 
@@ -147,3 +150,29 @@ def test_a_pause_taken_back_and_taken_again_within_a_second_is_announced(
     [notice] = slack.sandbox.messages_in(channel)
     assert "taking a break" in notice["text"] and "15 March 2027" in notice["text"]
     assert len(slack.sandbox.messages_in("mentoring-coordinators")) == 1
+
+
+def test_publish_pressed_twice_at_once_and_a_stale_proposal_publish_nothing_more(
+        slack: SandboxedApp, caplog: pytest.LogCaptureFixture) -> None:
+    review_tests._seed(slack)
+    slack.slash("UMETTE", "/mentoring-admin", "match")
+    first = review_tests._review(slack)
+    stale = find_element(first, "match.publish")[1]["value"]
+    review = review_tests._click(slack, "match.rerun")
+    value = find_element(review, "match.publish")[1]["value"]
+    dm = slack.sandbox.im_channel_for("UMETTE")
+    responses = simultaneously([
+        lambda: slack.driver.block_action(user_id="UMETTE", action_id="match.publish", value=value, channel_id=dm)
+        for _ in range(2)])
+    slack.settle()
+    assert [r.status for r in responses] == [200, 200]
+    old = slack.click("UMETTE", "match.publish", value=stale, channel_id=dm)
+    assert old.status == 200
+    slack.tick_and_deliver()
+    assert failed_listeners(caplog) == []
+    texts = [body.get("text", "") for _, body in slack.sandbox.response_posts]
+    assert sum("Published 2 pairs" in text for text in texts) == 1, texts
+    with unit_of_work(slack.runtime.session_factory) as session:
+        assert len(session.scalars(select(Pair)).all()) == 2
+    assert len(slack.sandbox.calls_to("conversations.create")) == 2
+    assert len([m for m in slack.sandbox.dm_messages("UKAI") if "What happens next" in m["text"]]) == 1
