@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.notices import Conversation, Coordinators, Notice, queue_notices
+from bot.core.numbers import whole_number
 from bot.core.outbox import cancel_pending
 from bot.core.people import identify
 from bot.core.timing import polite_time
@@ -128,7 +129,7 @@ def _choice(pair: Pair) -> PairChoice:
 def _matching(pairs: list[Pair], query: str) -> list[Pair]:
     text = query.strip().lstrip("#")
     if text.isdigit():
-        return [pair for pair in pairs if pair.id == int(text)]
+        return [pair for pair in pairs if pair.id == whole_number(text)]
     needle, ascii_needle = text.casefold(), slugify(text)
 
     def fits(name: str) -> bool:

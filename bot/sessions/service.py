@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.core.numbers import whole_number
 from bot.core.people import identify, is_known_time_zone
 from bot.core.timing import DEFAULT_TIMEZONE
 from bot.i18n import format_day, normalise_language, t
@@ -385,14 +386,14 @@ def read_form(values: LogFormInput, *, language: str) -> tuple[SessionEntry | No
     introductions = 0
     raw_introductions = (values.introductions or "").strip()
     if raw_introductions:
-        if raw_introductions.isdigit():
-            introductions = int(raw_introductions)
+        if (typed_introductions := whole_number(raw_introductions)) is not None:
+            introductions = typed_introductions
         else:
             errors[INTRODUCTIONS] = t("sessions.error.introductions", language, maximum=INTRODUCTIONS_MAX)
     pair_id: int | None = None
     if values.pair is not None:
-        if values.pair.strip().isdigit():
-            pair_id = int(values.pair.strip())
+        if (typed_pair := whole_number(values.pair)) is not None:
+            pair_id = typed_pair
         else:
             errors[PAIR_FIELD] = t("sessions.error.pair_missing", language)
     if errors or held_on is None or duration is None:

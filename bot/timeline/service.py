@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.coordinators import coordinated_round_ids
 from bot.core.notices import Conversation, Notice, Person, outgoing_calls
+from bot.core.numbers import whole_number
 from bot.core.outbox import OutgoingCall, existing_keys
 from bot.core.people import identify
 from bot.core.timing import due_slot, local_day, weekday_on_or_before, zone
@@ -396,7 +397,7 @@ def find_meeting(
     if not wanted:
         return MeetingLookup(problem=LookupProblem.CHOOSE, choices=tuple(_started_first(choices, now)))
     if wanted.isdigit():
-        exact = [choice for choice in choices if choice.meeting_id == int(wanted)]
+        exact = [choice for choice in choices if choice.meeting_id == whole_number(wanted)]
     else:
         exact = [choice for choice in choices if wanted in _kind_names(choice.kind) or wanted == _norm(choice.title)]
     if not exact and not wanted.isdigit():

@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from babel import Locale
 
 from bot.core.commands import COMMANDS, commands_for, split_subcommand, suggest
+from bot.core.numbers import whole_number
 from bot.core.people import Viewer
 from bot.i18n import (
     CATALOG_DIR,
@@ -251,3 +252,12 @@ def test_migrations_match_the_models(engine) -> None:  # noqa: ANN001
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("7", 7), (" 12 ", 12), (7, 7), ("\u00b2", None), ("\u0661", None), ("-1", None), ("1.5", None), ("", None),
+     (None, None), (True, None), ("9" * 20, None), (2**63, None), (str(2**63 - 1), 2**63 - 1)],
+)
+def test_a_whole_number_is_ascii_digits_a_database_can_hold(text: object, expected: int | None) -> None:
+    assert whole_number(text) == expected

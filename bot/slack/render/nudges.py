@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.core.numbers import whole_number
 from bot.i18n import format_day, t
 from bot.nudges.notices import CheckinFacts, CheckinHelpRequested, CheckinsIgnored, PairGoingQuiet, PairNewsFacts
 from bot.pairs.notices import PairPaused, PersonPaused, WelcomeBack
@@ -45,10 +46,11 @@ def parse_checkin_ref(text: str | None) -> tuple[int, date] | None:
     """A button value or block id back as (pair id, window start); None for anything else."""
     raw = (text or "").removeprefix(CHECKIN_BLOCK_PREFIX)
     parts = raw.split("|")
-    if len(parts) != 2 or not parts[0].isdigit():
+    pair_id = whole_number(parts[0]) if len(parts) == 2 else None
+    if pair_id is None:
         return None
     try:
-        return int(parts[0]), date.fromisoformat(parts[1])
+        return pair_id, date.fromisoformat(parts[1])
     except ValueError:
         return None
 

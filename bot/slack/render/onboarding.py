@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.numbers import whole_number
 from bot.i18n import format_day, format_moment, t
 from bot.onboarding.notices import (
     ConsentReminderFacts,
@@ -76,13 +77,14 @@ def parse_consent_value(value: str | None) -> ConsentChoice | None:
     if len(parts) != 4:
         return None
     raw_id, raw_purpose, raw_choice, via = parts
-    if not raw_id.isdigit() or raw_choice not in ("yes", "no") or via not in _VIAS:
+    participant_id = whole_number(raw_id)
+    if participant_id is None or raw_choice not in ("yes", "no") or via not in _VIAS:
         return None
     try:
         purpose = ConsentPurpose(raw_purpose)
     except ValueError:
         return None
-    return ConsentChoice(participant_id=int(raw_id), purpose=purpose, granted=raw_choice == "yes", via=via)
+    return ConsentChoice(participant_id=participant_id, purpose=purpose, granted=raw_choice == "yes", via=via)
 
 
 # --- the welcome and the consent panel ---------------------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.numbers import whole_number
 from bot.i18n import t
 from bot.pairs.end import (
     AMBIGUOUS_SHOWN,
@@ -175,7 +176,7 @@ def read_end_pair_submission(view: Mapping[str, Any]) -> EndPairSubmission:
         metadata = {}
     rematch = isinstance(metadata, dict) and metadata.get(MODE_KEY) == REMATCH_MODE
     return EndPairSubmission(
-        pair_id=int(pair_value) if pair_value and pair_value.isdigit() else None,
+        pair_id=whole_number(pair_value),
         reason=reason,
         note=note if isinstance(note, str) else None,
         rematch=rematch,

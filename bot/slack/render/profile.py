@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core.numbers import whole_number
 from bot.i18n import LANGUAGES, t
 from bot.onboarding.profile import (
     AVAILABILITY,
@@ -166,8 +167,7 @@ def participant_id_from_metadata(private_metadata: str | None) -> int | None:
 
 def participant_id_from_button(value: str | None) -> int | None:
     """A `profile.open` button's value is the participant id as a string."""
-    text = (value or "").strip()
-    return int(text) if text.isdigit() else None
+    return whole_number(value)
 
 
 def read_profile_form(state_values: Mapping[str, Mapping[str, Any]]) -> ProfileForm:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from bot.core.numbers import whole_number
 from bot.i18n import format_day, t
 from bot.pairs.state import PauseHold
 from bot.sessions.parser import TOPICS, ParseProblem
@@ -133,16 +134,14 @@ def session_button_id(prefix: str, session_id: int) -> str:
 
 def session_id_from_action(action: Mapping[str, Any]) -> int | None:
     """The session a button is about: its value, else the number ending its action id."""
-    value = str(action.get("value") or "").strip()
-    if value.isdigit():
-        return int(value)
-    tail = str(action.get("action_id") or "").rsplit(".", 1)[-1]
-    return int(tail) if tail.isdigit() else None
+    value = whole_number(str(action.get("value") or ""))
+    if value is not None:
+        return value
+    return whole_number(str(action.get("action_id") or "").rsplit(".", 1)[-1])
 
 
 def pair_id_from_action(action: Mapping[str, Any]) -> int | None:
-    value = str(action.get("value") or "").strip()
-    return int(value) if value.isdigit() else None
+    return whole_number(str(action.get("value") or ""))
 
 
 # --- the pair channel -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core.numbers import whole_number
 from bot.i18n import format_day, format_moment, t
 from bot.slack.render.blocks import (
     MODAL_TITLE_LIMIT,
@@ -53,8 +54,7 @@ def rsvp_answer_of_action(action_id: str) -> RsvpAnswer | None:
 
 def parse_meeting_value(value: str | None) -> int | None:
     """A RSVP button's value (the meeting id); None for anything this bot did not write."""
-    text = (value or "").strip()
-    return int(text) if text.isdigit() else None
+    return whole_number(value)
 
 
 @SLACK.renders(MeetingReminderFacts)
@@ -143,11 +143,13 @@ def parse_attendance_metadata(text: str | None) -> tuple[int, list[int]] | None:
     """(meeting id, listed participant ids) from a modal we opened; None otherwise."""
     try:
         data = json.loads(text or "")
-        meeting_id = int(data["meeting"])
-        people = [int(value) for value in data["people"]]
+        meeting_id = whole_number(data["meeting"])
+        people = [whole_number(value) for value in data["people"]]
     except (ValueError, TypeError, KeyError):
         return None
-    return meeting_id, people
+    if meeting_id is None or None in people:
+        return None
+    return meeting_id, [person for person in people if person is not None]
 
 
 def attendance_modal(sheet: AttendanceSheet, *, language: str) -> dict[str, Any]:
@@ -216,9 +218,9 @@ def read_attendance_form(values: dict[str, Any]) -> set[int]:
             if not str(action_id).startswith(ATTENDANCE_ACTION_PREFIX):
                 continue
             for option in (state or {}).get("selected_options") or []:
-                value = str(option.get("value") or "")
-                if value.isdigit():
-                    ticked.add(int(value))
+                participant_id = whole_number(str(option.get("value") or ""))
+                if participant_id is not None:
+                    ticked.add(participant_id)
     return ticked
 
 
