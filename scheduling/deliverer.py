@@ -118,8 +118,11 @@ class OutboxDeliverer:
         for row_id, stored_method, stored_payload in claimed:
             try:
                 method, payload = self._translate(stored_method, stored_payload)
-            except (LookupError, ValueError, TypeError) as exc:
-                log.error("outbox row #%s cannot be drawn for the platform: %s", row_id, exc)
+            except Exception as exc:  # any renderer failure is this row's, never the batch's
+                # Not only the codec's errors: a renderer meeting stored facts it no longer expects
+                # can raise anything (an OverflowError converting a time). Left to propagate, the
+                # row would stay `sending`, be reclaimed and stop every batch after it again.
+                log.error("outbox row #%s cannot be drawn for the platform: %r", row_id, exc, exc_info=True)
                 self._mark_failed(row_id, f"unrenderable: {exc}"[:500])
                 report.failed += 1
                 report.errors.append(f"{stored_method} #{row_id}: unrenderable: {exc}")
