@@ -143,7 +143,6 @@ def slash_commands(draw: st.DrawFn, slack: SandboxedApp) -> tuple[bytes, str]:
 @st.composite
 def block_actions(draw: st.DrawFn, slack: SandboxedApp) -> tuple[bytes, str]:
     action_id = draw(st.sampled_from(ACTION_IDS))
-    user_id = draw(st.sampled_from(USERS))
     action: dict[str, Any] = {"action_id": action_id, "action_ts": "1.0", "type": "button",
                               "block_id": draw(st.one_of(st.sampled_from(
                                   ["b", "checkin|1", "checkin|x", "meeting.rsvp|1", "meeting.rsvp|", "session.1",
@@ -160,15 +159,17 @@ def block_actions(draw: st.DrawFn, slack: SandboxedApp) -> tuple[bytes, str]:
         action.update(type="static_select", selected_option=draw(st.one_of(st.none(), option)))
     else:
         action.update(type="checkboxes", selected_options=draw(st.lists(option, max_size=3)))
+    # Only the profile and log buttons sit on the Home tab; every other button is in a message.
+    on_views = action_id == "profile.open" or action_id.startswith("session.log.open")
+    where = draw(st.sampled_from(["dm", "pair channel", "home", "modal"] if on_views else ["dm", "pair channel"]))
+    # Someone Slack does not know can have no Home tab nor modal (nor DM) to click in.
+    user_id = draw(st.sampled_from(USERS if where in ("dm", "pair channel") else USERS[:-1]))
     payload: dict[str, Any] = {
         "type": "block_actions", "user": _user(slack, user_id), "api_app_id": "A0SANDBOX", "token": "t",
         "team": {"id": slack.sandbox.team_id, "domain": "sandbox"}, "enterprise": None,
         "is_enterprise_install": False, "trigger_id": slack.sandbox.issue_trigger_id(user_id=user_id),
         "actions": [action],
     }
-    # Only the profile and log buttons sit on the Home tab; every other button is in a message.
-    on_views = action_id == "profile.open" or action_id.startswith("session.log.open")
-    where = draw(st.sampled_from(["dm", "pair channel", "home", "modal"] if on_views else ["dm", "pair channel"]))
     if where in ("dm", "pair channel"):
         channel = _dm(slack, user_id) if where == "dm" else PAIR_CHANNEL
         payload.update(
