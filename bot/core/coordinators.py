@@ -27,29 +27,6 @@ def coordinated_round_ids(
     return None if rounds is None else set(rounds)
 
 
-def coordinator_targets(session: Session, *, round_id: int) -> list[str]:
-    """Channel ids/names or user ids to post to; empty when nobody can be reached yet."""
-    round_ = session.get(Round, round_id)
-    if round_ is None:
-        return []
-    programme = session.get(Programme, round_.programme_id)
-    if programme is not None and programme.coordinator_channel:
-        channel = programme.coordinator_channel
-        return [channel.lstrip("#")]
-    return [
-        user_id
-        for user_id in session.scalars(
-            select(Participant.slack_user_id).where(
-                Participant.round_id == round_id,
-                Participant.role == Role.COORDINATOR,
-                Participant.slack_user_id.is_not(None),
-                Participant.opted_out_at.is_(None),
-            ).order_by(Participant.id)
-        )
-        if user_id
-    ]
-
-
 @dataclass(frozen=True, kw_only=True)
 class CoordinatorReach:
     """One place a round's coordinators are told things: where, in which language, and in
@@ -88,18 +65,3 @@ def coordinator_reach(session: Session, *, round_id: int) -> list[CoordinatorRea
         if user_id
     ]
 
-
-def coordinator_languages(session: Session, *, round_id: int) -> str:
-    """The language for a coordinator channel post: the programme's default."""
-    round_ = session.get(Round, round_id)
-    programme = session.get(Programme, round_.programme_id) if round_ else None
-    return programme.default_language if programme else "en"
-
-
-def target_language(session: Session, *, round_id: int, target: str) -> str:
-    """The language for one coordinator target: a coordinator's DM in their own language,
-    a channel post in the programme's."""
-    language = session.scalar(
-        select(Participant.language).where(Participant.round_id == round_id, Participant.slack_user_id == target)
-    )
-    return normalise_language(language) if language else coordinator_languages(session, round_id=round_id)
