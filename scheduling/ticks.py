@@ -260,7 +260,7 @@ def describe_due(result: TickResult, *, translate: PlatformTranslator | None = N
     for row in result.due:
         try:
             method, payload = draw(row.method, dict(row.payload))
-        except (LookupError, ValueError) as error:  # the deliverer would mark this row failed
+        except Exception as error:  # noqa: BLE001 - the deliverer marks such a row failed, whatever it raised
             method, payload = row.method, {"text": f"(cannot be drawn: {error})"}
         text = str(payload.get("text") or "").replace("\n", " ")
         if len(text) > 100:

@@ -25,6 +25,7 @@ from scheduling.ticks import (
     SlackContext,
     SlackJob,
     TickResult,
+    describe_due,
     run_tick,
 )
 from storage.db import unit_of_work
@@ -107,6 +108,24 @@ def test_a_tick_without_failures_reports_none(session_factory: sessionmaker[Sess
     _seed_found_person(session_factory)
     result = run_tick(session_factory=session_factory, now=NOW)
     assert result.failed == [] and result.enqueued["welcome-participants"] == 1
+
+
+def test_the_dry_run_listing_survives_a_row_its_renderer_cannot_draw(session_factory: sessionmaker[Session]) -> None:
+    """Like the deliverer, which marks such a row failed whatever the renderer raised, the
+    listing shows the row as undrawable and goes on to the next."""
+    with unit_of_work(session_factory) as session:
+        enqueue(session, _stray("a-bad-row"), now=NOW)
+        enqueue(session, _stray("a-good-row"), now=NOW)
+
+    def draw(method: str, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if payload["text"] == "a-bad-row":
+            raise OverflowError("date value out of range")
+        return method, payload
+
+    result = run_tick(session_factory=session_factory, now=NOW, jobs=(), dry_run=True)
+    bad, good = describe_due(result, translate=draw)
+    assert "a-bad-row" in bad and "(cannot be drawn: date value out of range)" in bad
+    assert good.endswith("a-good-row  a-good-row")
 
 
 # --- no Slack call inside a transaction ----------------------------------------------------------
