@@ -385,7 +385,8 @@ class MeetingRsvp(Base):
 
 
 class OutboxMessage(Base):
-    """A Web API call to make later; the dedup key makes every producer idempotent."""
+    """A notice (or chore) to send later, stored as facts and drawn for the platform when it
+    goes; the dedup key makes every producer idempotent."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (

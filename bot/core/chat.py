@@ -1,7 +1,8 @@
 """The chat-platform port: what the domain needs from Slack (and, later, Teams).
 
-Services never import a Slack library; they produce `OutgoingCall`s and read users through
-this port. The Slack adapter in `bot/slack/` implements it.
+Services never import a Slack library; they say what to tell whom as notices
+(`bot.core.notices`) and read users and open channels through this port. The Slack adapter
+in `bot/slack/` implements it.
 """
 
 from __future__ import annotations

@@ -35,7 +35,9 @@ from storage.models import OutboxMessage, OutboxState, table_of
 
 @dataclass(frozen=True, kw_only=True)
 class OutgoingCall:
-    """One Web API call the bot wants made: what a service returns instead of calling Slack."""
+    """One outbox row as it is stored: a notice's facts (or a chore such as archiving a
+    channel), built by `bot.core.notices`; the platform adapter turns it into a Web API call
+    only when the deliverer sends it."""
 
     dedup_key: str
     method: str
@@ -179,8 +181,8 @@ def cancel_pending(
 def existing_keys(session: Session, keys: Sequence[str]) -> set[str]:
     """Which of these dedup keys are taken already, in one statement however many there are.
 
-    Jobs ask before building messages: during a slot a tick runs every minute, and writing
-    thousands of Block Kit messages only for the dedup key to refuse them is wasted work.
+    Jobs ask before building notices: during a slot a tick runs every minute, and building
+    thousands of them only for the dedup key to refuse them is wasted work.
     The keys travel as one parameter (a PostgreSQL array, a JSON list for SQLite), so the
     unique index on dedup_key answers."""
     if not keys:
