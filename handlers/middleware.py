@@ -23,6 +23,7 @@ from bot.core.events import record_event_once
 from bot.core.people import Viewer, identify
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.slack.render.help import not_a_coordinator_message, not_a_coordinator_view
+from handlers.answers import reply
 from handlers.context import DEPS_KEY, VIEWER_KEY, viewer_or_none
 from storage.db import unit_of_work
 
@@ -94,7 +95,7 @@ def coordinators_only(
     answer = ack()
     message = not_a_coordinator_message(language=language)
     if respond is not None and (body.get("response_url") or body.get("command")):
-        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        reply(respond, message)
     elif context.user_id:  # a click on the Home tab has no message to answer under: a DM
         try:
             client.chat_postMessage(channel=context.user_id, **message.as_kwargs())

@@ -22,6 +22,7 @@ from bot.core.people import Viewer
 from bot.sessions.service import LogOutcome, LogStatus, Refusal, SessionView, record_post
 from bot.slack.render.blocks import Message
 from bot.slack.render.sessions import change_reply, refusal_message, session_id_from_action, session_post, session_removed_post
+from handlers.answers import explain
 from storage.db import unit_of_work
 
 
@@ -88,17 +89,6 @@ def tell(*, client: WebClient, user_id: str, channel_id: str | None, message: Me
             logger.info("no ephemeral in %s for %s (%s); sending a DM", channel_id, user_id,
                         error.response.get("error"))
     _call(logger, "DM", client.chat_postMessage, channel=user_id, **message.as_kwargs())
-
-
-def explain(*, client: WebClient, body: dict[str, Any], respond: Respond, message: Message, logger: Logger) -> None:
-    """Answer a button click only the clicker sees: under the message clicked, or, for a
-    click on the Home tab (no message to answer under), by DM."""
-    if body.get("response_url"):
-        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
-        return
-    user_id = str((body.get("user") or {}).get("id") or "")
-    if user_id:
-        _call(logger, "DM", client.chat_postMessage, channel=user_id, **message.as_kwargs())
 
 
 def _call(logger: Logger, what: str, method: Any, **kwargs: Any) -> Any:

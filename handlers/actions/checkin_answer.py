@@ -16,13 +16,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.nudges.checkins import PLANNED_MAX_DAYS, CheckinStatus, answer_checkin
-from bot.slack.render.blocks import Message
 from bot.slack.render.nudges import (
     answer_of_action,
     checkin_message,
     checkin_refusal_message,
     parse_checkin_ref,
 )
+from handlers.answers import reply
 from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
@@ -43,7 +43,7 @@ def handle_checkin_answer(
     ref = parse_checkin_ref(action.get("value")) or parse_checkin_ref(action.get("block_id"))
     planned_for = _picked_date(action.get("selected_date"))
     if answer is None or ref is None:
-        _explain(respond, checkin_refusal_message(language=viewer_from(context).language, reason="stale"))
+        reply(respond, checkin_refusal_message(language=viewer_from(context).language, reason="stale"))
         return
     pair_id, window_start = ref
     with unit_of_work(deps.session_factory) as session:
@@ -52,7 +52,7 @@ def handle_checkin_answer(
             planned_for=planned_for, now=deps.clock.now(),
         )
     if outcome.status is not CheckinStatus.RECORDED or outcome.facts is None:
-        _explain(respond, checkin_refusal_message(language=outcome.language, reason=outcome.status.value,
+        reply(respond, checkin_refusal_message(language=outcome.language, reason=outcome.status.value,
                                                   mentor=outcome.mentor_name, mentee=outcome.mentee_name,
                                                   days=PLANNED_MAX_DAYS))
         return
@@ -72,7 +72,3 @@ def _picked_date(value: object) -> date | None:
         return date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
-
-
-def _explain(respond: Respond, message: Message) -> None:
-    respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

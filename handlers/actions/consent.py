@@ -13,8 +13,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.onboarding.service import ConsentStatus, record_consent
-from bot.slack.render.blocks import Message
 from bot.slack.render.onboarding import consent_refused_message, parse_consent_value, render_after_click
+from handlers.answers import reply
 from handlers.context import deps_from, viewer_from
 from handlers.home.publish import publish_home
 from storage.db import unit_of_work
@@ -34,7 +34,7 @@ def handle_consent(
     user_id = str((body.get("user") or {}).get("id") or "")
     choice = parse_consent_value(action.get("value"))
     if choice is None:
-        _explain(respond, consent_refused_message(language=viewer_from(context).language, reason="stale"))
+        reply(respond, consent_refused_message(language=viewer_from(context).language, reason="stale"))
         return
 
     with unit_of_work(deps.session_factory) as session:
@@ -48,7 +48,7 @@ def handle_consent(
         )
     if not outcome.accepted or outcome.facts is None:
         reason = "not_yours" if outcome.status is ConsentStatus.NOT_YOURS else "stale"
-        _explain(respond, consent_refused_message(language=outcome.language, reason=reason))
+        reply(respond, consent_refused_message(language=outcome.language, reason=reason))
         return
 
     message = render_after_click(outcome.facts, via=choice.via, language=outcome.language)
@@ -64,7 +64,3 @@ def handle_consent(
             publish_home(client=client, deps=deps, slack_user_id=user_id)
         except Exception:  # any failure: the answer is saved; a stale Home tab must not hide that
             logger.exception("could not refresh the Home tab of %s after a consent change", user_id)
-
-
-def _explain(respond: Respond, message: Message) -> None:
-    respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

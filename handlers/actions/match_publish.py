@@ -17,6 +17,7 @@ from slack_bolt import Ack, BoltContext, Respond
 
 from bot.matching.review import PublishStatus, ReviewOutcome, ReviewStatus, publish_for
 from bot.slack.render.match_review import parse_action_value, publish_message, refused_message
+from handlers.answers import reply
 from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
@@ -48,13 +49,13 @@ def handle_match_publish(
     if outcome is None or outcome.status is not ReviewStatus.OK or outcome.publish is None:
         status = outcome.status if outcome is not None else ReviewStatus.NOT_FOUND
         message = refused_message(status, language=language)
-        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        reply(respond, message)
         return
     result = outcome.publish
     logger.info("proposal %s publish by %s: %s (%d pairs)", result.proposal_id, user_id, result.status.value,
                 result.pairs_published)
     message = publish_message(result, language=language, review=outcome.review)
     if result.status is PublishStatus.EMPTY:  # refused: the review stays, with the reasons beside it
-        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        reply(respond, message)
         return
     respond(text=message.text, blocks=message.blocks, replace_original=True)

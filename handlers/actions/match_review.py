@@ -14,8 +14,8 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.matching.review import ReviewOutcome, ReviewStatus, act_on_proposal
-from bot.slack.render.blocks import Message
 from bot.slack.render.match_review import parse_action_value, refused_message, review_action_for, review_message
+from handlers.answers import reply
 from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
@@ -52,12 +52,8 @@ def handle_match_review(
     if outcome is None or outcome.status is not ReviewStatus.OK or outcome.review is None:
         status = outcome.status if outcome is not None else ReviewStatus.NOT_FOUND
         logger.info("match review action %s by %s refused: %s", action.get("action_id"), user_id, status.value)
-        _say(respond, refused_message(status, language=language))
+        reply(respond, refused_message(status, language=language))
         return
     page = value.page if value is not None else 0
     message = review_message(outcome.review, language=language, page=page)
     respond(text=message.text, blocks=message.blocks, replace_original=True)
-
-
-def _say(respond: Respond, message: Message) -> None:
-    respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

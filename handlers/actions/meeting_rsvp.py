@@ -17,6 +17,7 @@ from bot.slack.render.timeline import (
     rsvp_refusal_message,
 )
 from bot.timeline.service import RsvpStatus, record_rsvp
+from handlers.answers import reply
 from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
@@ -37,14 +38,14 @@ def handle_meeting_rsvp(
     meeting_id = parse_meeting_value(action.get("value"))
     if answer is None or meeting_id is None:
         message = rsvp_refusal_message(reason="stale", language=viewer_from(context).language)
-        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        reply(respond, message)
         return
     with unit_of_work(deps.session_factory) as session:
         outcome = record_rsvp(session, meeting_id=meeting_id, slack_user_id=user_id, answer=answer,
                               now=deps.clock.now())
     if outcome.status is not RsvpStatus.RECORDED or outcome.facts is None:
         message = rsvp_refusal_message(reason=outcome.status.value, language=outcome.language)
-        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        reply(respond, message)
         return
     logger.info("RSVP %s for meeting %s from %s", answer.value, meeting_id, user_id)
     channel_id = (body.get("channel") or {}).get("id")

@@ -18,6 +18,7 @@ from bot.i18n import t
 from bot.onboarding.profile import load_profile
 from bot.slack.render.blocks import Message, section
 from bot.slack.render.profile import participant_id_from_button, profile_access_message, profile_modal
+from handlers.answers import explain
 from handlers.context import deps_from
 from storage.db import unit_of_work
 
@@ -42,13 +43,8 @@ def handle_profile_open(
         participant_id=participant_id_from_button(action.get("value")),
         logger=logger,
     )
-    if explanation is None:
-        return
-    if body.get("response_url"):
-        respond(text=explanation.text, blocks=explanation.blocks, response_type="ephemeral", replace_original=False)
-    else:
-        # A click on the Home tab has no message to answer under: a DM is the direct answer.
-        client.chat_postMessage(channel=user_id, **explanation.as_kwargs())
+    if explanation is not None:
+        explain(client=client, body=body, respond=respond, message=explanation, logger=logger)
 
 
 def open_profile_modal(

@@ -14,8 +14,9 @@ from slack_sdk import WebClient
 
 from bot.sessions.service import LogStatus, confirm_session
 from bot.slack.render.sessions import outcome_message
+from handlers.answers import explain
 from handlers.context import deps_from, viewer_from
-from handlers.session_effects import act_on_session_button, apply_outcome, explain
+from handlers.session_effects import act_on_session_button, apply_outcome
 
 
 def handle_session_confirm(

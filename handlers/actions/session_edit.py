@@ -13,8 +13,8 @@ from bot.sessions.service import LogOutcome, Refusal, load_edit_form
 from bot.slack.render.blocks import Message
 from bot.slack.render.sessions import outcome_message, refusal_message, session_id_from_action
 from handlers.actions.session_log_open import open_form
+from handlers.answers import explain
 from handlers.context import deps_from, viewer_from
-from handlers.session_effects import explain
 from storage.db import unit_of_work
 
 

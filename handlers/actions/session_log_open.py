@@ -22,8 +22,8 @@ from bot.sessions.parser import ParseResult
 from bot.sessions.service import LogForm, SessionDraft, load_log_form
 from bot.slack.render.blocks import Message, section
 from bot.slack.render.sessions import log_modal, outcome_message, pair_id_from_action
+from handlers.answers import explain
 from handlers.context import deps_from
-from handlers.session_effects import explain
 from storage.db import unit_of_work
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,8 @@ from bot.sessions.service import quick_log
 from bot.slack.render.blocks import Message
 from bot.slack.render.sessions import outcome_message
 from handlers.actions.session_log_open import open_form
-from handlers.commands.router import not_in_programme, reply
+from handlers.answers import reply
+from handlers.commands.router import not_in_programme
 from handlers.context import deps_from, viewer_from
 from handlers.session_effects import apply_outcome
 from storage.db import unit_of_work

@@ -23,6 +23,7 @@ from bot.core.commands import (
 from bot.core.people import Viewer, contacts_for_outsiders
 from bot.slack.render.blocks import Message, section
 from bot.slack.render.help import help_message, not_in_programme_message, unknown_lead, unknown_subcommand_message
+from handlers.answers import reply
 from storage.db import unit_of_work
 
 
@@ -39,10 +40,6 @@ class CommandRequest:
 
 
 SubcommandHandler = Callable[[CommandRequest], Message | None]
-
-
-def reply(respond: Respond, message: Message) -> None:
-    respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
 
 
 class CommandTableError(Exception):
@@ -120,7 +117,6 @@ __all__ = [
     "SubcommandHandler",
     "help_for",
     "not_in_programme",
-    "reply",
     "route",
     "split_subcommand",
     "subcommand_table",
