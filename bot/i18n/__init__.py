@@ -37,7 +37,6 @@ CATALOG_DIR = Path(__file__).with_name("catalogs")
 LANGUAGES = ("en", "da")
 DEFAULT_LANGUAGE = "en"
 BABEL_LOCALES = {"en": "en_GB", "da": "da_DK"}
-PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
 COUNT = "count"  # the parameter that picks the form of a plain plural entry
 TEXT = "text"  # the sentence of an entry that has several numbers
 
