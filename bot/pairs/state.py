@@ -74,10 +74,7 @@ class PairState:
     pair_id: int
     round_id: int
     round_name: str
-    programme_name: str
     programme_zone: str
-    default_language: str
-    coordinator_channel: str | None
     starts_on: date
     ends_on: date
     every_days: int
@@ -85,7 +82,6 @@ class PairState:
     channel_id: str | None
     channel_opened_at: datetime | None
     paused_until: date | None
-    pause_reason: str | None
     mentor: PersonState
     mentee: PersonState
 
@@ -284,17 +280,15 @@ def load_pair_states(session: Session, selection: Select[int]) -> list[PairState
     rows = session.execute(_loader_base().where(Pair.id.in_(in_selection(selection))).order_by(Pair.id)).all()
     states = []
     for row in rows:
-        (pair_id, round_id, status, channel_id, opened_at, paused_until, pause_reason,
-         round_name, starts_on, ends_on, every_days, programme_name, programme_zone, default_language,
-         coordinator_channel) = row[:15]
+        (pair_id, round_id, status, channel_id, opened_at, paused_until,
+         round_name, starts_on, ends_on, every_days, programme_zone) = row[:11]
         states.append(
             PairState(
-                pair_id=pair_id, round_id=round_id, round_name=round_name, programme_name=programme_name,
-                programme_zone=zone(programme_zone).key, default_language=normalise_language(default_language),
-                coordinator_channel=coordinator_channel, starts_on=starts_on, ends_on=ends_on,
+                pair_id=pair_id, round_id=round_id, round_name=round_name,
+                programme_zone=zone(programme_zone).key, starts_on=starts_on, ends_on=ends_on,
                 every_days=max(1, every_days or 14), status=status, channel_id=channel_id,
-                channel_opened_at=opened_at, paused_until=paused_until, pause_reason=pause_reason,
-                mentor=_person(row[15:23]), mentee=_person(row[23:31]),
+                channel_opened_at=opened_at, paused_until=paused_until,
+                mentor=_person(row[11:19]), mentee=_person(row[19:27]),
             )
         )
     return states
@@ -319,9 +313,7 @@ def _loader_base() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Pair.id, Pair.round_id, Pair.status, Pair.slack_channel_id, Pair.channel_opened_at, Pair.paused_until,
-            Pair.pause_reason,
-            Round.name, Round.starts_on, Round.ends_on, Round.session_every_days,
-            Programme.name, Programme.timezone, Programme.default_language, Programme.coordinator_channel,
+            Round.name, Round.starts_on, Round.ends_on, Round.session_every_days, Programme.timezone,
             *_person_columns(mentor), *_person_columns(mentee),
         )
         .join(Round, Round.id == Pair.round_id)

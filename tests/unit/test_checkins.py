@@ -339,10 +339,10 @@ def _state(*, opened: datetime | None = None, every: int = 14) -> PairState:
                            timezone="Europe/Copenhagen", language="en", opted_out=False, paused_until=None)
 
     return PairState(
-        pair_id=1, round_id=1, round_name="R", programme_name="P", programme_zone="Europe/Copenhagen",
-        default_language="en", coordinator_channel=None, starts_on=date(2027, 2, 1), ends_on=date(2027, 5, 31),
+        pair_id=1, round_id=1, round_name="R", programme_zone="Europe/Copenhagen",
+        starts_on=date(2027, 2, 1), ends_on=date(2027, 5, 31),
         every_days=every, status=PairStatus.ACTIVE, channel_id="C1", channel_opened_at=opened, paused_until=None,
-        pause_reason=None, mentor=someone(1, Role.MENTOR), mentee=someone(2, Role.MENTEE),
+        mentor=someone(1, Role.MENTOR), mentee=someone(2, Role.MENTEE),
     )
 
 
