@@ -500,11 +500,9 @@ def record_attendance(
     once, or an RSVP arriving with it, never inserts a second row for the same person."""
     viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
     language = viewer.language
-    meeting = session.get(SharedMeeting, meeting_id)
+    meeting = session.get(SharedMeeting, meeting_id, with_for_update=True, populate_existing=True)
     if meeting is None or not viewer.coordinates(meeting.round_id):  # only the meeting's round's coordinators
         return AttendanceResult(saved=False, language=language)
-    meeting = session.get(SharedMeeting, meeting_id, with_for_update=True, populate_existing=True)
-    assert meeting is not None
     in_round = set(
         session.scalars(select(Participant.id).where(Participant.round_id == meeting.round_id,
                                                      Participant.id.in_(list(listed_ids))))
