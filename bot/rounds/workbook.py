@@ -21,7 +21,6 @@ writing something that would read back differently.
 from __future__ import annotations
 
 import io
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,7 +42,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.core.dates import read_complete_date, read_date_and_time
-from bot.i18n import CATALOG_DIR
+from bot.i18n import plain_entries
 
 __all__ = [
     "LANGUAGES",
@@ -358,8 +357,8 @@ class Problem:
         )
 
     def english(self) -> str:
-        """English text from the catalog file, for the CLI and tests (no ``bot`` import)."""
-        return self.render(_english_catalog())
+        """English text, for the CLI and tests."""
+        return self.render(plain_entries("en"))
 
 
 class _Lenient(dict[str, str]):
@@ -367,16 +366,6 @@ class _Lenient(dict[str, str]):
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
-
-
-@cache
-def _english_catalog() -> dict[str, str]:
-    path = CATALOG_DIR / "workbook.en.json"
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(key): str(value) for key, value in loaded.items()}
 
 
 # ---------------------------------------------------------------------- value parsing
