@@ -109,16 +109,15 @@ def act_on_session_button(
     viewer: Viewer,
     logger: Logger,
     act: Callable[..., LogOutcome],
-) -> tuple[str, LogOutcome] | None:
+) -> LogOutcome | None:
     """The shared middle of the Confirm/Delete buttons: read the session id off the button,
-    run `act` in one unit of work, and explain a vanished session. Returns (who clicked,
-    the outcome) for the caller to render, or None when it already answered."""
-    user_id = viewer.slack_user_id
+    run `act` in one unit of work, and explain a vanished session. Returns the outcome for
+    the caller to render, or None when it already answered."""
     session_id = session_id_from_action(action)
     if session_id is None:
         message = refusal_message(Refusal.GONE, viewer.language)
         explain(client=client, body=body, respond=respond, message=message, logger=logger)
         return None
     with unit_of_work(deps.session_factory) as session:
-        outcome = act(session, session_id=session_id, slack_user_id=user_id, now=deps.clock.now())
-    return user_id, outcome
+        outcome = act(session, session_id=session_id, slack_user_id=viewer.slack_user_id, now=deps.clock.now())
+    return outcome

@@ -38,12 +38,13 @@ def handle_checkin_answer(
 ) -> None:
     ack()
     deps = deps_from(context)
-    user_id = str((body.get("user") or {}).get("id") or "")
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     answer = answer_of_action(str(action.get("action_id") or ""))
     ref = parse_checkin_ref(action.get("value")) or parse_checkin_ref(action.get("block_id"))
     planned_for = _picked_date(action.get("selected_date"))
     if answer is None or ref is None:
-        reply(respond, checkin_refusal_message(language=viewer_from(context).language, reason="stale"))
+        reply(respond, checkin_refusal_message(language=viewer.language, reason="stale"))
         return
     pair_id, window_start = ref
     with unit_of_work(deps.session_factory) as session:

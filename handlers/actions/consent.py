@@ -31,10 +31,11 @@ def handle_consent(
 ) -> None:
     ack()
     deps = deps_from(context)
-    user_id = str((body.get("user") or {}).get("id") or "")
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     choice = parse_consent_value(action.get("value"))
     if choice is None:
-        reply(respond, consent_refused_message(language=viewer_from(context).language, reason="stale"))
+        reply(respond, consent_refused_message(language=viewer.language, reason="stale"))
         return
 
     with unit_of_work(deps.session_factory) as session:

@@ -32,9 +32,10 @@ def handle_match_publish(
 ) -> None:
     ack()
     deps = deps_from(context)
-    user_id = str((body.get("user") or {}).get("id") or "")
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     value = parse_action_value(action.get("value"))
-    language = viewer_from(context).language
+    language = viewer.language
     outcome: ReviewOutcome | None = None
     if value is not None:
         with unit_of_work(deps.session_factory) as session:

@@ -30,11 +30,12 @@ def handle_match_review(
 ) -> None:
     ack()
     deps = deps_from(context)
-    user_id = str((body.get("user") or {}).get("id") or "")
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     review_action = review_action_for(str(action.get("action_id") or ""))
     raw = (action.get("selected_option") or {}).get("value") if "selected_option" in action else action.get("value")
     value = parse_action_value(raw)
-    language = viewer_from(context).language
+    language = viewer.language
     outcome: ReviewOutcome | None = None
     if review_action is not None and value is not None:
         with unit_of_work(deps.session_factory) as session:

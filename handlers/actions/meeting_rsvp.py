@@ -33,11 +33,12 @@ def handle_meeting_rsvp(
 ) -> None:
     ack()
     deps = deps_from(context)
-    user_id = str((body.get("user") or {}).get("id") or "")
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     answer = rsvp_answer_of_action(str(action.get("action_id") or ""))
     meeting_id = parse_meeting_value(action.get("value"))
     if answer is None or meeting_id is None:
-        message = rsvp_refusal_message(reason="stale", language=viewer_from(context).language)
+        message = rsvp_refusal_message(reason="stale", language=viewer.language)
         reply(respond, message)
         return
     with unit_of_work(deps.session_factory) as session:

@@ -19,7 +19,7 @@ from bot.onboarding.profile import load_profile
 from bot.slack.render.blocks import Message, section
 from bot.slack.render.profile import participant_id_from_button, profile_access_message, profile_modal
 from handlers.answers import explain
-from handlers.context import deps_from
+from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
 
@@ -34,7 +34,7 @@ def handle_profile_open(
 ) -> None:
     ack()
     deps = deps_from(context)
-    user_id = body["user"]["id"]
+    user_id = viewer_from(context).slack_user_id
     explanation = open_profile_modal(
         deps=deps,
         client=client,

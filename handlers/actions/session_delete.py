@@ -27,11 +27,11 @@ def handle_session_delete(
 ) -> None:
     ack()
     deps = deps_from(context)
-    result = act_on_session_button(body=body, action=action, client=client, respond=respond, deps=deps,
-                                   viewer=viewer_from(context), logger=logger, act=delete_session)
-    if result is None:
+    viewer = viewer_from(context)
+    outcome = act_on_session_button(body=body, action=action, client=client, respond=respond, deps=deps,
+                                   viewer=viewer, logger=logger, act=delete_session)
+    if outcome is None:
         return
-    user_id, outcome = result
     if outcome.status is LogStatus.DELETED:
-        apply_outcome(client=client, deps=deps, outcome=outcome, acting_user_id=user_id, logger=logger)
+        apply_outcome(client=client, deps=deps, outcome=outcome, acting_user_id=viewer.slack_user_id, logger=logger)
     explain(client=client, body=body, respond=respond, message=outcome_message(outcome), logger=logger)

@@ -29,12 +29,13 @@ def handle_session_edit(
 ) -> None:
     ack()
     deps = deps_from(context)
-    user_id = str((body.get("user") or {}).get("id") or "")
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     session_id = session_id_from_action(action)
     outcome: LogOutcome | None = None
     message: Message | None
     if session_id is None:
-        message = refusal_message(Refusal.GONE, viewer_from(context).language)
+        message = refusal_message(Refusal.GONE, viewer.language)
     else:
         with unit_of_work(deps.session_factory) as session:
             outcome = load_edit_form(session, session_id=session_id, slack_user_id=user_id, now=deps.clock.now())

@@ -23,7 +23,7 @@ from bot.sessions.service import LogForm, SessionDraft, load_log_form
 from bot.slack.render.blocks import Message, section
 from bot.slack.render.sessions import log_modal, outcome_message, pair_id_from_action
 from handlers.answers import explain
-from handlers.context import deps_from
+from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,8 @@ def handle_session_log_open(
 ) -> None:
     ack()
     deps = deps_from(context)
-    user_id = str((body.get("user") or {}).get("id") or "")
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     explanation = open_log_modal(
         client=client,
         deps=deps,

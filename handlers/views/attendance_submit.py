@@ -22,7 +22,7 @@ from bot.slack.render.timeline import (
     read_attendance_form,
 )
 from bot.timeline.service import record_attendance
-from handlers.context import deps_from
+from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
 
@@ -31,7 +31,8 @@ def handle_attendance_submit(
 ) -> None:
     ack()
     deps = deps_from(context)
-    user_id = body["user"]["id"]
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     parsed = parse_attendance_metadata(view.get("private_metadata"))
     ticked = read_attendance_form((view.get("state") or {}).get("values") or {})
     meeting_id, listed = parsed if parsed is not None else (0, [])

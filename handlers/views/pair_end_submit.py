@@ -16,7 +16,7 @@ from slack_bolt import Ack, BoltContext
 from bot.i18n import t
 from bot.pairs.end import PAIR_FIELD, end_pair
 from bot.slack.render.pair_end import end_pair_done_view, end_pair_errors, read_end_pair_submission
-from handlers.context import deps_from
+from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
 
@@ -24,7 +24,8 @@ def handle_end_pair_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, logger: Logger
 ) -> None:
     deps = deps_from(context)
-    user_id = body["user"]["id"]
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     submission = read_end_pair_submission(view)
     try:
         # The service checks who may end which pair: only a coordinator of the pair's round.

@@ -30,11 +30,12 @@ def handle_profile_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger
 ) -> None:
     deps = deps_from(context)
-    user_id = body["user"]["id"]
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     participant_id = participant_id_from_metadata(view.get("private_metadata"))
     form = read_profile_form((view.get("state") or {}).get("values") or {})
     if participant_id is None:  # not a modal we opened: refuse rather than guess whose profile
-        language = viewer_from(context).language
+        language = viewer.language
         ack(response_action="update", view=profile_notice_view(access=ProfileAccess.NOT_YOURS, language=language))
         return
     try:

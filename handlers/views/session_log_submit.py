@@ -25,10 +25,11 @@ def handle_session_log_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger
 ) -> None:
     deps = deps_from(context)
-    user_id = str((body.get("user") or {}).get("id") or "")
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     metadata = read_metadata(view.get("private_metadata"))
     if metadata is None:  # not a modal we opened: refuse rather than guess whose pair
-        language = viewer_from(context).language
+        language = viewer.language
         ack(response_action="update", view=notice_view(text=refusal_text(Refusal.NOT_IN_PAIR, language),
                                                        language=language))
         return
