@@ -32,7 +32,6 @@ paused (see bot.pairs.pauses).
 from __future__ import annotations
 
 import enum
-import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -42,8 +41,7 @@ from sqlalchemy import Executable, Select, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.core.notices import Conversation, Coordinators, Notice, outgoing_calls
-from bot.core.outbox import enqueue_all
+from bot.core.notices import Conversation, Coordinators, Notice, queue_notices
 from bot.core.people import identify
 from bot.core.timing import add_working_days, due_slot, local_day
 from bot.nudges.notices import CheckinFacts, CheckinHelpRequested, CheckinsIgnored, PairGoingQuiet, PairNewsFacts
@@ -56,8 +54,6 @@ from bot.pairs.state import (
     zones_near_slot,
 )
 from storage.models import Checkin, CheckinAnswer, table_of
-
-log = logging.getLogger(__name__)
 
 NOT_YET_WORKING_DAYS = 3
 FLAG_AFTER_MISSED = 2  # windows in a row: flagged for the digest
@@ -451,10 +447,7 @@ def answer_checkin(
                                        asked_by=answerer.name),
             not_before=now, in_working_hours=True,
         )
-        calls = outgoing_calls(session, [help_notice])
-        if not calls:
-            log.warning("pair %s asked for help, but round %s has no coordinator to tell", pair_id, state.round_id)
-        enqueue_all(session, calls, now=now)
+        queue_notices(session, [help_notice], now=now)  # it warns when the round has nobody to tell
     facts = replace(checkin_facts(state, window_start=window_start), answer=checkin.answer,
                     answered_by=answerer.name, planned_for=checkin.planned_for, ask_again_on=checkin.ask_again_on)
     return CheckinOutcome(status=CheckinStatus.RECORDED, language=answerer.language, facts=facts,
