@@ -46,7 +46,6 @@ from storage.models import Role
 CALLBACK_ID = "profile.submit"
 OPEN_ACTION_ID = "profile.open"
 METADATA_KEY = "participant_id"
-PLACEHOLDER_LIMIT = 150
 LANGUAGE_NAMES = {"en": "English", "da": "Dansk"}  # each language in its own name
 
 
