@@ -124,6 +124,12 @@ def person_bio(person: Participant) -> PersonBio:
     )
 
 
+def person_named(person: Participant) -> PersonBio:
+    """Who a closing note or a goodbye names, and no more of their profile than that: a
+    queued notice keeps its facts until it goes, and a name is all these messages say."""
+    return PersonBio(role=person.role, name=person.name, slack_user_id=person.slack_user_id)
+
+
 def _timeline(round_: Round, *, now: datetime) -> tuple[TimelineEntry, ...]:
     """Shared meetings still to come that concern the mentor or the mentee (or both)."""
     entries: list[TimelineEntry] = []
@@ -539,7 +545,8 @@ def close_pair_channels(session: Session, *, now: datetime) -> list[OutgoingCall
         channel_id = pair.slack_channel_id
         assert channel_id is not None
         goodbye_at = polite_time(now, pair_timezone(pair))
-        goodbye = PairGoodbye(round_name=pair.round.name, mentor=person_bio(pair.mentor), mentee=person_bio(pair.mentee))
+        goodbye = PairGoodbye(round_name=pair.round.name, mentor=person_named(pair.mentor),
+                              mentee=person_named(pair.mentee))
         items += [
             Notice(dedup_key=goodbye_key(pair.id, language), to=Conversation(channel_id), facts=goodbye,
                    not_before=goodbye_at, language=language)
@@ -569,6 +576,7 @@ __all__ = [
     "open_pair_channels",
     "pair_languages",
     "pair_timezone",
+    "person_named",
     "round_closes_at",
     "stored_match_reasons",
     "trouble_key",

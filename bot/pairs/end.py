@@ -29,11 +29,11 @@ from bot.core.outbox import cancel_pending
 from bot.core.people import identify
 from bot.core.timing import polite_time
 from bot.pairs.channel_names import slugify
-from bot.pairs.channels import pair_languages, pair_timezone
-from bot.pairs.notices import FOUND_JOB, NOTE_LIMIT, PairClosed, PairEndedReport, PersonBio
+from bot.pairs.channels import pair_languages, pair_timezone, person_named
+from bot.pairs.notices import FOUND_JOB, NOTE_LIMIT, PairClosed, PairEndedReport
 from bot.pairs.pauses import pair_nudge_prefixes, pause_notice_prefix
 from bot.pairs.state import is_live_pair, live_pair
-from storage.models import Pair, PairStatus, Participant, Round
+from storage.models import Pair, PairStatus, Round
 
 END_REASONS: tuple[str, ...] = (FOUND_JOB, "moved_away", "leave", "not_a_fit", "other")
 REMATCH_REASON = "not_a_fit"
@@ -226,17 +226,12 @@ def _closing_notices(pair: Pair, *, now: datetime) -> list[Notice]:
     if pair.slack_channel_id is None or pair.channel_archived_at is not None:
         return []
     not_before = polite_time(now, pair_timezone(pair))
-    facts = PairClosed(mentor=_named(pair.mentor), mentee=_named(pair.mentee), reason=pair.end_reason or "other")
+    facts = PairClosed(mentor=person_named(pair.mentor), mentee=person_named(pair.mentee), reason=pair.end_reason or "other")
     return [
         Notice(dedup_key=closing_key(pair.id, language), to=Conversation(pair.slack_channel_id), facts=facts,
                not_before=not_before, language=language)
         for language in pair_languages(pair)
     ]
-
-
-def _named(person: Participant) -> PersonBio:
-    """Who the closing note names, and no more of their profile than that."""
-    return PersonBio(role=person.role, name=person.name, slack_user_id=person.slack_user_id)
 
 
 def _report(pair: Pair, *, actor: str, note: str | None, now: datetime) -> Notice:
