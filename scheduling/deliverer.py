@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 PlatformTranslator = Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]
 
 
-def _slack_translator() -> PlatformTranslator:
+def slack_translator() -> PlatformTranslator:
     from bot.slack.notices import to_slack_call  # the adapter, loaded with its renderers
 
     return to_slack_call
@@ -67,7 +67,7 @@ class OutboxDeliverer:
         self._session_factory = session_factory
         # Rows hold platform-neutral notices; the platform's adapter draws each one just
         # before it goes, so the pacer sees the real method (chat.postMessage) and channel.
-        self._translate: PlatformTranslator = translate or _slack_translator()
+        self._translate: PlatformTranslator = translate or slack_translator()
         self._sender = sender
         self._clock = clock
         self._pacer = pacer or Pacer()

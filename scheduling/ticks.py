@@ -34,7 +34,7 @@ from bot.onboarding.service import (
 from bot.pairs.channels import close_pair_channels, open_pair_channels
 from bot.pairs.pauses import due_pause_endings
 from bot.timeline.service import due_meeting_prompts, due_meeting_reminders
-from scheduling.deliverer import PlatformTranslator, _slack_translator
+from scheduling.deliverer import PlatformTranslator, slack_translator
 from storage.db import Transactions, savepoints, short_transactions, unit_of_work
 from storage.models import OutboxMessage
 
@@ -255,7 +255,7 @@ def _due(session: Session, *, now: datetime) -> list[OutboxMessage]:
 def describe_due(result: TickResult, *, translate: PlatformTranslator | None = None) -> list[str]:
     """Readable lines for `mentorbot tick`: one per message that would go (or went) out, as
     the platform will get it: a stored notice is drawn as the deliverer would draw it."""
-    draw = translate or _slack_translator()
+    draw = translate or slack_translator()
     lines = []
     for row in result.due:
         try:

@@ -46,7 +46,7 @@ class OutgoingCall:
 
     @property
     def target(self) -> str:
-        return str(self.payload.get("channel") or self.payload.get("user_id") or self.payload.get("users") or "-")
+        return str(self.payload.get("channel") or "-")
 
 
 def enqueue(session: Session, call: OutgoingCall, *, now: datetime) -> bool:

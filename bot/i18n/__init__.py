@@ -72,8 +72,8 @@ def catalog(language: str) -> dict[str, Entry]:
 
 
 def plain_entries(language: str) -> dict[str, str]:
-    """The entries of a catalog that are plain strings, for a renderer outside `bot` that formats
-    them itself (the workbook's problems, whose catalog has no plurals)."""
+    """The entries of a catalog that are plain strings, for code that formats them itself
+    (the workbook's problems, whose catalog has no plurals)."""
     return {key: entry for key, entry in catalog(language).items() if isinstance(entry, str)}
 
 
