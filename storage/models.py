@@ -81,6 +81,10 @@ class Role(str, enum.Enum):
     MENTOR = "mentor"
     MENTEE = "mentee"
     COORDINATOR = "coordinator"
+    # At a partner company that employs a mentee's partner: asked one survey after the round
+    # (does the programme help them keep their international employee?). Never matched,
+    # never nudged; need not be in Slack (a coordinator then records their answer by hand).
+    COMPANY_CONTACT = "company_contact"
 
 
 class PairStatus(str, enum.Enum):
@@ -125,6 +129,38 @@ class RsvpAnswer(str, enum.Enum):
     NO = "no"
 
 
+class SurveyKind(str, enum.Enum):
+    PULSE = "pulse"  # every few weeks: two 1-5 questions and a comment, in a DM
+    MIDWAY = "midway"  # after the midway meeting: the role's criteria, recommend, comment
+    FINAL = "final"  # at the closing meeting: the same
+    COMPANY = "company"  # after the round, to company contacts: their criteria
+
+
+class CriterionMeasure(str, enum.Enum):
+    """How a success criterion is measured."""
+
+    AGREE = "agree"  # a statement rated on the agree scale in the midway/final (or company) survey
+    RECOMMEND = "recommend"  # "I would recommend taking part", asked in every midway/final survey
+    EMPLOYED = "employed"  # mentees in work (employed or own company) at the 6-month follow-up
+
+
+class OutcomeStatus(str, enum.Enum):
+    """A mentee's situation as they (or a coordinator for them) report it."""
+
+    EMPLOYED = "employed"
+    INTERNSHIP = "internship"
+    OWN_COMPANY = "own_company"
+    EDUCATION = "education"
+    LOOKING = "looking"
+    OTHER = "other"
+
+
+class OutcomeSource(str, enum.Enum):
+    FOLLOW_UP = "follow_up"  # answered the 6-month DM
+    SELF = "self"  # `/mentoring outcome`, any time
+    COORDINATOR = "coordinator"  # `/mentoring-admin outcome NAME`, from a call or an email
+
+
 class OutboxState(str, enum.Enum):
     PENDING = "pending"
     SENDING = "sending"
@@ -135,6 +171,7 @@ class OutboxState(str, enum.Enum):
 
 class Programme(Base):
     __tablename__ = "programme"
+    __table_args__ = (CheckConstraint("min_answers_shown >= 3", name="anonymity_threshold_at_least_3"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -144,6 +181,9 @@ class Programme(Base):
     # Matching weights overriding the defaults (bot.matching.engine.MatchWeights fields).
     match_weights: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     coordinators_join_pair_channels: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Anonymity: an aggregate of survey answers is shown only when at least this many people
+    # are in it (and every change to it is at least this many people); never below 3.
+    min_answers_shown: Mapped[int] = mapped_column(Integer, default=5)
     created_at: Mapped[datetime]
 
     rounds: Mapped[list[Round]] = relationship(back_populates="programme", order_by="Round.starts_on")
@@ -157,6 +197,7 @@ class Round(Base):
         UniqueConstraint("programme_id", "name"),
         CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
         CheckConstraint("session_every_days > 0", name="cadence_positive"),
+        CheckConstraint("pulse_every_days > 0", name="pulse_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,6 +206,7 @@ class Round(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     session_every_days: Mapped[int] = mapped_column(Integer, default=14)
+    pulse_every_days: Mapped[int] = mapped_column(Integer, default=21)
     created_at: Mapped[datetime]
 
     programme: Mapped[Programme] = relationship(back_populates="rounds")
@@ -196,6 +238,8 @@ class Participant(Base):
     languages: Mapped[list[str]] = mapped_column(default=list)
     interests: Mapped[list[str]] = mapped_column(default=list)
     company: Mapped[str | None] = mapped_column(String(200))
+    # Mentees: where their partner works, which links them to that company's contact.
+    partner_company: Mapped[str | None] = mapped_column(String(200))
     home_country: Mapped[str | None] = mapped_column(String(100))
     max_mentees: Mapped[int] = mapped_column(Integer, default=1)
     years_experience: Mapped[int | None] = mapped_column(Integer)
@@ -410,6 +454,141 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
+
+
+class Criterion(Base):
+    """One of a programme's success criteria: what is rated, by whom, when, and the target.
+
+    Criteria are data (the round workbook's Criteria sheet); a programme without one gets
+    the eight of the programme brief. `target` is a share in [0, 1] (2/3 stays 2/3)."""
+
+    __tablename__ = "criterion"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "key"),
+        CheckConstraint("target >= 0 AND target <= 1", name="target_is_a_share"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    measure: Mapped[CriterionMeasure] = mapped_column(_enum(CriterionMeasure))
+    roles: Mapped[list[str]] = mapped_column(default=list)  # Role values: mentor, mentee, company_contact
+    surveys: Mapped[list[str]] = mapped_column(default=list)  # SurveyKind values: midway, final
+    target: Mapped[float]
+    statement_en: Mapped[str] = mapped_column(Text)
+    statement_da: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Survey(Base):
+    """One survey put to a round: a numbered pulse, the midway, the final, the company one."""
+
+    __tablename__ = "survey"
+    __table_args__ = (
+        UniqueConstraint("round_id", "kind", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[SurveyKind] = mapped_column(_enum(SurveyKind))
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class SurveyInvitation(Base):
+    """One person asked one survey: when, how often reminded, and whether they answered."""
+
+    __tablename__ = "survey_invitation"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "participant_id"),
+        CheckConstraint("reminders_sent >= 0 AND reminders_sent <= 2", name="at_most_two_reminders"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    asked_at: Mapped[datetime | None]  # None: not in Slack, the coordinators ask by hand
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    answered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class SurveyAnswer(Base):
+    """One answer to one question; answering again replaces it (the last answer wins).
+
+    `question` is a criterion key, `recommend`, `comment`, or a pulse question key. Never
+    shown next to a name: coordinators see aggregates past the anonymity threshold only."""
+
+    __tablename__ = "survey_answer"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "participant_id", "question"),
+        CheckConstraint("value IS NULL OR (value >= 1 AND value <= 5)", name="value_on_the_scale"),
+        CheckConstraint("value IS NOT NULL OR text IS NOT NULL", name="value_or_text"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime]
+
+
+class Disclosure(Base):
+    """An aggregate once shown to coordinators, and whose answers were in it.
+
+    The anonymity rule compares every new view of a cell (one question of one survey, or a
+    round's outcomes) with the views already shown, so no two views differ by fewer than
+    the threshold of people: differencing them reveals nobody. Internal: never shown."""
+
+    __tablename__ = "disclosure"
+    __table_args__ = (UniqueConstraint("cell", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    cell: Mapped[str] = mapped_column(String(200), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    contributions: Mapped[dict[str, Any]]  # participant id (as text) -> the value as counted
+    shown_at: Mapped[datetime]
+
+
+class Outcome(Base):
+    """A mentee's situation (employed, internship, ...): one per mentee per round, the
+    latest report winning, whoever made it."""
+
+    __tablename__ = "outcome"
+    __table_args__ = (UniqueConstraint("participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    status: Mapped[OutcomeStatus] = mapped_column(_enum(OutcomeStatus))
+    started_on: Mapped[date | None] = mapped_column(Date)
+    network_helped: Mapped[bool | None] = mapped_column(Boolean)
+    source: Mapped[OutcomeSource] = mapped_column(_enum(OutcomeSource))
+    recorded_by: Mapped[str | None] = mapped_column(String(32))  # the coordinator's Slack id, for COORDINATOR
+    recorded_at: Mapped[datetime]
+
+
+class FollowUp(Base):
+    """The 6-month follow-up DM to one mentee: when asked and reminded (one reminder)."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        UniqueConstraint("participant_id"),
+        CheckConstraint("reminders_sent >= 0 AND reminders_sent <= 1", name="at_most_one_reminder"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    asked_at: Mapped[datetime]
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    answered_at: Mapped[datetime | None]
 
 
 class ProcessedEvent(Base):
