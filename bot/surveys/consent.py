@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from storage.models import Consent, ConsentPurpose, Participant
 
 
-def consenting_ids(purpose: ConsentPurpose) -> Select[tuple[int]]:
+def consenting_ids(purpose: ConsentPurpose) -> Select[int]:
     """Participant ids whose current answer for `purpose` is yes, for `IN (...)` filters."""
     return select(Consent.participant_id).where(Consent.purpose == purpose, Consent.granted.is_(True))
 
