@@ -33,6 +33,7 @@ from bot.onboarding.service import (
 )
 from bot.pairs.channels import close_pair_channels, open_pair_channels
 from bot.pairs.pauses import due_pause_endings
+from bot.surveys.service import due_surveys
 from bot.timeline.service import due_meeting_prompts, due_meeting_reminders
 from scheduling.deliverer import PlatformTranslator, slack_translator
 from storage.db import Transactions, savepoints, short_transactions, unit_of_work
@@ -144,6 +145,12 @@ def _meeting_prompts(job: JobContext) -> DueWork:
     return DueWork(calls=due_meeting_prompts(job.session, now=job.now))
 
 
+def _surveys(job: JobContext) -> DueWork:
+    """Pulses, midway, final and company surveys: opened, asked in each person's slot, reminded."""
+    result = due_surveys(job.session, now=job.now)
+    return DueWork(calls=outgoing_calls(job.session, result.notices), housekeeping=result.invited + result.reminded)
+
+
 # Every kind of due work, in the order a tick runs them. Features add their job here.
 DEFAULT_JOBS: tuple[Job, ...] = (
     DueJob(name="purge-event-ids", find=_purge_event_ids),
@@ -159,6 +166,8 @@ DEFAULT_JOBS: tuple[Job, ...] = (
     DueJob(name="pair-checkins", find=_pair_checkins),
     DueJob(name="meeting-reminders", find=_meeting_reminders),
     DueJob(name="meeting-prompts", find=_meeting_prompts),
+    # Surveys and outcomes (issue 10).
+    DueJob(name="surveys", find=_surveys),
 )
 
 

@@ -9,6 +9,8 @@ from datetime import date, datetime, timezone
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    Consent,
+    ConsentPurpose,
     MeetingKind,
     MentoringSession,
     Pair,
@@ -119,3 +121,16 @@ def standard_world(session: Session, *, coordinator_channel: str | None = "mento
     person(session, world, "mette", role=Role.COORDINATOR, language="da")
     pair(session, world, "la", mentor="lars", mentee="ana")
     return world
+
+
+def consent(session: Session, world: World, key: str, purpose: ConsentPurpose, *, granted: bool = True,
+            at: datetime = EPOCH) -> None:
+    """Record one consent answer as onboarding would (the row is unique per person and purpose)."""
+    participant_id = world.people[key]
+    row = session.query(Consent).filter_by(participant_id=participant_id, purpose=purpose).one_or_none()
+    if row is None:
+        session.add(Consent(participant_id=participant_id, purpose=purpose, granted=granted, decided_at=at))
+    else:
+        row.granted = granted
+        row.decided_at = at
+    session.flush()

@@ -1,0 +1,601 @@
+"""Surveys: when each one opens, who is asked and reminded, and how an answer is recorded.
+
+A round has, all derived from its rows so a restart or a second tick changes nothing:
+
+* **Pulses** every `Round.pulse_every_days` (default 21) from the round's start until its
+  closing meeting: two questions on a 1-5 scale answered by buttons in a DM (how useful
+  the 1:1 sessions are; confidence in the job search, or in helping) and an optional
+  comment. One reminder, then it lapses; each pulse is open until the next one.
+* **Midway** (from the end of the midway meeting, or the round's middle) and **final**
+  (from the end of the closing meeting, or the round's last day): a button opens a form
+  with the role's criteria on the agree scale, "I would recommend taking part" and a
+  comment. At most two reminders.
+* **Company** (the day after the round ends): each company contact rates the company
+  criteria. Contacts in Slack are asked in a DM and give their consent in the form;
+  contacts who are not are listed for the coordinators to ask by hand.
+
+Only people who consented to the evaluation purpose are asked (`bot.surveys.consent`).
+Everyone is asked in their own daytime slot (`bot.core.timing.due_slot`): the tick writes
+an invitation only while that slot is open. Answering again replaces the earlier answer
+(one row per person and question, upserted so two simultaneous clicks leave one), and an
+answer after a survey closed is refused kindly.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import Select, and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.core.notices import Coordinators, Notice, Person
+from bot.core.timing import add_working_days, due_slot, local_day, zone
+from bot.i18n import normalise_language
+from bot.surveys.consent import consenting_ids, has_granted, record_consent_given
+from bot.surveys.criteria import COMMENT_QUESTION, SCALE, CriterionSpec, criteria_of
+from bot.surveys.notices import (
+    CompanyContactsToAskFacts,
+    ContactToAsk,
+    Question,
+    SurveyFacts,
+    SurveyInvitationFacts,
+)
+from storage.models import (
+    Consent,
+    ConsentPurpose,
+    MeetingKind,
+    Pair,
+    PairStatus,
+    Participant,
+    Role,
+    Round,
+    SharedMeeting,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyKind,
+    table_of,
+)
+
+PULSE_USEFUL = "pulse.useful"
+PULSE_CONFIDENCE = "pulse.confidence"
+PULSE_QUESTIONS = (PULSE_USEFUL, PULSE_CONFIDENCE)
+COMMENT_MAX_LENGTH = 2000
+
+#: How long each survey stays open; a pulse is open until the next one.
+OPEN_FOR: dict[SurveyKind, timedelta] = {
+    SurveyKind.MIDWAY: timedelta(days=14),
+    SurveyKind.FINAL: timedelta(days=21),
+    SurveyKind.COMPANY: timedelta(days=30),
+}
+MAX_REMINDERS: dict[SurveyKind, int] = {
+    SurveyKind.PULSE: 1, SurveyKind.MIDWAY: 2, SurveyKind.FINAL: 2, SurveyKind.COMPANY: 2,
+}
+#: Working days after the invitation that the first and the second reminder come.
+REMINDER_AFTER_WORKING_DAYS = (3, 7)
+#: The company survey opens this long after the round's last day.
+COMPANY_AFTER_END = timedelta(days=1)
+PARTICIPANT_ROLES = (Role.MENTOR, Role.MENTEE)
+
+
+# --- dedup keys -----------------------------------------------------------------------------------------
+
+
+def invitation_key(survey_id: int, participant_id: int, reminder: int = 0) -> str:
+    return f"survey:s={survey_id}:p={participant_id}:n={reminder}"
+
+
+def by_hand_key(survey_id: int) -> str:
+    return f"survey-by-hand:s={survey_id}"
+
+
+# --- when surveys open ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedSurvey:
+    kind: SurveyKind
+    number: int
+    opens_at: datetime
+    closes_at: datetime
+
+
+def _midnight(day: date, zone_name: str) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=zone(zone_name)).astimezone(timezone.utc)
+
+
+def _meeting_end(meetings: Sequence[SharedMeeting], kind: MeetingKind) -> datetime | None:
+    ends = [meeting.starts_at + timedelta(minutes=meeting.duration_minutes) for meeting in meetings if meeting.kind is kind]
+    return min(ends) if ends else None
+
+
+def planned_surveys(round_: Round, *, programme_zone: str, meetings: Sequence[SharedMeeting]) -> list[PlannedSurvey]:
+    """Every survey of a round and when it is open, from the round's dates and meetings."""
+    middle = round_.starts_on + (round_.ends_on - round_.starts_on) / 2
+    midway_opens = _meeting_end(meetings, MeetingKind.MIDWAY) or _midnight(middle, programme_zone)
+    final_opens = _meeting_end(meetings, MeetingKind.CLOSING) or _midnight(round_.ends_on, programme_zone)
+    company_opens = _midnight(round_.ends_on, programme_zone) + COMPANY_AFTER_END
+    plan = [
+        PlannedSurvey(kind=SurveyKind.MIDWAY, number=1, opens_at=midway_opens,
+                      closes_at=midway_opens + OPEN_FOR[SurveyKind.MIDWAY]),
+        PlannedSurvey(kind=SurveyKind.FINAL, number=1, opens_at=final_opens,
+                      closes_at=final_opens + OPEN_FOR[SurveyKind.FINAL]),
+        PlannedSurvey(kind=SurveyKind.COMPANY, number=1, opens_at=company_opens,
+                      closes_at=company_opens + OPEN_FOR[SurveyKind.COMPANY]),
+    ]
+    every = timedelta(days=max(round_.pulse_every_days, 1))
+    number = 1
+    while True:
+        opens_at = _midnight(round_.starts_on, programme_zone) + every * number
+        if opens_at >= final_opens:
+            break
+        plan.append(PlannedSurvey(kind=SurveyKind.PULSE, number=number, opens_at=opens_at,
+                                  closes_at=min(opens_at + every, final_opens)))
+        number += 1
+    return sorted(plan, key=lambda planned: (planned.opens_at, planned.kind.value))
+
+
+def _open_surveys(session: Session, *, now: datetime) -> list[Survey]:
+    """Create the surveys that have opened by `now` (once: the row is unique per round, kind
+    and number), and return every survey open now."""
+    today = now.date()
+    rounds = session.scalars(
+        select(Round).where(Round.starts_on <= today, Round.ends_on >= today - OPEN_FOR[SurveyKind.COMPANY]
+                            - COMPANY_AFTER_END - timedelta(days=1))
+    ).all()
+    if rounds:
+        existing = {
+            (row.round_id, row.kind, row.number)
+            for row in session.execute(
+                select(Survey.round_id, Survey.kind, Survey.number).where(Survey.round_id.in_([r.id for r in rounds]))
+            )
+        }
+        for round_ in rounds:
+            plan = planned_surveys(round_, programme_zone=round_.programme.timezone, meetings=round_.meetings)
+            for planned in plan:
+                if planned.opens_at <= now < planned.closes_at and (round_.id, planned.kind, planned.number) not in existing:
+                    session.add(Survey(round_id=round_.id, kind=planned.kind, number=planned.number,
+                                       opens_at=planned.opens_at, closes_at=planned.closes_at, created_at=now))
+        session.flush()
+    return list(session.scalars(
+        select(Survey).where(Survey.opens_at <= now, Survey.closes_at > now).order_by(Survey.id)
+    ).all())
+
+
+# --- who is asked ---------------------------------------------------------------------------------------
+
+
+def _published_pair_member_ids(round_id: int, *, live_only: bool) -> Select[tuple[int]]:
+    pairs = select(Pair.mentor_id.label("pid")).where(Pair.round_id == round_id, Pair.published_at.is_not(None))
+    mentees = select(Pair.mentee_id.label("pid")).where(Pair.round_id == round_id, Pair.published_at.is_not(None))
+    if live_only:
+        pairs = pairs.where(Pair.status == PairStatus.ACTIVE)
+        mentees = mentees.where(Pair.status == PairStatus.ACTIVE)
+    union = pairs.union(mentees).subquery()
+    return select(union.c.pid)
+
+
+def _eligible(session: Session, survey: Survey, *, today: date) -> list[Participant]:
+    """Who this survey asks: consenting mentors and mentees who are (pulse: currently, and
+    not paused) or were (midway, final) in a published pair; company contacts who did not
+    say no."""
+    query = select(Participant).where(Participant.round_id == survey.round_id, Participant.opted_out_at.is_(None))
+    if survey.kind is SurveyKind.COMPANY:
+        declined = select(Consent.participant_id).where(
+            Consent.purpose == ConsentPurpose.EVALUATION, Consent.granted.is_(False)
+        )
+        query = query.where(Participant.role == Role.COMPANY_CONTACT, Participant.id.not_in(declined))
+    else:
+        query = query.where(
+            Participant.role.in_(PARTICIPANT_ROLES),
+            Participant.slack_user_id.is_not(None),
+            Participant.id.in_(consenting_ids(ConsentPurpose.EVALUATION)),
+            Participant.id.in_(_published_pair_member_ids(survey.round_id, live_only=survey.kind is SurveyKind.PULSE)),
+        )
+        if survey.kind is SurveyKind.PULSE:
+            query = query.where(or_(Participant.paused_until.is_(None), Participant.paused_until < today))
+    return list(session.scalars(query.order_by(Participant.id)).all())
+
+
+def _person_zone(participant: Participant) -> str:
+    return zone(participant.timezone or participant.round.programme.timezone).key
+
+
+# --- the facts a DM and a form show ----------------------------------------------------------------------
+
+
+def _questions(criteria: Iterable[CriterionSpec], *, kind: SurveyKind, role: Role,
+               values: Mapping[str, int]) -> tuple[Question, ...]:
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for spec in criteria:
+        if not spec.asked_in(kind, role) or spec.question in seen:
+            continue
+        seen.add(spec.question)
+        questions.append(Question(key=spec.question, statement_en=spec.statement_en, statement_da=spec.statement_da,
+                                  value=values.get(spec.question)))
+    return tuple(questions)
+
+
+def survey_facts(session: Session, invitation: SurveyInvitation, *, now: datetime) -> SurveyFacts:
+    """The invitation as the DM and the form show it, with the answers on record."""
+    survey = session.get_one(Survey, invitation.survey_id)
+    participant = session.get_one(Participant, invitation.participant_id)
+    round_ = participant.round
+    answers = session.execute(
+        select(SurveyAnswer.question, SurveyAnswer.value, SurveyAnswer.text).where(
+            SurveyAnswer.survey_id == survey.id, SurveyAnswer.participant_id == participant.id)
+    ).all()
+    values = {row.question: row.value for row in answers if row.value is not None}
+    comment = next((row.text for row in answers if row.question == COMMENT_QUESTION), None)
+    if survey.kind is SurveyKind.PULSE:
+        questions = tuple(Question(key=key, value=values.get(key)) for key in PULSE_QUESTIONS)
+    else:
+        questions = _questions(criteria_of(session, round_.programme_id), kind=survey.kind, role=participant.role,
+                               values=values)
+    consent_needed = participant.role is Role.COMPANY_CONTACT and not has_granted(
+        session, participant_id=participant.id, purpose=ConsentPurpose.EVALUATION)
+    return SurveyFacts(
+        invitation_id=invitation.id, kind=survey.kind, number=survey.number, role=participant.role,
+        programme=round_.programme.name, round_name=round_.name, closes_at=survey.closes_at,
+        timezone=_person_zone(participant), questions=questions, comment=comment,
+        company=participant.company if participant.role is Role.COMPANY_CONTACT else None,
+        consent_needed=consent_needed, answered=invitation.answered_at is not None, closed=now >= survey.closes_at,
+    )
+
+
+# --- the tick --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DueSurveys:
+    notices: list[Notice] = field(default_factory=list)
+    invited: int = 0
+    reminded: int = 0
+
+
+def due_surveys(session: Session, *, now: datetime) -> DueSurveys:
+    """Open what has opened, invite whoever's slot is open now, remind who is due a reminder."""
+    notices: list[Notice] = []
+    invited = reminded = 0
+    for survey in _open_surveys(session, now=now):
+        invitations = {
+            row.participant_id: row
+            for row in session.scalars(select(SurveyInvitation).where(SurveyInvitation.survey_id == survey.id))
+        }
+        by_hand: list[Participant] = []
+        for participant in _eligible(session, survey, today=now.date()):
+            invitation = invitations.get(participant.id)
+            if participant.slack_user_id is None:
+                if invitation is None:  # a company contact not in Slack: the coordinators ask
+                    session.add(SurveyInvitation(survey_id=survey.id, participant_id=participant.id, asked_at=None,
+                                                 created_at=now))
+                    by_hand.append(participant)
+                continue
+            slot = due_slot(now, [_person_zone(participant)])
+            if slot is None:
+                continue
+            if invitation is None or invitation.asked_at is None:
+                if invitation is None:
+                    invitation = SurveyInvitation(survey_id=survey.id, participant_id=participant.id, created_at=now)
+                    session.add(invitation)
+                invitation.asked_at = now
+                session.flush()
+                notices.append(_invitation_notice(session, invitation, participant, reminder=0, slot=slot, now=now))
+                invited += 1
+            elif _reminder_due(invitation, survey, participant, now=now):
+                invitation.reminders_sent += 1
+                session.flush()
+                notices.append(_invitation_notice(session, invitation, participant,
+                                                  reminder=invitation.reminders_sent, slot=slot, now=now))
+                reminded += 1
+        if by_hand:
+            session.flush()
+            notices.append(_by_hand_notice(session, survey, by_hand, now=now))
+    return DueSurveys(notices=notices, invited=invited, reminded=reminded)
+
+
+def _reminder_due(invitation: SurveyInvitation, survey: Survey, participant: Participant, *, now: datetime) -> bool:
+    if invitation.answered_at is not None or invitation.asked_at is None:
+        return False
+    number = invitation.reminders_sent + 1
+    if number > MAX_REMINDERS[survey.kind]:
+        return False
+    asked_on = local_day(invitation.asked_at, [_person_zone(participant)])
+    today = local_day(now, [_person_zone(participant)])
+    return today >= add_working_days(asked_on, REMINDER_AFTER_WORKING_DAYS[number - 1])
+
+
+def _invitation_notice(session: Session, invitation: SurveyInvitation, participant: Participant, *, reminder: int,
+                       slot: datetime, now: datetime) -> Notice:
+    return Notice(
+        dedup_key=invitation_key(invitation.survey_id, participant.id, reminder),
+        to=Person(participant.slack_user_id or ""),
+        facts=SurveyInvitationFacts(survey=survey_facts(session, invitation, now=now), reminder=reminder),
+        not_before=slot,
+        language=normalise_language(participant.language),
+    )
+
+
+def _by_hand_notice(session: Session, survey: Survey, contacts: Sequence[Participant], *, now: datetime) -> Notice:
+    round_ = session.get_one(Round, survey.round_id)
+    partner_companies = [
+        (company or "").strip().casefold()
+        for company in session.scalars(
+            select(Participant.partner_company).where(Participant.round_id == round_.id, Participant.role == Role.MENTEE)
+        )
+    ]
+    return Notice(
+        dedup_key=by_hand_key(survey.id),
+        to=Coordinators(round_.id),
+        facts=CompanyContactsToAskFacts(
+            programme=round_.programme.name, round_name=round_.name, closes_at=survey.closes_at,
+            contacts=tuple(
+                ContactToAsk(name=contact.name, email=contact.email, company=contact.company or "",
+                             mentees=partner_companies.count((contact.company or "").strip().casefold()))
+                for contact in contacts
+            ),
+        ),
+        not_before=now,
+        in_working_hours=True,
+    )
+
+
+# --- answering -------------------------------------------------------------------------------------------
+
+
+class AnswerStatus(str, enum.Enum):
+    RECORDED = "recorded"
+    UNKNOWN = "unknown"  # no such invitation (a stale or forged button)
+    NOT_YOURS = "not_yours"  # someone else's invitation: nothing changes
+    CLOSED = "closed"
+    NO_CONSENT = "no_consent"  # they withdrew consent to the evaluation since being asked
+    NOT_OPEN = "not_open"  # by hand: the survey has not opened yet
+    INVALID = "invalid"  # see `errors`
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerResult:
+    status: AnswerStatus
+    facts: SurveyFacts | None = None
+    language: str = "en"
+    #: Question key (or "comment", "consent") -> error code, for inline form errors.
+    errors: Mapping[str, str] = field(default_factory=dict)
+    closes_at: datetime | None = None
+
+
+def _load(session: Session, invitation_id: int, *, lock: bool) -> tuple[SurveyInvitation, Survey, Participant] | None:
+    query = select(SurveyInvitation).where(SurveyInvitation.id == invitation_id)
+    if lock:
+        query = query.with_for_update()
+    invitation = session.scalar(query)
+    if invitation is None:
+        return None
+    return invitation, session.get_one(Survey, invitation.survey_id), session.get_one(Participant,
+                                                                                       invitation.participant_id)
+
+
+def _check(session: Session, *, invitation_id: int, slack_user_id: str, now: datetime,
+           lock: bool) -> tuple[AnswerResult | None, tuple[SurveyInvitation, Survey, Participant] | None]:
+    loaded = _load(session, invitation_id, lock=lock)
+    if loaded is None:
+        return AnswerResult(status=AnswerStatus.UNKNOWN), None
+    _invitation, survey, participant = loaded
+    language = normalise_language(participant.language)
+    if participant.slack_user_id != slack_user_id:
+        return AnswerResult(status=AnswerStatus.NOT_YOURS), None
+    if now >= survey.closes_at:
+        return AnswerResult(status=AnswerStatus.CLOSED, language=language, closes_at=survey.closes_at), None
+    if participant.role is not Role.COMPANY_CONTACT and not has_granted(
+            session, participant_id=participant.id, purpose=ConsentPurpose.EVALUATION):
+        return AnswerResult(status=AnswerStatus.NO_CONSENT, language=language), None
+    return None, loaded
+
+
+def _upsert_answer(session: Session, *, survey_id: int, participant_id: int, question: str, value: int | None,
+                   text: str | None, now: datetime) -> None:
+    """One row per person and question: a second answer replaces the first, and two at once
+    (a double click, two devices) leave one row, the later write winning."""
+    values = {"survey_id": survey_id, "participant_id": participant_id, "question": question, "value": value,
+              "text": text, "answered_at": now}
+    table = table_of(SurveyAnswer)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    statement = insert.values(**values).on_conflict_do_update(
+        index_elements=["survey_id", "participant_id", "question"],
+        set_={"value": value, "text": text, "answered_at": now},
+    )
+    session.execute(statement)
+
+
+def _mark_answered(session: Session, invitation: SurveyInvitation, *, now: datetime) -> None:
+    session.execute(update(SurveyInvitation).where(SurveyInvitation.id == invitation.id,
+                                                   SurveyInvitation.answered_at.is_(None)).values(answered_at=now))
+    session.refresh(invitation)
+
+
+def answer_pulse(session: Session, *, invitation_id: int, slack_user_id: str, question: str, value: int,
+                 now: datetime) -> AnswerResult:
+    """A button in a pulse DM: records that one answer, returns the DM redrawn."""
+    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, now=now, lock=False)
+    if refusal is not None or loaded is None:
+        return refusal or AnswerResult(status=AnswerStatus.UNKNOWN)
+    invitation, survey, participant = loaded
+    language = normalise_language(participant.language)
+    if survey.kind is not SurveyKind.PULSE or question not in PULSE_QUESTIONS or value not in SCALE:
+        return AnswerResult(status=AnswerStatus.INVALID, language=language, errors={question: "invalid"})
+    _upsert_answer(session, survey_id=survey.id, participant_id=participant.id, question=question, value=value,
+                   text=None, now=now)
+    answered = set(session.scalars(select(SurveyAnswer.question).where(
+        SurveyAnswer.survey_id == survey.id, SurveyAnswer.participant_id == participant.id,
+        SurveyAnswer.value.is_not(None))))
+    if answered >= set(PULSE_QUESTIONS):
+        _mark_answered(session, invitation, now=now)
+    return AnswerResult(status=AnswerStatus.RECORDED, facts=survey_facts(session, invitation, now=now),
+                        language=language)
+
+
+def survey_form(session: Session, *, invitation_id: int, slack_user_id: str, now: datetime) -> AnswerResult:
+    """What the form shows when its button is clicked: the questions and the answers so far."""
+    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, now=now, lock=False)
+    if refusal is not None or loaded is None:
+        return refusal or AnswerResult(status=AnswerStatus.UNKNOWN)
+    invitation, _survey, participant = loaded
+    return AnswerResult(status=AnswerStatus.RECORDED, facts=survey_facts(session, invitation, now=now),
+                        language=normalise_language(participant.language))
+
+
+def submit_survey(session: Session, *, invitation_id: int, slack_user_id: str, values: Mapping[str, int | None],
+                  comment: str | None, consent: bool | None, now: datetime) -> AnswerResult:
+    """The form submitted by the person it was opened for: every answer in one go (a pulse's
+    comment too). Nothing is saved when anything is wrong; `errors` says where."""
+    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, now=now, lock=True)
+    if refusal is not None or loaded is None:
+        return refusal or AnswerResult(status=AnswerStatus.UNKNOWN)
+    invitation, survey, participant = loaded
+    return _record(session, invitation=invitation, survey=survey, participant=participant, values=values,
+                   comment=comment, consent=consent, now=now)
+
+
+def _record(session: Session, *, invitation: SurveyInvitation, survey: Survey, participant: Participant,
+            values: Mapping[str, int | None], comment: str | None, consent: bool | None,
+            now: datetime) -> AnswerResult:
+    language = normalise_language(participant.language)
+    facts = survey_facts(session, invitation, now=now)
+    errors: dict[str, str] = {}
+    expected = [question.key for question in facts.questions]
+    if survey.kind is SurveyKind.PULSE:
+        expected = []  # the buttons answer a pulse; its form carries only the comment
+    for key in expected:
+        value = values.get(key)
+        if value is None:
+            errors[key] = "required"
+        elif value not in SCALE:
+            errors[key] = "invalid"
+    cleaned_comment = (comment or "").strip() or None
+    if cleaned_comment is not None and len(cleaned_comment) > COMMENT_MAX_LENGTH:
+        errors[COMMENT_QUESTION] = "too_long"
+    if participant.role is Role.COMPANY_CONTACT and facts.consent_needed and consent is not True:
+        errors["consent"] = "required"
+    if errors:
+        return AnswerResult(status=AnswerStatus.INVALID, facts=facts, language=language, errors=errors)
+    if participant.role is Role.COMPANY_CONTACT and consent:
+        record_consent_given(session, participant=participant, purpose=ConsentPurpose.EVALUATION, granted=True, now=now)
+    for key in expected:
+        _upsert_answer(session, survey_id=survey.id, participant_id=participant.id, question=key, value=values[key],
+                       text=None, now=now)
+    if cleaned_comment is None:
+        session.execute(delete(SurveyAnswer).where(SurveyAnswer.survey_id == survey.id,
+                                                   SurveyAnswer.participant_id == participant.id,
+                                                   SurveyAnswer.question == COMMENT_QUESTION))
+    else:
+        _upsert_answer(session, survey_id=survey.id, participant_id=participant.id, question=COMMENT_QUESTION,
+                       value=None, text=cleaned_comment, now=now)
+    if survey.kind is not SurveyKind.PULSE:
+        _mark_answered(session, invitation, now=now)
+    return AnswerResult(status=AnswerStatus.RECORDED, facts=survey_facts(session, invitation, now=now),
+                        language=language)
+
+
+def decline_survey(session: Session, *, invitation_id: int, slack_user_id: str, now: datetime) -> AnswerResult:
+    """A company contact's "No thanks": a no to the evaluation purpose, so no reminders."""
+    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, now=now, lock=True)
+    if refusal is not None or loaded is None:
+        return refusal or AnswerResult(status=AnswerStatus.UNKNOWN)
+    invitation, _survey, participant = loaded
+    record_consent_given(session, participant=participant, purpose=ConsentPurpose.EVALUATION, granted=False, now=now)
+    return AnswerResult(status=AnswerStatus.RECORDED, facts=survey_facts(session, invitation, now=now),
+                        language=normalise_language(participant.language))
+
+
+# --- a coordinator records an answer given by phone or email --------------------------------------------
+
+
+def company_survey_of(session: Session, *, participant: Participant) -> Survey | None:
+    return session.scalar(select(Survey).where(Survey.round_id == participant.round_id,
+                                               Survey.kind == SurveyKind.COMPANY))
+
+
+def hand_entry_form(session: Session, *, participant_id: int, now: datetime) -> AnswerResult:
+    """The company survey's form for a coordinator to fill in for a contact (found by the caller
+    within the coordinator's rounds). Refused before the survey opens and after it closes."""
+    participant = session.get(Participant, participant_id)
+    if participant is None or participant.role is not Role.COMPANY_CONTACT:
+        return AnswerResult(status=AnswerStatus.UNKNOWN)
+    invitation = _hand_invitation(session, participant=participant, now=now)
+    if isinstance(invitation, AnswerResult):
+        return invitation
+    return AnswerResult(status=AnswerStatus.RECORDED, facts=survey_facts(session, invitation, now=now),
+                        language=normalise_language(participant.language))
+
+
+def record_by_hand(session: Session, *, participant_id: int, values: Mapping[str, int | None], comment: str | None,
+                   consent: bool | None, now: datetime) -> AnswerResult:
+    """The company survey answered for a contact by their coordinator, who confirms (the
+    `consent` checkbox) that the contact agreed to the evaluation purpose."""
+    participant = session.get(Participant, participant_id)
+    if participant is None or participant.role is not Role.COMPANY_CONTACT:
+        return AnswerResult(status=AnswerStatus.UNKNOWN)
+    invitation = _hand_invitation(session, participant=participant, now=now)
+    if isinstance(invitation, AnswerResult):
+        return invitation
+    survey = session.get_one(Survey, invitation.survey_id)
+    if consent is not True:
+        facts = survey_facts(session, invitation, now=now)
+        return AnswerResult(status=AnswerStatus.INVALID, facts=facts, errors={"consent": "required"})
+    record_consent_given(session, participant=participant, purpose=ConsentPurpose.EVALUATION, granted=True, now=now)
+    return _record(session, invitation=invitation, survey=survey, participant=participant, values=values,
+                   comment=comment, consent=True, now=now)
+
+
+def _hand_invitation(session: Session, *, participant: Participant, now: datetime) -> SurveyInvitation | AnswerResult:
+    survey = company_survey_of(session, participant=participant)
+    if survey is None or now < survey.opens_at:
+        round_ = participant.round
+        opens_at = _midnight(round_.ends_on, round_.programme.timezone) + COMPANY_AFTER_END
+        return AnswerResult(status=AnswerStatus.NOT_OPEN, closes_at=opens_at)
+    if now >= survey.closes_at:
+        return AnswerResult(status=AnswerStatus.CLOSED, closes_at=survey.closes_at)
+    invitation = session.scalar(select(SurveyInvitation).where(
+        SurveyInvitation.survey_id == survey.id, SurveyInvitation.participant_id == participant.id).with_for_update())
+    if invitation is None:
+        invitation = SurveyInvitation(survey_id=survey.id, participant_id=participant.id, asked_at=None, created_at=now)
+        session.add(invitation)
+        session.flush()
+    return invitation
+
+
+def invitation_for(session: Session, *, survey_id: int, participant_id: int) -> SurveyInvitation | None:
+    return session.scalar(select(SurveyInvitation).where(and_(SurveyInvitation.survey_id == survey_id,
+                                                              SurveyInvitation.participant_id == participant_id)))
+
+
+__all__ = [
+    "COMMENT_MAX_LENGTH",
+    "MAX_REMINDERS",
+    "OPEN_FOR",
+    "PULSE_CONFIDENCE",
+    "PULSE_QUESTIONS",
+    "PULSE_USEFUL",
+    "AnswerResult",
+    "AnswerStatus",
+    "DueSurveys",
+    "PlannedSurvey",
+    "answer_pulse",
+    "by_hand_key",
+    "company_survey_of",
+    "decline_survey",
+    "due_surveys",
+    "hand_entry_form",
+    "invitation_for",
+    "invitation_key",
+    "planned_surveys",
+    "record_by_hand",
+    "submit_survey",
+    "survey_facts",
+    "survey_form",
+]
