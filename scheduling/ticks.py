@@ -31,6 +31,7 @@ from bot.onboarding.service import (
     due_welcomes,
     look_up_participants,
 )
+from bot.outcomes.service import due_follow_ups
 from bot.pairs.channels import close_pair_channels, open_pair_channels
 from bot.pairs.pauses import due_pause_endings
 from bot.surveys.service import due_surveys
@@ -151,6 +152,12 @@ def _surveys(job: JobContext) -> DueWork:
     return DueWork(calls=outgoing_calls(job.session, result.notices), housekeeping=result.invited + result.reminded)
 
 
+def _outcome_follow_ups(job: JobContext) -> DueWork:
+    """The 6-month follow-up DM to each mentee, in their slot and only with consent; one reminder."""
+    result = due_follow_ups(job.session, now=job.now)
+    return DueWork(calls=outgoing_calls(job.session, result.notices), housekeeping=result.asked + result.reminded)
+
+
 # Every kind of due work, in the order a tick runs them. Features add their job here.
 DEFAULT_JOBS: tuple[Job, ...] = (
     DueJob(name="purge-event-ids", find=_purge_event_ids),
@@ -168,6 +175,7 @@ DEFAULT_JOBS: tuple[Job, ...] = (
     DueJob(name="meeting-prompts", find=_meeting_prompts),
     # Surveys and outcomes (issue 10).
     DueJob(name="surveys", find=_surveys),
+    DueJob(name="outcome-follow-ups", find=_outcome_follow_ups),
 )
 
 

@@ -63,6 +63,10 @@ COMMANDS: tuple[CommandInfo, ...] = (
         description_key="cmd.mentoring.resume.description", audience=Audience.PARTICIPANTS,
     ),
     CommandInfo(
+        command=MENTORING, subcommand="outcome", usage_key="cmd.mentoring.outcome.usage",
+        description_key="cmd.mentoring.outcome.description", audience=Audience.PARTICIPANTS,
+    ),
+    CommandInfo(
         command=ADMIN, subcommand="help", usage_key="cmd.admin.help.usage",
         description_key="cmd.admin.help.description", audience=Audience.COORDINATORS,
     ),
@@ -93,6 +97,10 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo(
         command=ADMIN, subcommand="rematch", usage_key="cmd.admin.rematch.usage",
         description_key="cmd.admin.rematch.description", audience=Audience.COORDINATORS,
+    ),
+    CommandInfo(
+        command=ADMIN, subcommand="outcome", usage_key="cmd.admin.outcome.usage",
+        description_key="cmd.admin.outcome.description", audience=Audience.COORDINATORS,
     ),
 )
 

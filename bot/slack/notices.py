@@ -42,6 +42,7 @@ def _load_renderers() -> None:
         match_review,
         nudges,
         onboarding,
+        outcomes,
         pair_channels,
         pair_end,
         pair_intro,

@@ -8,6 +8,7 @@ from slack_bolt import App
 
 from bot.slack.render.match_review import PUBLISH_ACTION_ID, REVIEW_ACTION_PATTERN
 from bot.slack.render.nudges import CHECKIN_ACTION_PATTERN
+from bot.slack.render.outcomes import OPEN_ACTION_ID as OUTCOME_OPEN_ACTION_ID
 from bot.slack.render.sessions import CONFIRM_PATTERN, DELETE_PATTERN, EDIT_PATTERN, LOG_OPEN_PATTERN
 from bot.slack.render.timeline import RSVP_ACTION_PATTERN
 from handlers.actions.checkin_answer import handle_checkin_answer
@@ -15,6 +16,7 @@ from handlers.actions.consent import handle_consent
 from handlers.actions.match_publish import handle_match_publish
 from handlers.actions.match_review import handle_match_review
 from handlers.actions.meeting_rsvp import handle_meeting_rsvp
+from handlers.actions.outcome_open import handle_outcome_open
 from handlers.actions.profile_open import handle_profile_open
 from handlers.actions.session_confirm import handle_session_confirm
 from handlers.actions.session_delete import handle_session_delete
@@ -40,3 +42,5 @@ def register(app: App) -> None:
     app.action(re.compile(CHECKIN_ACTION_PATTERN))(handle_checkin_answer)
     # Meeting reminders: meeting.rsvp.yes|no (value: meeting id).
     app.action(re.compile(RSVP_ACTION_PATTERN))(handle_meeting_rsvp)
+    # The 6-month follow-up DM: outcome.open (value: the mentee's participant id).
+    app.action(OUTCOME_OPEN_ACTION_ID)(handle_outcome_open)

@@ -9,6 +9,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.core.commands import MENTORING
+from handlers.commands.outcome import outcome_command
 from handlers.commands.pause import pause_command, resume_command
 from handlers.commands.profile import open_profile
 from handlers.commands.router import (
@@ -28,6 +29,7 @@ SUBCOMMANDS = subcommand_table(MENTORING, {
     "sessions": sessions_subcommand,
     "pause": pause_command,
     "resume": resume_command,
+    "outcome": outcome_command,
 })
 
 

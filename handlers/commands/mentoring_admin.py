@@ -13,6 +13,7 @@ from bot.core.commands import ADMIN
 from handlers.commands.admin_attendance import open_attendance
 from handlers.commands.admin_import import import_instructions, send_template
 from handlers.commands.admin_match import admin_match
+from handlers.commands.outcome import admin_outcome_command
 from handlers.commands.pair_end import end_pair_command, rematch_command
 from handlers.commands.router import (
     CommandRequest,
@@ -33,6 +34,7 @@ SUBCOMMANDS = subcommand_table(ADMIN, {
     "match": admin_match,
     "end-pair": end_pair_command,
     "rematch": rematch_command,
+    "outcome": admin_outcome_command,
 })
 
 

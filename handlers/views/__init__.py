@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from handlers.middleware import coordinators_only
 from handlers.views.attendance_submit import handle_attendance_submit
+from handlers.views.outcome_submit import handle_admin_outcome_submit, handle_outcome_submit
 from handlers.views.pair_end_submit import handle_end_pair_submit
 from handlers.views.profile_submit import handle_profile_submit
 from handlers.views.session_log_submit import handle_session_log_submit
@@ -18,3 +19,6 @@ def register(app: App) -> None:
     # Coordinators only; which pair or meeting they may touch is the service's check.
     app.view("pairs.end.submit", middleware=[coordinators_only])(handle_end_pair_submit)
     app.view("meeting.attendance.submit", middleware=[coordinators_only])(handle_attendance_submit)
+    # Outcomes: a mentee's own, and a coordinator's for a mentee (whose round: the service's check).
+    app.view("outcome.submit")(handle_outcome_submit)
+    app.view("outcome.admin.submit", middleware=[coordinators_only])(handle_admin_outcome_submit)
