@@ -47,6 +47,7 @@ def _load_renderers() -> None:
         pair_end,
         pair_intro,
         sessions,
+        surveys,
         timeline,
     )
 

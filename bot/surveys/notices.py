@@ -83,6 +83,8 @@ class CompanyContactsToAskFacts:
     round_name: str
     closes_at: datetime
     contacts: tuple[ContactToAsk, ...]
+    #: The programme's zone, in which the closing day is shown.
+    timezone: str = "UTC"
 
 
 __all__ = ["CompanyContactsToAskFacts", "ContactToAsk", "Question", "SurveyFacts", "SurveyInvitationFacts"]

@@ -334,6 +334,7 @@ def _by_hand_notice(session: Session, survey: Survey, contacts: Sequence[Partici
         to=Coordinators(round_.id),
         facts=CompanyContactsToAskFacts(
             programme=round_.programme.name, round_name=round_.name, closes_at=survey.closes_at,
+            timezone=round_.programme.timezone,
             contacts=tuple(
                 ContactToAsk(name=contact.name, email=contact.email, company=contact.company or "",
                              mentees=partner_companies.count((contact.company or "").strip().casefold()))

@@ -149,6 +149,8 @@ CHOICES: dict[tuple[str, str], Any] = {
     ("profile_access_message", "access"): Choices(tuple(a for a in ProfileAccess if a is not ProfileAccess.OK)),
     ("profile_notice_view", "access"): Choices(tuple(a for a in ProfileAccess if a is not ProfileAccess.OK)),
     ("CheckinsIgnored", "people"): Choices(((HOSTILE,), (HOSTILE, HOSTILE))),
+    # a survey question's key picks its wording (pulse) or is the answer's key; its statements are free text
+    ("Question", "key"): Choices(("pulse.useful", "pulse.confidence", "recommend", HOSTILE)),
 }
 # Names whose text is a Slack id, a time zone or a language, never a person's words.
 _ID_NAMES = re.compile(r"(^|_)(user_id|channel_id|coordinator_id|app_id|team_id|removed_by|message_ts)$|^channel$")

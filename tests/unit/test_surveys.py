@@ -209,6 +209,7 @@ def test_company_contacts_not_in_slack_are_listed_for_the_coordinators_and_enter
     lists = [notice for notice in due.notices if isinstance(notice.facts, CompanyContactsToAskFacts)]
     assert len(lists) == 1
     assert [(c.name, c.company, c.mentees) for c in lists[0].facts.contacts] == [("Sofie", "Novo Nordisk", 1)]
+    assert lists[0].facts.timezone == "Europe/Copenhagen"  # the closing day is shown in the programme's zone
     assert due_surveys(session, now=after_round + timedelta(minutes=1)).notices == []  # listed once
     form = hand_entry_form(session, participant_id=contact.id, now=after_round)
     assert form.facts is not None and [q.key for q in form.facts.questions] == ["company_retention"]
