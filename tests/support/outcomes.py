@@ -66,7 +66,9 @@ def seed_outcome_world(session: Session) -> dict[str, int]:
     }
     mentor = people["soeren"]
     for key in ("ana", "birgit", "carla", "dina"):
-        pair = Pair(round=round_, mentor=mentor, mentee=people[key], created_at=EPOCH, published_at=EPOCH)
+        # Half a year on, the pair channels were archived long ago.
+        pair = Pair(round=round_, mentor=mentor, mentee=people[key], created_at=EPOCH, published_at=EPOCH,
+                    slack_channel_id=f"C{key.upper()}", channel_opened_at=EPOCH, channel_archived_at=EPOCH)
         if key == "birgit":
             pair.status, pair.ended_at, pair.end_reason = PairStatus.ENDED, EPOCH, "found_job"
         session.add(pair)
