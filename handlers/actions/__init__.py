@@ -10,6 +10,7 @@ from bot.slack.render.match_review import PUBLISH_ACTION_ID, REVIEW_ACTION_PATTE
 from bot.slack.render.nudges import CHECKIN_ACTION_PATTERN
 from bot.slack.render.outcomes import OPEN_ACTION_ID as OUTCOME_OPEN_ACTION_ID
 from bot.slack.render.sessions import CONFIRM_PATTERN, DELETE_PATTERN, EDIT_PATTERN, LOG_OPEN_PATTERN
+from bot.slack.render.surveys import DECLINE_ACTION, OPEN_ACTION, PULSE_ACTION_PATTERN
 from bot.slack.render.timeline import RSVP_ACTION_PATTERN
 from handlers.actions.checkin_answer import handle_checkin_answer
 from handlers.actions.consent import handle_consent
@@ -22,6 +23,9 @@ from handlers.actions.session_confirm import handle_session_confirm
 from handlers.actions.session_delete import handle_session_delete
 from handlers.actions.session_edit import handle_session_edit
 from handlers.actions.session_log_open import handle_session_log_open
+from handlers.actions.survey_answer import handle_survey_answer
+from handlers.actions.survey_decline import handle_survey_decline
+from handlers.actions.survey_open import handle_survey_open
 from handlers.middleware import coordinators_only
 
 
@@ -44,3 +48,8 @@ def register(app: App) -> None:
     app.action(re.compile(RSVP_ACTION_PATTERN))(handle_meeting_rsvp)
     # The 6-month follow-up DM: outcome.open (value: the mentee's participant id).
     app.action(OUTCOME_OPEN_ACTION_ID)(handle_outcome_open)
+    # Surveys in a DM: survey.pulse.<question>.<value> (value: invitation|question|value), survey.open and
+    # survey.decline (value: invitation id). Whose invitation it is: the service's check.
+    app.action(re.compile(PULSE_ACTION_PATTERN))(handle_survey_answer)
+    app.action(OPEN_ACTION)(handle_survey_open)
+    app.action(DECLINE_ACTION)(handle_survey_decline)

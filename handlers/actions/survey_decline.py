@@ -1,0 +1,49 @@
+""""No thanks" under a company contact's survey DM: a no to the evaluation purpose, so no
+reminders follow. The DM is drawn again as a short acknowledgement that still lets them
+answer should they change their mind."""
+
+from __future__ import annotations
+
+from logging import Logger
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.slack.render.surveys import parse_invitation_value, survey_declined_message, survey_refusal_message
+from bot.surveys.service import AnswerStatus, decline_survey
+from handlers.answers import explain
+from handlers.context import deps_from, viewer_from
+from handlers.survey_effects import answer_language, message_place, redraw, tell
+from storage.db import unit_of_work
+
+
+def handle_survey_decline(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+    logger: Logger,
+) -> None:
+    ack()
+    deps = deps_from(context)
+    viewer = viewer_from(context)
+    invitation_id = parse_invitation_value(action.get("value"))
+    if invitation_id is None:
+        explain(client=client, body=body, respond=respond, logger=logger,
+                message=survey_refusal_message(status=AnswerStatus.UNKNOWN, language=viewer.language))
+        return
+    with unit_of_work(deps.session_factory) as session:
+        result = decline_survey(session, invitation_id=invitation_id, slack_user_id=viewer.slack_user_id,
+                                now=deps.clock.now())
+    if result.status is not AnswerStatus.RECORDED or result.facts is None:
+        explain(client=client, body=body, respond=respond, logger=logger,
+                message=survey_refusal_message(status=result.status, language=answer_language(result, viewer)))
+        return
+    logger.info("survey invitation %s declined", invitation_id)
+    message = survey_declined_message(result.facts, result.language)
+    channel_id, message_ts = message_place(body)
+    if not redraw(client=client, channel_id=channel_id, message_ts=message_ts, message=message, logger=logger):
+        tell(client=client, user_id=viewer.slack_user_id, message=message, logger=logger)

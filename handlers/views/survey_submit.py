@@ -1,0 +1,72 @@
+"""`survey.submit`: the survey form (or a pulse's comment form) submitted.
+
+Slack shows inline errors only when they come back in the acknowledgement, so the answers
+are saved before `ack` (one quick transaction, every answer or none); the thank-you follows
+after it, in place of the invitation's DM. A form submitted by anyone but the person it was
+sent to changes nothing: the service refuses it and the modal says so.
+"""
+
+from __future__ import annotations
+
+from logging import Logger
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.i18n import t
+from bot.slack.render.surveys import (
+    COMMENT_BLOCK,
+    form_errors,
+    parse_survey_metadata,
+    read_survey_form,
+    survey_invitation_message,
+    survey_notice_view,
+    survey_thanks_message,
+)
+from bot.surveys.notices import SurveyInvitationFacts
+from bot.surveys.service import AnswerStatus, submit_survey
+from handlers.context import deps_from, viewer_from
+from handlers.survey_effects import answer_language, redraw, tell
+from storage.db import unit_of_work
+
+
+def handle_survey_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger
+) -> None:
+    deps = deps_from(context)
+    viewer = viewer_from(context)
+    place = parse_survey_metadata(view.get("private_metadata"))
+    if place is None:  # not a form we opened: refuse rather than guess whose survey
+        ack(response_action="update", view=survey_notice_view(status=AnswerStatus.UNKNOWN, language=viewer.language))
+        return
+    submitted = read_survey_form((view.get("state") or {}).get("values") or {})
+    try:
+        with unit_of_work(deps.session_factory) as session:
+            result = submit_survey(session, invitation_id=place.invitation_id, slack_user_id=viewer.slack_user_id,
+                                   values=submitted.values, comment=submitted.comment, consent=submitted.consent,
+                                   now=deps.clock.now())
+    except Exception:  # any failure: the person must hear something within 3 seconds
+        logger.exception("saving the survey answers of %s failed", viewer.slack_user_id)
+        ack(response_action="errors", errors={COMMENT_BLOCK: t("error.generic", viewer.language)})
+        return
+    if result.status is AnswerStatus.INVALID:
+        shown = {block.get("block_id") for block in view.get("blocks") or [] if isinstance(block, dict)}
+        errors = {block: text for block, text in form_errors(result.errors, result.language).items() if block in shown}
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:  # an error about a box this form does not have (the questions changed): say so in its place
+            ack(response_action="update", view=survey_notice_view(status=AnswerStatus.INVALID,
+                                                                  language=result.language))
+        return
+    if result.status is not AnswerStatus.RECORDED or result.facts is None:
+        ack(response_action="update",
+            view=survey_notice_view(status=result.status, language=answer_language(result, viewer)))
+        return
+    ack()
+    logger.info("survey answers saved for invitation %s", place.invitation_id)
+    redrawn = survey_invitation_message(SurveyInvitationFacts(survey=result.facts), result.language)
+    if not redraw(client=client, channel_id=place.channel_id, message_ts=place.message_ts, message=redrawn,
+                  logger=logger):
+        tell(client=client, user_id=viewer.slack_user_id, message=survey_thanks_message(result.facts, result.language),
+             logger=logger)
