@@ -1,10 +1,11 @@
 """The round workbook: one Excel format to set up, export and re-import a round.
 
 Coordinators live in spreadsheets, so a round is described by one workbook with the
-sheets ``Programme``, ``Meetings``, ``Participants`` and (optionally) ``Pairs``. The
-same format is written by the template, by an export of a running round and by a
-matching proposal (a ``Pairs`` sheet with extra ``score`` and ``reasons`` columns), so
-whatever the bot hands out can be edited in Excel and read straight back.
+sheets ``Programme``, ``Meetings``, ``Participants`` and (optionally) ``Pairs`` and
+``Criteria`` (the programme's success criteria, as data). The same format is written by
+the template, by an export of a running round and by a matching proposal (a ``Pairs``
+sheet with extra ``score`` and ``reasons`` columns), so whatever the bot hands out can be
+edited in Excel and read straight back.
 
 Reading never stops at the first mistake: a coordinator fixing a 40-row sheet wants
 every problem at once, each pinned to the sheet, Excel row and column they see. This
@@ -26,6 +27,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from functools import cache, total_ordering
 from pathlib import Path
 from typing import BinaryIO, Final, TypeAlias
@@ -43,8 +46,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.core.dates import read_complete_date, read_date_and_time
 from bot.i18n import plain_entries
+from bot.surveys.criteria import DEFAULT_CRITERIA, CriterionSpec
+from storage.models import CriterionMeasure, Role, SurveyKind
 
 __all__ = [
+    "CRITERION_MEASURES",
+    "CRITERION_ROLES",
+    "CRITERION_SURVEYS",
     "LANGUAGES",
     "MEETING_KINDS",
     "PROBLEM_CODES",
@@ -68,8 +76,9 @@ SHEET_PROGRAMME: Final = "Programme"
 SHEET_MEETINGS: Final = "Meetings"
 SHEET_PARTICIPANTS: Final = "Participants"
 SHEET_PAIRS: Final = "Pairs"
+SHEET_CRITERIA: Final = "Criteria"
 #: The order problems are listed in: the order a coordinator fills the sheets in.
-SHEET_ORDER: Final = (SHEET_PROGRAMME, SHEET_MEETINGS, SHEET_PARTICIPANTS, SHEET_PAIRS)
+SHEET_ORDER: Final = (SHEET_PROGRAMME, SHEET_MEETINGS, SHEET_PARTICIPANTS, SHEET_PAIRS, SHEET_CRITERIA)
 
 MEETING_KINDS: Final = (
     "mentor_course",
@@ -80,8 +89,12 @@ MEETING_KINDS: Final = (
     "closing",
     "other",
 )
-ROLES: Final = ("mentor", "mentee", "coordinator")
+ROLES: Final = ("mentor", "mentee", "coordinator", "company_contact")
 LANGUAGES: Final = ("en", "da")
+#: A criterion's measure, whom it is asked of, and in which surveys (mentors' and mentees' agree criteria).
+CRITERION_MEASURES: Final = tuple(measure.value for measure in CriterionMeasure)
+CRITERION_ROLES: Final = (Role.MENTOR.value, Role.MENTEE.value, Role.COMPANY_CONTACT.value)
+CRITERION_SURVEYS: Final = (SurveyKind.MIDWAY.value, SurveyKind.FINAL.value)
 
 PROGRAMME_KEYS: Final = (
     "programme",
@@ -92,6 +105,8 @@ PROGRAMME_KEYS: Final = (
     "coordinator_channel",
     "session_every_days",
     "timezone",
+    "pulse_every_days",
+    "min_answers_shown",
 )
 PROGRAMME_REQUIRED: Final = ("programme", "round", "starts_on", "ends_on")
 MEETING_COLUMNS: Final = ("kind", "title", "starts_at", "duration_minutes", "location")
@@ -104,15 +119,30 @@ PARTICIPANT_COLUMNS: Final = (
     "languages",
     "interests",
     "company",
+    "partner_company",
     "home_country",
     "language",
     "max_mentees",
 )
 PARTICIPANT_REQUIRED: Final = ("email", "name", "role")
 PAIR_COLUMNS: Final = ("mentor_email", "mentee_email")
+CRITERION_COLUMNS: Final = ("key", "statement_en", "statement_da", "measure", "asked_of", "surveys", "target")
+#: Besides these, at least one of statement_en and statement_da (the other falls back to it).
+CRITERION_REQUIRED: Final = ("key", "measure", "asked_of", "target")
+CRITERION_STATEMENTS: Final = ("statement_en", "statement_da")
 
 DEFAULT_LANGUAGE: Final = "en"
 DEFAULT_SESSION_EVERY_DAYS: Final = 14
+DEFAULT_PULSE_EVERY_DAYS: Final = 21
+#: Days between reminders or pulses: a year is more than any round lasts.
+MAX_EVERY_DAYS: Final = 365
+#: The anonymity threshold: no figure from fewer answers is shown. Below 3, two people who
+#: compare notes could work out a third person's answer; the database refuses it too.
+DEFAULT_MIN_ANSWERS_SHOWN: Final = 5
+MIN_ANSWERS_SHOWN_FLOOR: Final = 3
+MAX_ANSWERS_SHOWN: Final = 1000
+#: Answers to a criterion are stored under its key, beside the bot's own questions.
+RESERVED_CRITERION_KEYS: Final = ("comment", "recommend")
 DEFAULT_TIMEZONE: Final = "Europe/Copenhagen"
 MIN_DURATION_MINUTES: Final = 1
 MAX_DURATION_MINUTES: Final = 24 * 60
@@ -148,6 +178,22 @@ PAIR_MENTEE_TWICE: Final = "workbook.pair.mentee_twice"
 PAIR_DUPLICATE: Final = "workbook.pair.duplicate"
 PAIR_OVER_CAPACITY: Final = "workbook.pair.over_capacity"
 VALUE_TOO_LONG: Final = "workbook.value.too_long"
+INT_TOO_LARGE: Final = "workbook.int.too_large"
+ANONYMITY_TOO_LOW: Final = "workbook.anonymity.too_low"
+COMPANY_MISSING: Final = "workbook.company.missing"
+CRITERION_KEY_INVALID: Final = "workbook.criterion.key_invalid"
+CRITERION_KEY_RESERVED: Final = "workbook.criterion.key_reserved"
+CRITERION_DUPLICATE: Final = "workbook.criterion.duplicate"
+CRITERION_NO_STATEMENT: Final = "workbook.criterion.no_statement"
+CRITERION_MEASURE_UNKNOWN: Final = "workbook.criterion.measure_unknown"
+CRITERION_ROLE_UNKNOWN: Final = "workbook.criterion.role_unknown"
+CRITERION_SURVEY_UNKNOWN: Final = "workbook.criterion.survey_unknown"
+CRITERION_SURVEYS_MISSING: Final = "workbook.criterion.surveys_missing"
+CRITERION_EMPLOYED_ROLES: Final = "workbook.criterion.employed_roles"
+CRITERION_RECOMMEND_ROLES: Final = "workbook.criterion.recommend_roles"
+TARGET_INVALID: Final = "workbook.target.invalid"
+TARGET_OUT_OF_RANGE: Final = "workbook.target.out_of_range"
+TARGET_AMBIGUOUS: Final = "workbook.target.ambiguous"
 
 PROBLEM_CODES: Final = (
     FILE_UNREADABLE,
@@ -178,6 +224,22 @@ PROBLEM_CODES: Final = (
     PAIR_DUPLICATE,
     PAIR_OVER_CAPACITY,
     VALUE_TOO_LONG,
+    INT_TOO_LARGE,
+    ANONYMITY_TOO_LOW,
+    COMPANY_MISSING,
+    CRITERION_KEY_INVALID,
+    CRITERION_KEY_RESERVED,
+    CRITERION_DUPLICATE,
+    CRITERION_NO_STATEMENT,
+    CRITERION_MEASURE_UNKNOWN,
+    CRITERION_ROLE_UNKNOWN,
+    CRITERION_SURVEY_UNKNOWN,
+    CRITERION_SURVEYS_MISSING,
+    CRITERION_EMPLOYED_ROLES,
+    CRITERION_RECOMMEND_ROLES,
+    TARGET_INVALID,
+    TARGET_OUT_OF_RANGE,
+    TARGET_AMBIGUOUS,
 )
 
 #: The longest text each column may hold: the database's column sizes, so a workbook
@@ -192,9 +254,14 @@ MAX_LENGTHS: Final[dict[tuple[str, str], int]] = {
     (SHEET_PARTICIPANTS, "name"): 200,
     (SHEET_PARTICIPANTS, "field"): 200,
     (SHEET_PARTICIPANTS, "company"): 200,
+    (SHEET_PARTICIPANTS, "partner_company"): 200,
     (SHEET_PARTICIPANTS, "home_country"): 100,
     (SHEET_PARTICIPANTS, "languages"): 100,  # per item
     (SHEET_PARTICIPANTS, "interests"): 100,  # per item
+    (SHEET_CRITERIA, "key"): 64,
+    # A statement is one sentence people rate in a survey; 500 keeps it readable in a modal.
+    (SHEET_CRITERIA, "statement_en"): 500,
+    (SHEET_CRITERIA, "statement_da"): 500,
 }
 
 LOCATION_CELL: Final = "workbook.location.cell"
@@ -218,6 +285,8 @@ class ProgrammeSettings:
     coordinator_channel: str | None = None
     session_every_days: int = DEFAULT_SESSION_EVERY_DAYS
     timezone: str = DEFAULT_TIMEZONE
+    pulse_every_days: int = DEFAULT_PULSE_EVERY_DAYS
+    min_answers_shown: int = DEFAULT_MIN_ANSWERS_SHOWN
 
 
 @dataclass(frozen=True)
@@ -237,6 +306,8 @@ class ParticipantRow:
     """One person; ``email`` (lower-case) is the key a re-import updates people by.
 
     ``max_mentees`` only means something for mentors; it is 1 for everyone else.
+    ``partner_company`` only means something for mentees (where their partner works, which
+    links them to that company's contact); it is None for everyone else.
     ``language`` is None when the person should get the programme's language.
     """
 
@@ -251,6 +322,7 @@ class ParticipantRow:
     home_country: str | None = None
     language: str | None = None
     max_mentees: int = 1
+    partner_company: str | None = None
 
 
 @dataclass(frozen=True)
@@ -270,12 +342,16 @@ class PairRow:
 
 @dataclass(frozen=True)
 class RoundWorkbook:
-    """Everything one workbook says about a round, already validated."""
+    """Everything one workbook says about a round, already validated.
+
+    ``criteria`` is None when the workbook has no Criteria sheet (or an empty one): the
+    programme then keeps the criteria it has. Written, None leaves the sheet out."""
 
     programme: ProgrammeSettings
     meetings: tuple[MeetingRow, ...] = ()
     participants: tuple[ParticipantRow, ...] = ()
     pairs: tuple[PairRow, ...] = ()
+    criteria: tuple[CriterionSpec, ...] | None = None
 
 
 _COLUMN_ORDER: Final[dict[str, tuple[str, ...]]] = {
@@ -283,6 +359,7 @@ _COLUMN_ORDER: Final[dict[str, tuple[str, ...]]] = {
     SHEET_MEETINGS: MEETING_COLUMNS,
     SHEET_PARTICIPANTS: PARTICIPANT_COLUMNS,
     SHEET_PAIRS: PAIR_COLUMNS,
+    SHEET_CRITERIA: CRITERION_COLUMNS,
 }
 
 
@@ -494,6 +571,87 @@ def _parse_int(value: object) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Percent:
+    """A number from a cell Excel formats as a percentage: 0.8 shown as 80 %.
+
+    `values_only` reading loses the format, and with it the difference between 80 % and
+    0.8 typed in a plain cell, so a table reads such cells into this marker."""
+
+    share: float
+
+    def __str__(self) -> str:
+        return f"{self.share * 100:g}%"
+
+
+#: Floats this close to a simple fraction are that fraction (2/3 written as 0.6666666666666666).
+_FLOAT_NOISE: Final = 1e-9
+_SIMPLE_DENOMINATOR: Final = 1000
+
+
+def _exact(number: float) -> Fraction:
+    """A cell's number as the fraction a person meant: 0.667 is 667/1000, but
+    0.6666666666666666 (two thirds, as Excel and Python store it) is 2/3."""
+    if isinstance(number, int):
+        return Fraction(number)
+    simple = Fraction(number).limit_denominator(_SIMPLE_DENOMINATOR)
+    if abs(float(simple) - number) <= _FLOAT_NOISE * max(1.0, abs(number)):
+        return simple
+    return Fraction(Decimal(repr(number)))
+
+
+def _decimal_fraction(text: str) -> Fraction | None:
+    """ "66.7" or the Danish "66,7" as an exact fraction; None for anything else."""
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return Fraction(number) if number.is_finite() else None
+
+
+def _parse_share(value: object) -> tuple[Fraction | None, str | None]:
+    """A target as (share in [0, 1], None) or (None, problem code).
+
+    "80%", "66.7 %", a percent-formatted cell and "2/3" are unambiguous. A bare number is
+    a percentage ("80" is 80 %), except strictly between 0 and 1, where 0.8 may mean 80 %
+    (a share) or 0.8 %: that is refused rather than guessed."""
+    share: Fraction | None
+    if isinstance(value, _Percent):
+        share = _exact(value.share) if math.isfinite(value.share) else None
+    elif isinstance(value, bool):
+        return None, TARGET_INVALID
+    elif isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            return None, TARGET_INVALID
+        percent = _exact(value)
+        if 0 < percent < 1:
+            return None, TARGET_AMBIGUOUS
+        share = percent / 100
+    elif isinstance(value, str):
+        text = "".join(value.split())
+        if text.endswith("%"):
+            percent_or_none = _decimal_fraction(text[:-1])
+            share = None if percent_or_none is None else percent_or_none / 100
+        elif "/" in text:
+            top, _, bottom = text.partition("/")
+            numerator, denominator = _parse_int(top), _parse_int(bottom)
+            share = Fraction(numerator, denominator) if numerator is not None and denominator else None
+        else:
+            percent_or_none = _decimal_fraction(text)
+            if percent_or_none is not None and 0 < percent_or_none < 1:
+                return None, TARGET_AMBIGUOUS
+            share = None if percent_or_none is None else percent_or_none / 100
+    else:
+        return None, TARGET_INVALID
+    if share is None:
+        return None, TARGET_INVALID
+    if not 0 <= share <= 1:
+        return None, TARGET_OUT_OF_RANGE
+    return share, None
+
+
 def _normalise_code(text: str) -> str:
     """ "Kick-off" and "kick off" both mean kick_off; case never matters."""
     return _HEADER_SPACE_RE.sub("_", text.strip().lower())
@@ -559,10 +717,27 @@ def _normalise_header(value: object) -> str | None:
     return _normalise_code(text) if text else None
 
 
+def _cell_values(sheet: Worksheet) -> list[tuple[object, ...]]:
+    """Each row's values, a percent-formatted number marked as such (see `_Percent`)."""
+    rows: list[tuple[object, ...]] = []
+    for cells in sheet.iter_rows():
+        values: list[object] = []
+        for cell in cells:
+            value: object = cell.value
+            number_format = getattr(cell, "number_format", None) or ""
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in number_format:
+                value = _Percent(float(value))
+            values.append(value)
+        rows.append(tuple(values))
+    return rows
+
+
 def _read_table(
-    *, sheet: Worksheet, name: str, required: Sequence[str], problems: _Problems
+    *, sheet: Worksheet, name: str, required: Sequence[str], problems: _Problems, formats_matter: bool = False
 ) -> _Table:
-    rows = list(sheet.iter_rows(values_only=True))
+    """The header understood and every non-blank row read; `formats_matter` keeps the
+    difference between 80 % and 0.8 in a number cell (slower, so only where it matters)."""
+    rows = _cell_values(sheet) if formats_matter else list(sheet.iter_rows(values_only=True))
     header = rows[0] if rows else ()
     positions: dict[str, int] = {}
     for index, cell in enumerate(header):
@@ -684,18 +859,27 @@ def _read_programme(sheet: Worksheet | None, problems: _Problems) -> ProgrammeSe
             problems.add(CHANNEL_INVALID, at=(name, row, None), value=_shown(value))
             ok = False
 
-    every = DEFAULT_SESSION_EVERY_DAYS
-    row, value = get("session_every_days")
-    if value is not None:
+    def whole_number(key: str, *, default: int, minimum: int, maximum: int, too_small: str = INT_TOO_SMALL) -> int:
+        nonlocal ok
+        row, value = get(key)
+        if value is None:
+            return default
         parsed_int = _parse_int(value)
         if parsed_int is None:
             problems.add(INT_INVALID, at=(name, row, None), value=_shown(value))
-            ok = False
-        elif parsed_int < 1:
-            problems.add(INT_TOO_SMALL, at=(name, row, None), value=parsed_int, minimum=1)
-            ok = False
+        elif parsed_int < minimum:
+            problems.add(too_small, at=(name, row, None), value=parsed_int, minimum=minimum)
+        elif parsed_int > maximum:
+            problems.add(INT_TOO_LARGE, at=(name, row, None), value=parsed_int, maximum=maximum)
         else:
-            every = parsed_int
+            return parsed_int
+        ok = False
+        return default
+
+    every = whole_number("session_every_days", default=DEFAULT_SESSION_EVERY_DAYS, minimum=1, maximum=MAX_EVERY_DAYS)
+    pulse_every = whole_number("pulse_every_days", default=DEFAULT_PULSE_EVERY_DAYS, minimum=1, maximum=MAX_EVERY_DAYS)
+    min_answers = whole_number("min_answers_shown", default=DEFAULT_MIN_ANSWERS_SHOWN,
+                               minimum=MIN_ANSWERS_SHOWN_FLOOR, maximum=MAX_ANSWERS_SHOWN, too_small=ANONYMITY_TOO_LOW)
 
     zone = DEFAULT_TIMEZONE
     row, value = get("timezone")
@@ -718,6 +902,8 @@ def _read_programme(sheet: Worksheet | None, problems: _Problems) -> ProgrammeSe
         coordinator_channel=channel,
         session_every_days=every,
         timezone=zone,
+        pulse_every_days=pulse_every,
+        min_answers_shown=min_answers,
     )
 
 
@@ -892,6 +1078,11 @@ def _read_participants(
                 )
                 max_mentees = None
                 ok = False
+        company = _text(values.get("company"))
+        if role == Role.COMPANY_CONTACT.value and company is None:
+            # The company is what links them to the mentees whose partners work there.
+            problems.add(COMPANY_MISSING, at=(name, excel_row, "company"))
+            ok = False
         if email is not None:
             known[email] = _Known(row=excel_row, role=role, max_mentees=max_mentees)
         person_name = _text(values.get("name"))
@@ -905,10 +1096,11 @@ def _read_participants(
                     field=_text(values.get("field")),
                     languages=_split_list(_text(values.get("languages"))),
                     interests=_split_list(_text(values.get("interests"))),
-                    company=_text(values.get("company")),
+                    company=company,
                     home_country=_text(values.get("home_country")),
                     language=language,
                     max_mentees=max_mentees or 1,
+                    partner_company=_text(values.get("partner_company")) if role == Role.MENTEE.value else None,
                 )
             )
     emails_readable = "email" in table.columns
@@ -1002,6 +1194,155 @@ def _read_pairs(
     return pairs
 
 
+_KEY_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _codes(
+    text: str | None, *, allowed: Sequence[str], unknown: str, at: tuple[str, int | None, str | None],
+    problems: _Problems,
+) -> tuple[str, ...] | None:
+    """A comma list of codes ("Mentor, mentees") in `allowed`'s order, repeats dropped; None
+    (with a problem per unknown item) when any item is unknown. A plural's "s" is forgiven."""
+    found: set[str] = set()
+    ok = True
+    for item in _split_list(text):
+        code = _normalise_code(item)
+        if code not in allowed and code.endswith("s") and code[:-1] in allowed:
+            code = code[:-1]
+        if code in allowed:
+            found.add(code)
+        else:
+            problems.add(unknown, at=at, value=_shown(item), allowed=", ".join(allowed))
+            ok = False
+    return tuple(code for code in allowed if code in found) if ok else None
+
+
+def _read_criteria(sheet: Worksheet | None, problems: _Problems) -> tuple[CriterionSpec, ...] | None:
+    """The programme's success criteria, or None when there is no Criteria sheet (or no row
+    in it): the programme then keeps what it has."""
+    name = SHEET_CRITERIA
+    if sheet is None or not _has_content(sheet):
+        return None
+    table = _read_table(sheet=sheet, name=name, required=CRITERION_REQUIRED, problems=problems, formats_matter=True)
+    if not any(column in table.columns for column in CRITERION_STATEMENTS):
+        problems.add(HEADER_MISSING, at=(name, 1, None), column=" / ".join(CRITERION_STATEMENTS))
+    if not table.rows:
+        return None
+    criteria: list[CriterionSpec] = []
+    first_row: dict[str, int] = {}
+    for excel_row, values in table.rows:
+        ok = _required_values(
+            name=name, excel_row=excel_row, values=values, required=CRITERION_REQUIRED, problems=problems
+        )
+
+        measure: CriterionMeasure | None = None
+        raw = values.get("measure")
+        if raw is not None:
+            code = _normalise_code(_text(raw) or "")
+            if code in CRITERION_MEASURES:
+                measure = CriterionMeasure(code)
+            else:
+                problems.add(CRITERION_MEASURE_UNKNOWN, at=(name, excel_row, "measure"), value=_shown(raw),
+                             allowed=", ".join(CRITERION_MEASURES))
+                ok = False
+
+        key: str | None = None
+        raw = values.get("key")
+        if raw is not None:
+            key = _normalise_code(_text(raw) or "")
+            limit = MAX_LENGTHS[(name, "key")]
+            if len(key) > limit:
+                problems.add(VALUE_TOO_LONG, at=(name, excel_row, "key"), column="key", length=len(key),
+                             maximum=limit)
+                ok = False
+            elif not _KEY_RE.match(key):
+                problems.add(CRITERION_KEY_INVALID, at=(name, excel_row, "key"), value=_shown(raw))
+                ok = False
+            elif key in RESERVED_CRITERION_KEYS and not (
+                key == "recommend" and measure is CriterionMeasure.RECOMMEND
+            ):
+                problems.add(CRITERION_KEY_RESERVED, at=(name, excel_row, "key"), value=key)
+                ok = False
+            elif key in first_row:
+                problems.add(CRITERION_DUPLICATE, at=(name, excel_row, "key"), value=key, first_row=first_row[key])
+                ok = False
+            else:
+                first_row[key] = excel_row
+
+        statements: dict[str, str | None] = {column: _text(values.get(column)) for column in CRITERION_STATEMENTS}
+        if any(column in table.columns for column in CRITERION_STATEMENTS) and not any(statements.values()):
+            problems.add(CRITERION_NO_STATEMENT, at=(name, excel_row, CRITERION_STATEMENTS[0]))
+            ok = False
+        for column, statement in statements.items():
+            limit = MAX_LENGTHS[(name, column)]
+            if statement is not None and len(statement) > limit:
+                problems.add(VALUE_TOO_LONG, at=(name, excel_row, column), column=column, length=len(statement),
+                             maximum=limit)
+                ok = False
+
+        roles: tuple[str, ...] | None = None
+        raw = values.get("asked_of")
+        if raw is not None:
+            roles = _codes(_text(raw), allowed=CRITERION_ROLES, unknown=CRITERION_ROLE_UNKNOWN,
+                           at=(name, excel_row, "asked_of"), problems=problems)
+            if roles == ():
+                problems.add(VALUE_MISSING, at=(name, excel_row, "asked_of"), column="asked_of")
+                roles = None
+            if roles is None:
+                ok = False
+            elif measure is CriterionMeasure.EMPLOYED and roles != (Role.MENTEE.value,):
+                problems.add(CRITERION_EMPLOYED_ROLES, at=(name, excel_row, "asked_of"), value=", ".join(roles))
+                ok = False
+            elif measure is CriterionMeasure.RECOMMEND and Role.COMPANY_CONTACT.value in roles:
+                problems.add(CRITERION_RECOMMEND_ROLES, at=(name, excel_row, "asked_of"), value=", ".join(roles))
+                ok = False
+
+        # Surveys matter only for what mentors and mentees are asked: a company contact has one
+        # survey, employment is no question, and "recommend" is in every midway and final.
+        surveys: tuple[str, ...] | None = ()
+        surveyed = roles is not None and bool(set(roles) & {Role.MENTOR.value, Role.MENTEE.value})
+        if measure in (CriterionMeasure.AGREE, CriterionMeasure.RECOMMEND) and surveyed:
+            text = _text(values.get("surveys"))
+            surveys = _codes(text, allowed=CRITERION_SURVEYS, unknown=CRITERION_SURVEY_UNKNOWN,
+                             at=(name, excel_row, "surveys"), problems=problems)
+            if surveys is None:
+                ok = False
+            elif not surveys and measure is CriterionMeasure.RECOMMEND:
+                surveys = CRITERION_SURVEYS
+            elif not surveys:
+                problems.add(CRITERION_SURVEYS_MISSING, at=(name, excel_row, "surveys"),
+                             allowed=", ".join(CRITERION_SURVEYS))
+                ok = False
+
+        target: Fraction | None = None
+        raw = values.get("target")
+        if raw is not None:
+            target, code_or_none = _parse_share(raw)
+            if code_or_none is not None:
+                problems.add(code_or_none, at=(name, excel_row, "target"), value=_shown(raw))
+                ok = False
+
+        statement_en = statements["statement_en"] or statements["statement_da"]
+        statement_da = statements["statement_da"] or statements["statement_en"]
+        if (
+            ok and key is not None and measure is not None and roles is not None and surveys is not None
+            and target is not None and statement_en is not None and statement_da is not None
+        ):
+            criteria.append(
+                CriterionSpec(
+                    key=key,
+                    measure=measure,
+                    roles=tuple(Role(role) for role in roles),
+                    surveys=tuple(SurveyKind(kind) for kind in surveys),
+                    target=target,
+                    statement_en=statement_en,
+                    statement_da=statement_da,
+                    position=len(criteria) + 1,
+                )
+            )
+    return tuple(criteria)
+
+
 def _open(source: str | Path | bytes | BinaryIO) -> Workbook:
     stream: str | Path | BinaryIO = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
     with catch_warnings():
@@ -1029,6 +1370,7 @@ def read_workbook(source: str | Path | bytes | BinaryIO) -> tuple[RoundWorkbook 
     meetings = _read_meetings(sheets.get(SHEET_MEETINGS.lower()), problems, programme)
     participants, known = _read_participants(sheets.get(SHEET_PARTICIPANTS.lower()), problems)
     pairs = _read_pairs(sheets.get(SHEET_PAIRS.lower()), problems, known)
+    criteria = _read_criteria(sheets.get(SHEET_CRITERIA.lower()), problems)
     book.close()
     _check_lengths(programme=programme, meetings=meetings, participants=participants, problems=problems)
     found = sorted(problems.items)
@@ -1040,6 +1382,7 @@ def read_workbook(source: str | Path | bytes | BinaryIO) -> tuple[RoundWorkbook 
             meetings=tuple(meetings),
             participants=tuple(participants),
             pairs=tuple(pairs),
+            criteria=criteria,
         ),
         [],
     )
@@ -1066,7 +1409,7 @@ def _check_lengths(
         check(SHEET_MEETINGS, meeting.row, "title", meeting.title)
         check(SHEET_MEETINGS, meeting.row, "location", meeting.location)
     for person in participants:
-        for column in ("email", "name", "field", "company", "home_country"):
+        for column in ("email", "name", "field", "company", "partner_company", "home_country"):
             check(SHEET_PARTICIPANTS, person.row, column, getattr(person, column))
         for column in ("languages", "interests"):
             longest = max(getattr(person, column), key=len, default=None)
@@ -1103,6 +1446,14 @@ _WIDTHS: Final[dict[str, int]] = {
     "mentee_email": 32,
     "score": 10,
     "reasons": 60,
+    "partner_company": 24,
+    "key": 24,
+    "statement_en": 60,
+    "statement_da": 60,
+    "measure": 12,
+    "asked_of": 24,
+    "surveys": 16,
+    "target": 10,
 }
 
 _PROGRAMME_NOTES: Final[dict[str, str]] = {
@@ -1115,6 +1466,9 @@ _PROGRAMME_NOTES: Final[dict[str, str]] = {
     "like C0123ABCD.",
     "session_every_days": "How often, in days, pairs are reminded to hold a 1:1 session. Default 14.",
     "timezone": "The time zone of the meeting times, for example Europe/Copenhagen (the default).",
+    "pulse_every_days": "How often, in days, mentors and mentees get a short pulse survey. Default 21.",
+    "min_answers_shown": "Survey figures are shown only when at least this many people answered, "
+    "so no one's answer can be worked out. At least 3. Default 5.",
 }
 
 _INSTRUCTIONS: Final[tuple[tuple[str, str], ...]] = (
@@ -1148,6 +1502,11 @@ _INSTRUCTIONS: Final[tuple[tuple[str, str], ...]] = (
              "A whole number, 1 or more. Default 14."),
     ("item", "timezone: the time zone the meeting times are in, for example Europe/Copenhagen "
              "(the default)."),
+    ("item", "pulse_every_days: how often, in days, mentors and mentees get a short pulse survey "
+             "(two questions). A whole number, 1 or more. Default 21."),
+    ("item", "min_answers_shown: survey results are shown only when at least this many people "
+             "answered, so that no one's answer can be worked out. A whole number, 3 or more. "
+             "Default 5."),
     ("heading", "Meetings sheet"),
     ("text", "One row per shared meeting."),
     ("item", "kind (required): mentor_course (course for mentors), cv_workshop (CV workshop for "
@@ -1159,16 +1518,22 @@ _INSTRUCTIONS: Final[tuple[tuple[str, str], ...]] = (
     ("item", "duration_minutes (required): how long the meeting lasts, from 1 to 1440 minutes."),
     ("item", "location: the address or the link to an online meeting."),
     ("heading", "Participants sheet"),
-    ("text", "One row per mentor, mentee and coordinator."),
+    ("text", "One row per mentor, mentee and coordinator, and one per contact person at a partner "
+             "company."),
     ("item", "email (required): each person's email address, used once only. The bot finds the "
              "person in Slack by it. Capital letters do not matter."),
     ("item", "name (required): the person's name."),
-    ("item", "role (required): mentor, mentee or coordinator."),
+    ("item", "role (required): mentor, mentee, coordinator or company_contact. A company_contact "
+             "is a contact person at a company where a mentee's partner works: the bot only asks "
+             "them one short survey after the round, and they need not be in Slack."),
     ("item", "field: the person's professional field. Used for matching."),
     ("item", "languages: the languages the person speaks, separated by commas, for example "
              "English, Danish."),
     ("item", "interests: interests and wishes for the match, separated by commas."),
-    ("item", "company: where the person works (for a mentor) or the partner company (for a mentee)."),
+    ("item", "company: where the person works. Required for a company_contact."),
+    ("item", "partner_company: for mentees only, the company where their partner works. It links "
+             "the mentee to the company_contact with the same company (capital letters do not "
+             "matter). A company with no contact in the sheet is fine."),
     ("item", "home_country: the country the person comes from."),
     ("item", "language: en or da, the language the bot writes to this person in. Leave empty to use "
              "the programme's language."),
@@ -1182,6 +1547,34 @@ _INSTRUCTIONS: Final[tuple[tuple[str, str], ...]] = (
     ("text", "Each mentee can appear once. A mentor can appear as many times as their max_mentees "
              "allows. Any further columns, such as score and reasons in a matching proposal from "
              "the bot, are kept as they are."),
+    ("heading", "Criteria sheet (optional)"),
+    ("text", "The programme's success criteria: what mentors, mentees and company contacts are asked "
+             "in the midway and final surveys, and the target each is measured against. The sheet "
+             "comes filled in with the programme's eight usual criteria; change, add or delete rows "
+             "to make them your own. Importing a workbook with this sheet replaces all of the "
+             "programme's criteria, for every round of the programme. Without the sheet (or with "
+             "an empty one), the programme keeps the criteria it has."),
+    ("item", "key (required): a short name for the criterion, for example mentee_network: letters, "
+             "digits and underscores, used once only. Answers are kept under it, so keep a "
+             "criterion's key when you reword it. comment is taken, and so is recommend except "
+             "for a recommend criterion."),
+    ("item", "statement_en, statement_da: the statement people are asked to agree or disagree with, "
+             "in English and in Danish. Fill in at least one; the other language then shows the same "
+             "text."),
+    ("item", "measure (required): agree (people rate the statement from strongly disagree to "
+             "strongly agree; agree and strongly agree count), recommend (the share who would "
+             "recommend taking part, asked in every midway and final survey) or employed (the share "
+             "of mentees in work or with their own company 6 months after the round, from their "
+             "follow-up answers; asked of mentee only)."),
+    ("item", "asked_of (required): whom it is about, separated by commas: mentor, mentee, "
+             "company_contact. With several, each group must reach the target on its own. Company "
+             "contacts are asked once, after the round."),
+    ("item", "surveys: midway, final or both, separated by commas: when mentors and mentees are "
+             "asked an agree criterion (required then). Ignored for company contacts and for "
+             "employed; for recommend, empty means both."),
+    ("item", "target (required): the share that must agree (or be in work) for the criterion to be "
+             "met, from 0 to 100 %. Write it as 80%, 66.7 or 2/3. A plain number is a percentage, "
+             "so write 80 or 80%, not 0.8. Two thirds shows as 66.67% and is kept as exactly 2/3."),
 )
 
 _EXAMPLE: Final = RoundWorkbook(
@@ -1194,6 +1587,8 @@ _EXAMPLE: Final = RoundWorkbook(
         coordinator_channel="#mentoring-coordinators",
         session_every_days=DEFAULT_SESSION_EVERY_DAYS,
         timezone=DEFAULT_TIMEZONE,
+        pulse_every_days=DEFAULT_PULSE_EVERY_DAYS,
+        min_answers_shown=DEFAULT_MIN_ANSWERS_SHOWN,
     ),
     meetings=(
         MeetingRow(
@@ -1231,9 +1626,19 @@ _EXAMPLE: Final = RoundWorkbook(
             home_country="Brazil",
             language="en",
             max_mentees=1,
+            partner_company="Example Pharma A/S",
+        ),
+        ParticipantRow(
+            row=4,
+            email="carl.contact@example.com",
+            name="Carl Contact",
+            role="company_contact",
+            company="Example Pharma A/S",
+            language="da",
         ),
     ),
     pairs=(PairRow(row=2, mentor_email="mette.mentor@example.com", mentee_email="ana.mentee@example.com"),),
+    criteria=DEFAULT_CRITERIA,
 )
 
 
@@ -1330,6 +1735,13 @@ def _drop_down(sheet: Worksheet, *, cells: str, allowed: Sequence[str], prompt: 
     sheet.add_data_validation(validation)
 
 
+def _input_prompt(sheet: Worksheet, *, cells: str, prompt: str) -> None:
+    """A hint Excel shows on the cell, for a column no drop-down can describe (a list, a share)."""
+    validation = DataValidation(allow_blank=True, promptTitle="What to write", prompt=prompt, showInputMessage=True)
+    validation.add(cells)
+    sheet.add_data_validation(validation)
+
+
 def _whole_number(sheet: Worksheet, *, cells: str, minimum: int, maximum: int | None) -> None:
     validation = DataValidation(
         type="whole",
@@ -1375,6 +1787,8 @@ def _programme_sheet(book: Workbook, settings: ProgrammeSettings) -> None:
         "coordinator_channel": settings.coordinator_channel,
         "session_every_days": settings.session_every_days,
         "timezone": settings.timezone,
+        "pulse_every_days": settings.pulse_every_days,
+        "min_answers_shown": settings.min_answers_shown,
     }
     rows = [(key, values[key], _PROGRAMME_NOTES[key]) for key in PROGRAMME_KEYS]
     sheet = _table_sheet(
@@ -1390,8 +1804,12 @@ def _programme_sheet(book: Workbook, settings: ProgrammeSettings) -> None:
             sheet.cell(row=index, column=2).number_format = _DATE_FORMAT
     language_row = PROGRAMME_KEYS.index("language") + 2
     _drop_down(sheet, cells=f"B{language_row}", allowed=LANGUAGES, prompt="en (English) or da (Danish)")
-    every_row = PROGRAMME_KEYS.index("session_every_days") + 2
-    _whole_number(sheet, cells=f"B{every_row}", minimum=1, maximum=None)
+    for key, minimum, maximum in (
+        ("session_every_days", 1, MAX_EVERY_DAYS),
+        ("pulse_every_days", 1, MAX_EVERY_DAYS),
+        ("min_answers_shown", MIN_ANSWERS_SHOWN_FLOOR, MAX_ANSWERS_SHOWN),
+    ):
+        _whole_number(sheet, cells=f"B{PROGRAMME_KEYS.index(key) + 2}", minimum=minimum, maximum=maximum)
 
 
 def _build(workbook: RoundWorkbook, pair_extra_columns: Sequence[str]) -> Workbook:
@@ -1434,6 +1852,7 @@ def _build(workbook: RoundWorkbook, pair_extra_columns: Sequence[str]) -> Workbo
                 _flatten(p.languages),
                 _flatten(p.interests),
                 p.company,
+                p.partner_company if p.role == "mentee" else None,
                 p.home_country,
                 p.language,
                 p.max_mentees if p.role == "mentor" else None,
@@ -1446,7 +1865,7 @@ def _build(workbook: RoundWorkbook, pair_extra_columns: Sequence[str]) -> Workbo
         participants,
         cells=_column_range(PARTICIPANT_COLUMNS, "role"),
         allowed=ROLES,
-        prompt="mentor, mentee or coordinator",
+        prompt="mentor, mentee, coordinator or company_contact (a contact at a partner company)",
     )
     _drop_down(
         participants,
@@ -1479,7 +1898,64 @@ def _build(workbook: RoundWorkbook, pair_extra_columns: Sequence[str]) -> Workbo
         ),
         formats={},
     )
+    if workbook.criteria is not None:
+        _criteria_sheet(book, workbook.criteria)
     return book
+
+
+def _target_cell(target: Fraction) -> tuple[float, str]:
+    """A target as a percent-formatted number that reads back as exactly the same fraction:
+    2/3 is stored as 0.6666666666666666 and shown as 66.67%, and the reader turns such a float
+    back into 2/3 (see `_exact`)."""
+    whole_percent = (target * 100).denominator == 1
+    return float(target), "0%" if whole_percent else "0.00%"
+
+
+def _criteria_sheet(book: Workbook, criteria: Sequence[CriterionSpec]) -> None:
+    def surveys(spec: CriterionSpec) -> str | None:
+        asked = {Role.MENTOR, Role.MENTEE} & set(spec.roles)
+        if spec.measure is CriterionMeasure.EMPLOYED or not asked:
+            return None  # ignored when read: leaving it empty says so
+        return ", ".join(kind.value for kind in spec.surveys) or None
+
+    sheet = _table_sheet(
+        book,
+        title=SHEET_CRITERIA,
+        columns=CRITERION_COLUMNS,
+        rows=(
+            (
+                spec.key,
+                spec.statement_en,
+                spec.statement_da,
+                spec.measure.value,
+                ", ".join(role.value for role in spec.roles),
+                surveys(spec),
+                None,  # written below, with its own number format
+            )
+            for spec in criteria
+        ),
+        formats={},
+    )
+    target_column = CRITERION_COLUMNS.index("target") + 1
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for excel_row, spec in enumerate(criteria, start=2):
+        value, number_format = _target_cell(spec.target)
+        _put(sheet, row=excel_row, column=target_column, value=value, number_format=number_format)
+        for column in CRITERION_STATEMENTS:
+            sheet.cell(row=excel_row, column=CRITERION_COLUMNS.index(column) + 1).alignment = wrap
+    _drop_down(
+        sheet,
+        cells=_column_range(CRITERION_COLUMNS, "measure"),
+        allowed=CRITERION_MEASURES,
+        prompt="agree (a statement rated on the agree scale), recommend (would recommend taking part) "
+        "or employed (mentees in work 6 months after the round)",
+    )
+    for column, prompt in (
+        ("asked_of", "mentor, mentee, company_contact: one or more, separated by commas"),
+        ("surveys", "midway, final or both, separated by commas"),
+        ("target", "A share from 0 to 100 %: 80%, 66.7 or 2/3"),
+    ):
+        _input_prompt(sheet, cells=_column_range(CRITERION_COLUMNS, column), prompt=prompt)
 
 
 def write_workbook(

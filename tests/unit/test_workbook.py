@@ -13,6 +13,7 @@ import json
 import string
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
 
@@ -34,6 +35,8 @@ from bot.rounds.workbook import (
     write_template,
     write_workbook,
 )
+from bot.surveys.criteria import DEFAULT_CRITERIA, CriterionSpec
+from storage.models import CriterionMeasure, Role, SurveyKind
 
 Sheets = dict[str, list[list[object]]]
 
@@ -50,7 +53,7 @@ GOOD: Sheets = {
         ["coordinator_channel", "#mentoring-coordinators"],
         ["session_every_days", 10],
         ["timezone", "Europe/Copenhagen"],
-    ],
+    ],  # pulse_every_days and min_answers_shown left out: their defaults
     "Meetings": [
         ["Kind", "Title", "Starts at", "duration_minutes", "location"],
         ["kick_off", "Kick-off", datetime(2027, 2, 4, 17, 0), 180, "City Hall"],
@@ -59,19 +62,32 @@ GOOD: Sheets = {
     "Participants": [
         [
             "email", "name", "role", "field", "languages", "interests",
-            "company", "home_country", "language", "max_mentees",
+            "company", "home_country", "language", "max_mentees", "Partner company",
         ],
         [" Mette@Example.com ", "Mette Hansen", "mentor", "IT", "Danish, English", "cloud,  hiking ",
-         "Novo", "Denmark", None, 2],
+         "Novo", "Denmark", None, 2, "ignored for a mentor"],
         ["ana@example.com", "Ana Silva", "Mentee", "IT", "English; Portuguese", None,
-         None, "Brazil", "en", None],
-        ["soren@example.com", "Søren Ærø", "mentee", None, None, None, None, None, "da", None],
-        ["kim@example.com", "Kim Koordinator", "coordinator", None, None, None, None, None, None, None],
+         None, "Brazil", "en", None, " Lyngby Pharma "],
+        ["soren@example.com", "Søren Ærø", "mentee", None, None, None, None, None, "da", None,
+         "A company with no contact in the sheet"],
+        ["kim@example.com", "Kim Koordinator", "coordinator", None, None, None, None, None, None, None, None],
+        ["hanne@lyngbypharma.dk", "Hanne Holm", "Company contact", None, None, None,
+         "Lyngby Pharma", None, "da", None, None],
     ],
     "Pairs": [
         ["mentor_email", "mentee_email", "score", "reasons"],
         ["mette@example.com", "ana@example.com", 0.85, "same field"],
         ["mette@example.com", "SOREN@example.com", None, None],
+    ],
+    "Criteria": [
+        ["key", "statement_en", "statement_da", "measure", "asked_of", "surveys", "target"],
+        ["Mentee network", "Taking part has strengthened my network.", None, "Agree", "mentees",
+         "midway, Final", "67%"],
+        ["recommend", "I would recommend taking part.", "Jeg vil anbefale at deltage.", "recommend",
+         "Mentor, mentee", None, "2/3"],
+        ["employed", None, "Mentees i job efter 6 måneder.", "employed", "mentee", "not read", 33.3],
+        ["company_retention", "We keep our employee.", "Vi fastholder vores medarbejder.", "agree",
+         "company_contact", "not read either", "66,7 %"],
     ],
 }
 
@@ -142,19 +158,40 @@ def test_good_workbook_parses_with_excel_and_text_dates() -> None:
         MeetingRow(row=3, kind="midway", title="Midway meeting", starts_at=datetime(2027, 3, 18, 17, 0),
                    duration_minutes=120, location=None),
     )
-    mette, ana, soren, kim = result.participants
+    mette, ana, soren, kim, hanne = result.participants
     assert mette == ParticipantRow(
         row=2, email="mette@example.com", name="Mette Hansen", role="mentor", field="IT",
         languages=("Danish", "English"), interests=("cloud", "hiking"), company="Novo",
-        home_country="Denmark", language=None, max_mentees=2,
+        home_country="Denmark", language=None, max_mentees=2, partner_company=None,  # only mentees have one
     )
     assert (ana.role, ana.languages, ana.language, ana.max_mentees) == ("mentee", ("English", "Portuguese"), "en", 1)
+    assert ana.partner_company == "Lyngby Pharma"
     assert soren.name == "Søren Ærø"
+    assert soren.partner_company == "A company with no contact in the sheet"  # no contact there: fine
     assert (kim.role, kim.row) == ("coordinator", 5)
+    assert (hanne.role, hanne.company, hanne.language, hanne.partner_company) == (
+        "company_contact", "Lyngby Pharma", "da", None)
+    assert (result.programme.pulse_every_days, result.programme.min_answers_shown) == (21, 5)
     assert result.pairs == (
         PairRow(row=2, mentor_email="mette@example.com", mentee_email="ana@example.com",
                 extra={"score": "0.85", "reasons": "same field"}),
         PairRow(row=3, mentor_email="mette@example.com", mentee_email="soren@example.com", extra={}),
+    )
+    assert result.criteria == (
+        CriterionSpec(key="mentee_network", measure=CriterionMeasure.AGREE, roles=(Role.MENTEE,),
+                      surveys=(SurveyKind.MIDWAY, SurveyKind.FINAL), target=Fraction(67, 100),
+                      statement_en="Taking part has strengthened my network.",
+                      statement_da="Taking part has strengthened my network.", position=1),
+        CriterionSpec(key="recommend", measure=CriterionMeasure.RECOMMEND, roles=(Role.MENTOR, Role.MENTEE),
+                      surveys=(SurveyKind.MIDWAY, SurveyKind.FINAL), target=Fraction(2, 3),
+                      statement_en="I would recommend taking part.", statement_da="Jeg vil anbefale at deltage.",
+                      position=2),
+        CriterionSpec(key="employed", measure=CriterionMeasure.EMPLOYED, roles=(Role.MENTEE,), surveys=(),
+                      target=Fraction(333, 1000), statement_en="Mentees i job efter 6 måneder.",
+                      statement_da="Mentees i job efter 6 måneder.", position=3),
+        CriterionSpec(key="company_retention", measure=CriterionMeasure.AGREE, roles=(Role.COMPANY_CONTACT,),
+                      surveys=(), target=Fraction(667, 1000), statement_en="We keep our employee.",
+                      statement_da="Vi fastholder vores medarbejder.", position=4),
     )
 
 
@@ -221,7 +258,7 @@ def test_headers_match_case_insensitively_in_any_order_and_blank_rows_are_skippe
     assert result is not None
     assert [(p.row, p.email) for p in result.participants] == [
         (2, "mette@example.com"), (4, "ana@example.com"), (5, "soren@example.com"),
-        (6, "kim@example.com"), (7, "extra@example.com"),
+        (6, "kim@example.com"), (7, "hanne@lyngbypharma.dk"), (8, "extra@example.com"),
     ]
 
 
@@ -264,6 +301,13 @@ def drop_column(sheet: str, column: str) -> Callable[[Sheets], None]:
     def change(s: Sheets) -> None:
         index = [str(h).lower() for h in s[sheet][0]].index(column)
         s[sheet] = [row[:index] + row[index + 1:] for row in s[sheet]]
+    return change
+
+
+def drop_columns(sheet: str, *columns: str) -> Callable[[Sheets], None]:
+    def change(s: Sheets) -> None:
+        for column in columns:
+            drop_column(sheet, column)(s)
     return change
 
 
@@ -350,6 +394,54 @@ CASES: list[tuple[str, Callable[[Sheets], None], tuple[str, int | None, str | No
      ("Pairs", 4, None, wb.PAIR_DUPLICATE)),
     ("over capacity", cell("Participants", 2, "max_mentees", 1),
      ("Pairs", 3, "mentor_email", wb.PAIR_OVER_CAPACITY)),
+    ("company contact without company", cell("Participants", 6, "company", " "),
+     ("Participants", 6, "company", wb.COMPANY_MISSING)),
+    ("company contact as a mentee in a pair", cell("Pairs", 3, "mentee_email", "hanne@lyngbypharma.dk"),
+     ("Pairs", 3, "mentee_email", wb.PAIR_WRONG_ROLE)),
+    ("zero pulse_every_days", setting("pulse_every_days", 0), ("Programme", 10, None, wb.INT_TOO_SMALL)),
+    ("pulse_every_days over a year", setting("pulse_every_days", "366"), ("Programme", 10, None, wb.INT_TOO_LARGE)),
+    ("fractional pulse_every_days", setting("pulse_every_days", 7.5), ("Programme", 10, None, wb.INT_INVALID)),
+    ("min_answers_shown below 3", setting("min_answers_shown", 2), ("Programme", 10, None, wb.ANONYMITY_TOO_LOW)),
+    ("min_answers_shown not a number", setting("min_answers_shown", "five"), ("Programme", 10, None, wb.INT_INVALID)),
+    ("criteria: missing target column", drop_column("Criteria", "target"), ("Criteria", 1, None, wb.HEADER_MISSING)),
+    ("criteria: no statement column", drop_columns("Criteria", "statement_en", "statement_da"),
+     ("Criteria", 1, None, wb.HEADER_MISSING)),
+    ("criteria: unknown role", cell("Criteria", 2, "asked_of", "mentees, bosses"),
+     ("Criteria", 2, "asked_of", wb.CRITERION_ROLE_UNKNOWN)),
+    ("criteria: coordinators are not asked", cell("Criteria", 2, "asked_of", "coordinator"),
+     ("Criteria", 2, "asked_of", wb.CRITERION_ROLE_UNKNOWN)),
+    ("criteria: nobody asked", cell("Criteria", 2, "asked_of", " , "), ("Criteria", 2, "asked_of", wb.VALUE_MISSING)),
+    ("criteria: unknown measure", cell("Criteria", 3, "measure", "vibes"),
+     ("Criteria", 3, "measure", wb.CRITERION_MEASURE_UNKNOWN)),
+    ("criteria: unknown survey", cell("Criteria", 2, "surveys", "midway, kick_off"),
+     ("Criteria", 2, "surveys", wb.CRITERION_SURVEY_UNKNOWN)),
+    ("criteria: agree without surveys", cell("Criteria", 2, "surveys", None),
+     ("Criteria", 2, "surveys", wb.CRITERION_SURVEYS_MISSING)),
+    ("criteria: target over 100 %", cell("Criteria", 3, "target", "150%"),
+     ("Criteria", 3, "target", wb.TARGET_OUT_OF_RANGE)),
+    ("criteria: negative target", cell("Criteria", 4, "target", -5),
+     ("Criteria", 4, "target", wb.TARGET_OUT_OF_RANGE)),
+    ("criteria: fraction over 1", cell("Criteria", 4, "target", "4/3"),
+     ("Criteria", 4, "target", wb.TARGET_OUT_OF_RANGE)),
+    ("criteria: unreadable target", cell("Criteria", 5, "target", "most of them"),
+     ("Criteria", 5, "target", wb.TARGET_INVALID)),
+    ("criteria: divided by zero", cell("Criteria", 5, "target", "2/0"), ("Criteria", 5, "target", wb.TARGET_INVALID)),
+    ("criteria: 0.8 of what", cell("Criteria", 5, "target", 0.8), ("Criteria", 5, "target", wb.TARGET_AMBIGUOUS)),
+    ("criteria: missing target", cell("Criteria", 5, "target", None), ("Criteria", 5, "target", wb.VALUE_MISSING)),
+    ("criteria: missing key", cell("Criteria", 3, "key", None), ("Criteria", 3, "key", wb.VALUE_MISSING)),
+    ("criteria: duplicate key", cell("Criteria", 5, "key", "MENTEE-NETWORK"),
+     ("Criteria", 5, "key", wb.CRITERION_DUPLICATE)),
+    ("criteria: key with odd characters", cell("Criteria", 5, "key", "2nd criterion!"),
+     ("Criteria", 5, "key", wb.CRITERION_KEY_INVALID)),
+    ("criteria: the comment key", cell("Criteria", 5, "key", "Comment"), ("Criteria", 5, "key", wb.CRITERION_KEY_RESERVED)),
+    ("criteria: recommend as an agree key", cell("Criteria", 3, "measure", "agree"),
+     ("Criteria", 3, "key", wb.CRITERION_KEY_RESERVED)),
+    ("criteria: no statement", cell("Criteria", 4, "statement_da", None),
+     ("Criteria", 4, "statement_en", wb.CRITERION_NO_STATEMENT)),
+    ("criteria: employed asked of mentors", cell("Criteria", 4, "asked_of", "mentor, mentee"),
+     ("Criteria", 4, "asked_of", wb.CRITERION_EMPLOYED_ROLES)),
+    ("criteria: recommend asked of companies", cell("Criteria", 3, "asked_of", "mentee, company_contact"),
+     ("Criteria", 3, "asked_of", wb.CRITERION_RECOMMEND_ROLES)),
 ]
 
 
@@ -371,6 +463,126 @@ def test_each_problem_is_reported_where_it_is(
 def test_every_problem_code_is_covered_by_a_case() -> None:
     covered = {case[2][3] for case in CASES} | {wb.FILE_UNREADABLE, wb.PAIR_MENTEE_TWICE, wb.VALUE_TOO_LONG}
     assert covered == set(wb.PROBLEM_CODES)
+
+
+@pytest.mark.parametrize(
+    ("typed", "share"),
+    [
+        ("67%", Fraction(67, 100)),
+        ("66.7", Fraction(667, 1000)),
+        (66.7, Fraction(667, 1000)),
+        ("66,7 %", Fraction(667, 1000)),  # a Danish decimal comma
+        ("2/3", Fraction(2, 3)),
+        (" 4 / 5 ", Fraction(4, 5)),
+        (80, Fraction(4, 5)),
+        ("100%", Fraction(1)),
+        (0, Fraction(0)),
+        ("0 %", Fraction(0)),
+        (200 / 3, Fraction(2, 3)),  # a formula's 66.666…: two thirds, not a long decimal
+        ("33.33", Fraction(3333, 10000)),
+    ],
+)
+def test_targets_written_the_ways_people_write_them(typed: object, share: Fraction) -> None:
+    sheets = good()
+    set_cell(sheets, "Criteria", 2, "target", typed)
+    result, problems = read_workbook(build(sheets))
+    assert problems == [] and result is not None and result.criteria is not None
+    assert result.criteria[0].target == share
+
+
+@pytest.mark.parametrize(
+    ("value", "number_format", "share"),
+    [
+        (0.667, "0.0%", Fraction(667, 1000)),
+        (2 / 3, "0.00%", Fraction(2, 3)),
+        (0.8, "0%", Fraction(4, 5)),
+        (0.008, "0.0%", Fraction(1, 125)),  # 0.8 %: the format says so, so it is not ambiguous
+        (1, "0%", Fraction(1)),
+    ],
+)
+def test_a_percent_formatted_excel_cell_is_a_share(value: float, number_format: str, share: Fraction) -> None:
+    """openpyxl gives 0.667 for a cell Excel shows as 66.7 %; only its number format tells."""
+    book = load_workbook(io.BytesIO(build(good())))
+    target = book["Criteria"]["G2"]
+    target.value = value
+    target.number_format = number_format
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result, problems = read_workbook(buffer.getvalue())
+    assert [p.english() for p in problems] == [] and result is not None and result.criteria is not None
+    assert result.criteria[0].target == share
+
+
+def test_a_percent_cell_over_100_percent_is_refused_with_its_row() -> None:
+    book = load_workbook(io.BytesIO(build(good())))
+    book["Criteria"]["G3"].value = 1.5
+    book["Criteria"]["G3"].number_format = "0%"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result, problems = read_workbook(buffer.getvalue())
+    assert result is None
+    assert [p.english() for p in problems] == [
+        'Criteria row 3, column target: The target "150%" is outside 0 to 100 %. Write a share like 80%, 66.7 or 2/3.'
+    ]
+
+
+def test_without_a_criteria_sheet_or_with_an_empty_one_the_programme_keeps_its_criteria() -> None:
+    header_only: list[list[object]] = [["key", "statement_en", "measure", "asked_of", "target"]]
+    for criteria_sheet in (None, [], header_only):
+        sheets = good()
+        if criteria_sheet is None:
+            del sheets["Criteria"]
+        else:
+            sheets["Criteria"] = criteria_sheet
+        result, problems = read_workbook(build(sheets))
+        assert problems == [] and result is not None
+        assert result.criteria is None, criteria_sheet
+
+
+def test_criteria_keys_and_lists_are_forgiving_about_form() -> None:
+    sheets = good()
+    sheets["Criteria"][0] = ["Key", "Statement EN", "statement-da", "MEASURE", "Asked of", "Surveys", "Target"]
+    set_cell(sheets, "Criteria", 2, "asked of", "Mentees; mentors, mentee")
+    set_cell(sheets, "Criteria", 2, "surveys", "FINAL")
+    result, problems = read_workbook(build(sheets))
+    assert problems == [] and result is not None and result.criteria is not None
+    first = result.criteria[0]
+    assert (first.key, first.roles, first.surveys) == ("mentee_network", (Role.MENTOR, Role.MENTEE), (SurveyKind.FINAL,))
+
+
+def test_a_criteria_problem_names_sheet_row_and_column_in_both_languages() -> None:
+    sheets = good()
+    set_cell(sheets, "Criteria", 3, "key", "Mentee network")
+    problem = only_problem(sheets)
+    assert problem.english() == (
+        'Criteria row 3, column key: The criterion "mentee_network" is already in row 2. Each key can appear only once.'
+    )
+    danish = json.loads((CATALOG_DIR / "workbook.da.json").read_text(encoding="utf-8"))
+    assert problem.render(danish) == (
+        'Arket Criteria, række 3, kolonne key: Succeskriteriet "mentee_network" står allerede i række 2. '
+        "Hver nøgle må kun stå der én gang."
+    )
+
+
+def test_several_criteria_problems_are_all_reported_after_the_other_sheets() -> None:
+    sheets = good()
+    set_cell(sheets, "Criteria", 2, "asked_of", "bosses")
+    set_cell(sheets, "Criteria", 2, "target", "lots")
+    set_cell(sheets, "Criteria", 4, "measure", "vibes")
+    set_cell(sheets, "Participants", 3, "role", "mentorr")
+    assert found(sheets) == [
+        ("Participants", 3, "role", wb.ROLE_UNKNOWN),
+        ("Criteria", 2, "asked_of", wb.CRITERION_ROLE_UNKNOWN),
+        ("Criteria", 2, "target", wb.TARGET_INVALID),
+        ("Criteria", 4, "measure", wb.CRITERION_MEASURE_UNKNOWN),
+    ]
+
+
+def test_surveys_are_not_read_where_they_mean_nothing() -> None:
+    """Employment is no question and a company contact has one survey: "not read" is fine there."""
+    result, problems = read_workbook(build(good()))
+    assert problems == [] and result is not None and result.criteria is not None
+    assert [spec.surveys for spec in result.criteria[2:]] == [(), ()]
 
 
 def test_bad_email_message_in_english() -> None:
@@ -513,29 +725,47 @@ def test_template_reads_back_without_problems(tmp_path: Path) -> None:
     assert problems == []
     assert result is not None
     assert len(result.meetings) == 1
-    assert [p.role for p in result.participants] == ["mentor", "mentee"]
+    assert [p.role for p in result.participants] == ["mentor", "mentee", "company_contact"]
+    assert result.participants[1].partner_company == result.participants[2].company  # the example links them
     assert len(result.pairs) == 1
+    assert result.criteria == DEFAULT_CRITERIA  # the eight of the programme brief, exactly (2/3 stays 2/3)
+    assert (result.programme.pulse_every_days, result.programme.min_answers_shown) == (21, 5)
 
     book = load_workbook(path)
-    assert book.sheetnames == ["Instructions", "Programme", "Meetings", "Participants", "Pairs"]
+    assert book.sheetnames == ["Instructions", "Programme", "Meetings", "Participants", "Pairs", "Criteria"]
     instructions = " ".join(str(c.value) for c in book["Instructions"]["A"] if c.value)
-    for word in ("email", "mentor_course", "interview_workshop", "comma", "updates"):
-        assert word in instructions
-    for name in ("Programme", "Meetings", "Participants", "Pairs"):
+    for word in ("email", "mentor_course", "interview_workshop", "comma", "updates", "company_contact",
+                 "partner_company", "pulse_every_days", "min_answers_shown", "Criteria sheet", "asked_of",
+                 "recommend", "employed", "2/3"):
+        assert word in instructions, word
+    for name in ("Programme", "Meetings", "Participants", "Pairs", "Criteria"):
         sheet = book[name]
         assert sheet.freeze_panes == "A2"
         assert all(c.font.bold for c in sheet[1] if c.value)
         assert sheet.column_dimensions["A"].width > 10
     lists = {
         (name, str(v.sqref)): v.formula1
-        for name in ("Programme", "Meetings", "Participants")
+        for name in ("Programme", "Meetings", "Participants", "Criteria")
         for v in book[name].data_validations.dataValidation
         if v.type == "list"
     }
+    participants = [c.value for c in book["Participants"][1]]
+    column = {name: chr(ord("A") + participants.index(name)) for name in participants}
     assert lists[("Meetings", "A2:A1000")] == '"' + ",".join(wb.MEETING_KINDS) + '"'
-    assert lists[("Participants", "C2:C1000")] == '"mentor,mentee,coordinator"'
-    assert lists[("Participants", "I2:I1000")] == '"en,da"'
+    assert lists[("Participants", f"{column['role']}2:{column['role']}1000")] == (
+        '"mentor,mentee,coordinator,company_contact"')
+    assert lists[("Participants", f"{column['language']}2:{column['language']}1000")] == '"en,da"'
     assert lists[("Programme", "B6")] == '"en,da"'
+    assert lists[("Criteria", "D2:D1000")] == '"agree,recommend,employed"'
+
+    criteria = book["Criteria"]
+    assert [c.value for c in criteria[1]] == list(wb.CRITERION_COLUMNS)
+    two_thirds, four_fifths = criteria["G2"], criteria["G5"]
+    assert (criteria["A2"].value, criteria["A5"].value) == ("mentor_network", "mentee_job_search")
+    assert (two_thirds.value, two_thirds.number_format) == (2 / 3, "0.00%")  # Excel shows 66.67%
+    assert (four_fifths.value, four_fifths.number_format) == (0.8, "0%")  # Excel shows 80%
+    employed = next(row for row in criteria.iter_rows(min_row=2) if row[0].value == "mentee_employed")
+    assert employed[5].value is None  # surveys: not asked in a survey, so left empty
 
 
 def test_export_writes_proposal_columns_in_order() -> None:
@@ -584,6 +814,44 @@ EMAIL = st.from_regex(r"\A[a-z0-9]{1,8}(\.[a-z0-9_+-]{1,5})?@[a-z0-9]{1,8}\.(dk|
 NUMBER_TEXT = st.floats(0, 1, allow_nan=False).map(repr) | st.integers(-999, 999).map(str)
 
 
+# Targets as coordinators write them: whole and decimal percentages, simple fractions.
+TARGETS = (
+    st.integers(0, 100).map(lambda n: Fraction(n, 100))
+    | st.integers(0, 10000).map(lambda n: Fraction(n, 10000))
+    | st.tuples(st.integers(1, 12), st.integers(0, 12)).filter(lambda t: t[1] <= t[0]).map(lambda t: Fraction(t[1], t[0]))
+)
+KEYS = st.from_regex(r"\A[a-z][a-z0-9_]{0,30}\Z").filter(lambda key: key not in wb.RESERVED_CRITERION_KEYS)
+
+
+def _some(draw: st.DrawFn, items: tuple[str, ...]) -> tuple[str, ...]:
+    chosen = set(draw(st.lists(st.sampled_from(items), min_size=1, unique=True)))
+    return tuple(item for item in items if item in chosen)
+
+
+@st.composite
+def criteria_sheets(draw: st.DrawFn) -> tuple[CriterionSpec, ...]:
+    """Criteria a coordinator could write: each measure with whom and when it may be asked."""
+    keys = draw(st.lists(KEYS, min_size=1, max_size=6, unique=True))
+    criteria = []
+    for position, key in enumerate(keys, start=1):
+        measure = draw(st.sampled_from(CriterionMeasure))
+        if measure is CriterionMeasure.EMPLOYED:
+            roles: tuple[str, ...] = ("mentee",)
+            surveys: tuple[str, ...] = ()
+        elif measure is CriterionMeasure.RECOMMEND:
+            roles = _some(draw, ("mentor", "mentee"))
+            surveys = _some(draw, wb.CRITERION_SURVEYS)
+        else:
+            roles = _some(draw, wb.CRITERION_ROLES)
+            surveys = _some(draw, wb.CRITERION_SURVEYS) if {"mentor", "mentee"} & set(roles) else ()
+        criteria.append(CriterionSpec(
+            key=key, measure=measure, roles=tuple(Role(role) for role in roles),
+            surveys=tuple(SurveyKind(kind) for kind in surveys), target=draw(TARGETS),
+            statement_en=draw(TEXT), statement_da=draw(TEXT), position=position,
+        ))
+    return tuple(criteria)
+
+
 @st.composite
 def round_workbooks(draw: st.DrawFn) -> RoundWorkbook:
     starts_on = draw(st.dates(date(2020, 1, 1), date(2035, 12, 31)))
@@ -599,6 +867,8 @@ def round_workbooks(draw: st.DrawFn) -> RoundWorkbook:
         ),
         session_every_days=draw(st.integers(1, 60)),
         timezone=draw(st.sampled_from(["Europe/Copenhagen", "UTC", "America/Sao_Paulo", "Asia/Kolkata"])),
+        pulse_every_days=draw(st.integers(1, 365)),
+        min_answers_shown=draw(st.integers(3, 1000)),
     )
     span = (ends_on - starts_on).days
     meetings = tuple(
@@ -628,10 +898,11 @@ def round_workbooks(draw: st.DrawFn) -> RoundWorkbook:
                 field=draw(OPTIONAL),
                 languages=tuple(draw(st.lists(ITEM, max_size=3))),
                 interests=tuple(draw(st.lists(ITEM, max_size=3))),
-                company=draw(OPTIONAL),
+                company=draw(TEXT if role == "company_contact" else OPTIONAL),
                 home_country=draw(OPTIONAL),
                 language=draw(st.none() | st.sampled_from(wb.LANGUAGES)),
                 max_mentees=draw(st.integers(1, 3)) if role == "mentor" else 1,
+                partner_company=draw(OPTIONAL) if role == "mentee" else None,
             )
         )
     capacity = {p.email: p.max_mentees for p in participants if p.role == "mentor"}
@@ -645,7 +916,8 @@ def round_workbooks(draw: st.DrawFn) -> RoundWorkbook:
         extra = draw(st.dictionaries(st.sampled_from(["score", "reasons", "note"]), TEXT | NUMBER_TEXT, max_size=3))
         pairs.append(PairRow(row=0, mentor_email=mentor, mentee_email=mentee, extra=extra))
     return RoundWorkbook(
-        programme=programme, meetings=meetings, participants=tuple(participants), pairs=tuple(pairs)
+        programme=programme, meetings=meetings, participants=tuple(participants), pairs=tuple(pairs),
+        criteria=draw(st.none() | criteria_sheets()),
     )
 
 
@@ -733,3 +1005,15 @@ def test_text_longer_than_the_database_holds_is_reported_with_the_limit() -> Non
             in lines)
     assert any(line.startswith("Participants row 2, column interests:") and "at most 100" in line for line in lines)
     assert any(line.startswith("Meetings row 2, column location:") and "at most 500" in line for line in lines)
+
+
+def test_criteria_text_longer_than_the_database_or_a_survey_holds() -> None:
+    sheets = good()
+    set_cell(sheets, "Criteria", 2, "key", "k" * 65)
+    set_cell(sheets, "Criteria", 3, "statement_da", "s" * 501)
+    set_cell(sheets, "Participants", 3, "partner company", "p" * 201)
+    assert found(sheets) == [
+        ("Participants", 3, "partner_company", wb.VALUE_TOO_LONG),
+        ("Criteria", 2, "key", wb.VALUE_TOO_LONG),
+        ("Criteria", 3, "statement_da", wb.VALUE_TOO_LONG),
+    ]
