@@ -95,6 +95,10 @@ COMMANDS: tuple[CommandInfo, ...] = (
         description_key="cmd.admin.end_pair.description", audience=Audience.COORDINATORS,
     ),
     CommandInfo(
+        command=ADMIN, subcommand="scoreboard", usage_key="cmd.admin.scoreboard.usage",
+        description_key="cmd.admin.scoreboard.description", audience=Audience.COORDINATORS,
+    ),
+    CommandInfo(
         command=ADMIN, subcommand="rematch", usage_key="cmd.admin.rematch.usage",
         description_key="cmd.admin.rematch.description", audience=Audience.COORDINATORS,
     ),

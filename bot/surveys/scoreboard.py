@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -24,6 +24,8 @@ from fractions import Fraction
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.core.people import identify
+from bot.matching.review import LookupStatus, RoundLookup, find_round
 from bot.surveys.anonymity import Shown, Value, disclose, effective_threshold, lock_round
 from bot.surveys.consent import consenting_ids
 from bot.surveys.criteria import AGREE_FROM, COMMENT_QUESTION, CriterionSpec, criteria_of
@@ -144,6 +146,7 @@ class Scoreboard:
     round_id: int
     programme: str
     round_name: str
+    timezone: str  # the programme's: dates on the board are read there
     threshold: int
     criteria: tuple[CriterionStanding, ...]
     outcomes: OutcomeStanding
@@ -340,10 +343,32 @@ def compute_scoreboard(session: Session, *, round_id: int, now: datetime) -> Sco
             comments.append(CommentsShown(kind=survey.kind, number=survey.number, role=role, comments=texts))
 
     return Scoreboard(
-        round_id=round_id, programme=programme.name, round_name=round_.name, threshold=threshold,
+        round_id=round_id, programme=programme.name, round_name=round_.name, timezone=programme.timezone,
+        threshold=threshold,
         criteria=tuple(rows), outcomes=outcomes, introductions=_introductions(session, round_id),
         responses=tuple(_responses(session, surveys, now=now)), pulses=tuple(pulses), comments=tuple(comments),
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoreboardRequest:
+    """What `/mentoring-admin scoreboard [ROUND]` answers: the board, or which round to name."""
+
+    language: str
+    board: Scoreboard | None = None
+    lookup: RoundLookup | None = None
+
+
+def scoreboard_for(session: Session, *, slack_user_id: str, round_name: str | None, now: datetime,
+                   admin_user_ids: Collection[str] = ()) -> ScoreboardRequest:
+    """The scoreboard of the round a coordinator names among those they coordinate (the one
+    running round when they name none); another programme's rounds are not found at all."""
+    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    lookup = find_round(session, name=round_name, today=now.date(), round_ids=viewer.coordinated_round_ids)
+    if lookup.status is not LookupStatus.FOUND or lookup.round_id is None:
+        return ScoreboardRequest(language=viewer.language, lookup=lookup)
+    return ScoreboardRequest(language=viewer.language, board=compute_scoreboard(session, round_id=lookup.round_id,
+                                                                                now=now))
 
 
 __all__ = [
@@ -355,6 +380,8 @@ __all__ = [
     "PulseStanding",
     "ResponseRate",
     "Scoreboard",
+    "ScoreboardRequest",
     "Standing",
     "compute_scoreboard",
+    "scoreboard_for",
 ]

@@ -22,6 +22,7 @@ from handlers.commands.router import (
     split_subcommand,
     subcommand_table,
 )
+from handlers.commands.scoreboard import admin_scoreboard
 from handlers.commands.status import admin_status
 from handlers.context import deps_from, viewer_from
 
@@ -34,6 +35,7 @@ SUBCOMMANDS = subcommand_table(ADMIN, {
     "match": admin_match,
     "end-pair": end_pair_command,
     "rematch": rematch_command,
+    "scoreboard": admin_scoreboard,
     "outcome": admin_outcome_command,
 })
 

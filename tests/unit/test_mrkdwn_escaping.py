@@ -27,6 +27,7 @@ import types
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -48,6 +49,7 @@ from bot.sessions.service import (
 )
 from bot.slack.render.blocks import Message
 from bot.slack.render.imports import ImportReply
+from bot.surveys.service import PULSE_QUESTIONS
 from storage.models import MeetingKind, Role
 from tests.support.mrkdwn import (
     HOSTILE,
@@ -125,6 +127,7 @@ CHOICES: dict[tuple[str, str], Any] = {
     ("ScoreComponent", "code"): Choices(_codes("matching.reason.")),
     ("Unmatched", "reason_code"): Choices(_codes("matching.unmatched.") + _codes("matching.spare.")),
     ("MatchProblem", "code"): Choices(_codes("matching.problem.")),
+    ("PulseStanding", "question"): Choices(PULSE_QUESTIONS),
     # the slash command and a subcommand of ours, not what the person typed
     ("unknown_subcommand_message", "command"): "/mentoring",
     ("unknown_subcommand_message", "suggestion"): Choices(("status", None)),
@@ -208,6 +211,8 @@ class Factory:
             return 2
         if hint is float:
             return 1.5
+        if hint is Fraction:
+            return Fraction(2, 3)
         if hint is datetime:
             return MOMENT
         if hint is date:

@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from babel.lists import format_list
 from babel.numbers import format_decimal
@@ -344,20 +345,25 @@ def refused_message(status: ReviewStatus, *, language: str) -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
-def choose_round_message(lookup: RoundLookup, *, typed: str, language: str) -> Message:
-    """Which round? The names the coordinator can type, escaped and in code style."""
+RoundChoiceKeys = Literal["match.choose", "scoreboard.choose"]
+
+
+def choose_round_message(lookup: RoundLookup, *, typed: str, language: str,
+                         keys: RoundChoiceKeys = "match.choose") -> Message:
+    """Which round? The names the coordinator can type, escaped and in code style. `keys`
+    names the catalog entries of the command that asks (each says its own example)."""
     choices = ", ".join(f"`{escape_mrkdwn(choice)}`" for choice in lookup.choices)
     if not lookup.choices:
-        text = t("match.choose.no_rounds", language)
+        text = t(f"{keys}.no_rounds", language)
     elif lookup.status is LookupStatus.SEVERAL_RUNNING:
-        text = t("match.choose.several_running", language, choices=choices,
+        text = t(f"{keys}.several_running", language, choices=choices,
                  example=escape_mrkdwn(lookup.choices[0]))
     elif lookup.status is LookupStatus.NONE_RUNNING:
-        text = t("match.choose.none_running", language, choices=choices)
+        text = t(f"{keys}.none_running", language, choices=choices)
     elif lookup.status is LookupStatus.AMBIGUOUS:
-        text = t("match.choose.ambiguous", language, name=escape_mrkdwn(typed), choices=choices)
+        text = t(f"{keys}.ambiguous", language, name=escape_mrkdwn(typed), choices=choices)
     else:
-        text = t("match.choose.unknown", language, name=escape_mrkdwn(typed), choices=choices)
+        text = t(f"{keys}.unknown", language, name=escape_mrkdwn(typed), choices=choices)
     return Message(text=text, blocks=[section(text)])
 
 
