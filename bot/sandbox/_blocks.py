@@ -42,6 +42,16 @@ _BLOCK_TYPES = frozenset(
 )
 _TEXT_TYPES = frozenset({"plain_text", "mrkdwn"})
 _SELECT_TYPES = frozenset({"static_select", "multi_static_select", "radio_buttons", "checkboxes", "overflow"})
+#: Radio buttons and checkboxes take at most 10 options (selects take 100).
+_CHOICE_OPTION_LIMIT = {"radio_buttons": 10, "checkboxes": 10}
+
+
+def _option_key(option: Any) -> tuple[Any, Any]:
+    """What makes two option objects the same option: the value and the text shown."""
+    if not isinstance(option, dict):
+        return (None, None)
+    text = option.get("text")
+    return option.get("value"), text.get("text") if isinstance(text, dict) else text
 
 
 def _err(message: str, pointer: str) -> str:
@@ -124,13 +134,25 @@ class _Checker:
                 if not isinstance(options, list):
                     self.errors.append(_err("must be an array", f"{pointer}/options"))
                 else:
-                    if len(options) > 100:
-                        self.errors.append(_err("no more than 100 items allowed", f"{pointer}/options"))
+                    limit = _CHOICE_OPTION_LIMIT.get(kind, 100)
+                    if len(options) > limit:
+                        self.errors.append(_err(f"no more than {limit} items allowed", f"{pointer}/options"))
                     for i, option in enumerate(options):
                         self._option(option, f"{pointer}/options/{i}")
+                    self._initial_options(element, options, pointer)
         placeholder = element.get("placeholder")
         if placeholder is not None:
             self.text_object(placeholder, f"{pointer}/placeholder", max_len=150, plain_only=True)
+
+    def _initial_options(self, element: dict[str, Any], options: list[Any], pointer: str) -> None:
+        """An ``initial_option`` (or each of ``initial_options``) must be one of the element's options."""
+        offered = {_option_key(option) for option in options if isinstance(option, dict)}
+        initial = element.get("initial_option")
+        if initial is not None and _option_key(initial) not in offered:
+            self.errors.append(_err("must match one of the options", f"{pointer}/initial_option"))
+        for i, option in enumerate(element.get("initial_options") or []):
+            if _option_key(option) not in offered:
+                self.errors.append(_err("must match one of the options", f"{pointer}/initial_options/{i}"))
 
     def block(self, block: Any, pointer: str) -> None:
         """One layout block: type known, ``block_id`` unique, per-type limits."""

@@ -512,6 +512,41 @@ def test_modal_limits(client: WebClient, sandbox: SlackSandbox, overrides: dict[
     assert client.views_open(trigger_id=trigger, view=modal())["ok"] is True
 
 
+def _choice(kind: str, count: int, **extra: Any) -> dict[str, Any]:
+    options = [{"text": {"type": "plain_text", "text": f"Option {n}"}, "value": str(n)} for n in range(count)]
+    element = {"type": kind, "action_id": "pick", "options": options, **extra}
+    return {"type": "input", "block_id": "choice", "label": {"type": "plain_text", "text": "Pick"}, "element": element}
+
+
+_OTHER = {"text": {"type": "plain_text", "text": "Elsewhere"}, "value": "x"}
+
+
+@pytest.mark.parametrize(
+    ("block", "pointer"),
+    [
+        (_choice("radio_buttons", 11), "/view/blocks/0/element/options"),
+        (_choice("checkboxes", 11), "/view/blocks/0/element/options"),
+        (_choice("radio_buttons", 3, initial_option=_OTHER), "/view/blocks/0/element/initial_option"),
+        (_choice("static_select", 3, initial_option=_OTHER), "/view/blocks/0/element/initial_option"),
+        (_choice("checkboxes", 3, initial_options=[_OTHER]), "/view/blocks/0/element/initial_options/0"),
+    ],
+)
+def test_radio_buttons_and_checkboxes_take_ten_options_and_start_on_one_of_them(
+    client: WebClient, sandbox: SlackSandbox, block: dict[str, Any], pointer: str
+) -> None:
+    error = error_of(lambda: client.views_open(trigger_id=sandbox.issue_trigger_id(), view=modal(blocks=[block])))
+    assert error.response["error"] == "invalid_arguments"
+    assert any(f"[json-pointer:{pointer}]" in m for m in error.response["response_metadata"]["messages"])
+
+
+def test_choices_within_the_rules_are_accepted(client: WebClient, sandbox: SlackSandbox) -> None:
+    first = {"text": {"type": "plain_text", "text": "Option 0", "emoji": True}, "value": "0"}
+    blocks = [_choice("radio_buttons", 10, initial_option=first), _choice("static_select", 100, initial_option=first)]
+    blocks[1]["block_id"] = "select"
+    blocks[1]["element"]["action_id"] = "select"
+    assert client.views_open(trigger_id=sandbox.issue_trigger_id(), view=modal(blocks=blocks))["ok"] is True
+
+
 def test_modal_at_the_limits_is_accepted(client: WebClient, sandbox: SlackSandbox) -> None:
     view = modal(
         title={"type": "plain_text", "text": "x" * 24},
