@@ -67,6 +67,7 @@ from bot.rounds.workbook import (
     ProgrammeSettings,
     RoundWorkbook,
 )
+from bot.surveys.criteria import criteria_of
 from storage.db import rows_affected
 from storage.models import (
     ConstraintKind,
@@ -929,7 +930,7 @@ def round_workbook(session: Session, *, proposal_id: int, reasons_text: ReasonsT
         programme=programme.name, round=round_.name, starts_on=round_.starts_on, ends_on=round_.ends_on,
         language=language if language in WORKBOOK_LANGUAGES else "en",
         coordinator_channel=programme.coordinator_channel, session_every_days=round_.session_every_days,
-        timezone=tz.key,
+        timezone=tz.key, pulse_every_days=round_.pulse_every_days, min_answers_shown=programme.min_answers_shown,
     )
     meetings = tuple(
         MeetingRow(row=index, kind=m.kind.value, title=m.title,
@@ -944,6 +945,7 @@ def round_workbook(session: Session, *, proposal_id: int, reasons_text: ReasonsT
             languages=tuple(p.languages or ()), interests=tuple(p.interests or ()), company=p.company,
             home_country=p.home_country, language=p.language if p.language in WORKBOOK_LANGUAGES else None,
             max_mentees=max(1, p.max_mentees) if p.role is Role.MENTOR else 1,
+            partner_company=p.partner_company if p.role is Role.MENTEE else None,
         )
         for index, p in enumerate(people, start=2)
     )
@@ -956,7 +958,9 @@ def round_workbook(session: Session, *, proposal_id: int, reasons_text: ReasonsT
         for index, pair in enumerate(review.proposal.pairs, start=2)
         if pair.mentor_id in by_id and pair.mentee_id in by_id
     )
-    return RoundWorkbook(programme=settings, meetings=meetings, participants=participants, pairs=pairs)
+    # The programme's criteria (the defaults when it has none), so the file imports back unchanged.
+    return RoundWorkbook(programme=settings, meetings=meetings, participants=participants, pairs=pairs,
+                         criteria=criteria_of(session, programme.id))
 
 
 __all__ = [

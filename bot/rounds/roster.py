@@ -15,7 +15,7 @@ round must not let them rewrite it or make themselves its coordinator.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,14 @@ from bot.rounds.workbook import (
     Problem,
     RoundWorkbook,
     read_workbook,
+)
+from bot.surveys.criteria import (
+    DEFAULT_CRITERIA,
+    CriterionSpec,
+    as_fraction,
+    criteria_of,
+    has_own_criteria,
+    replace_criteria,
 )
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Programme, Role, Round, SharedMeeting
 
@@ -63,6 +71,10 @@ class ImportResult:
     meetings_updated: int = 0
     pairs_created: int = 0
     pairs_removed: int = 0
+    #: How many success criteria the workbook's Criteria sheet gave; None without one (the
+    #: programme then keeps its criteria). `criteria_changed` says whether they differ from before.
+    criteria_imported: int | None = None
+    criteria_changed: bool = False
     new_participant_ids: list[int] = field(default_factory=list)
 
     @property
@@ -74,6 +86,7 @@ class ImportResult:
         return bool(
             self.round_created or self.participants_created or self.participants_updated
             or self.meetings_created or self.meetings_updated or self.pairs_created or self.pairs_removed
+            or self.criteria_changed
         )
 
 
@@ -115,6 +128,7 @@ def import_round(
     programme.default_language = settings.language
     programme.timezone = settings.timezone
     programme.coordinator_channel = settings.coordinator_channel
+    programme.min_answers_shown = settings.min_answers_shown
     if round_ is None:
         round_ = Round(programme=programme, name=settings.round, created_at=now,
                        starts_on=settings.starts_on, ends_on=settings.ends_on)
@@ -123,8 +137,13 @@ def import_round(
     round_.starts_on = settings.starts_on
     round_.ends_on = settings.ends_on
     round_.session_every_days = settings.session_every_days
+    round_.pulse_every_days = settings.pulse_every_days
     session.flush()
     result.round_id = round_.id
+    if workbook.criteria is not None:
+        result.criteria_imported = len(workbook.criteria)
+        result.criteria_changed = _import_criteria(session, programme_id=programme.id, criteria=workbook.criteria,
+                                                   now=now)
 
     by_email = dict(existing)
     for row in workbook.participants:
@@ -174,6 +193,29 @@ def import_round(
         result.pairs_created += 1
     session.flush()
     return result
+
+
+def _import_criteria(
+    session: Session, *, programme_id: int, criteria: tuple[CriterionSpec, ...], now: datetime
+) -> bool:
+    """The Criteria sheet becomes the programme's criteria, in this unit of work; True when
+    that changes them.
+
+    A sheet equal to the defaults (the template's, unchanged) stores nothing: the programme
+    then follows the defaults, as one that never had a sheet does."""
+    own = has_own_criteria(session, programme_id)
+    follows_defaults = criteria == DEFAULT_CRITERIA
+    if follows_defaults and not own:
+        return False
+    if not follows_defaults and own and criteria_of(session, programme_id) == _as_stored(criteria):
+        return False
+    replace_criteria(session, programme_id=programme_id, criteria=() if follows_defaults else criteria, now=now)
+    return True
+
+
+def _as_stored(criteria: tuple[CriterionSpec, ...]) -> tuple[CriterionSpec, ...]:
+    """The criteria as `criteria_of` reads them back (a target is stored as a float)."""
+    return tuple(replace(spec, target=as_fraction(float(spec.target))) for spec in criteria)
 
 
 def _trespass(
@@ -234,7 +276,8 @@ def _apply_participant(participant: Participant, row: ParticipantRow, *, default
     completed it: re-importing the workbook must not undo what they told us. Before
     that, the workbook fills it in, and a blank cell never erases a value."""
     owns_profile = participant.profile_completed_at is not None
-    wanted: dict[str, object] = {"name": row.name, "role": Role(row.role), "max_mentees": row.max_mentees}
+    wanted: dict[str, object] = {"name": row.name, "role": Role(row.role), "max_mentees": row.max_mentees,
+                                 "partner_company": row.partner_company}
     if not owns_profile:
         wanted.update(
             {
@@ -283,6 +326,9 @@ def summary_lines(result: ImportResult, *, language: str | None, dry_run: bool) 
         )
     else:
         lines.append(t("roster.summary.nothing_changed", lang))
+    if result.criteria_imported is not None:
+        key = "roster.summary.criteria" if result.criteria_changed else "roster.summary.criteria_unchanged"
+        lines.append(t(key, lang, count=result.criteria_imported))
     return lines
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from datetime import date, datetime, timezone
+from fractions import Fraction
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from bot.rounds.workbook import (
     workbook_bytes,
 )
 from bot.slack.render.match_review import reasons_text
+from bot.surveys.criteria import DEFAULT_CRITERIA
 from storage.db import unit_of_work
 from storage.models import Pair, Participant, Role, Round
 from tests.factories import EPOCH
@@ -195,3 +197,39 @@ def test_an_edit_that_breaks_a_hard_rule_is_refused_on_the_way_back(session_fact
         result = import_workbook_file(session, stream.getvalue(), now=NOW)
         session.rollback()
     assert not result.ok and "share no language" in _problems(result)
+
+
+def test_company_contacts_are_never_proposed_and_the_export_keeps_them_and_the_criteria(session_factory) -> None:  # noqa: ANN001
+    """A company contact (even one who looks ready: in Slack, consented, profiled) is never a
+    candidate; the exported workbook still lists them, with the mentees' partner companies,
+    the survey settings and the programme's own criteria, and imports back unchanged."""
+    base = _workbook()
+    people = (*base.participants[:2], replace(base.participants[2], partner_company="Lyngby Pharma"),
+              *base.participants[3:],
+              ParticipantRow(row=8, email="hanne@lyngbypharma.dk", name="Hanne", role="company_contact",
+                             field="Law", languages=("Danish", "English"), company="Lyngby Pharma"))
+    chosen = (replace(DEFAULT_CRITERIA[0], target=Fraction(3, 4)), DEFAULT_CRITERIA[-1])
+    criteria = tuple(replace(spec, position=index) for index, spec in enumerate(chosen, start=1))
+    workbook = replace(base, participants=people, criteria=criteria,
+                       programme=replace(base.programme, pulse_every_days=28, min_answers_shown=6))
+    with unit_of_work(session_factory) as session:
+        assert import_round(session, workbook, now=NOW).ok
+    _make_ready_all(session_factory)
+    with unit_of_work(session_factory) as session:
+        row = compute_proposal(session, round_id=session.scalars(select(Round.id)).one(), now=NOW, created_by="cli")
+        review = review_of(row)
+        exported = round_workbook(session, proposal_id=row.id, reasons_text=reasons_text)
+        hanne_id = session.scalars(select(Participant.id).where(Participant.role == Role.COMPANY_CONTACT)).one()
+    assert hanne_id not in {pid for pair in review.proposal.pairs for pid in (pair.mentor_id, pair.mentee_id)}
+    assert hanne_id not in {entry.participant_id for entry in review.proposal.unmatched}
+
+    back, problems = read_workbook(workbook_bytes(exported, pair_extra_columns=("score", "reasons")))
+    assert problems == [] and back is not None
+    assert back.criteria == criteria
+    assert (back.programme.pulse_every_days, back.programme.min_answers_shown) == (28, 6)
+    by_email = {person.email: person for person in back.participants}
+    assert by_email["hanne@lyngbypharma.dk"].role == "company_contact"
+    assert by_email["ana@example.org"].partner_company == "Lyngby Pharma"
+    with unit_of_work(session_factory) as session:
+        again = import_round(session, replace(back, pairs=()), now=NOW)
+    assert again.ok and again.participants_updated == 0 and not again.criteria_changed
