@@ -24,6 +24,7 @@ from bot.core.timing import DEFAULT_TIMEZONE
 from bot.onboarding.state import STUCK_STEPS, OnboardingStep, onboarding_step
 from bot.pairs.state import live_pair
 from bot.rounds.meetings import meeting_concerns
+from bot.surveys.scoreboard import Scoreboard, compute_scoreboard
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Role, Round, SharedMeeting
 
 # The order steps are shown in: the way from "on a list" to "ready".
@@ -105,6 +106,8 @@ class RoundStatus:
     total: int
     stuck: list[StuckPerson]
     next_meeting: MeetingInfo | None
+    #: Where the round stands against its success criteria (anonymous totals only).
+    scoreboard: Scoreboard | None = None
 
     @property
     def ready(self) -> int:
@@ -221,6 +224,7 @@ def round_status(session: Session, *, round_: Round, now: datetime) -> RoundStat
         total=len(people),
         stuck=stuck,
         next_meeting=next((meeting for meeting in meetings if not meeting.is_past), None),
+        scoreboard=compute_scoreboard(session, round_id=round_.id, now=now),
     )
 
 

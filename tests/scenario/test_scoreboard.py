@@ -5,6 +5,7 @@ coordinators; hostile text typed into comments and criteria never pings anyone."
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from fractions import Fraction
 
@@ -126,3 +127,14 @@ def test_a_withdrawal_right_after_a_view_hides_the_figures_rather_than_reveal_so
     second = ephemeral_text(slack, slack.slash("UMETTE", "/mentoring-admin", "scoreboard").response_url)
     assert "4 of 5 agree" not in second  # 6 minus one would give mentee 6's answer
     assert "Shown once enough people have answered" in second
+
+
+def test_the_coordinators_home_tab_shows_where_the_round_stands(slack: SandboxedApp, world: World) -> None:
+    slack.event({"type": "app_home_opened", "user": "UMETTE", "channel": "D1", "tab": "home"}, event_id="EvHome1")
+    home = json.dumps(slack.sandbox.published_home("UMETTE"), ensure_ascii=False)
+    assert "Success criteria" in home
+    assert "Mentees, midway survey: 67% / 67%" in home
+    assert "said mentee" not in home  # comments stay off the Home tab
+    assert live_sequences(home) == []
+    slack.event({"type": "app_home_opened", "user": "UMENTEE1", "channel": "D2", "tab": "home"}, event_id="EvHome2")
+    assert "Success criteria" not in json.dumps(slack.sandbox.published_home("UMENTEE1"), ensure_ascii=False)

@@ -37,6 +37,7 @@ from bot.slack.render.blocks import (
 )
 from bot.slack.render.help import not_in_programme_message
 from bot.slack.render.profile import OPEN_ACTION_ID
+from bot.slack.render.scoreboard import scoreboard_summary_blocks
 from bot.slack.render.sessions import LOG_OPEN_ACTION_ID, log_open_button
 from bot.text import escape_mrkdwn, truncate
 from storage.models import MeetingKind, Role
@@ -258,6 +259,8 @@ def round_status_blocks(status: RoundStatus, *, language: str, timezone: str, st
             when=meeting_when(status.next_meeting, language=lang, timezone=timezone),
         )))
     blocks.extend(_stuck_blocks(status.stuck, language=lang, max_lines=stuck_lines))
+    if status.scoreboard is not None:
+        blocks.extend(scoreboard_summary_blocks(status.scoreboard, language=lang))
     return blocks
 
 

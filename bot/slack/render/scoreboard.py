@@ -41,6 +41,7 @@ from bot.text import escape_mrkdwn, truncate
 from storage.models import OutcomeStatus, Role, SurveyKind
 
 STATEMENT_LIMIT = 200
+SUMMARY_STATEMENT_LIMIT = 60
 COMMENT_LIMIT = 280
 COMMENTS_SHOWN = 5  # per survey and role in a message; the report (issue 11) has them all
 _PACK_LIMIT = SECTION_TEXT_LIMIT - 100
@@ -180,6 +181,23 @@ def scoreboard_blocks(board: Scoreboard, *, language: str, comments: bool = True
     return blocks
 
 
+def scoreboard_summary_blocks(board: Scoreboard, *, language: str) -> list[Block]:
+    """The Home tab's and the status answer's short form: how many lines are met, and each
+    line in one row (statement cut short); the full board is `/mentoring-admin scoreboard`."""
+    counts = {standing: sum(1 for row in board.criteria if row.standing is standing) for standing in Standing}
+    summary = t("scoreboard.summary", language, met=counts[Standing.MET], not_met=counts[Standing.NOT_MET],
+                too_few=counts[Standing.TOO_FEW] + counts[Standing.NOT_YET], count=len(board.criteria))
+    lines = [f"*{t('scoreboard.summary.title', language)}* · {summary}"]
+    for row in board.criteria:
+        where = _role(row.role, language) if row.survey is None else t(
+            "scoreboard.where", language, role=_role(row.role, language), survey=survey_name(row.survey, 1, language))
+        share = percent(row.share, language) if row.answers is not None else "…"
+        lines.append(f"{_MARK[row.standing]} {where}: {share} / {percent(row.target, language)} · "
+                     f"{escape_mrkdwn(truncate(row.statement(language), SUMMARY_STATEMENT_LIMIT))}")
+    lines.append(t("scoreboard.summary.more", language))
+    return _pack(lines)
+
+
 def scoreboard_message(board: Scoreboard, *, language: str) -> Message:
     blocks = scoreboard_blocks(board, language=language)
     check_message_limits(blocks)
@@ -197,5 +215,6 @@ __all__ = [
     "response_line",
     "scoreboard_blocks",
     "scoreboard_message",
+    "scoreboard_summary_blocks",
     "survey_name",
 ]
