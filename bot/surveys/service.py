@@ -421,8 +421,11 @@ def _mark_answered(session: Session, invitation: SurveyInvitation, *, now: datet
 
 def answer_pulse(session: Session, *, invitation_id: int, slack_user_id: str, question: str, value: int,
                  now: datetime) -> AnswerResult:
-    """A button in a pulse DM: records that one answer, returns the DM redrawn."""
-    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, now=now, lock=False)
+    """A button in a pulse DM: records that one answer, returns the DM redrawn.
+
+    The invitation is locked first: the click that answers the second question must see the
+    first one's answer (committed before it reads) to count the pulse as answered."""
+    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, now=now, lock=True)
     if refusal is not None or loaded is None:
         return refusal or AnswerResult(status=AnswerStatus.UNKNOWN)
     invitation, survey, participant = loaded
