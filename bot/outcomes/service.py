@@ -22,6 +22,10 @@ rules are:
   recorded since; then it lapses (`REMINDER_WITHIN_DAYS` after asking at the latest).
   Consent is read when the reminder falls due, so a withdrawal stops it; so does opting out.
 
+A name given to `/mentoring-admin outcome` may also be a company contact's (who need not be
+in Slack): the coordinator then enters that contact's answers to the company survey by
+hand, through the surveys' own `record_by_hand`, after the same check of whose round it is.
+
 Asking is recorded in a `FollowUp` row (unique per participant: asked once, inserted with
 ON CONFLICT DO NOTHING so a second tick cannot ask again), and every notice has a dedup key.
 Recording an outcome locks the participant row first, so two submits at the same moment
@@ -33,7 +37,7 @@ participant id besides.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -49,6 +53,9 @@ from bot.i18n import normalise_language
 from bot.outcomes.notices import FollowUpFacts
 from bot.pairs.channel_names import slugify
 from bot.surveys.consent import consenting_ids, has_granted, record_consent_given
+from bot.surveys.criteria import COMMENT_QUESTION
+from bot.surveys.notices import Question
+from bot.surveys.service import OPEN_FOR, AnswerResult, AnswerStatus, hand_entry_form, record_by_hand
 from storage.db import rows_affected
 from storage.models import (
     ConsentPurpose,
@@ -62,6 +69,7 @@ from storage.models import (
     Participant,
     Role,
     Round,
+    SurveyKind,
     table_of,
 )
 
@@ -368,6 +376,8 @@ class OutcomeRefusal(str, enum.Enum):
     NO_MATCH = "no_match"
     AMBIGUOUS = "ambiguous"
     WRONG_ROLE = "wrong_role"  # the name is a mentor's or a coordinator's
+    SURVEY_NOT_OPEN = "survey_not_open"  # a company contact: their survey opens after the round
+    SURVEY_CLOSED = "survey_closed"  # a company contact: their survey has closed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -393,6 +403,20 @@ class OutcomeForm:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CompanyForm:
+    """The company survey, for a coordinator to fill in with a contact's answers given by
+    phone or email: the company criteria (1-5), a comment, and the contact's agreement."""
+
+    participant_id: int
+    name: str
+    company: str
+    round_name: str
+    language: str  # the coordinator's
+    questions: tuple[Question, ...]
+    comment: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class PersonChoice:
     """Someone a coordinator's name fitted, to tell them apart."""
 
@@ -411,7 +435,8 @@ class FormAnswer:
     query: str = ""
     candidates: tuple[PersonChoice, ...] = ()
     more: int = 0  # candidates not listed
-    company_contact_id: int | None = None  # the name is a company contact's: their survey, by hand
+    company: CompanyForm | None = None  # the name is a company contact's: their survey, by hand
+    when: date | None = None  # SURVEY_NOT_OPEN: the day it opens; SURVEY_CLOSED: the day it closed
 
 
 def _current(session: Session, participant_id: int) -> CurrentOutcome | None:
@@ -498,11 +523,112 @@ def coordinator_outcome_form(session: Session, *, slack_user_id: str, admin_user
                           more=more)
     person = eligible[0]
     if person.role is Role.COMPANY_CONTACT:
-        return FormAnswer(language=language, query=text, company_contact_id=person.id)
+        return _company_form(session, person, language=language, query=text, now=now)
     return FormAnswer(language=language, form=OutcomeForm(
         participant_id=person.id, name=person.name, round_name=person.round.name, language=language,
         source=OutcomeSource.COORDINATOR, current=_current(session, person.id), ask_consent=True,
     ))
+
+
+def _programme_day(participant: Participant, moment: datetime) -> date:
+    return moment.astimezone(zone(participant.round.programme.timezone)).date()
+
+
+def _survey_closed(person: Participant, result: AnswerResult, *, now: datetime) -> tuple[OutcomeRefusal, date] | None:
+    """Why a contact's answers cannot be entered now, and the day to name: the survey opens
+    on a day to come, or closed on a day past. The surveys report a survey the tick never
+    opened (its month passed with the worker down, or before this feature) as "not open",
+    with the day it would have opened: past that month, it is closed."""
+    if result.status not in (AnswerStatus.NOT_OPEN, AnswerStatus.CLOSED) or result.closes_at is None:
+        return None
+    if result.status is AnswerStatus.CLOSED:
+        return OutcomeRefusal.SURVEY_CLOSED, _programme_day(person, result.closes_at)
+    opens_at = result.closes_at  # for NOT_OPEN the surveys put the opening there
+    closes_at = opens_at + OPEN_FOR[SurveyKind.COMPANY]
+    if now >= closes_at:
+        return OutcomeRefusal.SURVEY_CLOSED, _programme_day(person, closes_at)
+    return OutcomeRefusal.SURVEY_NOT_OPEN, _programme_day(person, opens_at)
+
+
+def _company_form(session: Session, person: Participant, *, language: str, query: str, now: datetime) -> FormAnswer:
+    """The company survey's form for a contact (the surveys' own rule decides whether it is
+    open: after the round, for a month)."""
+    result = hand_entry_form(session, participant_id=person.id, now=now)
+    closed = _survey_closed(person, result, now=now)
+    if closed is not None:
+        refusal, when = closed
+        return FormAnswer(language=language, refusal=refusal, query=query, when=when)
+    if result.facts is None:
+        return FormAnswer(language=language, refusal=OutcomeRefusal.GONE, query=query)
+    return FormAnswer(language=language, query=query, company=CompanyForm(
+        participant_id=person.id, name=person.name, company=person.company or "", round_name=person.round.name,
+        language=language, questions=result.facts.questions, comment=result.facts.comment,
+    ))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompanyAnswerRecorded:
+    name: str
+    company: str
+    round_name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompanySubmission:
+    """What a coordinator's entry of a contact's answers did: stored, fields to fix (block id
+    -> catalog key), or refused whole."""
+
+    language: str
+    recorded: CompanyAnswerRecorded | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    refusal: OutcomeRefusal | None = None
+    when: date | None = None
+
+
+_SURVEY_ERRORS = {"required": "outcomes.company.error.required", "invalid": "outcomes.company.error.required",
+                  "too_long": "outcomes.company.error.too_long"}
+
+
+def record_company_answer(
+    session: Session,
+    *,
+    slack_user_id: str,
+    admin_user_ids: Collection[str] = (),
+    participant_id: int | None,
+    values: Mapping[str, int | None],
+    comment: str | None,
+    consent_confirmed: bool,
+    now: datetime,
+) -> CompanySubmission:
+    """A company contact's answers to the company survey, entered by a coordinator of their
+    round who confirms the contact agreed (recorded as their EVALUATION consent by the
+    surveys' own `record_by_hand`, which keeps the last answer per question).
+
+    The contact's row is locked first, so two submits at once (a double click) are decided
+    one after the other: the second finds the invitation and consent the first made."""
+    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    language = viewer.language
+    person = (session.get(Participant, participant_id, with_for_update=True, populate_existing=True)
+              if participant_id is not None else None)
+    if person is None or person.role is not Role.COMPANY_CONTACT:
+        return CompanySubmission(language=language, refusal=OutcomeRefusal.GONE)
+    if not viewer.coordinates(person.round_id):
+        return CompanySubmission(language=language, refusal=OutcomeRefusal.NOT_YOUR_ROUND)
+    result = record_by_hand(session, participant_id=person.id, values=values, comment=comment,
+                            consent=consent_confirmed, now=now)
+    closed = _survey_closed(person, result, now=now)
+    if closed is not None:
+        refusal, when = closed
+        return CompanySubmission(language=language, refusal=refusal, when=when)
+    if result.status is AnswerStatus.INVALID:
+        errors = {key: ("outcomes.company.error.consent" if key == CONSENT_FIELD
+                        else _SURVEY_ERRORS.get(code, "outcomes.company.error.required"))
+                  for key, code in result.errors.items()}
+        return CompanySubmission(language=language, errors=errors)
+    if result.status is not AnswerStatus.RECORDED:
+        return CompanySubmission(language=language, refusal=OutcomeRefusal.GONE)
+    return CompanySubmission(language=language, recorded=CompanyAnswerRecorded(
+        name=person.name, company=person.company or "", round_name=person.round.name))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -565,6 +691,7 @@ def submit_outcome(
 __all__ = [
     "ASK_WITHIN_DAYS",
     "CANDIDATES_SHOWN",
+    "COMMENT_QUESTION",
     "CONSENT_FIELD",
     "DATED_STATUSES",
     "MAX_REMINDERS",
@@ -572,6 +699,9 @@ __all__ = [
     "REMINDER_AFTER_WORKING_DAYS",
     "STARTED_FIELD",
     "STATUS_FIELD",
+    "CompanyAnswerRecorded",
+    "CompanyForm",
+    "CompanySubmission",
     "CurrentOutcome",
     "DueFollowUps",
     "FormAnswer",
@@ -587,6 +717,7 @@ __all__ = [
     "follow_up_prefix",
     "outcome_errors",
     "own_outcome_form",
+    "record_company_answer",
     "record_outcome",
     "reminder_key",
     "submit_outcome",

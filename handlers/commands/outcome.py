@@ -1,5 +1,6 @@
 """`/mentoring outcome` (a mentee, for themselves) and `/mentoring-admin outcome NAME`
-(a coordinator, for a mentee of a round they run): open the outcome modal.
+(a coordinator, for a mentee of a round they run): open the outcome modal; for a company
+contact's name, the company survey's modal to enter their answers by hand.
 
 The router has acknowledged and checked who may use which. A trigger id lives three
 seconds, so this does one small read and opens the modal; anything that stops it (a mentor
@@ -14,7 +15,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.outcomes.service import FormAnswer, coordinator_outcome_form, own_outcome_form
 from bot.slack.render.blocks import Message
-from bot.slack.render.outcomes import outcome_modal, outcome_refusal_message, outcome_trouble_message
+from bot.slack.render.outcomes import (
+    company_answer_modal,
+    outcome_modal,
+    outcome_refusal_message,
+    outcome_trouble_message,
+)
 from handlers.commands.router import CommandRequest
 from storage.db import unit_of_work
 
@@ -22,9 +28,13 @@ log = logging.getLogger(__name__)
 
 
 def _open(request: CommandRequest, answer: FormAnswer) -> Message | None:
-    if answer.form is None:
+    opened_by = request.viewer.slack_user_id
+    if answer.company is not None:  # a company contact: their survey answers, by hand
+        view = company_answer_modal(answer.company, opened_by_user_id=opened_by)
+    elif answer.form is not None:
+        view = outcome_modal(answer.form, opened_by_user_id=opened_by)
+    else:
         return outcome_refusal_message(answer)
-    view = outcome_modal(answer.form, opened_by_user_id=request.viewer.slack_user_id)
     try:
         request.client.views_open(trigger_id=request.command.get("trigger_id") or "", view=view)
     except (SlackApiError, SlackClientError, OSError) as exc:

@@ -7,6 +7,7 @@ from slack_bolt import App
 from bot.slack.render.surveys import SUBMIT_CALLBACK as SURVEY_SUBMIT_CALLBACK
 from handlers.middleware import coordinators_only
 from handlers.views.attendance_submit import handle_attendance_submit
+from handlers.views.outcome_company_submit import handle_company_answer_submit
 from handlers.views.outcome_submit import handle_admin_outcome_submit, handle_outcome_submit
 from handlers.views.pair_end_submit import handle_end_pair_submit
 from handlers.views.profile_submit import handle_profile_submit
@@ -24,5 +25,6 @@ def register(app: App) -> None:
     # Outcomes: a mentee's own, and a coordinator's for a mentee (whose round: the service's check).
     app.view("outcome.submit")(handle_outcome_submit)
     app.view("outcome.admin.submit", middleware=[coordinators_only])(handle_admin_outcome_submit)
+    app.view("outcome.company.submit", middleware=[coordinators_only])(handle_company_answer_submit)
     # Surveys: the form (or a pulse's comment form); whose invitation it is: the service's check.
     app.view(SURVEY_SUBMIT_CALLBACK)(handle_survey_submit)

@@ -17,12 +17,13 @@ from bot.container import Deps
 from handlers.actions.outcome_open import handle_outcome_open
 from handlers.commands.mentoring import handle_mentoring
 from handlers.commands.mentoring_admin import handle_mentoring_admin
+from handlers.views.outcome_company_submit import handle_company_answer_submit
 from handlers.views.outcome_submit import handle_admin_outcome_submit, handle_outcome_submit
 from storage.db import unit_of_work
-from storage.models import Consent, ConsentPurpose, Outcome, OutcomeSource, OutcomeStatus
+from storage.models import Consent, ConsentPurpose, Outcome, OutcomeSource, OutcomeStatus, SurveyAnswer
 from tests.support.handlers import FakeClient, Recorder, call_listener, only_ephemeral
 from tests.support.mrkdwn import HOSTILE
-from tests.support.outcomes import COPENHAGEN_SLOT, seed_outcome_world
+from tests.support.outcomes import COMPANY_SURVEY_DAY, COPENHAGEN_SLOT, open_company_survey, seed_outcome_world
 
 LOG = logging.getLogger("test")
 
@@ -237,3 +238,60 @@ def test_only_coordinators_reach_the_coordinators_submission(deps: Deps, ids: di
     _, _, ran = _submit(deps, user_id="UANA", participant_id=ids["dina"], values=_values(consent=True),
                         source="coordinator", admin=True)
     assert not ran and _outcome(session_factory, ids["dina"]) is None
+
+
+def _company_values(value: str | None = "4", comment: str | None = "Godt <!channel>", consent: bool = True
+                    ) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "company_retention": {"company_retention": {"type": "radio_buttons",
+                                                    "selected_option": {"value": value} if value else None}},
+        "comment": {"comment": {"type": "plain_text_input", "value": comment}},
+    }
+    if consent:
+        values["consent"] = {"consent": {"type": "checkboxes", "selected_options": [{"value": "agreed"}]}}
+    return values
+
+
+def _company_submit(deps: Deps, *, user_id: str, participant_id: int, values: dict[str, Any],
+                    opened_by: str | None = None) -> tuple[Recorder, bool]:
+    ack = Recorder([], "ack")
+    view = {"callback_id": "outcome.company.submit",
+            "private_metadata": json.dumps({"p": participant_id, "by": opened_by or user_id}),
+            "state": {"values": values}}
+    ran = call_listener(handle_company_answer_submit, deps=deps, user_id=user_id, ack=ack,
+                        body={"type": "view_submission", "user": {"id": user_id}, "view": view}, view=view,
+                        logger=LOG)
+    return ack, ran
+
+
+def test_a_company_contacts_answers_are_entered_by_hand(deps: Deps, ids: dict[str, int], clock: FixedClock,
+                                                        session_factory: sessionmaker[Session]) -> None:
+    clock.set(COMPANY_SURVEY_DAY)
+    _, respond, client = _admin(deps, "UMETTE", "outcome frida")  # the survey has not been opened
+    assert client.made("views.open") == [] and "åbner den 1. juni 2027" in only_ephemeral(respond)
+    with unit_of_work(session_factory) as session:
+        open_company_survey(session, ids["firma"])
+    _, _, client = _admin(deps, "UMETTE", "outcome frida")
+    view = _opened(client)
+    assert view["callback_id"] == "outcome.company.submit" and view["title"]["text"] == "Virksomhedens svar"
+    question = next(block for block in view["blocks"] if block.get("block_id") == "company_retention")
+    assert question["label"]["text"].startswith("Programmet gør os bedre i stand til")
+    assert [option["text"]["text"] for option in question["element"]["options"]][-1] == "Helt enig"
+
+    ack, _ = _company_submit(deps, user_id="UMETTE", participant_id=ids["firma"], values=_company_values(value=None))
+    assert ack.calls[0]["errors"] == {"company_retention": "Vælg et svar."}
+    ack, _ = _company_submit(deps, user_id="UOLGA", participant_id=ids["firma"], values=_company_values(),
+                             opened_by="UMETTE")
+    assert "someone else" in json.dumps(ack.calls[0]["view"])
+    ack, _ = _company_submit(deps, user_id="UOLGA", participant_id=ids["firma"], values=_company_values())
+    assert "do not coordinate" in json.dumps(ack.calls[0]["view"])
+    with session_factory() as session:
+        assert session.scalar(select(SurveyAnswer)) is None
+    ack, _ = _company_submit(deps, user_id="UMETTE", participant_id=ids["firma"], values=_company_values())
+    assert "Svarene fra *Frida Firma* (Nordisk Byg A/S, Spring 2027) er gemt" in json.dumps(
+        ack.calls[0]["view"], ensure_ascii=False)
+    with session_factory() as session:
+        assert {row.question: row.value for row in session.scalars(select(SurveyAnswer))} == {
+            "company_retention": 4, "comment": None}
+    _, ran = _company_submit(deps, user_id="UANA", participant_id=ids["firma"], values=_company_values())
+    assert not ran  # coordinators only

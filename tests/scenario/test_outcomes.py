@@ -14,10 +14,16 @@ from sqlalchemy import delete, select
 
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
-from storage.models import Consent, ConsentPurpose, FollowUp, Outcome, OutcomeSource, OutcomeStatus
+from storage.models import Consent, ConsentPurpose, FollowUp, Outcome, OutcomeSource, OutcomeStatus, SurveyAnswer
 from tests.support.answers import button, ephemeral_text, message_text
 from tests.support.concurrency import failed_listeners, simultaneously
-from tests.support.outcomes import COPENHAGEN_SLOT, LOS_ANGELES_SLOT, seed_outcome_world
+from tests.support.outcomes import (
+    COMPANY_SURVEY_DAY,
+    COPENHAGEN_SLOT,
+    LOS_ANGELES_SLOT,
+    open_company_survey,
+    seed_outcome_world,
+)
 
 USERS = {"UANA": "Europe/Copenhagen", "UBIRGIT": "Europe/Copenhagen", "UCARLA": "America/Los_Angeles",
          "UDINA": "Europe/Copenhagen", "UEMIL": "Europe/Copenhagen", "USOEREN": "Europe/Copenhagen",
@@ -234,3 +240,39 @@ def test_a_coordinators_double_submit_records_one_consent_and_one_outcome(
         outcomes = session.scalars(select(Outcome)).all()
     assert [(consent.purpose, consent.granted) for consent in consents] == [(ConsentPurpose.FOLLOW_UP, True)]
     assert len(outcomes) == 1 and outcomes[0].status in (OutcomeStatus.LOOKING, OutcomeStatus.OTHER)
+
+
+def test_a_coordinator_enters_a_company_contacts_answers_and_a_double_submit_keeps_one_of_each(
+    slack: SandboxedApp, ids: dict[str, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Frida is not in Slack: Mette calls her and enters her answers, in Danish. Two submits
+    at once leave one answer per question and one consent (run with TEST_DATABASE_URL)."""
+    slack.clock.set(COMPANY_SURVEY_DAY)
+    with unit_of_work(slack.runtime.session_factory) as session:
+        survey_id = open_company_survey(session, ids["firma"])
+    opened = len(slack.sandbox.opened_views)
+    slack.slash("UMETTE", "/mentoring-admin", "outcome Frida Firma")
+    modal = slack.sandbox.opened_views[opened]
+    assert modal["callback_id"] == "outcome.company.submit" and "Nordisk Byg A/S" in json.dumps(modal)
+
+    def submit(value: str) -> Any:
+        values: dict[str, Any] = {
+            "company_retention": {"company_retention": {"type": "radio_buttons", "selected_option": {"value": value}}},
+            "comment": {"comment": {"type": "plain_text_input", "value": f"Svar {value}"}},
+            "consent": {"consent": {"type": "checkboxes", "selected_options": [{"value": "agreed"}]}},
+        }
+        return lambda: slack.driver.view_submission(user_id="UMETTE", callback_id="outcome.company.submit",
+                                                    values=values, view_id=modal["id"], apply_response=False)
+
+    responses = simultaneously([submit("4"), submit("5")])
+    slack.settle()
+    assert [response.json()["response_action"] for response in responses] == ["update", "update"]
+    assert "er gemt" in responses[0].body
+    assert failed_listeners(caplog) == []
+    with slack.runtime.session_factory() as session:
+        answers = session.scalars(select(SurveyAnswer).where(SurveyAnswer.survey_id == survey_id)).all()
+        consents = session.scalars(select(Consent).where(Consent.participant_id == ids["firma"])).all()
+    by_question = {answer.question: (answer.value, answer.text) for answer in answers}
+    assert len(answers) == 2 and by_question in ({"company_retention": (4, None), "comment": (None, "Svar 4")},
+                                                 {"company_retention": (5, None), "comment": (None, "Svar 5")})
+    assert [(consent.purpose, consent.granted) for consent in consents] == [(ConsentPurpose.EVALUATION, True)]

@@ -6,11 +6,21 @@ Spring 2027 ends on 31 May 2027, so its mentees are followed up on Tuesday 30 No
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
-from storage.models import Consent, ConsentPurpose, Pair, PairStatus, Participant, Role, Round
+from storage.models import (
+    Consent,
+    ConsentPurpose,
+    Pair,
+    PairStatus,
+    Participant,
+    Role,
+    Round,
+    Survey,
+    SurveyKind,
+)
 from tests.factories import EPOCH, make_participant, make_round
 
 UTC = timezone.utc
@@ -64,6 +74,7 @@ def seed_outcome_world(session: Session) -> dict[str, int]:
         "olga": _person(session, other, key="olga", role=Role.COORDINATOR, name="Olga"),
         "oscar": _person(session, other, key="oscar", role=Role.MENTEE, name="Oscar Ana Lima"),
     }
+    people["firma"].company = "Nordisk Byg A/S"
     mentor = people["soeren"]
     for key in ("ana", "birgit", "carla", "dina"):
         # Half a year on, the pair channels were archived long ago.
@@ -78,3 +89,18 @@ def seed_outcome_world(session: Session) -> dict[str, int]:
         follow_up_consent(session, people[key], granted=True)
     follow_up_consent(session, people["dina"], granted=False)
     return {key: person.id for key, person in people.items()}
+
+
+COMPANY_SURVEY_OPENS = datetime(2027, 5, 31, 22, 0, tzinfo=UTC)  # 1 June, midnight in Copenhagen
+COMPANY_SURVEY_DAY = datetime(2027, 6, 8, 9, 0, tzinfo=UTC)  # a week into it
+
+
+def open_company_survey(session: Session, participant_id: int) -> int:
+    """The company survey of this participant's round, open for June 2027 (as the surveys'
+    tick would open it the day after the round); its id."""
+    participant = session.get_one(Participant, participant_id)
+    survey = Survey(round_id=participant.round_id, kind=SurveyKind.COMPANY, number=1, opens_at=COMPANY_SURVEY_OPENS,
+                    closes_at=COMPANY_SURVEY_OPENS + timedelta(days=30), created_at=COMPANY_SURVEY_OPENS)
+    session.add(survey)
+    session.flush()
+    return survey.id

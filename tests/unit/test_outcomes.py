@@ -21,12 +21,30 @@ from bot.outcomes.service import (
     coordinator_outcome_form,
     due_follow_ups,
     own_outcome_form,
+    record_company_answer,
     record_outcome,
     reminder_key,
     submit_outcome,
 )
-from storage.models import Consent, ConsentPurpose, FollowUp, Outcome, OutcomeSource, OutcomeStatus, Participant
-from tests.support.outcomes import COPENHAGEN_SLOT, LOS_ANGELES_SLOT, UTC, seed_outcome_world
+from bot.surveys.consent import has_granted
+from storage.models import (
+    Consent,
+    ConsentPurpose,
+    FollowUp,
+    Outcome,
+    OutcomeSource,
+    OutcomeStatus,
+    Participant,
+    SurveyAnswer,
+)
+from tests.support.outcomes import (
+    COMPANY_SURVEY_DAY,
+    COPENHAGEN_SLOT,
+    LOS_ANGELES_SLOT,
+    UTC,
+    open_company_survey,
+    seed_outcome_world,
+)
 
 
 @pytest.fixture
@@ -212,4 +230,40 @@ def test_a_coordinator_names_the_person_within_their_rounds(session: Session, id
     assert form("UMETTE", "søren").refusal is OutcomeRefusal.WRONG_ROLE
     assert form("UMETTE", "oscar").refusal is OutcomeRefusal.NO_MATCH
     assert form("UMETTE", "   ").refusal is OutcomeRefusal.NO_NAME
-    assert form("UMETTE", "frida").company_contact_id == ids["firma"]
+    assert form("UMETTE", "frida").refusal is OutcomeRefusal.SURVEY_CLOSED  # a company contact: see below
+
+
+def test_a_coordinator_enters_a_company_contacts_answers_by_hand_while_the_survey_is_open(
+    session: Session, ids: dict[str, int]
+) -> None:
+    def form(user: str, now: datetime) -> Any:
+        return coordinator_outcome_form(session, slack_user_id=user, admin_user_ids=("UADMIN",), query="frida",
+                                        now=now)
+
+    early = form("UMETTE", COMPANY_SURVEY_DAY)  # the tick has not opened the survey yet
+    assert early.refusal is OutcomeRefusal.SURVEY_NOT_OPEN and early.when == date(2027, 6, 1)
+    survey_id = open_company_survey(session, ids["firma"])
+    found = form("UMETTE", COMPANY_SURVEY_DAY).company
+    assert found is not None and found.participant_id == ids["firma"] and found.company == "Nordisk Byg A/S"
+    assert [question.key for question in found.questions] == ["company_retention"]
+
+    def enter(user: str, values: dict[str, int | None], consent: bool = True) -> Any:
+        return record_company_answer(session, slack_user_id=user, admin_user_ids=("UADMIN",),
+                                     participant_id=ids["firma"], values=values, comment="Helpful <!channel>",
+                                     consent_confirmed=consent, now=COMPANY_SURVEY_DAY)
+
+    assert enter("UOLGA", {"company_retention": 4}).refusal is OutcomeRefusal.NOT_YOUR_ROUND
+    assert enter("UMETTE", {"company_retention": 4}, consent=False).errors == {
+        CONSENT_FIELD: "outcomes.company.error.consent"}
+    assert enter("UMETTE", {"company_retention": None}).errors == {
+        "company_retention": "outcomes.company.error.required"}
+    assert session.scalar(select(SurveyAnswer)) is None
+    done = enter("UMETTE", {"company_retention": 4})
+    assert done.recorded is not None and done.recorded.company == "Nordisk Byg A/S" and done.language == "da"
+    answers = {row.question: (row.value, row.text) for row in session.scalars(
+        select(SurveyAnswer).where(SurveyAnswer.survey_id == survey_id))}
+    assert answers == {"company_retention": (4, None), "comment": (None, "Helpful <!channel>")}
+    assert has_granted(session, participant_id=ids["firma"], purpose=ConsentPurpose.EVALUATION)
+    late = form("UMETTE", COMPANY_SURVEY_DAY + timedelta(days=60))
+    assert late.refusal is OutcomeRefusal.SURVEY_CLOSED and late.when == date(2027, 7, 1)
+    assert enter("UADMIN", {"company_retention": 5}).recorded is not None  # an admin runs every round

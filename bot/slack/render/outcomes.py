@@ -20,10 +20,13 @@ from bot.core.numbers import whole_number
 from bot.i18n import format_day, t
 from bot.outcomes.notices import FollowUpFacts
 from bot.outcomes.service import (
+    COMMENT_QUESTION,
     CONSENT_FIELD,
     NETWORK_FIELD,
     STARTED_FIELD,
     STATUS_FIELD,
+    CompanyAnswerRecorded,
+    CompanyForm,
     FormAnswer,
     OutcomeForm,
     OutcomeRefusal,
@@ -47,6 +50,9 @@ from storage.models import OutcomeSource, OutcomeStatus
 OPEN_ACTION_ID = "outcome.open"
 CALLBACK_ID = "outcome.submit"  # the mentee, for themselves
 ADMIN_CALLBACK_ID = "outcome.admin.submit"  # a coordinator, for a mentee (coordinators only)
+COMPANY_CALLBACK_ID = "outcome.company.submit"  # a coordinator, for a company contact (coordinators only)
+SCALE = (1, 2, 3, 4, 5)
+COMMENT_LIMIT = 2000
 OPTION_TEXT_LIMIT = 75
 AGREED = "agreed"
 NETWORK_VALUES: dict[str, bool | None] = {"yes": True, "no": False, "not_sure": None}
@@ -258,13 +264,16 @@ def outcome_done_view(*, recorded: RecordedOutcome, language: str) -> dict[str, 
 # --- refusals ------------------------------------------------------------------------------------------------
 
 
-def refusal_text(refusal: OutcomeRefusal, language: str) -> str:
-    return t(f"outcomes.refused.{refusal.value}", language)
+def refusal_text(refusal: OutcomeRefusal, language: str, *, when: date | None = None) -> str:
+    # Every placeholder any refusal has: a submission's refusals name no query and no people.
+    return t(f"outcomes.refused.{refusal.value}", language, date=format_day(when, language) if when else "",
+             query="", people="")
 
 
-def outcome_refusal_view(*, refusal: OutcomeRefusal, language: str) -> dict[str, Any]:
-    """What replaces the modal when a submission cannot be taken at all (not theirs, gone)."""
-    blocks = [section(refusal_text(refusal, language))]
+def outcome_refusal_view(*, refusal: OutcomeRefusal, language: str, when: date | None = None) -> dict[str, Any]:
+    """What replaces the modal when a submission cannot be taken at all (not theirs, gone,
+    a company survey that has closed meanwhile)."""
+    blocks = [section(refusal_text(refusal, language, when=when))]
     check_surface_limits(blocks)
     return {
         "type": "modal",
@@ -293,7 +302,7 @@ def outcome_refusal_message(answer: FormAnswer) -> Message:
     lang = answer.language
     refusal = answer.refusal or OutcomeRefusal.GONE
     text = t(f"outcomes.refused.{refusal.value}", lang, query=escape_mrkdwn(answer.query),
-             people=_choice_text(answer, lang))
+             people=_choice_text(answer, lang), date=format_day(answer.when, lang) if answer.when else "")
     return Message(text=text, blocks=[section(text)])
 
 
@@ -303,11 +312,106 @@ def outcome_trouble_message(*, language: str) -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
+# --- a company contact's survey answers, entered by a coordinator ----------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompanyInput:
+    """The submitted company-answer modal as plain values."""
+
+    participant_id: int | None
+    opened_by: str | None
+    values: dict[str, int | None]
+    comment: str | None
+    consent: bool
+
+
+def company_answer_modal(form: CompanyForm, *, opened_by_user_id: str) -> dict[str, Any]:
+    """Each company criterion on the agree scale (as the contact answered it), their comment,
+    and a required box confirming they agreed to the evaluation. Prefilled with what is on
+    record, so a second call corrects rather than starts over."""
+    lang = form.language
+    scale = [_option(t(f"outcomes.company.scale.{value}", lang), str(value)) for value in SCALE]
+    blocks: list[Block] = [section(t("outcomes.company.modal.intro", lang, name=escape_mrkdwn(form.name),
+                                     company=escape_mrkdwn(form.company), round=escape_mrkdwn(form.round_name)))]
+    for question in form.questions:
+        element: Block = {"type": "radio_buttons", "action_id": question.key, "options": scale}
+        if question.value in SCALE:
+            element["initial_option"] = scale[SCALE.index(question.value)]
+        statement = question.statement(lang) or t("outcomes.company.recommend", lang)
+        blocks.append(_input(question.key, statement, element))
+    comment: Block = {"type": "plain_text_input", "action_id": COMMENT_QUESTION, "multiline": True,
+                      "max_length": COMMENT_LIMIT}
+    if form.comment:
+        comment["initial_value"] = truncate(form.comment, COMMENT_LIMIT)
+    blocks.append(_input(COMMENT_QUESTION, t("outcomes.company.comment.label", lang), comment, optional=True))
+    consent: Block = {"type": "checkboxes", "action_id": CONSENT_FIELD,
+                      "options": [_option(t("outcomes.company.consent.option", lang), AGREED)]}
+    blocks.append(_input(CONSENT_FIELD, t("outcomes.modal.consent.label.coordinator", lang, name=form.name), consent,
+                         hint=t("outcomes.company.consent.hint", lang)))
+    check_surface_limits(blocks)
+    return {
+        "type": "modal",
+        "callback_id": COMPANY_CALLBACK_ID,
+        "private_metadata": json.dumps({"p": form.participant_id, "by": opened_by_user_id}),
+        "title": _plain(t("outcomes.company.modal.title", lang), MODAL_TITLE_LIMIT),
+        "submit": _plain(t("outcomes.modal.submit", lang), MODAL_TITLE_LIMIT),
+        "close": _plain(t("outcomes.modal.close", lang), MODAL_TITLE_LIMIT),
+        "blocks": blocks,
+    }
+
+
+def read_company_submission(view: Mapping[str, Any]) -> CompanyInput:
+    """Every radio answer by its question key (1-5, or None), the comment and the box."""
+    try:
+        metadata = json.loads(view.get("private_metadata") or "")
+    except ValueError:
+        metadata = None
+    if not isinstance(metadata, dict):
+        metadata = {}
+    values = (view.get("state") or {}).get("values") or {}
+    answers: dict[str, int | None] = {}
+    comment: str | None = None
+    consent = False
+    for block_id, elements in values.items():
+        element = (elements or {}).get(block_id) if isinstance(elements, Mapping) else None
+        if not isinstance(element, Mapping):
+            continue
+        if block_id == COMMENT_QUESTION:
+            comment = _text_or_none(element.get("value"))
+        elif block_id == CONSENT_FIELD:
+            consent = any(isinstance(option, Mapping) and option.get("value") == AGREED
+                          for option in element.get("selected_options") or [])
+        else:
+            chosen = whole_number((element.get("selected_option") or {}).get("value"))
+            answers[str(block_id)] = chosen if chosen in SCALE else None
+    return CompanyInput(participant_id=whole_number(metadata.get("p")), opened_by=_text_or_none(metadata.get("by")),
+                        values=answers, comment=comment, consent=consent)
+
+
+def company_done_view(*, recorded: CompanyAnswerRecorded, language: str) -> dict[str, Any]:
+    """What replaces the modal once the contact's answers are saved."""
+    blocks = [section(t("outcomes.company.done", language, name=escape_mrkdwn(recorded.name),
+                        company=escape_mrkdwn(recorded.company), round=escape_mrkdwn(recorded.round_name)))]
+    check_surface_limits(blocks)
+    return {
+        "type": "modal",
+        "callback_id": f"{COMPANY_CALLBACK_ID}.done",
+        "title": _plain(t("outcomes.done.title", language), MODAL_TITLE_LIMIT),
+        "close": _plain(t("outcomes.done.close", language), MODAL_TITLE_LIMIT),
+        "blocks": blocks,
+    }
+
+
 __all__ = [
     "ADMIN_CALLBACK_ID",
     "CALLBACK_ID",
+    "COMPANY_CALLBACK_ID",
     "OPEN_ACTION_ID",
+    "CompanyInput",
     "OutcomeInput",
+    "company_answer_modal",
+    "company_done_view",
     "follow_up_answered_message",
     "follow_up_message",
     "outcome_done_view",
@@ -317,6 +421,7 @@ __all__ = [
     "outcome_refusal_view",
     "outcome_trouble_message",
     "participant_id_from_button",
+    "read_company_submission",
     "read_outcome_submission",
     "refusal_text",
 ]
