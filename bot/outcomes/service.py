@@ -327,10 +327,15 @@ def record_outcome(
     now: datetime,
 ) -> RecordedOutcome:
     """Store the mentee's outcome, replacing any before it (the latest wins), and count a
-    pending follow-up as answered. Validate first (`outcome_errors`); callers that may race
-    lock the participant row before (see `submit_outcome`).
+    pending follow-up as answered. Callers that may race lock the participant row before
+    (see `submit_outcome`), and show `outcome_errors` to the person; a start day in the
+    future or years before the round is refused here too (ValueError), whoever calls.
 
     "Still looking" has no start day worth keeping, so one given is dropped."""
+    problems = outcome_errors(participant=participant, status=status, started_on=started_on,
+                              source=OutcomeSource.COORDINATOR, now=now)  # the day itself may be unknown
+    if problems:
+        raise ValueError(f"not an outcome for participant {participant.id}: {sorted(problems.values())}")
     if status is OutcomeStatus.LOOKING:
         started_on = None
     values = {"status": status, "started_on": started_on, "network_helped": network_helped, "source": source,

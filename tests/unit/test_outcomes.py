@@ -128,12 +128,12 @@ def test_an_answer_or_a_withdrawn_consent_stops_the_reminder(session: Session, i
 def test_an_earlier_outcome_is_shown_in_the_question_and_one_at_six_months_answers_it(
     session: Session, ids: dict[str, int]
 ) -> None:
-    _record(session, ids["ana"], now=datetime(2027, 7, 1, 12, 0, tzinfo=UTC))  # a job in the summer
+    _record(session, ids["ana"], started_on=date(2027, 6, 15), now=datetime(2027, 7, 1, 12, 0, tzinfo=UTC))
     _record(session, ids["birgit"], now=COPENHAGEN_SLOT - timedelta(minutes=30))  # told us this morning
     asked = _asked(session, COPENHAGEN_SLOT)
     assert set(asked) == {ask_key(ids["ana"])}
     facts = asked[ask_key(ids["ana"])].facts
-    assert facts.last_status is OutcomeStatus.EMPLOYED and facts.last_started_on == date(2027, 9, 1)
+    assert facts.last_status is OutcomeStatus.EMPLOYED and facts.last_started_on == date(2027, 6, 15)
 
 
 def test_the_latest_outcome_wins(session: Session, ids: dict[str, int]) -> None:
@@ -267,3 +267,9 @@ def test_a_coordinator_enters_a_company_contacts_answers_by_hand_while_the_surve
     late = form("UMETTE", COMPANY_SURVEY_DAY + timedelta(days=60))
     assert late.refusal is OutcomeRefusal.SURVEY_CLOSED and late.when == date(2027, 7, 1)
     assert enter("UADMIN", {"company_retention": 5}).recorded is not None  # an admin runs every round
+
+
+def test_recording_directly_still_refuses_a_day_that_cannot_be(session: Session, ids: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match=r"outcomes\.error\.future"):
+        _record(session, ids["ana"], started_on=date(2028, 1, 1))
+    assert session.scalar(select(Outcome)) is None
