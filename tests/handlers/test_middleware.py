@@ -23,6 +23,8 @@ from handlers.commands.mentoring_admin import handle_mentoring_admin
 from handlers.context import VIEWER_KEY
 from handlers.middleware import coordinators_only
 from handlers.views.attendance_submit import handle_attendance_submit
+from handlers.views.outcome_company_submit import handle_company_answer_submit
+from handlers.views.outcome_submit import handle_admin_outcome_submit
 from handlers.views.pair_end_submit import handle_end_pair_submit
 from storage.db import unit_of_work
 from storage.models import Participant, Role
@@ -31,7 +33,7 @@ from tests.support.handlers import FakeClient, Recorder, bolt_context, registere
 
 ROOT = Path(__file__).resolve().parents[2]
 COORDINATOR_ONLY = {handle_mentoring_admin, handle_match_review, handle_match_publish, handle_end_pair_submit,
-                    handle_attendance_submit}
+                    handle_attendance_submit, handle_admin_outcome_submit, handle_company_answer_submit}
 
 
 def _people(session_factory: Any) -> None:
