@@ -127,14 +127,17 @@ def planned_surveys(round_: Round, *, programme_zone: str, meetings: Sequence[Sh
         PlannedSurvey(kind=SurveyKind.COMPANY, number=1, opens_at=company_opens,
                       closes_at=company_opens + OPEN_FOR[SurveyKind.COMPANY]),
     ]
+    # Pulses open at midnight where the programme is, every so many calendar days, so a
+    # change to summer time does not move them to 01:00.
     every = timedelta(days=max(round_.pulse_every_days, 1))
     number = 1
     while True:
-        opens_at = _midnight(round_.starts_on, programme_zone) + every * number
+        opens_at = _midnight(round_.starts_on + every * number, programme_zone)
         if opens_at >= final_opens:
             break
+        next_opens = _midnight(round_.starts_on + every * (number + 1), programme_zone)
         plan.append(PlannedSurvey(kind=SurveyKind.PULSE, number=number, opens_at=opens_at,
-                                  closes_at=min(opens_at + every, final_opens)))
+                                  closes_at=min(next_opens, final_opens)))
         number += 1
     return sorted(plan, key=lambda planned: (planned.opens_at, planned.kind.value))
 

@@ -138,3 +138,9 @@ def test_the_coordinators_home_tab_shows_where_the_round_stands(slack: Sandboxed
     assert live_sequences(home) == []
     slack.event({"type": "app_home_opened", "user": "UMENTEE1", "channel": "D2", "tab": "home"}, event_id="EvHome2")
     assert "Success criteria" not in json.dumps(slack.sandbox.published_home("UMENTEE1"), ensure_ascii=False)
+
+
+def test_between_rounds_the_round_just_over_is_shown(slack: SandboxedApp, world: World) -> None:
+    slack.clock.set(datetime(2027, 6, 10, 9, 0, tzinfo=UTC))  # the round ended on 21 May
+    text = ephemeral_text(slack, slack.slash("UMETTE", "/mentoring-admin", "scoreboard").response_url)
+    assert "Scoreboard: Spring 2027" in text and "4 of 6 agree" in text
