@@ -561,10 +561,22 @@ def record_by_hand(session: Session, *, participant_id: int, values: Mapping[str
 
 def _hand_invitation(session: Session, *, participant: Participant, now: datetime) -> SurveyInvitation | AnswerResult:
     survey = company_survey_of(session, participant=participant)
-    if survey is None or now < survey.opens_at:
+    if survey is None:
+        # The tick opens surveys; a coordinator may come first (or after a worker that was
+        # down): the survey is what the round's plan says it is, opened here the same way.
         round_ = participant.round
-        opens_at = _midnight(round_.ends_on, round_.programme.timezone) + COMPANY_AFTER_END
-        return AnswerResult(status=AnswerStatus.NOT_OPEN, closes_at=opens_at)
+        planned = next(plan for plan in planned_surveys(round_, programme_zone=round_.programme.timezone,
+                                                        meetings=round_.meetings) if plan.kind is SurveyKind.COMPANY)
+        if now < planned.opens_at:
+            return AnswerResult(status=AnswerStatus.NOT_OPEN, closes_at=planned.opens_at)
+        if now >= planned.closes_at:
+            return AnswerResult(status=AnswerStatus.CLOSED, closes_at=planned.closes_at)
+        survey = Survey(round_id=round_.id, kind=SurveyKind.COMPANY, number=1, opens_at=planned.opens_at,
+                        closes_at=planned.closes_at, created_at=now)
+        session.add(survey)
+        session.flush()
+    if now < survey.opens_at:
+        return AnswerResult(status=AnswerStatus.NOT_OPEN, closes_at=survey.opens_at)
     if now >= survey.closes_at:
         return AnswerResult(status=AnswerStatus.CLOSED, closes_at=survey.closes_at)
     invitation = session.scalar(select(SurveyInvitation).where(

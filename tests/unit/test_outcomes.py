@@ -35,14 +35,15 @@ from storage.models import (
     OutcomeSource,
     OutcomeStatus,
     Participant,
+    Survey,
     SurveyAnswer,
+    SurveyKind,
 )
 from tests.support.outcomes import (
     COMPANY_SURVEY_DAY,
     COPENHAGEN_SLOT,
     LOS_ANGELES_SLOT,
     UTC,
-    open_company_survey,
     seed_outcome_world,
 )
 
@@ -240,10 +241,12 @@ def test_a_coordinator_enters_a_company_contacts_answers_by_hand_while_the_surve
         return coordinator_outcome_form(session, slack_user_id=user, admin_user_ids=("UADMIN",), query="frida",
                                         now=now)
 
-    early = form("UMETTE", COMPANY_SURVEY_DAY)  # the tick has not opened the survey yet
+    early = form("UMETTE", COMPANY_SURVEY_DAY - timedelta(days=10))  # the round is not over yet
     assert early.refusal is OutcomeRefusal.SURVEY_NOT_OPEN and early.when == date(2027, 6, 1)
-    survey_id = open_company_survey(session, ids["firma"])
+    # The tick has not opened the survey (a worker that was down): the coordinator's entry opens it as planned.
     found = form("UMETTE", COMPANY_SURVEY_DAY).company
+    survey_id = session.scalar(select(Survey.id).where(Survey.kind == SurveyKind.COMPANY))
+    assert survey_id is not None
     assert found is not None and found.participant_id == ids["firma"] and found.company == "Nordisk Byg A/S"
     assert [question.key for question in found.questions] == ["company_retention"]
 
