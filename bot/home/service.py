@@ -121,6 +121,15 @@ class CoordinatorOverview:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CompanyContactHome:
+    """Someone who is a programme's contact at a partner company: not a participant (no
+    onboarding, no profile, no pair), only asked the company survey after the round."""
+
+    programme_name: str
+    company: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class HomeData:
     """Everything the Home tab shows one person."""
 
@@ -128,6 +137,8 @@ class HomeData:
     timezone: str
     participations: list[ParticipationHome] = field(default_factory=list)
     overview: CoordinatorOverview | None = None  # only for coordinators
+    # For a company contact who is nothing else: why there is nothing here for them.
+    company_contact: CompanyContactHome | None = None
     # For someone in no round: whom to ask to be added (the same answer /mentoring gives).
     contacts: tuple[str, ...] = ()
 
@@ -149,11 +160,17 @@ def build_home(
         if viewer.is_coordinator
         else None
     )
+    contact_row = next((row for row in rows if row.role is Role.COMPANY_CONTACT), None)  # the newest round's
+    company_contact = (
+        CompanyContactHome(programme_name=contact_row.round.programme.name, company=contact_row.company)
+        if contact_row is not None and not participations and overview is None
+        else None
+    )
     contacts: tuple[str, ...] = ()
-    if not participations and overview is None:
+    if not participations and overview is None and company_contact is None:
         contacts = tuple(contacts_for_outsiders(session, today=now.date(), admin_user_ids=admin_user_ids))
     return HomeData(language=viewer.language, timezone=timezone, participations=participations, overview=overview,
-                    contacts=contacts)
+                    company_contact=company_contact, contacts=contacts)
 
 
 def coordinator_overview(
@@ -191,7 +208,7 @@ def round_status(session: Session, *, round_: Round, now: datetime) -> RoundStat
     people = list(
         session.scalars(
             select(Participant)
-            .where(Participant.round_id == round_.id, Participant.role != Role.COORDINATOR)
+            .where(Participant.round_id == round_.id, Participant.role.in_([Role.MENTOR, Role.MENTEE]))
             .order_by(Participant.name, Participant.id)
         )
     )
@@ -273,7 +290,7 @@ def _timezone_of(rows: list[Participant]) -> str:
 
 def _participations(session: Session, *, rows: list[Participant], now: datetime) -> list[ParticipationHome]:
     """Rounds where the person is mentor or mentee: the running ones, else the newest."""
-    mine = [row for row in rows if row.role is not Role.COORDINATOR]
+    mine = [row for row in rows if row.role in (Role.MENTOR, Role.MENTEE)]
     if not mine:
         return []
     today = now.date()
@@ -356,6 +373,7 @@ def _since(person: Participant, step: OnboardingStep) -> datetime | None:
 
 __all__ = [
     "STEP_ORDER",
+    "CompanyContactHome",
     "CoordinatorOverview",
     "HomeData",
     "MeetingInfo",

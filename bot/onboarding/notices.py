@@ -70,7 +70,7 @@ class OnboardingFacts:
 
     @property
     def needs_profile(self) -> bool:
-        return self.role is not Role.COORDINATOR
+        return self.role in (Role.MENTOR, Role.MENTEE)
 
 
 # --- to the participant ------------------------------------------------------------------------

@@ -146,7 +146,8 @@ def load_profile(session: Session, *, slack_user_id: str, participant_id: int | 
         return ProfileLoad(access=ProfileAccess.NOT_YOURS, language=language)
     participant = _newest_profiled_row(rows)
     if participant is None:
-        access = ProfileAccess.COORDINATOR if rows else ProfileAccess.NOT_PARTICIPANT
+        coordinator = any(row.role is Role.COORDINATOR for row in rows)
+        access = ProfileAccess.COORDINATOR if coordinator else ProfileAccess.NOT_PARTICIPANT
         return ProfileLoad(access=access, language=language)
     language = normalise_language(participant.language)
     access = _access_of(participant)
@@ -173,6 +174,8 @@ def save_profile(
     language = normalise_language(participant.language)
     if participant.role is Role.COORDINATOR:
         return ProfileSaveResult(access=ProfileAccess.COORDINATOR, language=language)
+    if participant.role is Role.COMPANY_CONTACT:  # asked one survey, never profiled
+        return ProfileSaveResult(access=ProfileAccess.NOT_PARTICIPANT, language=language)
     access = _access_of(participant)
     if access is not ProfileAccess.OK:
         return ProfileSaveResult(access=access, language=language)
@@ -284,7 +287,8 @@ def _rows_of(session: Session, slack_user_id: str) -> list[Participant]:
 
 
 def _newest_profiled_row(rows: list[Participant]) -> Participant | None:
-    return next((row for row in rows if row.role is not Role.COORDINATOR), None)
+    """Only mentors and mentees have a profile (not coordinators, not company contacts)."""
+    return next((row for row in rows if row.role in (Role.MENTOR, Role.MENTEE)), None)
 
 
 def _access_of(participant: Participant) -> ProfileAccess:

@@ -85,6 +85,9 @@ MAX_REMINDERS = 2
 REMINDER_GAP_WORKING_DAYS = 3
 
 MISSING_REPORT_PREFIX = "slack-missing"
+#: Company contacts are asked one survey in the month after the round, so their Slack
+#: account is still looked for that long (everyone else's stops with the round).
+COMPANY_CONTACT_LOOKUP_GRACE = timedelta(days=32)
 _PURPOSE_ORDER = tuple(ConsentPurpose)  # answers are stored in this order, whatever order they were given in
 
 
@@ -114,6 +117,20 @@ def _missing_report_prefix(round_id: int) -> str:
 def _active_round_filter(now: datetime) -> ColumnElement[bool]:
     """Onboarding is for rounds not yet over: a returning mentor's old round stays quiet."""
     return Round.ends_on >= now.date()
+
+
+def _lookup_round_filter(now: datetime) -> ColumnElement[bool]:
+    """Whose Slack account is still worth looking for: everyone's in a round not yet over, a
+    company contact's until their survey after the round has closed."""
+    return or_(
+        _active_round_filter(now),
+        and_(Participant.role == Role.COMPANY_CONTACT, Round.ends_on >= (now - COMPANY_CONTACT_LOOKUP_GRACE).date()),
+    )
+
+
+#: Who is welcomed, asked to consent and to fill in a profile, and reminded: not the
+#: company contacts, who are only ever asked the company survey (and need not be in Slack).
+_ONBOARDED = Participant.role != Role.COMPANY_CONTACT
 
 
 def participant_timezone(participant: Participant) -> str:
@@ -257,7 +274,7 @@ def lookups_due(session: Session, *, now: datetime, limit: int = LOOKUPS_PER_TIC
         .where(
             Participant.slack_user_id.is_(None),
             Participant.opted_out_at.is_(None),
-            _active_round_filter(now),
+            _lookup_round_filter(now),
         )
         .order_by(Participant.id)
     ).all()
@@ -344,6 +361,7 @@ def missing_people_reports(session: Session, *, now: datetime) -> list[OutgoingC
             Participant.slack_user_id.is_(None),
             Participant.opted_out_at.is_(None),
             Participant.slack_missing_since.is_not(None),
+            _ONBOARDED,  # a company contact not in Slack is asked by hand, not chased
             _active_round_filter(now),
         )
         .order_by(Participant.round_id, Participant.name, Participant.id)
@@ -400,7 +418,7 @@ def pick_up_new_member(session: Session, *, member: ChatUser | None, now: dateti
             func.lower(Participant.email) == member.email.strip().lower(),
             Participant.slack_user_id.is_(None),
             Participant.opted_out_at.is_(None),
-            _active_round_filter(now),
+            _lookup_round_filter(now),
         )
         .order_by(Participant.id)
     ).all()
@@ -417,10 +435,13 @@ def pick_up_new_member(session: Session, *, member: ChatUser | None, now: dateti
 def welcome_notices(participants: Iterable[Participant], *, now: datetime) -> list[Notice]:
     """The welcome DM for each participant who may get one and has not; stamps welcome_sent_at.
 
-    Sent in waking hours on a weekday in their zone: people expect it, but not at 3 am."""
+    Sent in waking hours on a weekday in their zone: people expect it, but not at 3 am.
+    A company contact is never welcomed (they are not onboarded)."""
     notices: list[Notice] = []
     for participant in participants:
         if participant.welcome_sent_at is not None or not may_be_messaged(participant):
+            continue
+        if participant.role is Role.COMPANY_CONTACT:
             continue
         facts = onboarding_facts(participant)
         notices.append(
@@ -445,6 +466,7 @@ def due_welcomes(session: Session, *, now: datetime) -> list[OutgoingCall]:
             Participant.slack_user_id.is_not(None),
             Participant.welcome_sent_at.is_(None),
             Participant.opted_out_at.is_(None),
+            _ONBOARDED,
             _active_round_filter(now),
         )
         .order_by(Participant.id)
@@ -501,7 +523,9 @@ def record_consent(
     last click always sees every answer. A click that changes no answer still settles the
     derived state, so pressing Yes again repairs a consent that was left uncounted."""
     participant = session.get(Participant, participant_id, with_for_update=True, populate_existing=True)
-    if participant is None:
+    if participant is None or participant.role is Role.COMPANY_CONTACT:
+        # A company contact has no welcome to click in: their one consent (evaluation) is
+        # given in the company survey, so a forged onboarding click changes nothing.
         return ConsentOutcome(status=ConsentStatus.STALE, language=_language_of(session, acting_user_id))
     if participant.slack_user_id != acting_user_id:
         return ConsentOutcome(status=ConsentStatus.NOT_YOURS, language=_language_of(session, acting_user_id))
@@ -648,7 +672,8 @@ def due_onboarding_reminders(session: Session, *, now: datetime) -> list[Outgoin
             Participant.slack_user_id.is_not(None),
             Participant.opted_out_at.is_(None),
             Participant.onboarding_reminders_sent < MAX_REMINDERS,
-            Participant.role != Role.COORDINATOR,  # staff: welcomed, never reminded
+            # Staff are welcomed, never reminded; company contacts are neither.
+            Participant.role.in_([Role.MENTOR, Role.MENTEE]),
             # Only the unfinished (the rule itself is onboarding_step, below): keeps a
             # once-a-minute tick from walking everyone who is done.
             or_(
@@ -690,6 +715,7 @@ def due_onboarding_reminders(session: Session, *, now: datetime) -> list[Outgoin
 
 
 __all__ = [
+    "COMPANY_CONTACT_LOOKUP_GRACE",
     "LOOKUPS_PER_TICK",
     "MAX_REMINDERS",
     "ConsentOutcome",

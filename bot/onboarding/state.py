@@ -26,6 +26,10 @@ STUCK_STEPS = frozenset(
 
 
 def onboarding_step(participant: Participant) -> OnboardingStep:
+    if participant.role is Role.COMPANY_CONTACT:
+        # Not onboarded at all (no welcome, consent or profile; Slack is optional): nothing
+        # to wait for, so never "stuck". They are asked only the company survey after the round.
+        return OnboardingStep.READY
     if participant.opted_out_at is not None:
         return OnboardingStep.DECLINED
     if participant.slack_user_id is None:

@@ -243,7 +243,7 @@ def _pairs_of(session: Session, slack_user_id: str) -> list[Pair]:
     """Published pairs where this Slack user is mentor or mentee, newest round first (a
     draft pair is not a match yet: its people are told they are not matched)."""
     mine = select(Participant.id).where(Participant.slack_user_id == slack_user_id,
-                                        Participant.role != Role.COORDINATOR)
+                                        Participant.role.in_([Role.MENTOR, Role.MENTEE]))
     return list(
         session.scalars(
             select(Pair)

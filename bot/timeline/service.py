@@ -495,7 +495,7 @@ def record_attendance(
 ) -> AttendanceResult:
     """Store who came (ticked) and who did not (listed, not ticked); recording again overwrites.
 
-    Only people of the meeting's round count, whatever the form claims. The meeting's row
+    Only the mentors and mentees of the meeting's round count, whatever the form claims. The meeting's row
     is locked before its answers are read, as for an RSVP, so a sheet submitted twice at
     once, or an RSVP arriving with it, never inserts a second row for the same person."""
     viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
@@ -503,8 +503,9 @@ def record_attendance(
     meeting = session.get(SharedMeeting, meeting_id, with_for_update=True, populate_existing=True)
     if meeting is None or not viewer.coordinates(meeting.round_id):  # only the meeting's round's coordinators
         return AttendanceResult(saved=False, language=language)
-    in_round = set(
+    in_round = set(  # mentors and mentees, as on the sheet: never a coordinator or company contact
         session.scalars(select(Participant.id).where(Participant.round_id == meeting.round_id,
+                                                     Participant.role.in_([Role.MENTOR, Role.MENTEE]),
                                                      Participant.id.in_(list(listed_ids))))
     )
     rsvps = {

@@ -166,6 +166,27 @@ def test_status_for_gives_the_same_overview_in_the_coordinators_language(session
     assert report.overview == build_home(session, slack_user_id="UMETTE", now=NOW).overview
 
 
+def test_company_contacts_are_not_counted_stuck_or_shown_as_participants(session: Session, round_: Round) -> None:
+    """In Slack or not, a company contact is no participant: not in the counts or the stuck
+    list, and their own Home tab says what the bot will ask them, not "you are in no round"."""
+    _person(session, round_, "Mette", OnboardingStep.READY, role=Role.COORDINATOR, user="UMETTE")
+    _person(session, round_, "Ana", OnboardingStep.AWAITING_CONSENT)
+    hanne = _person(session, round_, "Hanne", OnboardingStep.AWAITING_WELCOME, role=Role.COMPANY_CONTACT)
+    hanne.company = "Lyngby <!channel> Pharma"
+    _person(session, round_, "Lone", OnboardingStep.NOT_IN_SLACK, role=Role.COMPANY_CONTACT)
+    session.flush()
+    (status,) = status_for(session, slack_user_id="UMETTE", now=NOW).overview.rounds
+    assert status.total == 1 and [person.name for person in status.stuck] == ["Ana"]
+    assert sum(status.counts.values()) == 1
+
+    data = build_home(session, slack_user_id="UHANNE", now=NOW)
+    assert data.participations == [] and data.overview is None and data.contacts == ()
+    assert data.company_contact is not None and data.company_contact.company == "Lyngby <!channel> Pharma"
+    text = json.dumps(home_view(data)["blocks"], ensure_ascii=False)
+    assert "contact at Lyngby &lt;!channel&gt; Pharma" in text and "survey" in text
+    assert "not part of a mentoring programme" not in text
+
+
 # --- the builders ---------------------------------------------------------------------------
 
 def _texts(blocks: list[dict]) -> str:

@@ -32,6 +32,7 @@ from bot.onboarding.service import (
     resolve_participants,
     welcome_key,
 )
+from bot.onboarding.state import OnboardingStep, onboarding_step
 from bot.sandbox._blocks import validate_message_blocks
 from bot.slack.render.blocks import check_message_limits
 from bot.slack.render.onboarding import (
@@ -626,3 +627,58 @@ def test_facts_follow_the_participants_choices(session: Session) -> None:
     message = welcome_message(replace(facts, profile_completed=True), language="en")
     text = _text(message.__dict__)
     assert "Update your profile" in text and "profile.open" in text
+
+
+# --- company contacts: found in Slack, never onboarded --------------------------------------------
+
+
+def test_a_company_contact_is_found_in_slack_but_never_welcomed_reminded_or_reported_missing(
+    session: Session,
+) -> None:
+    round_ = _seed_round(session)
+    hanne = _person(session, round_, "hanne@pharma.dk", name="Hanne", role=Role.COMPANY_CONTACT)
+    lone = _person(session, round_, "lone@bank.dk", name="Lone", role=Role.COMPANY_CONTACT)
+    wei = _person(session, round_, "wei@x.org", name="Wei")
+    directory = FakeDirectory([member("UHANNE", "hanne@pharma.dk", tz=TORONTO)])
+
+    result = resolve_participants(session, directory=directory, now=THURSDAY)
+    assert hanne.slack_user_id == "UHANNE" and hanne.timezone == TORONTO, "found, so the company survey can DM her"
+    assert set(result.missing) == {lone.id, wei.id}
+    # The coordinators hear about Wei only: Lone is asked by hand after the round if she never joins.
+    (report,) = result.calls
+    assert "Wei" in _text(report) and "Lone" not in _text(report)
+    assert onboarding_step(lone) is OnboardingStep.READY and onboarding_step(hanne) is OnboardingStep.READY
+
+    for day in range(15):  # two weeks of ticks: welcome time, reminder times
+        at = THURSDAY + timedelta(days=day)
+        assert due_welcomes(session, now=at) == []
+        assert due_onboarding_reminders(session, now=at) == []
+    assert hanne.welcome_sent_at is None and hanne.onboarding_reminders_sent == 0
+    assert _rows(session, "welcome:") == [] and _rows(session, "onboarding-reminder:") == []
+
+
+def test_a_company_contact_joining_slack_is_linked_without_a_welcome_even_after_the_round(session: Session) -> None:
+    round_ = _seed_round(session)
+    hanne = _person(session, round_, "hanne@pharma.dk", name="Hanne", role=Role.COMPANY_CONTACT)
+    wei = _person(session, round_, "wei@x.org", name="Wei")
+    after = datetime(2027, 6, 10, 9, 0, tzinfo=UTC)  # the round ended 31 May; the company survey is open
+    directory = FakeDirectory([member("UHANNE", "hanne@pharma.dk"), member("UWEI", "wei@x.org")])
+    result = resolve_participants(session, directory=directory, now=after)
+    assert result.found == (hanne.id,) and wei.slack_user_id is None, "only the company contact is still looked for"
+    hanne.slack_user_id = None
+    assert pick_up_new_member(session, member=directory.user_info("UHANNE"), now=after) == [hanne.id]
+    assert hanne.slack_user_id == "UHANNE" and _rows(session, "welcome:") == []
+    # Once the company survey has closed, nobody is looked for any more.
+    hanne.slack_user_id = None
+    long_after = datetime(2027, 7, 15, 9, 0, tzinfo=UTC)
+    assert resolve_participants(session, directory=directory, now=long_after).looked_up == 0
+
+
+def test_an_onboarding_click_on_a_company_contacts_behalf_changes_nothing(session: Session) -> None:
+    round_ = _seed_round(session)
+    hanne = _person(session, round_, "hanne@pharma.dk", name="Hanne", role=Role.COMPANY_CONTACT,
+                    slack_user_id="UHANNE")
+    outcome = record_consent(session, participant_id=hanne.id, acting_user_id="UHANNE",
+                             purpose=ConsentPurpose.COORDINATION, granted=False, now=THURSDAY)
+    assert outcome.status is ConsentStatus.STALE
+    assert hanne.consents == [] and hanne.opted_out_at is None

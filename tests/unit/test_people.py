@@ -26,6 +26,15 @@ def test_the_viewer_knows_which_rounds_a_coordinator_coordinates(session: Sessio
     assert not ana.is_coordinator and ana.coordinated_round_ids == frozenset() and not ana.coordinates(spring.id)
 
 
+def test_a_company_contact_is_in_the_programme_but_neither_participant_nor_coordinator(session: Session) -> None:
+    spring = make_round(session)
+    make_participant(session, round_=spring, role=Role.COMPANY_CONTACT, email="h@pharma.dk", slack_user_id="UHANNE",
+                     language="da")
+    hanne = identify(session, slack_user_id="UHANNE")
+    assert hanne.in_programme and hanne.language == "da"
+    assert not hanne.is_participant and not hanne.is_coordinator and hanne.coordinated_round_ids == frozenset()
+
+
 def test_an_admin_coordinates_every_round_even_one_created_later(session: Session) -> None:
     spring = make_round(session)
     admin = identify(session, slack_user_id="UADMIN", admin_user_ids={"UADMIN"})

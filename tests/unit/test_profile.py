@@ -91,6 +91,14 @@ def test_coordinators_strangers_and_other_peoples_buttons_are_refused(session: S
                         now=NOW).access is ProfileAccess.COORDINATOR
 
 
+def test_a_company_contact_has_no_profile_to_open_or_save(session: Session) -> None:
+    """Even consented (as after the company survey), a company contact is no participant."""
+    hanne = _consented(session, role=Role.COMPANY_CONTACT, slack_user_id="UHANNE", email="hanne@pharma.dk")
+    assert load_profile(session, slack_user_id="UHANNE").access is ProfileAccess.NOT_PARTICIPANT
+    saved = save_profile(session, slack_user_id="UHANNE", participant_id=hanne.id, form=GOOD, now=NOW)
+    assert saved.access is ProfileAccess.NOT_PARTICIPANT and hanne.field is None and hanne.profile_completed_at is None
+
+
 def test_a_person_in_several_rounds_edits_the_newest(session: Session) -> None:
     old_round = make_round(session, name="Autumn 2026", programme_name="Old programme")
     old_round.starts_on, old_round.ends_on = date(2026, 9, 1), date(2026, 12, 20)

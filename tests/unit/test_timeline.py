@@ -216,6 +216,32 @@ def test_an_answer_is_stored_and_can_change_until_the_meeting(
         assert rsvp.answer is RsvpAnswer.NO
 
 
+def test_company_contacts_are_never_reminded_invited_or_on_the_attendance_sheet(
+    session_factory: sessionmaker[Session], world: World
+) -> None:
+    """Even a company contact who looks like a participant (in Slack, consented) is in none of
+    the round's meetings: no reminder, an RSVP click is refused, the sheet leaves them out."""
+    with unit_of_work(session_factory) as session:
+        hanne = person(session, world, "hanne", role=Role.COMPANY_CONTACT)
+    kick = world.meetings["kick"]
+    everyone = {target for hour in range(24) for day in (17, 18, 23, 24)
+                for target, _ in reminders_at(session_factory, datetime(2027, 2, day, hour, tzinfo=UTC))}
+    assert "UHANNE" not in everyone and "UANA" in everyone
+    with unit_of_work(session_factory) as session:
+        refused = record_rsvp(session, meeting_id=kick, slack_user_id="UHANNE", answer=RsvpAnswer.YES,
+                              now=KICK_OFF - timedelta(days=1))
+        assert refused.status is RsvpStatus.NOT_INVITED
+        sheet = attendance_sheet(session, meeting_id=kick)
+        assert sheet is not None and hanne.id not in {p.participant_id for p in sheet.people}
+        # A forged sheet that lists her records nothing for her.
+        result = record_attendance(session, meeting_id=kick, slack_user_id="UMETTE",
+                                   listed_ids=[hanne.id, world.people["ana"]], ticked_ids={hanne.id},
+                                   now=KICK_OFF + timedelta(hours=3))
+        assert result.saved and result.listed == 1
+    with session_factory() as session:
+        assert [rsvp.participant_id for rsvp in session.scalars(select(MeetingRsvp))] == [world.people["ana"]]
+
+
 # --- attendance ------------------------------------------------------------------------------------------------
 
 

@@ -70,7 +70,13 @@ def home_view(data: HomeData) -> dict[str, Any]:
     """The whole Home tab for one person: their rounds, and for coordinators the overview."""
     lang = data.language
     blocks: list[Block] = [header(t("home.title", lang))]
-    if not data.enrolled:
+    if data.company_contact is not None:
+        # Not a participant, but not a stranger either: say what the bot will (and will not) ask.
+        contact = data.company_contact
+        key = "home.company_contact" if contact.company else "home.company_contact_no_company"
+        blocks.append(section(t(key, lang, programme=escape_mrkdwn(contact.programme_name),
+                                company=escape_mrkdwn(contact.company or ""))))
+    elif not data.enrolled:
         # The same answer as /mentoring gives someone in no round: why, and whom to ask.
         blocks.extend(not_in_programme_message(language=lang, contacts=data.contacts).blocks)
     for participation in data.participations:
