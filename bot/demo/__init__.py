@@ -287,7 +287,109 @@ def _home_and_safety(app: SandboxedApp, transcript: Transcript) -> None:
     transcript.note(f"refused with HTTP {response.status}; nothing was run or stored")
 
 
+def _submit_values(answers: dict[str, str], *, comment: str | None = None) -> dict[str, Any]:
+    """A survey form's state as Slack sends it: one radio button group per question."""
+    values: dict[str, Any] = {
+        f"survey.q.{key}": {f"survey.q.{key}": {"type": "radio_buttons", "selected_option": {"value": value}}}
+        for key, value in answers.items()
+    }
+    if comment is not None:
+        values["survey.comment"] = {"survey.comment": comment}
+    return values
+
+
+def _open_survey_form(app: SandboxedApp, user_id: str) -> dict[str, Any]:
+    _click_latest(app, user_id, "survey.open")
+    return app.sandbox.opened_views[-1]
+
+
+def _pulse(app: SandboxedApp, transcript: Transcript) -> None:
+    transcript.scene("That same tick sent the first pulse (every three weeks): Lars and Ana answer by buttons")
+    transcript.note("(Jonas was on leave when it opened and Wei said no to the evaluation: neither is asked)")
+    transcript.scene("Ana clicks 4 for “useful”, clicks it again on her phone, then 3 for confidence")
+    _click_latest(app, "UANA", "survey.pulse.useful.4")
+    _click_latest(app, "UANA", "survey.pulse.useful.4")
+    _click_latest(app, "UANA", "survey.pulse.confidence.3")
+    transcript.note("(the double click counts once: one answer per person and question, the last one winning)")
+    transcript.scene("Lars answers 5 and 4")
+    _click_latest(app, "ULARS", "survey.pulse.useful.5")
+    _click_latest(app, "ULARS", "survey.pulse.confidence.4")
+    transcript.skip()
+    transcript.note("(each DM is redrawn with the answer chosen)")
+
+
+def _midway_survey(app: SandboxedApp, transcript: Transcript) -> None:
+    thursday = datetime(2027, 3, 25, 9, 0, tzinfo=timezone.utc)
+    app.clock.set(thursday)
+    transcript.scene("Thursday 25 March, the morning after the midway meeting: the midway survey, 10:00 each")
+    app.tick_and_deliver(now=thursday)
+    transcript.scene("Ana opens it and sends it with one question left out")
+    form = _open_survey_form(app, "UANA")
+    response = app.submit("UANA", "survey.submit", _submit_values(
+        {"mentee_network": "4", "mentee_job_search": "5", "mentee_direction": "4"}), view_id=form["id"])
+    for block_id, error in (response.json().get("errors") or {}).items():
+        transcript.note(f"inline error under “{block_id}”: {error}")
+    transcript.scene("She answers it and adds a comment (typed text never pings anyone: <!channel> stays text)")
+    app.submit("UANA", "survey.submit", _submit_values(
+        {"mentee_network": "4", "mentee_job_search": "5", "mentee_direction": "4", "recommend": "5"},
+        comment="Lars opened doors I did not know existed <!channel>"), view_id=form["id"])
+    transcript.scene("Lars answers too")
+    form = _open_survey_form(app, "ULARS")
+    app.submit("ULARS", "survey.submit", _submit_values(
+        {"mentor_network": "4", "mentor_intercultural": "5", "recommend": "5"}), view_id=form["id"])
+    transcript.scene("Lars finds the first pulse in his DMs and clicks it again, after it closed")
+    first_pulse = next(message for message in app.sandbox.dm_messages("ULARS") if "survey.pulse.useful.5" in str(message))
+    block_id, value = _find_button(first_pulse, "survey.pulse.useful.2")
+    app.click("ULARS", "survey.pulse.useful.2", value=value, block_id=block_id, message=first_pulse,
+              channel_id=app.sandbox.im_channel_for("ULARS"))
+
+
+def _outcome(app: SandboxedApp, transcript: Transcript) -> None:
+    june = datetime(2027, 6, 1, 8, 0, tzinfo=timezone.utc)
+    app.clock.set(june)
+    transcript.scene("Tuesday 1 June: Ana has a job and says so: /mentoring outcome")
+    app.slash("UANA", "/mentoring", "outcome")
+    modal = app.sandbox.opened_views[-1]
+    app.submit("UANA", "outcome.submit", {
+        "status": {"status": {"type": "radio_buttons", "selected_option": {"value": "employed"}}},
+        "started_on": {"started_on": {"type": "datepicker", "selected_date": "2027-05-17"}},
+        "network": {"network": {"type": "radio_buttons", "selected_option": {"value": "yes"}}},
+    }, view_id=modal["id"])
+
+
+def _company_survey(app: SandboxedApp, transcript: Transcript) -> None:
+    june = datetime(2027, 6, 1, 8, 0, tzinfo=timezone.utc)
+    transcript.scene("The same morning (the round ended yesterday): the final survey, and the company survey")
+    app.tick_and_deliver(now=june)
+    contacts = [person for person in PEOPLE if person.role == "company_contact"]
+    by_hand = [person for person in contacts if person.user_id is None]
+    for person in by_hand:
+        transcript.scene(f"{person.name} is not in Slack: Mette records her answer from a phone call")
+        app.slash("UMETTE", "/mentoring-admin", f"outcome {person.name}")
+        modal = app.sandbox.opened_views[-1]
+        app.submit("UMETTE", "outcome.company.submit", {
+            "company_retention": {"company_retention": {"type": "radio_buttons", "selected_option": {"value": "4"}}},
+            "consent": {"consent": {"type": "checkboxes", "selected_options": [{"value": "agreed"}]}},
+        }, view_id=modal["id"])
+
+
+def _follow_up(app: SandboxedApp, transcript: Transcript) -> None:
+    november = datetime(2027, 11, 30, 9, 0, tzinfo=timezone.utc)
+    app.clock.set(november)
+    transcript.scene("Tuesday 30 November, six months after the round: the follow-up reaches Ana at 10:00")
+    app.tick_and_deliver(now=november)
+    transcript.note("(only mentees who agreed to the follow-up are asked; her answer from June is prefilled)")
+
+
+def _scoreboard(app: SandboxedApp, transcript: Transcript) -> None:
+    transcript.scene("Mette looks at the round against its success criteria: /mentoring-admin scoreboard")
+    app.slash("UMETTE", "/mentoring-admin", "scoreboard")
+    transcript.note("(a round of two pairs: no line reaches five answers, so no share is shown and nobody's "
+                    "answer can be worked out; response rates and introductions are not answers and show)")
+
+
 SCENES = [
     _import_round, _first_tick, _help_and_typos, _consent, _profile, _status, _reminders_and_late_joiner,
-    _everyone_else_onboards, _match_and_publish, _log_sessions, _timeline, _home_and_safety,
+    _everyone_else_onboards, _match_and_publish, _log_sessions, _timeline, _pulse, _home_and_safety, _midway_survey,
+    _outcome, _company_survey, _follow_up, _scoreboard,
 ]

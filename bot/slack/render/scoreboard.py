@@ -165,11 +165,14 @@ def scoreboard_blocks(board: Scoreboard, *, language: str, comments: bool = True
                                                                                                      language))))
     intro = board.introductions
     blocks.append(section(f"*{t('scoreboard.introductions.title', language)}*\n"
-                          + t("scoreboard.introductions.line", language, count=intro.total, sessions=intro.sessions,
-                              pairs=intro.pairs_with_any)))
-    if board.responses:
+                          + t("scoreboard.introductions.line", language,
+                              introductions=t("scoreboard.introductions.count", language, count=intro.total),
+                              sessions=t("scoreboard.introductions.sessions", language, count=intro.sessions),
+                              pairs=t("scoreboard.introductions.pairs", language, count=intro.pairs_with_any))))
+    asked = [rate for rate in board.responses if rate.invited]  # a survey that asked nobody has no rate
+    if asked:
         blocks.extend(_pack([f"*{t('scoreboard.responses.title', language)}*",
-                             *(response_line(rate, language, board.timezone) for rate in board.responses)]))
+                             *(response_line(rate, language, board.timezone) for rate in asked)]))
     if board.pulses:
         blocks.extend(_pack([f"*{t('scoreboard.pulse.title', language)}*", *pulse_lines(board.pulses, language)]))
     if comments and board.comments:
