@@ -1,4 +1,5 @@
-"""The demo's sample round: a small cohort with the usual rhythm of shared meetings."""
+"""The demo's sample round: a small cohort with the usual rhythm of shared meetings, and
+two contacts at the companies where mentees' partners work (one in the workspace, one not)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class DemoPerson:
     interests: tuple[str, ...] = ()
     company: str | None = None
     home_country: str | None = None
+    partner_company: str | None = None  # mentees: where their partner works
 
 
 PEOPLE: tuple[DemoPerson, ...] = (
@@ -32,11 +34,18 @@ PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("UJONAS", "jonas@nordbank.dk", "Jonas Berg", "mentor", "Europe/Copenhagen", field="Finance",
                languages=("Danish", "English", "Mandarin"), interests=("photography", "sailing"), company="Nordbank"),
     DemoPerson("UANA", "ana@example.org", "Ana Souza", "mentee", "America/Sao_Paulo", field="Engineering",
-               languages=("Portuguese", "English"), interests=("cycling",), home_country="Brazil"),
+               languages=("Portuguese", "English"), interests=("cycling",), home_country="Brazil",
+               partner_company="Nordvind Energy"),
     DemoPerson("UWEI", "wei@example.org", "Wei Chen", "mentee", "Europe/Copenhagen", field="Life sciences",
-               languages=("Mandarin", "English"), interests=("photography",), home_country="China"),
+               languages=("Mandarin", "English"), interests=("photography",), home_country="China",
+               partner_company="Lyngby Pharma"),
     DemoPerson(None, "priya@example.org", "Priya Nair", "mentee", "Asia/Kolkata", field="Finance",
                languages=("English", "Hindi"), interests=("chess",), home_country="India"),
+    # Company contacts: never welcomed, matched or reminded; asked one survey after the round.
+    DemoPerson("UKAREN", "karen.holm@nordvind.dk", "Karen Holm", "company_contact", "Europe/Copenhagen",
+               language="da", company="Nordvind Energy"),
+    DemoPerson(None, "henrik.dahl@lyngbypharma.dk", "Henrik Dahl", "company_contact", "Europe/Copenhagen",
+               company="Lyngby Pharma"),  # not in Slack: the coordinator asks him by hand
 )
 
 DEMO_START = datetime(2027, 1, 25, 13, 0)  # a Monday, 14:00 in Copenhagen and 10:00 in São Paulo (UTC)
@@ -61,6 +70,7 @@ def sample_workbook() -> RoundWorkbook:
             row=index + 2, email=person.email, name=person.name, role=person.role, field=person.field,
             languages=person.languages, interests=person.interests, company=person.company,
             home_country=person.home_country, language=person.language, max_mentees=1,
+            partner_company=person.partner_company,
         )
         for index, person in enumerate(PEOPLE)
     )
