@@ -28,9 +28,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Select, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.core.notices import Coordinators, Notice, Person
 from bot.core.timing import add_working_days, due_slot, local_day, zone
@@ -149,6 +149,7 @@ def _open_surveys(session: Session, *, now: datetime) -> list[Survey]:
     rounds = session.scalars(
         select(Round).where(Round.starts_on <= today, Round.ends_on >= today - OPEN_FOR[SurveyKind.COMPANY]
                             - COMPANY_AFTER_END - timedelta(days=1))
+        .options(selectinload(Round.programme), selectinload(Round.meetings))
     ).all()
     if rounds:
         existing = {
@@ -172,36 +173,49 @@ def _open_surveys(session: Session, *, now: datetime) -> list[Survey]:
 # --- who is asked ---------------------------------------------------------------------------------------
 
 
-def _published_pair_member_ids(round_id: int, *, live_only: bool) -> Select[tuple[int]]:
-    pairs = select(Pair.mentor_id.label("pid")).where(Pair.round_id == round_id, Pair.published_at.is_not(None))
-    mentees = select(Pair.mentee_id.label("pid")).where(Pair.round_id == round_id, Pair.published_at.is_not(None))
+def _pair_member_ids(*, live_only: bool) -> Select[tuple[int]]:
+    """Everyone in a published pair (a participant row belongs to one round, so its pairs are
+    that round's); `live_only`: in one that is active now (not paused, not ended)."""
+    condition: list[ColumnElement[bool]] = [Pair.published_at.is_not(None)]
     if live_only:
-        pairs = pairs.where(Pair.status == PairStatus.ACTIVE)
-        mentees = mentees.where(Pair.status == PairStatus.ACTIVE)
-    union = pairs.union(mentees).subquery()
-    return select(union.c.pid)
+        condition.append(Pair.status == PairStatus.ACTIVE)
+    members = select(Pair.mentor_id.label("pid")).where(*condition).union(
+        select(Pair.mentee_id.label("pid")).where(*condition)).subquery()
+    return select(members.c.pid)
 
 
-def _eligible(session: Session, survey: Survey, *, today: date) -> list[Participant]:
-    """Who this survey asks: consenting mentors and mentees who are (pulse: currently, and
-    not paused) or were (midway, final) in a published pair; company contacts who did not
-    say no."""
-    query = select(Participant).where(Participant.round_id == survey.round_id, Participant.opted_out_at.is_(None))
-    if survey.kind is SurveyKind.COMPANY:
-        declined = select(Consent.participant_id).where(
-            Consent.purpose == ConsentPurpose.EVALUATION, Consent.granted.is_(False)
+def _eligible(session: Session, surveys: Sequence[Survey], *, today: date) -> list[tuple[int, Participant]]:
+    """Who the open surveys ask, as (survey id, person), in one statement per kind of survey:
+    consenting mentors and mentees who are (pulse: currently, and not paused) or were
+    (midway, final) in a published pair; company contacts who did not say no."""
+    found: list[tuple[int, Participant]] = []
+    for kind in SurveyKind:
+        ids = [survey.id for survey in surveys if survey.kind is kind]
+        if not ids:
+            continue
+        query = (
+            select(Survey.id, Participant)
+            .join(Participant, Participant.round_id == Survey.round_id)
+            .where(Survey.id.in_(ids), Participant.opted_out_at.is_(None))
+            .options(selectinload(Participant.round).selectinload(Round.programme))
         )
-        query = query.where(Participant.role == Role.COMPANY_CONTACT, Participant.id.not_in(declined))
-    else:
-        query = query.where(
-            Participant.role.in_(PARTICIPANT_ROLES),
-            Participant.slack_user_id.is_not(None),
-            Participant.id.in_(consenting_ids(ConsentPurpose.EVALUATION)),
-            Participant.id.in_(_published_pair_member_ids(survey.round_id, live_only=survey.kind is SurveyKind.PULSE)),
-        )
-        if survey.kind is SurveyKind.PULSE:
-            query = query.where(or_(Participant.paused_until.is_(None), Participant.paused_until < today))
-    return list(session.scalars(query.order_by(Participant.id)).all())
+        if kind is SurveyKind.COMPANY:
+            declined = select(Consent.participant_id).where(
+                Consent.purpose == ConsentPurpose.EVALUATION, Consent.granted.is_(False)
+            )
+            query = query.where(Participant.role == Role.COMPANY_CONTACT, Participant.id.not_in(declined))
+        else:
+            query = query.where(
+                Participant.role.in_(PARTICIPANT_ROLES),
+                Participant.slack_user_id.is_not(None),
+                Participant.id.in_(consenting_ids(ConsentPurpose.EVALUATION)),
+                Participant.id.in_(_pair_member_ids(live_only=kind is SurveyKind.PULSE)),
+            )
+            if kind is SurveyKind.PULSE:
+                query = query.where(or_(Participant.paused_until.is_(None), Participant.paused_until < today))
+        found.extend((survey_id, participant) for survey_id, participant in session.execute(
+            query.order_by(Survey.id, Participant.id)))
+    return found
 
 
 def _person_zone(participant: Participant) -> str:
@@ -228,20 +242,27 @@ def survey_facts(session: Session, invitation: SurveyInvitation, *, now: datetim
     """The invitation as the DM and the form show it, with the answers on record."""
     survey = session.get_one(Survey, invitation.survey_id)
     participant = session.get_one(Participant, invitation.participant_id)
-    round_ = participant.round
     answers = session.execute(
         select(SurveyAnswer.question, SurveyAnswer.value, SurveyAnswer.text).where(
             SurveyAnswer.survey_id == survey.id, SurveyAnswer.participant_id == participant.id)
     ).all()
-    values = {row.question: row.value for row in answers if row.value is not None}
-    comment = next((row.text for row in answers if row.question == COMMENT_QUESTION), None)
+    consent_needed = participant.role is Role.COMPANY_CONTACT and not has_granted(
+        session, participant_id=participant.id, purpose=ConsentPurpose.EVALUATION)
+    return _facts(survey=survey, participant=participant, invitation=invitation,
+                  answers=[(row.question, row.value, row.text) for row in answers],
+                  criteria=criteria_of(session, participant.round.programme_id), consent_needed=consent_needed, now=now)
+
+
+def _facts(*, survey: Survey, participant: Participant, invitation: SurveyInvitation,
+           answers: Sequence[tuple[str, int | None, str | None]], criteria: Sequence[CriterionSpec],
+           consent_needed: bool, now: datetime) -> SurveyFacts:
+    round_ = participant.round
+    values = {question: value for question, value, _text in answers if value is not None}
+    comment = next((text for question, _value, text in answers if question == COMMENT_QUESTION), None)
     if survey.kind is SurveyKind.PULSE:
         questions = tuple(Question(key=key, value=values.get(key)) for key in PULSE_QUESTIONS)
     else:
-        questions = _questions(criteria_of(session, round_.programme_id), kind=survey.kind, role=participant.role,
-                               values=values)
-    consent_needed = participant.role is Role.COMPANY_CONTACT and not has_granted(
-        session, participant_id=participant.id, purpose=ConsentPurpose.EVALUATION)
+        questions = _questions(criteria, kind=survey.kind, role=participant.role, values=values)
     return SurveyFacts(
         invitation_id=invitation.id, kind=survey.kind, number=survey.number, role=participant.role,
         programme=round_.programme.name, round_name=round_.name, closes_at=survey.closes_at,
@@ -262,44 +283,83 @@ class DueSurveys:
 
 
 def due_surveys(session: Session, *, now: datetime) -> DueSurveys:
-    """Open what has opened, invite whoever's slot is open now, remind who is due a reminder."""
+    """Open what has opened, invite whoever's slot is open now, remind who is due a reminder.
+
+    A fixed number of statements however many rounds: the open surveys, their invitations,
+    who they ask (one per kind), the answers of those being reminded, the criteria of each
+    programme involved, and the inserts."""
+    surveys = {survey.id: survey for survey in _open_surveys(session, now=now)}
+    if not surveys:
+        return DueSurveys()
+    invitations = {
+        (row.survey_id, row.participant_id): row
+        for row in session.scalars(select(SurveyInvitation).where(SurveyInvitation.survey_id.in_(list(surveys))))
+    }
+    asking: list[tuple[SurveyInvitation, Participant, datetime]] = []
+    reminding: list[tuple[SurveyInvitation, Participant, datetime]] = []
+    by_hand: dict[int, list[Participant]] = {}
+    for survey_id, participant in _eligible(session, list(surveys.values()), today=now.date()):
+        survey = surveys[survey_id]
+        invitation = invitations.get((survey_id, participant.id))
+        if participant.slack_user_id is None:
+            if invitation is None:  # a company contact not in Slack: the coordinators ask
+                session.add(SurveyInvitation(survey_id=survey_id, participant_id=participant.id, asked_at=None,
+                                             created_at=now))
+                by_hand.setdefault(survey_id, []).append(participant)
+            continue
+        slot = due_slot(now, [_person_zone(participant)])
+        if slot is None:
+            continue
+        if invitation is None or invitation.asked_at is None:
+            if invitation is None:
+                invitation = SurveyInvitation(survey_id=survey_id, participant_id=participant.id, created_at=now)
+                session.add(invitation)
+            invitation.asked_at = now
+            asking.append((invitation, participant, slot))
+        elif _reminder_due(invitation, survey, participant, now=now):
+            invitation.reminders_sent += 1
+            reminding.append((invitation, participant, slot))
+    session.flush()
+
+    answers: dict[tuple[int, int], list[tuple[str, int | None, str | None]]] = {}
+    if reminding:  # a pulse half answered is reminded with its answer shown
+        reminded_ids = {(invitation.survey_id, participant.id) for invitation, participant, _slot in reminding}
+        rows = session.execute(
+            select(SurveyAnswer.survey_id, SurveyAnswer.participant_id, SurveyAnswer.question, SurveyAnswer.value,
+                   SurveyAnswer.text)
+            .where(SurveyAnswer.survey_id.in_({survey_id for survey_id, _ in reminded_ids}),
+                   SurveyAnswer.participant_id.in_({person_id for _, person_id in reminded_ids}))
+        ).all()
+        for row in rows:
+            answers.setdefault((row.survey_id, row.participant_id), []).append((row.question, row.value, row.text))
+    criteria: dict[int, tuple[CriterionSpec, ...]] = {}
+    contact_ids = [participant.id for _, participant, _slot in asking + reminding
+                   if participant.role is Role.COMPANY_CONTACT]
+    consented = set(session.scalars(
+        consenting_ids(ConsentPurpose.EVALUATION).where(Consent.participant_id.in_(contact_ids)))) if contact_ids else set()
+
     notices: list[Notice] = []
-    invited = reminded = 0
-    for survey in _open_surveys(session, now=now):
-        invitations = {
-            row.participant_id: row
-            for row in session.scalars(select(SurveyInvitation).where(SurveyInvitation.survey_id == survey.id))
-        }
-        by_hand: list[Participant] = []
-        for participant in _eligible(session, survey, today=now.date()):
-            invitation = invitations.get(participant.id)
-            if participant.slack_user_id is None:
-                if invitation is None:  # a company contact not in Slack: the coordinators ask
-                    session.add(SurveyInvitation(survey_id=survey.id, participant_id=participant.id, asked_at=None,
-                                                 created_at=now))
-                    by_hand.append(participant)
-                continue
-            slot = due_slot(now, [_person_zone(participant)])
-            if slot is None:
-                continue
-            if invitation is None or invitation.asked_at is None:
-                if invitation is None:
-                    invitation = SurveyInvitation(survey_id=survey.id, participant_id=participant.id, created_at=now)
-                    session.add(invitation)
-                invitation.asked_at = now
-                session.flush()
-                notices.append(_invitation_notice(session, invitation, participant, reminder=0, slot=slot, now=now))
-                invited += 1
-            elif _reminder_due(invitation, survey, participant, now=now):
-                invitation.reminders_sent += 1
-                session.flush()
-                notices.append(_invitation_notice(session, invitation, participant,
-                                                  reminder=invitation.reminders_sent, slot=slot, now=now))
-                reminded += 1
-        if by_hand:
-            session.flush()
-            notices.append(_by_hand_notice(session, survey, by_hand, now=now))
-    return DueSurveys(notices=notices, invited=invited, reminded=reminded)
+    for batch, is_reminder in ((asking, False), (reminding, True)):
+        for invitation, participant, slot in batch:
+            programme_id = participant.round.programme_id
+            if programme_id not in criteria:
+                criteria[programme_id] = criteria_of(session, programme_id)
+            facts = _facts(survey=surveys[invitation.survey_id], participant=participant, invitation=invitation,
+                           answers=answers.get((invitation.survey_id, participant.id), []),
+                           criteria=criteria[programme_id],
+                           consent_needed=participant.role is Role.COMPANY_CONTACT and participant.id not in consented,
+                           now=now)
+            reminder = invitation.reminders_sent if is_reminder else 0
+            notices.append(Notice(
+                dedup_key=invitation_key(invitation.survey_id, participant.id, reminder),
+                to=Person(participant.slack_user_id or ""),
+                facts=SurveyInvitationFacts(survey=facts, reminder=reminder),
+                not_before=slot,
+                language=normalise_language(participant.language),
+            ))
+    for survey_id, contacts in by_hand.items():
+        notices.append(_by_hand_notice(session, surveys[survey_id], contacts, now=now))
+    return DueSurveys(notices=notices, invited=len(asking), reminded=len(reminding))
 
 
 def _reminder_due(invitation: SurveyInvitation, survey: Survey, participant: Participant, *, now: datetime) -> bool:
@@ -311,17 +371,6 @@ def _reminder_due(invitation: SurveyInvitation, survey: Survey, participant: Par
     asked_on = local_day(invitation.asked_at, [_person_zone(participant)])
     today = local_day(now, [_person_zone(participant)])
     return today >= add_working_days(asked_on, REMINDER_AFTER_WORKING_DAYS[number - 1])
-
-
-def _invitation_notice(session: Session, invitation: SurveyInvitation, participant: Participant, *, reminder: int,
-                       slot: datetime, now: datetime) -> Notice:
-    return Notice(
-        dedup_key=invitation_key(invitation.survey_id, participant.id, reminder),
-        to=Person(participant.slack_user_id or ""),
-        facts=SurveyInvitationFacts(survey=survey_facts(session, invitation, now=now), reminder=reminder),
-        not_before=slot,
-        language=normalise_language(participant.language),
-    )
 
 
 def _by_hand_notice(session: Session, survey: Survey, contacts: Sequence[Participant], *, now: datetime) -> Notice:
