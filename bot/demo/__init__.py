@@ -362,9 +362,17 @@ def _company_survey(app: SandboxedApp, transcript: Transcript) -> None:
     transcript.scene("The same morning (the round ended yesterday): the final survey, and the company survey")
     app.tick_and_deliver(now=june)
     contacts = [person for person in PEOPLE if person.role == "company_contact"]
-    by_hand = [person for person in contacts if person.user_id is None]
-    for person in by_hand:
-        transcript.scene(f"{person.name} is not in Slack: Mette records her answer from a phone call")
+    for person in contacts:
+        if person.user_id is None:
+            continue
+        first = person.name.split()[0]
+        transcript.scene(f"{first} opens the company survey, agrees to the anonymous use and answers")
+        form = _open_survey_form(app, person.user_id)
+        values = _submit_values({"company_retention": "5"}, comment="Our engineer's husband now works in Lyngby")
+        values["survey.consent"] = {"survey.consent": {"type": "checkboxes", "selected_options": [{"value": "agree"}]}}
+        app.submit(person.user_id, "survey.submit", values, view_id=form["id"])
+    for person in (person for person in contacts if person.user_id is None):
+        transcript.scene(f"{person.name} is not in Slack: Mette records the answer given on the phone")
         app.slash("UMETTE", "/mentoring-admin", f"outcome {person.name}")
         modal = app.sandbox.opened_views[-1]
         app.submit("UMETTE", "outcome.company.submit", {

@@ -141,6 +141,13 @@ def test_demo_plays_against_the_sandbox_and_prints_a_transcript(tmp_path: Path) 
     assert "*Did you meet?*" in out and "check-ins sent to the paused pair: 0" in out
     assert "*Welcome back*" in out
     assert "refused with HTTP 401" in out
+    # Surveys, an outcome and the scoreboard (issue 10).
+    assert "*Pulse check 1* · Spring 2027" in out
+    assert "inline error under “survey.q.recommend”" in out
+    assert "This survey has closed" in out
+    assert "Henrik Dahl" in out and "/mentoring-admin outcome" in out, "a contact not in Slack is asked by hand"
+    assert "six months since *Spring 2027*" in out
+    assert "Resultattavle: Spring 2027" in out and "for få svar endnu" in out
     assert "demo finished" in result.stdout
     assert result.stderr == "" and "log lines are in" not in out, "--quiet keeps no log at all"
     assert not (tmp_path / "mentorbot.db").exists(), "the demo uses a throwaway database"
