@@ -13,13 +13,11 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.slack.render.surveys import parse_pulse_value, survey_invitation_message, survey_refusal_message
+from bot.slack.render.surveys import parse_pulse_value, survey_invitation_message
 from bot.surveys.notices import SurveyInvitationFacts
-from bot.surveys.service import AnswerStatus, answer_pulse
-from handlers.answers import explain
+from bot.surveys.service import answer_pulse
 from handlers.context import deps_from, viewer_from
-from handlers.survey_effects import answer_language, message_place, redraw
-from storage.db import unit_of_work
+from handlers.survey_effects import act_on_invitation, message_place, redraw
 
 
 def handle_survey_answer(
@@ -35,17 +33,13 @@ def handle_survey_answer(
     deps = deps_from(context)
     viewer = viewer_from(context)
     parsed = parse_pulse_value(action.get("value"))
-    if parsed is None:
-        explain(client=client, body=body, respond=respond, logger=logger,
-                message=survey_refusal_message(status=AnswerStatus.UNKNOWN, language=viewer.language))
-        return
-    invitation_id, question, value = parsed
-    with unit_of_work(deps.session_factory) as session:
-        result = answer_pulse(session, invitation_id=invitation_id, slack_user_id=viewer.slack_user_id,
-                              question=question, value=value, now=deps.clock.now())
-    if result.status is not AnswerStatus.RECORDED or result.facts is None:
-        explain(client=client, body=body, respond=respond, logger=logger,
-                message=survey_refusal_message(status=result.status, language=answer_language(result, viewer)))
+    invitation_id, question, value = parsed or (None, "", 0)
+    result = act_on_invitation(
+        deps=deps, viewer=viewer, invitation_id=invitation_id, body=body, client=client, respond=respond, logger=logger,
+        call=lambda session, invitation: answer_pulse(session, invitation_id=invitation, question=question, value=value,
+                                                      slack_user_id=viewer.slack_user_id, now=deps.clock.now()),
+    )
+    if result is None or result.facts is None:
         return
     logger.info("pulse answer for invitation %s: %s", invitation_id, question)
     channel_id, message_ts = message_place(body)

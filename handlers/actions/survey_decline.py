@@ -10,12 +10,10 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.slack.render.surveys import parse_invitation_value, survey_declined_message, survey_refusal_message
-from bot.surveys.service import AnswerStatus, decline_survey
-from handlers.answers import explain
+from bot.slack.render.surveys import parse_invitation_value, survey_declined_message
+from bot.surveys.service import decline_survey
 from handlers.context import deps_from, viewer_from
-from handlers.survey_effects import answer_language, message_place, redraw, tell
-from storage.db import unit_of_work
+from handlers.survey_effects import act_on_invitation, message_place, redraw, tell
 
 
 def handle_survey_decline(
@@ -30,18 +28,15 @@ def handle_survey_decline(
     ack()
     deps = deps_from(context)
     viewer = viewer_from(context)
-    invitation_id = parse_invitation_value(action.get("value"))
-    if invitation_id is None:
-        explain(client=client, body=body, respond=respond, logger=logger,
-                message=survey_refusal_message(status=AnswerStatus.UNKNOWN, language=viewer.language))
+    result = act_on_invitation(
+        deps=deps, viewer=viewer, invitation_id=parse_invitation_value(action.get("value")), body=body, client=client,
+        respond=respond, logger=logger,
+        call=lambda session, invitation: decline_survey(session, invitation_id=invitation,
+                                                        slack_user_id=viewer.slack_user_id, now=deps.clock.now()),
+    )
+    if result is None or result.facts is None:
         return
-    with unit_of_work(deps.session_factory) as session:
-        result = decline_survey(session, invitation_id=invitation_id, slack_user_id=viewer.slack_user_id,
-                                now=deps.clock.now())
-    if result.status is not AnswerStatus.RECORDED or result.facts is None:
-        explain(client=client, body=body, respond=respond, logger=logger,
-                message=survey_refusal_message(status=result.status, language=answer_language(result, viewer)))
-        return
+    invitation_id = result.facts.invitation_id
     logger.info("survey invitation %s declined", invitation_id)
     message = survey_declined_message(result.facts, result.language)
     channel_id, message_ts = message_place(body)

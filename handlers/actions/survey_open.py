@@ -18,12 +18,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.i18n import t
 from bot.slack.render.blocks import Message, section
-from bot.slack.render.surveys import parse_invitation_value, survey_modal, survey_refusal_message
-from bot.surveys.service import AnswerStatus, survey_form
+from bot.slack.render.surveys import parse_invitation_value, survey_modal
+from bot.surveys.service import survey_form
 from handlers.answers import explain
 from handlers.context import deps_from, viewer_from
-from handlers.survey_effects import answer_language, message_place
-from storage.db import unit_of_work
+from handlers.survey_effects import act_on_invitation, message_place
 
 
 def handle_survey_open(
@@ -38,17 +37,13 @@ def handle_survey_open(
     ack()
     deps = deps_from(context)
     viewer = viewer_from(context)
-    invitation_id = parse_invitation_value(action.get("value"))
-    if invitation_id is None:
-        explain(client=client, body=body, respond=respond, logger=logger,
-                message=survey_refusal_message(status=AnswerStatus.UNKNOWN, language=viewer.language))
-        return
-    with unit_of_work(deps.session_factory) as session:
-        result = survey_form(session, invitation_id=invitation_id, slack_user_id=viewer.slack_user_id,
-                             now=deps.clock.now())
-    if result.status is not AnswerStatus.RECORDED or result.facts is None:
-        explain(client=client, body=body, respond=respond, logger=logger,
-                message=survey_refusal_message(status=result.status, language=answer_language(result, viewer)))
+    result = act_on_invitation(
+        deps=deps, viewer=viewer, invitation_id=parse_invitation_value(action.get("value")), body=body, client=client,
+        respond=respond, logger=logger,
+        call=lambda session, invitation: survey_form(session, invitation_id=invitation,
+                                                     slack_user_id=viewer.slack_user_id, now=deps.clock.now()),
+    )
+    if result is None or result.facts is None:
         return
     channel_id, message_ts = message_place(body)
     view = survey_modal(result.facts, language=result.language, channel_id=channel_id, message_ts=message_ts)
