@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from storage.db import unit_of_work
 from storage.models import Consent, ConsentPurpose, Outcome, OutcomeSource, OutcomeStatus, SurveyAnswer
 from tests.support.handlers import FakeClient, Recorder, call_listener, only_ephemeral
 from tests.support.mrkdwn import HOSTILE
-from tests.support.outcomes import COMPANY_SURVEY_DAY, COPENHAGEN_SLOT, open_company_survey, seed_outcome_world
+from tests.support.outcomes import COMPANY_SURVEY_DAY, COPENHAGEN_SLOT, seed_outcome_world
 
 LOG = logging.getLogger("test")
 
@@ -266,11 +266,10 @@ def _company_submit(deps: Deps, *, user_id: str, participant_id: int, values: di
 
 def test_a_company_contacts_answers_are_entered_by_hand(deps: Deps, ids: dict[str, int], clock: FixedClock,
                                                         session_factory: sessionmaker[Session]) -> None:
-    clock.set(COMPANY_SURVEY_DAY)
-    _, respond, client = _admin(deps, "UMETTE", "outcome frida")  # the survey has not been opened
+    clock.set(COMPANY_SURVEY_DAY - timedelta(days=10))
+    _, respond, client = _admin(deps, "UMETTE", "outcome frida")  # the round is not over: the survey is not open
     assert client.made("views.open") == [] and "åbner den 1. juni 2027" in only_ephemeral(respond)
-    with unit_of_work(session_factory) as session:
-        open_company_survey(session, ids["firma"])
+    clock.set(COMPANY_SURVEY_DAY)  # open now, though no tick opened it: the entry opens it as planned
     _, _, client = _admin(deps, "UMETTE", "outcome frida")
     view = _opened(client)
     assert view["callback_id"] == "outcome.company.submit" and view["title"]["text"] == "Virksomhedens svar"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,16 @@ class Message:
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self.blocks}
+
+
+def view_metadata(private_metadata: str | None) -> dict[str, Any]:
+    """A modal's private_metadata as the JSON object the bot wrote there; {} for anything
+    else (a view this bot did not open, or one whose metadata was tampered with)."""
+    try:
+        data = json.loads(private_metadata or "")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def header(text: str) -> Block:

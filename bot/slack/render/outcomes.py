@@ -42,6 +42,7 @@ from bot.slack.render.blocks import (
     check_surface_limits,
     context,
     section,
+    view_metadata,
 )
 from bot.slack.render.table import SLACK
 from bot.text import escape_mrkdwn, truncate
@@ -195,12 +196,7 @@ def _input(block_id: str, label: str, element: Block, *, hint: str | None = None
 
 def read_outcome_submission(view: Mapping[str, Any]) -> OutcomeInput:
     """The submitted modal as plain values."""
-    try:
-        metadata = json.loads(view.get("private_metadata") or "")
-    except ValueError:
-        metadata = None
-    if not isinstance(metadata, dict):
-        metadata = {}
+    metadata = view_metadata(view.get("private_metadata"))
     values = (view.get("state") or {}).get("values") or {}
 
     def element(block_id: str) -> Mapping[str, Any]:
@@ -363,12 +359,7 @@ def company_answer_modal(form: CompanyForm, *, opened_by_user_id: str) -> dict[s
 
 def read_company_submission(view: Mapping[str, Any]) -> CompanyInput:
     """Every radio answer by its question key (1-5, or None), the comment and the box."""
-    try:
-        metadata = json.loads(view.get("private_metadata") or "")
-    except ValueError:
-        metadata = None
-    if not isinstance(metadata, dict):
-        metadata = {}
+    metadata = view_metadata(view.get("private_metadata"))
     values = (view.get("state") or {}).get("values") or {}
     answers: dict[str, int | None] = {}
     comment: str | None = None

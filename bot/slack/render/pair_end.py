@@ -29,7 +29,15 @@ from bot.pairs.end import (
     PairChoice,
 )
 from bot.pairs.notices import PairClosed, PairEndedReport
-from bot.slack.render.blocks import MODAL_TITLE_LIMIT, Block, Message, check_surface_limits, context, section
+from bot.slack.render.blocks import (
+    MODAL_TITLE_LIMIT,
+    Block,
+    Message,
+    check_surface_limits,
+    context,
+    section,
+    view_metadata,
+)
 from bot.slack.render.pair_channels import closing_message, pair_ended_report
 from bot.slack.render.table import SLACK
 from bot.text import escape_mrkdwn, truncate
@@ -170,11 +178,7 @@ def read_end_pair_submission(view: Mapping[str, Any]) -> EndPairSubmission:
     reason = _selected(values, REASON_FIELD)
     note_element = (values.get(NOTE_FIELD) or {}).get(NOTE_FIELD) or {}
     note = note_element.get("value") if isinstance(note_element, Mapping) else None
-    try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        metadata = {}
-    rematch = isinstance(metadata, dict) and metadata.get(MODE_KEY) == REMATCH_MODE
+    rematch = view_metadata(view.get("private_metadata")).get(MODE_KEY) == REMATCH_MODE
     return EndPairSubmission(
         pair_id=whole_number(pair_value),
         reason=reason,

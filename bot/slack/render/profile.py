@@ -39,6 +39,7 @@ from bot.slack.render.blocks import (
     check_surface_limits,
     context,
     section,
+    view_metadata,
 )
 from bot.text import escape_mrkdwn, truncate
 from storage.models import Role
@@ -156,11 +157,7 @@ def profile_metadata(participant_id: int) -> str:
 
 def participant_id_from_metadata(private_metadata: str | None) -> int | None:
     """The participant the modal was opened for; None when the metadata is not ours."""
-    try:
-        data = json.loads(private_metadata or "")
-    except ValueError:
-        return None
-    value = data.get(METADATA_KEY) if isinstance(data, dict) else None
+    value = view_metadata(private_metadata).get(METADATA_KEY)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

@@ -49,6 +49,7 @@ from bot.slack.render.blocks import (
     check_surface_limits,
     context,
     section,
+    view_metadata,
 )
 from bot.slack.render.nudges import pause_hold_text
 from bot.text import escape_mrkdwn, truncate
@@ -245,11 +246,8 @@ def log_metadata(*, pair_id: int | None, session_id: int | None) -> str:
 
 def read_metadata(private_metadata: str | None) -> tuple[int | None, int | None] | None:
     """(pair_id, session_id) the modal was opened for; None when the metadata is not ours."""
-    try:
-        data = json.loads(private_metadata or "")
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or set(data) != {"pair_id", "session_id"}:
+    data = view_metadata(private_metadata)
+    if set(data) != {"pair_id", "session_id"}:
         return None
     values = (data["pair_id"], data["session_id"])
     if any(value is not None and (not isinstance(value, int) or isinstance(value, bool)) for value in values):

@@ -33,6 +33,7 @@ from bot.slack.render.blocks import (
     check_surface_limits,
     context,
     section,
+    view_metadata,
 )
 from bot.slack.render.table import SLACK
 from bot.surveys.criteria import COMMENT_QUESTION, RECOMMEND_QUESTION, SCALE
@@ -144,12 +145,7 @@ def survey_metadata(place: FormPlace) -> str:
 
 def parse_survey_metadata(text: str | None) -> FormPlace | None:
     """The form's private_metadata back; None for a view this bot did not open."""
-    try:
-        data = json.loads(text or "")
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
+    data = view_metadata(text)
     invitation_id = whole_number(data.get("invitation"))
     if invitation_id is None:
         return None
