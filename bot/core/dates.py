@@ -44,6 +44,7 @@ from functools import cache
 from typing import Final
 
 from dateutil import parser as dateutil_parser
+from dateutil.relativedelta import relativedelta
 
 from bot.core.timing import zone
 from bot.i18n import normalise_language
@@ -454,6 +455,12 @@ def read_complete_date(text: str) -> date | None:
     return read[0].date() if read else None
 
 
+def months_after(day: date, months: int) -> date:
+    """The same day `months` calendar months later (or earlier, for a negative count),
+    falling back to the month's last day: six months after 31 August is 28 or 29 February."""
+    return day + relativedelta(months=months)
+
+
 __all__ = [
     "MONTHS",
     "WEEKDAYS",
@@ -465,6 +472,7 @@ __all__ = [
     "find_dates",
     "leading_date",
     "local_today",
+    "months_after",
     "read_complete_date",
     "read_date_and_time",
 ]

@@ -9,7 +9,7 @@ rules are:
   the mentee any time with `/mentoring outcome`, or a coordinator who heard it on the phone
   (`/mentoring-admin outcome NAME`, confirming the person agreed to the follow-up).
 * **The follow-up.** Six months after the round's last day (`ends_on` + 6 calendar months,
-  `dateutil.relativedelta`, so 31 August is followed up on 28/29 February), each mentee of
+  `bot.core.dates.months_after`, so 31 August is followed up on 28/29 February), each mentee of
   that round gets ONE DM in their own daytime slot (`bot.core.timing.due_slot`): those who
   had a published pair, are in Slack, did not opt out, and granted the FOLLOW_UP consent.
   It is asked even when an outcome is already on record, with that outcome shown and
@@ -41,11 +41,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import ColumnElement, Executable, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from bot.core.dates import months_after
 from bot.core.notices import Notice, Person
 from bot.core.people import identify
 from bot.core.timing import add_working_days, due_slot, local_day, zone
@@ -73,7 +73,7 @@ from storage.models import (
     table_of,
 )
 
-FOLLOW_UP_AFTER = relativedelta(months=6)
+FOLLOW_UP_MONTHS = 6
 ASK_WITHIN_DAYS = 60
 REMINDER_AFTER_WORKING_DAYS = 5
 REMINDER_WITHIN_DAYS = 30
@@ -113,7 +113,7 @@ def reminder_key(participant_id: int) -> str:
 
 def follow_up_date(ends_on: date) -> date:
     """The day a round's mentees are asked: six calendar months after its last day."""
-    return ends_on + FOLLOW_UP_AFTER
+    return months_after(ends_on, FOLLOW_UP_MONTHS)
 
 
 def _person_zone(participant: Participant) -> str:
@@ -163,8 +163,8 @@ def _asks(session: Session, *, now: datetime, notices: list[Notice]) -> int:
     today = now.date()
     # Month arithmetic does not invert exactly at month ends (31 Aug + 6 months = 28 Feb),
     # so the database is asked a few days wider and each round is checked exactly below.
-    latest_end = today - FOLLOW_UP_AFTER + timedelta(days=4)
-    earliest_end = today - FOLLOW_UP_AFTER - timedelta(days=ASK_WITHIN_DAYS + 4)
+    latest_end = months_after(today, -FOLLOW_UP_MONTHS) + timedelta(days=4)
+    earliest_end = months_after(today, -FOLLOW_UP_MONTHS) - timedelta(days=ASK_WITHIN_DAYS + 4)
     had_pair = exists(select(Pair.id).where(Pair.mentee_id == Participant.id, Pair.published_at.is_not(None)))
     asked_before = exists(select(FollowUp.id).where(FollowUp.participant_id == Participant.id))
     candidates = session.scalars(
