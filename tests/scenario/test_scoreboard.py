@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from fractions import Fraction
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.sandbox.harness import SandboxedApp
@@ -18,6 +19,7 @@ from storage.db import unit_of_work
 from storage.models import (
     ConsentPurpose,
     CriterionMeasure,
+    Disclosure,
     Participant,
     Role,
     Survey,
@@ -27,6 +29,7 @@ from storage.models import (
 )
 from tests.nudge_world import World, consent, new_world, pair, person
 from tests.support.answers import ephemeral_text
+from tests.support.concurrency import failed_listeners, simultaneously
 from tests.support.mrkdwn import HOSTILE, live_sequences
 
 UTC = timezone.utc
@@ -144,3 +147,22 @@ def test_between_rounds_the_round_just_over_is_shown(slack: SandboxedApp, world:
     slack.clock.set(datetime(2027, 6, 10, 9, 0, tzinfo=UTC))  # the round ended on 21 May
     text = ephemeral_text(slack, slack.slash("UMETTE", "/mentoring-admin", "scoreboard").response_url)
     assert "Scoreboard: Spring 2027" in text and "4 of 6 agree" in text
+
+
+def test_two_coordinators_looking_at_once_both_see_it_and_one_view_is_recorded(
+        slack: SandboxedApp, world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """Views of a round are serialised (a row lock on PostgreSQL), so two at once cannot both
+    record the same view, or two views the other's check did not see."""
+    slack.sandbox.add_user(user_id="UADMIN", name="admin", tz="Europe/Copenhagen")  # an admin sees every round
+    responses = simultaneously([
+        lambda: slack.driver.slash_command(user_id="UMETTE", command="/mentoring-admin", text="scoreboard Spring 2027"),
+        lambda: slack.driver.slash_command(user_id="UADMIN", command="/mentoring-admin", text="scoreboard Spring 2027"),
+    ])
+    slack.settle()
+    assert [response.status for response in responses] == [200, 200]
+    assert failed_listeners(caplog) == []
+    for response in responses:
+        assert "4 of 6 agree (67%)" in ephemeral_text(slack, response.response_url)
+    with slack.runtime.session_factory() as session:
+        cells = session.scalars(select(Disclosure.cell)).all()
+    assert len(cells) == len(set(cells)), "each cell's view recorded once"
