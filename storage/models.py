@@ -198,6 +198,8 @@ class Round(Base):
         CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
         CheckConstraint("session_every_days > 0", name="cadence_positive"),
         CheckConstraint("pulse_every_days > 0", name="pulse_positive"),
+        CheckConstraint("digest_weekday >= 0 AND digest_weekday <= 6", name="digest_weekday_in_week"),
+        CheckConstraint("digest_hour >= 0 AND digest_hour <= 23", name="digest_hour_in_day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -207,6 +209,10 @@ class Round(Base):
     ends_on: Mapped[date] = mapped_column(Date)
     session_every_days: Mapped[int] = mapped_column(Integer, default=14)
     pulse_every_days: Mapped[int] = mapped_column(Integer, default=21)
+    # The coordinators' weekly digest: weekday (0 = Monday .. 6 = Sunday) and hour, in the
+    # programme's time zone.
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=0)
+    digest_hour: Mapped[int] = mapped_column(Integer, default=9)
     created_at: Mapped[datetime]
 
     programme: Mapped[Programme] = relationship(back_populates="rounds")
@@ -589,6 +595,22 @@ class FollowUp(Base):
     asked_at: Mapped[datetime]
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     answered_at: Mapped[datetime | None]
+
+
+class DigestHandled(Base):
+    """A coordinator marked one action of the weekly digest handled. The action stays off
+    later digests while its fingerprint (the state of that pair or person) is the same;
+    something new happening changes the fingerprint and brings it back."""
+
+    __tablename__ = "digest_handled"
+    __table_args__ = (UniqueConstraint("round_id", "key", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(120))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    handled_by: Mapped[str] = mapped_column(String(32))  # the coordinator's Slack id
+    handled_at: Mapped[datetime]
 
 
 class ProcessedEvent(Base):
