@@ -138,6 +138,8 @@ def import_round(
     round_.ends_on = settings.ends_on
     round_.session_every_days = settings.session_every_days
     round_.pulse_every_days = settings.pulse_every_days
+    round_.digest_weekday = settings.digest_weekday
+    round_.digest_hour = settings.digest_hour
     session.flush()
     result.round_id = round_.id
     if workbook.criteria is not None:

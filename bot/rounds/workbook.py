@@ -44,7 +44,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.core.dates import read_complete_date, read_date_and_time
+from bot.core.dates import WEEKDAYS, read_complete_date, read_date_and_time
 from bot.i18n import plain_entries
 from bot.surveys.criteria import DEFAULT_CRITERIA, CriterionSpec
 from storage.models import CriterionMeasure, Role, SurveyKind
@@ -107,6 +107,8 @@ PROGRAMME_KEYS: Final = (
     "timezone",
     "pulse_every_days",
     "min_answers_shown",
+    "digest_weekday",
+    "digest_hour",
 )
 PROGRAMME_REQUIRED: Final = ("programme", "round", "starts_on", "ends_on")
 MEETING_COLUMNS: Final = ("kind", "title", "starts_at", "duration_minutes", "location")
@@ -134,6 +136,10 @@ CRITERION_STATEMENTS: Final = ("statement_en", "statement_da")
 DEFAULT_LANGUAGE: Final = "en"
 DEFAULT_SESSION_EVERY_DAYS: Final = 14
 DEFAULT_PULSE_EVERY_DAYS: Final = 21
+# The coordinators' weekly digest: Monday (0 = Monday .. 6 = Sunday) at 09:00.
+DEFAULT_DIGEST_WEEKDAY: Final = 0
+DEFAULT_DIGEST_HOUR: Final = 9
+DIGEST_WEEKDAY_NAMES: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: Days between reminders or pulses: a year is more than any round lasts.
 MAX_EVERY_DAYS: Final = 365
 #: The anonymity threshold: no figure from fewer answers is shown. Below 3, two people who
@@ -194,6 +200,7 @@ CRITERION_RECOMMEND_ROLES: Final = "workbook.criterion.recommend_roles"
 TARGET_INVALID: Final = "workbook.target.invalid"
 TARGET_OUT_OF_RANGE: Final = "workbook.target.out_of_range"
 TARGET_AMBIGUOUS: Final = "workbook.target.ambiguous"
+WEEKDAY_UNKNOWN: Final = "workbook.weekday.unknown"
 
 PROBLEM_CODES: Final = (
     FILE_UNREADABLE,
@@ -215,6 +222,7 @@ PROBLEM_CODES: Final = (
     INT_TOO_SMALL,
     DURATION_OUT_OF_RANGE,
     TIMEZONE_UNKNOWN,
+    WEEKDAY_UNKNOWN,
     CHANNEL_INVALID,
     ROUND_END_BEFORE_START,
     MEETING_OUTSIDE_ROUND,
@@ -287,6 +295,8 @@ class ProgrammeSettings:
     timezone: str = DEFAULT_TIMEZONE
     pulse_every_days: int = DEFAULT_PULSE_EVERY_DAYS
     min_answers_shown: int = DEFAULT_MIN_ANSWERS_SHOWN
+    digest_weekday: int = DEFAULT_DIGEST_WEEKDAY  # 0 = Monday .. 6 = Sunday
+    digest_hour: int = DEFAULT_DIGEST_HOUR
 
 
 @dataclass(frozen=True)
@@ -880,6 +890,16 @@ def _read_programme(sheet: Worksheet | None, problems: _Problems) -> ProgrammeSe
     pulse_every = whole_number("pulse_every_days", default=DEFAULT_PULSE_EVERY_DAYS, minimum=1, maximum=MAX_EVERY_DAYS)
     min_answers = whole_number("min_answers_shown", default=DEFAULT_MIN_ANSWERS_SHOWN,
                                minimum=MIN_ANSWERS_SHOWN_FLOOR, maximum=MAX_ANSWERS_SHOWN, too_small=ANONYMITY_TOO_LOW)
+    digest_hour = whole_number("digest_hour", default=DEFAULT_DIGEST_HOUR, minimum=0, maximum=23)
+    digest_weekday = DEFAULT_DIGEST_WEEKDAY
+    row, value = get("digest_weekday")
+    if value is not None:
+        weekday = _weekday(value)
+        if weekday is None:
+            problems.add(WEEKDAY_UNKNOWN, at=(name, row, None), value=_shown(value))
+            ok = False
+        else:
+            digest_weekday = weekday
 
     zone = DEFAULT_TIMEZONE
     row, value = get("timezone")
@@ -904,7 +924,20 @@ def _read_programme(sheet: Worksheet | None, problems: _Problems) -> ProgrammeSe
         timezone=zone,
         pulse_every_days=pulse_every,
         min_answers_shown=min_answers,
+        digest_weekday=digest_weekday,
+        digest_hour=digest_hour,
     )
+
+
+def _weekday(value: object) -> int | None:
+    """A weekday as 0 (Monday) .. 6 (Sunday), from an English or Danish name ("monday",
+    "Mandag") or a number 1..7 with Monday = 1, as in ISO 8601 and Danish calendars."""
+    if isinstance(value, bool):
+        return None
+    number = _parse_int(value)
+    if number is not None:
+        return number - 1 if 1 <= number <= 7 else None
+    return WEEKDAYS.get((_text(value) or "").strip().casefold())
 
 
 def _required_values(
@@ -1469,6 +1502,9 @@ _PROGRAMME_NOTES: Final[dict[str, str]] = {
     "pulse_every_days": "How often, in days, mentors and mentees get a short pulse survey. Default 21.",
     "min_answers_shown": "Survey figures are shown only when at least this many people answered, "
     "so no one's answer can be worked out. At least 3. Default 5.",
+    "digest_weekday": "The weekday of the coordinators' weekly digest: monday .. sunday (or mandag .. "
+    "søndag, or 1-7 with Monday = 1). Default monday.",
+    "digest_hour": "The hour (0-23, in the round's time zone) of the weekly digest. Default 9.",
 }
 
 _INSTRUCTIONS: Final[tuple[tuple[str, str], ...]] = (
@@ -1507,6 +1543,11 @@ _INSTRUCTIONS: Final[tuple[tuple[str, str], ...]] = (
     ("item", "min_answers_shown: survey results are shown only when at least this many people "
              "answered, so that no one's answer can be worked out. A whole number, 3 or more. "
              "Default 5."),
+    ("item", "digest_weekday: the day the coordinators' weekly digest is posted to the coordinator "
+             "channel: a weekday name in English or Danish (monday, mandag, ...) or a number from 1 "
+             "(Monday) to 7 (Sunday). Default monday."),
+    ("item", "digest_hour: the hour, 0 to 23 in the round's time zone, from which the weekly digest "
+             "is posted. Default 9."),
     ("heading", "Meetings sheet"),
     ("text", "One row per shared meeting."),
     ("item", "kind (required): mentor_course (course for mentors), cv_workshop (CV workshop for "
@@ -1589,6 +1630,8 @@ _EXAMPLE: Final = RoundWorkbook(
         timezone=DEFAULT_TIMEZONE,
         pulse_every_days=DEFAULT_PULSE_EVERY_DAYS,
         min_answers_shown=DEFAULT_MIN_ANSWERS_SHOWN,
+        digest_weekday=DEFAULT_DIGEST_WEEKDAY,
+        digest_hour=DEFAULT_DIGEST_HOUR,
     ),
     meetings=(
         MeetingRow(
@@ -1789,6 +1832,8 @@ def _programme_sheet(book: Workbook, settings: ProgrammeSettings) -> None:
         "timezone": settings.timezone,
         "pulse_every_days": settings.pulse_every_days,
         "min_answers_shown": settings.min_answers_shown,
+        "digest_weekday": DIGEST_WEEKDAY_NAMES[settings.digest_weekday],
+        "digest_hour": settings.digest_hour,
     }
     rows = [(key, values[key], _PROGRAMME_NOTES[key]) for key in PROGRAMME_KEYS]
     sheet = _table_sheet(
@@ -1808,6 +1853,7 @@ def _programme_sheet(book: Workbook, settings: ProgrammeSettings) -> None:
         ("session_every_days", 1, MAX_EVERY_DAYS),
         ("pulse_every_days", 1, MAX_EVERY_DAYS),
         ("min_answers_shown", MIN_ANSWERS_SHOWN_FLOOR, MAX_ANSWERS_SHOWN),
+        ("digest_hour", 0, 23),
     ):
         _whole_number(sheet, cells=f"B{PROGRAMME_KEYS.index(key) + 2}", minimum=minimum, maximum=maximum)
 

@@ -279,6 +279,31 @@ def test_programme_settings_are_forgiving_about_form() -> None:
     assert result is not None and result.programme.coordinator_channel == "C0123ABCD"
 
 
+@pytest.mark.parametrize(
+    ("typed", "weekday"),
+    [("monday", 0), ("Mandag", 0), (" TUESDAY ", 1), ("onsdag", 2), ("lørdag", 5), ("Søndag", 6), (1, 0), ("7", 6), (5.0, 4)],
+)
+def test_digest_weekday_in_english_danish_or_as_a_number_from_monday_1(typed: object, weekday: int) -> None:
+    sheets = good()
+    set_programme(sheets, "digest_weekday", typed)
+    set_programme(sheets, "digest_hour", "7")
+    result, problems = read_workbook(build(sheets))
+    assert problems == []
+    assert result is not None
+    assert (result.programme.digest_weekday, result.programme.digest_hour) == (weekday, 7)
+
+
+def test_digest_defaults_to_monday_at_nine_and_the_template_says_so() -> None:
+    result, problems = read_workbook(build(good()))
+    assert problems == [] and result is not None
+    assert (result.programme.digest_weekday, result.programme.digest_hour) == (0, 9)
+    buffer = io.BytesIO()
+    wb.write_template(buffer)
+    template = load_workbook(io.BytesIO(buffer.getvalue()))
+    settings_rows = {row[0]: row[1] for row in template["Programme"].iter_rows(min_row=2, values_only=True)}
+    assert (settings_rows["digest_weekday"], settings_rows["digest_hour"]) == ("monday", 9)
+
+
 def test_reads_paths_strings_and_streams(tmp_path: Path) -> None:
     data = build(good())
     path = tmp_path / "round.xlsx"
@@ -403,6 +428,11 @@ CASES: list[tuple[str, Callable[[Sheets], None], tuple[str, int | None, str | No
     ("fractional pulse_every_days", setting("pulse_every_days", 7.5), ("Programme", 10, None, wb.INT_INVALID)),
     ("min_answers_shown below 3", setting("min_answers_shown", 2), ("Programme", 10, None, wb.ANONYMITY_TOO_LOW)),
     ("min_answers_shown not a number", setting("min_answers_shown", "five"), ("Programme", 10, None, wb.INT_INVALID)),
+    ("digest_weekday not a day", setting("digest_weekday", "someday"), ("Programme", 10, None, wb.WEEKDAY_UNKNOWN)),
+    ("digest_weekday 8", setting("digest_weekday", 8), ("Programme", 10, None, wb.WEEKDAY_UNKNOWN)),
+    ("digest_weekday 0 (Monday is 1)", setting("digest_weekday", 0), ("Programme", 10, None, wb.WEEKDAY_UNKNOWN)),
+    ("digest_hour 24", setting("digest_hour", 24), ("Programme", 10, None, wb.INT_TOO_LARGE)),
+    ("digest_hour negative", setting("digest_hour", -1), ("Programme", 10, None, wb.INT_TOO_SMALL)),
     ("criteria: missing target column", drop_column("Criteria", "target"), ("Criteria", 1, None, wb.HEADER_MISSING)),
     ("criteria: no statement column", drop_columns("Criteria", "statement_en", "statement_da"),
      ("Criteria", 1, None, wb.HEADER_MISSING)),
