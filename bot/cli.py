@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 
@@ -144,6 +144,20 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--programme", help="the programme's name, when several programmes have a round of that name")
     match.add_argument("--out", help="write the round and the proposal to this workbook (.xlsx)")
     match.set_defaults(handler=_cmd_match)
+
+    report = sub.add_parser(
+        "report",
+        help="write the funder's Excel report of a round, or of all rounds of a programme",
+        description="Write the report as an Excel workbook: the scoreboard with targets and key numbers, people, "
+        "pairs, 1:1 sessions, meetings and attendance, survey aggregates, outcomes and a glossary, with charts, in "
+        "the programme's language. Survey figures are the scoreboard's anonymous totals; session notes are left out.",
+    )
+    report.add_argument("--round", dest="round_name", metavar="ROUND", help="the round's name")
+    report.add_argument("--programme", help="the programme's name: alone, all its rounds; with --round, which one")
+    report.add_argument("--out", required=True, help="the workbook to write (.xlsx)")
+    report.add_argument("--pseudonymise", action="store_true",
+                        help="replace names and emails by stable codes, for sharing outside the programme")
+    report.set_defaults(handler=_cmd_report)
 
     demo = sub.add_parser(
         "demo",
@@ -373,6 +387,60 @@ def _cmd_match(args: argparse.Namespace) -> int:
     if out is not None and workbook is not None:
         write_workbook(out, workbook, pair_extra_columns=("score", "reasons"))
         print(t("match.cli.wrote", "en", path=out))
+    return 0
+
+
+def _report_rounds(session, args: argparse.Namespace, *, today: date) -> list[int]:  # noqa: ANN001
+    """The rounds `--round`/`--programme` name, or a CliError naming the choices."""
+    from sqlalchemy import select
+
+    from bot.i18n import t
+    from bot.matching.review import LookupStatus, find_round
+    from bot.reports import rounds_of_programme
+    from storage.models import Programme
+
+    if args.round_name:
+        lookup = find_round(session, name=args.round_name, programme=args.programme, today=today)
+        choices = ", ".join(lookup.choices)
+        if lookup.status is LookupStatus.AMBIGUOUS:
+            raise CliError(t("match.cli.ambiguous", "en", name=args.round_name, choices=choices))
+        if lookup.round_id is None:
+            raise CliError(t("match.cli.unknown" if choices else "match.cli.no_rounds", "en",
+                             name=args.round_name, choices=choices))
+        return [lookup.round_id]
+    if not args.programme:
+        raise CliError(t("report.cli.needs_round", "en"))
+    round_ids = rounds_of_programme(session, args.programme)
+    if not round_ids:
+        names = ", ".join(session.scalars(select(Programme.name).order_by(Programme.name)))
+        raise CliError(t("report.cli.no_programme" if names else "report.cli.no_programmes", "en",
+                         name=args.programme, choices=names))
+    return round_ids
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from bot.i18n import t
+    from bot.reports import report_language, write_report
+    from storage.db import unit_of_work
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise CliError(t("report.cli.out", "en", path=args.out))
+    if not out.parent.exists():
+        raise CliError(t("report.cli.folder", "en", path=args.out, folder=out.parent))
+    runtime = _migrated_runtime(Settings.from_env())
+    now = runtime.clock.now()
+    # One unit of work: the scoreboard records what it discloses, and that must commit.
+    with unit_of_work(runtime.session_factory) as session:
+        round_ids = _report_rounds(session, args, today=now.date())
+        language = report_language(session, round_ids)
+        try:
+            summary = write_report(session, round_ids=round_ids, out=out, language=language,
+                                   pseudonymise=args.pseudonymise, now=now)
+        except OSError as exc:
+            raise CliError(f"{args.out}: {exc.strerror or exc}") from exc
+    print(t("report.cli.wrote", "en", path=out, rounds=", ".join(summary.rounds), language=summary.language))
+    print(t("report.cli.pseudonymised" if summary.pseudonymised else "report.cli.personal", "en"))
     return 0
 
 
