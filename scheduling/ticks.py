@@ -25,6 +25,7 @@ from bot.core.chat import ChatChannels, ChatDirectory
 from bot.core.events import purge_old_event_ids
 from bot.core.notices import outgoing_calls
 from bot.core.outbox import OutgoingCall, due_messages, enqueue_all
+from bot.digest.service import due_digests
 from bot.nudges.checkins import due_checkins
 from bot.onboarding.service import (
     due_onboarding_reminders,
@@ -158,6 +159,11 @@ def _outcome_follow_ups(job: JobContext) -> DueWork:
     return DueWork(calls=outgoing_calls(job.session, result.notices), housekeeping=result.asked + result.reminded)
 
 
+def _coordinator_digest(job: JobContext) -> DueWork:
+    """The weekly digest to each round's coordinators, on the round's weekday and hour."""
+    return DueWork(calls=outgoing_calls(job.session, due_digests(job.session, now=job.now)))
+
+
 # Every kind of due work, in the order a tick runs them. Features add their job here.
 DEFAULT_JOBS: tuple[Job, ...] = (
     DueJob(name="purge-event-ids", find=_purge_event_ids),
@@ -176,6 +182,8 @@ DEFAULT_JOBS: tuple[Job, ...] = (
     # Surveys and outcomes (issue 10).
     DueJob(name="surveys", find=_surveys),
     DueJob(name="outcome-follow-ups", find=_outcome_follow_ups),
+    # The coordinators' weekly digest (issue 11), after the jobs whose news it sums up.
+    DueJob(name="coordinator-digest", find=_coordinator_digest),
 )
 
 

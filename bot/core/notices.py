@@ -26,6 +26,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from typing import Any, TypeVar, Union
 
 from sqlalchemy.orm import Session
@@ -150,10 +151,12 @@ def _encode(value: Any) -> Any:
         return value.value
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    if isinstance(value, Fraction):  # a share, exact (the scoreboard's): "2/3"
+        return f"{value.numerator}/{value.denominator}"
     if isinstance(value, (list, tuple, frozenset, set)):
         return [_encode(item) for item in value]
     if isinstance(value, Mapping):
-        return {str(key): _encode(item) for key, item in value.items()}
+        return {str(key.value if isinstance(key, enum.Enum) else key): _encode(item) for key, item in value.items()}
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(f"cannot store a {type(value).__name__} in a notice")
@@ -194,12 +197,12 @@ def _decode(annotation: Any, raw: Any) -> Any:
         item_type = args[0] if args else Any
         items = [_decode(item_type, item) for item in raw]
         return (origin or annotation)(items) if (origin or annotation) is not list else items
-    if origin is dict or annotation is dict:
+    if origin in (dict, Mapping) or annotation is dict:
         args = typing.get_args(annotation)
-        value_type = args[1] if len(args) == 2 else Any
+        key_type, value_type = args if len(args) == 2 else (Any, Any)
         if not isinstance(raw, dict):
             raise TypeError(f"expected a mapping, got {type(raw).__name__}")
-        return {key: _decode(value_type, item) for key, item in raw.items()}
+        return {_decode(key_type, key): _decode(value_type, item) for key, item in raw.items()}
     if annotation is Any:
         return raw
     if isinstance(annotation, type):
@@ -222,6 +225,10 @@ def _decode(annotation: Any, raw: Any) -> Any:
             return moment
         if annotation is date:
             return date.fromisoformat(raw)
+        if annotation is Fraction:
+            if not isinstance(raw, str):
+                raise TypeError(f"expected a fraction as text, got {type(raw).__name__}")
+            return Fraction(raw)
         if annotation is float and isinstance(raw, int) and not isinstance(raw, bool):
             return float(raw)
         if annotation in (str, int, float, bool):

@@ -92,6 +92,7 @@ class StuckPerson:
     email: str
     since: datetime | None  # when the step began, when known (welcome sent, consent given)
     reminders_sent: int
+    participant_id: int | None = None  # for the weekly digest's "handled" mark
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -228,6 +229,7 @@ def round_status(session: Session, *, round_: Round, now: datetime) -> RoundStat
                     email=person.email,
                     since=_since(person, step),
                     reminders_sent=person.onboarding_reminders_sent,
+                    participant_id=person.id,
                 )
             )
     stuck.sort(key=lambda person: (STUCK_ORDER.index(person.step), person.name.casefold()))

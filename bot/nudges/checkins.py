@@ -499,34 +499,58 @@ class FlaggedPair:
     ignored_by: tuple[str, ...] = ()  # people who let three or more check-ins pass
 
 
+@dataclass(frozen=True, kw_only=True)
+class PairStanding:
+    """One live pair of a round with its sessions, check-ins and where it stands (None while
+    paused: a pause is a pause, not a stall), read in bulk for the digest and the flags."""
+
+    state: PairState
+    today: date
+    held: tuple[date, ...]
+    checkins: tuple[CheckinRow, ...]
+    progress: PairProgress | None
+
+
+def round_standings(session: Session, *, round_id: int, now: datetime) -> list[PairStanding]:
+    """Every live pair of a running round and its progress under this module's rules, in a
+    fixed number of statements (pairs, sessions, check-ins) whatever the number of pairs."""
+    selection = pair_selection(today=now.date(), round_ids=[round_id])
+    states = load_pair_states(session, selection)
+    if not states:
+        return []
+    held_by_pair = session_dates(session, selection)
+    checkins_by_pair = _checkin_rows(session, selection)
+    standings = []
+    for state in states:
+        today = local_day(now, state.zones)
+        held = tuple(held_by_pair.get(state.pair_id, []))
+        checkins = tuple(checkins_by_pair.get(state.pair_id, []))
+        progress = None if state.is_paused(today) else pair_progress(state, today=today, now=now, held=held,
+                                                                       checkins=checkins)
+        standings.append(PairStanding(state=state, today=today, held=held, checkins=checkins, progress=progress))
+    return standings
+
+
+def flagged_pair(standing: PairStanding) -> FlaggedPair | None:
+    """The pair as the digest flags it: two or more missed windows in a row, else None."""
+    progress, state = standing.progress, standing.state
+    if progress is None or not progress.flagged or progress.streak_since is None:
+        return None
+    names = {person.id: person.name for person in state.people}
+    return FlaggedPair(
+        pair_id=state.pair_id, mentor_name=state.mentor.name, mentee_name=state.mentee.name,
+        channel_id=state.channel_id, missed_windows=progress.missed_streak, since=progress.streak_since,
+        last_session=max(standing.held) if standing.held else None, going_quiet=progress.quiet,
+        ignored_by=tuple(names[item.person_id] for item in progress.ignored if item.count >= QUIET_AFTER_IGNORED),
+    )
+
+
 def flagged_pairs(session: Session, *, round_id: int, now: datetime) -> list[FlaggedPair]:
     """Pairs of a round with two or more missed windows in a row, most behind first.
 
     Paused pairs are not flagged: a pause is a pause, not a stall."""
-    selection = pair_selection(today=now.date(), round_ids=[round_id])
-    states = load_pair_states(session, selection)
-    held_by_pair = session_dates(session, selection)
-    checkins_by_pair = _checkin_rows(session, selection)
-    flagged = []
-    for state in states:
-        today = local_day(now, state.zones)
-        if state.is_paused(today):
-            continue
-        held = held_by_pair.get(state.pair_id, [])
-        progress = pair_progress(state, today=today, now=now, held=held,
-                                 checkins=checkins_by_pair.get(state.pair_id, []))
-        if not progress.flagged or progress.streak_since is None:
-            continue
-        names = {person.id: person.name for person in state.people}
-        flagged.append(
-            FlaggedPair(
-                pair_id=state.pair_id, mentor_name=state.mentor.name, mentee_name=state.mentee.name,
-                channel_id=state.channel_id, missed_windows=progress.missed_streak, since=progress.streak_since,
-                last_session=max(held) if held else None, going_quiet=progress.quiet,
-                ignored_by=tuple(names[item.person_id] for item in progress.ignored
-                                 if item.count >= QUIET_AFTER_IGNORED),
-            )
-        )
+    flagged = [pair for standing in round_standings(session, round_id=round_id, now=now)
+               if (pair := flagged_pair(standing)) is not None]
     return sorted(flagged, key=lambda pair: (-pair.missed_windows, pair.pair_id))
 
 
@@ -537,13 +561,16 @@ __all__ = [
     "DueCheckins",
     "FlaggedPair",
     "PairProgress",
+    "PairStanding",
     "answer_checkin",
     "checkin_key",
     "checkin_prefix",
     "due_checkins",
+    "flagged_pair",
     "flagged_pairs",
     "help_key",
     "pair_progress",
     "quiet_key",
     "record_met",
+    "round_standings",
 ]

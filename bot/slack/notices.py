@@ -38,6 +38,7 @@ def unrendered_kinds() -> list[str]:
 def _load_renderers() -> None:
     # Imported for their registrations on SLACK.
     from bot.slack.render import (  # noqa: F401
+        digest,
         home,
         match_review,
         nudges,

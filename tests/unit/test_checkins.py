@@ -372,8 +372,9 @@ def test_a_dry_run_shows_what_would_go_out_and_stores_nothing(
 
     copenhagen_now = FEB15.astimezone(timezone(timedelta(hours=1))) + timedelta(minutes=5)
     result = run_tick(session_factory=session_factory, now=copenhagen_now, dry_run=True)
-    [line] = describe_due(result)
-    assert line.startswith("2027-02-15T10:00+01:00") and "checkin:pair=" in line
+    # (A Monday: the coordinators' weekly digest is due too; this test is about the check-in.)
+    [line] = [line for line in describe_due(result) if "checkin:pair=" in line]
+    assert line.startswith("2027-02-15T10:00+01:00")
     assert "Check-in for Lars and Ana: did you meet since 1 February 2027?" in line
     assert rows(session_factory) == []
     with session_factory() as session:

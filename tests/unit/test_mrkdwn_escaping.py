@@ -117,6 +117,7 @@ CHOICES: dict[tuple[str, str], Any] = {
     ("checkin_refusal_message", "reason"): _suffixes("nudges.checkin.refused."),
     ("pause_problem_message", "problem"): _suffixes("nudges.pause.problem."),
     ("rsvp_refusal_message", "reason"): _suffixes("timeline.rsvp.refused."),
+    ("handled_refusal_message", "reason"): _suffixes("digest.refused."),
     ("meeting_choices_message", "problem"): _suffixes("timeline.attendance.lookup."),
     ("unmatched_dm", "role"): Choices(("mentor", "mentee")),
     ("closing_message", "reason"): Choices(("found_job", "other")),
