@@ -99,6 +99,10 @@ COMMANDS: tuple[CommandInfo, ...] = (
         description_key="cmd.admin.scoreboard.description", audience=Audience.COORDINATORS,
     ),
     CommandInfo(
+        command=ADMIN, subcommand="report", usage_key="cmd.admin.report.usage",
+        description_key="cmd.admin.report.description", audience=Audience.COORDINATORS,
+    ),
+    CommandInfo(
         command=ADMIN, subcommand="rematch", usage_key="cmd.admin.rematch.usage",
         description_key="cmd.admin.rematch.description", audience=Audience.COORDINATORS,
     ),

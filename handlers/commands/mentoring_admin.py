@@ -15,6 +15,7 @@ from handlers.commands.admin_import import import_instructions, send_template
 from handlers.commands.admin_match import admin_match
 from handlers.commands.outcome import admin_outcome_command
 from handlers.commands.pair_end import end_pair_command, rematch_command
+from handlers.commands.report import admin_report
 from handlers.commands.router import (
     CommandRequest,
     help_for,
@@ -36,6 +37,7 @@ SUBCOMMANDS = subcommand_table(ADMIN, {
     "end-pair": end_pair_command,
     "rematch": rematch_command,
     "scoreboard": admin_scoreboard,
+    "report": admin_report,
     "outcome": admin_outcome_command,
 })
 
