@@ -7,18 +7,24 @@ the demo plays a whole round.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy import select
+
 from bot.clock import FixedClock
 from bot.demo.sample import DEMO_START, PEOPLE, sample_workbook
 from bot.demo.transcript import Transcript
+from bot.reports import report_language, write_report
 from bot.rounds.roster import import_workbook_file, summary_lines
 from bot.rounds.workbook import workbook_bytes
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
+from storage.models import Round
 
 
 def run_demo(*, out: TextIO | None = None, log_file: Path | None = None) -> int:
@@ -396,8 +402,22 @@ def _scoreboard(app: SandboxedApp, transcript: Transcript) -> None:
                     "answer can be worked out; response rates and introductions are not answers and show)")
 
 
+def _report(app: SandboxedApp, transcript: Transcript) -> None:
+    """The funder's report, written where the demo leaves nothing behind but this file."""
+    transcript.scene("Mette writes the funder's report: mentorbot report --round \"Spring 2027\" --out FILE.xlsx")
+    handle, name = tempfile.mkstemp(prefix="mentorbot-demo-report-", suffix=".xlsx")
+    os.close(handle)
+    path = Path(name)
+    with unit_of_work(app.runtime.session_factory) as session:
+        round_ids = list(session.scalars(select(Round.id).order_by(Round.starts_on, Round.id)))
+        summary = write_report(session, round_ids=round_ids, out=path, language=report_language(session, round_ids),
+                               pseudonymise=False, now=app.clock.now())
+    transcript.note(f"wrote the report of {', '.join(summary.rounds)} to {path}: {len(summary.sheets)} sheets "
+                    f"({', '.join(summary.sheets)}) and {summary.charts} charts; open it in Excel or LibreOffice")
+
+
 SCENES = [
     _import_round, _first_tick, _help_and_typos, _consent, _profile, _status, _reminders_and_late_joiner,
     _everyone_else_onboards, _match_and_publish, _log_sessions, _timeline, _pulse, _home_and_safety, _midway_survey,
-    _outcome, _company_survey, _follow_up, _scoreboard,
+    _outcome, _company_survey, _follow_up, _scoreboard, _report,
 ]

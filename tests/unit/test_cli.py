@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.cli import main
 from bot.sandbox import SlackSandbox
@@ -148,6 +149,11 @@ def test_demo_plays_against_the_sandbox_and_prints_a_transcript(tmp_path: Path) 
     assert "Henrik Dahl" in out and "/mentoring-admin outcome" in out, "a contact not in Slack is asked by hand"
     assert "six months since *Spring 2027*" in out
     assert "Resultattavle: Spring 2027" in out and "for få svar endnu" in out
+    # The funder's report (issue 11), written to a temp file the demo names.
+    report = re.search(r"wrote the report of Spring 2027 to (\S+\.xlsx): 8 sheets", out.replace("\n   ", " "))
+    assert report, out[-1500:]
+    assert len(load_workbook(report.group(1)).sheetnames) == 8
+    Path(report.group(1)).unlink()
     assert "demo finished" in result.stdout
     assert result.stderr == "" and "log lines are in" not in out, "--quiet keeps no log at all"
     assert not (tmp_path / "mentorbot.db").exists(), "the demo uses a throwaway database"
