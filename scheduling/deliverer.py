@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.core.chat import OutboxSender, SendOutcome
+from bot.digest.service import CHANNEL_MISSING_ERRORS, RETRY_DIGEST_AFTER, digest_channel_missing
 from scheduling.pacing import Pacer
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState
@@ -149,10 +150,24 @@ class OutboxDeliverer:
                 else:
                     report.failed += 1
                     report.errors.append(f"{method} #{row_id}: {outcome.error}")
+            elif outcome.error in CHANNEL_MISSING_ERRORS and self._kept_for_missing_channel(
+                row_id, stored_payload, outcome.error
+            ):
+                report.retried += 1
             else:
                 self._mark_failed(row_id, outcome.error or "unknown error")
                 report.failed += 1
                 report.errors.append(f"{method} #{row_id}: {outcome.error}")
+
+    def _kept_for_missing_channel(self, row_id: int, stored_payload: dict[str, Any], error: str) -> bool:
+        """A weekly digest the coordinator channel refused (the bot is not in it) is kept and
+        tried again hourly, and the coordinators are told once how to invite the bot; any
+        other message to a channel the bot left fails as before."""
+        with unit_of_work(self._session_factory) as session:
+            kept = digest_channel_missing(session, payload=stored_payload, error=error, now=self._clock.now())
+        if kept:
+            self._release(row_id, after_seconds=RETRY_DIGEST_AFTER.total_seconds(), count_attempt=False, error=error)
+        return kept
 
     def _mark_sent(self, row_id: int, outcome: SendOutcome) -> None:
         now = self._clock.now()

@@ -110,6 +110,10 @@ COMMANDS: tuple[CommandInfo, ...] = (
         command=ADMIN, subcommand="outcome", usage_key="cmd.admin.outcome.usage",
         description_key="cmd.admin.outcome.description", audience=Audience.COORDINATORS,
     ),
+    CommandInfo(
+        command=ADMIN, subcommand="digest", usage_key="cmd.admin.digest.usage",
+        description_key="cmd.admin.digest.description", audience=Audience.COORDINATORS,
+    ),
 )
 
 

@@ -28,7 +28,7 @@ pairs on cadence, the next shared meeting with its RSVP counts, and the scoreboa
 rates are part of it).
 
 `due_digests` is the tick's job: on each round's digest weekday from its hour (in the
-programme's zone; later in the same ISO week when the worker was down then), one digest
+programme's zone), one digest
 per round and week goes to the round's coordinators through the outbox, with dedup keys
 `digest:round=ID:week=2027-W07:part=N`. Running it again that week queues nothing.
 """
@@ -38,7 +38,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -48,9 +48,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.coordinators import coordinated_round_ids
-from bot.core.notices import Coordinators, Notice
+from bot.core.notices import Coordinators, Notice, Person, queue_notices, stored_notice
 from bot.core.timing import zone
-from bot.digest.notices import ActionKind, DigestAction, DigestFacts, DigestPicture
+from bot.digest.notices import ActionKind, DigestAction, DigestChannelMissing, DigestFacts, DigestPicture
 from bot.home.service import StuckPerson, round_status
 from bot.nudges.checkins import PairStanding, flagged_pair, round_standings
 from bot.pairs.state import PairState
@@ -334,11 +334,8 @@ def build_digest(session: Session, *, round_id: int, now: datetime) -> Digest | 
 
 
 def _digest_time_reached(round_: Round, local_now: datetime) -> bool:
-    """From the round's weekday and hour on, to the end of that ISO week (a worker down on
-    Monday morning still sends Monday's digest on Tuesday)."""
-    weekday = local_now.weekday()
-    return weekday > round_.digest_weekday or (weekday == round_.digest_weekday
-                                               and local_now.hour >= round_.digest_hour)
+    """The round's digest weekday, from its hour on (in the programme's zone)."""
+    return local_now.weekday() == round_.digest_weekday and local_now.hour >= round_.digest_hour
 
 
 def due_digests(session: Session, *, now: datetime) -> list[Notice]:
@@ -451,6 +448,46 @@ def mark_handled(
     return HandledOutcome(status=HandledStatus.RECORDED)
 
 
+# --- the bot is not in the coordinator channel ---------------------------------------------------------
+
+#: Slack's answers when the bot may not post in a channel: kept, not failed, for a digest.
+CHANNEL_MISSING_ERRORS = frozenset({"not_in_channel", "channel_not_found"})
+#: How soon a digest the channel refused is tried again.
+RETRY_DIGEST_AFTER = timedelta(hours=1)
+
+
+def channel_missing_key(round_id: int, channel: str, user_id: str) -> str:
+    return f"digest-channel-missing:round={round_id}:channel={channel}:to={user_id}"
+
+
+def digest_channel_missing(session: Session, *, payload: Mapping[str, Any], error: str, now: datetime) -> bool:
+    """A digest could not be posted in the coordinator channel because the bot is not in it
+    (or cannot see it). True when `payload` is a digest and this is that case: the caller
+    keeps the row to try again later instead of failing it, and each of the round's
+    coordinators in Slack gets one DM (once per round and channel: the dedup key) saying
+    how to invite the bot. False for anything else, which fails as before."""
+    if error not in CHANNEL_MISSING_ERRORS or payload.get("kind") != DigestFacts.__name__:
+        return False
+    _, _, facts = stored_notice(payload)
+    if not isinstance(facts, DigestFacts):  # pragma: no cover - the kind said so
+        return False
+    channel = str(payload.get("channel") or "")
+    coordinators = session.execute(
+        select(Participant.slack_user_id, Participant.language).where(
+            Participant.round_id == facts.round_id, Participant.role == Role.COORDINATOR,
+            Participant.slack_user_id.is_not(None), Participant.opted_out_at.is_(None),
+        ).order_by(Participant.id)
+    ).all()
+    told = DigestChannelMissing(channel_id=channel, round_name=facts.round_name,
+                                channel_gone=error == "channel_not_found")
+    queue_notices(session, [
+        Notice(dedup_key=channel_missing_key(facts.round_id, channel, user_id), to=Person(user_id), facts=told,
+               not_before=now, language=language)
+        for user_id, language in coordinators if user_id
+    ], now=now)
+    return True
+
+
 # --- /mentoring-admin digest --------------------------------------------------------------------------------
 
 
@@ -492,12 +529,15 @@ def digest_for(
 
 __all__ = [
     "ACTIONS_PER_PART",
+    "CHANNEL_MISSING_ERRORS",
+    "RETRY_DIGEST_AFTER",
     "Digest",
     "DigestLookup",
     "DigestView",
     "HandledOutcome",
     "HandledStatus",
     "build_digest",
+    "digest_channel_missing",
     "digest_for",
     "digest_key",
     "digest_notices",

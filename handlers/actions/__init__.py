@@ -6,6 +6,7 @@ import re
 
 from slack_bolt import App
 
+from bot.slack.render.digest import HANDLED_ACTION_PATTERN as DIGEST_HANDLED_PATTERN
 from bot.slack.render.match_review import PUBLISH_ACTION_ID, REVIEW_ACTION_PATTERN
 from bot.slack.render.nudges import CHECKIN_ACTION_PATTERN
 from bot.slack.render.outcomes import OPEN_ACTION_ID as OUTCOME_OPEN_ACTION_ID
@@ -14,6 +15,7 @@ from bot.slack.render.surveys import DECLINE_ACTION, OPEN_ACTION, PULSE_ACTION_P
 from bot.slack.render.timeline import RSVP_ACTION_PATTERN
 from handlers.actions.checkin_answer import handle_checkin_answer
 from handlers.actions.consent import handle_consent
+from handlers.actions.digest_handled import handle_digest_handled
 from handlers.actions.match_publish import handle_match_publish
 from handlers.actions.match_review import handle_match_review
 from handlers.actions.meeting_rsvp import handle_meeting_rsvp
@@ -53,3 +55,5 @@ def register(app: App) -> None:
     app.action(re.compile(PULSE_ACTION_PATTERN))(handle_survey_answer)
     app.action(OPEN_ACTION)(handle_survey_open)
     app.action(DECLINE_ACTION)(handle_survey_decline)
+    # The coordinators' weekly digest: digest.handled.<n> (value: round|key|fingerprint).
+    app.action(re.compile(DIGEST_HANDLED_PATTERN), middleware=[coordinators_only])(handle_digest_handled)

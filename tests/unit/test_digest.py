@@ -156,7 +156,7 @@ def test_one_digest_per_round_and_week_from_the_weekday_and_hour_in_the_programm
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key.startswith("digest:"))).all()
     assert [row.payload["channel"] for row in rows] == ["CCOORD", "CCOORD"]
 
-    # Wednesday 14:00 in Toronto: not before, and on a later weekday of the week it is still sent.
+    # Wednesday 14:00 in Toronto: not before, not on another day.
     with unit_of_work(session_factory) as session:
         round_ = session.get(Round, built.world.round_id)
         assert round_ is not None
@@ -166,6 +166,7 @@ def test_one_digest_per_round_and_week_from_the_weekday_and_hour_in_the_programm
         programme.timezone = "America/Toronto"
     wednesday = datetime(2027, 3, 31, 18, 0, tzinfo=UTC)  # 14:00 in Toronto (UTC-4 from 14 March)
     assert due(wednesday - timedelta(minutes=1)) == []
+    assert due(wednesday - timedelta(days=1)) == [] and due(wednesday - timedelta(days=2)) == []
     assert due(wednesday) == [f"digest:round={built.world.round_id}:week=2027-W13:part=1"]
 
 

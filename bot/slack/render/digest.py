@@ -31,7 +31,8 @@ from bot.slack.render.table import SLACK
 from bot.text import escape_mrkdwn, truncate
 from storage.models import Role
 
-HANDLED_ACTION = "digest.handled"
+HANDLED_ACTION = "digest.handled"  # each button adds ".<n>": action ids are unique within a message
+HANDLED_ACTION_PATTERN = r"^digest\.handled\.\d+$"
 DIGEST_BLOCK_PREFIX = "digest|"
 NAME_LIMIT = 80  # one name in a line
 NAMES_SHOWN = 12  # names listed before "and N more"
@@ -109,14 +110,14 @@ def action_line(action: DigestAction, language: str, timezone: str) -> str:
     return truncate(line, SECTION_TEXT_LIMIT - 100)
 
 
-def action_block(action: DigestAction, *, round_id: int, language: str, timezone: str) -> Block:
+def action_block(action: DigestAction, *, round_id: int, language: str, timezone: str, number: int = 1) -> Block:
     """The action with its "Handled" button, or with who handled it once clicked."""
     line = action_line(action, language, timezone)
     block_id = f"{DIGEST_BLOCK_PREFIX}{action.key}"
     if action.handled_by_user_id is not None:
         return section(f"~{line}~\n{t('digest.handled.by', language, user=action.handled_by_user_id)}", block_id=block_id)
     return section(line, block_id=block_id,
-                   accessory=button(t("digest.handled", language), action_id=HANDLED_ACTION,
+                   accessory=button(t("digest.handled", language), action_id=f"{HANDLED_ACTION}.{number}",
                                     value=handled_value(round_id, action.key, action.fingerprint)))
 
 
@@ -153,7 +154,12 @@ def picture_blocks(picture: DigestPicture, *, language: str, timezone: str) -> l
 
 @SLACK.renders(DigestFacts)
 def digest_message(facts: DigestFacts, language: str) -> Message:
-    """One part of a round's weekly digest."""
+    """One part of a round's weekly digest, as it is posted."""
+    return digest_part_message(facts, language)
+
+
+def digest_part_message(facts: DigestFacts, language: str) -> Message:
+    """One part of a round's weekly digest (also shown by `/mentoring-admin digest`)."""
     lang = language
     round_name = truncate(facts.round_name, 80)
     title = (t("digest.title.part", lang, round=round_name, part=facts.part, parts=facts.parts) if facts.parts > 1
@@ -164,8 +170,8 @@ def digest_message(facts: DigestFacts, language: str) -> Message:
                                 programme=escape_mrkdwn(truncate(facts.programme_name, 100)))))
         if not facts.actions:
             blocks.append(section(t("digest.nothing", lang)))
-    blocks.extend(action_block(action, round_id=facts.round_id, language=lang, timezone=facts.timezone)
-                  for action in facts.actions)
+    blocks.extend(action_block(action, round_id=facts.round_id, language=lang, timezone=facts.timezone, number=number)
+                  for number, action in enumerate(facts.actions, start=1))
     if facts.part == facts.parts and facts.handled_hidden:
         blocks.append(context(t("digest.hidden", lang, count=facts.handled_hidden)))
     if facts.picture is not None:
@@ -208,9 +214,11 @@ def mark_block_handled(blocks: Sequence[Block], *, key: str, user_id: str, langu
 __all__ = [
     "DIGEST_BLOCK_PREFIX",
     "HANDLED_ACTION",
+    "HANDLED_ACTION_PATTERN",
     "action_line",
     "digest_channel_missing_message",
     "digest_message",
+    "digest_part_message",
     "handled_refusal_message",
     "handled_value",
     "mark_block_handled",
