@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -54,6 +55,13 @@ SESSIONS_THIS_WEEK = 1  # 9 March, within the 7 days up to 15 March
 SESSIONS_TOTAL = 6
 ON_CADENCE = 1  # "ok" only
 MEASURED_PAIRS = 5  # six pairs, "away" is paused
+
+
+def not_digests(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A channel's messages without the weekly digest, for tests about other coordinator news
+    that tick on a Monday morning (the digest's default time)."""
+    return [message for message in messages
+            if not str(message.get("text", "")).startswith(("Weekly digest for ", "Ugens oversigt for "))]
 
 
 @dataclass(frozen=True)
