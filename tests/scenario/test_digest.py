@@ -18,6 +18,7 @@ from storage.db import unit_of_work
 from storage.models import DigestHandled, OutboxMessage, OutboxState, Role
 from tests.nudge_world import new_world, person
 from tests.support.answers import answers_on, button, ephemeral_text, message_text
+from tests.support.concurrency import failed_listeners, simultaneously
 from tests.support.digest_round import DIGEST_NOW, DigestRound, build_digest_round
 
 CHANNEL = "CCOORD"
@@ -103,3 +104,25 @@ def test_the_command_is_for_coordinators(slack: SandboxedApp, built: DigestRound
     assert "Weekly digest" not in json.dumps(answers_on(slack, response.response_url))
     response = slack.slash("UOTHER", "/mentoring-admin", "digest Spring 2027")
     assert "no round of yours" in ephemeral_text(slack, response.response_url)
+
+
+def test_two_coordinators_clicking_handled_at_once_record_it_once(
+    slack: SandboxedApp, built: DigestRound, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.sandbox.add_user(user_id="UADMIN", name="admin", tz="Europe/Copenhagen")  # an admin: every round
+    slack.sandbox.add_member(channel=CHANNEL, user_id=slack.sandbox.bot_user_id)
+    slack.tick_and_deliver()
+    (posted,) = [m for m in slack.sandbox.messages_in(CHANNEL) if "Weekly digest" in message_text(m)]
+    block = next(b for b in posted["blocks"] if "accessory" in b)
+    action_id, value = block["accessory"]["action_id"], block["accessory"]["value"]
+    responses = simultaneously([
+        lambda user=user: slack.driver.block_action(user_id=user, action_id=action_id, value=value,
+                                                    block_id=block["block_id"], message=posted["ts"],
+                                                    channel_id=CHANNEL)
+        for user in ("UMETTE", "UADMIN")
+    ])
+    slack.settle()
+    assert [response.status for response in responses] == [200, 200]
+    assert failed_listeners(caplog) == []
+    with slack.runtime.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(DigestHandled)) == 1
