@@ -201,8 +201,11 @@ def _seed(engine: Engine, *, pairs: int, rounds: int) -> float:
                            "timezone": "Europe/Copenhagen",
                            "coordinator_channel": f"coordinators-{r}" if r % 2 else None,
                            "coordinators_join_pair_channels": False, "created_at": EPOCH})
+        # The weekly digest is measured on its own (bench_digest); here it is due on Sundays,
+        # so the Monday tick measures the nudges as it always has.
         round_rows.append({"id": r, "programme_id": r, "name": "Spring 2027", "starts_on": START,
-                           "ends_on": date(2027, 5, 31), "session_every_days": 14, "created_at": EPOCH})
+                           "ends_on": date(2027, 5, 31), "session_every_days": 14, "digest_weekday": 6,
+                           "created_at": EPOCH})
         person_id += 1
         people.append(_person(person_id, r, Role.COORDINATOR, "Europe/Copenhagen"))
         for kind, hour in ((MeetingKind.KICK_OFF, 16), (MeetingKind.CV_WORKSHOP, 13)):
