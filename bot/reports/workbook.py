@@ -67,6 +67,9 @@ SHEETS = ("summary", "people", "pairs", "sessions", "meetings", "surveys", "outc
 
 #: Rows fetched per round trip while streaming the large tables.
 STREAM_BATCH = 1000
+#: People are read as whole ORM objects (the onboarding step is computed from one), which
+#: weigh far more than a row of columns: a smaller batch keeps the peak near the others'.
+PEOPLE_BATCH = 200
 
 PERCENT = "0%"
 INTEGER = "0"
@@ -476,7 +479,7 @@ def _people_rows(context: _Context) -> Iterator[Sequence[Any]]:
     people = session.scalars(
         select(Participant).where(Participant.round_id.in_(ids))
         .order_by(Participant.round_id, Participant.role, Participant.name, Participant.id)
-        .execution_options(yield_per=STREAM_BATCH)
+        .execution_options(yield_per=PEOPLE_BATCH)
     )
     for person in people:
         name, email = context.who(person.name, person.email)
