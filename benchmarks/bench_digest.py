@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, event
 
-from benchmarks.bench_tick import BUSY, _database, _seed
+from benchmarks.bench_tick import BUSY, _seed
+from benchmarks.scratch import scratch_database
 from bot.core.notices import queue_notices
 from bot.digest.service import due_digests
 from storage.db import make_session_factory, unit_of_work
@@ -61,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for pairs in (max(1, args.pairs // 10), args.pairs):
-        with _database(args.database_url) as engine:
+        with scratch_database(args.database_url, schema="bench_digest") as engine:
             seeded = _seed(engine, pairs=pairs, rounds=args.rounds)
             first = _measure(engine)
             again = _measure(engine)

@@ -22,18 +22,16 @@ import argparse
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, text
 
+from benchmarks.scratch import scratch_database
 from bot.reports import rounds_of_programme, write_report
 from bot.surveys.criteria import DEFAULT_CRITERIA
 from bot.surveys.service import PULSE_QUESTIONS
-from storage.db import make_engine, make_session_factory, normalise_database_url, unit_of_work
-from storage.migrate import upgrade_to_head
+from storage.db import make_session_factory, unit_of_work
 from storage.models import (
     Consent,
     ConsentPurpose,
@@ -77,7 +75,7 @@ def main() -> None:
     print(f"{'scale':>5} {'people':>7} {'sessions':>9} {'answers':>8} {'seed s':>7} {'report s':>9} "
           f"{'peak MiB':>9} {'file KiB':>9}")
     for scale in args.scales:
-        with _database(args.database_url) as engine:
+        with scratch_database(args.database_url, schema=SCHEMA) as engine:
             counts, seeded = _seed(engine, rounds=scale)
             factory = make_session_factory(engine)
             with tempfile.TemporaryDirectory() as scratch:
@@ -98,33 +96,6 @@ def _write(factory, out: Path) -> float:  # noqa: ANN001
         write_report(session, round_ids=rounds_of_programme(session, PROGRAMME), out=out, language="en",
                      pseudonymise=False, now=NOW)
     return time.perf_counter() - started
-
-
-@contextmanager
-def _database(url: str | None) -> Iterator[Engine]:
-    """A fresh, migrated database: a temporary SQLite file, or a schema of its own on PostgreSQL."""
-    if url is None or normalise_database_url(url).startswith("sqlite"):
-        with tempfile.TemporaryDirectory() as scratch:
-            engine = make_engine(url or f"sqlite:///{scratch}/bench.db")
-            upgrade_to_head(engine)
-            try:
-                yield engine
-            finally:
-                engine.dispose()
-        return
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine = make_engine(url, connect_args={"options": f"-c search_path={SCHEMA}"})
-    try:
-        upgrade_to_head(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        admin.dispose()
 
 
 def _person(person_id: int, round_id: int, role: Role) -> dict[str, object]:

@@ -20,16 +20,15 @@ the database's other tables are never touched.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from sqlalchemy import Engine, event, insert, text
 
+from benchmarks.scratch import scratch_database
 from scheduling.ticks import (
     DEFAULT_JOBS,
     DueJob,
@@ -40,8 +39,7 @@ from scheduling.ticks import (
     SlackJob,
     run_tick,
 )
-from storage.db import make_engine, make_session_factory, normalise_database_url
-from storage.migrate import upgrade_to_head
+from storage.db import make_session_factory
 from storage.models import (
     MeetingKind,
     MentoringSession,
@@ -88,7 +86,7 @@ def main() -> None:
     sizes = [(max(1, args.pairs // 10), args.rounds), (args.pairs, args.rounds)]
     rows = []
     for pairs, rounds in sizes:
-        with _database(args.database_url) as engine:
+        with scratch_database(args.database_url, schema=SCHEMA) as engine:
             seconds = _seed(engine, pairs=pairs, rounds=rounds)
             factory = make_session_factory(engine)
             busy = _measure(engine, factory, BUSY)
@@ -161,33 +159,6 @@ def _deliverer_sent_everything(engine: Engine) -> None:
     rows would carry the busy tick's tens of thousands of messages."""
     with engine.begin() as connection:
         connection.execute(text("UPDATE outbox_message SET state = 'sent', sent_at = not_before"))
-
-
-@contextmanager
-def _database(url: str | None) -> Iterator[Engine]:
-    """A fresh, migrated database: a temporary SQLite file, or a schema of its own on PostgreSQL."""
-    if url is None or normalise_database_url(url).startswith("sqlite"):
-        with tempfile.TemporaryDirectory() as scratch:
-            engine = make_engine(url or f"sqlite:///{scratch}/bench.db")
-            upgrade_to_head(engine)
-            try:
-                yield engine
-            finally:
-                engine.dispose()
-        return
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine = make_engine(url, connect_args={"options": f"-c search_path={SCHEMA}"})
-    try:
-        upgrade_to_head(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        admin.dispose()
 
 
 def _seed(engine: Engine, *, pairs: int, rounds: int) -> float:
