@@ -49,9 +49,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.core.coordinators import coordinated_round_ids
 from bot.core.notices import Coordinators, Notice, Person, queue_notices, stored_notice
+from bot.core.people import identify
 from bot.core.timing import zone
 from bot.digest.notices import ActionKind, DigestAction, DigestChannelMissing, DigestFacts, DigestPicture
 from bot.home.service import StuckPerson, round_status
+from bot.matching.review import LookupStatus, RoundLookup, coordinated_round
 from bot.nudges.checkins import PairStanding, flagged_pair, round_standings
 from bot.pairs.state import PairState
 from bot.rounds.meetings import meeting_concerns
@@ -491,16 +493,13 @@ def digest_channel_missing(session: Session, *, payload: Mapping[str, Any], erro
 # --- /mentoring-admin digest --------------------------------------------------------------------------------
 
 
-class DigestLookup(str, enum.Enum):
-    FOUND = "found"
-    NOT_COORDINATOR = "not_coordinator"
-    NO_ROUND = "no_round"  # no round of theirs by that name (or none at all)
-
-
 @dataclass(frozen=True, kw_only=True)
 class DigestView:
-    status: DigestLookup
+    """`/mentoring-admin digest`: the digest, or which round to name (`lookup`)."""
+
+    language: str
     digest: Digest | None = None
+    lookup: RoundLookup | None = None
 
 
 def digest_for(
@@ -511,20 +510,13 @@ def digest_for(
     admin_user_ids: Iterable[str] = (),
     now: datetime,
 ) -> DigestView:
-    """This week's digest of a round the asker coordinates (by name, else their newest
-    running round), for them alone."""
-    coordinated = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=tuple(admin_user_ids))
-    if coordinated is not None and not coordinated:
-        return DigestView(status=DigestLookup.NOT_COORDINATOR)
-    query = select(Round.id, Round.name).order_by(Round.starts_on.desc(), Round.id.desc())
-    if coordinated is not None:
-        query = query.where(Round.id.in_(coordinated))
-    rounds = session.execute(query).all()
-    wanted = (round_name or "").strip().casefold()
-    chosen = next((round_id for round_id, name in rounds if not wanted or name.strip().casefold() == wanted), None)
-    if chosen is None:
-        return DigestView(status=DigestLookup.NO_ROUND)
-    return DigestView(status=DigestLookup.FOUND, digest=build_digest(session, round_id=chosen, now=now))
+    """This week's digest of a round the asker coordinates, chosen as the scoreboard and the
+    report choose it, for them alone."""
+    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=tuple(admin_user_ids))
+    lookup = coordinated_round(session, name=round_name, today=now.date(), round_ids=viewer.coordinated_round_ids)
+    if lookup.status is not LookupStatus.FOUND or lookup.round_id is None:
+        return DigestView(language=viewer.language, lookup=lookup)
+    return DigestView(language=viewer.language, digest=build_digest(session, round_id=lookup.round_id, now=now))
 
 
 __all__ = [
@@ -532,7 +524,6 @@ __all__ = [
     "CHANNEL_MISSING_ERRORS",
     "RETRY_DIGEST_AFTER",
     "Digest",
-    "DigestLookup",
     "DigestView",
     "HandledOutcome",
     "HandledStatus",

@@ -773,6 +773,21 @@ def find_round(session: Session, *, name: str | None, today: date, programme: st
     return RoundLookup(status=LookupStatus.UNKNOWN, choices=_labels(running or rounds))
 
 
+def coordinated_round(session: Session, *, name: str | None, today: date,
+                      round_ids: Collection[int] | None) -> RoundLookup:
+    """The round a coordinator means when they look at one (a scoreboard, a digest, a
+    report): as `find_round`, except that between rounds, with no name given, the round just
+    over is meant: its final survey, company survey and follow-up all come after its end."""
+    lookup = find_round(session, name=name, today=today, round_ids=round_ids)
+    if lookup.status is not LookupStatus.NONE_RUNNING or (name or "").strip():
+        return lookup
+    query = select(Round.id).order_by(Round.ends_on.desc(), Round.id.desc()).limit(1)
+    if round_ids is not None:
+        query = query.where(Round.id.in_(list(round_ids)))
+    newest = session.scalar(query)
+    return lookup if newest is None else RoundLookup(status=LookupStatus.FOUND, round_id=newest)
+
+
 # --- the Slack review, as plain results -------------------------------------------------------
 
 class ReviewAction(str, enum.Enum):
@@ -978,6 +993,7 @@ __all__ = [
     "allow_pair",
     "clear_constraint",
     "compute_proposal",
+    "coordinated_round",
     "coordinated_round_ids",
     "current_proposal",
     "find_round",

@@ -13,11 +13,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.people import identify
-from bot.matching.review import LookupStatus, RoundLookup, find_round
+from bot.matching.review import LookupStatus, RoundLookup, coordinated_round
 from bot.reports.workbook import ReportSummary, report_language, write_report
 from storage.models import Round
 
@@ -46,14 +45,8 @@ def report_for(session: Session, *, slack_user_id: str, round_name: str | None, 
     running round when they name none, else the newest); another programme's rounds are
     not found at all. Never pseudonymised: it goes to a coordinator of the programme."""
     viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
-    lookup = find_round(session, name=round_name, today=now.date(), round_ids=viewer.coordinated_round_ids)
+    lookup = coordinated_round(session, name=round_name, today=now.date(), round_ids=viewer.coordinated_round_ids)
     round_id = lookup.round_id if lookup.status is LookupStatus.FOUND else None
-    if lookup.status is LookupStatus.NONE_RUNNING and not round_name:
-        # Between rounds the one just over is the one to report on.
-        query = select(Round.id).order_by(Round.ends_on.desc(), Round.id.desc()).limit(1)
-        if viewer.coordinated_round_ids is not None:
-            query = query.where(Round.id.in_(list(viewer.coordinated_round_ids)))
-        round_id = session.scalar(query)
     if round_id is None:
         return ReportFile(language=viewer.language, lookup=lookup)
     buffer = io.BytesIO()

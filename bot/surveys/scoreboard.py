@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.core.people import identify
-from bot.matching.review import LookupStatus, RoundLookup, find_round
+from bot.matching.review import LookupStatus, RoundLookup, coordinated_round
 from bot.surveys.anonymity import Shown, Value, disclose, effective_threshold, lock_round
 from bot.surveys.consent import consenting_ids
 from bot.surveys.criteria import AGREE_FROM, COMMENT_QUESTION, CriterionSpec, criteria_of
@@ -364,24 +364,11 @@ def scoreboard_for(session: Session, *, slack_user_id: str, round_name: str | No
     """The scoreboard of the round a coordinator names among those they coordinate (the one
     running round when they name none); another programme's rounds are not found at all."""
     viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
-    lookup = find_round(session, name=round_name, today=now.date(), round_ids=viewer.coordinated_round_ids)
-    round_id = lookup.round_id
-    if lookup.status is LookupStatus.NONE_RUNNING and not round_name:
-        # Between rounds the one just over is the one to look at: its final survey, its
-        # company survey and its follow-up all come after its last day.
-        round_id = _newest_round(session, viewer.coordinated_round_ids)
-    elif lookup.status is not LookupStatus.FOUND:
-        round_id = None
-    if round_id is None:
+    lookup = coordinated_round(session, name=round_name, today=now.date(), round_ids=viewer.coordinated_round_ids)
+    if lookup.status is not LookupStatus.FOUND or lookup.round_id is None:
         return ScoreboardRequest(language=viewer.language, lookup=lookup)
-    return ScoreboardRequest(language=viewer.language, board=compute_scoreboard(session, round_id=round_id, now=now))
-
-
-def _newest_round(session: Session, round_ids: Collection[int] | None) -> int | None:
-    query = select(Round.id).order_by(Round.ends_on.desc(), Round.id.desc()).limit(1)
-    if round_ids is not None:
-        query = query.where(Round.id.in_(list(round_ids)))
-    return session.scalar(query)
+    return ScoreboardRequest(language=viewer.language,
+                             board=compute_scoreboard(session, round_id=lookup.round_id, now=now))
 
 
 __all__ = [

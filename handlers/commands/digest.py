@@ -6,11 +6,11 @@ unit of work. A big round's digest comes as several ephemeral messages, as it is
 
 from __future__ import annotations
 
-from bot.digest.service import DigestLookup, digest_for
-from bot.i18n import t
-from bot.slack.render.blocks import Message, section
+from bot.digest.service import digest_for
+from bot.matching.review import LookupStatus, RoundLookup
+from bot.slack.render.blocks import Message
 from bot.slack.render.digest import digest_part_message
-from bot.text import escape_mrkdwn, truncate
+from bot.slack.render.match_review import choose_round_message
 from handlers.answers import reply
 from handlers.commands.router import CommandRequest
 from storage.db import unit_of_work
@@ -19,17 +19,13 @@ from storage.db import unit_of_work
 def admin_digest(request: CommandRequest) -> Message | None:
     deps = request.deps
     typed = request.argument.strip()
-    language = request.viewer.language
     with unit_of_work(deps.session_factory) as session:
         view = digest_for(session, slack_user_id=request.viewer.slack_user_id, round_name=typed or None,
                           admin_user_ids=deps.settings.admin_user_ids, now=deps.clock.now())
     if view.digest is None:
-        if view.status is DigestLookup.NOT_COORDINATOR:
-            text = t("digest.command.not_coordinator", language)
-        else:
-            text = t("digest.command.no_round", language, round=escape_mrkdwn(truncate(typed, 80)))
-        return Message(text=text, blocks=[section(text)])
-    messages = [digest_part_message(part, language) for part in view.digest.parts()]
+        lookup = view.lookup or RoundLookup(status=LookupStatus.UNKNOWN)
+        return choose_round_message(lookup, typed=typed, language=view.language, keys="digest.choose")
+    messages = [digest_part_message(part, view.language) for part in view.digest.parts()]
     for message in messages[:-1]:
         reply(request.respond, message)
     return messages[-1]

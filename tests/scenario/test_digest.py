@@ -103,7 +103,7 @@ def test_the_command_is_for_coordinators(slack: SandboxedApp, built: DigestRound
     response = slack.slash("ULATEMENTOR", "/mentoring-admin", "digest")
     assert "Weekly digest" not in json.dumps(answers_on(slack, response.response_url))
     response = slack.slash("UOTHER", "/mentoring-admin", "digest Spring 2027")
-    assert "no round of yours" in ephemeral_text(slack, response.response_url)
+    assert "There is no round called “Spring 2027” among yours" in ephemeral_text(slack, response.response_url)
 
 
 def test_two_coordinators_clicking_handled_at_once_record_it_once(

@@ -15,13 +15,13 @@ from bot.digest.notices import ActionKind
 from bot.digest.service import (
     ACTIONS_PER_PART,
     Digest,
-    DigestLookup,
     HandledStatus,
     build_digest,
     digest_for,
     due_digests,
     mark_handled,
 )
+from bot.matching.review import LookupStatus
 from bot.onboarding.state import OnboardingStep
 from scheduling.ticks import run_tick
 from storage.db import unit_of_work
@@ -202,7 +202,7 @@ def test_digest_for_only_a_coordinators_own_round(session_factory: sessionmaker[
         named = digest_for(session, slack_user_id="UMETTE", round_name=" spring 2027 ", now=DIGEST_NOW)
         other = digest_for(session, slack_user_id="UMETTE", round_name="Autumn", now=DIGEST_NOW)
         stranger = digest_for(session, slack_user_id="ULATEMENTOR", round_name=None, now=DIGEST_NOW)
-    assert mine.status is DigestLookup.FOUND and mine.digest is not None
+    assert mine.digest is not None and mine.digest.round_id == built.world.round_id
     assert named.digest is not None and named.digest.round_id == built.world.round_id
-    assert other.status is DigestLookup.NO_ROUND
-    assert stranger.status is DigestLookup.NOT_COORDINATOR
+    assert other.digest is None and other.lookup is not None and other.lookup.status is LookupStatus.UNKNOWN
+    assert stranger.digest is None and stranger.lookup is not None and stranger.lookup.choices == ()

@@ -345,7 +345,7 @@ def refused_message(status: ReviewStatus, *, language: str) -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
-RoundChoiceKeys = Literal["match.choose", "scoreboard.choose", "report.choose"]
+RoundChoiceKeys = Literal["match.choose", "scoreboard.choose", "report.choose", "digest.choose"]
 
 
 def choose_round_message(lookup: RoundLookup, *, typed: str, language: str,
