@@ -171,7 +171,10 @@ class OutboxState(str, enum.Enum):
 
 class Programme(Base):
     __tablename__ = "programme"
-    __table_args__ = (CheckConstraint("min_answers_shown >= 3", name="anonymity_threshold_at_least_3"),)
+    __table_args__ = (
+        CheckConstraint("min_answers_shown >= 3", name="anonymity_threshold_at_least_3"),
+        CheckConstraint("retention_months >= 1 AND retention_months <= 120", name="retention_in_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -184,6 +187,9 @@ class Programme(Base):
     # Anonymity: an aggregate of survey answers is shown only when at least this many people
     # are in it (and every change to it is at least this many people); never below 3.
     min_answers_shown: Mapped[int] = mapped_column(Integer, default=5)
+    # Retention (GDPR art. 5(1)(e)): a round's personal data is erased this many months after
+    # its six-month follow-up; the consent text states it.
+    retention_months: Mapped[int] = mapped_column(Integer, default=12)
     created_at: Mapped[datetime]
 
     rounds: Mapped[list[Round]] = relationship(back_populates="programme", order_by="Round.starts_on")
@@ -213,6 +219,8 @@ class Round(Base):
     # programme's time zone.
     digest_weekday: Mapped[int] = mapped_column(Integer, default=0)
     digest_hour: Mapped[int] = mapped_column(Integer, default=9)
+    # Set when the retention job erased the round's personal data (counts stay).
+    personal_data_erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
     programme: Mapped[Programme] = relationship(back_populates="rounds")
@@ -264,6 +272,9 @@ class Participant(Base):
     # A person's own pause (`/mentoring pause until DATE`): no nudges until then.
     paused_until: Mapped[date | None] = mapped_column(Date)
     pause_reason: Mapped[str | None] = mapped_column(String(500))
+    # Erased on request (GDPR art. 17) or by retention: personal fields are blanked, the row
+    # stays so counts and anonymous aggregates still add up.
+    erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -459,6 +470,11 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The last send's outcome is unknown (the worker died mid-call, or the answer was lost):
+    # before sending again the deliverer looks for the message's key in the conversation.
+    outcome_unknown: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A sent row's payload is trimmed to its key after a short while: texts hold names.
+    trimmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
@@ -620,3 +636,28 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WorkerLease(Base):
+    """Who runs the scheduler. On SQLite the one row is a lease renewed while the worker
+    lives; on PostgreSQL an advisory lock does the job and this row only says who holds it."""
+
+    __tablename__ = "worker_lease"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    acquired_at: Mapped[datetime]
+    renewed_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class WorkspaceStatus(Base):
+    """A Slack workspace that uninstalled the app or revoked its tokens: nothing is sent
+    there until it is installed again (`sending_stopped_at` cleared)."""
+
+    __tablename__ = "workspace_status"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sending_stopped_at: Mapped[datetime | None]
+    stopped_because: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
