@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -206,6 +206,30 @@ class OutboxDeliverer:
                 .where(OutboxMessage.id == row_id, OutboxMessage.state == OutboxState.SENDING)
                 .values(**values)
             )
+
+
+def release_in_flight_claims(session: Session, *, now: datetime) -> int:
+    """Give every row left `sending` back to `pending`, due now, with its outcome unknown.
+
+    Called by the worker that takes the lease over from one that died: that worker's claims
+    would otherwise wait out `stale_claim_after` (10 minutes). The call it had in flight may
+    or may not have reached Slack, so each row is marked `outcome_unknown` and is looked up
+    in its conversation before it is sent again. The claim is not counted as an attempt (the
+    attempt was the dead worker's, not Slack's refusal). Runs in the caller's unit of work;
+    returns how many rows were released."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == OutboxState.SENDING)
+        .values(
+            state=OutboxState.PENDING,
+            outcome_unknown=True,
+            claimed_at=None,
+            not_before=now,
+            attempts=case((OutboxMessage.attempts > 0, OutboxMessage.attempts - 1), else_=0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def pending_count(session: Session, *, now: datetime) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import FixedClock
 from bot.core.chat import OutboxSender, SendOutcome
 from bot.core.outbox import OutgoingCall, cancel_pending, due_messages, enqueue
-from scheduling.deliverer import OutboxDeliverer
+from scheduling.deliverer import OutboxDeliverer, release_in_flight_claims
 from scheduling.pacing import Pacer
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState
@@ -229,3 +229,22 @@ def test_pacer_spaces_tier_2_calls_and_honours_a_hold() -> None:
     pacer.hold_method("users.info", 30)
     pacer.wait_turn(method="users.info", channel=None)
     assert fake_time.slept[-1] == pytest.approx(30.0)
+
+
+def test_a_takeover_releases_a_dead_workers_claims_at_once_with_their_outcome_unknown(
+    session_factory: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with unit_of_work(session_factory) as session:
+        enqueue(session, _call("a", clock=clock), now=clock.now())
+        enqueue(session, _call("b", clock=clock, channel="C2"), now=clock.now())
+    dead = _deliverer(session_factory, ScriptedSender(), clock, batch_size=1)
+    dead._claim_batch()  # "a" is in flight when the worker is killed; "b" was never claimed
+    later = clock.now() + timedelta(seconds=5)
+    with unit_of_work(session_factory) as session:
+        assert release_in_flight_claims(session, now=later) == 1
+    rows = {row.dedup_key: row for row in _rows(session_factory)}
+    assert (rows["a"].state, rows["a"].outcome_unknown, rows["a"].claimed_at) == (OutboxState.PENDING, True, None)
+    assert rows["a"].not_before == later and rows["a"].attempts == 0, "a dead worker's claim is not an attempt"
+    assert (rows["b"].state, rows["b"].outcome_unknown) == (OutboxState.PENDING, False)
+    with unit_of_work(session_factory) as session:
+        assert release_in_flight_claims(session, now=later) == 0, "nothing left in flight"
