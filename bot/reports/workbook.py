@@ -33,6 +33,7 @@ from typing import Any, BinaryIO, cast
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -197,18 +198,26 @@ def _share(value: Fraction | None) -> float | None:
 
 class _Sheet:
     """One write-only sheet: tables stacked from the top, header styled, first header frozen,
-    filter on the first table, widths the widest any table asks for."""
+    filter on the first table, widths the widest any table asks for.
 
-    def __init__(self, workbook: Workbook, *, key: str, language: str, tables: Sequence[str]) -> None:
+    The report's tables are the default; another workbook (a person's own data, see
+    `bot.privacy.export`) passes its own `tables`, catalog prefix and sheet title, so both
+    stream their rows the same way. Text is always written as text (see `_text_cell`)."""
+
+    def __init__(self, workbook: Workbook, *, key: str, language: str, tables: Sequence[str],
+                 table_columns: Mapping[str, tuple[str, tuple[Column, ...]]] = TABLES,
+                 catalog_prefix: str = "report", title: str | None = None) -> None:
         # A write-only sheet has the attributes used here (widths, panes, filter, charts) but
         # the stubs type only the ordinary sheet's.
-        self.ws = cast(Worksheet, workbook.create_sheet(t(f"report.sheet.{key}", language)))
+        self.ws = cast(Worksheet, workbook.create_sheet(title or t(f"{catalog_prefix}.sheet.{key}", language)))
         self.language = language
+        self.table_columns = table_columns
+        self.catalog_prefix = catalog_prefix
         self.row = 0
         self.filtered = False
         widths: dict[int, int] = {}
         for table in tables:
-            for index, column in enumerate(TABLES[table][1], start=1):
+            for index, column in enumerate(table_columns[table][1], start=1):
                 widths[index] = max(widths.get(index, 0), column.width)
         for index, width in widths.items():
             self.ws.column_dimensions[get_column_letter(index)].width = width
@@ -227,12 +236,19 @@ class _Sheet:
         self.ws.append(values)
         self.row += 1
 
+    def _text_cell(self, text: str) -> Cell:
+        """Text as text: openpyxl would make "=..." (a name, a note) a formula, and characters
+        XML cannot hold would make saving fail."""
+        cell = WriteOnlyCell(self.ws, value=ILLEGAL_CHARACTERS_RE.sub("", text))
+        cell.data_type = "s"
+        return cell
+
     def table(self, name: str, rows: Iterable[Sequence[Any]]) -> tuple[int, int]:
         """Write a header and rows; returns (header row, last row) for charts and filters."""
-        columns = TABLES[name][1]
+        columns = self.table_columns[name][1]
         header_cells = []
         for column in columns:
-            cell = WriteOnlyCell(self.ws, value=t(f"report.col.{name}.{column.key}", self.language))
+            cell = WriteOnlyCell(self.ws, value=t(f"{self.catalog_prefix}.col.{name}.{column.key}", self.language))
             cell.font = Font(bold=True)
             header_cells.append(cell)
         if not self.filtered and self.row == 0:
@@ -246,6 +262,8 @@ class _Sheet:
                     cell = WriteOnlyCell(self.ws, value=cast(float | datetime, value))
                     cell.number_format = column.number_format
                     cells.append(cell)
+                elif isinstance(value, str):
+                    cells.append(self._text_cell(value))
                 else:
                     cells.append(value)
             self._append(cells)
@@ -683,11 +701,21 @@ def _glossary(sheet: _Sheet, context: _Context) -> None:
     context.rows["glossary"] = count
 
 
+#: For other workbooks written the same way (a person's own data: `bot.privacy.export`).
+TableSheet = _Sheet
+local_time = _local
+
 __all__ = [
+    "DAY",
+    "INTEGER",
+    "MOMENT",
     "SHEETS",
     "TABLES",
+    "Column",
     "ReportSummary",
+    "TableSheet",
     "default_pseudonym_key",
+    "local_time",
     "pseudonym",
     "report_language",
     "rounds_of_programme",
