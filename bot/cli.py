@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
@@ -222,39 +224,70 @@ def _cmd_worker(_args: argparse.Namespace) -> int:
     if not settings.slack_bot_token:
         settings.require_slack(socket_mode=False)
     runtime = _migrated_runtime(settings)
-    from scheduling.scheduler import build_scheduler
-
-    scheduler = build_scheduler(tick=lambda: runtime.tick(), deliver=runtime.deliver, blocking=True)
-    log.info("worker started: ticking every minute, delivering the outbox every few seconds")
-    scheduler.start()
+    worker = _leased_worker(runtime)
+    # SIGTERM (a deploy, `docker stop`) ends the loop, which hands the lease over at once
+    # instead of leaving the next worker to wait for it to expire.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: worker.stop())
+    log.info("worker started: taking the scheduler lease, then ticking every minute and delivering the outbox "
+             "every few seconds")
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop()
     return 0
+
+
+def _leased_worker(runtime):  # noqa: ANN001, ANN202 - keeps Slack imports out of --help
+    """The scheduler behind the one-worker lease: a second worker (or `run`) waits, and takes
+    over when the first dies; taking it gives back the outbox claims a dead worker left."""
+    from scheduling.deliverer import release_in_flight_claims
+    from scheduling.lease import LeasedWorker, gated, make_lease
+    from scheduling.scheduler import build_scheduler
+    from storage.db import unit_of_work
+
+    lease = make_lease(engine=runtime.engine, session_factory=runtime.session_factory)
+
+    def start():  # noqa: ANN202
+        scheduler = build_scheduler(tick=gated(runtime.tick, lease, "tick"),
+                                    deliver=gated(runtime.deliver, lease, "deliver-outbox"), blocking=False)
+        scheduler.start()
+        return scheduler
+
+    def release_claims() -> None:
+        with unit_of_work(runtime.session_factory) as session:
+            released = release_in_flight_claims(session, now=runtime.clock.now())
+        if released:
+            log.info("released %d outbox row(s) a previous worker left in flight", released)
+
+    return LeasedWorker(lease=lease, start=start, on_acquired=release_claims)
 
 
 def _cmd_run(_args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.require_slack(socket_mode=settings.socket_mode)
     runtime = _migrated_runtime(settings)
-    from scheduling.scheduler import build_scheduler
-
-    scheduler = build_scheduler(tick=lambda: runtime.tick(), deliver=runtime.deliver, blocking=False)
+    worker = _leased_worker(runtime)
+    scheduler = threading.Thread(target=worker.run, name="scheduler-lease", daemon=True)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         handler = SocketModeHandler(_bolt_app(runtime), settings.slack_app_token)
         scheduler.start()
-        log.info("connected over Socket Mode; scheduler running")
+        log.info("connected over Socket Mode; scheduler running once it holds the lease")
         try:
             handler.start()
         finally:
-            scheduler.shutdown(wait=False)
+            worker.stop()
+            scheduler.join(timeout=5)
         return 0
     server = _http_server(runtime)
     scheduler.start()
-    log.info("serving HTTP on %s with the scheduler in-process", server.url)
+    log.info("serving HTTP on %s with the scheduler in-process once it holds the lease", server.url)
     try:
         server.serve_forever()
     finally:
-        scheduler.shutdown(wait=False)
+        worker.stop()
+        scheduler.join(timeout=5)
     return 0
 
 
