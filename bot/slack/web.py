@@ -130,7 +130,10 @@ def payload_problem(body: Mapping[str, Any]) -> str | None:
             return "event_callback without an event object with a type"
         return None
     if "command" in body:
-        return None if _is_str(body.get("user_id")) else "slash command without user_id"
+        if not _is_str(body.get("user_id")):
+            return "slash command without user_id"
+        # Slack always sends one, and every command answers on it (Bolt's respond raises without).
+        return None if _is_str(body.get("response_url")) else "slash command without response_url"
     if kind not in INTERACTION_TYPES:
         return None
     user = body.get("user")

@@ -169,6 +169,11 @@ ODD_PAYLOADS: dict[str, Callable[[SandboxedApp], Body]] = {
     "/mentoring without text": lambda s: _command(s, "/mentoring", text=_DROP),
     "/mentoring-admin without user_id": lambda s: _command(s, "/mentoring-admin", user_id=_DROP, text="status"),
     "/log-session without user_id": lambda s: _command(s, "/log-session", user_id=_DROP, text="today 1h"),
+    # Found by the fuzzing (test_fuzz_every_input.py): the listener's respond raised, the coordinators-only
+    # middleware failed, and Bolt waited 3 s for an ack that never came.
+    "/mentoring without response_url": lambda s: _command(s, "/mentoring", response_url=_DROP),
+    "/mentoring-admin without response_url": lambda s: _command(s, "/mentoring-admin", response_url=_DROP,
+                                                                 text="status"),
     "unknown command": lambda s: _command(s, "/nobody"),
     # bodies that are Slack's formats but not Slack's shapes
     "JSON array": lambda s: (b"[]", JSON_TYPE),
