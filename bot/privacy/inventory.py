@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -280,6 +281,10 @@ class PersonRef:
         values = {*self.emails, *self.slack_user_ids, *(name for name in self.names if len(name.strip()) >= 3)}
         return tuple(sorted(value for value in values if value))
 
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        """The needles as whole words: "Ann" finds "Ann Berg" and "Hi Ann!", not "Annual"."""
+        return tuple(re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)") for needle in self.needles())
+
 
 def find_person(session: Session, *, email: str | None = None, slack_user_id: str | None = None,
                 participant_ids: tuple[int, ...] = ()) -> PersonRef | None:
@@ -356,7 +361,8 @@ def person_selects(person: PersonRef) -> Iterator[tuple[str, Select[Any]]]:
     yield "follow_up", select(FollowUp).where(FollowUp.participant_id.in_(ids)).order_by(FollowUp.id)
     yield "match_constraint", (select(MatchConstraint).where(MatchConstraint.created_by.in_(slack_ids))
                                .order_by(MatchConstraint.id))
-    yield "match_proposal", (select(MatchProposal).where(MatchProposal.round_id.in_(person.round_ids))
+    yield "match_proposal", (select(MatchProposal).where(or_(MatchProposal.round_id.in_(person.round_ids),
+                                                             MatchProposal.created_by.in_(slack_ids)))
                              .order_by(MatchProposal.id))
     yield "disclosure", select(Disclosure).where(Disclosure.round_id.in_(person.round_ids)).order_by(Disclosure.id)
     yield "digest_handled", (select(DigestHandled).where(DigestHandled.handled_by.in_(slack_ids))
@@ -383,7 +389,7 @@ def message_mentions(row: OutboxMessage, person: PersonRef) -> bool:
     if any(slack_id in row.dedup_key for slack_id in person.slack_user_ids):
         return True
     text = json.dumps(row.payload or {}, ensure_ascii=False)
-    return any(needle in text for needle in person.needles())
+    return any(pattern.search(text) for pattern in person.patterns())
 
 
 def outbox_rows_about(session: Session, person: PersonRef) -> list[OutboxMessage]:

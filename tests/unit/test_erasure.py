@@ -1,0 +1,192 @@
+"""Erasure (GDPR art. 17) reaches every place the personal-data inventory lists, leaves
+other people's data and the round's counts as they were, and makes the person a stranger."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core.people import identify
+from bot.privacy.erase import CANCEL_REASON, erase_person, erased_email, erased_name, plan
+from bot.privacy.inventory import FIELDS, Erasure, find_person
+from bot.surveys.scoreboard import compute_scoreboard
+from storage.models import (
+    DigestHandled,
+    Disclosure,
+    MatchConstraint,
+    MatchProposal,
+    MentoringSession,
+    OutboxMessage,
+    OutboxState,
+    Outcome,
+    Pair,
+    Participant,
+    SurveyAnswer,
+)
+from tests.support.erasure_world import (
+    COORDINATOR_MARKERS,
+    COORDINATOR_SLACK_ID,
+    EMAIL,
+    MARKERS,
+    NAME,
+    SLACK_ID,
+    TEXTS,
+    seed_erasure_world,
+    stored_text,
+    where_markers_are,
+)
+from tests.support.report_round import REPORT_NOW
+
+NOW = datetime(2027, 8, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def _counts(session: Session, round_id: int) -> tuple[object, ...]:
+    board = compute_scoreboard(session, round_id=round_id, now=REPORT_NOW)
+    return board.criteria, board.outcomes, board.introductions, board.responses, board.pulses
+
+
+def test_every_inventoried_field_held_her_data_and_none_does_after_erasure(session: Session) -> None:
+    """The seed puts her (or her coordinator's) data in every field erasure changes; erasing
+    both leaves none of it anywhere in the database, in any text or JSON column."""
+    seeded = seed_erasure_world(session)
+    markers = (*MARKERS, *COORDINATOR_MARKERS)
+    before = where_markers_are(session, markers)
+    changed = {(entry.table, entry.column) for entry in FIELDS if entry.erasure is not Erasure.KEEP}
+    not_seeded = changed - before - {("participant", "timezone")}  # a real zone; checked below
+    assert not_seeded == set(), f"the seed misses {sorted(not_seeded)}"
+
+    for found in (find_person(session, email=EMAIL), find_person(session, slack_user_id=COORDINATOR_SLACK_ID)):
+        assert found is not None
+        erase_person(session, found, now=NOW)
+    session.flush()
+
+    assert where_markers_are(session, markers) == set()
+    assert all(session.get_one(Participant, pid).timezone is None for pid in seeded.her_ids)
+
+
+def test_her_rows_keep_their_shape_and_her_counts(session: Session) -> None:
+    seeded = seed_erasure_world(session)
+    board_before = _counts(session, seeded.world.round_id)
+    others_before = {p.id: (p.name, p.email, p.slack_user_id, p.goals, p.timezone)
+                     for p in session.scalars(select(Participant).where(Participant.id.not_in(seeded.her_ids)))}
+    person = find_person(session, slack_user_id=SLACK_ID)
+    assert person is not None
+
+    counts = erase_person(session, person, now=NOW)
+
+    assert counts.tables["participant"] == 2
+    assert counts.tables["outbox_message"] == 5  # every row to or about her; not the one about a namesake
+    for participant_id in seeded.her_ids:
+        her = session.get_one(Participant, participant_id)
+        assert (her.name, her.email, her.slack_user_id) == (erased_name(her.id), erased_email(her.id), None)
+        assert her.erased_at == NOW and her.opted_out_at is not None
+        assert her.goals is None and her.interests == [] and her.languages == []
+    assert {p.id: (p.name, p.email, p.slack_user_id, p.goals, p.timezone) for p in session.scalars(
+        select(Participant).where(Participant.id.not_in(seeded.her_ids)))} == others_before
+    # The round's counts and aggregates are what they were.
+    assert _counts(session, seeded.world.round_id) == board_before
+    # She is a stranger to the bot now.
+    assert not identify(session, slack_user_id=SLACK_ID).in_programme
+    assert find_person(session, email=EMAIL) is None
+
+
+def test_free_text_goes_and_numbers_stay(session: Session) -> None:
+    seeded = seed_erasure_world(session)
+    her = seeded.her_ids[0]
+    values_before = sorted(value for value in session.scalars(select(SurveyAnswer.value).where(
+        SurveyAnswer.participant_id == her)) if value is not None)
+    person = find_person(session, email=EMAIL)
+    assert person is not None
+    erase_person(session, person, now=NOW)
+
+    answers = session.scalars(select(SurveyAnswer).where(SurveyAnswer.participant_id == her)).all()
+    assert sorted(answer.value for answer in answers if answer.value is not None) == values_before
+    assert all(answer.text is None for answer in answers)  # the comment-only row is gone, the other's text nulled
+    others = session.scalars(select(SurveyAnswer.text).where(SurveyAnswer.participant_id != her,
+                                                             SurveyAnswer.text.is_not(None))).all()
+    assert len(others) == 6
+    assert all(row.notes is None for row in session.scalars(
+        select(MentoringSession).where(MentoringSession.pair_id.in_(seeded.pair_ids))))
+    assert session.scalars(select(MentoringSession.notes).where(MentoringSession.notes.is_not(None))).all() == []
+    first, second = (session.get_one(Pair, pair_id) for pair_id in seeded.pair_ids)
+    assert first.channel_name is None and first.pause_reason is None and second.channel_name is None
+    assert first.match_reasons == [{"code": "matching.reason.same_field", "points": 4, "params": {}}]
+    assert first.match_score == 7.5 and first.slack_channel_id == "CP1"
+    outcome = session.scalars(select(Outcome).where(Outcome.participant_id == her)).one()
+    assert outcome.status.value == "employed" and outcome.recorded_by == COORDINATOR_SLACK_ID  # not hers
+    shown = {row.cell.split(":")[1]: row.contributions for row in session.scalars(select(Disclosure))}
+    assert shown["q=comment"][str(her)] == "" and shown["q=comment"][str(seeded.world.people["e2"])] == "Comment by e2"
+    assert shown["q=recommend"][str(her)] == 5
+
+
+def test_outbox_rows_about_her_are_cancelled_or_trimmed_and_others_untouched(session: Session) -> None:
+    seeded = seed_erasure_world(session)
+    person = find_person(session, email=EMAIL)
+    assert person is not None
+    erase_person(session, person, now=NOW)
+    rows = {row.id: row for row in session.scalars(select(OutboxMessage))}
+    other = rows.pop(seeded.other_outbox_id)
+    assert other.state is OutboxState.PENDING and other.trimmed_at is None and other.payload["channel"] == "UOTHER"
+    assert all(row.payload == {} and row.trimmed_at == NOW for row in rows.values())
+    reminder = next(row for row in rows.values() if row.dedup_key == "reminder:participant=1")
+    assert reminder.state is OutboxState.CANCELLED and reminder.cancel_reason == CANCEL_REASON
+    sent = next(row for row in rows.values() if row.dedup_key == "welcome:participant=1")
+    assert sent.state is OutboxState.SENT and sent.response == {"ts": "1.0", "channel": "DBIRGITTE"}
+    assert all(SLACK_ID not in row.dedup_key and row.target != SLACK_ID for row in rows.values())
+
+
+def test_stored_proposals_lose_her_name_and_reasons_only(session: Session) -> None:
+    seeded = seed_erasure_world(session)
+    her = seeded.her_ids[0]
+    person = find_person(session, email=EMAIL)
+    assert person is not None
+    erase_person(session, person, now=NOW)
+    payload = session.scalars(select(MatchProposal.payload)).one()
+    assert payload["names"][str(her)] == erased_name(her)
+    assert payload["names"][str(seeded.world.people["m1"])] == "M1"
+    assert payload["pairs"][0]["components"][0]["params"] == {} and payload["pairs"][0]["score"] == 7.5
+    assert payload["pairs"][1]["components"][0]["params"] == {"field": "finance"}
+    assert payload["unmatched"][0]["params"] == {} and payload["problems"][0]["params"] == {}
+    assert payload["published_by"] == COORDINATOR_SLACK_ID  # the coordinator is not the one erased
+
+
+def test_erasing_a_coordinator_takes_their_slack_id_out_of_what_they_did(session: Session) -> None:
+    seed_erasure_world(session)
+    person = find_person(session, slack_user_id=COORDINATOR_SLACK_ID)
+    assert person is not None
+    counts = erase_person(session, person, now=NOW)
+    assert counts.tables["participant"] == 1
+    assert session.scalars(select(MatchConstraint.created_by)).all() == [None]
+    proposal = session.scalars(select(MatchProposal)).one()
+    assert proposal.created_by is None and proposal.payload["published_by"] is None
+    assert NAME in proposal.payload["names"].values()  # the mentee is not the one erased
+    assert session.scalars(select(DigestHandled.handled_by)).all() == ["erased"]
+    assert session.scalars(select(Outcome.recorded_by).where(Outcome.recorded_by.is_not(None))).all() == []
+    assert not any(COORDINATOR_SLACK_ID in text for texts in stored_text(session).values() for text in texts)
+    # The mentee she is not: her markers are all still there.
+    assert where_markers_are(session, (NAME, EMAIL, TEXTS["goals"]))
+
+
+def test_plan_lists_what_will_be_erased_and_changes_nothing(session: Session) -> None:
+    seed_erasure_world(session)
+    person = find_person(session, email=EMAIL.upper())
+    assert person is not None
+    before = where_markers_are(session)
+    planned = plan(session, person)
+    assert planned.tables["participant"] == 2 and planned.tables["outbox_message"] == 5
+    assert planned.tables["pair"] == 2 and planned.tables["survey_answer"] >= 1
+    assert where_markers_are(session) == before
+    assert set(MARKERS) - {TEXTS["language"]}  # the markers are not empty
+
+
+def test_erasing_twice_is_harmless(session: Session) -> None:
+    seed_erasure_world(session)
+    person = find_person(session, email=EMAIL)
+    assert person is not None
+    erase_person(session, person, now=NOW)
+    again = erase_person(session, person, now=datetime(2027, 9, 1, tzinfo=timezone.utc))
+    assert again.tables.get("outbox_message", 0) == 0
+    assert session.scalars(select(Participant.erased_at).where(Participant.email.startswith("erased-"))).all() == [
+        NOW, NOW]
