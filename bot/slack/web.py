@@ -133,12 +133,14 @@ def payload_problem(body: Mapping[str, Any]) -> str | None:
         if not _is_str(body.get("user_id")):
             return "slash command without user_id"
         # Slack always sends one, and every command answers on it (Bolt's respond raises without).
-        return None if _is_str(body.get("response_url")) else "slash command without response_url"
+        return None if _is_url(body.get("response_url")) else "slash command without a response_url"
     if kind not in INTERACTION_TYPES:
         return None
     user = body.get("user")
     if not isinstance(user, dict) or not _is_str(user.get("id")):
         return f"{kind} without user.id"
+    if body.get("response_url") is not None and not _is_url(body.get("response_url")):
+        return f"{kind} with a response_url that is not a URL"  # listeners answer on it when it is there
     if kind == "block_actions":
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions:
@@ -160,6 +162,10 @@ def payload_problem(body: Mapping[str, Any]) -> str | None:
 
 def _is_str(value: object) -> bool:
     return isinstance(value, str) and bool(value)
+
+
+def _is_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
 
 
 def _refuse(status: int, reason: str) -> BoltResponse:

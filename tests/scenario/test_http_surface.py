@@ -174,6 +174,9 @@ ODD_PAYLOADS: dict[str, Callable[[SandboxedApp], Body]] = {
     "/mentoring without response_url": lambda s: _command(s, "/mentoring", response_url=_DROP),
     "/mentoring-admin without response_url": lambda s: _command(s, "/mentoring-admin", response_url=_DROP,
                                                                  text="status"),
+    "/mentoring with a response_url that is not a URL": lambda s: _command(s, "/mentoring", response_url="null"),
+    "click with a response_url that is not a URL": lambda s: _block_actions(s, [_button("session.confirm.999")],
+                                                                           response_url=5),
     "unknown command": lambda s: _command(s, "/nobody"),
     # bodies that are Slack's formats but not Slack's shapes
     "JSON array": lambda s: (b"[]", JSON_TYPE),
