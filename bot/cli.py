@@ -161,6 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="replace names and emails by stable codes, for sharing outside the programme")
     report.set_defaults(handler=_cmd_report)
 
+    export = sub.add_parser(
+        "export",
+        help="write everything stored about a person (GDPR art. 15) as a JSON file and a workbook",
+        description="Find the person by email in every round and programme and write two files: a JSON file "
+        "(versioned, ISO dates, stable keys) and a readable workbook in their language, with their participation, "
+        "consents, pairs, sessions and notes, check-ins, RSVPs, survey answers, outcomes, pauses and the messages "
+        "the bot sent them. The same files /mentoring my-data sends them in Slack.",
+    )
+    export.add_argument("email", metavar="EMAIL", help="the person's email")
+    export.add_argument("--out", default=".", metavar="DIR", help="the folder to write the two files in (default: .)")
+    export.set_defaults(handler=_cmd_export)
+
     demo = sub.add_parser(
         "demo",
         help="play a local demo round against a fake Slack (no Slack account needed)",
@@ -474,6 +486,35 @@ def _cmd_report(args: argparse.Namespace) -> int:
             raise CliError(f"{args.out}: {exc.strerror or exc}") from exc
     print(t("report.cli.wrote", "en", path=out, rounds=", ".join(summary.rounds), language=summary.language))
     print(t("report.cli.pseudonymised" if summary.pseudonymised else "report.cli.personal", "en"))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    """Both files, their paths and a count per section; an unknown email is one line, exit 2."""
+    from bot.i18n import t
+    from bot.privacy.export import collect_personal_data, export_files
+    from bot.slack.render.my_data import notice_text
+    from storage.db import unit_of_work
+
+    folder = Path(args.out)
+    if not folder.is_dir():
+        raise CliError(t("export.cli.folder", "en", path=args.out))
+    runtime = _migrated_runtime(Settings.from_env())
+    with unit_of_work(runtime.session_factory) as session:
+        data = collect_personal_data(session, now=runtime.clock.now(), email=args.email, render=notice_text)
+    if data is None:
+        raise CliError(t("export.cli.unknown", "en", email=args.email))
+    files = export_files(data)
+    json_path, workbook_path = folder / files.json_name, folder / files.workbook_name
+    try:
+        json_path.write_bytes(files.json_bytes)
+        workbook_path.write_bytes(files.workbook_bytes)
+    except OSError as exc:
+        raise CliError(f"{args.out}: {exc.strerror or exc}") from exc
+    print(t("export.cli.wrote", "en", json=json_path, workbook=workbook_path, email=args.email.strip()))
+    for section, count in data.counts().items():
+        print(t("export.cli.count", "en", section=t(f"export.sheet.{section}", "en"), count=count))
+    print(t("export.cli.personal", "en"))
     return 0
 
 

@@ -66,6 +66,11 @@ COMMANDS: tuple[CommandInfo, ...] = (
         command=MENTORING, subcommand="outcome", usage_key="cmd.mentoring.outcome.usage",
         description_key="cmd.mentoring.outcome.description", audience=Audience.PARTICIPANTS,
     ),
+    # Anyone may ask (GDPR art. 15): someone the bot stores nothing about is told so.
+    CommandInfo(
+        command=MENTORING, subcommand="my-data", usage_key="cmd.mentoring.my_data.usage",
+        description_key="cmd.mentoring.my_data.description", audience=Audience.EVERYONE,
+    ),
     CommandInfo(
         command=ADMIN, subcommand="help", usage_key="cmd.admin.help.usage",
         description_key="cmd.admin.help.description", audience=Audience.COORDINATORS,

@@ -9,6 +9,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.core.commands import MENTORING
+from handlers.commands.my_data import my_data_command
 from handlers.commands.outcome import outcome_command
 from handlers.commands.pause import pause_command, resume_command
 from handlers.commands.profile import open_profile
@@ -30,6 +31,7 @@ SUBCOMMANDS = subcommand_table(MENTORING, {
     "pause": pause_command,
     "resume": resume_command,
     "outcome": outcome_command,
+    "my-data": my_data_command,
 })
 
 
