@@ -55,7 +55,7 @@ def handle_digest_handled(
     if not (channel_id and message_ts and isinstance(blocks, list)):
         return  # an ephemeral digest (the command): nothing posted to redraw
     try:
-        client.chat_update(channel=channel_id, ts=message_ts, text=str(message.get("text") or ""),
+        client.chat_update(channel=channel_id, ts=message_ts, text=str(message.get("text") or ""), parse="none",
                            blocks=mark_block_handled(blocks, key=key, user_id=viewer.slack_user_id,
                                                      language=viewer.language))
     except SlackApiError as error:

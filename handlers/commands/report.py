@@ -45,7 +45,7 @@ def admin_report(request: CommandRequest) -> Message:
         channel_id = open_dm(request.client, user_id=request.viewer.slack_user_id)
         upload_file(request.client, channel_id=channel_id, filename=answer.filename, content=answer.content,
                     title=report_title(round_name=answer.round_name, language=answer.language),
-                    initial_comment=report_comment(round_name=answer.round_name, language=answer.language))
+                    initial_comment=report_comment(language=answer.language))
     except (SlackApiError, SlackClientError, OSError) as exc:
         log.warning("could not send the report to %s: %s", request.viewer.slack_user_id, exc)
         return report_failed_message(language=answer.language)

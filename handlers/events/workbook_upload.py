@@ -57,9 +57,7 @@ class _Thread:
     thread_ts: str
 
     def post(self, message: Message) -> None:
-        self.client.chat_postMessage(
-            channel=self.channel_id, thread_ts=self.thread_ts, text=message.text, blocks=message.blocks
-        )
+        self.client.chat_postMessage(channel=self.channel_id, thread_ts=self.thread_ts, **message.as_kwargs())
 
     def post_reply(self, reply: ImportReply) -> None:
         self.post(reply.message)

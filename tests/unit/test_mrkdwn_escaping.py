@@ -2,285 +2,34 @@
 
 Slack reads `<!channel>`, `<!here>`, `<@U…>`, `<#C…>` and `<https://…|label>` in mrkdwn, in
 blocks and in a message's `text` alike (the `text` is what notifications and screen readers
-show). So every builder in `bot/slack/render` is called here with one hostile string in *every*
-piece of free text it takes (names, emails, programme and round names, titles, places,
-bios, topics, notes, reasons, typed commands), in both languages, through every branch an
-enum or a flag picks; and no fallback `text` nor any mrkdwn in its blocks may carry one of
-those sequences live, nor a bare `&` from the hostile text.
+show), and it parses plain text too: bare URLs, `www.` and emails become links and `@here`,
+`#general` become mentions unless the text object is `verbatim` and the message goes with
+`parse: none`. So every builder in `bot/slack/render` is called here with one hostile string
+(`HOSTILE_ALL`: both kinds) in *every* piece of free text it takes, in both languages,
+through every branch an enum or a flag picks; and what the fake Slack's parser
+(`bot/sandbox/_parsing.py`) finds live in the result, as it would be sent, must not come from
+that text, nor may a bare `&` of it remain.
 
 Builders are found, not listed: a new one in `bot/slack/render` is checked as soon as it
-exists. Arguments are made from the type hints; the few that are not free text (a catalog
-reason, a Slack id, already-rendered mrkdwn) are named in `CHOICES`, and a builder whose
-arguments cannot be made fails with a message saying to add it there.
+exists. Arguments are made by `tests/support/hostile_args.py` from the type hints.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import importlib
 import inspect
-import json
 import pkgutil
-import re
-import types
-import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
-from fractions import Fraction
-from functools import cache
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import bot.slack.render
-from bot.core.commands import COMMANDS
-from bot.i18n import LANGUAGES, catalog
-from bot.matching.engine import MatchProblem, ScoreComponent, Unmatched
-from bot.onboarding.profile import ProfileAccess
-from bot.onboarding.state import STUCK_STEPS
-from bot.sessions.service import (
-    DURATION,
-    HELD_ON,
-    INTRODUCTIONS,
-    NOTES,
-    TOPICS_FIELD,
-    Change,
-)
 from bot.slack.render.blocks import Message
 from bot.slack.render.imports import ImportReply
-from bot.surveys.service import PULSE_QUESTIONS
-from storage.models import MeetingKind, Role
-from tests.support.mrkdwn import (
-    HOSTILE,
-    LEGIT_CHANNEL,
-    LEGIT_USER,
-    live_sequences,
-    mrkdwn_texts,
-    rendered_texts,
-)
-
-TIMEZONE = "Europe/Copenhagen"
-DAY = date(2027, 3, 1)
-MOMENT = datetime(2027, 3, 1, 16, 0, tzinfo=UTC)
-
-
-class Choices(tuple[Any, ...]):
-    """The values a parameter or field takes instead of made-up free text; each one is tried."""
-
-
-def _suffixes(prefix: str) -> Choices:
-    keys = sorted(key.removeprefix(prefix) for key in catalog("en") if key.startswith(prefix))
-    assert keys, f"no catalog keys start with {prefix!r}"
-    return Choices(keys)
-
-
-def _numeric_params(entry: object) -> set[str]:
-    """Numbers a plural entry picks its forms by: they must stay numbers."""
-    if not isinstance(entry, Mapping):
-        return {"count"}
-    return {"count"} | {str(key) for key in entry if key not in {"text", "zero", "one", "two", "few", "many", "other"}}
-
-
-def _code_params(code: str) -> dict[str, str]:
-    """Every placeholder of a catalog code filled with hostile text (numbers with a number)."""
-    entry = catalog("en")[code]
-    names = set(re.findall(r"\{(\w+)", json.dumps(entry)))
-    numeric = _numeric_params(entry)
-    return {name: "2" if name in numeric else HOSTILE for name in names}
-
-
-def _codes(prefix: str) -> list[str]:
-    return sorted(key for key in catalog("en") if key.startswith(prefix))
-
-
-def _changes() -> tuple[Change, ...]:
-    return (
-        Change(field=HELD_ON, before=DAY, after=date(2027, 3, 2)),
-        Change(field=DURATION, before=45, after=90),
-        Change(field=TOPICS_FIELD, before=("cv",), after=("cv", HOSTILE)),
-        Change(field=INTRODUCTIONS, before=0, after=2),
-        Change(field=NOTES, before=HOSTILE, after=HOSTILE),
-    )
-
-
-def _match_reasons() -> tuple[ScoreComponent, ...]:
-    return tuple(ScoreComponent(code=code, points=2, params=_code_params(code)) for code in _codes("matching.reason."))
-
-
-# Parameters and fields that are not free text, keyed by (builder or dataclass name, name).
-# A value is used as it is; `Choices` are each tried in turn. Free text is never listed here.
-CHOICES: dict[tuple[str, str], Any] = {
-    # catalog keys a caller picks
-    ("consent_refused_message", "reason"): _suffixes("onboarding.click."),
-    ("render_after_click", "via"): Choices(("welcome", "reminder")),
-    ("checkin_refusal_message", "reason"): _suffixes("nudges.checkin.refused."),
-    ("pause_problem_message", "problem"): _suffixes("nudges.pause.problem."),
-    ("rsvp_refusal_message", "reason"): _suffixes("timeline.rsvp.refused."),
-    ("handled_refusal_message", "reason"): _suffixes("digest.refused."),
-    ("meeting_choices_message", "problem"): _suffixes("timeline.attendance.lookup."),
-    ("unmatched_dm", "role"): Choices(("mentor", "mentee")),
-    ("closing_message", "reason"): Choices(("found_job", "other")),
-    ("pair_ended_report", "reason"): _suffixes("pairs.end.reason."),
-    ("EndedPair", "reason"): _suffixes("pairs.end.reason."),
-    ("not_invited_message", "error"): Choices(("not_in_slack", HOSTILE)),
-    ("MeetingPromptFacts", "kind"): Choices((MeetingKind.CV_WORKSHOP, MeetingKind.INTERVIEW_WORKSHOP)),
-    ("ScoreComponent", "code"): Choices(_codes("matching.reason.")),
-    ("Unmatched", "reason_code"): Choices(_codes("matching.unmatched.") + _codes("matching.spare.")),
-    ("MatchProblem", "code"): Choices(_codes("matching.problem.")),
-    ("PulseStanding", "question"): Choices(PULSE_QUESTIONS),
-    # the slash command and a subcommand of ours, not what the person typed
-    ("unknown_subcommand_message", "command"): "/mentoring",
-    ("unknown_subcommand_message", "suggestion"): Choices(("status", None)),
-    ("help_message", "commands"): list(COMMANDS),
-    ("unknown_subcommand_message", "commands"): list(COMMANDS),
-    # already-rendered mrkdwn from the bot's own catalog
-    ("review_message", "notice"): Choices((None, "A fresh proposal.")),
-    ("notice_view", "text"): "Something changed meanwhile.",
-    ("LogOutcome", "errors"): Choices(({}, {HELD_ON: "Pick a day.", DURATION: "Too short."})),
-    # structures whose parts must agree
-    ("change_reply", "changes"): _changes(),
-    ("LogOutcome", "changes"): _changes(),
-    ("PairIntroFacts", "match_reasons"): _match_reasons(),
-    ("import_reply", "max_sections"): 10,
-    ("not_in_programme_message", "contacts"): Choices(([LEGIT_USER, LEGIT_USER], [])),
-    # values a builder is never given: coordinators have no home role, no profile, no "only for"
-    ("ParticipationHome", "role"): Choices((Role.MENTOR, Role.MENTEE)),
-    ("PartnerInfo", "role"): Choices((Role.MENTOR, Role.MENTEE)),
-    ("StuckPerson", "role"): Choices((Role.MENTOR, Role.MENTEE)),
-    ("StuckPerson", "step"): Choices(sorted(STUCK_STEPS, key=lambda step: step.value)),
-    ("TimelineEntry", "only_for"): Choices((Role.MENTOR, Role.MENTEE, None)),
-    ("profile_access_message", "access"): Choices(tuple(a for a in ProfileAccess if a is not ProfileAccess.OK)),
-    ("profile_notice_view", "access"): Choices(tuple(a for a in ProfileAccess if a is not ProfileAccess.OK)),
-    ("CheckinsIgnored", "people"): Choices(((HOSTILE,), (HOSTILE, HOSTILE))),
-    # a survey question's key picks its wording (pulse) or is the answer's key; its statements are free text
-    ("Question", "key"): Choices(("pulse.useful", "pulse.confidence", "recommend", HOSTILE)),
-}
-# Names whose text is a Slack id, a time zone or a language, never a person's words.
-_ID_NAMES = re.compile(r"(^|_)(user_id|channel_id|coordinator_id|app_id|team_id|removed_by|message_ts)$|^channel$")
-
-
-@dataclasses.dataclass(frozen=True)
-class Variant:
-    """Which way the made-up arguments lean: optional parts filled (and flags set) or not,
-    and one slot forced to one of its values."""
-
-    filled: bool
-    language: str
-    slot: tuple[str, str] | None = None
-    value: Any = None
-
-
-class Factory:
-    def __init__(self, variant: Variant) -> None:
-        self.variant = variant
-        self.slots: dict[tuple[str, str], tuple[Any, ...]] = {}
-
-    def for_slot(self, owner: str, name: str, hint: Any) -> Any:
-        key = (owner, name)
-        if key in CHOICES:
-            value = CHOICES[key]
-            if isinstance(value, Choices):
-                self.slots[key] = tuple(value)
-                return self.variant.value if self.variant.slot == key else value[0]
-            return value
-        enum_type = _enum_in(hint)
-        if enum_type is not None:
-            self.slots[key] = tuple(enum_type)
-        elif typing.get_origin(hint) is typing.Literal:
-            self.slots[key] = typing.get_args(hint)
-        if key in self.slots and self.variant.slot == key:
-            return self.variant.value
-        if typing.get_origin(hint) is typing.Literal:
-            return typing.get_args(hint)[0]
-        return self.make(hint, name=name, owner=owner)
-
-    def make(self, hint: Any, *, name: str, owner: str) -> Any:
-        origin, args = typing.get_origin(hint), typing.get_args(hint)
-        if origin in (typing.Union, types.UnionType):
-            inner = [arg for arg in args if arg is not type(None)]
-            if type(None) in args and not self.variant.filled:
-                return None
-            return self.make(inner[0], name=name, owner=owner)
-        if hint is Any:
-            return HOSTILE
-        if hint is str:
-            return self._text(name)
-        if hint is bool:
-            return self.variant.filled
-        if hint is int:
-            return 2
-        if hint is float:
-            return 1.5
-        if hint is Fraction:
-            return Fraction(2, 3)
-        if hint is datetime:
-            return MOMENT
-        if hint is date:
-            return DAY
-        if isinstance(hint, type) and issubclass(hint, enum.Enum):
-            return next(iter(hint))
-        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-            return self.dataclass(hint)
-        if origin in (tuple,) and args:
-            if len(args) == 2 and args[1] is Ellipsis:
-                return (self.make(args[0], name=name, owner=owner),)
-            return tuple(self.make(arg, name=name, owner=owner) for arg in args)
-        if origin in (list, Sequence, typing.Sequence) or (origin is not None and origin.__name__ == "Sequence"):
-            return [self.make(args[0], name=name, owner=owner)]
-        if origin in (frozenset, set):
-            return origin({self.make(args[0], name=name, owner=owner)})
-        if origin in (dict, Mapping) or (origin is not None and origin.__name__ == "Mapping"):
-            key_type, value_type = args
-            if isinstance(key_type, type) and issubclass(key_type, enum.Enum):
-                keys: list[Any] = list(key_type) if self.variant.filled else []
-            else:
-                keys = [self.make(key_type, name=name, owner=owner)]
-            return {key: self.make(value_type, name=name, owner=owner) for key in keys}
-        raise TypeError(f"cannot make a {hint!r} for {owner}.{name}: add ({owner!r}, {name!r}) to CHOICES")
-
-    def _text(self, name: str) -> str:
-        if name in ("language", "lang"):
-            return self.variant.language
-        if name == "timezone":
-            return TIMEZONE
-        if _ID_NAMES.search(name):
-            return LEGIT_CHANNEL if "channel" in name else LEGIT_USER
-        return HOSTILE
-
-    def dataclass(self, cls: type) -> Any:
-        hints = _hints(cls)
-        values: dict[str, Any] = {}
-        for field in dataclasses.fields(cls):
-            if not field.init:
-                continue
-            values[field.name] = self.for_slot(cls.__name__, field.name, hints[field.name])
-        if cls in (ScoreComponent, Unmatched, MatchProblem):
-            code = values.get("code") or values.get("reason_code")
-            values["params"] = _code_params(str(code))
-        return cls(**values)
-
-    def arguments(self, builder: Callable[..., Any]) -> dict[str, Any]:
-        hints = _hints(builder)
-        arguments: dict[str, Any] = {}
-        for parameter in inspect.signature(builder).parameters.values():
-            arguments[parameter.name] = self.for_slot(builder.__name__, parameter.name, hints[parameter.name])
-        return arguments
-
-
-def _enum_in(hint: Any) -> type[enum.Enum] | None:
-    """The enum a value is (or may be, when optional): each member picks its own branch."""
-    optional = typing.get_origin(hint) in (typing.Union, types.UnionType)
-    candidates = [hint, *typing.get_args(hint)] if optional else [hint]
-    for candidate in candidates:
-        if isinstance(candidate, type) and issubclass(candidate, enum.Enum):
-            return candidate
-    return None
-
-
-@cache
-def _hints(thing: Any) -> dict[str, Any]:
-    return typing.get_type_hints(thing)
+from storage.models import Role
+from tests.support.hostile_args import DAY, TIMEZONE, Factory, _hints, builder_variants
+from tests.support.mrkdwn import HOSTILE, message_leaks, view_leaks
 
 
 def builders() -> list[Callable[..., Any]]:
@@ -297,25 +46,14 @@ def builders() -> list[Callable[..., Any]]:
     return found
 
 
-def variants(builder: Callable[..., Any]) -> Iterator[Variant]:
-    for language in LANGUAGES:
-        for filled in (True, False):
-            base = Variant(filled=filled, language=language)
-            factory = Factory(base)
-            factory.arguments(builder)
-            yield base
-            for slot, values in factory.slots.items():
-                for value in values:
-                    yield Variant(filled=filled, language=language, slot=slot, value=value)
-
-
-def rendered(result: Any) -> list[tuple[str, str]]:
-    """(where, text) for the fallback and every mrkdwn text of what a builder returned."""
+def leaks_in(result: Any) -> list[str]:
+    """What Slack would make live from typed text in what a builder returned, as it is sent:
+    a message with the arguments the bot posts it with, a view as it is opened or published."""
     if isinstance(result, ImportReply):
         result = result.message
     if isinstance(result, Message):
-        return rendered_texts(text=result.text, blocks=result.blocks)
-    return [("view", text) for text in mrkdwn_texts(result)]
+        return message_leaks(result.as_kwargs())
+    return view_leaks(result)
 
 
 def test_the_scan_finds_the_builders_of_every_area() -> None:
@@ -328,17 +66,15 @@ def test_the_scan_finds_the_builders_of_every_area() -> None:
 @pytest.mark.parametrize("builder", builders(), ids=lambda builder: f"{builder.__module__.rsplit('.', 1)[-1]}."
                                                                      f"{builder.__name__}")
 def test_no_builder_lets_typed_text_ping_or_link(builder: Callable[..., Any]) -> None:
-    leaks: dict[tuple[str, str], str] = {}  # one line per leaking text, with the first way to it
+    leaks: dict[str, str] = {}  # one line per leak, with the first way to it
     checked = 0
-    for variant in variants(builder):
+    for variant in builder_variants(builder):
         arguments = Factory(variant).arguments(builder)
-        for where, text in rendered(builder(**arguments)):
-            checked += 1
-            found = live_sequences(text)
-            if found:
-                leaks.setdefault((where, text), f"{where} ({variant.language}, {variant.slot}={variant.value!r}, "
-                                                f"filled={variant.filled}): {found} in {text[:200]!r}")
-    assert checked, f"{builder.__name__} rendered no text at all"
+        checked += 1
+        for leak in leaks_in(builder(**arguments)):
+            leaks.setdefault(leak, f"{leak} ({variant.language}, {variant.slot}={variant.value!r}, "
+                                   f"filled={variant.filled})")
+    assert checked, f"{builder.__name__} was never called"
     assert not leaks, "\n".join(list(leaks.values())[:8])
 
 
@@ -351,3 +87,16 @@ def test_escaped_text_still_reads_as_written() -> None:
                             programme=HOSTILE, round=HOSTILE, starts_on=DAY, ends_on=DAY, session_every_days=14)
     message = welcome_message(facts, language="en")
     assert "&lt;!channel&gt;" in message.text and "AT&amp;T" in message.text
+
+
+def test_a_channel_name_made_from_hostile_names_carries_nothing_live() -> None:
+    """Pair channels are named from the round and first names; Slack shows the name as
+    `#name`, so it must stay within Slack's letters, digits, `-` and `_`, whatever was typed."""
+    from bot.pairs.channel_names import is_valid_channel_name, pair_channel_name
+    from bot.sandbox._parsing import live_in_mrkdwn
+    from tests.support.mrkdwn import HOSTILE_ALL
+
+    for attempt in (1, 2):
+        name = pair_channel_name(round_name=HOSTILE_ALL, first_names=[HOSTILE_ALL, "@here"], attempt=attempt)
+        assert is_valid_channel_name(name), name
+        assert live_in_mrkdwn(name, verbatim=False) == [], name

@@ -25,13 +25,24 @@ class Message:
     """A message: the fallback `text` (notifications, screen readers) and its blocks.
 
     The fallback is mrkdwn too: Slack pings and links from it as from the blocks, so it is
-    built from the same escaped values, never from the raw names."""
+    built from the same escaped values, never from the raw names.
+
+    Escaping stops `<!channel>`, `<@U…>` and `<https://…|…>`, but Slack also parses plain
+    text on its own: in a message's `text` it links bare URLs unless `parse` is `none`, and
+    turns `@here`, `@name` and `#channel` into mentions with `link_names` (or `parse: full`);
+    `parse: none` does no processing while keeping the bot's own `<@U…>` and `<#C…>`. So every
+    message goes with `parse: none` and never `link_names` (see `mrkdwn` for the blocks)."""
 
     text: str
     blocks: list[Block]
 
     def as_kwargs(self) -> dict[str, Any]:
-        return {"text": self.text, "blocks": self.blocks}
+        """The arguments of chat.postMessage, chat.update and chat.postEphemeral."""
+        return {"text": self.text, "blocks": self.blocks, "parse": "none"}
+
+    def as_response(self, **options: Any) -> dict[str, Any]:
+        """The whole body of a response_url post (Bolt's `respond` takes it as `text`)."""
+        return {**self.as_kwargs(), **options}
 
 
 def view_metadata(private_metadata: str | None) -> dict[str, Any]:
@@ -48,8 +59,20 @@ def header(text: str) -> Block:
     return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, HEADER_TEXT_LIMIT), "emoji": True}}
 
 
-def section(mrkdwn: str, *, block_id: str | None = None, accessory: Block | None = None) -> Block:
-    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(mrkdwn, SECTION_TEXT_LIMIT)}}
+def mrkdwn(text: str, *, limit: int = SECTION_TEXT_LIMIT) -> Block:
+    """A mrkdwn text object that Slack draws as written.
+
+    With `verbatim` false (Slack's default) Slack pre-processes the text: it auto-converts
+    URLs into links, link-ifies conversation names (`#general`) and parses certain mentions
+    (`@here`), so a name or note typed as `@channel` or `https://…` would come out live even
+    though it was escaped. With `verbatim: true` Slack still draws the formatting and the
+    bot's own manual sequences (`<@U…>`, `<#C…>`, `<url|label>`) but leaves the plain text
+    alone. The bot never relies on auto-parsing: it writes every mention and link it means."""
+    return {"type": "mrkdwn", "text": truncate(text, limit), "verbatim": True}
+
+
+def section(mrkdwn_text: str, *, block_id: str | None = None, accessory: Block | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(mrkdwn_text, limit=SECTION_TEXT_LIMIT)}
     if block_id:
         block["block_id"] = block_id
     if accessory:
@@ -57,8 +80,8 @@ def section(mrkdwn: str, *, block_id: str | None = None, accessory: Block | None
     return block
 
 
-def context(mrkdwn: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(mrkdwn, CONTEXT_TEXT_LIMIT)}]}
+def context(mrkdwn_text: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(mrkdwn_text, limit=CONTEXT_TEXT_LIMIT)]}
 
 
 def divider() -> Block:

@@ -33,6 +33,7 @@ from bot.slack.render.blocks import (
     context,
     divider,
     header,
+    mrkdwn,
     section,
 )
 from bot.slack.render.help import not_in_programme_message
@@ -277,7 +278,7 @@ def _count_field(status: RoundStatus, step: OnboardingStep, *, language: str) ->
     if count:
         text += "  " + t("home.coord.by_role", language, mentees=by_role.get(Role.MENTEE, 0),
                          mentors=by_role.get(Role.MENTOR, 0))
-    return {"type": "mrkdwn", "text": text}
+    return mrkdwn(text, limit=2000)  # a section field takes at most 2000 characters
 
 
 def _stuck_blocks(stuck: list[StuckPerson], *, language: str, max_lines: int) -> list[Block]:

@@ -31,9 +31,13 @@ def report_title(*, round_name: str, language: str) -> str:
     return t("report.slack.title", language, round=round_name)
 
 
-def report_comment(*, round_name: str, language: str) -> str:
-    """The words posted with the file in the coordinator's DM (mrkdwn)."""
-    return t("report.slack.comment", language, round=escape_mrkdwn(round_name))
+def report_comment(*, language: str) -> str:
+    """The words posted with the file in the coordinator's DM.
+
+    They carry no user text: files.completeUploadExternal takes no `parse` argument, so Slack
+    reads the comment as a message's text and would link a round named like a URL even when
+    escaped. The round's name goes in the title, which Slack shows as plain text."""
+    return t("report.slack.comment", language)
 
 
 __all__ = [
