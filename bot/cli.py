@@ -173,6 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", default=".", metavar="DIR", help="the folder to write the two files in (default: .)")
     export.set_defaults(handler=_cmd_export)
 
+    erase = sub.add_parser(
+        "erase",
+        help="erase everything stored about a person (GDPR art. 17), after showing what and asking",
+        description="Find the person by email in every round and programme, show what will be erased per table "
+        "and ask to confirm; then blank their name, email, Slack id, profile, notes and comments everywhere, "
+        "cancel or trim the stored messages about them, and keep counts and anonymous answers. Messages already "
+        "posted in Slack stay there.",
+    )
+    erase.add_argument("email", metavar="EMAIL", help="the person's email")
+    erase.add_argument("--yes", action="store_true", help="do not ask to confirm")
+    erase.set_defaults(handler=_cmd_erase)
+
     demo = sub.add_parser(
         "demo",
         help="play a local demo round against a fake Slack (no Slack account needed)",
@@ -515,6 +527,43 @@ def _cmd_export(args: argparse.Namespace) -> int:
     for section, count in data.counts().items():
         print(t("export.cli.count", "en", section=t(f"export.sheet.{section}", "en"), count=count))
     print(t("export.cli.personal", "en"))
+    return 0
+
+
+def _cmd_erase(args: argparse.Namespace) -> int:
+    """What will go per table, a question (unless --yes), then the erasure in its own unit of
+    work: nobody waits at the prompt with a transaction open, and the person is found again
+    inside it, so a second erasure meanwhile leaves this one nothing to do."""
+    from bot.i18n import t
+    from bot.privacy.erase import erase_person, plan
+    from bot.privacy.inventory import find_person, looks_like_email, round_labels
+    from storage.db import unit_of_work
+
+    email = args.email.strip()
+    if not looks_like_email(email):
+        raise CliError(t("privacy.cli.not_email", "en", email=email))
+    runtime = _migrated_runtime(Settings.from_env())
+    with unit_of_work(runtime.session_factory) as session:
+        person = find_person(session, email=email)
+        if person is None:
+            raise CliError(t("privacy.cli.unknown", "en", email=email))
+        planned = plan(session, person)
+        print(t("privacy.cli.plan", "en", name=", ".join(person.names), email=", ".join(person.emails),
+                rounds=", ".join(round_labels(session, person))))
+    for table, count in sorted(planned.tables.items()):
+        print(t("privacy.cli.table", "en", table=table, count=count))
+    if not args.yes and input(t("privacy.cli.ask", "en")).strip().casefold() not in ("y", "yes"):
+        print(t("privacy.cli.kept", "en"))
+        return 1
+    with unit_of_work(runtime.session_factory) as session:
+        person = find_person(session, email=email)
+        if person is None:
+            raise CliError(t("privacy.cli.unknown", "en", email=email))
+        erased = erase_person(session, person, now=runtime.clock.now())
+    print(t("privacy.cli.erased", "en", email=email))
+    for table, count in sorted(erased.tables.items()):
+        print(t("privacy.cli.table", "en", table=table, count=count))
+    print(t("privacy.cli.slack_note", "en"))
     return 0
 
 

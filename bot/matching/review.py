@@ -946,6 +946,7 @@ def round_workbook(session: Session, *, proposal_id: int, reasons_text: ReasonsT
         language=language if language in WORKBOOK_LANGUAGES else "en",
         coordinator_channel=programme.coordinator_channel, session_every_days=round_.session_every_days,
         timezone=tz.key, pulse_every_days=round_.pulse_every_days, min_answers_shown=programme.min_answers_shown,
+        retention_months=programme.retention_months,
     )
     meetings = tuple(
         MeetingRow(row=index, kind=m.kind.value, title=m.title,

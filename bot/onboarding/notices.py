@@ -50,6 +50,9 @@ class OnboardingFacts:
     meetings: tuple[MeetingFacts, ...] = ()
     answers: tuple[ConsentAnswer, ...] = ()
     profile_completed: bool = False
+    # The programme's retention (months after the six-month follow-up), stated with the
+    # consent; a default so rows queued before it was stored still decode.
+    retention_months: int = 12
 
     @property
     def choices(self) -> Mapping[ConsentPurpose, bool]:

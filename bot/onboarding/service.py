@@ -160,6 +160,7 @@ def onboarding_facts(participant: Participant) -> OnboardingFacts:
             for consent in sorted(participant.consents, key=lambda consent: _PURPOSE_ORDER.index(consent.purpose))
         ),
         profile_completed=participant.profile_completed_at is not None,
+        retention_months=round_.programme.retention_months,
     )
 
 

@@ -39,6 +39,8 @@ from storage.models import (
     Outcome,
     Pair,
     Participant,
+    Programme,
+    Round,
     SurveyAnswer,
     SurveyInvitation,
     table_of,
@@ -323,6 +325,21 @@ def find_person(session: Session, *, email: str | None = None, slack_user_id: st
     )
 
 
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def looks_like_email(text: str) -> bool:
+    """Whether a person could be looked up by this (the CLI says which input it refused)."""
+    return bool(_EMAIL.match(text.strip()))
+
+
+def round_labels(session: Session, person: PersonRef) -> list[str]:
+    """"Programme: Round" for each of their rounds, oldest first: says whom a name means."""
+    rows = session.execute(select(Programme.name, Round.name).join(Round, Round.programme_id == Programme.id)
+                           .where(Round.id.in_(person.round_ids)).order_by(Round.starts_on, Round.id)).all()
+    return [f"{programme}: {round_name}" for programme, round_name in rows]
+
+
 @dataclass(frozen=True, kw_only=True)
 class TableRows:
     """One table's rows about a person: each a mapping of the row's id (and links) and its
@@ -481,7 +498,24 @@ _MODELS: Mapping[str, type[Base]] = {
 
 
 __all__ = [
-    "FIELDS", "NOT_PERSONAL", "Erasure", "Field", "Kind", "Link", "PersonRef", "TableRows", "disclosure_mentions",
-    "fields_of", "find_person", "inventoried_columns", "message_mentions", "outbox_rows_about", "person_rows",
-    "person_selects", "proposal_mentions", "unlisted_columns",
+    "FIELDS",
+    "NOT_PERSONAL",
+    "Erasure",
+    "Field",
+    "Kind",
+    "Link",
+    "PersonRef",
+    "TableRows",
+    "disclosure_mentions",
+    "fields_of",
+    "find_person",
+    "inventoried_columns",
+    "looks_like_email",
+    "message_mentions",
+    "outbox_rows_about",
+    "person_rows",
+    "person_selects",
+    "proposal_mentions",
+    "round_labels",
+    "unlisted_columns",
 ]

@@ -129,6 +129,7 @@ def import_round(
     programme.timezone = settings.timezone
     programme.coordinator_channel = settings.coordinator_channel
     programme.min_answers_shown = settings.min_answers_shown
+    programme.retention_months = settings.retention_months
     if round_ is None:
         round_ = Round(programme=programme, name=settings.round, created_at=now,
                        starts_on=settings.starts_on, ends_on=settings.ends_on)

@@ -109,6 +109,7 @@ PROGRAMME_KEYS: Final = (
     "min_answers_shown",
     "digest_weekday",
     "digest_hour",
+    "retention_months",
 )
 PROGRAMME_REQUIRED: Final = ("programme", "round", "starts_on", "ends_on")
 MEETING_COLUMNS: Final = ("kind", "title", "starts_at", "duration_minutes", "location")
@@ -147,6 +148,10 @@ MAX_EVERY_DAYS: Final = 365
 DEFAULT_MIN_ANSWERS_SHOWN: Final = 5
 MIN_ANSWERS_SHOWN_FLOOR: Final = 3
 MAX_ANSWERS_SHOWN: Final = 1000
+#: Retention (GDPR art. 5(1)(e)): a round's personal data is erased this many months after
+#: its six-month follow-up; the database allows 1 to 120 (ten years), as here.
+DEFAULT_RETENTION_MONTHS: Final = 12
+MAX_RETENTION_MONTHS: Final = 120
 #: Answers to a criterion are stored under its key, beside the bot's own questions.
 RESERVED_CRITERION_KEYS: Final = ("comment", "recommend")
 DEFAULT_TIMEZONE: Final = "Europe/Copenhagen"
@@ -297,6 +302,7 @@ class ProgrammeSettings:
     min_answers_shown: int = DEFAULT_MIN_ANSWERS_SHOWN
     digest_weekday: int = DEFAULT_DIGEST_WEEKDAY  # 0 = Monday .. 6 = Sunday
     digest_hour: int = DEFAULT_DIGEST_HOUR
+    retention_months: int = DEFAULT_RETENTION_MONTHS
 
 
 @dataclass(frozen=True)
@@ -891,6 +897,8 @@ def _read_programme(sheet: Worksheet | None, problems: _Problems) -> ProgrammeSe
     min_answers = whole_number("min_answers_shown", default=DEFAULT_MIN_ANSWERS_SHOWN,
                                minimum=MIN_ANSWERS_SHOWN_FLOOR, maximum=MAX_ANSWERS_SHOWN, too_small=ANONYMITY_TOO_LOW)
     digest_hour = whole_number("digest_hour", default=DEFAULT_DIGEST_HOUR, minimum=0, maximum=23)
+    retention_months = whole_number("retention_months", default=DEFAULT_RETENTION_MONTHS, minimum=1,
+                                    maximum=MAX_RETENTION_MONTHS)
     digest_weekday = DEFAULT_DIGEST_WEEKDAY
     row, value = get("digest_weekday")
     if value is not None:
@@ -926,6 +934,7 @@ def _read_programme(sheet: Worksheet | None, problems: _Problems) -> ProgrammeSe
         min_answers_shown=min_answers,
         digest_weekday=digest_weekday,
         digest_hour=digest_hour,
+        retention_months=retention_months,
     )
 
 
@@ -1505,6 +1514,8 @@ _PROGRAMME_NOTES: Final[dict[str, str]] = {
     "digest_weekday": "The weekday of the coordinators' weekly digest: monday .. sunday (or mandag .. "
     "søndag, or 1-7 with Monday = 1). Default monday.",
     "digest_hour": "The hour (0-23, in the round's time zone) of the weekly digest. Default 9.",
+    "retention_months": "Months after the six-month follow-up when the round's personal data is erased "
+    "(1-120; the consent text states it). Default 12.",
 }
 
 _INSTRUCTIONS: Final[tuple[tuple[str, str], ...]] = (
@@ -1548,6 +1559,10 @@ _INSTRUCTIONS: Final[tuple[tuple[str, str], ...]] = (
              "(Monday) to 7 (Sunday). Default monday."),
     ("item", "digest_hour: the hour, 0 to 23 in the round's time zone, from which the weekly digest "
              "is posted. Default 9."),
+    ("item", "retention_months: how many months after the six-month follow-up the bot erases the "
+             "round's personal data (names, contact details, profiles, notes, comments); counts and "
+             "anonymous answers stay. A whole number from 1 to 120. Default 12. The consent question "
+             "tells participants this number."),
     ("heading", "Meetings sheet"),
     ("text", "One row per shared meeting."),
     ("item", "kind (required): mentor_course (course for mentors), cv_workshop (CV workshop for "
@@ -1834,6 +1849,7 @@ def _programme_sheet(book: Workbook, settings: ProgrammeSettings) -> None:
         "min_answers_shown": settings.min_answers_shown,
         "digest_weekday": DIGEST_WEEKDAY_NAMES[settings.digest_weekday],
         "digest_hour": settings.digest_hour,
+        "retention_months": settings.retention_months,
     }
     rows = [(key, values[key], _PROGRAMME_NOTES[key]) for key in PROGRAMME_KEYS]
     sheet = _table_sheet(
@@ -1854,6 +1870,7 @@ def _programme_sheet(book: Workbook, settings: ProgrammeSettings) -> None:
         ("pulse_every_days", 1, MAX_EVERY_DAYS),
         ("min_answers_shown", MIN_ANSWERS_SHOWN_FLOOR, MAX_ANSWERS_SHOWN),
         ("digest_hour", 0, 23),
+        ("retention_months", 1, MAX_RETENTION_MONTHS),
     ):
         _whole_number(sheet, cells=f"B{PROGRAMME_KEYS.index(key) + 2}", minimum=minimum, maximum=maximum)
 

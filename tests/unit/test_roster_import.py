@@ -214,7 +214,7 @@ def _with_company(**changes: Any) -> RoundWorkbook:
     hanne = ParticipantRow(row=5, email="hanne@lyngbypharma.dk", name="Hanne", role="company_contact",
                            company="Lyngby Pharma", language="da")
     programme = replace(sample_workbook().programme, pulse_every_days=14, min_answers_shown=7,
-                        digest_weekday=4, digest_hour=15)
+                        digest_weekday=4, digest_hour=15, retention_months=36)
     return sample_workbook(**{"programme": programme, "participants": (people[0], ana, people[2], hanne), **changes})
 
 
@@ -230,6 +230,7 @@ def test_company_contacts_partner_companies_and_survey_settings_are_stored(sessi
         assert ana.partner_company == "Lyngby Pharma"
         assert (round_.pulse_every_days, round_.programme.min_answers_shown) == (14, 7)
         assert (round_.digest_weekday, round_.digest_hour) == (4, 15)
+        assert round_.programme.retention_months == 36
     # The coordinator owns partner_company: a re-import changes it (the profile modal never asks for it).
     people = _with_company().participants
     moved = (people[0], replace(people[1], partner_company="Nordbank"), *people[2:])

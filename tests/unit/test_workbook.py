@@ -172,6 +172,7 @@ def test_good_workbook_parses_with_excel_and_text_dates() -> None:
     assert (hanne.role, hanne.company, hanne.language, hanne.partner_company) == (
         "company_contact", "Lyngby Pharma", "da", None)
     assert (result.programme.pulse_every_days, result.programme.min_answers_shown) == (21, 5)
+    assert result.programme.retention_months == 12  # left out: the default
     assert result.pairs == (
         PairRow(row=2, mentor_email="mette@example.com", mentee_email="ana@example.com",
                 extra={"score": "0.85", "reasons": "same field"}),
@@ -433,6 +434,9 @@ CASES: list[tuple[str, Callable[[Sheets], None], tuple[str, int | None, str | No
     ("digest_weekday 0 (Monday is 1)", setting("digest_weekday", 0), ("Programme", 10, None, wb.WEEKDAY_UNKNOWN)),
     ("digest_hour 24", setting("digest_hour", 24), ("Programme", 10, None, wb.INT_TOO_LARGE)),
     ("digest_hour negative", setting("digest_hour", -1), ("Programme", 10, None, wb.INT_TOO_SMALL)),
+    ("retention_months 0", setting("retention_months", 0), ("Programme", 10, None, wb.INT_TOO_SMALL)),
+    ("retention_months over ten years", setting("retention_months", 121), ("Programme", 10, None, wb.INT_TOO_LARGE)),
+    ("retention_months not a number", setting("retention_months", "a year"), ("Programme", 10, None, wb.INT_INVALID)),
     ("criteria: missing target column", drop_column("Criteria", "target"), ("Criteria", 1, None, wb.HEADER_MISSING)),
     ("criteria: no statement column", drop_columns("Criteria", "statement_en", "statement_da"),
      ("Criteria", 1, None, wb.HEADER_MISSING)),

@@ -162,6 +162,14 @@ def _dates_and_meetings(facts: OnboardingFacts, lang: str) -> str:
     return "\n".join(lines)
 
 
+def _retention(facts: OnboardingFacts, purpose: ConsentPurpose, language: str) -> str:
+    """How long the round's data is kept, said where the data's use is agreed to (GDPR art.
+    13(2)(a)): after the coordination body, with the programme's own number of months."""
+    if purpose is not ConsentPurpose.COORDINATION:
+        return ""
+    return " " + t("onboarding.consent.retention", language, count=facts.retention_months)
+
+
 def _consent_blocks(facts: OnboardingFacts, *, via: str, language: str) -> list[Block]:
     lang = language
     blocks: list[Block] = [section(t("onboarding.consent.intro", lang))]
@@ -176,7 +184,7 @@ def _consent_blocks(facts: OnboardingFacts, *, via: str, language: str) -> list[
         blocks.append(
             section(
                 f"*{t(f'onboarding.consent.{purpose.value}.title', lang)}*\n"
-                f"{t(f'onboarding.consent.{purpose.value}.body', lang)}\n{answer}",
+                f"{t(f'onboarding.consent.{purpose.value}.body', lang)}{_retention(facts, purpose, lang)}\n{answer}",
                 block_id=f"consent.{purpose.value}.text",
             )
         )
