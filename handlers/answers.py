@@ -6,6 +6,7 @@ no message to answer under, a DM instead.
 
 from __future__ import annotations
 
+import logging
 from logging import Logger
 from typing import Any
 
@@ -15,9 +16,18 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.render.blocks import Message
 
+log = logging.getLogger(__name__)
+
 
 def reply(respond: Respond, message: Message) -> None:
-    """An ephemeral answer beside what the person typed or clicked; the original stays."""
+    """An ephemeral answer beside what the person typed or clicked; the original stays.
+
+    Slack sends a response_url with every command and every click in a message; a button
+    of a message clicked from a view comes without one (Slack never draws it there), and
+    Bolt's respond would raise: there is nowhere to answer, so nothing is said."""
+    if not respond.response_url:
+        log.warning("an answer had no response_url to go to and was dropped")
+        return
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
 
 

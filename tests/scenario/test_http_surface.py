@@ -175,6 +175,9 @@ ODD_PAYLOADS: dict[str, Callable[[SandboxedApp], Body]] = {
     "/mentoring-admin without response_url": lambda s: _command(s, "/mentoring-admin", response_url=_DROP,
                                                                  text="status"),
     "/mentoring with a response_url that is not a URL": lambda s: _command(s, "/mentoring", response_url="null"),
+    "check-in button clicked from a view (no response_url)": lambda s: _block_actions(
+        s, [_button("checkin.not_yet", value="999")], container={"type": "view", "view_id": "V1"}, response_url=_DROP,
+        channel=_DROP),
     "click with a response_url that is not a URL": lambda s: _block_actions(s, [_button("session.confirm.999")],
                                                                            response_url=5),
     "unknown command": lambda s: _command(s, "/nobody"),
