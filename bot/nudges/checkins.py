@@ -424,8 +424,12 @@ def answer_checkin(
     state = states[0]
     answerer = next((person for person in state.people if person.slack_user_id == slack_user_id), None)
     if answerer is None:
+        # Whose it is helps a coordinator who sits in the pair channel; anyone else (the
+        # button may be forged, or from another programme) learns no names from a refusal.
+        named = identify(session, slack_user_id=slack_user_id).coordinates(state.round_id)
         return CheckinOutcome(status=CheckinStatus.NOT_YOURS, language=viewer_language,
-                              mentor_name=state.mentor.name, mentee_name=state.mentee.name)
+                              mentor_name=state.mentor.name if named else "",
+                              mentee_name=state.mentee.name if named else "")
     today = local_day(now, state.zones)
     if answer is CheckinAnswer.PLANNED:
         if planned_for is None:

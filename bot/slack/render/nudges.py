@@ -139,7 +139,8 @@ def _plain(mrkdwn: str) -> str:
 
 def checkin_refusal_message(*, language: str, reason: str, mentor: str = "", mentee: str = "", days: int = 0) -> Message:
     """Ephemeral: someone else's check-in, a date in the past or too far ahead, or a stale one."""
-    text = t(f"nudges.checkin.refused.{reason}", language, **_refusal_params(reason, mentor, mentee, days))
+    key = "not_yours_unnamed" if reason == "not_yours" and not (mentor and mentee) else reason
+    text = t(f"nudges.checkin.refused.{key}", language, **_refusal_params(key, mentor, mentee, days))
     return Message(text=_plain(text), blocks=[section(text)])
 
 
