@@ -35,6 +35,7 @@ from bot.onboarding.service import (
 from bot.outcomes.service import due_follow_ups
 from bot.pairs.channels import close_pair_channels, open_pair_channels
 from bot.pairs.pauses import due_pause_endings
+from bot.privacy.retention import due_retention, due_trims
 from bot.surveys.service import due_surveys
 from bot.timeline.service import due_meeting_prompts, due_meeting_reminders
 from scheduling.deliverer import PlatformTranslator, slack_translator
@@ -164,6 +165,17 @@ def _coordinator_digest(job: JobContext) -> DueWork:
     return DueWork(calls=outgoing_calls(job.session, due_digests(job.session, now=job.now)))
 
 
+def _retention(job: JobContext) -> DueWork:
+    """Rounds whose retention ran out after their follow-up: their personal data erased."""
+    result = due_retention(job.session, now=job.now)
+    return DueWork(housekeeping=result.rows)
+
+
+def _trim_outbox(job: JobContext) -> DueWork:
+    """Finished outbox rows a week old: payload emptied, keys and Slack's ts kept."""
+    return DueWork(housekeeping=due_trims(job.session, now=job.now))
+
+
 # Every kind of due work, in the order a tick runs them. Features add their job here.
 DEFAULT_JOBS: tuple[Job, ...] = (
     DueJob(name="purge-event-ids", find=_purge_event_ids),
@@ -184,6 +196,10 @@ DEFAULT_JOBS: tuple[Job, ...] = (
     DueJob(name="outcome-follow-ups", find=_outcome_follow_ups),
     # The coordinators' weekly digest (issue 11), after the jobs whose news it sums up.
     DueJob(name="coordinator-digest", find=_coordinator_digest),
+    # Data protection (issue 12): last, so nothing a job above queues from a round is lost
+    # to an erasure in the same tick; each is one statement when idle.
+    DueJob(name="retention", find=_retention),
+    DueJob(name="trim-outbox", find=_trim_outbox),
 )
 
 

@@ -2,17 +2,59 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
+from freezegun import freeze_time
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.onboarding.notices import OnboardingFacts
 from bot.onboarding.service import onboarding_facts
+from bot.privacy.retention import TRIM_SWEEP_HOUR, due_trims
 from bot.slack.render.onboarding import welcome_message
-from storage.models import Role
+from bot.surveys.scoreboard import compute_scoreboard
+from scheduling.ticks import DEFAULT_JOBS, TickResult, run_tick
+from storage.db import unit_of_work
+from storage.models import (
+    Disclosure,
+    MatchProposal,
+    MentoringSession,
+    OutboxMessage,
+    OutboxState,
+    Pair,
+    Participant,
+    Role,
+    Round,
+)
 from tests.factories import make_participant, make_round
+from tests.support.erasure_world import EMAIL, NAME, SLACK_ID, TEXTS, ErasureWorld, seed_erasure_world, where_markers_are
+from tests.support.report_round import REPORT_NOW
+
+
+def _counts(session: Session, round_id: int) -> tuple[object, ...]:
+    board = compute_scoreboard(session, round_id=round_id, now=REPORT_NOW)
+    return board.criteria, board.outcomes, board.introductions, board.responses, board.pulses
+
+
+@contextmanager
+def counting(session_factory: sessionmaker[Session]) -> Iterator[list[str]]:
+    """The SQL statements run meanwhile (transaction control left out)."""
+    statements: list[str] = []
+    engine = session_factory.kw["bind"]
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.split(None, 1)[0].upper() in ("SELECT", "UPDATE", "INSERT", "DELETE", "WITH"):
+            statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def _facts(months: int) -> OnboardingFacts:
@@ -43,3 +85,117 @@ def test_the_welcome_reads_the_months_from_the_programme(session: Session) -> No
     ana = make_participant(session, round_=round_)
     assert onboarding_facts(ana).retention_months == 30
     assert "30 months after" in str(welcome_message(onboarding_facts(ana), language="en"))
+
+
+# --- the retention job ---------------------------------------------------------------------------------
+
+ERASE_DAY = date(2028, 11, 21)  # the report round ends 2027-05-21: follow-up 2027-11-21, plus 12 months
+
+
+def _tick(session_factory: sessionmaker[Session]) -> TickResult:
+    jobs = tuple(job for job in DEFAULT_JOBS if job.name in ("retention", "trim-outbox"))
+    assert len(jobs) == 2
+    return run_tick(session_factory=session_factory, now=datetime.now(timezone.utc), jobs=jobs)
+
+
+@pytest.fixture
+def seeded(session_factory: sessionmaker[Session]) -> ErasureWorld:
+    with unit_of_work(session_factory) as session:
+        world = seed_erasure_world(session)
+        later = session.get_one(Round, world.later.round_id)  # her later round is still kept then
+        later.starts_on, later.ends_on = date(2028, 9, 1), date(2028, 12, 15)
+        return world
+
+
+def test_a_rounds_data_goes_its_retention_after_the_follow_up_and_a_later_round_keeps_hers(
+    seeded: ErasureWorld, session_factory: sessionmaker[Session],
+) -> None:
+    with unit_of_work(session_factory) as session:
+        board_before = _counts(session, seeded.world.round_id)
+    # The day is the programme's: 22:30 UTC on the 20th is 23:30 in Copenhagen, still the day before.
+    with freeze_time(datetime(2028, 11, 20, 22, 30, tzinfo=timezone.utc)):
+        assert _tick(session_factory).housekeeping["retention"] == 0
+    with unit_of_work(session_factory) as session:
+        assert session.get_one(Round, seeded.world.round_id).personal_data_erased_at is None
+        assert where_markers_are(session, (NAME,))
+    with freeze_time(datetime(2028, 11, 20, 23, 30, tzinfo=timezone.utc)):  # 00:30 on the day in Copenhagen
+        result = _tick(session_factory)
+    assert result.failed == [] and result.housekeeping["retention"] > 0
+    with unit_of_work(session_factory) as session:
+        round_ = session.get_one(Round, seeded.world.round_id)
+        assert round_.personal_data_erased_at is not None
+        people = session.scalars(select(Participant).where(Participant.round_id == round_.id)).all()
+        assert people and [p.name for p in people if p.erased_at is None or p.name != f"erased-{p.id}"] == []
+        assert session.scalars(select(MentoringSession.notes).where(MentoringSession.notes.is_not(None))).all() == []
+        comments = [v for row in session.scalars(select(Disclosure)) if ":q=comment:" in row.cell
+                    for v in row.contributions.values()]
+        assert comments and set(comments) == {""}
+        proposal = session.scalars(select(MatchProposal)).one()
+        assert set(proposal.payload["names"].values()) == {f"erased-{key}" for key in proposal.payload["names"]}
+        assert proposal.created_by is None and proposal.payload["published_by"] is None
+        # She mentors in the later round, still kept: that row is whole.
+        later = session.get_one(Participant, seeded.her_ids[1])
+        assert (later.name, later.email, later.slack_user_id, later.expertise) == (
+            NAME, EMAIL, SLACK_ID, TEXTS["expertise"])
+        assert session.get_one(Pair, seeded.pair_ids[1]).channel_name == f"mentoring-{TEXTS['channel']}-olga"
+        assert session.get_one(Round, seeded.later.round_id).personal_data_erased_at is None
+        assert _counts(session, seeded.world.round_id) == board_before
+    # Nothing more to do the next minute: one statement per job.
+    with freeze_time(datetime(2028, 11, 20, 23, 31, tzinfo=timezone.utc)), counting(session_factory) as statements:
+        again = _tick(session_factory)
+    assert again.housekeeping == {"retention": 0, "trim-outbox": 0}
+    by_job = [s for s in statements if not s.startswith("SELECT outbox_message.id")]  # run_tick lists due rows
+    assert len(by_job) == 2, by_job
+
+
+def test_retention_months_come_from_the_programme(seeded: ErasureWorld,
+                                                  session_factory: sessionmaker[Session]) -> None:
+    with unit_of_work(session_factory) as session:
+        session.get_one(Round, seeded.world.round_id).programme.retention_months = 1
+    with freeze_time(datetime(2027, 12, 20, 12, 0, tzinfo=timezone.utc)):
+        assert _tick(session_factory).housekeeping["retention"] == 0
+    with freeze_time(datetime(2027, 12, 21, 12, 0, tzinfo=timezone.utc)):  # 2027-11-21 plus one month
+        assert _tick(session_factory).housekeeping["retention"] > 0
+
+
+# --- trimming the outbox -------------------------------------------------------------------------------
+
+TRIM_NOW = datetime(2027, 9, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def _row(session: Session, key: str, *, state: OutboxState, age: timedelta) -> int:
+    row = OutboxMessage(dedup_key=key, method="notice", target="UANA",
+                        payload={"channel": "UANA", "kind": "WelcomeFacts", "facts": {"name": "Ana"}},
+                        not_before=TRIM_NOW - age, state=state, created_at=TRIM_NOW - age,
+                        cancel_reason="withdrawn" if state is OutboxState.CANCELLED else None,
+                        response={"ts": "1.5", "channel": "DANA"} if state is OutboxState.SENT else None)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def test_finished_rows_are_trimmed_to_their_keys_after_a_week(session: Session) -> None:
+    ids = {
+        "sent-8d": _row(session, "a", state=OutboxState.SENT, age=timedelta(days=8)),
+        "sent-6d": _row(session, "b", state=OutboxState.SENT, age=timedelta(days=6)),
+        "failed-8d": _row(session, "c", state=OutboxState.FAILED, age=timedelta(days=8)),
+        "cancelled-8d": _row(session, "d", state=OutboxState.CANCELLED, age=timedelta(days=8)),
+        "pending-8d": _row(session, "e", state=OutboxState.PENDING, age=timedelta(days=8)),
+        "sending-8d": _row(session, "f", state=OutboxState.SENDING, age=timedelta(days=8)),
+        "sent-30d": _row(session, "g", state=OutboxState.SENT, age=timedelta(days=30)),
+    }
+    assert due_trims(session, now=TRIM_NOW) == 3
+    rows = {name: session.get_one(OutboxMessage, row_id) for name, row_id in ids.items()}
+    session.expire_all()
+    trimmed = {name for name, row in rows.items() if row.trimmed_at is not None}
+    assert trimmed == {"sent-8d", "failed-8d", "cancelled-8d"}
+    sent = rows["sent-8d"]
+    assert (sent.payload, sent.dedup_key, sent.state, sent.response) == ({}, "a", OutboxState.SENT,
+                                                                         {"ts": "1.5", "channel": "DANA"})
+    assert rows["pending-8d"].payload["facts"] == {"name": "Ana"}
+    assert due_trims(session, now=TRIM_NOW) == 0  # once
+    # A row a stopped worker left behind the window: the daily sweep takes it.
+    sweep = TRIM_NOW.replace(hour=TRIM_SWEEP_HOUR, minute=0)
+    assert due_trims(session, now=sweep) == 1
+    session.expire_all()
+    assert session.get_one(OutboxMessage, ids["sent-30d"]).payload == {}
