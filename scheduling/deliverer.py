@@ -2,14 +2,27 @@
 
 Rows are claimed in one short transaction (PostgreSQL: FOR UPDATE SKIP LOCKED, so two
 workers never take the same row; SQLite: BEGIN IMMEDIATE serialises), sent outside it, and
-each outcome is recorded in its own transaction. A process that dies mid-way leaves rows
-in `sending`; they are reclaimed after `stale_claim_after`, which is at-least-once by
-necessity but keeps the window to the one call that was in flight.
+each outcome is recorded in its own transaction.
+
+Exactly once, as far as Slack lets us: Slack has no idempotency key, so every message
+carries its outbox key in its `metadata`. A row whose last send had an unknown outcome (its
+worker died mid-call and the claim was released or went stale, the answer was lost on the
+wire, or Slack answered 5xx) is looked up in its conversation before it is sent again: found,
+it is recorded sent with that message's ts and not posted twice. Where the history cannot be
+read, the row is sent anyway (at least once rather than never).
+
+Limits: a row whose channel (chat.postMessage, per channel) or method (tiered methods) is not
+free yet is set aside until it is (`deferred`) and the batch goes on with the others; a 429
+holds only its own channel or method. Transient failures (429, 5xx, network trouble) never
+fail a row quickly: 429s are not counted at all, the rest are retried with a short, capped
+backoff up to `max_attempts`; Slack's refusals (`channel_not_found`, `invalid_blocks` ...)
+fail at once.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,8 +32,7 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from bot.core.chat import OutboxSender, SendOutcome
-from bot.digest.service import CHANNEL_MISSING_ERRORS, RETRY_DIGEST_AFTER, digest_channel_missing
+from bot.core.chat import OutboxSender, PostedLookup, PostedMessageFinder, SendOutcome
 from scheduling.pacing import Pacer
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState
@@ -29,6 +41,13 @@ log = logging.getLogger(__name__)
 
 # (stored method, stored payload) -> (platform method, platform payload)
 PlatformTranslator = Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]
+
+# Answers meaning "what this call would do is already done": an earlier try whose answer
+# was lost did it. The row is sent, not failed.
+ALREADY_DONE_ERRORS: dict[str, frozenset[str]] = {"conversations.archive": frozenset({"already_archived"})}
+# Slack's ts are its own wall clock; look this far before a row's first try for its message.
+LOOKUP_MARGIN_SECONDS = 300.0
+FIRST_TRY_KEY = "first_try_at"  # kept in `response` while the row is not sent yet
 
 
 def slack_translator() -> PlatformTranslator:
@@ -43,11 +62,23 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     rate_limited: int = 0
+    deferred: int = 0  # set aside until its channel or method is free again: no call made
+    found: int = 0  # of `sent`: already posted by an earlier try, found by its key, not re-sent
     errors: list[str] = field(default_factory=list)
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retried + self.failed + self.rate_limited
+        return self.sent + self.retried + self.failed + self.rate_limited + self.deferred
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Claim:
+    row_id: int
+    key: str
+    method: str
+    payload: dict[str, Any]
+    outcome_unknown: bool
+    first_try_at: float
 
 
 class OutboxDeliverer:
@@ -59,28 +90,41 @@ class OutboxDeliverer:
         clock: Clock,
         pacer: Pacer | None = None,
         batch_size: int = 50,
-        max_attempts: int = 6,
-        backoff_base: timedelta = timedelta(seconds=30),
-        backoff_cap: timedelta = timedelta(hours=1),
+        max_attempts: int = 20,
+        backoff_base: timedelta = timedelta(seconds=2),
+        backoff_cap: timedelta = timedelta(minutes=5),
         stale_claim_after: timedelta = timedelta(minutes=10),
         translate: PlatformTranslator | None = None,
+        finder: PostedMessageFinder | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._session_factory = session_factory
         # Rows hold platform-neutral notices; the platform's adapter draws each one just
         # before it goes, so the pacer sees the real method (chat.postMessage) and channel.
         self._translate: PlatformTranslator = translate or slack_translator()
         self._sender = sender
+        # The Slack sender can find its own messages by key; a sender that cannot (a test's
+        # script) gets at-least-once delivery for rows whose outcome is unknown.
+        self._finder = finder if finder is not None else (
+            sender if isinstance(sender, PostedMessageFinder) else None
+        )
         self._clock = clock
+        self._wall_clock = wall_clock  # Slack's time, not the domain's (tests fix the latter)
         self._pacer = pacer or Pacer()
         self._batch_size = batch_size
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._stale_claim_after = stale_claim_after
+        # Conversations read back during this run: channel -> (read from, what was found).
+        # Rows whose outcome is unknown were sent by a worker that is gone (or by this one
+        # before it lost the answer), so nothing adds their keys after the read.
+        self._read_back: dict[str, tuple[float, PostedLookup]] = {}
 
     def deliver_due(self, *, max_batches: int = 20) -> DeliveryReport:
         """Send what is due now, batch by batch, until nothing is due or the cap is hit."""
         report = DeliveryReport()
+        self._read_back = {}
         for _ in range(max_batches):
             claimed = self._claim_batch()
             if not claimed:
@@ -90,8 +134,9 @@ class OutboxDeliverer:
                 break
         return report
 
-    def _claim_batch(self) -> list[tuple[int, str, dict]]:
+    def _claim_batch(self) -> list[_Claim]:
         now = self._clock.now()
+        wall_now = self._wall_clock()
         with unit_of_work(self._session_factory) as session:
             due = or_(
                 and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.not_before <= now),
@@ -108,17 +153,31 @@ class OutboxDeliverer:
                 .with_for_update(skip_locked=True)
             )
             rows = list(session.scalars(query))
+            claims = []
             for row in rows:
+                if row.state is OutboxState.SENDING:
+                    # Its worker died (or hung) mid-call: the message may be in Slack already.
+                    log.warning("outbox row %s reclaimed after a stale claim; outcome unknown", row.id)
+                    row.outcome_unknown = True
                 row.state = OutboxState.SENDING
                 row.claimed_at = now
                 row.attempts += 1
-            return [(row.id, row.method, dict(row.payload)) for row in rows]
+                first_try = (row.response or {}).get(FIRST_TRY_KEY)
+                if not isinstance(first_try, int | float):
+                    first_try = wall_now
+                    # Where a later lookup starts reading the conversation (Slack's clock).
+                    row.response = {FIRST_TRY_KEY: first_try}
+                claims.append(_Claim(
+                    row_id=row.id, key=row.dedup_key, method=row.method, payload=dict(row.payload),
+                    outcome_unknown=bool(row.outcome_unknown), first_try_at=float(first_try),
+                ))
+            return claims
 
-    def _send_batch(self, claimed: list[tuple[int, str, dict]], report: DeliveryReport) -> None:
-        held_methods: dict[str, float] = {}
-        for row_id, stored_method, stored_payload in claimed:
+    def _send_batch(self, claimed: list[_Claim], report: DeliveryReport) -> None:
+        for claim in claimed:
+            row_id = claim.row_id
             try:
-                method, payload = self._translate(stored_method, stored_payload)
+                method, payload = self._translate(claim.method, claim.payload)
             except Exception as exc:  # any renderer failure is this row's, never the batch's
                 # Not only the codec's errors: a renderer meeting stored facts it no longer expects
                 # can raise anything (an OverflowError converting a time). Left to propagate, the
@@ -126,47 +185,106 @@ class OutboxDeliverer:
                 log.error("outbox row #%s cannot be drawn for the platform: %r", row_id, exc, exc_info=True)
                 self._mark_failed(row_id, f"unrenderable: {exc}"[:500])
                 report.failed += 1
-                report.errors.append(f"{stored_method} #{row_id}: unrenderable: {exc}")
+                report.errors.append(f"{claim.method} #{row_id}: unrenderable: {exc}")
                 continue
-            if method in held_methods:
-                # Slack told us to wait on this method; don't spend the claim sending into a 429.
-                self._release(row_id, after_seconds=held_methods[method], count_attempt=False)
-                report.rate_limited += 1
-                continue
-            self._pacer.wait_turn(method=method, channel=payload.get("channel"))
-            outcome = self._sender.send(method=method, payload=payload)
-            if outcome.ok:
-                self._mark_sent(row_id, outcome)
-                report.sent += 1
-            elif outcome.rate_limited:
-                seconds = float(outcome.retry_after_seconds or 1.0)
-                self._pacer.hold_method(method, seconds)
-                held_methods[method] = seconds
-                self._release(row_id, after_seconds=seconds, count_attempt=False, error="ratelimited")
-                report.rate_limited += 1
-            elif outcome.retryable:
-                if self._retry_or_fail(row_id, outcome):
-                    report.retried += 1
-                else:
-                    report.failed += 1
-                    report.errors.append(f"{method} #{row_id}: {outcome.error}")
-            elif outcome.error in CHANNEL_MISSING_ERRORS and self._kept_for_missing_channel(
-                row_id, stored_payload, outcome.error
-            ):
-                report.retried += 1
+            self._deliver_one(claim, method, payload, report)
+
+    def _deliver_one(self, claim: _Claim, method: str, payload: dict[str, Any], report: DeliveryReport) -> None:
+        row_id, unknown = claim.row_id, claim.outcome_unknown
+        channel = payload.get("channel") if isinstance(payload.get("channel"), str) else None
+        stamped = self._finder.stamp(method=method, payload=payload, key=claim.key) if self._finder else None
+        if stamped is not None:
+            payload = stamped
+        look_first = unknown and stamped is not None and channel is not None and self._finder is not None
+        wait = self._pacer.free_in(method=method, channel=channel)
+        oldest = claim.first_try_at - LOOKUP_MARGIN_SECONDS
+        known = self._read_back.get(channel) if look_first and channel is not None else None
+        if known is not None and known[0] > oldest:
+            known = None  # read from later than this row's first try: read again
+        if look_first and known is None:
+            assert self._finder is not None and channel is not None
+            for lookup_method in self._finder.lookup_methods(channel):
+                wait = max(wait, self._pacer.free_in(method=lookup_method, channel=None))
+        if wait > 0:
+            # Not this channel's (or method's) turn yet: the others in the batch go on.
+            self._release(row_id, after_seconds=wait, count_attempt=False, outcome_unknown=unknown)
+            report.deferred += 1
+            return
+        if look_first:
+            assert self._finder is not None and channel is not None
+            if known is not None:
+                ts = known[1].seen.get(claim.key)
+                lookup = PostedLookup(looked=True, found_ts=ts, channel=known[1].channel, seen=known[1].seen)
             else:
-                self._mark_failed(row_id, outcome.error or "unknown error")
-                report.failed += 1
-                report.errors.append(f"{method} #{row_id}: {outcome.error}")
+                lookup = self._finder.find_posted(
+                    channel=channel, key=claim.key, oldest=oldest,
+                    pace=lambda lookup_method: self._pacer.wait_turn(method=lookup_method, channel=None),
+                )
+                if lookup.looked:
+                    self._read_back[channel] = (oldest, lookup)
+            if lookup.found_ts is not None:
+                log.info("outbox row %s was already posted (ts %s): recorded, not sent again", row_id, lookup.found_ts)
+                self._mark_sent(row_id, SendOutcome(ok=True, response={"ts": lookup.found_ts, "channel": lookup.channel}))
+                report.sent += 1
+                report.found += 1
+                return
+            if lookup.looked:
+                unknown = False  # read back to before the first try: it was never posted
+            elif lookup.retry_after_seconds is not None:
+                for lookup_method in self._finder.lookup_methods(channel):
+                    self._pacer.hold_method(lookup_method, lookup.retry_after_seconds)
+                self._release(row_id, after_seconds=lookup.retry_after_seconds, count_attempt=False,
+                              outcome_unknown=True, error="lookup ratelimited")
+                report.rate_limited += 1
+                return
+            elif lookup.retryable:
+                self._retry_or_fail(row_id, error=f"lookup: {lookup.error}", outcome_unknown=True, report=report)
+                return
+            else:
+                log.warning("outbox row %s: its conversation's history cannot be read (%s); sending it again, "
+                            "at least once rather than never", row_id, lookup.error)
+        self._pacer.book(method=method, channel=channel)
+        outcome = self._sender.send(method=method, payload=payload)
+        if outcome.ok:
+            self._mark_sent(row_id, outcome)
+            report.sent += 1
+        elif outcome.rate_limited:
+            # Refused, so nothing happened: whatever was known before this try still holds.
+            seconds = float(outcome.retry_after_seconds or 1.0)
+            self._pacer.hold(method=method, channel=channel, seconds=seconds)
+            self._release(row_id, after_seconds=seconds, count_attempt=False, error="ratelimited",
+                          outcome_unknown=unknown)
+            report.rate_limited += 1
+        elif outcome.retryable:
+            if outcome.outcome_unknown and channel is not None:
+                self._read_back.pop(channel, None)  # it may be there now: what was read is stale
+            self._retry_or_fail(row_id, error=outcome.error or "retryable error",
+                                outcome_unknown=unknown or outcome.outcome_unknown, report=report)
+        elif outcome.error in ALREADY_DONE_ERRORS.get(method, frozenset()):
+            self._mark_sent(row_id, outcome)
+            report.sent += 1
+        elif outcome.error and self._kept_for_missing_channel(row_id, claim.payload, outcome.error):
+            report.retried += 1
+        else:
+            self._mark_failed(row_id, outcome.error or "unknown error")
+            report.failed += 1
+            report.errors.append(f"{method} #{row_id}: {outcome.error}")
 
     def _kept_for_missing_channel(self, row_id: int, stored_payload: dict[str, Any], error: str) -> bool:
         """A weekly digest the coordinator channel refused (the bot is not in it) is kept and
         tried again hourly, and the coordinators are told once how to invite the bot; any
         other message to a channel the bot left fails as before."""
+        # Imported here: the digest drags in the scoreboard and matching (scipy), seconds
+        # of start-up a worker taking over after a crash should not wait for.
+        from bot.digest.service import CHANNEL_MISSING_ERRORS, RETRY_DIGEST_AFTER, digest_channel_missing
+
+        if error not in CHANNEL_MISSING_ERRORS:
+            return False
         with unit_of_work(self._session_factory) as session:
             kept = digest_channel_missing(session, payload=stored_payload, error=error, now=self._clock.now())
         if kept:
-            self._release(row_id, after_seconds=RETRY_DIGEST_AFTER.total_seconds(), count_attempt=False, error=error)
+            self._release(row_id, after_seconds=RETRY_DIGEST_AFTER.total_seconds(), count_attempt=False, error=error,
+                          outcome_unknown=False)
         return kept
 
     def _mark_sent(self, row_id: int, outcome: SendOutcome) -> None:
@@ -174,30 +292,40 @@ class OutboxDeliverer:
         response = {key: outcome.response[key] for key in ("ts", "channel") if key in outcome.response}
         if isinstance(outcome.response.get("channel"), dict):
             response["channel"] = outcome.response["channel"].get("id")
-        self._update(row_id, state=OutboxState.SENT, sent_at=now, last_error=None, response=response or None)
+        self._update(row_id, state=OutboxState.SENT, sent_at=now, last_error=None, response=response or None,
+                     outcome_unknown=False)
 
     def _mark_failed(self, row_id: int, error: str) -> None:
         log.warning("outbox row %s failed: %s", row_id, error)
         self._update(row_id, state=OutboxState.FAILED, last_error=error)
 
-    def _release(self, row_id: int, *, after_seconds: float, count_attempt: bool, error: str | None = None) -> None:
+    def _release(
+        self, row_id: int, *, after_seconds: float, count_attempt: bool, outcome_unknown: bool,
+        error: str | None = None,
+    ) -> None:
         not_before = self._clock.now() + timedelta(seconds=after_seconds)
-        values: dict = {"state": OutboxState.PENDING, "not_before": not_before, "claimed_at": None}
+        values: dict = {"state": OutboxState.PENDING, "not_before": not_before, "claimed_at": None,
+                        "outcome_unknown": outcome_unknown}
         if error:
             values["last_error"] = error
         if not count_attempt:
             values["attempts"] = OutboxMessage.attempts - 1
         self._update(row_id, **values)
 
-    def _retry_or_fail(self, row_id: int, outcome: SendOutcome) -> bool:
+    def _retry_or_fail(self, row_id: int, *, error: str, outcome_unknown: bool, report: DeliveryReport) -> None:
+        """A transient failure (5xx, network): again after a short backoff that doubles up to
+        its cap, and failed only after `max_attempts` of them."""
         with unit_of_work(self._session_factory) as session:
             attempts = session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == row_id)) or 0
         if attempts >= self._max_attempts:
-            self._mark_failed(row_id, f"gave up after {attempts} attempts: {outcome.error}")
-            return False
-        delay = min(self._backoff_base * (2 ** max(0, attempts - 1)), self._backoff_cap)
-        self._release(row_id, after_seconds=delay.total_seconds(), count_attempt=True, error=outcome.error)
-        return True
+            self._mark_failed(row_id, f"gave up after {attempts} attempts: {error}")
+            report.failed += 1
+            report.errors.append(f"#{row_id}: gave up after {attempts} attempts: {error}")
+            return
+        delay = min(self._backoff_base * (2 ** min(max(0, attempts - 1), 30)), self._backoff_cap)
+        self._release(row_id, after_seconds=delay.total_seconds(), count_attempt=True, error=error,
+                      outcome_unknown=outcome_unknown)
+        report.retried += 1
 
     def _update(self, row_id: int, **values: object) -> None:
         with unit_of_work(self._session_factory) as session:

@@ -7,8 +7,9 @@ in `bot/slack/` implements it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,6 +21,9 @@ class SendOutcome:
     error: str | None = None
     retry_after_seconds: float | None = None  # set on a rate-limit answer
     retryable: bool = False  # 5xx, network trouble: try again later
+    # The call may have taken effect although no success came back (the answer was lost on
+    # the wire, a timeout, a 5xx after the platform acted): look before doing it again.
+    outcome_unknown: bool = False
 
     @property
     def rate_limited(self) -> bool:
@@ -29,6 +33,50 @@ class SendOutcome:
 class OutboxSender(Protocol):
     def send(self, *, method: str, payload: dict[str, Any]) -> SendOutcome:
         """Make one Web API call; never raises for an API or network failure."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostedLookup:
+    """Whether a message carrying an outbox key is already in its conversation.
+
+    `found_ts` set: it is there (with the conversation's id). `looked` and no `found_ts`:
+    the conversation was read back to `oldest` and the message is not in it. Otherwise the
+    lookup itself failed: `retry_after_seconds` (rate limited) or `retryable` (5xx, network)
+    mean "try again later"; neither means the history cannot be read (the caller then sends
+    anyway, at least once rather than never)."""
+
+    looked: bool = False
+    found_ts: str | None = None
+    channel: str | None = None
+    error: str | None = None
+    retry_after_seconds: float | None = None
+    retryable: bool = False
+    # Every outbox key seen in the conversation since `oldest` (key -> ts): one read answers
+    # for all of a conversation's rows whose outcome is unknown.
+    seen: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class PostedMessageFinder(Protocol):
+    """Finds a message the outbox posted by the key it carries (a platform without idempotency
+    keys needs this to send a message whose first send had an unknown outcome exactly once)."""
+
+    def stamp(self, *, method: str, payload: dict[str, Any], key: str) -> dict[str, Any] | None:
+        """`payload` carrying the outbox `key` where the platform keeps it with the message;
+        None for a call whose effect cannot be looked up (those are idempotent instead)."""
+        ...
+
+    def lookup_methods(self, channel: str) -> tuple[str, ...]:
+        """The platform calls a lookup in `channel` makes, so the deliverer can pace them."""
+        ...
+
+    def find_posted(
+        self, *, channel: str, key: str, oldest: float, pace: Callable[[str], None]
+    ) -> PostedLookup:
+        """Look for the message with outbox `key` in `channel`, posted at or after `oldest`
+        (epoch seconds), noting every other outbox key on the way; `pace(method)` is called
+        before each platform call."""
         ...
 
 

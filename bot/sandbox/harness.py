@@ -67,10 +67,14 @@ class TrackingExecutor(ThreadPoolExecutor):
 
 
 class NoWaitPacer(Pacer):
-    """Pacing that books turns but never sleeps: the sandbox does not rate-limit by default."""
+    """Pacing that books turns but never sleeps nor sets a row aside: the sandbox does not
+    rate-limit by default, and a scenario's fixed clock would never reach a deferred row."""
 
     def __init__(self) -> None:
         super().__init__(sleep=lambda _seconds: None)
+
+    def free_in(self, *, method: str, channel: str | None) -> float:
+        return 0.0
 
 
 class SandboxedApp:

@@ -23,6 +23,7 @@ import email.policy
 import itertools
 import json
 import mimetypes
+import random
 import re
 import secrets
 import threading
@@ -139,7 +140,9 @@ class RecordedCall:
 
     ``args`` are the merged arguments (query, form or JSON body) with JSON fields decoded
     and the token left out. ``response`` is the JSON body sent back; for a plain-text 5xx
-    answer it is ``{"raw_body": "..."}``. ``at`` is the sandbox's wall clock.
+    answer it is ``{"raw_body": "..."}``. ``at`` is the sandbox's wall clock. ``lost``: the
+    call was applied but its answer never left (the connection was closed instead), and
+    ``injected`` names the random fault (:meth:`SlackSandbox.inject_faults`) that answered it.
     """
 
     method: str
@@ -147,6 +150,8 @@ class RecordedCall:
     http_status: int
     response: dict[str, Any]
     at: float
+    lost: bool = False
+    injected: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -247,6 +252,11 @@ class _Failure:
     status: int
     retry_after: int | None
     error: str | None
+    lost: bool = False
+
+
+# What inject_faults can answer: a rate limit, three 5xx from Slack's edge, a lost answer.
+FAULT_KINDS: tuple[str, ...] = ("429", "500", "502", "503", "lost")
 
 
 @dataclass
@@ -254,6 +264,8 @@ class _Reply:
     status: int
     body: bytes
     headers: dict[str, str]
+    lost: bool = False  # applied, but the connection is closed with no answer
+    delay: float = 0.0  # seconds the answer takes to arrive (latency), slept outside the lock
 
     @classmethod
     def json(cls, payload: JSON, *, status: int = 200, headers: Mapping[str, str] | None = None) -> _Reply:
@@ -364,6 +376,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         reply = self.server.sandbox._handle_http(verb=self.command, path=self.path, headers=self.headers, body=body)
+        if reply.delay > 0:
+            time.sleep(reply.delay)  # outside the sandbox's lock: other calls go on meanwhile
+        if reply.lost:
+            # The call took effect, but the answer is lost on the wire: the client sees the
+            # connection close with nothing (http.client.RemoteDisconnected).
+            self.close_connection = True
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -414,6 +433,7 @@ class SlackSandbox:
         enforce_rate_limits: bool = False,
         clock: Clock | None = None,
         wall_clock: Clock | None = None,
+        latency_seconds: float = 0.0,
     ) -> None:
         self.bot_token = bot_token
         self.team_id = team_id
@@ -450,6 +470,13 @@ class SlackSandbox:
         self._uploads: dict[str, str] = {}
         self._failures: dict[str, deque[_Failure]] = {}
         self._calls: list[RecordedCall] = []
+        # Every Web API answer takes this long to arrive (the real API: ~100-300 ms away).
+        self.latency_seconds = latency_seconds
+        self._fault_rate = 0.0
+        self._fault_random = random.Random(0)
+        self._fault_kinds: tuple[str, ...] = FAULT_KINDS
+        self._fault_methods: frozenset[str] | None = None
+        self._fault_retry_after = 1
 
         self._handlers: dict[str, Callable[[JSON], JSON]] = {
             name[len("_api_") :].replace("_", "."): getattr(self, name)
@@ -733,6 +760,52 @@ class SlackSandbox:
             for _ in range(times):
                 queue.append(_Failure(status=status, retry_after=retry_after if status == 429 else None, error=None))
 
+    def lose_next_answer(self, method: str, *, times: int = 1) -> None:
+        """Apply the next ``times`` calls of ``method``, then close the connection unanswered.
+
+        The client cannot tell whether Slack acted: the honest model of a timeout or a reset
+        after the request was sent (a posted message whose ``ts`` never arrived)."""
+        with self._lock:
+            queue = self._failures.setdefault(method, deque())
+            for _ in range(times):
+                queue.append(_Failure(status=200, retry_after=None, error=None, lost=True))
+
+    def inject_faults(
+        self,
+        rate: float,
+        *,
+        seed: int = 0,
+        kinds: Iterable[str] = (),
+        methods: Iterable[str] | None = None,
+        retry_after: int = 1,
+    ) -> None:
+        """Answer a random share ``rate`` of Web API calls with a fault, reproducibly (``seed``).
+
+        Kinds (default all, equally likely): ``"429"`` (``ratelimited`` with ``Retry-After``,
+        not applied), ``"500"``, ``"502"``, ``"503"`` (plain-text bodies from the edge, not
+        applied) and ``"lost"`` (applied, then the connection closes with no answer).
+        ``methods`` limits the faults to those methods; ``rate=0`` turns them off. The queued
+        :meth:`fail_next`, :meth:`error_next` and :meth:`lose_next_answer` still come first."""
+        chosen = tuple(kinds) or FAULT_KINDS
+        unknown = [kind for kind in chosen if kind not in FAULT_KINDS]
+        if unknown or not 0.0 <= rate <= 1.0:
+            raise ValueError(f"fault kinds are {FAULT_KINDS} and the rate is in [0, 1]; got {unknown or rate}")
+        with self._lock:
+            self._fault_rate = rate
+            self._fault_random = random.Random(seed)
+            self._fault_kinds = chosen
+            self._fault_methods = frozenset(methods) if methods is not None else None
+            self._fault_retry_after = retry_after
+
+    def fault_counts(self) -> dict[str, int]:
+        """How many calls each injected fault kind answered so far."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for call in self._calls:
+                if call.injected is not None:
+                    counts[call.injected] = counts.get(call.injected, 0) + 1
+            return counts
+
     def error_next(self, method: str, error: str, *, times: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` answer ``ok: false`` with ``error``."""
         with self._lock:
@@ -987,9 +1060,23 @@ class SlackSandbox:
             if token != self.bot_token:
                 return self._finish(method, args, _Reply.json({"ok": False, "error": "invalid_auth"}), at)
         queue = self._failures.get(method)
+        lost = False
+        injected: str | None = None
         if queue:
             failure = queue.popleft()
-            return self._finish(method, args, self._failure_reply(failure), at)
+            if not failure.lost:
+                return self._finish(method, args, self._failure_reply(failure), at)
+            lost = True
+        elif self._draw_fault(method):
+            injected = self._fault_random.choice(self._fault_kinds)
+            if injected == "lost":
+                lost = True
+            else:
+                status = int(injected)
+                failure = _Failure(
+                    status=status, retry_after=self._fault_retry_after if status == 429 else None, error=None
+                )
+                return self._finish(method, args, self._failure_reply(failure), at, injected=injected)
         if self._limiter is not None:
             retry_after = self._limiter.check(method, channel_key=self._rate_key(method, args))
             if retry_after is not None:
@@ -1013,7 +1100,14 @@ class SlackSandbox:
             result: JSON = {"ok": True, **handler(args)}
         except _ApiError as exc:
             result = exc.body()
-        return self._finish(method, args, _Reply.json(result), at)
+        reply = _Reply.json(result)
+        reply.lost = lost
+        return self._finish(method, args, reply, at, injected=injected)
+
+    def _draw_fault(self, method: str) -> bool:
+        if self._fault_rate <= 0 or (self._fault_methods is not None and method not in self._fault_methods):
+            return False
+        return self._fault_random.random() < self._fault_rate
 
     def _failure_reply(self, failure: _Failure) -> _Reply:
         if failure.error is not None:
@@ -1030,16 +1124,25 @@ class SlackSandbox:
             phrase = "Error"
         return _Reply.text(f"{failure.status} {phrase}", status=failure.status)
 
-    def _finish(self, method: str, args: Mapping[str, Any], reply: _Reply, at: float) -> _Reply:
+    def _finish(
+        self, method: str, args: Mapping[str, Any], reply: _Reply, at: float, *, injected: str | None = None
+    ) -> _Reply:
         if reply.headers.get("Content-Type", "").startswith("application/json"):
             response = json.loads(reply.body)
         else:
             response = {"raw_body": reply.body.decode("utf-8", errors="replace")}
         self._calls.append(
             RecordedCall(
-                method=method, args=copy.deepcopy(dict(args)), http_status=reply.status, response=response, at=at
+                method=method,
+                args=copy.deepcopy(dict(args)),
+                http_status=reply.status,
+                response=response,
+                at=at,
+                lost=reply.lost,
+                injected=injected,
             )
         )
+        reply.delay = self.latency_seconds
         return reply
 
     def _rate_key(self, method: str, args: Mapping[str, Any]) -> str | None:
@@ -1563,8 +1666,13 @@ class SlackSandbox:
         ]
         newest_first = list(reversed(top_level))
         page, next_cursor = _page(newest_first, args)
+        messages = copy.deepcopy(page)
+        if not _flag(args.get("include_all_metadata")):
+            # Slack returns message metadata only to a caller who asks for it.
+            for message in messages:
+                message.pop("metadata", None)
         return {
-            "messages": copy.deepcopy(page),
+            "messages": messages,
             "has_more": bool(next_cursor),
             "pin_count": 0,
             "response_metadata": {"next_cursor": next_cursor},

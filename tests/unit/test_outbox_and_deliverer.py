@@ -63,6 +63,15 @@ def _deliverer(session_factory: sessionmaker[Session], sender: OutboxSender, clo
     )
 
 
+def _deliverer_and_time(session_factory: sessionmaker[Session], sender: OutboxSender, clock: FixedClock,
+                        **kwargs: Any) -> tuple[OutboxDeliverer, FakeTime]:
+    """A deliverer whose pacer runs on a fake monotonic clock the test moves with `clock`."""
+    fake_time = FakeTime()
+    deliverer = OutboxDeliverer(session_factory=session_factory, sender=sender, clock=clock,
+                                pacer=Pacer(monotonic=fake_time.monotonic, sleep=fake_time.sleep), **kwargs)
+    return deliverer, fake_time
+
+
 def _rows(session_factory) -> list[OutboxMessage]:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
         return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
@@ -103,23 +112,59 @@ def test_each_row_is_sent_once_and_marked_sent(session_factory, clock) -> None: 
     assert rows[0].response == {"ts": "1.0"}
 
 
-def test_429_waits_for_retry_after_and_sends_once(session_factory, clock) -> None:  # noqa: ANN001
+def test_a_429_holds_its_own_channel_for_retry_after_and_the_others_go_on(session_factory, clock) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
         enqueue(session, _call("a", clock=clock), now=clock.now())
+        enqueue(session, _call("a2", clock=clock), now=clock.now())
         enqueue(session, _call("b", clock=clock, channel="C2"), now=clock.now())
     sender = ScriptedSender([SendOutcome(ok=False, error="ratelimited", retry_after_seconds=20, retryable=True)])
-    deliverer = _deliverer(session_factory, sender, clock)
+    deliverer, fake_time = _deliverer_and_time(session_factory, sender, clock)
     first = deliverer.deliver_due()
-    # The 429 held the whole method: "b" was not sent into the limit either.
-    assert (first.sent, first.rate_limited) == (0, 2)
-    rows = _rows(session_factory)
-    assert all(row.state is OutboxState.PENDING for row in rows)
-    assert all(row.not_before == clock.now() + timedelta(seconds=20) for row in rows)
-    assert all(row.attempts == 0 for row in rows), "a rate limit is not a failed attempt"
+    # chat.postMessage is limited per channel: C1 waits, C2 is sent at once.
+    assert (first.sent, first.rate_limited, first.deferred) == (1, 1, 1)
+    assert [payload["text"] for _, payload in sender.sent] == ["b"]
+    rows = {row.dedup_key: row for row in _rows(session_factory)}
+    assert rows["a"].not_before == clock.now() + timedelta(seconds=20)
+    assert rows["a2"].state is OutboxState.PENDING and rows["a2"].not_before > clock.now()
+    assert all(row.attempts == 0 for key, row in rows.items() if key != "b"), "a rate limit is not a failed attempt"
+    assert fake_time.slept == [], "the deliverer never sleeps for one channel while others wait"
     assert deliverer.deliver_due().handled == 0, "nothing is due before Retry-After has passed"
     clock.set(clock.now() + timedelta(seconds=20))
+    fake_time.now += 20
     assert deliverer.deliver_due().sent == 2
-    assert sorted(payload["text"] for _, payload in sender.sent) == ["a", "b"]
+    assert sorted(payload["text"] for _, payload in sender.sent) == ["a", "a2", "b"]
+
+
+def test_a_429_on_a_tiered_method_holds_that_method_only(session_factory, clock) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        enqueue(session, _call("archive-1", clock=clock, method="conversations.archive"), now=clock.now())
+        enqueue(session, _call("archive-2", clock=clock, channel="C2", method="conversations.archive"), now=clock.now())
+        enqueue(session, _call("post", clock=clock, channel="C3"), now=clock.now())
+    sender = ScriptedSender([SendOutcome(ok=False, error="ratelimited", retry_after_seconds=30, retryable=True)])
+    deliverer, _ = _deliverer_and_time(session_factory, sender, clock)
+    report = deliverer.deliver_due()
+    assert (report.sent, report.rate_limited, report.deferred) == (1, 1, 1)
+    assert [method for method, _ in sender.sent] == ["chat.postMessage"]
+    held = {row.dedup_key: row.not_before - clock.now() for row in _rows(session_factory) if row.state is OutboxState.PENDING}
+    assert held == {"archive-1": timedelta(seconds=30), "archive-2": timedelta(seconds=30)}
+
+
+def test_a_busy_channel_is_set_aside_not_waited_for(session_factory, clock) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        for index in range(5):
+            enqueue(session, _call(f"busy-{index}", clock=clock), now=clock.now())
+        enqueue(session, _call("quiet", clock=clock, channel="C2"), now=clock.now())
+    sender = ScriptedSender()
+    deliverer, fake_time = _deliverer_and_time(session_factory, sender, clock)
+    report = deliverer.deliver_due()
+    # A burst of three in C1, the other two set aside for their turn; C2 never waited.
+    assert (report.sent, report.deferred) == (4, 2)
+    assert [payload["text"] for _, payload in sender.sent] == ["busy-0", "busy-1", "busy-2", "quiet"]
+    assert fake_time.slept == []
+    for _ in range(2):
+        clock.set(clock.now() + timedelta(seconds=1))
+        fake_time.now += 1
+        assert deliverer.deliver_due().sent == 1
 
 
 def test_5xx_is_retried_with_backoff_then_sent_once(session_factory, clock) -> None:  # noqa: ANN001

@@ -1,0 +1,122 @@
+"""The outbox delivers every message exactly once through lost answers, 429s, 5xx and SIGKILL.
+
+Counted in the sandbox by the outbox key each message carries in its metadata: lost = no copy
+in its conversation, duplicate = more than one. The full sizes are one command away:
+`python -m benchmarks.bench_crash` and `python -m benchmarks.bench_faults`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import SystemClock
+from bot.core.chat import SendOutcome
+from bot.sandbox import SlackSandbox
+from scheduling.deliverer import OutboxDeliverer
+from storage.db import unit_of_work
+from storage.models import OutboxMessage, OutboxState
+from tests.support.delivery import (
+    deliver_until_done,
+    make_deliverer,
+    outbox_states,
+    run_crash_trial,
+    seed_world,
+    tally,
+)
+
+FAST_BACKOFF = {"backoff_base": timedelta(milliseconds=50), "backoff_cap": timedelta(seconds=1)}
+
+
+@pytest.fixture()
+def sandbox() -> Iterator[SlackSandbox]:
+    with SlackSandbox() as sb:
+        yield sb
+
+
+class SenderThatCannotLook:
+    """The Slack sender without its lookup: what delivery was before (at least once)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def send(self, *, method: str, payload: dict[str, Any]) -> SendOutcome:
+        return self._inner.send(method=method, payload=payload)
+
+
+def test_ten_lost_answers_send_nothing_twice(
+    sandbox: SlackSandbox, session_factory: sessionmaker[Session]
+) -> None:
+    world = seed_world(sandbox, session_factory, messages=10, channels=5, dms=5, now=SystemClock().now())
+    sandbox.lose_next_answer("chat.postMessage", times=10)
+    deliverer = make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token, **FAST_BACKOFF)
+    first = deliverer.deliver_due()
+    assert (first.sent, first.retried) == (0, 10), "every answer was lost: all ten outcomes unknown"
+    with unit_of_work(session_factory) as session:
+        assert all(row.outcome_unknown for row in session.scalars(select(OutboxMessage)))
+    deliver_until_done(deliverer, session_factory)
+    assert tally(sandbox, world) == type(tally(sandbox, world))(messages=10, lost=0, duplicates=0, extra_copies=0)
+    assert sum(1 for call in sandbox.calls_to("chat.postMessage") if call.ok) == 10, "none posted again"
+    with unit_of_work(session_factory) as session:
+        rows = list(session.scalars(select(OutboxMessage)))
+    assert {(row.state, row.outcome_unknown) for row in rows} == {(OutboxState.SENT, False)}
+    for row in rows:  # recorded with the ts of the message Slack did post
+        assert row.response is not None
+        found = sandbox.find_message(row.response["ts"], channel=row.response["channel"])
+        assert found is not None and found[1]["metadata"]["event_payload"]["key"] == row.dedup_key
+
+
+def test_without_the_lookup_the_same_lost_answers_are_sent_twice(
+    sandbox: SlackSandbox, session_factory: sessionmaker[Session]
+) -> None:
+    """The control: the lookup is what prevents the duplicates above."""
+    world = seed_world(sandbox, session_factory, messages=10, channels=5, dms=5, now=SystemClock().now())
+    sandbox.lose_next_answer("chat.postMessage", times=10)
+    looking = make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token, **FAST_BACKOFF)
+    blind = OutboxDeliverer(
+        session_factory=session_factory, sender=SenderThatCannotLook(looking._sender), clock=SystemClock(),
+        **FAST_BACKOFF,
+    )
+    deliver_until_done(blind, session_factory)
+    assert tally(sandbox, world).duplicates == 10
+
+
+def test_twenty_percent_faults_lose_nothing_send_nothing_twice_and_keep_the_limits(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with SlackSandbox(enforce_rate_limits=True) as sandbox:
+        world = seed_world(sandbox, session_factory, messages=200, channels=80, dms=20, now=SystemClock().now())
+        sandbox.inject_faults(0.2, seed=12, retry_after=1)
+        deliverer = make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token, **FAST_BACKOFF)
+        deliver_until_done(deliverer, session_factory)
+        result = tally(sandbox, world)
+        faults = sandbox.fault_counts()
+        limiter_429s = [c for c in sandbox.calls if c.http_status == 429 and c.injected is None]
+    assert (result.lost, result.duplicates) == (0, 0)
+    assert outbox_states(session_factory) == {OutboxState.SENT: 200}
+    assert sum(faults.values()) >= 20 and {"429", "lost"} <= set(faults), faults
+    assert limiter_429s == [], "the pacer kept every call inside Slack's limits"
+
+
+def test_sigkilled_workers_lose_nothing_and_send_nothing_twice(
+    session_factory: sessionmaker[Session], database_url: str
+) -> None:
+    rng = random.Random(20)
+    with SlackSandbox(latency_seconds=0.02) as sandbox:
+        kills = 0
+        for trial in range(3):
+            world = seed_world(
+                sandbox, session_factory, messages=100, channels=15, dms=15, now=SystemClock().now(), prefix=f"t{trial}"
+            )
+            outcome = run_crash_trial(sandbox, database_url=database_url, messages=100, kills=3, rng=rng)
+            kills += outcome.kills
+            result = tally(sandbox, world)
+            assert (result.lost, result.duplicates) == (0, 0), f"trial {trial}: {result}"
+    assert kills >= 6, "the worker was really killed mid-delivery"
+    assert outbox_states(session_factory) == {OutboxState.SENT: 300}
