@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.onboarding.service import ConsentStatus, record_consent
 from bot.slack.render.onboarding import consent_refused_message, parse_consent_value, render_after_click
@@ -56,7 +57,10 @@ def handle_consent(
     channel_id = (body.get("channel") or {}).get("id")
     message_ts = (body.get("message") or {}).get("ts")
     if channel_id and message_ts:
-        client.chat_update(channel=channel_id, ts=message_ts, **message.as_kwargs())
+        try:
+            client.chat_update(channel=channel_id, ts=message_ts, **message.as_kwargs())
+        except SlackApiError as error:  # the answer is saved; a message gone or elsewhere only stays as it was
+            logger.warning("could not redraw the consent message for %s: %s", user_id, error.response.get("error"))
     if outcome.status is ConsentStatus.RECORDED:
         logger.info(
             "consent %s=%s recorded for participant %s", choice.purpose.value, choice.granted, choice.participant_id
