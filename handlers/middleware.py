@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
@@ -21,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.container import Deps
 from bot.core.events import record_event_once
 from bot.core.people import Viewer, identify
+from bot.core.workspace import TOKENS_REVOKED, UNINSTALLED, resume_sending, sending_stopped
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.slack.render.help import not_a_coordinator_message, not_a_coordinator_view
 from handlers.answers import reply
@@ -57,12 +59,49 @@ def register(app: App, deps: Deps) -> None:
         return None
 
     @app.middleware
+    def resume_sending_when_installed(body: dict[str, Any], context: BoltContext,
+                                      next: Callable[[], None]) -> None:  # noqa: A002
+        # A command, a click or a fresh event from the team arrives only while the app is
+        # installed: sending stopped by an uninstall or a revoked token resumes.
+        if _proves_installed(body):
+            with unit_of_work(deps.session_factory) as session:
+                stopped = sending_stopped(session, team_id=context.team_id)
+                if stopped is not None and _after(body, stopped.since):
+                    resume_sending(session, team_id=context.team_id, now=deps.clock.now())
+                    log.info("a request from workspace %s: the app is installed again; sending resumes",
+                             context.team_id)
+        next()
+
+    @app.middleware
     def provide_viewer(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
         # After the redelivery check: a dropped repeat costs no lookup. A request that names
         # no user (most events about the workspace) gets no viewer.
         if context.user_id:
             context[VIEWER_KEY] = resolve_viewer(deps, context.user_id)
         next()
+
+
+# Events about the app losing its access: they never mean it is back.
+_ACCESS_LOST_EVENTS = frozenset({UNINSTALLED, TOKENS_REVOKED, "team_access_revoked"})
+
+
+def _proves_installed(body: dict[str, Any]) -> bool:
+    if body.get("type") == "event_callback":
+        event = body.get("event")
+        return isinstance(event, dict) and event.get("type") not in _ACCESS_LOST_EVENTS
+    return bool(body.get("command") or body.get("type") in ("block_actions", "view_submission", "view_closed",
+                                                            "shortcut", "message_action", "block_suggestion"))
+
+
+def _after(body: dict[str, Any], since: datetime) -> bool:
+    """An event written after sending stopped: a redelivery of an older one (Slack retries
+    for minutes, keeping its `event_time`) proves nothing about now."""
+    if body.get("type") != "event_callback":
+        return True
+    event_time = body.get("event_time")
+    if not isinstance(event_time, (int, float)) or isinstance(event_time, bool):
+        return False
+    return datetime.fromtimestamp(event_time, tz=timezone.utc) > since
 
 
 def coordinators_only(

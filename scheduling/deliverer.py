@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.core.chat import OutboxSender, PostedLookup, PostedMessageFinder, SendOutcome
 from scheduling.pacing import Pacer
+from scheduling.workspace_guard import Refusal, WorkspaceGuard
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState
 
@@ -120,17 +121,21 @@ class OutboxDeliverer:
         # Rows whose outcome is unknown were sent by a worker that is gone (or by this one
         # before it lost the answer), so nothing adds their keys after the read.
         self._read_back: dict[str, tuple[float, PostedLookup]] = {}
+        # An uninstalled app, a dead token, a deactivated person: scheduling/workspace_guard.py.
+        self._workspace = WorkspaceGuard(session_factory=session_factory, sender=sender, clock=clock)
 
     def deliver_due(self, *, max_batches: int = 20) -> DeliveryReport:
         """Send what is due now, batch by batch, until nothing is due or the cap is hit."""
         report = DeliveryReport()
         self._read_back = {}
+        if self._workspace.sending_stopped():
+            return report  # uninstalled or token revoked: everything stays pending until it is back
         for _ in range(max_batches):
             claimed = self._claim_batch()
             if not claimed:
                 break
             self._send_batch(claimed, report)
-            if len(claimed) < self._batch_size:
+            if len(claimed) < self._batch_size or self._workspace.stopped_now:
                 break
         return report
 
@@ -191,6 +196,10 @@ class OutboxDeliverer:
 
     def _deliver_one(self, claim: _Claim, method: str, payload: dict[str, Any], report: DeliveryReport) -> None:
         row_id, unknown = claim.row_id, claim.outcome_unknown
+        if self._workspace.stopped_now:  # the token died earlier in this batch: no more calls
+            self._release(row_id, after_seconds=0, count_attempt=False, outcome_unknown=unknown)
+            report.deferred += 1
+            return
         channel = payload.get("channel") if isinstance(payload.get("channel"), str) else None
         stamped = self._finder.stamp(method=method, payload=payload, key=claim.key) if self._finder else None
         if stamped is not None:
@@ -265,6 +274,9 @@ class OutboxDeliverer:
             report.sent += 1
         elif outcome.error and self._kept_for_missing_channel(row_id, claim.payload, outcome.error):
             report.retried += 1
+        elif self._workspace.refused(method=method, payload=payload, error=outcome.error) is Refusal.TOKEN_DEAD:
+            self._release(row_id, after_seconds=0, count_attempt=False, outcome_unknown=unknown, error=outcome.error)
+            report.deferred += 1
         else:
             self._mark_failed(row_id, outcome.error or "unknown error")
             report.failed += 1

@@ -693,3 +693,17 @@ class SlackDriver:
         if user is None:
             raise ValueError(f"unknown user {user_id!r}")
         return self.event({"type": "team_join", "user": user})
+
+    def app_uninstalled(self) -> DriverResponse:
+        """The app was removed from the workspace: its token stops working first (every call
+        answers ``token_revoked``), then Slack sends ``app_uninstalled``."""
+        self.sandbox.revoke_token("token_revoked")
+        return self.event({"type": "app_uninstalled"})
+
+    def tokens_revoked(self, *, bot: bool = True, user_ids: tuple[str, ...] = ()) -> DriverResponse:
+        """Tokens were revoked: the bot's (its token stops working) and/or users' OAuth tokens.
+        Slack may send this after ``app_uninstalled`` too."""
+        if bot:
+            self.sandbox.revoke_token("token_revoked")
+        tokens: JSON = {"oauth": list(user_ids), "bot": [self.sandbox.bot_user_id] if bot else []}
+        return self.event({"type": "tokens_revoked", "tokens": tokens})

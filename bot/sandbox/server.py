@@ -436,6 +436,7 @@ class SlackSandbox:
         latency_seconds: float = 0.0,
     ) -> None:
         self.bot_token = bot_token
+        self.token_revoked_as: str | None = None  # see revoke_token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -806,6 +807,18 @@ class SlackSandbox:
                     counts[call.injected] = counts.get(call.injected, 0) + 1
             return counts
 
+    def revoke_token(self, error: str = "token_revoked") -> None:
+        """The app was uninstalled or its token revoked: from now on every call with the bot's
+        token answers ``error`` (Slack: ``token_revoked``; ``invalid_auth`` or
+        ``account_inactive`` are the other answers a dead token gets)."""
+        with self._lock:
+            self.token_revoked_as = error
+
+    def reinstall(self) -> None:
+        """Installed again with the same bot token: calls work again."""
+        with self._lock:
+            self.token_revoked_as = None
+
     def error_next(self, method: str, error: str, *, times: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` answer ``ok: false`` with ``error``."""
         with self._lock:
@@ -1059,6 +1072,8 @@ class SlackSandbox:
                 return self._finish(method, args, _Reply.json({"ok": False, "error": "not_authed"}), at)
             if token != self.bot_token:
                 return self._finish(method, args, _Reply.json({"ok": False, "error": "invalid_auth"}), at)
+            if self.token_revoked_as is not None:  # uninstalled: the old token answers so, every call
+                return self._finish(method, args, _Reply.json({"ok": False, "error": self.token_revoked_as}), at)
         queue = self._failures.get(method)
         lost = False
         injected: str | None = None

@@ -23,6 +23,7 @@ from bot.slack.web import RefuseUnroutablePayloads
 from scheduling.deliverer import DeliveryReport, OutboxDeliverer
 from scheduling.pacing import Pacer
 from scheduling.ticks import TickResult, run_tick
+from scheduling.workspace_guard import WorkspaceGuard
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade_to_head
 
@@ -103,10 +104,17 @@ class Runtime:
         """Creating and joining pair channels now, when a token lets us."""
         return SlackChannels(self.client) if self.settings.slack_bot_token else None
 
+    @cached_property
+    def workspace_guard(self) -> WorkspaceGuard:
+        return WorkspaceGuard(session_factory=self.session_factory, sender=SlackWebSender(self.client), clock=self.clock)
+
     def tick(self, *, now: datetime | None = None, dry_run: bool = False) -> TickResult:
+        # Uninstalled or token revoked: the jobs that call Slack now get no ports, so they skip
+        # (the rest only queue, and the queue waits); auth.test is asked every few minutes.
+        stopped = not dry_run and bool(self.settings.slack_bot_token) and self.workspace_guard.probe_if_due()
         return run_tick(
-            session_factory=self.session_factory, now=now or self.clock.now(), directory=self.directory, dry_run=dry_run,
-            channels=None if dry_run else self.channels,
+            session_factory=self.session_factory, now=now or self.clock.now(), dry_run=dry_run,
+            directory=None if stopped else self.directory, channels=None if dry_run or stopped else self.channels,
         )
 
     def deliver(self) -> DeliveryReport:

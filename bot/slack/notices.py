@@ -50,6 +50,7 @@ def _load_renderers() -> None:
         sessions,
         surveys,
         timeline,
+        workspace,
     )
 
 

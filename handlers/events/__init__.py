@@ -10,12 +10,16 @@ from handlers.events.other import handle_other_event
 from handlers.events.team_join import handle_team_join
 from handlers.events.user_change import handle_user_change
 from handlers.events.workbook_upload import handle_workbook_upload
+from handlers.events.workspace import handle_app_uninstalled, handle_tokens_revoked
 
 
 def register(app: App) -> None:
     app.event("app_home_opened")(handle_app_home_opened)
     app.event("user_change")(handle_user_change)
     app.event("team_join")(handle_team_join)
+    # Bolt lets these two past authorization (the token is gone); acknowledged and recorded.
+    app.event("app_uninstalled")(handle_app_uninstalled)
+    app.event("tokens_revoked")(handle_tokens_revoked)
     # message.im: a file shared in the bot's DM may be a coordinator's round workbook.
     app.event({"type": "message", "subtype": "file_share"}, matchers=[is_direct_message])(handle_workbook_upload)
     # Bolt runs only the first matching listener: this catch-all for other DM messages
