@@ -49,6 +49,7 @@ from bot.privacy.inventory import (
 from bot.reports.workbook import DAY, INTEGER, MOMENT, Column, TableSheet, local_time
 from bot.surveys.criteria import COMMENT_QUESTION, criteria_of
 from bot.surveys.service import PULSE_CONFIDENCE, PULSE_USEFUL
+from bot.text import truncate
 from storage.models import (
     Checkin,
     Consent,
@@ -714,9 +715,20 @@ _TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {section.key: (section.key,
 _ABOUT: dict[str, tuple[str, tuple[Column, ...]]] = {"about": ("about", (Column("item", 30), Column("value", 60)))}
 
 
+#: Excel shows at most this many characters in a cell (and calls a longer one a problem
+#: with the file); the JSON file keeps the whole value.
+CELL_LIMIT = 32_767
+
+
 def _cell(column: Column, value: Any, *, language: str, zone_name: str) -> Any:
-    """A value as the reader sees it: their wall-clock time, words for enums and yes/no,
-    lists joined, structured values (match reasons, message facts) as compact JSON."""
+    """A value as the reader sees it (see `_readable`), text cut to what Excel shows."""
+    readable = _readable(column, value, language=language, zone_name=zone_name)
+    return truncate(readable, CELL_LIMIT) if isinstance(readable, str) else readable
+
+
+def _readable(column: Column, value: Any, *, language: str, zone_name: str) -> Any:
+    """Their wall-clock time, words for enums and yes/no, lists joined, structured values
+    (match reasons, message facts) as compact JSON."""
     if value is None:
         return None
     if column.key in BOOLEAN_COLUMNS and isinstance(value, bool):

@@ -178,3 +178,18 @@ def test_nobody_stored_is_none(session: Session) -> None:
     assert collect_personal_data(session, now=NOW, slack_user_id="UNOBODY") is None
     assert collect_personal_data(session, now=NOW, email="nobody@example.org") is None
     assert collect_personal_data(session, now=NOW) is None
+
+
+def test_a_huge_value_is_whole_in_the_json_and_cut_to_what_excel_shows_in_the_workbook(session: Session) -> None:
+    seeded = seed_person_everywhere(session)
+    ada = session.get_one(Participant, seeded.participant_ids[0])
+    ada.goals = "x" * 40_000
+    session.flush()
+    data = collect_personal_data(session, now=NOW, slack_user_id=ADA_SLACK)
+    assert data is not None
+    files = export_files(data)
+    assert json.loads(files.json_bytes)["sections"]["participation"][0]["goals"] == ada.goals
+    sheet = load_workbook(io.BytesIO(files.workbook_bytes))[t("export.sheet.participation", "en")]
+    header = [cell.value for cell in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("Goals") + 1).value
+    assert isinstance(cell, str) and len(cell) == 32_767 and cell.endswith("…")
