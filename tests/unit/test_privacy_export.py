@@ -29,7 +29,8 @@ from bot.privacy.export import (
 )
 from bot.privacy.inventory import FIELDS
 from bot.slack.render.my_data import notice_text
-from storage.models import Participant
+from storage.models import OutboxMessage, Participant
+from tests.support.erasure_world import COORDINATOR_SLACK_ID, MARKERS, SLACK_ID, seed_erasure_world
 from tests.support.personal_data import ADA_EMAIL, ADA_NAME, ADA_SLACK, seed_person_everywhere
 
 NOW = datetime(2027, 7, 1, 9, 0, tzinfo=timezone.utc)
@@ -105,8 +106,6 @@ def test_messages_are_the_dm_rows_with_their_words_while_untrimmed(session: Sess
 
 
 def test_a_trimmed_message_is_exported_without_words(session: Session) -> None:
-    from storage.models import OutboxMessage
-
     seed_person_everywhere(session)
     row = session.query(OutboxMessage).filter_by(target=ADA_SLACK).one()
     row.payload, row.trimmed_at = {"channel": ADA_SLACK}, NOW
@@ -193,3 +192,26 @@ def test_a_huge_value_is_whole_in_the_json_and_cut_to_what_excel_shows_in_the_wo
     header = [cell.value for cell in sheet[1]]
     cell = sheet.cell(row=2, column=header.index("Goals") + 1).value
     assert isinstance(cell, str) and len(cell) == 32_767 and cell.endswith("…")
+
+
+def test_the_erasure_worlds_person_finds_every_marker_of_hers_in_her_export(session: Session) -> None:
+    """The erasure tests' seed (written separately, tests/support/erasure_world.py): every
+    text that erasure must remove of hers, her export must show."""
+    seed_erasure_world(session)
+    data = collect_personal_data(session, now=NOW, slack_user_id=SLACK_ID, render=notice_text)
+    assert data is not None
+    document = json.dumps(as_json(data), ensure_ascii=False)
+    assert [marker for marker in MARKERS if marker not in document] == []
+    assert [row["round"] for row in as_json(data)["sections"]["participation"]] == ["Spring 2027", "Autumn 2028"]
+
+
+def test_a_coordinators_export_says_what_they_did_but_not_whom_it_was_about(session: Session) -> None:
+    seed_erasure_world(session)
+    data = collect_personal_data(session, now=NOW, slack_user_id=COORDINATOR_SLACK_ID, render=notice_text)
+    assert data is not None
+    exported = as_json(data)
+    assert sorted(row["action"] for row in exported["sections"]["coordination"]) == [
+        "constraint_made", "digest_item_handled", "outcome_recorded", "proposal_computed", "proposal_published"]
+    assert {row["slack_user_id"] for row in exported["sections"]["coordination"]} == {COORDINATOR_SLACK_ID}
+    document = json.dumps(exported, ensure_ascii=False)
+    assert [marker for marker in MARKERS if marker in document] == []
