@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 
+from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError
 from storage.db import DatabaseConfigError, check_connection
 
@@ -38,12 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_USAGE
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(verbose=args.verbose)  # names, notes and secrets never reach a log line
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
@@ -588,6 +584,8 @@ def _log_to(handler: logging.Handler) -> None:
     the story alone."""
     root = logging.getLogger()
     for old in list(root.handlers):
+        for kept in old.filters:  # the secrets filter configure_logging put there
+            handler.addFilter(kept)
         root.removeHandler(old)
         old.close()
     root.addHandler(handler)
