@@ -119,6 +119,10 @@ COMMANDS: tuple[CommandInfo, ...] = (
         command=ADMIN, subcommand="digest", usage_key="cmd.admin.digest.usage",
         description_key="cmd.admin.digest.description", audience=Audience.COORDINATORS,
     ),
+    CommandInfo(
+        command=ADMIN, subcommand="erase", usage_key="cmd.admin.erase.usage",
+        description_key="cmd.admin.erase.description", audience=Audience.COORDINATORS,
+    ),
 )
 
 

@@ -71,6 +71,18 @@ def identify(session: Session, *, slack_user_id: str, admin_user_ids: Collection
     )
 
 
+def coordinated_programme_ids(session: Session, viewer: Viewer) -> frozenset[int] | None:
+    """The programmes this viewer coordinates a round of; None means every programme (an
+    admin). A person's data belongs to their programme, so acts on a person rather than on
+    one round (erasing them) are allowed to that programme's coordinators."""
+    if viewer.coordinated_round_ids is None:
+        return None
+    if not viewer.coordinated_round_ids:
+        return frozenset()
+    return frozenset(session.scalars(
+        select(Round.programme_id).where(Round.id.in_(viewer.coordinated_round_ids)).distinct()))
+
+
 CONTACTS_LIMIT = 3  # a few names to ask, not the whole staff list
 
 

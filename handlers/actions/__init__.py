@@ -10,12 +10,14 @@ from bot.slack.render.digest import HANDLED_ACTION_PATTERN as DIGEST_HANDLED_PAT
 from bot.slack.render.match_review import PUBLISH_ACTION_ID, REVIEW_ACTION_PATTERN
 from bot.slack.render.nudges import CHECKIN_ACTION_PATTERN
 from bot.slack.render.outcomes import OPEN_ACTION_ID as OUTCOME_OPEN_ACTION_ID
+from bot.slack.render.privacy import ERASE_ACTION_PATTERN
 from bot.slack.render.sessions import CONFIRM_PATTERN, DELETE_PATTERN, EDIT_PATTERN, LOG_OPEN_PATTERN
 from bot.slack.render.surveys import DECLINE_ACTION, OPEN_ACTION, PULSE_ACTION_PATTERN
 from bot.slack.render.timeline import RSVP_ACTION_PATTERN
 from handlers.actions.checkin_answer import handle_checkin_answer
 from handlers.actions.consent import handle_consent
 from handlers.actions.digest_handled import handle_digest_handled
+from handlers.actions.erase_confirm import handle_erase_confirm
 from handlers.actions.match_publish import handle_match_publish
 from handlers.actions.match_review import handle_match_review
 from handlers.actions.meeting_rsvp import handle_meeting_rsvp
@@ -57,3 +59,5 @@ def register(app: App) -> None:
     app.action(DECLINE_ACTION)(handle_survey_decline)
     # The coordinators' weekly digest: digest.handled.<n> (value: round|key|fingerprint).
     app.action(re.compile(DIGEST_HANDLED_PATTERN), middleware=[coordinators_only])(handle_digest_handled)
+    # /mentoring-admin erase NAME: privacy.erase.confirm (value: one of the person's participant ids).
+    app.action(ERASE_ACTION_PATTERN, middleware=[coordinators_only])(handle_erase_confirm)

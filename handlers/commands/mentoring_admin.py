@@ -14,6 +14,7 @@ from handlers.commands.admin_attendance import open_attendance
 from handlers.commands.admin_import import import_instructions, send_template
 from handlers.commands.admin_match import admin_match
 from handlers.commands.digest import admin_digest
+from handlers.commands.erase import admin_erase
 from handlers.commands.outcome import admin_outcome_command
 from handlers.commands.pair_end import end_pair_command, rematch_command
 from handlers.commands.report import admin_report
@@ -41,6 +42,7 @@ SUBCOMMANDS = subcommand_table(ADMIN, {
     "report": admin_report,
     "outcome": admin_outcome_command,
     "digest": admin_digest,
+    "erase": admin_erase,
 })
 
 

@@ -41,3 +41,15 @@ def test_every_kept_or_placeholder_field_says_why() -> None:
     for entry in FIELDS:
         if entry.erasure in (Erasure.KEEP, Erasure.PLACEHOLDER):
             assert entry.why, entry.label
+
+
+def test_every_table_an_erasure_reports_has_a_label_in_both_languages() -> None:
+    from bot.i18n import t
+    from bot.privacy.inventory import PersonRef, person_selects
+
+    nobody = PersonRef(participant_ids=(), round_ids=(), emails=(), slack_user_ids=(), names=(), pair_ids=(),
+                       pair_channel_ids=())
+    tables = {name for name, _select in person_selects(nobody)} | {"outbox_message"}
+    for language in ("en", "da"):
+        for table in tables:
+            assert t(f"privacy.table.{table}", language, count=1) != t(f"privacy.table.{table}", language, count=2)

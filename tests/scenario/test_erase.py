@@ -1,0 +1,144 @@
+"""`/mentoring-admin erase NAME` through the signed endpoint against the fake Slack: the
+coordinator sees what will be erased and a button; the click erases her everywhere and
+replaces the confirmation; a second click, another programme's coordinator, a participant,
+a forged value, an unknown or ambiguous name each get a clear ephemeral and change nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.core.people import identify
+from bot.sandbox.harness import SandboxedApp
+from bot.slack.render.privacy import ERASE_ACTION_ID
+from storage.db import unit_of_work
+from storage.models import OutboxMessage, OutboxState, Participant, Role
+from tests.nudge_world import new_world, person
+from tests.support.answers import find_element, message_text
+from tests.support.erasure_world import EMAIL, NAME, SLACK_ID, ErasureWorld, seed_erasure_world, where_markers_are
+from tests.support.mrkdwn import live_sequences
+from tests.support.report_round import REPORT_NOW
+
+
+@pytest.fixture
+def seeded(slack: SandboxedApp) -> ErasureWorld:
+    slack.clock.set(REPORT_NOW)
+    for user_id in ("UCOORD", "UM1", "UOTHER", SLACK_ID):
+        slack.sandbox.add_user(user_id=user_id, name=user_id.lower(), tz="Europe/Copenhagen")
+    with unit_of_work(slack.runtime.session_factory) as session:
+        world = seed_erasure_world(session)
+        other = new_world(session, name="Autumn 2027")
+        person(session, other, "other", role=Role.COORDINATOR)
+    return world
+
+
+def _markers(slack: SandboxedApp) -> set[tuple[str, str]]:
+    with unit_of_work(slack.runtime.session_factory) as session:
+        return where_markers_are(session)
+
+
+def _last_answer(slack: SandboxedApp, user_id: str) -> dict[str, Any]:
+    ephemerals = slack.sandbox.ephemerals_for(user_id)
+    assert ephemerals, f"no ephemeral answer for {user_id}"
+    return ephemerals[-1]
+
+
+def _her_first_id(slack: SandboxedApp) -> int:
+    with unit_of_work(slack.runtime.session_factory) as session:
+        return min(session.scalars(select(Participant.id).where(Participant.email == EMAIL)))
+
+
+def test_a_coordinator_sees_what_goes_confirms_and_she_is_erased(slack: SandboxedApp, seeded: ErasureWorld) -> None:
+    before = _markers(slack)
+    response = slack.slash("UCOORD", "/mentoring-admin", "erase birgitte")
+    assert response.status == 200
+    confirm = _last_answer(slack, "UCOORD")
+    text = message_text(confirm)
+    assert f"Erase *{NAME}* ({EMAIL})?" in text
+    assert "Career Mentoring Spring 2027: Spring 2027" in text and "Autumn 2028" in text
+    assert "2 participations (name, email, Slack id, profile)" in text and "5 stored messages" in text
+    assert "Messages already posted in Slack" in text
+    assert _markers(slack) == before  # nothing changes before the click
+
+    value = find_element(confirm, ERASE_ACTION_ID)[1]["value"]
+    clicked = slack.click("UCOORD", ERASE_ACTION_ID, value=value, message=confirm["ts"])
+    assert clicked.status == 200
+    done = _last_answer(slack, "UCOORD")
+    assert done["text"].startswith("Erased: ") and "rows changed" in done["text"]
+    assert ERASE_ACTION_ID not in message_text(done)  # the button is gone
+    assert _markers(slack) == set()
+    with unit_of_work(slack.runtime.session_factory) as session:
+        assert not identify(session, slack_user_id=SLACK_ID).in_programme
+        reminder = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.dedup_key == "reminder:participant=1")).one()
+        assert reminder.state is OutboxState.CANCELLED
+
+    # Clicking again (or Slack retrying the click) finds nothing left to do.
+    slack.click("UCOORD", ERASE_ACTION_ID, value=value, channel_id=slack.sandbox.im_channel_for("UCOORD"))
+    assert "erased already" in _last_answer(slack, "UCOORD")["text"]
+    slack.tick_and_deliver()
+    assert slack.sandbox.dm_messages(SLACK_ID) == []
+
+
+def test_a_name_fitting_several_lists_them_and_an_email_picks_one(slack: SandboxedApp, seeded: ErasureWorld) -> None:
+    slack.slash("UCOORD", "/mentoring-admin", "erase m")
+    answer = message_text(_last_answer(slack, "UCOORD"))
+    assert "“m” fits 6 people. Give the full name or the email:" in answer
+    assert "• M1 (m1@example.org), Career Mentoring Spring 2027: Spring 2027" in answer
+    assert ERASE_ACTION_ID not in answer
+    slack.slash("UCOORD", "/mentoring-admin", "erase M3@example.org")
+    assert "Erase *M3* (m3@example.org)?" in message_text(_last_answer(slack, "UCOORD"))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("erase", "Say whom to erase: `/mentoring-admin erase NAME`"),
+    ("erase Zorro", "Nobody called “Zorro” takes part in a programme you coordinate"),
+])
+def test_no_name_or_an_unknown_one_is_said_plainly(slack: SandboxedApp, seeded: ErasureWorld, text: str,
+                                                   expected: str) -> None:
+    slack.slash("UCOORD", "/mentoring-admin", text)
+    assert expected in _last_answer(slack, "UCOORD")["text"]
+
+
+def test_another_programmes_coordinator_cannot_find_or_erase_her(slack: SandboxedApp, seeded: ErasureWorld) -> None:
+    before = _markers(slack)
+    slack.slash("UOTHER", "/mentoring-admin", "erase Birgitte")
+    assert "Nobody called “Birgitte”" in _last_answer(slack, "UOTHER")["text"]
+    # A forged click carrying her participant id is refused.
+    slack.click("UOTHER", ERASE_ACTION_ID, value=str(_her_first_id(slack)),
+                channel_id=slack.sandbox.im_channel_for("UOTHER"))
+    assert "Only the coordinators of that person's programme" in _last_answer(slack, "UOTHER")["text"]
+    assert _markers(slack) == before
+
+
+def test_a_participant_gets_neither_the_command_nor_the_button(slack: SandboxedApp, seeded: ErasureWorld) -> None:
+    before = _markers(slack)
+    slack.slash("UM1", "/mentoring-admin", "erase Birgitte")
+    assert "Only the programme's coordinators" in _last_answer(slack, "UM1")["text"]
+    slack.click("UM1", ERASE_ACTION_ID, value=str(_her_first_id(slack)), channel_id=slack.sandbox.im_channel_for("UM1"))
+    assert _markers(slack) == before
+
+
+@pytest.mark.parametrize("value", ["not-a-number", "", "99999999999999"])
+def test_a_forged_value_changes_nothing(slack: SandboxedApp, seeded: ErasureWorld, value: str) -> None:
+    before = _markers(slack)
+    response = slack.click("UCOORD", ERASE_ACTION_ID, value=value, channel_id=slack.sandbox.im_channel_for("UCOORD"))
+    assert response.status == 200
+    assert "erased already" in _last_answer(slack, "UCOORD")["text"]
+    assert _markers(slack) == before
+
+
+def test_hostile_text_never_pings(slack: SandboxedApp, seeded: ErasureWorld) -> None:
+    slack.slash("UCOORD", "/mentoring-admin", "erase <!channel> <@UM1>")
+    answer = _last_answer(slack, "UCOORD")
+    assert live_sequences(message_text(answer)) == []
+
+
+def test_help_lists_erase_for_coordinators_only(slack: SandboxedApp, seeded: ErasureWorld) -> None:
+    slack.slash("UCOORD", "/mentoring-admin", "help")
+    assert "/mentoring-admin erase NAME" in message_text(_last_answer(slack, "UCOORD"))
+    slack.slash("UM1", "/mentoring", "help")
+    assert "erase" not in message_text(_last_answer(slack, "UM1"))
+
