@@ -147,6 +147,8 @@ def payload_problem(body: Mapping[str, Any]) -> str | None:
             return "block_actions without actions"
         if not all(isinstance(action, dict) and _is_str(action.get("action_id")) for action in actions):
             return "block_actions with an action without action_id"
+        if not all(_slack_typed(action) for action in actions):
+            return "block_actions with an action whose value, date or option is not of Slack's type"
     if kind in ("view_submission", "view_closed"):
         view = body.get("view")
         if not isinstance(view, dict) or not _is_str(view.get("type")) or not _is_str(view.get("callback_id")):
@@ -162,6 +164,12 @@ def payload_problem(body: Mapping[str, Any]) -> str | None:
 
 def _is_str(value: object) -> bool:
     return isinstance(value, str) and bool(value)
+
+
+def _slack_typed(action: Mapping[str, Any]) -> bool:
+    """Slack sends a value and a date as strings and an option as an object: listeners read them so."""
+    return (isinstance(action.get("value", ""), str) and isinstance(action.get("selected_date", ""), (str, type(None)))
+            and isinstance(action.get("selected_option", {}), (dict, type(None))))
 
 
 def _is_url(value: object) -> bool:

@@ -178,6 +178,8 @@ ODD_PAYLOADS: dict[str, Callable[[SandboxedApp], Body]] = {
     "check-in button clicked from a view (no response_url)": lambda s: _block_actions(
         s, [_button("checkin.not_yet", value="999")], container={"type": "view", "view_id": "V1"}, response_url=_DROP,
         channel=_DROP),
+    "check-in button whose value is an object": lambda s: _block_actions(s, [_button("checkin.not_yet",
+                                                                                   value={"value": "1"})]),
     "click with a response_url that is not a URL": lambda s: _block_actions(s, [_button("session.confirm.999")],
                                                                            response_url=5),
     "unknown command": lambda s: _command(s, "/nobody"),
