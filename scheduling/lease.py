@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, Executable, case, insert, text, update
+from sqlalchemy import Connection, Engine, Insert, case, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -127,14 +127,15 @@ class _LeaseRow:
                 return True
             first = {"name": self.name, "holder": self.holder, "acquired_at": now, **values}
             dialect = session.get_bind().dialect.name
-            statement: Executable
+            statement: postgresql.Insert | sqlite.Insert | Insert
             if dialect == "postgresql":
                 statement = postgresql.insert(WorkerLease).values(**first).on_conflict_do_nothing(index_elements=["name"])
             elif dialect == "sqlite":
                 statement = sqlite.insert(WorkerLease).values(**first).on_conflict_do_nothing(index_elements=["name"])
             else:  # pragma: no cover - only the two supported databases
                 statement = insert(WorkerLease).values(**first)
-            return rows_affected(session.execute(statement)) > 0
+            # RETURNING: psycopg reports no row count for an INSERT ... ON CONFLICT DO NOTHING.
+            return session.scalar(statement.returning(WorkerLease.name)) is not None
 
     def give_up(self, *, now: datetime) -> None:
         """Mark our row expired, so a waiting worker takes over at its next try."""

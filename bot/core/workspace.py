@@ -51,10 +51,12 @@ def stop_sending(session: Session, *, team_id: str | None, because: str, now: da
     dialect = session.get_bind().dialect.name
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Two answers at once (the event and a refused call) both land: one inserts, one finds it.
-    inserted = session.execute(
+    # RETURNING: psycopg reports no row count for an INSERT ... ON CONFLICT DO NOTHING.
+    inserted = session.scalar(
         insert_(WorkspaceStatus).values(team_id=team, **values).on_conflict_do_nothing(index_elements=["team_id"])
+        .returning(WorkspaceStatus.team_id)
     )
-    if rows_affected(inserted):
+    if inserted is not None:
         return True
     stopped = session.execute(
         update(WorkspaceStatus)
