@@ -49,7 +49,8 @@ TEXTS = {
     "comment": "COMMENT-the mentor was late", "comment_with_value": "COMMENT2-great programme",
     "field": "FIELD-bioinformatics", "company": "COMPANY-Novo", "partner_company": "PARTNERCO-Maersk",
     "country": "COUNTRY-Chile", "interest": "INTEREST-orienteering", "language": "LANG-quechua",
-    "reason": "REASON-bioinformatics", "channel": "birgitte-sondergaard",
+    "reason": "REASON-bioinformatics", "channel": "birgitte-sondergaard", "problem": "PROBLEM-her field",
+    "timezone": "America/Punta_Arenas",  # a real zone nobody else in the world has
 }
 MARKERS = (NAME, EMAIL, SLACK_ID, *TEXTS.values())
 #: Where the coordinator acted: erasing them must leave none of these.
@@ -73,6 +74,7 @@ def seed_erasure_world(session: Session) -> ErasureWorld:
     her.pause_reason, her.field, her.company = TEXTS["pause_reason"], TEXTS["field"], TEXTS["company"]
     her.partner_company, her.home_country = TEXTS["partner_company"], TEXTS["country"]
     her.interests, her.languages = [TEXTS["interest"]], [TEXTS["language"]]
+    her.timezone = TEXTS["timezone"]
     coordinator = session.get_one(Participant, world.people["coord"])
     coordinator.slack_user_id = COORDINATOR_SLACK_ID
     first = session.get_one(Pair, world.pairs["p1"])
@@ -146,7 +148,8 @@ def _proposal(world: World, her_id: int) -> dict[str, Any]:
                                    "params": {"field": "finance"}}]}],
         "unmatched": [{"participant_id": her_id, "role": "mentee", "reason_code": "x",
                        "params": {"field": TEXTS["field"]}}],
-        "problems": [{"code": "p", "params": {"name": NAME}, "mentor_id": people["m1"], "mentee_id": her_id}],
+        "problems": [{"code": "p", "params": {"detail": TEXTS["problem"]}, "mentor_id": people["m1"],
+                      "mentee_id": her_id}],
         "forbidden": [[people["m2"], her_id]], "ended": [],
         "names": {str(her_id): NAME, str(people["m1"]): "M1", str(people["e2"]): "E2"},
         "published_by": COORDINATOR_SLACK_ID,
