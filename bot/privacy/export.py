@@ -745,9 +745,30 @@ def _readable(column: Column, value: Any, *, language: str, zone_name: str) -> A
         return t(f"export.value.{'yes' if value else 'no'}", language)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return "; ".join(value)
+    coded = _coded_sentences(value, language)
+    if coded is not None:
+        return coded
     if isinstance(value, list | dict):
         return json.dumps(_plain(value), ensure_ascii=False)
     return value
+
+
+def _coded_sentences(value: Any, language: str) -> str | None:
+    """Match reasons and problems are stored as catalog codes with parameters: in the
+    workbook they read as the sentences the coordinator saw ("Same field: nursing"). None
+    when any entry is not such a code (it is then written as JSON)."""
+    if not isinstance(value, list) or not value:
+        return None
+    sentences = []
+    for entry in value:
+        if not isinstance(entry, Mapping) or not _has_key(str(entry.get("code")), language):
+            return None
+        params = entry.get("params") or {}
+        try:
+            sentences.append(t(str(entry["code"]), language, **{str(key): item for key, item in params.items()}))
+        except (KeyError, ValueError, TypeError, IndexError):
+            return None
+    return "; ".join(sentences)
 
 
 def _has_key(key: str, language: str) -> bool:

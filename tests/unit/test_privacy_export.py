@@ -215,3 +215,17 @@ def test_a_coordinators_export_says_what_they_did_but_not_whom_it_was_about(sess
     assert {row["slack_user_id"] for row in exported["sections"]["coordination"]} == {COORDINATOR_SLACK_ID}
     document = json.dumps(exported, ensure_ascii=False)
     assert [marker for marker in MARKERS if marker in document] == []
+
+
+def test_match_reasons_read_as_sentences_in_the_workbook_and_stay_codes_in_the_json(session: Session) -> None:
+    seed_person_everywhere(session)
+    data = collect_personal_data(session, now=NOW, slack_user_id=ADA_SLACK)
+    assert data is not None
+    files = export_files(data)
+    pairs = json.loads(files.json_bytes)["sections"]["pairs"]
+    assert pairs[0]["match_reasons"] == [{"code": "matching.reason.same_field", "points": 4,
+                                          "params": {"field": "ada-match-field"}}]
+    sheet = load_workbook(io.BytesIO(files.workbook_bytes))[t("export.sheet.pairs", "en")]
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(row=2, column=header.index("Match reasons") + 1).value == t(
+        "matching.reason.same_field", "en", field="ada-match-field")
