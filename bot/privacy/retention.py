@@ -43,6 +43,10 @@ TRIM_WINDOW: Final = timedelta(days=1)
 TRIM_SWEEP_HOUR: Final = 3
 #: The soonest any round's data can be due: the follow-up plus the smallest retention.
 _SOONEST: Final = FOLLOW_UP_MONTHS + 1
+#: Calendar months do not invert exactly (31 July + 7 months is 28 February, and 28
+#: February - 7 months is 28 July) and the programme's day may be a day ahead of UTC: the
+#: prefilter lets through rounds up to this much too new, and the exact rule decides.
+_SLACK: Final = timedelta(days=5)
 _FINISHED: Final = (OutboxState.SENT, OutboxState.CANCELLED, OutboxState.FAILED)
 
 
@@ -65,7 +69,7 @@ def due_retention(session: Session, *, now: datetime) -> RetentionResult:
     candidates = session.execute(
         select(Round, Programme).join(Programme, Programme.id == Round.programme_id)
         .where(Round.personal_data_erased_at.is_(None),
-               Round.ends_on <= months_after(utc_today, -_SOONEST) + timedelta(days=1))
+               Round.ends_on <= months_after(utc_today, -_SOONEST) + _SLACK)
         .order_by(Round.ends_on, Round.id)
     ).all()
     erased: list[int] = []

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.onboarding.notices import OnboardingFacts
 from bot.onboarding.service import onboarding_facts
-from bot.privacy.retention import TRIM_SWEEP_HOUR, due_trims
+from bot.privacy.retention import TRIM_SWEEP_HOUR, due_retention, due_trims, erase_on
 from bot.slack.render.onboarding import welcome_message
 from bot.surveys.scoreboard import compute_scoreboard
 from scheduling.ticks import DEFAULT_JOBS, TickResult, run_tick
@@ -199,3 +199,22 @@ def test_finished_rows_are_trimmed_to_their_keys_after_a_week(session: Session) 
     assert due_trims(session, now=sweep) == 1
     session.expire_all()
     assert session.get_one(OutboxMessage, ids["sent-30d"]).payload == {}
+
+
+@pytest.mark.parametrize(("ends_on", "months", "due"), [
+    (date(2027, 7, 31), 1, date(2028, 2, 29)),  # 31 Jan + 1 month in a leap year: the month's last day
+    (date(2027, 8, 31), 1, date(2028, 3, 29)),  # follow-up 29 Feb 2028, then one month
+    (date(2027, 5, 21), 12, date(2028, 11, 21)),
+])
+def test_a_round_is_erased_on_its_day_even_at_a_months_end(session: Session, ends_on: date, months: int,
+                                                           due: date) -> None:
+    round_ = make_round(session)
+    round_.starts_on, round_.ends_on = ends_on - timedelta(days=100), ends_on
+    round_.programme.retention_months = months
+    make_participant(session, round_=round_)
+    assert erase_on(round_, round_.programme) == due
+    day_before = datetime.combine(due - timedelta(days=1), datetime.min.time(), timezone.utc) + timedelta(hours=12)
+    assert due_retention(session, now=day_before).rounds == ()
+    on_the_day = datetime.combine(due, datetime.min.time(), timezone.utc) + timedelta(hours=12)
+    assert due_retention(session, now=on_the_day).rounds == (round_.id,)
+    assert due_retention(session, now=on_the_day).rounds == ()  # once
