@@ -154,6 +154,8 @@ def payload_problem(body: Mapping[str, Any]) -> str | None:
         if not isinstance(view, dict) or not _is_str(view.get("type")) or not _is_str(view.get("callback_id")):
             return f"{kind} without a view with a type and a callback_id"
         # A modal without inputs carries "state": {}; only a state that is not an object is odd.
+        if not isinstance(view.get("private_metadata", ""), str):
+            return f"{kind} with private_metadata that is not a string"  # Slack keeps it as a string
         state = view.get("state", {})
         if not isinstance(state, dict) or not isinstance(state.get("values", {}), dict):
             return f"{kind} with a view state that is not an object"
