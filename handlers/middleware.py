@@ -101,7 +101,10 @@ def _after(body: dict[str, Any], since: datetime) -> bool:
     event_time = body.get("event_time")
     if not isinstance(event_time, (int, float)) or isinstance(event_time, bool):
         return False
-    return datetime.fromtimestamp(event_time, tz=timezone.utc) > since
+    try:
+        return datetime.fromtimestamp(event_time, tz=timezone.utc) > since
+    except (ValueError, OverflowError, OSError):  # a time no calendar holds proves nothing either
+        return False
 
 
 def coordinators_only(
