@@ -17,7 +17,7 @@ Both are cheap when there is nothing to do: one statement each (see `due_trims`)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Final
 
 from sqlalchemy import and_, select, update
@@ -37,10 +37,14 @@ from storage.models import OutboxMessage, OutboxState, Programme, Round
 TRIM_AFTER: Final = timedelta(days=7)
 #: Each tick trims rows that crossed TRIM_AFTER in this window, so the statement reads only
 #: the newest finished rows of the (state, not_before) index, however big the outbox grows;
-#: once a day (at TRIM_SWEEP_HOUR UTC) a sweep without the window catches rows a stopped
-#: worker missed.
+#: during one hour a day (TRIM_SWEEP_HOUR UTC) a sweep without the window catches rows a
+#: stopped worker missed (and, the first day, every old row).
 TRIM_WINDOW: Final = timedelta(days=1)
 TRIM_SWEEP_HOUR: Final = 3
+#: Rows trimmed per tick at most: a first sweep over months of messages would otherwise be
+#: one UPDATE of 100,000s of rows holding SQLite's write lock for seconds (slash commands
+#: wait behind it); 5,000 take tens of milliseconds, and 60 sweeping ticks trim 300,000.
+TRIM_BATCH: Final = 5000
 #: The soonest any round's data can be due: the follow-up plus the smallest retention.
 _SOONEST: Final = FOLLOW_UP_MONTHS + 1
 #: Calendar months do not invert exactly (31 July + 7 months is 28 February, and 28
@@ -86,17 +90,21 @@ def due_retention(session: Session, *, now: datetime) -> RetentionResult:
 def due_trims(session: Session, *, now: datetime) -> int:
     """Trim finished outbox rows older than TRIM_AFTER to their keys; returns how many.
 
-    One UPDATE, guarded by state and `not_before` (the `ix_outbox_message_due` index) and
-    `trimmed_at IS NULL`, so a row is trimmed once and a row being sent is never touched.
+    One UPDATE of at most TRIM_BATCH rows, chosen by state and `not_before` (the
+    `ix_outbox_message_due` index) and `trimmed_at IS NULL`, so a row is trimmed once and a
+    row being sent is never touched.
     A finished row's `not_before` is when it was last due, which the deliverer moves
     forward on every retry, so it is at most its sending time."""
     cutoff = now - TRIM_AFTER
     window = and_(OutboxMessage.not_before < cutoff)
-    if not (now.hour == TRIM_SWEEP_HOUR and now.minute == 0):
+    if now.astimezone(timezone.utc).hour != TRIM_SWEEP_HOUR:
         window = and_(window, OutboxMessage.not_before >= cutoff - TRIM_WINDOW)
+    due = (select(OutboxMessage.id)
+           .where(OutboxMessage.state.in_(_FINISHED), window, OutboxMessage.trimmed_at.is_(None))
+           .limit(TRIM_BATCH))
     trimmed = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.state.in_(_FINISHED), window, OutboxMessage.trimmed_at.is_(None))
+        .where(OutboxMessage.id.in_(due))
         .values(payload={}, trimmed_at=now)
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
@@ -104,4 +112,5 @@ def due_trims(session: Session, *, now: datetime) -> int:
     return len(trimmed.all())
 
 
-__all__ = ["TRIM_AFTER", "TRIM_SWEEP_HOUR", "TRIM_WINDOW", "RetentionResult", "due_retention", "due_trims", "erase_on"]
+__all__ = ["TRIM_AFTER", "TRIM_BATCH", "TRIM_SWEEP_HOUR", "TRIM_WINDOW", "RetentionResult", "due_retention", "due_trims",
+           "erase_on"]

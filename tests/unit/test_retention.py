@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.onboarding.notices import OnboardingFacts
 from bot.onboarding.service import onboarding_facts
+from bot.privacy import retention
 from bot.privacy.retention import TRIM_SWEEP_HOUR, due_retention, due_trims, erase_on
 from bot.slack.render.onboarding import welcome_message
 from bot.surveys.scoreboard import compute_scoreboard
@@ -218,3 +219,13 @@ def test_a_round_is_erased_on_its_day_even_at_a_months_end(session: Session, end
     on_the_day = datetime.combine(due, datetime.min.time(), timezone.utc) + timedelta(hours=12)
     assert due_retention(session, now=on_the_day).rounds == (round_.id,)
     assert due_retention(session, now=on_the_day).rounds == ()  # once
+
+
+def test_a_tick_trims_a_batch_at_most_and_the_sweep_hour_finishes_the_rest(
+    session: Session, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(retention, "TRIM_BATCH", 2)
+    for number in range(5):
+        _row(session, f"old{number}", state=OutboxState.SENT, age=timedelta(days=30 + number))
+    at_three = TRIM_NOW.replace(hour=TRIM_SWEEP_HOUR, minute=0)
+    assert [due_trims(session, now=at_three + timedelta(minutes=n)) for n in range(4)] == [2, 2, 1, 0]
