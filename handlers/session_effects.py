@@ -19,7 +19,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot.container import Deps
 from bot.core.people import Viewer
-from bot.sessions.service import LogOutcome, LogStatus, Refusal, SessionView, record_post
+from bot.sessions.service import (
+    LogOutcome,
+    LogStatus,
+    Refusal,
+    SessionView,
+    claim_post,
+    record_post,
+    release_post,
+)
 from bot.slack.render.blocks import Message
 from bot.slack.render.sessions import change_reply, refusal_message, session_id_from_action, session_post, session_removed_post
 from handlers.answers import explain
@@ -48,23 +56,40 @@ def apply_outcome(*, client: WebClient, deps: Deps, outcome: LogOutcome, acting_
 
 
 def post_session(*, client: WebClient, deps: Deps, view: SessionView, logger: Logger) -> str | None:
-    """Post the session in its pair channel and remember the post; returns its ts."""
+    """Post the session in its pair channel, once, and remember the post; returns its ts.
+
+    Requests racing to post the same session (both of the pair logging one meeting, a
+    double-clicked Confirm) claim it in the database first: one posts, the others leave
+    it. The poster draws the session as it stands when it claims, and draws it again if a
+    change came in while the post was on its way."""
     if not view.channel_id:
         return None
-    response = _call(logger, "session post", client.chat_postMessage, channel=view.channel_id,
-                     **session_post(view).as_kwargs())
-    ts = str(response.get("ts") or "") if response is not None else ""
-    if not ts:
-        return None
     with unit_of_work(deps.session_factory) as session:
-        record_post(session, session_id=view.session_id, message_ts=ts)
+        claimed = claim_post(session, session_id=view.session_id, now=deps.clock.now())
+    if claimed is None or not claimed.channel_id:
+        return None
+    drawn = session_post(claimed).as_kwargs()
+    response = _call(logger, "session post", client.chat_postMessage, channel=claimed.channel_id, **drawn)
+    ts = str(response.get("ts") or "") if response is not None else ""
+    with unit_of_work(deps.session_factory) as session:
+        if not ts:
+            release_post(session, session_id=view.session_id)
+            return None
+        latest = record_post(session, session_id=view.session_id, message_ts=ts)
+    if latest is None:  # deleted while the post was on its way
+        _call(logger, "post of a deleted session", client.chat_delete, channel=claimed.channel_id, ts=ts)
+        return None
+    redrawn = session_post(latest).as_kwargs()
+    if redrawn != drawn:
+        _call(logger, "session post", client.chat_update, channel=claimed.channel_id, ts=ts, **redrawn)
     return ts
 
 
 def refresh_post(*, client: WebClient, deps: Deps, view: SessionView, logger: Logger) -> str | None:
     """Redraw the post after a change; post it afresh when there is none (an earlier post
-    failed) or Slack no longer has it."""
-    if not view.channel_id:
+    failed) or Slack no longer has it. While another request is posting it, leave it: that
+    request draws what this change stored."""
+    if not view.channel_id or view.post_claimed:
         return None
     if view.message_ts:
         try:
@@ -75,6 +100,8 @@ def refresh_post(*, client: WebClient, deps: Deps, view: SessionView, logger: Lo
                 logger.warning("could not update the post of session %s: %s", view.session_id,
                                error.response.get("error"))
                 return None
+        with unit_of_work(deps.session_factory) as session:  # gone from Slack: the next post replaces it
+            release_post(session, session_id=view.session_id, message_ts=view.message_ts)
     return post_session(client=client, deps=deps, view=view, logger=logger)
 
 

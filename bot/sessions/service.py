@@ -28,7 +28,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -146,6 +146,7 @@ class SessionView:
     message_ts: str | None  # the post in it
     language: str  # the pair channel's language
     notes_in_channel: bool = True  # False when coordinators sit in pair channels: notes are the pair's
+    post_claimed: bool = False  # a request is posting it right now (see `claim_post`)
 
 
 @dataclass(frozen=True)
@@ -451,9 +452,10 @@ def view_of(row: MentoringSession, pair: Pair) -> SessionView:
         partner_user_id=partner.slack_user_id,
         confirmed=row.confirmed_by_id is not None,
         channel_id=pair.slack_channel_id,
-        message_ts=row.channel_message_ts,
+        message_ts=None if _claim_time(row.channel_message_ts) is not None else row.channel_message_ts,
         language=pair_language(pair),
         notes_in_channel=not pair.round.programme.coordinators_join_pair_channels,
+        post_claimed=_claim_time(row.channel_message_ts) is not None,
     )
 
 
@@ -676,11 +678,60 @@ def submit_log_form(
     return outcome
 
 
-def record_post(session: Session, *, session_id: int, message_ts: str) -> None:
-    """Remember the pair-channel post, so confirming, editing and deleting can update it."""
+#: A session's post being made: `channel_message_ts` holds this and the claim's Unix time
+#: until the ts is known. A claim older than `POST_CLAIM_EXPIRES` is from a request that
+#: died between claiming and recording; the next one may post.
+POST_CLAIM_PREFIX = "posting:"
+POST_CLAIM_EXPIRES = timedelta(minutes=10)
+
+
+def _claim_time(stored: str | None) -> datetime | None:
+    if not stored or not stored.startswith(POST_CLAIM_PREFIX):
+        return None
+    seconds = whole_number(stored.removeprefix(POST_CLAIM_PREFIX))
+    return datetime.fromtimestamp(seconds or 0, tz=timezone.utc)
+
+
+def claim_post(session: Session, *, session_id: int, now: datetime) -> SessionView | None:
+    """The right to post this session in its pair channel, once: the session as it stands
+    (to draw), or None when it is gone, posted already, or being posted by another request.
+
+    Both of a pair logging one meeting at once, or a Confirm pressed three times, each
+    find "no post yet"; without a claim in the database each would post it, and the
+    channel would show the session two or three times. Posting happens after this
+    transaction (no network call inside it), then `record_post` stores the ts."""
     row = _locked_session(session, session_id)
-    if row is not None:
-        row.channel_message_ts = message_ts
+    if row is None:
+        return None
+    claimed_at = _claim_time(row.channel_message_ts)
+    if row.channel_message_ts and (claimed_at is None or now - claimed_at < POST_CLAIM_EXPIRES):
+        return None
+    row.channel_message_ts = f"{POST_CLAIM_PREFIX}{int(now.timestamp())}"
+    session.flush()
+    return view_of(row, _load_pair(session, row.pair_id))
+
+
+def release_post(session: Session, *, session_id: int, message_ts: str | None = None) -> None:
+    """Give up a claim whose post failed, or forget a post Slack no longer has (`message_ts`),
+    so the next change posts the session afresh."""
+    row = _locked_session(session, session_id)
+    if row is None:
+        return
+    if (row.channel_message_ts == message_ts if message_ts else _claim_time(row.channel_message_ts) is not None):
+        row.channel_message_ts = None
+
+
+def record_post(session: Session, *, session_id: int, message_ts: str) -> SessionView | None:
+    """Remember the pair-channel post, so confirming, editing and deleting can update it.
+
+    Returns the session as it stands now (None when it was deleted meanwhile): a change
+    made while the post was on its way found the claim and left the drawing to the poster."""
+    row = _locked_session(session, session_id)
+    if row is None:
+        return None
+    row.channel_message_ts = message_ts
+    session.flush()
+    return view_of(row, _load_pair(session, row.pair_id))
 
 
 # --- the modal ------------------------------------------------------------------------------
@@ -829,6 +880,7 @@ __all__ = [
     "SessionEntry",
     "SessionListing",
     "SessionView",
+    "claim_post",
     "confirm_session",
     "delete_session",
     "list_sessions",
@@ -839,6 +891,7 @@ __all__ = [
     "quick_log",
     "read_form",
     "record_post",
+    "release_post",
     "submit_log_form",
     "timezone_of",
     "update_session",
