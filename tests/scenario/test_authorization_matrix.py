@@ -203,6 +203,8 @@ PROBES: tuple[Probe, ...] = (
     Probe(Surface(A, "survey.decline"), click("survey.decline", lambda w, u: str(w.midway_invitation)),
           ESTHER, "esther"),
     Probe(Surface(A, r"^digest\.handled\.\d+$"), click("digest.handled.1", digest_value), CARLA, "carla"),
+    Probe(Surface(A, r"^privacy\.erase\.confirm$"),
+          click("privacy.erase.confirm", lambda w, u: str(w.people["esther"])), CARLA, "carla"),
     # Modals, submitted with another's private_metadata (and, where it names who opened it, their own id).
     Probe(Surface(V, "profile.submit"),
           submit("profile.submit", profile_values, lambda w, u: profile_metadata(w.people["esther"])), ESTHER, "esther"),
@@ -255,6 +257,7 @@ PROBES: tuple[Probe, ...] = (
           CARLA, "carla", typed=(ALPHA_ROUND,)),
     Probe(Surface(C, "/mentoring-admin rematch"), slash("/mentoring-admin", "rematch Esther"), CARLA, "carla"),
     Probe(Surface(C, "/mentoring-admin outcome"), slash("/mentoring-admin", "outcome Esther"), CARLA, "carla"),
+    Probe(Surface(C, "/mentoring-admin erase"), slash("/mentoring-admin", "erase Esther"), CARLA, "carla"),
     Probe(Surface(C, "/mentoring-admin digest"), slash("/mentoring-admin", f"digest {ALPHA_ROUND}"),
           CARLA, "carla", typed=(ALPHA_ROUND,)),
 )
