@@ -48,7 +48,12 @@ PlatformTranslator = Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]
 ALREADY_DONE_ERRORS: dict[str, frozenset[str]] = {"conversations.archive": frozenset({"already_archived"})}
 # Slack's ts are its own wall clock; look this far before a row's first try for its message.
 LOOKUP_MARGIN_SECONDS = 300.0
-FIRST_TRY_KEY = "first_try_at"  # kept in `response` while the row is not sent yet
+# Written into `response` just before a row's first call leaves (Slack's clock): where a
+# later lookup starts reading, and the proof that a call ever left. A row released with its
+# outcome unknown but without it (claimed by a worker that died before reaching it) was
+# never sent, so it needs no lookup.
+FIRST_TRY_KEY = "first_try_at"
+READ_BACK_FOR = 60.0  # seconds a conversation's read answers for its other unknown rows
 
 
 def slack_translator() -> PlatformTranslator:
@@ -79,7 +84,7 @@ class _Claim:
     method: str
     payload: dict[str, Any]
     outcome_unknown: bool
-    first_try_at: float
+    first_try_at: float | None
 
 
 class OutboxDeliverer:
@@ -117,17 +122,20 @@ class OutboxDeliverer:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._stale_claim_after = stale_claim_after
-        # Conversations read back during this run: channel -> (read from, what was found).
-        # Rows whose outcome is unknown were sent by a worker that is gone (or by this one
-        # before it lost the answer), so nothing adds their keys after the read.
-        self._read_back: dict[str, tuple[float, PostedLookup]] = {}
+        # Conversations read back lately: channel -> (read from, read at, what was found), so
+        # a dead worker's many claims in one conversation cost one read. Rows whose outcome is
+        # unknown were sent by a worker that is gone (one worker holds the lease) or by this
+        # one, which notes the keys it sent with an unknown outcome after the read
+        # (`_unknown_since_read`): the read answers for every other key. Kept `READ_BACK_FOR`
+        # seconds at most.
+        self._read_back: dict[str, tuple[float, float, PostedLookup]] = {}
+        self._unknown_since_read: dict[str, set[str]] = {}
         # An uninstalled app, a dead token, a deactivated person: scheduling/workspace_guard.py.
         self._workspace = WorkspaceGuard(session_factory=session_factory, sender=sender, clock=clock)
 
     def deliver_due(self, *, max_batches: int = 20) -> DeliveryReport:
         """Send what is due now, batch by batch, until nothing is due or the cap is hit."""
         report = DeliveryReport()
-        self._read_back = {}
         if self._workspace.sending_stopped():
             return report  # uninstalled or token revoked: everything stays pending until it is back
         for _ in range(max_batches):
@@ -141,7 +149,6 @@ class OutboxDeliverer:
 
     def _claim_batch(self) -> list[_Claim]:
         now = self._clock.now()
-        wall_now = self._wall_clock()
         with unit_of_work(self._session_factory) as session:
             due = or_(
                 and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.not_before <= now),
@@ -168,13 +175,10 @@ class OutboxDeliverer:
                 row.claimed_at = now
                 row.attempts += 1
                 first_try = (row.response or {}).get(FIRST_TRY_KEY)
-                if not isinstance(first_try, int | float):
-                    first_try = wall_now
-                    # Where a later lookup starts reading the conversation (Slack's clock).
-                    row.response = {FIRST_TRY_KEY: first_try}
                 claims.append(_Claim(
                     row_id=row.id, key=row.dedup_key, method=row.method, payload=dict(row.payload),
-                    outcome_unknown=bool(row.outcome_unknown), first_try_at=float(first_try),
+                    outcome_unknown=bool(row.outcome_unknown),
+                    first_try_at=float(first_try) if isinstance(first_try, int | float) else None,
                 ))
             return claims
 
@@ -196,6 +200,8 @@ class OutboxDeliverer:
 
     def _deliver_one(self, claim: _Claim, method: str, payload: dict[str, Any], report: DeliveryReport) -> None:
         row_id, unknown = claim.row_id, claim.outcome_unknown
+        if unknown and claim.first_try_at is None:
+            unknown = False  # released unknown, but no call for it ever left: nothing to find
         if self._workspace.stopped_now:  # the token died earlier in this batch: no more calls
             self._release(row_id, after_seconds=0, count_attempt=False, outcome_unknown=unknown)
             report.deferred += 1
@@ -206,10 +212,13 @@ class OutboxDeliverer:
             payload = stamped
         look_first = unknown and stamped is not None and channel is not None and self._finder is not None
         wait = self._pacer.free_in(method=method, channel=channel)
-        oldest = claim.first_try_at - LOOKUP_MARGIN_SECONDS
+        oldest = (claim.first_try_at or 0.0) - LOOKUP_MARGIN_SECONDS
         known = self._read_back.get(channel) if look_first and channel is not None else None
-        if known is not None and known[0] > oldest:
-            known = None  # read from later than this row's first try: read again
+        if known is not None and (
+            known[0] > oldest or known[1] < self._wall_clock() - READ_BACK_FOR
+            or claim.key in self._unknown_since_read.get(channel or "", set())
+        ):
+            known = None  # read from after this row's first try, too long ago, or before its last try
         if look_first and known is None:
             assert self._finder is not None and channel is not None
             for lookup_method in self._finder.lookup_methods(channel):
@@ -222,15 +231,19 @@ class OutboxDeliverer:
         if look_first:
             assert self._finder is not None and channel is not None
             if known is not None:
-                ts = known[1].seen.get(claim.key)
-                lookup = PostedLookup(looked=True, found_ts=ts, channel=known[1].channel, seen=known[1].seen)
+                read = known[2]
+                lookup = PostedLookup(looked=True, found_ts=read.seen.get(claim.key), channel=read.channel, seen=read.seen)
             else:
                 lookup = self._finder.find_posted(
                     channel=channel, key=claim.key, oldest=oldest,
                     pace=lambda lookup_method: self._pacer.wait_turn(method=lookup_method, channel=None),
                 )
                 if lookup.looked:
-                    self._read_back[channel] = (oldest, lookup)
+                    read_at = self._wall_clock()
+                    for stale in [c for c, entry in self._read_back.items() if entry[1] < read_at - READ_BACK_FOR]:
+                        del self._read_back[stale]  # a long-running worker keeps only fresh reads
+                    self._read_back[channel] = (oldest, read_at, lookup)
+                    self._unknown_since_read[channel] = set()
             if lookup.found_ts is not None:
                 log.info("outbox row %s was already posted (ts %s): recorded, not sent again", row_id, lookup.found_ts)
                 self._mark_sent(row_id, SendOutcome(ok=True, response={"ts": lookup.found_ts, "channel": lookup.channel}))
@@ -252,6 +265,8 @@ class OutboxDeliverer:
             else:
                 log.warning("outbox row %s: its conversation's history cannot be read (%s); sending it again, "
                             "at least once rather than never", row_id, lookup.error)
+        if claim.first_try_at is None:
+            self._update(row_id, response={FIRST_TRY_KEY: self._wall_clock()})  # committed before the call
         self._pacer.book(method=method, channel=channel)
         outcome = self._sender.send(method=method, payload=payload)
         if outcome.ok:
@@ -266,7 +281,8 @@ class OutboxDeliverer:
             report.rate_limited += 1
         elif outcome.retryable:
             if outcome.outcome_unknown and channel is not None:
-                self._read_back.pop(channel, None)  # it may be there now: what was read is stale
+                # It may be there now: the last read does not answer for this key any more.
+                self._unknown_since_read.setdefault(channel, set()).add(claim.key)
             self._retry_or_fail(row_id, error=outcome.error or "retryable error",
                                 outcome_unknown=unknown or outcome.outcome_unknown, report=report)
         elif outcome.error in ALREADY_DONE_ERRORS.get(method, frozenset()):

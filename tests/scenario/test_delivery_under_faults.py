@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import SystemClock
 from bot.core.chat import SendOutcome
 from bot.sandbox import SlackSandbox
-from scheduling.deliverer import OutboxDeliverer
+from scheduling.deliverer import OutboxDeliverer, release_in_flight_claims
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState
 from tests.support.delivery import (
@@ -120,3 +120,54 @@ def test_sigkilled_workers_lose_nothing_and_send_nothing_twice(
             assert (result.lost, result.duplicates) == (0, 0), f"trial {trial}: {result}"
     assert kills >= 6, "the worker was really killed mid-delivery"
     assert outbox_states(session_factory) == {OutboxState.SENT: 300}
+
+
+def test_claims_a_dead_worker_never_reached_are_sent_without_a_lookup(
+    sandbox: SlackSandbox, session_factory: sessionmaker[Session]
+) -> None:
+    world = seed_world(sandbox, session_factory, messages=6, channels=3, dms=3, now=SystemClock().now())
+    dead = make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token, **FAST_BACKOFF)
+    dead._claim_batch()  # claimed all six, then killed before its first call
+    with unit_of_work(session_factory) as session:
+        assert release_in_flight_claims(session, now=SystemClock().now()) == 6
+    deliver_until_done(make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token),
+                       session_factory)
+    assert (tally(sandbox, world).lost, tally(sandbox, world).duplicates) == (0, 0)
+    assert sandbox.calls_to("conversations.history") == [], "no call had left: nothing to look for"
+
+
+def test_a_5xx_post_is_looked_up_once_before_it_is_sent_again_and_a_429_is_not(
+    sandbox: SlackSandbox, session_factory: sessionmaker[Session]
+) -> None:
+    world = seed_world(sandbox, session_factory, messages=2, channels=2, now=SystemClock().now())
+    deliverer = make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token, **FAST_BACKOFF)
+    sandbox.fail_next("chat.postMessage", status=503)
+    sandbox.fail_next("chat.postMessage", status=429, retry_after=1)
+    report = deliverer.deliver_due()
+    assert (report.retried, report.rate_limited) == (1, 1)
+    with unit_of_work(session_factory) as session:
+        unknown = {row.dedup_key: row.outcome_unknown for row in session.scalars(select(OutboxMessage))}
+    assert sorted(unknown.values()) == [False, True], "a 5xx may have posted; a 429 refused"
+    deliver_until_done(deliverer, session_factory)
+    assert [call.args["channel"] for call in sandbox.calls_to("conversations.history")] == [
+        world.channel_ids[0]], "the 5xx row's conversation was read once, the 429's never"
+    assert (tally(sandbox, world).lost, tally(sandbox, world).duplicates) == (0, 0)
+
+
+def test_transient_failures_are_retried_far_longer_than_a_refusal(
+    sandbox: SlackSandbox, session_factory: sessionmaker[Session]
+) -> None:
+    world = seed_world(sandbox, session_factory, messages=1, channels=1, now=SystemClock().now())
+    sandbox.fail_next("chat.postMessage", status=500, times=12)
+    sandbox.fail_next("conversations.history", status=502, times=3)
+    deliverer = make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token,
+                               backoff_base=timedelta(milliseconds=5), backoff_cap=timedelta(milliseconds=20))
+    deliver_until_done(deliverer, session_factory)
+    assert outbox_states(session_factory) == {OutboxState.SENT: 1}
+    assert tally(sandbox, world).duplicates == 0
+    seed_world(sandbox, session_factory, messages=1, channels=1, now=SystemClock().now(), prefix="refused")
+    sandbox.error_next("chat.postMessage", "channel_not_found")
+    deliver_until_done(deliverer, session_factory)
+    with unit_of_work(session_factory) as session:
+        refused = session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == "refused:0")).one()
+    assert (refused.state, refused.attempts, refused.last_error) == (OutboxState.FAILED, 1, "channel_not_found")

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backoff-base", type=float, default=0.2)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="crash-worker %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("scheduling.deliverer").setLevel(logging.INFO)  # "already posted" is counted
     engine = make_engine(args.database_url)
     session_factory = make_session_factory(engine)
     with unit_of_work(session_factory) as session:

@@ -17,11 +17,13 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +40,7 @@ from storage.models import OutboxMessage, OutboxState
 REPO_ROOT = Path(__file__).resolve().parents[2]
 UNFINISHED = (OutboxState.PENDING, OutboxState.SENDING)
 TEXT_PREFIX = "message "
+FOUND_LOG = "already posted"  # what the deliverer logs for a row it found and did not send again
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,7 @@ class CrashTrial:
     kills: int = 0
     starts: int = 0
     exit_codes: list[int] = field(default_factory=list)
+    found: int = 0  # rows a worker found already posted (by a killed one) and did not send again
 
 
 def worker_command(*, database_url: str, sandbox: SlackSandbox, backoff_base: float) -> list[str]:
@@ -198,12 +202,26 @@ def run_crash_trial(
     spread = max(2, (2 * messages) // max(1, kills + 1))
     deadline = time.monotonic() + give_up_after
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    with tempfile.TemporaryFile(mode="w+") as logs:
+        _run_workers(sandbox, trial, database_url=database_url, kills=kills, rng=rng, spread=spread,
+                     backoff_base=backoff_base, deadline=deadline, env=env, logs=logs)
+        logs.seek(0)
+        text = logs.read()
+    trial.found = text.count(FOUND_LOG)
+    if os.environ.get("MENTORBOT_CRASH_WORKER_LOGS"):
+        print(text, file=sys.stderr)
+    return trial
+
+
+def _run_workers(
+    sandbox: SlackSandbox, trial: CrashTrial, *, database_url: str, kills: int, rng: random.Random, spread: int,
+    backoff_base: float, deadline: float, env: dict[str, str], logs: IO[str],
+) -> None:
     while True:
         posts_before = len(sandbox.calls_to("chat.postMessage"))
         process = subprocess.Popen(
             worker_command(database_url=database_url, sandbox=sandbox, backoff_base=backoff_base),
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
-            stderr=None if os.environ.get("MENTORBOT_CRASH_WORKER_LOGS") else subprocess.DEVNULL,
+            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=logs,
         )
         trial.starts += 1
         if trial.kills < kills:
@@ -226,5 +244,6 @@ def run_crash_trial(
             raise
         trial.exit_codes.append(code)
         if code != 0:
-            raise RuntimeError(f"the worker exited with {code}; run with MENTORBOT_CRASH_WORKER_LOGS=1 to see why")
-        return trial
+            logs.seek(0)
+            raise RuntimeError(f"the worker exited with {code}:\n{logs.read()[-3000:]}")
+        return
