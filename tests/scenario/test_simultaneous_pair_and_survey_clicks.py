@@ -6,7 +6,8 @@ and publish (test_issue8_probes): the flows that write and were not yet fired to
 - both of a pair logging the same meeting at once: one session, confirmed by the other;
 - the session modal submitted twice at once: one session, one post;
 - the partner's Confirm double-clicked: confirmed once, nothing posted twice;
-- a survey form submitted twice at once: one answer per question, thanked once.
+- a survey form submitted twice at once: one answer per question, thanked once;
+- "No thanks" double-clicked: one "no"; Erase double-clicked: erased once, both answered.
 
 Run with TEST_DATABASE_URL (PostgreSQL, READ COMMITTED) too: there each request's
 transaction sees only what was committed when it read.
@@ -21,9 +22,9 @@ from sqlalchemy import delete, func, select
 
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
-from storage.models import MentoringSession, Pair, SurveyAnswer, SurveyInvitation
+from storage.models import Consent, ConsentPurpose, MentoringSession, Pair, Participant, SurveyAnswer, SurveyInvitation
 from tests.support.concurrency import failed_listeners, simultaneously
-from tests.support.two_programmes import TwoProgrammes, build_two_programmes
+from tests.support.two_programmes import NOTE, TwoProgrammes, build_two_programmes
 
 
 def _channel(slack: SandboxedApp, world: TwoProgrammes) -> str:
@@ -150,3 +151,38 @@ def test_a_survey_form_submitted_twice_at_once_stores_one_answer_per_question(
     assert len({(low, high) for _, _, low, high in answers}) == 1, answers
     thanks = [call for call in slack.sandbox.calls if call.method in ("chat.postMessage", "chat.update")]
     assert len(thanks) <= 2 and all(call.args.get("channel") in (dm, "UESTHER") for call in thanks)
+
+
+def test_no_thanks_double_clicked_at_once_records_one_no(slack: SandboxedApp, caplog: pytest.LogCaptureFixture) -> None:
+    world = build_two_programmes(slack)
+    dm = slack.sandbox.im_channel_for("UESTHER")
+    responses = simultaneously([
+        lambda: slack.driver.block_action(user_id="UESTHER", action_id="survey.decline",
+                                          value=str(world.midway_invitation), channel_id=dm)
+        for _ in range(2)])
+    slack.settle()
+    assert [response.status for response in responses] == [200, 200]
+    assert failed_listeners(caplog) == []
+    with unit_of_work(slack.runtime.session_factory) as session:
+        said = session.execute(select(Consent.granted).where(
+            Consent.participant_id == world.people["esther"], Consent.purpose == ConsentPurpose.EVALUATION)).all()
+    assert [tuple(row) for row in said] == [(False,)]
+
+
+def test_erase_double_clicked_at_once_erases_once_and_answers_both(
+        slack: SandboxedApp, caplog: pytest.LogCaptureFixture) -> None:
+    world = build_two_programmes(slack)
+    dm = slack.sandbox.im_channel_for("UCARLA")
+    responses = simultaneously([
+        lambda: slack.driver.block_action(user_id="UCARLA", action_id="privacy.erase.confirm",
+                                          value=str(world.people["esther"]), channel_id=dm)
+        for _ in range(2)])
+    slack.settle()
+    assert [response.status for response in responses] == [200, 200]
+    assert failed_listeners(caplog) == []
+    with unit_of_work(slack.runtime.session_factory) as session:
+        esther = session.get_one(Participant, world.people["esther"])
+        assert esther.erased_at is not None and esther.name != "Esther Hiddenova"
+        assert session.scalar(select(MentoringSession.notes).where(MentoringSession.id == world.session)) != NOTE
+    answers = [body for _, body in slack.sandbox.response_posts]
+    assert len(answers) == 2, answers
