@@ -77,9 +77,8 @@ def test_the_session_modal_submitted_twice_at_once_stores_one_session(
         session.execute(delete(MentoringSession).where(MentoringSession.id == world.session))
     slack.click("UMIKKEL", "session.log.open", value=str(world.pair), channel_id=channel)
     modal = slack.sandbox.opened_views[-1]
-    today = slack.clock.now().date().isoformat()
     values: dict[str, Any] = {
-              "held_on": {"held_on": {"type": "datepicker", "selected_date": today}},
+              "held_on": {"held_on": {"type": "datepicker", "selected_date": slack.clock.now().date().isoformat()}},
               "duration": {"duration": {"type": "plain_text_input", "value": "45"}},
               "topics": {"topics": {"type": "checkboxes", "selected_options": [
                   {"text": {"type": "plain_text", "text": "cv"}, "value": "cv"}]}},
