@@ -153,12 +153,16 @@ def payload_problem(body: Mapping[str, Any]) -> str | None:
         view = body.get("view")
         if not isinstance(view, dict) or not _is_str(view.get("type")) or not _is_str(view.get("callback_id")):
             return f"{kind} without a view with a type and a callback_id"
-        # A modal without inputs carries "state": {}; only a state that is not an object is odd.
         if not isinstance(view.get("private_metadata", ""), str):
             return f"{kind} with private_metadata that is not a string"  # Slack keeps it as a string
+        # A modal without inputs carries "state": {}; only a state that is not an object is odd.
         state = view.get("state", {})
         if not isinstance(state, dict) or not isinstance(state.get("values", {}), dict):
             return f"{kind} with a view state that is not an object"
+        if not all(isinstance(actions, dict) and all(isinstance(element, dict) and _slack_typed(element)
+                                                     for element in actions.values())
+                   for actions in state.get("values", {}).values()):
+            return f"{kind} with a view state whose values are not of Slack's types"
     if kind == "block_suggestion" and not _is_str(body.get("action_id")):
         return "block_suggestion without action_id"
     return None
@@ -169,9 +173,13 @@ def _is_str(value: object) -> bool:
 
 
 def _slack_typed(action: Mapping[str, Any]) -> bool:
-    """Slack sends a value and a date as strings and an option as an object: listeners read them so."""
-    return (isinstance(action.get("value", ""), str) and isinstance(action.get("selected_date", ""), (str, type(None)))
-            and isinstance(action.get("selected_option", {}), (dict, type(None))))
+    """Slack sends a value and a date as strings (a view state's as null when empty) and options as
+    objects: listeners and the modals' readers read them so."""
+    return (isinstance(action.get("value", ""), (str, type(None)))
+            and isinstance(action.get("selected_date", ""), (str, type(None)))
+            and isinstance(action.get("selected_option", {}), (dict, type(None)))
+            and isinstance(action.get("selected_options", []), list)
+            and all(isinstance(option, dict) for option in action.get("selected_options") or []))
 
 
 def _is_url(value: object) -> bool:

@@ -144,6 +144,8 @@ ODD_PAYLOADS: dict[str, Callable[[SandboxedApp], Body]] = {
     "unknown callback_id": lambda s: _view_submission(s, _view("nobody.listens")),
     "view with private_metadata that is a number": lambda s: _view_submission(
         s, _view("outcome.company.submit", private_metadata=5)),
+    "view with a selected option that is a number": lambda s: _view_submission(s, _view(
+        "outcome.submit", state={"values": {"status": {"status": {"type": "radio_buttons", "selected_option": 5}}}})),
     # events
     "app_home_opened without user": lambda s: _event({"type": "app_home_opened", "tab": "home", "channel": "D1"}),
     "app_home_opened with a user object": lambda s: _event({"type": "app_home_opened", "user": {"id": "UANA"}}),
