@@ -395,7 +395,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         raise CliError(f"{args.file}: no such file")
     runtime = _migrated_runtime(Settings.from_env())
     with unit_of_work(runtime.session_factory) as session:
-        result = import_workbook_file(session, path.read_bytes(), now=runtime.clock.now())
+        # The path, not its bytes: the reader measures the file before reading any of it.
+        result = import_workbook_file(session, str(path), now=runtime.clock.now())
         if args.dry_run or not result.ok:
             session.rollback()
     first, *rest = summary_lines(result, language="en", dry_run=args.dry_run)

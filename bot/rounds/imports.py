@@ -24,13 +24,13 @@ from bot.core.coordinators import coordinated_round_ids
 from bot.core.events import record_event_once
 from bot.core.people import Viewer
 from bot.rounds.roster import ImportResult, import_workbook_file
-from bot.rounds.workbook import write_template
+from bot.rounds.workbook import MAX_FILE_BYTES, write_template
 
 #: The name the template has in a coordinator's DM; they keep it when they upload it back.
 TEMPLATE_FILENAME: Final = "mentoring-round.xlsx"
-#: Checked against the size Slack reports *before* downloading, and again while reading.
-#: A round of ~40 people is a few tens of kilobytes; 5 MB leaves room for pictures and styles.
-MAX_WORKBOOK_BYTES: Final = 5 * 1024 * 1024
+#: Checked against the size Slack reports *before* downloading, and again while reading; the
+#: reader's own limit, so a file the CLI refuses is refused in Slack too.
+MAX_WORKBOOK_BYTES: Final = MAX_FILE_BYTES
 XLSX_MIMETYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_FILETYPE: Final = "xlsx"
 XLSX_SUFFIX: Final = ".xlsx"

@@ -24,16 +24,17 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache, total_ordering
 from pathlib import Path
-from typing import BinaryIO, Final, TypeAlias
+from typing import Any, BinaryIO, Final, TypeAlias
 from warnings import catch_warnings, simplefilter
-from zipfile import BadZipFile
+from xml.etree import ElementTree
+from zipfile import BadZipFile, ZipFile
 from zoneinfo import ZoneInfo, available_timezones
 
 from openpyxl import Workbook, load_workbook
@@ -162,6 +163,14 @@ VALIDATION_LAST_ROW: Final = 1000
 
 # Problem codes: each is a key in bot/i18n/catalogs/workbook.<lang>.json.
 FILE_UNREADABLE: Final = "workbook.file.unreadable"
+FILE_TOO_LARGE: Final = "workbook.file.too_large"
+FILE_UNPACKS_TOO_LARGE: Final = "workbook.file.unpacks_too_large"
+SHEET_TOO_MANY_ROWS: Final = "workbook.sheet.too_many_rows"
+SHEET_TOO_LONG: Final = "workbook.sheet.too_long"
+SHEET_TOO_BIG: Final = "workbook.sheet.too_big"
+CELL_ERROR: Final = "workbook.cell.error"
+CELL_FORMULA_NO_VALUE: Final = "workbook.cell.formula_no_value"
+CELL_BOOLEAN: Final = "workbook.cell.boolean"
 SHEET_MISSING: Final = "workbook.sheet.missing"
 HEADER_MISSING: Final = "workbook.header.missing"
 HEADER_DUPLICATE: Final = "workbook.header.duplicate"
@@ -209,6 +218,14 @@ WEEKDAY_UNKNOWN: Final = "workbook.weekday.unknown"
 
 PROBLEM_CODES: Final = (
     FILE_UNREADABLE,
+    FILE_TOO_LARGE,
+    FILE_UNPACKS_TOO_LARGE,
+    SHEET_TOO_BIG,
+    SHEET_TOO_MANY_ROWS,
+    SHEET_TOO_LONG,
+    CELL_ERROR,
+    CELL_FORMULA_NO_VALUE,
+    CELL_BOOLEAN,
     SHEET_MISSING,
     HEADER_MISSING,
     HEADER_DUPLICATE,
@@ -700,11 +717,173 @@ def _channel(text: str) -> str | None:
 # ---------------------------------------------------------------------------- reading
 
 
+# ------------------------------------------------------------------- limits of what is read
+
+#: A file over this size is refused before it is opened (the Slack upload is also checked
+#: against Slack's reported size before it is downloaded). A round's workbook is tens of
+#: kilobytes; this leaves room for pictures and styles.
+MAX_FILE_BYTES: Final = 5 * 1024 * 1024
+#: What the parts of the .xlsx (a zip archive) may unpack to in all, by the sizes the archive
+#: declares, which Python's zipfile never reads past. A round's workbook unpacks to well under
+#: a megabyte; a few megabytes of zip can otherwise unpack to gigabytes of XML.
+MAX_UNPACKED_BYTES: Final = 64 * 1024 * 1024
+#: What one sheet's XML may unpack to. openpyxl reads a whole sheet once just to find its size
+#: when the file does not state it (a program's file may not), before a single row comes; a
+#: round's 2,000 rows take well under 2 MB, and 100,000 people took 26 MB and 11 seconds.
+MAX_SHEET_UNPACKED_BYTES: Final = 4 * 1024 * 1024
+#: Filled rows per sheet (the header included): a round is a few dozen people, and even a
+#: programme's largest is a few hundred. Checked while the rows stream in.
+MAX_TABLE_ROWS: Final = 2000
+#: Rows looked at per sheet, empty ones included: Excel keeps formatted empty rows, and one
+#: cell far down makes every row above it exist.
+MAX_SCANNED_ROWS: Final = 20_000
+#: Columns read per row; the widest sheet has a dozen.
+MAX_COLUMNS: Final = 100
+#: What Excel shows in a cell whose formula failed. Read as text, "#REF!" would pass for a name.
+EXCEL_ERRORS: Final = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                                 "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+                                 "#BUSY!", "#UNKNOWN!"})
+_FORMULA_TAG: Final = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_MEGABYTE: Final = 1024 * 1024
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / _MEGABYTE:.1f}"
+
+
+def _content_within_limits(source: str | Path | bytes | BinaryIO, problems: _Problems) -> bytes | None:
+    """The file's bytes when its size and what it unpacks to are sane; None (with the
+    problem recorded) otherwise. A path is measured before it is read; a stream is read no
+    further than the limit."""
+    if isinstance(source, (bytes, bytearray)):
+        content: bytes | None = bytes(source)
+        size = len(source)
+    elif isinstance(source, (str, Path)):
+        size = Path(source).stat().st_size  # a path that does not exist raises: the caller's mistake
+        content = Path(source).read_bytes() if size <= MAX_FILE_BYTES else None
+    else:
+        content = source.read(MAX_FILE_BYTES + 1)
+        size = len(content)
+    if content is None or size > MAX_FILE_BYTES:
+        problems.add(FILE_TOO_LARGE, at=("", None, None), size=_megabytes(size), maximum=_megabytes(MAX_FILE_BYTES))
+        return None
+    try:
+        with ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (BadZipFile, ValueError, OSError, EOFError):
+        problems.add(FILE_UNREADABLE, at=("", None, None))
+        return None
+    if unpacked > MAX_UNPACKED_BYTES:
+        problems.add(FILE_UNPACKS_TOO_LARGE, at=("", None, None), size=_megabytes(unpacked),
+                     maximum=_megabytes(MAX_UNPACKED_BYTES))
+        return None
+    too_big = [(title, size) for title, size in _sheet_sizes(content).items() if size > MAX_SHEET_UNPACKED_BYTES]
+    for title, size in too_big:
+        problems.add(SHEET_TOO_BIG, at=(title, None, None), size=_megabytes(size), maximum=MAX_TABLE_ROWS)
+    return None if too_big else content
+
+
+def _sheet_sizes(content: bytes) -> dict[str, int]:
+    """Each sheet's title and the size its XML unpacks to, from the workbook's own index
+    (`xl/workbook.xml` and its relationships); {} when the index cannot be read, which
+    openpyxl then reports as an unreadable file."""
+    try:
+        with ZipFile(io.BytesIO(content)) as archive:
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+            index, links = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+            if sizes.get(index, _MEGABYTE + 1) > _MEGABYTE or sizes.get(links, _MEGABYTE + 1) > _MEGABYTE:
+                return {}
+            book, rels = ElementTree.fromstring(archive.read(index)), ElementTree.fromstring(archive.read(links))
+    except (BadZipFile, ElementTree.ParseError, KeyError, OSError, ValueError):
+        return {}
+    targets = {rel.get("Id"): str(rel.get("Target") or "") for rel in rels}
+    found: dict[str, int] = {}
+    for sheet in book.iter():
+        if not sheet.tag.endswith("}sheet"):
+            continue
+        rel_id = next((value for key, value in sheet.attrib.items() if key.endswith("}id")), None)
+        target = targets.get(rel_id, "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        found[str(sheet.get("name") or part)] = sizes.get(part, 0)
+    return found
+
+
+def _has_formulas(content: bytes) -> bool:
+    """Whether any sheet's XML holds a formula (`<f>`), read as a stream: most workbooks have
+    none, and then the second reading that finds them is spared."""
+    with ZipFile(io.BytesIO(content)) as archive:
+        for info in archive.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with archive.open(info) as part:
+                tail = b""
+                while chunk := part.read(256 * 1024):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
+def _formula_cells(content: bytes) -> dict[str, frozenset[tuple[int, int]]]:
+    """Where the formulas are, by sheet: the values are read with Excel's saved results, and
+    a formula saved without one (a file written by a program, never opened in Excel) is
+    empty there, which must not read as "required but empty"."""
+    book = _open(content, data_only=False)
+    try:
+        found: dict[str, frozenset[tuple[int, int]]] = {}
+        for sheet in book.worksheets:
+            cells = {
+                (int(cell.row or 0), int(cell.column or 0))
+                for row in sheet.iter_rows(max_row=MAX_SCANNED_ROWS, max_col=MAX_COLUMNS)
+                for cell in row
+                if getattr(cell, "data_type", None) == "f"
+            }
+            if cells:
+                found[sheet.title.strip().lower()] = frozenset(cells)
+        return found
+    finally:
+        book.close()
+
+
+def _rows(
+    sheet: Worksheet, *, name: str, problems: _Problems, values_only: bool = True, max_col: int = MAX_COLUMNS
+) -> Iterator[tuple[Any, ...]]:
+    """A sheet's rows as they stream in, stopping (with the problem recorded) at the first
+    row past the limits, so a sheet of 100,000 people is refused after 2,000 of them."""
+    filled = 0
+    for excel_row, values in enumerate(sheet.iter_rows(max_col=max_col, values_only=values_only), start=1):
+        if excel_row > MAX_SCANNED_ROWS:
+            problems.add(SHEET_TOO_LONG, at=(name, None, None), maximum=MAX_SCANNED_ROWS)
+            return
+        cells = values if values_only else tuple(getattr(cell, "value", None) for cell in values)
+        if any(_clean(value) is not None for value in cells):
+            filled += 1
+            if filled > MAX_TABLE_ROWS:
+                problems.add(SHEET_TOO_MANY_ROWS, at=(name, excel_row, None), maximum=MAX_TABLE_ROWS)
+                return
+        yield values
+
+
+def _check_cell(
+    value: object, *, at: tuple[str, int | None, str | None], problems: _Problems, formula: bool, text: bool
+) -> None:
+    """What a cell's type says before its column's own rules look at it: a formula with no
+    saved result, an Excel error shown as the value, a yes/no value where text belongs."""
+    if formula and value is None:
+        problems.add(CELL_FORMULA_NO_VALUE, at=at)
+    elif isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        problems.add(CELL_ERROR, at=at, value=value.strip())
+    elif text and isinstance(value, bool):
+        problems.add(CELL_BOOLEAN, at=at, value="TRUE" if value else "FALSE")
+
+
 class _Problems:
     """Collects problems so every check can run and report, never stopping early."""
 
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        #: Cells holding a formula, by sheet title (lowercase): (Excel row, column number).
+        self.formulas: dict[str, frozenset[tuple[int, int]]] = {}
 
     def add(self, code: str, /, *, at: tuple[str, int | None, str | None], **params: object) -> None:
         """Record ``code`` at (sheet, Excel row, column); params become catalog placeholders."""
@@ -733,10 +912,10 @@ def _normalise_header(value: object) -> str | None:
     return _normalise_code(text) if text else None
 
 
-def _cell_values(sheet: Worksheet) -> list[tuple[object, ...]]:
+def _cell_values(sheet: Worksheet, *, name: str, problems: _Problems) -> list[tuple[object, ...]]:
     """Each row's values, a percent-formatted number marked as such (see `_Percent`)."""
     rows: list[tuple[object, ...]] = []
-    for cells in sheet.iter_rows():
+    for cells in _rows(sheet, name=name, problems=problems, values_only=False):
         values: list[object] = []
         for cell in cells:
             value: object = cell.value
@@ -753,7 +932,8 @@ def _read_table(
 ) -> _Table:
     """The header understood and every non-blank row read; `formats_matter` keeps the
     difference between 80 % and 0.8 in a number cell (slower, so only where it matters)."""
-    rows = _cell_values(sheet) if formats_matter else list(sheet.iter_rows(values_only=True))
+    rows = (_cell_values(sheet, name=name, problems=problems) if formats_matter
+            else list(_rows(sheet, name=name, problems=problems)))
     header = rows[0] if rows else ()
     positions: dict[str, int] = {}
     for index, cell in enumerate(header):
@@ -768,8 +948,15 @@ def _read_table(
         if column not in positions:
             problems.add(HEADER_MISSING, at=(name, 1, None), column=column)
     table_rows: list[tuple[int, dict[str, object]]] = []
+    formulas = problems.formulas.get(sheet.title.strip().lower(), frozenset())
     for excel_row, values in enumerate(rows[1:], start=2):
         cleaned = [_clean(value) for value in values]
+        if all(value is None for value in cleaned) and not formulas:
+            continue
+        for column, index in positions.items():
+            _check_cell(cleaned[index] if index < len(cleaned) else None, at=(name, excel_row, column),
+                        problems=problems, formula=(excel_row, index + 1) in formulas,
+                        text=(name, column) in MAX_LENGTHS)
         if all(value is None for value in cleaned):
             continue
         table_rows.append(
@@ -785,7 +972,8 @@ def _read_table(
 
 
 def _has_content(sheet: Worksheet) -> bool:
-    return any(_clean(value) is not None for row in sheet.iter_rows(values_only=True) for value in row)
+    rows = sheet.iter_rows(max_row=MAX_SCANNED_ROWS, max_col=MAX_COLUMNS, values_only=True)
+    return any(_clean(value) is not None for row in rows for value in row)
 
 
 def _read_programme(sheet: Worksheet | None, problems: _Problems) -> ProgrammeSettings | None:
@@ -794,10 +982,16 @@ def _read_programme(sheet: Worksheet | None, problems: _Problems) -> ProgrammeSe
         problems.add(SHEET_MISSING, at=(name, None, None), sheet=name)
         return None
     found: dict[str, tuple[int, object]] = {}
-    for excel_row, values in enumerate(sheet.iter_rows(max_col=2, values_only=True), start=1):
+    formulas = problems.formulas.get(sheet.title.strip().lower(), frozenset())
+    for excel_row, values in enumerate(_rows(sheet, name=name, problems=problems, max_col=2), start=1):
         key_cell = _clean(values[0]) if values else None
         if key_cell is None:
             continue
+        if key_cell and isinstance(key_cell, str) and _normalise_code(key_cell) in PROGRAMME_KEYS:
+            _check_cell(_clean(values[1]) if len(values) > 1 else None,
+                        at=(name, excel_row, _normalise_code(key_cell)), problems=problems,
+                        formula=(excel_row, 2) in formulas,
+                        text=(name, _normalise_code(key_cell)) in MAX_LENGTHS)
         key = _normalise_code(_text(key_cell) or "")
         if key in ("setting", "key"):
             continue  # the header row of the template
@@ -1385,12 +1579,22 @@ def _read_criteria(sheet: Worksheet | None, problems: _Problems) -> tuple[Criter
     return tuple(criteria)
 
 
-def _open(source: str | Path | bytes | BinaryIO) -> Workbook:
-    stream: str | Path | BinaryIO = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+def _open(content: bytes, *, data_only: bool = True) -> Workbook:
+    """Read-only: openpyxl then streams each sheet's rows instead of building every cell
+    first (a 100,000-row sheet took three minutes and a gigabyte that way), so the row
+    limits below are met while reading. `data_only` reads a formula as the result Excel
+    saved with it."""
     with catch_warnings():
         # Excel-saved files carry extensions openpyxl warns about; they do not matter here.
         simplefilter("ignore")
-        return load_workbook(stream, data_only=True)
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+    for sheet in book.worksheets:
+        # A read-only sheet stops at the size its file states, and a program can state a
+        # wrong one: its rows would go unread without a word. The limits bound the reading.
+        reset = getattr(sheet, "reset_dimensions", None)
+        if reset is not None:
+            reset()
+    return book
 
 
 def read_workbook(source: str | Path | bytes | BinaryIO) -> tuple[RoundWorkbook | None, list[Problem]]:
@@ -1402,20 +1606,33 @@ def read_workbook(source: str | Path | bytes | BinaryIO) -> tuple[RoundWorkbook 
     (that is the caller's mistake, not the coordinator's).
     """
     problems = _Problems()
+    content = _content_within_limits(source, problems)
+    if content is None:
+        return None, problems.items
     try:
-        book = _open(source)
-    except (BadZipFile, InvalidFileException, KeyError, ValueError, EOFError):
+        problems.formulas = _formula_cells(content) if _has_formulas(content) else {}
+        book = _open(content)
+    except (BadZipFile, InvalidFileException, KeyError, ValueError, EOFError, OSError, SyntaxError):
+        # SyntaxError: the XML of a part is broken (ElementTree's ParseError is one).
         problems.add(FILE_UNREADABLE, at=("", None, None))
         return None, problems.items
-    sheets = {sheet.title.strip().lower(): sheet for sheet in book.worksheets}
-    programme = _read_programme(sheets.get(SHEET_PROGRAMME.lower()), problems)
-    meetings = _read_meetings(sheets.get(SHEET_MEETINGS.lower()), problems, programme)
-    participants, known = _read_participants(sheets.get(SHEET_PARTICIPANTS.lower()), problems)
-    pairs = _read_pairs(sheets.get(SHEET_PAIRS.lower()), problems, known)
-    criteria = _read_criteria(sheets.get(SHEET_CRITERIA.lower()), problems)
-    book.close()
+    try:
+        sheets = {sheet.title.strip().lower(): sheet for sheet in book.worksheets}
+        programme = _read_programme(sheets.get(SHEET_PROGRAMME.lower()), problems)
+        meetings = _read_meetings(sheets.get(SHEET_MEETINGS.lower()), problems, programme)
+        participants, known = _read_participants(sheets.get(SHEET_PARTICIPANTS.lower()), problems)
+        pairs = _read_pairs(sheets.get(SHEET_PAIRS.lower()), problems, known)
+        criteria = _read_criteria(sheets.get(SHEET_CRITERIA.lower()), problems)
+    except (BadZipFile, KeyError, EOFError, OSError, SyntaxError):
+        problems.add(FILE_UNREADABLE, at=("", None, None))  # a sheet's part is damaged past its start
+        return None, sorted(problems.items)
+    finally:
+        book.close()
     _check_lengths(programme=programme, meetings=meetings, participants=participants, problems=problems)
-    found = sorted(problems.items)
+    # A formula with no saved result is said once, as that, not also as "required but empty".
+    formula_cells = {(p.sheet, p.row, p.column) for p in problems.items if p.code == CELL_FORMULA_NO_VALUE}
+    found = sorted(p for p in problems.items if not (
+        p.code == VALUE_MISSING and (p.sheet, p.row, p.column or p.params.get("column")) in formula_cells))
     if found or programme is None:
         return None, found
     return (

@@ -494,8 +494,13 @@ def test_each_problem_is_reported_where_it_is(
         assert "{" not in text, text  # every placeholder was given a parameter
 
 
+LIMIT_CODES = {wb.FILE_TOO_LARGE, wb.FILE_UNPACKS_TOO_LARGE, wb.SHEET_TOO_BIG, wb.SHEET_TOO_MANY_ROWS,
+               wb.SHEET_TOO_LONG, wb.CELL_ERROR, wb.CELL_FORMULA_NO_VALUE, wb.CELL_BOOLEAN}
+
+
 def test_every_problem_code_is_covered_by_a_case() -> None:
     covered = {case[2][3] for case in CASES} | {wb.FILE_UNREADABLE, wb.PAIR_MENTEE_TWICE, wb.VALUE_TOO_LONG}
+    covered |= LIMIT_CODES  # each made by a hostile workbook in tests/unit/test_workbook_limits.py
     assert covered == set(wb.PROBLEM_CODES)
 
 
