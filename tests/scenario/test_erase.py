@@ -80,6 +80,10 @@ def test_a_coordinator_sees_what_goes_confirms_and_she_is_erased(slack: Sandboxe
     assert "erased already" in _last_answer(slack, "UCOORD")["text"]
     slack.tick_and_deliver()
     assert slack.sandbox.dm_messages(SLACK_ID) == []
+    # To the bot she is a stranger now.
+    slack.slash(SLACK_ID, "/mentoring", "help")
+    assert "You are not part of a mentoring programme in this workspace yet." in message_text(
+        _last_answer(slack, SLACK_ID))
 
 
 def test_a_name_fitting_several_lists_them_and_an_email_picks_one(slack: SandboxedApp, seeded: ErasureWorld) -> None:
