@@ -100,3 +100,28 @@ def test_a_channel_name_made_from_hostile_names_carries_nothing_live() -> None:
         name = pair_channel_name(round_name=HOSTILE_ALL, first_names=[HOSTILE_ALL, "@here"], attempt=attempt)
         assert is_valid_channel_name(name), name
         assert live_in_mrkdwn(name, verbatim=False) == [], name
+
+
+def test_any_escaped_text_in_a_message_as_sent_makes_nothing_live() -> None:
+    """Whatever a person types, once escaped and sent the way the bot sends (`verbatim`
+    sections, `parse: none`), Slack finds no mention or link in it (hypothesis, 500 texts
+    built from the characters and words Slack's parser reacts to)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from bot.sandbox._parsing import live_in_message
+    from bot.slack.render.blocks import section
+    from bot.text import escape_mrkdwn
+
+    pieces = st.sampled_from(["<", ">", "&", "!", "@", "#", "|", "^", "here", "channel", "everyone", "subteam",
+                              "U123", "C123", "https://", "http://", "www.", "evil.example", "a@b.dk", "mailto:",
+                              " ", "\n", "*", "_", "`", "lt;", "gt;", "amp;", "date^1|x"])
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.lists(st.one_of(pieces, st.text(max_size=3)), max_size=30).map("".join))
+    def check(typed: str) -> None:
+        escaped = escape_mrkdwn(typed) or "-"
+        message = Message(text=escaped, blocks=[section(escaped)])
+        assert live_in_message(message.as_kwargs()) == [], typed
+
+    check()
