@@ -79,6 +79,12 @@ class Probe:
     control: str | None
     #: Names the request itself carries (a round typed in a command, a workbook's programme).
     typed: tuple[str, ...] = ()
+    #: Tells apart two probes of one surface.
+    variant: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.surface.key} {self.variant}".strip()
 
 
 # --- sending ----------------------------------------------------------------------------------------
@@ -211,6 +217,9 @@ PROBES: tuple[Probe, ...] = (
     Probe(Surface(V, "session.log.submit"),
           submit("session.log.submit", log_values, lambda w, u: log_metadata(pair_id=w.pair, session_id=w.session)),
           PAIR, "mikkel"),
+    Probe(Surface(V, "session.log.submit"),
+          submit("session.log.submit", log_values, lambda w, u: log_metadata(pair_id=w.pair, session_id=None)),
+          PAIR, "mikkel", variant="a new 1:1 in their pair"),
     Probe(Surface(V, "pairs.end.submit"), submit("pairs.end.submit", lambda w: {
         "pair": {"pair": {"type": "static_select", "selected_option": {"value": str(w.pair)}}},
         "reason": {"reason": {"type": "static_select", "selected_option": {"value": "other"}}}}), CARLA, "carla"),
@@ -258,6 +267,12 @@ PROBES: tuple[Probe, ...] = (
     Probe(Surface(C, "/mentoring-admin rematch"), slash("/mentoring-admin", "rematch Esther"), CARLA, "carla"),
     Probe(Surface(C, "/mentoring-admin outcome"), slash("/mentoring-admin", "outcome Esther"), CARLA, "carla"),
     Probe(Surface(C, "/mentoring-admin erase"), slash("/mentoring-admin", "erase Esther"), CARLA, "carla"),
+    Probe(Surface(C, "/mentoring-admin erase"), slash("/mentoring-admin", "erase esther@alpha.example"), CARLA,
+          "carla", typed=("esther@alpha.example",), variant="by email"),
+    Probe(Surface(C, "/mentoring-admin outcome"), slash("/mentoring-admin", "outcome Kirsten"), CARLA, "carla",
+          variant="a company contact"),
+    Probe(Surface(C, "/mentoring-admin end-pair"), slash("/mentoring-admin", "end-pair Mikkel"), CARLA, "carla",
+          variant="by the mentor"),
     Probe(Surface(C, "/mentoring-admin digest"), slash("/mentoring-admin", f"digest {ALPHA_ROUND}"),
           CARLA, "carla", typed=(ALPHA_ROUND,)),
 )
@@ -278,7 +293,7 @@ def test_the_matrix_covers_every_surface() -> None:
     registered = list(registered_surfaces())
     assert sorted(set(registered) - set(listed), key=str) == [], "registered but not in the matrix"
     assert sorted(set(listed) - set(registered), key=str) == [], "in the matrix but not registered"
-    assert len(listed) == len(set(listed))
+    assert len({probe.name for probe in PROBES}) == len(PROBES), "each probe has a name of its own"
 
 
 # --- observing ---------------------------------------------------------------------------------------
@@ -403,7 +418,7 @@ def prepare(slack: SandboxedApp, world: TwoProgrammes, probe: Probe) -> None:
         world.digest_value = posted[start + 10:posted.index('"', start + 10)]
 
 
-@pytest.mark.parametrize("probe", PROBES, ids=[probe.surface.key for probe in PROBES])
+@pytest.mark.parametrize("probe", PROBES, ids=[probe.name for probe in PROBES])
 def test_only_the_right_people_reach_alpha(slack: SandboxedApp, probe: Probe) -> None:
     world = build_two_programmes(slack)
     prepare(slack, world, probe)
