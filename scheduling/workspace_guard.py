@@ -100,6 +100,19 @@ class WorkspaceGuard:
     def _token_works(self) -> bool:
         return self._sender.send(method="auth.test", payload={}).ok
 
+    def check_token(self) -> bool:
+        """After a tick job that calls Slack failed: was it the bot's token? One `auth.test`;
+        a dead token stops sending as a refused message would. Returns whether it stopped."""
+        answer = self._sender.send(method="auth.test", payload={})
+        if answer.ok or answer.error not in TOKEN_DEAD_ERRORS:
+            return False
+        with unit_of_work(self._session_factory) as session:
+            first = stop_sending(session, team_id=None, because=answer.error, now=self._clock.now())
+        if first:
+            log.warning("auth.test answers %s: the bot's token no longer works; nothing more is sent until it does",
+                        answer.error)
+        return True
+
     def probe_if_due(self) -> bool:
         """While sending is stopped, ask `auth.test` every `probe_every`; resume when it
         answers ok. Returns whether sending is (still) stopped."""

@@ -19,6 +19,7 @@ from bot.core.chat import ChatChannels, ChatDirectory
 from bot.settings import Settings
 from bot.slack.channels import SlackChannels
 from bot.slack.sender import SlackDirectory, SlackWebSender, make_web_client
+from bot.slack.token_watch import TokenWatch, WatchedChannels, WatchedDirectory
 from bot.slack.web import RefuseUnroutablePayloads
 from scheduling.deliverer import DeliveryReport, OutboxDeliverer
 from scheduling.pacing import Pacer
@@ -97,12 +98,16 @@ class Runtime:
     @cached_property
     def directory(self) -> ChatDirectory | None:
         """Slack's user directory, when a token lets us read it."""
-        return SlackDirectory(self.client) if self.settings.slack_bot_token else None
+        return WatchedDirectory(SlackDirectory(self.client), self.token_watch) if self.settings.slack_bot_token else None
 
     @cached_property
     def channels(self) -> ChatChannels | None:
         """Creating and joining pair channels now, when a token lets us."""
-        return SlackChannels(self.client) if self.settings.slack_bot_token else None
+        return WatchedChannels(SlackChannels(self.client), self.token_watch) if self.settings.slack_bot_token else None
+
+    @cached_property
+    def token_watch(self) -> TokenWatch:
+        return TokenWatch()
 
     @cached_property
     def workspace_guard(self) -> WorkspaceGuard:
@@ -112,10 +117,13 @@ class Runtime:
         # Uninstalled or token revoked: the jobs that call Slack now get no ports, so they skip
         # (the rest only queue, and the queue waits); auth.test is asked every few minutes.
         stopped = not dry_run and bool(self.settings.slack_bot_token) and self.workspace_guard.probe_if_due()
-        return run_tick(
+        result = run_tick(
             session_factory=self.session_factory, now=now or self.clock.now(), dry_run=dry_run,
             directory=None if stopped else self.directory, channels=None if dry_run or stopped else self.channels,
         )
+        if self.token_watch.take() is not None and not stopped:
+            self.workspace_guard.check_token()  # a job met a dead token: confirmed, sending stops too
+        return result
 
     def deliver(self) -> DeliveryReport:
         report = self.deliverer.deliver_due()

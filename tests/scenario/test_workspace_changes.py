@@ -229,3 +229,29 @@ def test_tokens_revoked_for_users_only_changes_nothing(slack: SandboxedApp, worl
     slack.settle()
     with unit_of_work(slack.runtime.session_factory) as session:
         assert session.scalar(select(func.count()).select_from(WorkspaceStatus)) == 0
+
+
+def test_a_tick_job_meeting_a_dead_token_stops_sending_too(slack: SandboxedApp, world: World) -> None:
+    """The lookup job meets `invalid_auth` (no event came): one auth.test confirms the token
+    is dead, and from then on the tick's Slack jobs and the deliverer make no calls."""
+    _slack_work_for_the_tick(slack, world)
+    _queue_for_coordinators(slack, world, "test:held")
+    slack.sandbox.revoke_token("invalid_auth")
+    slack.sandbox.reset_calls()
+    slack.tick()
+    methods = [call.method for call in slack.sandbox.calls]
+    assert methods[-1] == "auth.test" and "users.lookupByEmail" in methods  # the lookup met it; auth.test confirmed
+    with unit_of_work(slack.runtime.session_factory) as session:
+        assert session.scalars(select(WorkspaceStatus.stopped_because)).one() == "invalid_auth"
+    slack.sandbox.reset_calls()
+    assert slack.deliver().handled == 0
+    slack.clock.set(WEDNESDAY + timedelta(minutes=1))
+    slack.tick()
+    assert [call.method for call in slack.sandbox.calls] == ["auth.test"]  # the probe, nothing else
+    # The channel the dead token could not create is left for later, not reported as Slack's refusal.
+    slack.sandbox.reinstall()
+    slack.clock.set(WEDNESDAY + timedelta(minutes=5))
+    slack.tick()
+    slack.deliver()
+    assert slack.sandbox.calls_to("conversations.create")[-1].response["ok"] is True
+    assert not [text for text in _mette_texts(slack) if "invalid_auth" in text]
