@@ -4,14 +4,15 @@ The production deliverer (Slack sender, real pacer) sends `--messages` chat.post
 to `--channels` channels and `--dms` DMs through the sandbox, which enforces Slack's limits
 (chat.postMessage about 1 a second per channel after a burst of 3; tiers per minute), first
 with no faults, then with `--rate` of calls answered by a seeded random fault: 429 with
-Retry-After, 500, 502 or 503 (with `--lost`, also lost answers: applied, then the connection
-closed). A post answered 5xx may have been applied, so before it is sent again its
+Retry-After, 500, 502 or 503 (`--kinds`; `lost` adds lost answers: applied, then the
+connection closed). A post answered 5xx may have been applied, so before it is sent again its
 conversation is read (conversations.history, tier 3: the pacer allows 45 a minute). Copies
 are counted per outbox key in the sandbox; "limit 429s" are the sandbox's own rate-limit
 answers (the pacer kept inside the limits when it is 0), apart from the injected ones.
 
     python -m benchmarks.bench_faults                                   # 1,000 messages
     python -m benchmarks.bench_faults --latency 0.15                    # Slack ~150 ms away
+    python -m benchmarks.bench_faults --kinds 429                       # rate limits only
     python -m benchmarks.bench_faults --messages 200                    # the CI size
 """
 
@@ -69,13 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds each sandbox answer takes")
-    parser.add_argument("--lost", action="store_true", help="lost answers among the faults too")
+    parser.add_argument("--kinds", default="429,500,502,503",
+                        help="comma-separated fault kinds among 429, 500, 502, 503, lost (default: 429 and 5xx)")
     parser.add_argument("--database-url", default=None, help="default: a scratch SQLite file")
     args = parser.parse_args(argv)
     print(f"{args.messages} messages to {args.channels} channels and {args.dms} DMs, "
-          f"sandbox latency {args.latency * 1000:.0f} ms")
+          f"sandbox latency {args.latency * 1000:.0f} ms, faults among: {args.kinds}")
     for rate in (0.0, args.rate):
-        kinds = ("429", "500", "502", "503", "lost") if args.lost else ("429", "500", "502", "503")
+        kinds = tuple(kind.strip() for kind in args.kinds.split(",") if kind.strip())
         print(run(messages=args.messages, channels=args.channels, dms=args.dms, rate=rate, kinds=kinds,
                   seed=args.seed, latency=args.latency, url=args.database_url), flush=True)
     return 0
