@@ -155,6 +155,9 @@ def payload_problem(body: Mapping[str, Any]) -> str | None:
             return f"{kind} without a view with a type and a callback_id"
         if not isinstance(view.get("private_metadata", ""), str):
             return f"{kind} with private_metadata that is not a string"  # Slack keeps it as a string
+        title = view.get("title", {"type": "plain_text", "text": ""})
+        if not isinstance(title, dict) or title.get("type") != "plain_text" or not isinstance(title.get("text"), str):
+            return f"{kind} with a title that is not plain text"  # a refusal may show the modal's own title
         # A modal without inputs carries "state": {}; only a state that is not an object is odd.
         state = view.get("state", {})
         if not isinstance(state, dict) or not isinstance(state.get("values", {}), dict):

@@ -144,6 +144,9 @@ ODD_PAYLOADS: dict[str, Callable[[SandboxedApp], Body]] = {
     "unknown callback_id": lambda s: _view_submission(s, _view("nobody.listens")),
     "view with private_metadata that is a number": lambda s: _view_submission(
         s, _view("outcome.company.submit", private_metadata=5)),
+    "view with a title that is a number": lambda s: _view_submission(s, _view("pairs.end.submit", title=5)),
+    "view with a title that is not plain text": lambda s: _view_submission(
+        s, _view("pairs.end.submit", title={"value": "1"})),
     "view with a selected option that is a number": lambda s: _view_submission(s, _view(
         "outcome.submit", state={"values": {"status": {"status": {"type": "radio_buttons", "selected_option": 5}}}})),
     # events
