@@ -132,10 +132,11 @@ def coordinators_only(
         view = body.get("view") or {}
         boxes = list((view.get("state") or {}).get("values") or {})
         if boxes:
-            return ack(response_action="errors", errors={str(boxes[0]): not_a_coordinator_message(language=language).text})
+            refusal = not_a_coordinator_message(language=language, command=False).text
+            return ack(response_action="errors", errors={str(boxes[0]): refusal})
         return ack(response_action="update", view=not_a_coordinator_view(language=language, title=view.get("title")))
     answer = ack()
-    message = not_a_coordinator_message(language=language)
+    message = not_a_coordinator_message(language=language, command=bool(body.get("command")))
     if respond is not None and (body.get("response_url") or body.get("command")):
         reply(respond, message)
     elif context.user_id:  # a click on the Home tab has no message to answer under: a DM

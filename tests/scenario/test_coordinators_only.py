@@ -35,6 +35,7 @@ from tests.match_factories import make_pair, make_ready, make_round_in
 from tests.support.answers import ephemeral_text
 
 REFUSAL = "Only the programme's coordinators can use /mentoring-admin"
+CLICK_REFUSAL = "Only the programme's coordinators can do this, so nothing was changed."  # a button or a form
 KICK_OFF = datetime(2027, 2, 1, 16, 0, tzinfo=timezone.utc)  # the day before the scenario clock: it has happened
 
 
@@ -122,7 +123,7 @@ def test_a_participant_clicking_review_and_publish_buttons_changes_nothing(slack
         slack.sandbox.reset_calls()
         response = slack.click("UANA", action_id, value=value, channel_id=slack.sandbox.im_channel_for("UANA"))
         assert response.status == 200
-        assert REFUSAL in ephemeral_text(slack, response.response_url), action_id
+        assert CLICK_REFUSAL in ephemeral_text(slack, response.response_url), action_id
         assert slack.sandbox.calls == [], f"{action_id} reached Slack for a participant"
     assert _state(slack.runtime.engine) == before
 
@@ -134,14 +135,14 @@ def test_a_participant_submitting_coordinator_modals_changes_nothing(slack: Sand
     ended = slack.submit("UANA", "pairs.end.submit", _end_pair_values(ids["pair"]))
     answer = json.loads(ended.body)
     assert ended.status == 200 and answer["response_action"] == "errors"
-    assert REFUSAL in answer["errors"]["pair"], "said under the form's first box"
+    assert CLICK_REFUSAL in answer["errors"]["pair"], "said under the form's first box"
 
     recorded = slack.submit("UANA", "meeting.attendance.submit", _attendance_values([ids["ana"], ids["lars"]]),
                             private_metadata=attendance_metadata(meeting_id=ids["meeting"],
                                                                  people=[ids["ana"], ids["lars"]]))
     answer = json.loads(recorded.body)
     assert recorded.status == 200 and answer["response_action"] == "errors"
-    assert REFUSAL in answer["errors"][f"{ATTENDANCE_BLOCK_PREFIX}1"]
+    assert CLICK_REFUSAL in answer["errors"][f"{ATTENDANCE_BLOCK_PREFIX}1"]
 
     assert slack.sandbox.calls == [], "no listener ran: not even the attendance DM"
     assert _state(slack.runtime.engine) == before
@@ -153,7 +154,7 @@ def test_the_same_requests_from_the_coordinator_do_change_things(slack: Sandboxe
     proposal = _proposal(slack)
     response = slack.click("UMETTE", "match.publish", value=action_value(proposal_id=proposal),
                            channel_id=slack.sandbox.im_channel_for("UMETTE"))
-    assert response.status == 200 and REFUSAL not in json.dumps(slack.sandbox.response_posts, ensure_ascii=False)
+    assert response.status == 200 and CLICK_REFUSAL not in json.dumps(slack.sandbox.response_posts, ensure_ascii=False)
     slack.submit("UMETTE", "pairs.end.submit", _end_pair_values(ids["pair"]))
     slack.submit("UMETTE", "meeting.attendance.submit", _attendance_values([ids["ana"]]),
                  private_metadata=attendance_metadata(meeting_id=ids["meeting"], people=[ids["ana"], ids["lars"]]))

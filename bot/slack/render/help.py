@@ -56,15 +56,18 @@ def unknown_lead(*, command: str, typed: str, suggestion: str | None, language: 
     return t("help.unknown", language, command=command, typed=escape_mrkdwn(typed))
 
 
-def not_a_coordinator_message(*, language: str) -> Message:
-    text = t("help.admin_only", language)
+def not_a_coordinator_message(*, language: str, command: bool = True) -> Message:
+    """The refusal of a coordinators' command, or (`command=False`) of a coordinators' button
+    or form someone else clicked or submitted: they typed no /mentoring-admin, so the
+    answer says plainly that nothing was changed instead."""
+    text = t("help.admin_only" if command else "help.admin_only.action", language)
     return Message(text=text, blocks=[section(text)])
 
 
 def not_a_coordinator_view(*, language: str, title: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The same refusal in place of a coordinator's modal someone else submitted; it keeps
     the modal's own title (Slack shows it above the answer) and only a Close button."""
-    text = t("help.admin_only", language)
+    text = t("help.admin_only.action", language)
     return {
         "type": "modal",
         "title": dict(title) if title else {"type": "plain_text", "text": t("home.title", language)[:MODAL_TITLE_LIMIT]},
