@@ -31,6 +31,15 @@ def reply(respond: Respond, message: Message) -> None:
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
 
 
+def replace(respond: Respond, message: Message) -> None:
+    """Redraw the message clicked in place; a click from a view has no message to redraw
+    (nor a response_url), so nothing is drawn rather than Bolt's respond raising."""
+    if not respond.response_url:
+        log.warning("a redraw had no response_url to go to and was dropped")
+        return
+    respond(text=message.text, blocks=message.blocks, replace_original=True)
+
+
 def explain(*, client: WebClient, body: dict[str, Any], respond: Respond, message: Message, logger: Logger) -> None:
     """Answer a click only the clicker sees: under the message clicked, or, for a click on
     the Home tab (no message to answer under), by DM."""
@@ -46,4 +55,4 @@ def explain(*, client: WebClient, body: dict[str, Any], respond: Respond, messag
         logger.warning("could not send the DM to %s: %s", user_id, error.response.get("error"))
 
 
-__all__ = ["explain", "reply"]
+__all__ = ["explain", "replace", "reply"]

@@ -17,7 +17,7 @@ from slack_bolt import Ack, BoltContext, Respond
 
 from bot.matching.review import PublishStatus, ReviewOutcome, ReviewStatus, publish_for
 from bot.slack.render.match_review import parse_action_value, publish_message, refused_message
-from handlers.answers import reply
+from handlers.answers import replace, reply
 from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
@@ -59,4 +59,4 @@ def handle_match_publish(
     if result.status is PublishStatus.EMPTY:  # refused: the review stays, with the reasons beside it
         reply(respond, message)
         return
-    respond(text=message.text, blocks=message.blocks, replace_original=True)
+    replace(respond, message)

@@ -15,7 +15,7 @@ from slack_bolt import Ack, BoltContext, Respond
 
 from bot.matching.review import ReviewOutcome, ReviewStatus, act_on_proposal
 from bot.slack.render.match_review import parse_action_value, refused_message, review_action_for, review_message
-from handlers.answers import reply
+from handlers.answers import replace, reply
 from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
@@ -57,4 +57,4 @@ def handle_match_review(
         return
     page = value.page if value is not None else 0
     message = review_message(outcome.review, language=language, page=page)
-    respond(text=message.text, blocks=message.blocks, replace_original=True)
+    replace(respond, message)
