@@ -9,9 +9,11 @@ statement with its parameters as soon as its logger is enabled for INFO, which a
 root does; urllib3 logs the URLs it fetches (a file's download address). `-v` is meant
 for our code, so those loggers keep their own quieter levels whatever the root's.
 
-As a second line, a filter on the handlers blanks the bot token, the signing secret and
-anything shaped like a Slack token, in the message and in a traceback, should one ever
-reach a log line (an exception that quotes a request, say).
+As a second line, a filter on the handlers blanks the bot token, the signing secret,
+anything shaped like a Slack token and PostgreSQL's DETAIL line (which quotes a row's
+values), in the message and in a traceback, should one ever reach a log line (an
+exception that quotes a request, a constraint error). The engine itself leaves statement
+parameters out of its errors (`storage.db.make_engine`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ LIBRARY_LEVELS: Mapping[str, int] = {
 
 REDACTED = "[redacted]"
 _SLACK_TOKEN = re.compile(r"\bxox[abeoprs]-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+")
+#: PostgreSQL's detail line of a constraint error quotes the row's values ("Key (round_id,
+#: email)=(1, ana@example.org) already exists", "Failing row contains (...)").
+_DATABASE_DETAIL = re.compile(r"(DETAIL:\s*).*")
 _SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET")
 
 
@@ -51,7 +56,7 @@ class RedactSecrets(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return _SLACK_TOKEN.sub(REDACTED, text)
+        return _DATABASE_DETAIL.sub(rf"\g<1>{REDACTED}", _SLACK_TOKEN.sub(REDACTED, text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -33,7 +33,12 @@ def normalise_database_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys.
+
+    Statement parameters are names, emails and 1:1 notes: SQLAlchemy would print them in
+    every database error it raises (and so in any log line that records the error), so
+    they are left out (`hide_parameters`)."""
+    kwargs.setdefault("hide_parameters", True)
     url = normalise_database_url(url)
     try:
         parsed = make_url(url)

@@ -23,6 +23,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import FixedClock
 from bot.logs import LIBRARY_LEVELS, REDACTED, RedactSecrets, configure_logging
@@ -30,8 +31,9 @@ from bot.rounds.workbook import ParticipantRow, workbook_bytes
 from bot.sandbox.harness import SIGNING_SECRET, SandboxedApp
 from bot.slack.render.nudges import checkin_ref
 from bot.slack.render.surveys import FormPlace, survey_metadata
-from storage.db import unit_of_work
+from storage.db import make_session_factory, unit_of_work
 from storage.models import ConsentPurpose, Pair, Participant, Role, Round
+from tests.factories import make_participant, make_round
 from tests.support.answers import button
 from tests.support.two_programmes import NOTE, NOW, OUTSIDER, PEOPLE, WINDOW, TwoProgrammes, build_two_programmes
 from tests.unit.test_roster_import import sample_workbook
@@ -212,3 +214,24 @@ def test_without_the_configuration_the_libraries_would_log_them(slack: Sandboxed
         for name, level in saved_levels.items():
             logging.getLogger(name).setLevel(level)
     assert world.session and NOTE in stream.getvalue()
+
+
+def test_a_database_error_logged_with_its_traceback_names_no_one(engine: Engine, log_stream: io.StringIO) -> None:
+    """A constraint error carries the statement's parameters (SQLAlchemy) and, on
+    PostgreSQL, a DETAIL line quoting the row; a handler that logs it with `logger.exception`
+    must not write the person into the log."""
+    name, email = PEOPLE["esther"][1], PEOPLE["esther"][2]
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        round_ = make_round(session)
+        make_participant(session, round_=round_, role=Role.MENTEE, email=email, name=name)
+        round_id = round_.id
+    try:
+        with unit_of_work(factory) as session:
+            make_participant(session, round_=session.get_one(Round, round_id), role=Role.MENTEE, email=email,
+                             name=name)
+    except IntegrityError:
+        logging.getLogger("handlers.views.profile_submit").exception("saving the profile of %s failed", "UESTHER")
+    logged = log_stream.getvalue()
+    assert "IntegrityError" in logged and "INSERT INTO participant" in logged, logged
+    assert name not in logged and email not in logged, logged
