@@ -4,7 +4,8 @@ pause), the pulse clicks (test_surveys), outcomes (test_outcomes), Handled (test
 and publish (test_issue8_probes): the flows that write and were not yet fired together.
 
 - both of a pair logging the same meeting at once: one session, confirmed by the other;
-- the session modal submitted twice at once: one session, one post;
+- the session modal submitted twice at once: one session, one post; the edit form twice:
+  one change note in the post's thread;
 - the partner's Confirm double-clicked: confirmed once, nothing posted twice;
 - a survey form submitted twice at once: one answer per question, thanked once;
 - "No thanks" double-clicked: one "no"; Erase double-clicked: erased once, both answered.
@@ -185,3 +186,34 @@ def test_erase_double_clicked_at_once_erases_once_and_answers_both(
         assert session.scalar(select(MentoringSession.notes).where(MentoringSession.id == world.session)) != NOTE
     answers = [body for _, body in slack.sandbox.response_posts]
     assert len(answers) == 2, answers
+
+
+def test_the_edit_form_submitted_twice_at_once_notes_the_change_once(
+        slack: SandboxedApp, caplog: pytest.LogCaptureFixture) -> None:
+    """The author corrects a posted session and the form goes twice: one change, one note
+    about it in the post's thread."""
+    world = build_two_programmes(slack)
+    channel = _channel(slack, world)
+    slack.click("UESTHER", f"session.confirm.{world.session}", value=str(world.session), channel_id=channel)
+    slack.click("UMIKKEL", f"session.edit.{world.session}", value=str(world.session), channel_id=channel)
+    form = slack.sandbox.opened_views[-1]
+    values = {block: {block: value} for block, value in {
+        "held_on": {"type": "datepicker", "selected_date": "2027-02-01"},
+        "duration": {"type": "plain_text_input", "value": "90"},
+        "topics": {"type": "checkboxes", "selected_options": [{"text": {"type": "plain_text", "text": "cv"},
+                                                                "value": "cv"}]},
+        "introductions": {"type": "number_input", "value": "0"},
+        "notes": {"type": "plain_text_input", "value": NOTE}}.items()}
+    slack.sandbox.reset_calls()
+    responses = simultaneously([
+        lambda: slack.driver.view_submission(user_id="UMIKKEL", callback_id="session.log.submit", values=values,
+                                             view_id=form["id"], apply_response=False)
+        for _ in range(2)])
+    slack.settle()
+    assert [response.status for response in responses] == [200, 200]
+    assert failed_listeners(caplog) == []
+    with unit_of_work(slack.runtime.session_factory) as session:
+        assert session.get_one(MentoringSession, world.session).duration_minutes == 90
+    replies = [args for args in _posted(slack, channel) if args.get("thread_ts")]
+    assert len(replies) == 1, replies
+    assert [args for args in _posted(slack, channel) if not args.get("thread_ts")] == [], "no second post"
