@@ -11,23 +11,23 @@ Two rules, each a tick job (scheduling/ticks.py):
   the dedup key (which keeps a message from going twice), the state and Slack's ts and
   channel (to find, update or delete the posted message) stay.
 
-Both are cheap when there is nothing to do: one statement each (see `due_trims`).
+Both are cheap when there is nothing to do: one indexed statement each (see `due_trims`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from bot.core.dates import months_after
 from bot.core.timing import zone
 from bot.outcomes.service import FOLLOW_UP_MONTHS, follow_up_date
 from bot.privacy.erase import erase_round
-from storage.models import OutboxMessage, OutboxState, Programme, Round
+from storage.models import UNTRIMMED_OUTBOX_SQL, OutboxMessage, Programme, Round
 
 #: A sent message's text is needed for a week at most: a retry after a lost answer (the
 #: deliverer looks for the message's key before sending again) happens within minutes, a
@@ -35,15 +35,10 @@ from storage.models import OutboxMessage, OutboxState, Programme, Round
 #: "Handled" redraw works on the posted message, not on the row. Seven days keeps those
 #: and no longer keeps names and bios in the database.
 TRIM_AFTER: Final = timedelta(days=7)
-#: Each tick trims rows that crossed TRIM_AFTER in this window, so the statement reads only
-#: the newest finished rows of the (state, not_before) index, however big the outbox grows;
-#: during one hour a day (TRIM_SWEEP_HOUR UTC) a sweep without the window catches rows a
-#: stopped worker missed (and, the first day, every old row).
-TRIM_WINDOW: Final = timedelta(days=1)
-TRIM_SWEEP_HOUR: Final = 3
-#: Rows trimmed per tick at most: a first sweep over months of messages would otherwise be
-#: one UPDATE of 100,000s of rows holding SQLite's write lock for seconds (slash commands
-#: wait behind it); 5,000 take tens of milliseconds, and 60 sweeping ticks trim 300,000.
+#: Rows trimmed per tick at most: a first run over months of messages (a new install of this
+#: version, or a worker stopped for weeks) would otherwise be one UPDATE of 100,000s of rows
+#: holding SQLite's write lock for seconds (slash commands wait behind it); 5,000 take tens
+#: of milliseconds, and a tick a minute catches up 300,000 rows an hour.
 TRIM_BATCH: Final = 5000
 #: The soonest any round's data can be due: the follow-up plus the smallest retention.
 _SOONEST: Final = FOLLOW_UP_MONTHS + 1
@@ -51,7 +46,6 @@ _SOONEST: Final = FOLLOW_UP_MONTHS + 1
 #: February - 7 months is 28 July) and the programme's day may be a day ahead of UTC: the
 #: prefilter lets through rounds up to this much too new, and the exact rule decides.
 _SLACK: Final = timedelta(days=5)
-_FINISHED: Final = (OutboxState.SENT, OutboxState.CANCELLED, OutboxState.FAILED)
 
 
 def erase_on(round_: Round, programme: Programme) -> date:
@@ -90,21 +84,35 @@ def due_retention(session: Session, *, now: datetime) -> RetentionResult:
 def due_trims(session: Session, *, now: datetime) -> int:
     """Trim finished outbox rows older than TRIM_AFTER to their keys; returns how many.
 
-    One UPDATE of at most TRIM_BATCH rows, chosen by state and `not_before` (the
-    `ix_outbox_message_due` index) and `trimmed_at IS NULL`, so a row is trimmed once and a
-    row being sent is never touched.
-    A finished row's `not_before` is when it was last due, which the deliverer moves
-    forward on every retry, so it is at most its sending time."""
-    cutoff = now - TRIM_AFTER
-    window = and_(OutboxMessage.not_before < cutoff)
-    if now.astimezone(timezone.utc).hour != TRIM_SWEEP_HOUR:
-        window = and_(window, OutboxMessage.not_before >= cutoff - TRIM_WINDOW)
-    due = (select(OutboxMessage.id)
-           .where(OutboxMessage.state.in_(_FINISHED), window, OutboxMessage.trimmed_at.is_(None))
-           .limit(TRIM_BATCH))
+    At most TRIM_BATCH rows a call, found through the partial index
+    `ix_outbox_message_untrimmed` ((state, not_before) of finished rows whose `trimmed_at`
+    is NULL): a trimmed row leaves the index (on PostgreSQL once vacuumed), so a tick reads the rows it trims plus an index
+    entry or three, however long the trimmed history grows, and rows a stopped worker left
+    behind are caught by the next ticks without a sweep. A row being sent is not in the
+    index and is never touched. A finished row's `not_before` is when it was last due, which
+    the deliverer moves forward on every retry, so it is at most its sending time.
+
+    The WHERE is the index's predicate itself, as literal SQL: a planner uses a partial index
+    only when it can prove the query implies the predicate, which SQLite does term by term
+    and neither database does with the states as bound parameters (a prepared statement's
+    generic plan on PostgreSQL). The order is the index's: with a LIMIT and no order,
+    PostgreSQL (which cannot know that the untrimmed rows are the newest) expected the
+    first 5,000 matches early in a sequential scan and read the whole table to find none.
+
+    The ids are read first and updated by primary key: an UPDATE ... WHERE id IN (SELECT
+    ... LIMIT) was joined on PostgreSQL by hashing the ids and scanning the whole table,
+    so a tick trimming two rows read 200,000. When nothing is due this is one statement."""
+    due = list(session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.not_before < now - TRIM_AFTER, text(UNTRIMMED_OUTBOX_SQL))
+        .order_by(OutboxMessage.state, OutboxMessage.not_before)
+        .limit(TRIM_BATCH)
+    ))
+    if not due:
+        return 0
     trimmed = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due))
+        .where(OutboxMessage.id.in_(due), OutboxMessage.trimmed_at.is_(None))  # an erasure may have trimmed one since
         .values(payload={}, trimmed_at=now)
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
@@ -112,5 +120,4 @@ def due_trims(session: Session, *, now: datetime) -> int:
     return len(trimmed.all())
 
 
-__all__ = ["TRIM_AFTER", "TRIM_BATCH", "TRIM_SWEEP_HOUR", "TRIM_WINDOW", "RetentionResult", "due_retention", "due_trims",
-           "erase_on"]
+__all__ = ["TRIM_AFTER", "TRIM_BATCH", "RetentionResult", "due_retention", "due_trims", "erase_on"]

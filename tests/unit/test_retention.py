@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.onboarding.notices import OnboardingFacts
 from bot.onboarding.service import onboarding_facts
 from bot.privacy import retention
-from bot.privacy.retention import TRIM_SWEEP_HOUR, due_retention, due_trims, erase_on
+from bot.privacy.retention import due_retention, due_trims, erase_on
 from bot.slack.render.onboarding import welcome_message
 from bot.surveys.scoreboard import compute_scoreboard
 from scheduling.ticks import DEFAULT_JOBS, TickResult, run_tick
@@ -145,8 +145,10 @@ def test_a_rounds_data_goes_its_retention_after_the_follow_up_and_a_later_round_
     with freeze_time(datetime(2028, 11, 20, 23, 31, tzinfo=timezone.utc)), counting(session_factory) as statements:
         again = _tick(session_factory)
     assert again.housekeeping == {"retention": 0, "trim-outbox": 0}
-    by_job = [s for s in statements if not s.startswith("SELECT outbox_message.id")]  # run_tick lists due rows
+    by_job = [s for s in statements  # run_tick lists due rows; the trim's own look-up is the untrimmed predicate
+              if not s.startswith("SELECT outbox_message.id") or "trimmed_at IS NULL AND state IN" in s]
     assert len(by_job) == 2, by_job
+    assert sum("trimmed_at IS NULL AND state IN" in s for s in by_job) == 1, by_job
 
 
 def test_retention_months_come_from_the_programme(seeded: ErasureWorld,
@@ -185,21 +187,20 @@ def test_finished_rows_are_trimmed_to_their_keys_after_a_week(session: Session) 
         "sending-8d": _row(session, "f", state=OutboxState.SENDING, age=timedelta(days=8)),
         "sent-30d": _row(session, "g", state=OutboxState.SENT, age=timedelta(days=30)),
     }
-    assert due_trims(session, now=TRIM_NOW) == 3
+    assert due_trims(session, now=TRIM_NOW) == 4
     rows = {name: session.get_one(OutboxMessage, row_id) for name, row_id in ids.items()}
     session.expire_all()
     trimmed = {name for name, row in rows.items() if row.trimmed_at is not None}
-    assert trimmed == {"sent-8d", "failed-8d", "cancelled-8d"}
+    # A month-old row a stopped worker left behind is taken with the rest, at any hour.
+    assert trimmed == {"sent-8d", "failed-8d", "cancelled-8d", "sent-30d"}
     sent = rows["sent-8d"]
     assert (sent.payload, sent.dedup_key, sent.state, sent.response) == ({}, "a", OutboxState.SENT,
                                                                          {"ts": "1.5", "channel": "DANA"})
     assert rows["pending-8d"].payload["facts"] == {"name": "Ana"}
+    assert rows["sent-30d"].payload == {}
     assert due_trims(session, now=TRIM_NOW) == 0  # once
-    # A row a stopped worker left behind the window: the daily sweep takes it.
-    sweep = TRIM_NOW.replace(hour=TRIM_SWEEP_HOUR, minute=0)
-    assert due_trims(session, now=sweep) == 1
-    session.expire_all()
-    assert session.get_one(OutboxMessage, ids["sent-30d"]).payload == {}
+    # The 6-day-old row is due once it is a week old.
+    assert due_trims(session, now=TRIM_NOW + timedelta(days=1, seconds=1)) == 1
 
 
 @pytest.mark.parametrize(("ends_on", "months", "due"), [
@@ -221,11 +222,50 @@ def test_a_round_is_erased_on_its_day_even_at_a_months_end(session: Session, end
     assert due_retention(session, now=on_the_day).rounds == ()  # once
 
 
-def test_a_tick_trims_a_batch_at_most_and_the_sweep_hour_finishes_the_rest(
+def test_a_tick_trims_a_batch_at_most_and_the_next_ticks_the_rest(
     session: Session, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(retention, "TRIM_BATCH", 2)
     for number in range(5):
         _row(session, f"old{number}", state=OutboxState.SENT, age=timedelta(days=30 + number))
-    at_three = TRIM_NOW.replace(hour=TRIM_SWEEP_HOUR, minute=0)
-    assert [due_trims(session, now=at_three + timedelta(minutes=n)) for n in range(4)] == [2, 2, 1, 0]
+    assert [due_trims(session, now=TRIM_NOW + timedelta(minutes=n)) for n in range(4)] == [2, 2, 1, 0]
+
+
+def _plan(session: Session, statement: str, parameters: Any) -> str:
+    """The database's own plan of a statement as the driver ran it, as one text."""
+    connection = session.connection()
+    prefix = "EXPLAIN QUERY PLAN " if connection.dialect.name == "sqlite" else "EXPLAIN "
+    rows = connection.exec_driver_sql(prefix + statement, parameters).all()
+    return "\n".join(" ".join(str(part) for part in row) for row in rows)
+
+
+def test_the_trim_finds_due_rows_through_the_partial_index(session: Session) -> None:
+    """The due rows are found through ix_outbox_message_untrimmed on both databases (its
+    WHERE must imply the index's predicate, or the planner falls back to the (state,
+    not_before) index over every finished row, trimmed ones included), and updated by
+    primary key (not a hash join over the whole table)."""
+    # The shape of a running bot: a long trimmed history, a few finished rows untrimmed.
+    rows = [{"dedup_key": f"old{n}", "method": "notice", "target": "UANA", "payload": {}, "state": OutboxState.SENT,
+             "not_before": TRIM_NOW - timedelta(days=8, minutes=n), "created_at": TRIM_NOW, "attempts": 1,
+             "outcome_unknown": False, "trimmed_at": TRIM_NOW} for n in range(2000)]
+    session.execute(insert(OutboxMessage), rows)
+    for number in range(10):
+        _row(session, f"plan{number}", state=OutboxState.SENT, age=timedelta(days=6 + number))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE outbox_message"))  # autovacuum's work; SQLite runs without statistics
+    captured: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        captured.append((statement, parameters))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        due_trims(session, now=TRIM_NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert len(captured) == 2  # the due rows' ids, then the UPDATE of those ids
+    plan = _plan(session, *captured[0])
+    assert "ix_outbox_message_untrimmed" in plan, plan
+    update_plan = _plan(session, *captured[1])
+    assert "pk_outbox_message" in update_plan or "PRIMARY KEY" in update_plan, update_plan
