@@ -468,7 +468,7 @@ class Request:
     described: str
     user: str | None = None
     view_id: str | None = None
-    submitted_view: JSON | None = None
+    submitted_view: JSON | None = None  # the modal submitted, as Slack holds it (before any tampering)
 
 
 class Strategies:
@@ -711,6 +711,7 @@ class Strategies:
             view["private_metadata"] = self._metadata(draw, metadata)
             state, _blocks = self._state(draw, view)
             view["state"] = {} if draw(st.integers(0, 9)) == 0 else state
+            shown = view  # the modal as Slack holds it: what an errors answer must name blocks of
             view = self._perhaps_tamper(draw, view, ("private_metadata", "blocks", "hash", "title"))
             kind = "view_closed" if draw(st.integers(0, 9)) == 0 else "view_submission"
             trigger, _ = self._trigger_and_url(user, None)
@@ -719,7 +720,7 @@ class Strategies:
                              "response_urls": [], "is_cleared": False}
             payload = self._perhaps_tamper(draw, payload, ("trigger_id", "response_urls", "team", "api_app_id"))
             return Request(body=("payload=" + quote(json.dumps(payload))).encode(), content_type=FORM, kind="view",
-                           user=user, view_id=str(view.get("id")), submitted_view=view if kind == "view_submission"
+                           user=user, view_id=str(view.get("id")), submitted_view=shown if kind == "view_submission"
                            else None, described=f"{kind} {callback_id} by {user}: {json.dumps(view)[:400]}")
 
         return build()
@@ -916,9 +917,11 @@ class Latencies:
     """Answer times per surface, for the figures (never asserted on: the machine varies)."""
 
     by_kind: dict[str, list[float]] = field(default_factory=dict)
+    slowest: list[tuple[float, str]] = field(default_factory=list)  # the five slowest answers, with their request
 
-    def add(self, kind: str, seconds: float) -> None:
+    def add(self, kind: str, seconds: float, described: str = "") -> None:
         self.by_kind.setdefault(kind, []).append(seconds)
+        self.slowest = sorted([*self.slowest, (seconds, described[:160])], reverse=True)[:5]
 
     def summary(self) -> str:
         lines = []
@@ -929,6 +932,7 @@ class Latencies:
                 continue
             lines.append(f"{kind:8} n={len(ordered):6d}  p50={_ms(ordered, 0.50)}  p99={_ms(ordered, 0.99)}  "
                          f"max={ordered[-1] * 1000:8.1f} ms")
+        lines += [f"  slow: {seconds * 1000:.0f} ms {described}" for seconds, described in self.slowest]
         return "\n".join(lines)
 
 
@@ -952,7 +956,7 @@ class Fuzzer:
         self.failures.take()
         calls_before = len(self.slack.sandbox.calls)
         answer = self.caller.send(request.body, content_type=request.content_type)
-        self.latencies.add(request.kind, answer.elapsed)
+        self.latencies.add(request.kind, answer.elapsed, request.described)
         self.cases += 1
         problems = answer_problems(request, answer)
         try:
