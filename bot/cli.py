@@ -560,6 +560,8 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     print(t("privacy.cli.erased", "en", email=email))
     for table, count in sorted(erased.tables.items()):
         print(t("privacy.cli.table", "en", table=table, count=count))
+    if erased.pairs_ended:
+        print(t("privacy.erase.pairs_ended", "en", count=len(erased.pairs_ended)))
     print(t("privacy.cli.slack_note", "en"))
     return 0
 

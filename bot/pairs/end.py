@@ -20,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.notices import Conversation, Coordinators, Notice, queue_notices
@@ -37,6 +37,9 @@ from storage.models import Pair, PairStatus, Round
 
 END_REASONS: tuple[str, ...] = (FOUND_JOB, "moved_away", "leave", "not_a_fit", "other")
 REMATCH_REASON = "not_a_fit"
+#: Why a pair ended when one of its people was erased (GDPR art. 17): set by the erasure,
+#: never chosen in the form, so not one of END_REASONS.
+ERASED_REASON = "erased"
 MAX_CHOICES = 100  # a static select takes at most 100 options
 AMBIGUOUS_SHOWN = 5
 
@@ -105,7 +108,8 @@ class EndPairResult:
         return self.ended is not None
 
 
-def _endable_pairs(session: Session, *, round_ids: Collection[int] | None, now: datetime) -> list[Pair]:
+def _endable_pairs(session: Session, *, round_ids: Collection[int] | None, now: datetime,
+                   participant_ids: Collection[int] | None = None) -> list[Pair]:
     query = (
         select(Pair)
         .join(Round, Round.id == Pair.round_id)
@@ -115,6 +119,8 @@ def _endable_pairs(session: Session, *, round_ids: Collection[int] | None, now: 
     )
     if round_ids is not None:
         query = query.where(Pair.round_id.in_(round_ids))
+    if participant_ids is not None:
+        query = query.where(or_(Pair.mentor_id.in_(list(participant_ids)), Pair.mentee_id.in_(list(participant_ids))))
     pairs = list(session.scalars(query))
     return sorted(pairs, key=lambda pair: (-pair.round.starts_on.toordinal(), pair.round_id, pair.mentee.name.casefold()))
 
@@ -201,14 +207,7 @@ def end_pair(
     if errors or pair is None or reason is None:
         return EndPairResult(language=language, errors=errors)
 
-    pair.status = PairStatus.ENDED
-    pair.ended_at = now
-    pair.end_reason = reason
-    # An introduction not yet delivered would greet a pair that no longer exists.
-    cancel_pending(session, key_prefixes=[f"intro:pair={pair.id}:"], reason="the pair ended before it was introduced")
-    # Nor may a check-in, a prompt, a welcome back or a pause notice follow the goodbye.
-    cancel_pending(session, key_prefixes=[*pair_nudge_prefixes(pair.id), pause_notice_prefix(pair.id)],
-                   reason="the pair ended")
+    close_pair(session, pair, reason=reason, now=now)
     clean_note = " ".join((note or "").split())[:NOTE_LIMIT] or None
     queue_notices(session, [*_closing_notices(pair, now=now), _report(pair, actor=slack_user_id, note=clean_note, now=now)],
                   now=now)
@@ -219,6 +218,43 @@ def end_pair(
             reason=reason, rematch=rematch,
         ),
     )
+
+
+def close_pair(session: Session, pair: Pair, *, reason: str, now: datetime) -> None:
+    """What ending a pair is, whoever ends it (a coordinator's form, or an erasure): the row
+    kept as ENDED with when and why, and nothing queued for the pair goes out after it.
+    Matching, nudges, surveys and the digest all read "live" off the status, so they leave
+    it alone from here; the caller decides what to tell whom."""
+    pair.status = PairStatus.ENDED
+    pair.ended_at = now
+    pair.end_reason = reason
+    # An introduction not yet delivered would greet a pair that no longer exists.
+    cancel_pending(session, key_prefixes=[f"intro:pair={pair.id}:"], reason="the pair ended before it was introduced")
+    # Nor may a check-in, a prompt, a welcome back or a pause notice follow the goodbye.
+    cancel_pending(session, key_prefixes=[*pair_nudge_prefixes(pair.id), pause_notice_prefix(pair.id)],
+                   reason="the pair ended")
+
+
+def end_pairs_of_erased(session: Session, *, participant_ids: Collection[int], now: datetime) -> tuple[int, ...]:
+    """End (ERASED_REASON) every pair of these people a coordinator could still end: live,
+    in a round not over. Their partner keeps their own data and is free to be matched again;
+    nudges, surveys and digest items stop naming a person who is now `erased-<id>`. Pairs of
+    rounds already over keep their status, so the round's report counts as before.
+
+    Nothing is queued: a closing note or a coordinators' report would carry the erased
+    person's name into the outbox again. The erasing coordinator is told by the erasure's
+    confirmation and tells the partner. Rows are locked as in `end_pair`, so a coordinator
+    ending the same pair at the same moment does not end it twice."""
+    if not participant_ids:
+        return ()
+    ended: list[int] = []
+    for candidate in _endable_pairs(session, round_ids=None, now=now, participant_ids=participant_ids):
+        pair = session.get(Pair, candidate.id, with_for_update=True, populate_existing=True)
+        if pair is not None and is_live_pair(pair):
+            close_pair(session, pair, reason=ERASED_REASON, now=now)
+            ended.append(pair.id)
+    session.flush()
+    return tuple(ended)
 
 
 def _closing_notices(pair: Pair, *, now: datetime) -> list[Notice]:
@@ -244,6 +280,7 @@ def _report(pair: Pair, *, actor: str, note: str | None, now: datetime) -> Notic
 
 __all__ = [
     "END_REASONS",
+    "ERASED_REASON",
     "FOUND_JOB",
     "NOTE_FIELD",
     "NOTE_LIMIT",
@@ -255,8 +292,10 @@ __all__ = [
     "EndedPair",
     "FormRefusal",
     "PairChoice",
+    "close_pair",
     "closing_key",
     "end_pair",
     "end_pair_form",
+    "end_pairs_of_erased",
     "ended_report_key",
 ]

@@ -6,7 +6,8 @@ role and dates with `erased-<id>` for a name, answers keep their numbers, sessio
 dates and durations, outcomes their status. So every count and anonymous aggregate (the
 scoreboard, the funder's report) adds up as before, while nothing left says who it was.
 The erased person has no Slack id and is opted out: the bot treats them as a stranger and
-no producer queues anything for them again.
+no producer queues anything for them again; a pair of theirs in a running round ends
+(reason "erased"), so their partner is not nudged about a blank person.
 
 Services here never commit: the caller (the CLI, the Slack handler, the retention tick)
 owns the unit of work, so an erasure is all or nothing.
@@ -24,6 +25,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from bot.pairs.end import end_pairs_of_erased
 from bot.privacy.inventory import PersonRef, outbox_rows_about, person_rows
 from storage.models import (
     DigestHandled,
@@ -60,6 +62,7 @@ class ErasureCounts:
     """Rows changed per table: what the CLI prints and the Slack confirmation shows."""
 
     tables: Mapping[str, int] = field(default_factory=dict)
+    pairs_ended: tuple[int, ...] = ()  # live pairs of the person, ended (ERASED_REASON)
 
     @property
     def total(self) -> int:
@@ -88,10 +91,17 @@ def plan(session: Session, person: PersonRef) -> ErasureCounts:
 
 
 def erase_person(session: Session, person: PersonRef, *, now: datetime) -> ErasureCounts:
-    """Erase everything about one person, in all their rounds and programmes."""
+    """Erase everything about one person, in all their rounds and programmes.
+
+    A pair of theirs in a round still running ends first, by the one end-of-pair rule
+    (`bot.pairs.end`, reason "erased"): left live, it would go on nudging, surveying and
+    listing in the digest a partner called `erased-<id>` who can no longer be reached. The
+    partner's data stays and they can be matched again."""
+    ended = end_pairs_of_erased(session, participant_ids=person.participant_ids, now=now)
     scope = _Scope(participant_ids=person.participant_ids, pair_ids=person.pair_ids,
                    slack_user_ids=person.slack_user_ids, person=person)
-    return _erase(session, scope, now=now)
+    counts = _erase(session, scope, now=now)
+    return ErasureCounts(tables=counts.tables, pairs_ended=ended)
 
 
 def erase_round(session: Session, *, round_id: int, now: datetime) -> ErasureCounts:

@@ -5,16 +5,18 @@ a forged value, an unknown or ambiguous name each get a clear ephemeral and chan
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.core.people import identify
+from bot.pairs.end import ERASED_REASON
 from bot.sandbox.harness import SandboxedApp
 from bot.slack.render.privacy import ERASE_ACTION_ID
 from storage.db import unit_of_work
-from storage.models import OutboxMessage, OutboxState, Participant, Role
+from storage.models import OutboxMessage, OutboxState, Pair, PairStatus, Participant, Role, Round
 from tests.nudge_world import new_world, person
 from tests.support.answers import find_element, message_text
 from tests.support.erasure_world import EMAIL, NAME, SLACK_ID, ErasureWorld, seed_erasure_world, where_markers_are
@@ -146,3 +148,26 @@ def test_help_lists_erase_for_coordinators_only(slack: SandboxedApp, seeded: Era
     slack.slash("UM1", "/mentoring", "help")
     assert "erase" not in message_text(_last_answer(slack, "UM1"))
 
+
+
+def test_her_pair_in_a_running_round_ends_and_the_confirmation_says_so(slack: SandboxedApp,
+                                                                         seeded: ErasureWorld) -> None:
+    with unit_of_work(slack.runtime.session_factory) as session:
+        session.get_one(Round, seeded.later.round_id).ends_on = date(2027, 9, 30)  # q1 (her and Olga) still runs
+    slack.slash("UCOORD", "/mentoring-admin", "erase birgitte")
+    confirm = _last_answer(slack, "UCOORD")
+    assert "A pair of theirs in a round still running ends (reason: erased)" in message_text(confirm)
+    value = find_element(confirm, ERASE_ACTION_ID)[1]["value"]
+    slack.click("UCOORD", ERASE_ACTION_ID, value=value, message=confirm["ts"])
+    assert "1 pair of theirs ended (reason: erased). The bot told their partner nothing" in _last_answer(
+        slack, "UCOORD")["text"]
+    with unit_of_work(slack.runtime.session_factory) as session:
+        q1 = session.get_one(Pair, seeded.pair_ids[1])
+        assert (q1.status, q1.end_reason) == (PairStatus.ENDED, ERASED_REASON)
+        olga = session.scalars(select(Participant).where(Participant.round_id == seeded.later.round_id,
+                                                         Participant.role == Role.MENTEE)).one()
+        assert (olga.name, olga.slack_user_id, olga.erased_at) == ("Olga", "UOLGA", None)
+    slack.tick_and_deliver()
+    # No goodbye, check-in or prompt in their channel naming a blank person, nothing to Olga about her.
+    assert slack.sandbox.messages_in("CQ1") == []
+    assert all("erased-" not in str(message) for message in slack.sandbox.dm_messages("UOLGA"))

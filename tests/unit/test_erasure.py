@@ -3,13 +3,16 @@ other people's data and the round's counts as they were, and makes the person a 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.people import identify
+from bot.pairs.end import ERASED_REASON
+from bot.pairs.pauses import pair_nudge_prefixes
+from bot.pairs.state import is_live_pair, live_pair
 from bot.privacy.erase import CANCEL_REASON, erase_person, erased_email, erased_name, plan
 from bot.privacy.inventory import FIELDS, Erasure, Field, find_person
 from bot.surveys.scoreboard import compute_scoreboard
@@ -23,7 +26,9 @@ from storage.models import (
     OutboxState,
     Outcome,
     Pair,
+    PairStatus,
     Participant,
+    Round,
     SurveyAnswer,
 )
 from tests.support.erasure_world import (
@@ -34,6 +39,7 @@ from tests.support.erasure_world import (
     NAME,
     SLACK_ID,
     TEXTS,
+    ErasureWorld,
     seed_erasure_world,
     stored_text,
     where_markers_are,
@@ -238,3 +244,60 @@ def test_erasing_twice_is_harmless(session: Session) -> None:
     assert again.tables.get("outbox_message", 0) == 0
     assert session.scalars(select(Participant.erased_at).where(Participant.email.startswith("erased-"))).all() == [
         NOW, NOW]
+
+
+# --- her live pair ends ---------------------------------------------------------------------------
+
+
+def _running(session: Session, seeded: ErasureWorld) -> None:
+    """The later round (where she mentors Olga in q1) still runs at NOW."""
+    session.get_one(Round, seeded.later.round_id).ends_on = date(2027, 9, 30)
+    session.flush()
+
+
+@pytest.mark.parametrize("status", [PairStatus.ACTIVE, PairStatus.PAUSED])
+def test_her_pair_in_a_running_round_ends_and_her_partner_keeps_hers(session: Session, status: PairStatus) -> None:
+    seeded = seed_erasure_world(session)
+    _running(session, seeded)
+    live_id, over_id = seeded.pair_ids[1], seeded.pair_ids[0]
+    session.get_one(Pair, live_id).status = status
+    checkin = OutboxMessage(dedup_key=f"{pair_nudge_prefixes(live_id)[0]}w=1", method="notice", target="CQ1",
+                            payload={"channel": "CQ1", "kind": "CheckinFacts", "facts": {}}, not_before=NOW,
+                            created_at=NOW)
+    session.add(checkin)
+    session.flush()
+    olga = session.scalars(select(Participant).where(Participant.round_id == seeded.later.round_id,
+                                                     Participant.name == "Olga")).one()
+    olga_before = (olga.name, olga.email, olga.slack_user_id, olga.erased_at, olga.opted_out_at)
+    keys_before = set(session.scalars(select(OutboxMessage.dedup_key)))
+    person = find_person(session, email=EMAIL)
+    assert person is not None
+
+    counts = erase_person(session, person, now=NOW)
+
+    assert counts.pairs_ended == (live_id,)
+    live = session.get_one(Pair, live_id)
+    assert (live.status, live.end_reason, live.ended_at) == (PairStatus.ENDED, ERASED_REASON, NOW)
+    assert not is_live_pair(live)
+    # The report round is over: its pair keeps its status, so its report counts as before.
+    over = session.get_one(Pair, over_id)
+    assert (over.status, over.end_reason) == (PairStatus.ACTIVE, None)
+    # The check-in that presumed the pair goes on is withdrawn by the end-of-pair rule.
+    session.refresh(checkin)
+    assert (checkin.state, checkin.cancel_reason) == (OutboxState.CANCELLED, "the pair ended")
+    # Nothing new is queued: a goodbye or a coordinators' report would name her again.
+    assert set(session.scalars(select(OutboxMessage.dedup_key))) <= keys_before | {
+        key.replace(SLACK_ID, f"erased-{min(seeded.her_ids)}") for key in keys_before}
+    # Olga keeps everything of hers and is free to be matched again.
+    session.refresh(olga)
+    assert (olga.name, olga.email, olga.slack_user_id, olga.erased_at, olga.opted_out_at) == olga_before
+    assert session.scalars(select(Pair).where(Pair.mentee_id == olga.id, live_pair())).all() == []
+
+
+def test_a_pair_of_a_round_over_stays_as_it_was(session: Session) -> None:
+    seeded = seed_erasure_world(session)
+    person = find_person(session, email=EMAIL)
+    assert person is not None
+    counts = erase_person(session, person, now=NOW)
+    assert counts.pairs_ended == ()
+    assert {session.get_one(Pair, pair_id).status for pair_id in seeded.pair_ids} == {PairStatus.ACTIVE}

@@ -53,6 +53,9 @@ def erase_message(answer: EraseAnswer) -> Message:
     if status is EraseStatus.ERASED:
         total = answer.counts.total if answer.counts is not None else 0
         text = t("privacy.erase.done", lang, count=total)
+        ended = len(answer.counts.pairs_ended) if answer.counts is not None else 0
+        if ended:
+            text = f"{text} {t('privacy.erase.pairs_ended', lang, count=ended)}"
         return Message(text=text, blocks=[section(text), context(t("privacy.erase.slack_note", lang))])
     key = {EraseStatus.NO_NAME: "privacy.erase.no_name", EraseStatus.UNKNOWN: "privacy.erase.unknown",
            EraseStatus.ALREADY: "privacy.erase.already", EraseStatus.FORBIDDEN: "privacy.erase.forbidden",
