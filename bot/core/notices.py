@@ -163,6 +163,21 @@ def _encode(value: Any) -> Any:
 
 
 _HINTS: dict[type[Any], dict[str, Any]] = {}
+#: The real `datetime` and `date`, captured at import inside a tuple. freezegun, while a
+#: test is frozen, replaces every module attribute that *is* one of them with its fakes
+#: (subclasses of the real ones) but does not look inside containers; so a plain
+#: `annotation is date` compared against whichever class the module held at that moment,
+#: and hints cached on one clock failed on the other. Datetime first: it is a date too.
+_CLOCK_CLASSES: tuple[type[datetime], type[date]] = (datetime, date)
+
+
+def _clock_class(annotation: type[Any]) -> type[Any] | None:
+    """The real datetime or date class an annotation means (a freezegun fake counts as its
+    real class), or None."""
+    for real in _CLOCK_CLASSES:
+        if issubclass(annotation, real):
+            return real
+    return None
 
 
 def _hints(cls: type[Any]) -> dict[str, Any]:
@@ -218,13 +233,12 @@ def _decode(annotation: Any, raw: Any) -> Any:
             return annotation(**values)
         if issubclass(annotation, enum.Enum):
             return annotation(raw)
-        if annotation is datetime:
-            moment = datetime.fromisoformat(raw)
-            if moment.tzinfo is None:
+        clock = _clock_class(annotation)
+        if clock is not None:
+            moment = clock.fromisoformat(raw)
+            if clock is _CLOCK_CLASSES[0] and moment.tzinfo is None:
                 raise ValueError("stored datetimes are aware")
             return moment
-        if annotation is date:
-            return date.fromisoformat(raw)
         if annotation is Fraction:
             if not isinstance(raw, str):
                 raise TypeError(f"expected a fraction as text, got {type(raw).__name__}")

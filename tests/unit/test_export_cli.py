@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,13 +30,15 @@ def seeded(session_factory: sessionmaker[Session], database_url: str, monkeypatc
 
 def test_export_writes_both_files_and_counts_each_section(seeded: SeededPerson, tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    # The real clock (freezegun's fake date class would not read back the stored facts).
-    assert main(["export", ADA_EMAIL.upper(), "--out", str(tmp_path)]) == 0
+    # Under freezegun, as first written: the notice codec reads stored dates back whichever
+    # clock its type hints were first read on (tests/unit/test_notices.py).
+    with freeze_time("2027-07-01T09:00:00Z"):
+        assert main(["export", ADA_EMAIL.upper(), "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    (json_path,), (workbook_path,) = list(tmp_path.glob("my-data-*.json")), list(tmp_path.glob("my-data-*.xlsx"))
+    json_path, workbook_path = tmp_path / "my-data-2027-07-01.json", tmp_path / "my-data-2027-07-01.xlsx"
     assert printed[0] == f"Wrote {json_path} and {workbook_path}: everything stored about {ADA_EMAIL.upper()}."
     document = json.loads(json_path.read_text(encoding="utf-8"))
-    assert json_path.stem == workbook_path.stem == f"my-data-{document['generated_at'][:10]}"
+    assert document["generated_at"].startswith("2027-07-01T09:00")
     assert printed[1:-1] == [t("export.cli.count", "en", section=t(f"export.sheet.{key}", "en"),
                                count=document["counts"][key]) for key in SECTION_KEYS]
     assert "  1-1 sessions: 1 entry" in printed and "  Participation: 2 entries" in printed

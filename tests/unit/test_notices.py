@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import Enum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from freezegun import freeze_time
 
 from bot.core.notices import (
     NoticeCodecError,
@@ -151,3 +153,46 @@ def test_a_note_for_a_round_nobody_coordinates_in_slack_is_logged_not_silently_d
     with caplog.at_level("WARNING", logger="bot.core.notices"):
         assert outgoing_calls(session, [notice]) == []
     assert "no coordinator" in caplog.text and "note:3" in caplog.text
+
+
+# Fresh classes per case: the codec caches each class's type hints on first use, and which
+# clock that use ran on is what decided the bug.
+@notice_facts
+@dataclass(frozen=True, kw_only=True)
+class _DatedReadFrozenLater:
+    day: date
+    when: datetime
+    maybe: date | None = None
+
+
+@notice_facts
+@dataclass(frozen=True, kw_only=True)
+class _DatedReadFrozenFirst:
+    day: date
+    when: datetime
+    maybe: date | None = None
+
+
+def _dated(cls: type[Any]) -> Any:
+    return cls(day=date(2027, 3, 1), when=datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc), maybe=date(2027, 4, 1))
+
+
+def test_dates_read_back_under_freeze_time_after_a_read_on_the_real_clock() -> None:
+    """freezegun swaps every module's `date` and `datetime` for its fakes while frozen: the
+    codec compared annotations with `is`, so hints cached on the real clock no longer
+    matched the codec's (fake) classes, and stored dates did not read back."""
+    stored = encode_facts(_dated(_DatedReadFrozenLater))
+    assert decode_facts(stored) == _dated(_DatedReadFrozenLater)
+    with freeze_time("2027-07-01T09:00:00Z"):
+        assert decode_facts(stored) == _dated(_DatedReadFrozenLater)
+        assert decode_facts(encode_facts(_dated(_DatedReadFrozenLater))) == _dated(_DatedReadFrozenLater)
+
+
+def test_dates_read_back_on_the_real_clock_after_a_read_under_freeze_time() -> None:
+    """The other order: hints first resolved while frozen hold freezegun's classes."""
+    with freeze_time("2027-07-01T09:00:00Z"):
+        stored = encode_facts(_dated(_DatedReadFrozenFirst))
+        assert decode_facts(stored) == _dated(_DatedReadFrozenFirst)
+    decoded = decode_facts(stored)
+    assert decoded == _dated(_DatedReadFrozenFirst)
+    assert type(decoded.day) is date and type(decoded.when) is datetime
