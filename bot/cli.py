@@ -360,7 +360,8 @@ def _cmd_tick(args: argparse.Namespace) -> int:
     if not args.dry_run:
         report = runtime.deliver()
         if result.now <= started + FUTURE_TOLERANCE or report.handled:
-            print(f"sent {report.sent}, to retry {report.retried + report.rate_limited}, failed {report.failed}")
+            later = report.retried + report.rate_limited + report.deferred  # deferred: waiting for its channel's turn
+            print(f"sent {report.sent}, to retry {later}, failed {report.failed}")
         for error in report.errors:
             print(f"  failed: {error}")
         if result.now > started + FUTURE_TOLERANCE:
