@@ -22,7 +22,7 @@ from handlers.events.workbook_upload import handle_workbook_upload
 from storage.db import unit_of_work
 from storage.models import Participant, Role
 from tests.factories import make_participant, make_round
-from tests.support.handlers import call_listener
+from tests.support.handlers import Recorder, call_listener
 from tests.unit.test_roster_import import sample_workbook
 
 LOG = logging.getLogger("test")
@@ -137,13 +137,13 @@ def test_other_dm_messages_are_only_acknowledged() -> None:
 
 def _command(handler_text: str, user_id: str, deps: Deps, client: WebClient) -> list[dict[str, Any]]:
     order: list[str] = []
-    responses: list[dict[str, Any]] = []
+    respond = Recorder([], "respond")  # as Bolt's Respond, with the command's response_url
     command = {"command": "/mentoring-admin", "text": handler_text, "user_id": user_id, "channel_id": "C1",
                "team_id": "T0SANDBOX", "api_app_id": "A0SANDBOX"}
     call_listener(handle_mentoring_admin, deps=deps, user_id=user_id, ack=lambda *a, **k: order.append("ack"),
-                  command=command, respond=lambda **kwargs: responses.append(kwargs), client=client, logger=LOG)
+                  command=command, respond=respond, client=client, logger=LOG)
     assert order == ["ack"]
-    return responses
+    return [{key: value for key, value in call.items() if key != "args"} for call in respond.calls]
 
 
 def test_import_subcommand_answers_with_instructions(deps, client) -> None:  # noqa: ANN001

@@ -29,9 +29,11 @@ Listener = Callable[..., Any]
 class Recorder:
     """Stands in for Bolt's ack or respond: remembers every call, in order, in a shared log."""
 
-    def __init__(self, log: list[str], name: str) -> None:
+    def __init__(self, log: list[str], name: str, *, response_url: str | None = "https://hooks.slack.test/1") -> None:
         self.calls: list[dict[str, Any]] = []
         self._log, self._name = log, name
+        # As Bolt's Respond: the request's response_url (None for a click from a view).
+        self.response_url = response_url
 
     def __call__(self, *args: Any, **kwargs: Any) -> None:
         self._log.append(self._name)
