@@ -19,8 +19,8 @@ from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState, Pair, PairStatus, Participant, Role, Round
 from tests.nudge_world import new_world, person
 from tests.support.answers import find_element, message_text
-from tests.support.erasure_world import EMAIL, NAME, SLACK_ID, ErasureWorld, seed_erasure_world, where_markers_are
 from tests.support.mrkdwn import live_sequences
+from tests.support.personal_data import EMAIL, NAME, SLACK_ID, ErasureWorld, seed_erasure_world, where_markers_are
 from tests.support.report_round import REPORT_NOW
 
 

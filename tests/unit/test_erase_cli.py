@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
 from storage.db import unit_of_work
-from tests.support.erasure_world import EMAIL, NAME, ErasureWorld, seed_erasure_world, where_markers_are
+from tests.support.personal_data import EMAIL, NAME, ErasureWorld, seed_erasure_world, where_markers_are
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from bot.reports import write_report
 from bot.slack.render.match_review import proposal_lines
 from bot.slack.render.pair_intro import render_match_reasons
 from storage.models import MatchProposal, Pair
-from tests.support.erasure_world import EMAIL, NAME, seed_erasure_world
+from tests.support.personal_data import EMAIL, NAME, seed_erasure_world
 from tests.support.report_round import REPORT_NOW
 
 NOW = datetime(2027, 8, 1, 9, 0, tzinfo=timezone.utc)

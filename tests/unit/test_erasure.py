@@ -31,7 +31,8 @@ from storage.models import (
     Round,
     SurveyAnswer,
 )
-from tests.support.erasure_world import (
+from tests.support.personal_data import (
+    ADA_EMAIL,
     COORDINATOR_MARKERS,
     COORDINATOR_SLACK_ID,
     EMAIL,
@@ -41,6 +42,7 @@ from tests.support.erasure_world import (
     TEXTS,
     ErasureWorld,
     seed_erasure_world,
+    seed_person_everywhere,
     stored_text,
     where_markers_are,
 )
@@ -301,3 +303,18 @@ def test_a_pair_of_a_round_over_stays_as_it_was(session: Session) -> None:
     counts = erase_person(session, person, now=NOW)
     assert counts.pairs_ended == ()
     assert {session.get_one(Pair, pair_id).status for pair_id in seeded.pair_ids} == {PairStatus.ACTIVE}
+
+
+def test_ada_the_export_tests_person_is_erased_everywhere_and_the_others_keep_theirs(session: Session) -> None:
+    """The export tests' person (every inventory label holds a value of hers): each value in
+    a place erasure changes is gone, and every private value of the others is still stored."""
+    seeded = seed_person_everywhere(session)
+    erasable = {entry.label for entry in CHANGED}
+    gone = tuple(str(marker) for label, marker in seeded.markers.items() if label in erasable and marker is not None)
+    assert len(gone) >= len(erasable) - 1  # the proposal's unmatched params hold nothing of hers
+    assert where_markers_are(session, gone) != set()
+    person = find_person(session, email=ADA_EMAIL)
+    assert person is not None
+    erase_person(session, person, now=NOW)
+    assert where_markers_are(session, gone) == set()
+    assert [value for value in seeded.others_private if not where_markers_are(session, (value,))] == []

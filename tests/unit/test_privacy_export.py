@@ -30,8 +30,16 @@ from bot.privacy.export import (
 from bot.privacy.inventory import FIELDS
 from bot.slack.render.my_data import notice_text
 from storage.models import OutboxMessage, Participant
-from tests.support.erasure_world import COORDINATOR_SLACK_ID, MARKERS, SLACK_ID, seed_erasure_world
-from tests.support.personal_data import ADA_EMAIL, ADA_NAME, ADA_SLACK, seed_person_everywhere
+from tests.support.personal_data import (
+    ADA_EMAIL,
+    ADA_NAME,
+    ADA_SLACK,
+    COORDINATOR_SLACK_ID,
+    MARKERS,
+    SLACK_ID,
+    seed_erasure_world,
+    seed_person_everywhere,
+)
 
 NOW = datetime(2027, 7, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -195,7 +203,7 @@ def test_a_huge_value_is_whole_in_the_json_and_cut_to_what_excel_shows_in_the_wo
 
 
 def test_the_erasure_worlds_person_finds_every_marker_of_hers_in_her_export(session: Session) -> None:
-    """The erasure tests' seed (written separately, tests/support/erasure_world.py): every
+    """Birgitte, the erasure tests' person (tests/support/personal_data.py): every
     text that erasure must remove of hers, her export must show."""
     seed_erasure_world(session)
     data = collect_personal_data(session, now=NOW, slack_user_id=SLACK_ID, render=notice_text)

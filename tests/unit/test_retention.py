@@ -32,7 +32,7 @@ from storage.models import (
     Round,
 )
 from tests.factories import make_participant, make_round
-from tests.support.erasure_world import EMAIL, NAME, SLACK_ID, TEXTS, ErasureWorld, seed_erasure_world, where_markers_are
+from tests.support.personal_data import EMAIL, NAME, SLACK_ID, TEXTS, ErasureWorld, seed_erasure_world, where_markers_are
 from tests.support.report_round import REPORT_NOW
 
 
