@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import SystemClock
 from bot.core.chat import SendOutcome
+from bot.core.outbox import OutgoingCall, enqueue
 from bot.sandbox import SlackSandbox
 from scheduling.deliverer import OutboxDeliverer, release_in_flight_claims
 from storage.db import unit_of_work
@@ -174,3 +175,19 @@ def test_transient_failures_are_retried_far_longer_than_a_refusal(
     with unit_of_work(session_factory) as session:
         refused = session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key == "refused:0")).one()
     assert (refused.state, refused.attempts, refused.last_error) == (OutboxState.FAILED, 1, "channel_not_found")
+
+
+def test_an_archive_whose_answer_was_lost_is_done_when_slack_says_already_archived(
+    sandbox: SlackSandbox, session_factory: sessionmaker[Session]
+) -> None:
+    channel = sandbox.add_channel(name="pair-done", is_private=True, members=(sandbox.bot_user_id,))["id"]
+    now = SystemClock().now()
+    with unit_of_work(session_factory) as session:
+        enqueue(session, OutgoingCall(dedup_key="archive:1", method="conversations.archive",
+                                      payload={"channel": channel}, not_before=now), now=now)
+    sandbox.lose_next_answer("conversations.archive")
+    deliver_until_done(make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token,
+                                      **FAST_BACKOFF), session_factory)
+    assert [call.error for call in sandbox.calls_to("conversations.archive")] == [None, "already_archived"]
+    assert outbox_states(session_factory) == {OutboxState.SENT: 1}
+    assert sandbox.get_channel(channel)["is_archived"] is True
