@@ -32,13 +32,19 @@ from tests.support.delivery import (
     tally,
 )
 
-FAST_BACKOFF = {"backoff_base": timedelta(milliseconds=50), "backoff_cap": timedelta(seconds=1)}
+FAST_BASE, FAST_CAP = timedelta(milliseconds=50), timedelta(seconds=1)  # retries in test time
 
 
 @pytest.fixture()
 def sandbox() -> Iterator[SlackSandbox]:
     with SlackSandbox() as sb:
         yield sb
+
+
+def _fast_deliverer(sandbox: SlackSandbox, session_factory: sessionmaker[Session]) -> OutboxDeliverer:
+    """The production deliverer against the sandbox, retrying in test time."""
+    return make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token,
+                          backoff_base=FAST_BASE, backoff_cap=FAST_CAP)
 
 
 class SenderThatCannotLook:
@@ -56,7 +62,7 @@ def test_ten_lost_answers_send_nothing_twice(
 ) -> None:
     world = seed_world(sandbox, session_factory, messages=10, channels=5, dms=5, now=SystemClock().now())
     sandbox.lose_next_answer("chat.postMessage", times=10)
-    deliverer = make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token, **FAST_BACKOFF)
+    deliverer = _fast_deliverer(sandbox, session_factory)
     first = deliverer.deliver_due()
     assert (first.sent, first.retried) == (0, 10), "every answer was lost: all ten outcomes unknown"
     with unit_of_work(session_factory) as session:
@@ -79,10 +85,10 @@ def test_without_the_lookup_the_same_lost_answers_are_sent_twice(
     """The control: the lookup is what prevents the duplicates above."""
     world = seed_world(sandbox, session_factory, messages=10, channels=5, dms=5, now=SystemClock().now())
     sandbox.lose_next_answer("chat.postMessage", times=10)
-    looking = make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token, **FAST_BACKOFF)
+    looking = _fast_deliverer(sandbox, session_factory)
     blind = OutboxDeliverer(
         session_factory=session_factory, sender=SenderThatCannotLook(looking._sender), clock=SystemClock(),
-        **FAST_BACKOFF,
+        backoff_base=FAST_BASE, backoff_cap=FAST_CAP,
     )
     deliver_until_done(blind, session_factory)
     assert tally(sandbox, world).duplicates == 10
@@ -95,7 +101,7 @@ def test_twenty_percent_faults_lose_nothing_send_nothing_twice_and_keep_the_limi
         # Eight posts per conversation: beyond Slack's burst of three, so pacing is needed.
         world = seed_world(sandbox, session_factory, messages=200, channels=20, dms=5, now=SystemClock().now())
         sandbox.inject_faults(0.2, seed=12, retry_after=1)
-        deliverer = make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token, **FAST_BACKOFF)
+        deliverer = _fast_deliverer(sandbox, session_factory)
         deliver_until_done(deliverer, session_factory)
         result = tally(sandbox, world)
         faults = sandbox.fault_counts()
@@ -130,7 +136,7 @@ def test_claims_a_dead_worker_never_reached_are_sent_without_a_lookup(
     sandbox: SlackSandbox, session_factory: sessionmaker[Session]
 ) -> None:
     world = seed_world(sandbox, session_factory, messages=6, channels=3, dms=3, now=SystemClock().now())
-    dead = make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token, **FAST_BACKOFF)
+    dead = _fast_deliverer(sandbox, session_factory)
     dead._claim_batch()  # claimed all six, then killed before its first call
     with unit_of_work(session_factory) as session:
         assert release_in_flight_claims(session, now=SystemClock().now()) == 6
@@ -144,7 +150,7 @@ def test_a_5xx_post_is_looked_up_once_before_it_is_sent_again_and_a_429_is_not(
     sandbox: SlackSandbox, session_factory: sessionmaker[Session]
 ) -> None:
     world = seed_world(sandbox, session_factory, messages=2, channels=2, now=SystemClock().now())
-    deliverer = make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token, **FAST_BACKOFF)
+    deliverer = _fast_deliverer(sandbox, session_factory)
     sandbox.fail_next("chat.postMessage", status=503)
     sandbox.fail_next("chat.postMessage", status=429, retry_after=1)
     report = deliverer.deliver_due()
@@ -187,7 +193,7 @@ def test_an_archive_whose_answer_was_lost_is_done_when_slack_says_already_archiv
                                       payload={"channel": channel}, not_before=now), now=now)
     sandbox.lose_next_answer("conversations.archive")
     deliver_until_done(make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token,
-                                      **FAST_BACKOFF), session_factory)
+                                      backoff_base=FAST_BASE, backoff_cap=FAST_CAP), session_factory)
     assert [call.error for call in sandbox.calls_to("conversations.archive")] == [None, "already_archived"]
     assert outbox_states(session_factory) == {OutboxState.SENT: 1}
     assert sandbox.get_channel(channel)["is_archived"] is True
