@@ -18,6 +18,7 @@ from bot.core.people import identify
 from bot.sandbox.harness import SandboxedApp
 from handlers import middleware
 from handlers.actions.digest_handled import handle_digest_handled
+from handlers.actions.erase_confirm import handle_erase_confirm
 from handlers.actions.match_publish import handle_match_publish
 from handlers.actions.match_review import handle_match_review
 from handlers.commands.mentoring_admin import handle_mentoring_admin
@@ -35,7 +36,7 @@ from tests.support.handlers import FakeClient, Recorder, bolt_context, registere
 ROOT = Path(__file__).resolve().parents[2]
 COORDINATOR_ONLY = {handle_mentoring_admin, handle_match_review, handle_match_publish, handle_end_pair_submit,
                     handle_attendance_submit, handle_admin_outcome_submit, handle_company_answer_submit,
-                    handle_digest_handled}
+                    handle_digest_handled, handle_erase_confirm}
 
 
 def _people(session_factory: Any) -> None:

@@ -201,7 +201,10 @@ def test_payloads_bolt_would_trip_over_are_named(body: dict[str, object], reason
 
 
 def test_well_formed_payloads_pass() -> None:
-    assert payload_problem({"command": "/mentoring", "user_id": "U1", "text": ""}) is None
+    command = {"command": "/mentoring", "user_id": "U1", "text": "", "response_url": "https://hooks.slack.com/commands/T1/1/x"}
+    assert payload_problem(command) is None
+    # Slack always sends one, and every command answers on it.
+    assert payload_problem({key: value for key, value in command.items() if key != "response_url"}) is not None
     event = {"type": "event_callback", "event_id": "Ev1", "event": {"type": "app_home_opened"}}
     assert payload_problem(event) is None
     # A modal without inputs: Slack sends "state": {}.
