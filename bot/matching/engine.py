@@ -27,16 +27,19 @@ mentees get a mentor and only then the total score (see :class:`MatchWeights`).
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-import numpy as np
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import csr_matrix
+if TYPE_CHECKING:
+    # numpy and scipy (~60 MiB) load only when a round is scored: each function that computes
+    # imports them itself, so a web process that never matches never pays for them.
+    import numpy as np
+    from scipy.sparse import csr_matrix
 
 Role = Literal["mentor", "mentee"]
 K = TypeVar("K", bound=Hashable)
@@ -307,7 +310,7 @@ class MatchWeights:
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
-            if not np.isfinite(value) or value < 0:
+            if not math.isfinite(value) or value < 0:
                 raise ValueError(f"MatchWeights.{name} must be a finite number >= 0, not {value!r}")
         if self.matched_bonus > 1e6:
             raise ValueError("MatchWeights.matched_bonus above 1e6 would drown the scores in rounding; "
@@ -490,6 +493,8 @@ def explain_pair(*, mentee: MatchCandidate, mentor: MatchCandidate, weights: Mat
 
 def _incidence(sets: Sequence[frozenset[str]], vocabulary: Mapping[str, int]) -> csr_matrix:
     """A 0/1 sparse matrix: row r has a 1 in column vocabulary[x] for each x in sets[r]."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
     indptr = np.zeros(len(sets) + 1, dtype=np.int64)
     indices: list[int] = []
     for row, values in enumerate(sets):
@@ -511,6 +516,7 @@ def _overlap_counts(left: Sequence[frozenset[str]], right: Sequence[frozenset[st
 
 def _codes(values: Sequence[K]) -> tuple[list[K], np.ndarray]:
     """Distinct values (in first-seen order) and each value's index among them."""
+    import numpy as np
     index: dict[K, int] = {}
     codes = np.array([index.setdefault(value, len(index)) for value in values], dtype=np.int64)
     return list(index), codes
@@ -524,6 +530,7 @@ def _score_matrix(mentees: Sequence[_Profile], mentors: Sequence[_Profile], weig
     Field and time-zone points depend only on the pair of distinct values, of which there
     are few, so they are computed on a small table and broadcast by index.
     """
+    import numpy as np
     n, m = len(mentees), len(mentors)
     shares_language = _overlap_counts([p.languages for p in mentees], [p.languages for p in mentors]) > 0
 
@@ -556,6 +563,7 @@ def _score_matrix(mentees: Sequence[_Profile], mentors: Sequence[_Profile], weig
 
 def _met_matrix(mentees: Sequence[_Profile], mentors: Sequence[_Profile]) -> np.ndarray:
     """True where the two were partners in an earlier round, as recorded by either of them."""
+    import numpy as np
     met = np.zeros((len(mentees), len(mentors)), dtype=bool)
     mentee_by_email = {p.email: i for i, p in enumerate(mentees) if p.email}
     mentor_by_email = {p.email: j for j, p in enumerate(mentors) if p.email}
@@ -649,6 +657,7 @@ def score_round(*, mentees: Sequence[MatchCandidate], mentors: Sequence[MatchCan
                 ended: frozenset[tuple[int, int]] = frozenset(), placed: Sequence[MatchCandidate] = (),
                 related_fields: Mapping[str, frozenset[str]] | None = None) -> ScoredRound:
     """Score every pair and check the coordinator's locks; see :func:`propose` for arguments."""
+    import numpy as np
     _check_participants(mentees, mentors, placed)
     mentees_sorted = tuple(sorted(mentees, key=lambda c: c.id))
     mentors_sorted = tuple(sorted(mentors, key=lambda c: c.id))
@@ -745,6 +754,7 @@ def score_round(*, mentees: Sequence[MatchCandidate], mentors: Sequence[MatchCan
 
 def _free_part(scored: ScoredRound) -> tuple[np.ndarray, np.ndarray]:
     """Mentees not locked, and each mentor's places left after the locks."""
+    import numpy as np
     free = np.ones(len(scored.mentees), dtype=bool)
     remaining = scored.capacities.copy()
     for i, j in scored.locked:
@@ -763,6 +773,8 @@ def _assign_optimal(scored: ScoredRound) -> list[tuple[int, int]]:
     partial matching extends to a full assignment with zero-cost cells, so minimising the
     cost of a full assignment maximises bonus × pairs + score over all feasible matchings.
     """
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
     free, remaining = _free_part(scored)
     feasible = scored.feasible & (remaining > 0)[None, :]
     rows = np.flatnonzero(free & feasible.any(axis=1))
@@ -790,6 +802,7 @@ def _assign_optimal(scored: ScoredRound) -> list[tuple[int, int]]:
 
 def _assign_greedy(scored: ScoredRound) -> list[tuple[int, int]]:
     """Locked pairs, then feasible pairs best score first (ties by mentee, then mentor id)."""
+    import numpy as np
     free, remaining = _free_part(scored)
     rows, cols = np.nonzero(scored.feasible & free[:, None] & (remaining > 0)[None, :])
     order = np.lexsort((cols, rows, -scored.scores[rows, cols]))
@@ -856,6 +869,7 @@ def _mentee_reason(scored: ScoredRound, i: int, assigned: np.ndarray) -> tuple[s
     allowed by the hard rules is unmatched only because every such mentor is full. Mentors
     already placed (every place taken by published pairs) count as full.
     """
+    import numpy as np
     profile = scored.profiles_mentees[i]
     if not scored.mentors and not scored.placed_mentors:
         return UNMATCHED_NO_MENTORS, {}
@@ -889,6 +903,7 @@ def _mentee_reason(scored: ScoredRound, i: int, assigned: np.ndarray) -> tuple[s
 
 def _mentor_reason(scored: ScoredRound, j: int, matched: np.ndarray) -> tuple[str, dict[str, str]]:
     """Why mentor j has places left; like :func:`_mentee_reason`, from the other side."""
+    import numpy as np
     profile = scored.profiles_mentors[j]
     if scored.mentors[j].max_mentees == 0:
         return SPARE_NO_PLACES, {}
@@ -916,6 +931,7 @@ def _mentor_reason(scored: ScoredRound, j: int, matched: np.ndarray) -> tuple[st
 
 
 def _build(scored: ScoredRound, assignment: Iterable[tuple[int, int]]) -> Proposal:
+    import numpy as np
     locked = set(scored.locked)
     assigned = np.zeros(len(scored.mentors), dtype=np.int64)
     matched = np.zeros(len(scored.mentees), dtype=bool)

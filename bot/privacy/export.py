@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -785,6 +784,7 @@ def _rows(section: Section, rows: Iterable[Mapping[str, Any]], *, language: str,
 def write_export_workbook(data: PersonalData, out: io.BytesIO) -> None:
     """One sheet about the export (when, whom, how many rows per section), then one sheet per
     section with headers in the person's language and times on their clock."""
+    from openpyxl import Workbook
     language = data.language
     workbook = Workbook(write_only=True)
     about = TableSheet(workbook, key="about", language=language, tables=("about",), table_columns=_ABOUT,

@@ -29,15 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.chart import BarChart, LineChart, Reference, Series
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -62,6 +55,13 @@ from storage.models import (
     SharedMeeting,
     SurveyKind,
 )
+
+if TYPE_CHECKING:
+    # openpyxl loads only when a report or an export is written: the functions that write
+    # import it themselves, so a web process that never writes one never pays for it.
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 #: The sheets, in order (their titles are in the report catalogs).
 SHEETS = ("summary", "people", "pairs", "sessions", "meetings", "surveys", "outcomes", "glossary")
@@ -209,7 +209,8 @@ class _Sheet:
                  catalog_prefix: str = "report", title: str | None = None) -> None:
         # A write-only sheet has the attributes used here (widths, panes, filter, charts) but
         # the stubs type only the ordinary sheet's.
-        self.ws = cast(Worksheet, workbook.create_sheet(title or t(f"{catalog_prefix}.sheet.{key}", language)))
+        from openpyxl.utils import get_column_letter
+        self.ws = cast("Worksheet", workbook.create_sheet(title or t(f"{catalog_prefix}.sheet.{key}", language)))
         self.language = language
         self.table_columns = table_columns
         self.catalog_prefix = catalog_prefix
@@ -224,6 +225,8 @@ class _Sheet:
 
     def title(self, text: str) -> None:
         """A title above the first table (whose header is then the frozen row)."""
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
         self.ws.freeze_panes = "A3"
         cell = WriteOnlyCell(self.ws, value=text)
         cell.font = Font(bold=True, size=14)
@@ -239,12 +242,17 @@ class _Sheet:
     def _text_cell(self, text: str) -> Cell:
         """Text as text: openpyxl would make "=..." (a name, a note) a formula, and characters
         XML cannot hold would make saving fail."""
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         cell = WriteOnlyCell(self.ws, value=ILLEGAL_CHARACTERS_RE.sub("", text))
         cell.data_type = "s"
         return cell
 
     def table(self, name: str, rows: Iterable[Sequence[Any]]) -> tuple[int, int]:
         """Write a header and rows; returns (header row, last row) for charts and filters."""
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
         columns = self.table_columns[name][1]
         header_cells = []
         for column in columns:
@@ -305,6 +313,7 @@ def write_report(session: Session, *, round_ids: Sequence[int], out: BinaryIO | 
 
     Computes each round's scoreboard (recording what it discloses: commit the caller's unit
     of work) and streams everything else."""
+    from openpyxl import Workbook
     if not round_ids:
         raise ValueError("a report needs at least one round")
     language = normalise_language(language)
@@ -424,6 +433,8 @@ def _weeks(context: _Context) -> list[tuple[date, int]]:
 
 
 def _summary(sheet: _Sheet, context: _Context, *, programme: str, now: datetime) -> int:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.chart import BarChart, Reference
     language = context.language
     sheet.title(t("report.title", language, programme=programme, rounds=", ".join(context.round_names.values()),
                   day=_day(now, context.zone_name) or now.date()))
@@ -463,6 +474,8 @@ def _summary(sheet: _Sheet, context: _Context, *, programme: str, now: datetime)
 
 def _plain_table(sheet: _Sheet, name: str, rows: Sequence[Sequence[Any]]) -> None:
     """A table whose cells are already made (the key numbers mix counts and shares)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
     columns = TABLES[name][1]
     header_cells = []
     for column in columns:
@@ -624,6 +637,7 @@ def _pulse_rows(context: _Context) -> Iterator[Sequence[Any]]:
 
 
 def _surveys(sheet: _Sheet, context: _Context) -> int:
+    from openpyxl.chart import LineChart, Reference
     sheet.table("responses", context.count("responses", _response_rows(context)))
     sheet.blank()
     header, last = sheet.table("pulses", context.count("pulses", _pulse_rows(context)))
@@ -652,6 +666,7 @@ def _outcome_rows(context: _Context) -> Iterator[Sequence[Any]]:
 
 
 def _outcomes(sheet: _Sheet, context: _Context) -> int:
+    from openpyxl.chart import BarChart, Reference, Series
     header, last = sheet.table("outcomes", context.count("outcomes", _outcome_rows(context)))
     if last == header:
         return 0
@@ -674,6 +689,9 @@ def _outcomes(sheet: _Sheet, context: _Context) -> int:
 
 
 def _glossary(sheet: _Sheet, context: _Context) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
     language = context.language
     for column_index, width in ((1, 24), (2, 30), (3, 100)):
         sheet.ws.column_dimensions[get_column_letter(column_index)].width = width

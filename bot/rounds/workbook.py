@@ -31,24 +31,23 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache, total_ordering
 from pathlib import Path
-from typing import Any, BinaryIO, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, TypeAlias
 from warnings import catch_warnings, simplefilter
 from xml.etree import ElementTree
 from zipfile import BadZipFile, ZipFile
 from zoneinfo import ZoneInfo, available_timezones
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
-
 from bot.core.dates import WEEKDAYS, read_complete_date, read_date_and_time
 from bot.i18n import plain_entries
 from bot.surveys.criteria import DEFAULT_CRITERIA, CriterionSpec
 from storage.models import CriterionMeasure, Role, SurveyKind
+
+if TYPE_CHECKING:
+    # openpyxl loads only when a workbook is read or written: the functions that do so import
+    # it themselves, so a web process that never sees a workbook never pays for it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "CRITERION_MEASURES",
@@ -1584,6 +1583,7 @@ def _open(content: bytes, *, data_only: bool = True) -> Workbook:
     first (a 100,000-row sheet took three minutes and a gigabyte that way), so the row
     limits below are met while reading. `data_only` reads a formula as the result Excel
     saved with it."""
+    from openpyxl import load_workbook
     with catch_warnings():
         # Excel-saved files carry extensions openpyxl warns about; they do not matter here.
         simplefilter("ignore")
@@ -1605,6 +1605,7 @@ def read_workbook(source: str | Path | bytes | BinaryIO) -> tuple[RoundWorkbook 
     that is not an .xlsx workbook is one problem; a path that does not exist raises
     (that is the caller's mistake, not the coordinator's).
     """
+    from openpyxl.utils.exceptions import InvalidFileException
     problems = _Problems()
     content = _content_within_limits(source, problems)
     if content is None:
@@ -1677,8 +1678,21 @@ def _check_lengths(
 
 # ---------------------------------------------------------------------------- writing
 
-_HEADER_FONT: Final = Font(bold=True)
-_TITLE_FONT: Final = Font(bold=True, size=14)
+
+
+@cache
+def _header_font() -> Font:
+    """Made on first use, not at import, so that importing this module does not load openpyxl."""
+    from openpyxl.styles import Font
+    return Font(bold=True)
+
+
+@cache
+def _title_font() -> Font:
+    from openpyxl.styles import Font
+    return Font(bold=True, size=14)
+
+
 _DATE_FORMAT: Final = "yyyy-mm-dd"
 _DATETIME_FORMAT: Final = "yyyy-mm-dd hh:mm"
 
@@ -1927,6 +1941,7 @@ def _put(sheet: Worksheet, *, row: int, column: int, value: _CellValue, number_f
     Text starting with "=" would become a formula and characters XML cannot hold would
     make saving fail, so both are handled here rather than by every caller.
     """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -1979,10 +1994,11 @@ def _table_sheet(
     formats: Mapping[str, str],
 ) -> Worksheet:
     """A sheet with a bold, frozen header row: the shape every table sheet shares."""
+    from openpyxl.utils import get_column_letter
     sheet: Worksheet = book.create_sheet(title)
     for index, column in enumerate(columns, start=1):
         _put(sheet, row=1, column=index, value=column)
-        sheet.cell(row=1, column=index).font = _HEADER_FONT
+        sheet.cell(row=1, column=index).font = _header_font()
         width = _WIDTHS.get(column, max(12, len(column) + 4))
         sheet.column_dimensions[get_column_letter(index)].width = width
     for excel_row, values in enumerate(rows, start=2):
@@ -1994,6 +2010,7 @@ def _table_sheet(
 
 
 def _drop_down(sheet: Worksheet, *, cells: str, allowed: Sequence[str], prompt: str) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
     validation = DataValidation(
         type="list",
         formula1='"' + ",".join(allowed) + '"',
@@ -2012,12 +2029,14 @@ def _drop_down(sheet: Worksheet, *, cells: str, allowed: Sequence[str], prompt: 
 
 def _input_prompt(sheet: Worksheet, *, cells: str, prompt: str) -> None:
     """A hint Excel shows on the cell, for a column no drop-down can describe (a list, a share)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
     validation = DataValidation(allow_blank=True, promptTitle="What to write", prompt=prompt, showInputMessage=True)
     validation.add(cells)
     sheet.add_data_validation(validation)
 
 
 def _whole_number(sheet: Worksheet, *, cells: str, minimum: int, maximum: int | None) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
     validation = DataValidation(
         type="whole",
         operator="between" if maximum is not None else "greaterThanOrEqual",
@@ -2033,11 +2052,13 @@ def _whole_number(sheet: Worksheet, *, cells: str, minimum: int, maximum: int | 
 
 
 def _column_range(columns: Sequence[str], column: str) -> str:
+    from openpyxl.utils import get_column_letter
     letter = get_column_letter(columns.index(column) + 1)
     return f"{letter}2:{letter}{VALIDATION_LAST_ROW}"
 
 
 def _instructions_sheet(book: Workbook) -> None:
+    from openpyxl.styles import Alignment
     sheet = book.active
     assert sheet is not None  # a new Workbook always has one sheet
     sheet.title = SHEET_INSTRUCTIONS
@@ -2047,9 +2068,9 @@ def _instructions_sheet(book: Workbook) -> None:
         cell = sheet.cell(row=excel_row, column=1, value=("•  " + text) if style == "item" else text)
         cell.alignment = wrap
         if style == "title":
-            cell.font = _TITLE_FONT
+            cell.font = _title_font()
         elif style == "heading":
-            cell.font = _HEADER_FONT
+            cell.font = _header_font()
 
 
 def _programme_sheet(book: Workbook, settings: ProgrammeSettings) -> None:
@@ -2077,7 +2098,7 @@ def _programme_sheet(book: Workbook, settings: ProgrammeSettings) -> None:
         formats={},
     )
     for index, key in enumerate(PROGRAMME_KEYS, start=2):
-        sheet.cell(row=index, column=1).font = _HEADER_FONT
+        sheet.cell(row=index, column=1).font = _header_font()
         if isinstance(values[key], date):
             sheet.cell(row=index, column=2).number_format = _DATE_FORMAT
     language_row = PROGRAMME_KEYS.index("language") + 2
@@ -2093,6 +2114,7 @@ def _programme_sheet(book: Workbook, settings: ProgrammeSettings) -> None:
 
 
 def _build(workbook: RoundWorkbook, pair_extra_columns: Sequence[str]) -> Workbook:
+    from openpyxl import Workbook
     book = Workbook()
     _instructions_sheet(book)
     _programme_sheet(book, workbook.programme)
@@ -2192,6 +2214,7 @@ def _target_cell(target: Fraction) -> tuple[float, str]:
 
 
 def _criteria_sheet(book: Workbook, criteria: Sequence[CriterionSpec]) -> None:
+    from openpyxl.styles import Alignment
     def surveys(spec: CriterionSpec) -> str | None:
         asked = {Role.MENTOR, Role.MENTEE} & set(spec.roles)
         if spec.measure is CriterionMeasure.EMPLOYED or not asked:
