@@ -44,6 +44,8 @@ def test_ci_lints_and_type_checks_before_the_tests() -> None:
 def test_procfile_runs_serve_and_worker() -> None:
     lines = (ROOT / "Procfile").read_text(encoding="utf-8").split("\n")
     assert "web: mentorbot serve" in lines and "worker: mentorbot worker" in lines
+    # Migrating in a release step keeps Alembic out of the web process (docs/benchmarks.md, memory).
+    assert "release: mentorbot db upgrade" in lines
 
 
 def _manifest() -> str:
