@@ -1,0 +1,57 @@
+"""Erasure racing the person's own clicks (issue 12, tried as its users would).
+
+A coordinator confirms an erasure at the moment the person submits their profile. The
+erasure must win whichever commits first: nothing the person typed may be left on the
+erased row. Run with TEST_DATABASE_URL (PostgreSQL, READ COMMITTED) too, where the two
+transactions really interleave; on SQLite BEGIN IMMEDIATE serialises them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.onboarding.profile import ProfileAccess, ProfileForm, ProfileSaveResult, save_profile
+from bot.privacy.erase import erase_person
+from bot.privacy.inventory import find_person
+from storage.db import unit_of_work
+from storage.models import Participant
+from tests.support.concurrency import at_first_write
+from tests.support.personal_data import ADA_SLACK, seed_person_everywhere
+
+NOW = datetime(2027, 3, 2, 9, 0, tzinfo=timezone.utc)
+TYPED = "typed-while-being-erased"
+
+
+def test_a_profile_saved_while_she_is_erased_leaves_nothing_she_typed(
+        session: Session, session_factory: sessionmaker[Session]) -> None:
+    seeded = seed_person_everywhere(session)
+    ada_id = seeded.world.people["ada"]
+    # She has not written her availability yet: the erasure read it as empty.
+    session.get_one(Participant, ada_id).availability = None
+    session.commit()
+
+    def submit_profile() -> ProfileSaveResult:
+        with unit_of_work(session_factory) as other:
+            return save_profile(other, slack_user_id=ADA_SLACK, participant_id=ada_id, now=NOW, form=ProfileForm(
+                field="Finance", years_experience="3", languages="English", interests="chess",
+                statement="Find work", availability=TYPED, language="en", timezone="Europe/Copenhagen"))
+
+    with unit_of_work(session_factory) as eraser:
+        person = find_person(eraser, email=seeded.email)
+        assert person is not None
+        finish = at_first_write(eraser, submit_profile)
+        erase_person(eraser, person, now=NOW)
+    answer = finish()
+    # PostgreSQL: her save commits between the erasure's read and its write. SQLite: it waits
+    # for the erasure and finds her row no longer hers. Either way nothing she typed stays.
+    assert answer.saved is not None or answer.access is ProfileAccess.NOT_YOURS, answer
+
+    with session_factory() as check:
+        ada = check.get_one(Participant, ada_id)
+        assert ada.erased_at is not None
+        left = {"availability": ada.availability, "field": ada.field, "goals": ada.goals,
+                "languages": ada.languages, "interests": ada.interests, "timezone": ada.timezone}
+        assert left == {"availability": None, "field": None, "goals": None, "languages": [], "interests": [],
+                        "timezone": None}
