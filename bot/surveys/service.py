@@ -428,8 +428,16 @@ def _load(session: Session, invitation_id: int, *, lock: bool) -> tuple[SurveyIn
     invitation = session.scalar(query)
     if invitation is None:
         return None
-    return invitation, session.get_one(Survey, invitation.survey_id), session.get_one(Participant,
-                                                                                       invitation.participant_id)
+    if lock:
+        # The person's row too (FOR NO KEY UPDATE, read afresh), for the erasure's sake: it
+        # updates this row first, so an answer checked here as theirs is written before the
+        # erasure reads the answers, or it waits and finds the invitation no longer theirs.
+        # Unlocked, a comment checked before an erasure and written after it outlived it.
+        participant = session.get_one(Participant, invitation.participant_id, with_for_update={"key_share": True},
+                                      populate_existing=True)
+    else:
+        participant = session.get_one(Participant, invitation.participant_id)
+    return invitation, session.get_one(Survey, invitation.survey_id), participant
 
 
 def _check(session: Session, *, invitation_id: int, slack_user_id: str, now: datetime,

@@ -51,11 +51,13 @@ def simultaneously(actions: Sequence[Callable[[], T]], *, timeout: float = 30.0)
 
 
 def at_first_write(
-    session: Session, action: Callable[[], T], *, grace: float = 1.0, bulk_update: bool = False
+    session: Session, action: Callable[[], T], *, grace: float = 1.0, bulk_update: bool = False,
+    bulk_insert: bool = False,
 ) -> Callable[[], T]:
     """Run `action` in another thread when this session first writes (its first flush, after
     all it has read; with `bulk_update`, its first `UPDATE` statement, for services that
-    write with `session.execute(update(...))` and never flush), and hold the write back until
+    write with `session.execute(update(...))` and never flush; with `bulk_insert`, its first
+    `INSERT` statement, for upserts written with `session.execute(insert(...))`), and hold the write back until
     the action is done or `grace` seconds have passed. Returns a function that waits for the
     action and hands back its result.
 
@@ -81,9 +83,10 @@ def at_first_write(
         thread.start()
         done.wait(timeout=grace)
 
-    if bulk_update:
+    if bulk_update or bulk_insert:
         def on_execute(state: ORMExecuteState) -> None:
-            if state.is_update and not thread.is_alive() and not done.is_set():
+            wanted = (bulk_update and state.is_update) or (bulk_insert and state.is_insert)
+            if wanted and not thread.is_alive() and not done.is_set():
                 start()
 
         event.listen(session, "do_orm_execute", on_execute)

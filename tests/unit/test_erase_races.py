@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.onboarding.profile import ProfileAccess, ProfileForm, ProfileSaveResult, save_profile
 from bot.privacy.erase import erase_person
 from bot.privacy.inventory import find_person
+from bot.surveys.service import AnswerResult, AnswerStatus, submit_survey
 from storage.db import unit_of_work
-from storage.models import Participant
+from storage.models import Participant, SurveyAnswer, SurveyInvitation
 from tests.support.concurrency import at_first_write
 from tests.support.personal_data import ADA_SLACK, seed_person_everywhere
 
@@ -55,3 +57,34 @@ def test_a_profile_saved_while_she_is_erased_leaves_nothing_she_typed(
                 "languages": ada.languages, "interests": ada.interests, "timezone": ada.timezone}
         assert left == {"availability": None, "field": None, "goals": None, "languages": [], "interests": [],
                         "timezone": None}
+
+
+def test_a_survey_comment_sent_while_she_is_erased_is_not_kept(
+        session: Session, session_factory: sessionmaker[Session]) -> None:
+    """Her pulse's comment form is checked (the invitation is hers), then the coordinator's
+    erasure runs and commits, then her comment is written: it must not outlive her."""
+    seeded = seed_person_everywhere(session)
+    ada_id = seeded.world.people["ada"]
+    invitation_id = session.scalars(select(SurveyInvitation.id).where(SurveyInvitation.participant_id == ada_id)).one()
+    session.commit()
+
+    def erase() -> None:
+        with unit_of_work(session_factory) as eraser:
+            person = find_person(eraser, email=seeded.email)
+            assert person is not None
+            erase_person(eraser, person, now=NOW)
+
+    answer: AnswerResult | None = None
+    with unit_of_work(session_factory) as submitter:
+        finish = at_first_write(submitter, erase, bulk_insert=True, grace=3.0)
+        answer = submit_survey(submitter, invitation_id=invitation_id, slack_user_id=ADA_SLACK, values={},
+                               comment=TYPED, consent=None, now=NOW)
+    if answer.status is AnswerStatus.NOT_YOURS:
+        pass  # the erasure went first and her click found the invitation no longer hers
+    else:
+        finish()
+
+    with session_factory() as check:
+        assert check.get_one(Participant, ada_id).erased_at is not None
+        texts = check.scalars(select(SurveyAnswer.text).where(SurveyAnswer.participant_id == ada_id)).all()
+        assert TYPED not in texts and [text for text in texts if text] == [], answer
