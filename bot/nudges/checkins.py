@@ -295,11 +295,17 @@ def due_checkins(session: Session, *, now: datetime) -> DueCheckins:
     notices: list[Notice] = []
     new_rows: list[dict[str, object]] = []
     reasked: list[tuple[int, date]] = []
+    # The slot and today depend only on the pair's zones: worked out once per zones.
+    when_by_zones: dict[tuple[str, ...], tuple[datetime, date] | None] = {}
     for state in states:
-        slot = due_slot(now, state.zones)
-        if slot is None:
+        zones = tuple(state.zones)
+        if zones not in when_by_zones:
+            zones_slot = due_slot(now, zones)
+            when_by_zones[zones] = None if zones_slot is None else (zones_slot, local_day(now, zones))
+        when = when_by_zones[zones]
+        if when is None:
             continue
-        today = local_day(now, state.zones)
+        slot, today = when
         if not (state.starts_on <= today <= state.ends_on) or state.is_paused(today):
             continue
         held = held_by_pair.get(state.pair_id, [])

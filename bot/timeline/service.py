@@ -180,22 +180,37 @@ def due_meeting_reminders(session: Session, *, now: datetime) -> list[OutgoingCa
             .where(MeetingRsvp.meeting_id.in_([meeting.id for meeting in meetings]))
         )
     }
+    # Whether a reminder is due depends only on the meeting and the person's zone, so it is
+    # worked out once per (meeting, zone), not once per person: ten thousand pairs share a
+    # handful of zones, and per person this was most of an idle tick.
+    when_by_zone: dict[str, tuple[datetime, date] | None] = {}
+    days_due: dict[tuple[int, str], tuple[int, ...]] = {}
     due: list[Notice] = []
     for meeting in meetings:
         for invitee in people_by_round.get(meeting.round_id, []):
             if not meeting_concerns(meeting.kind, invitee.role):
                 continue
-            slot = due_slot(now, [invitee.zone])
-            if slot is None:
+            if invitee.zone not in when_by_zone:
+                zone_slot = due_slot(now, [invitee.zone])
+                when_by_zone[invitee.zone] = (
+                    None if zone_slot is None else (zone_slot, now.astimezone(zone(invitee.zone)).date())
+                )
+            when = when_by_zone[invitee.zone]
+            if when is None:
                 continue
-            today = now.astimezone(zone(invitee.zone)).date()
+            slot, today = when
             if invitee.paused_until is not None and invitee.paused_until > today:
                 continue
-            meeting_day = meeting.starts_at.astimezone(zone(invitee.zone)).date()
+            if (meeting.id, invitee.zone) not in days_due:
+                meeting_day = meeting.starts_at.astimezone(zone(invitee.zone)).date()
+                days_due[meeting.id, invitee.zone] = tuple(
+                    days for days in REMINDER_DAYS if reminder_due(meeting_day=meeting_day, today=today, days=days)
+                )
+            due_days = days_due[meeting.id, invitee.zone]
+            if not due_days:
+                continue
             answer = answers.get((meeting.id, invitee.id))
-            for days in REMINDER_DAYS:
-                if not reminder_due(meeting_day=meeting_day, today=today, days=days):
-                    continue
+            for days in due_days:
                 if days < max(REMINDER_DAYS) and answer is RsvpAnswer.NO:
                     continue  # they said they cannot come: no day-before reminder
                 facts = MeetingReminderFacts(
@@ -224,18 +239,28 @@ def due_meeting_prompts(session: Session, *, now: datetime) -> list[OutgoingCall
         by_round[meeting.round_id].append(meeting)
     selection = pair_selection(today=now.date(), round_ids=sorted(by_round), zone_names=zone_names,
                                include_paused=False)
+    # The slot, today and the meeting's day depend only on the pair's zones (and the
+    # meeting), so they are worked out once per zones, not once per pair.
+    when_by_zones: dict[tuple[str, ...], tuple[datetime, date] | None] = {}
+    day_by_zones: dict[tuple[int, tuple[str, ...]], date] = {}
     due = []
     for state in load_pair_states(session, selection):
         if not state.reachable:
             continue
-        slot = due_slot(now, state.zones)
-        if slot is None:
+        zones = tuple(state.zones)
+        if zones not in when_by_zones:
+            zones_slot = due_slot(now, zones)
+            when_by_zones[zones] = None if zones_slot is None else (zones_slot, local_day(now, zones))
+        when = when_by_zones[zones]
+        if when is None:
             continue
-        today = local_day(now, state.zones)
+        slot, today = when
         if state.is_paused(today):
             continue
         for meeting in by_round[state.round_id]:
-            meeting_day = local_day(meeting.starts_at, state.zones)
+            if (meeting.id, zones) not in day_by_zones:
+                day_by_zones[meeting.id, zones] = local_day(meeting.starts_at, zones)
+            meeting_day = day_by_zones[meeting.id, zones]
             if reminder_day(meeting_day, PROMPT_DAYS) <= today < meeting_day:
                 due.append((prompt_key(state.pair_id, meeting.id), state, meeting, meeting_day, slot))
     sent = existing_keys(session, [key for key, *_ in due])
