@@ -268,7 +268,8 @@ def _leased_worker(runtime):  # noqa: ANN001, ANN202 - keeps Slack imports out o
     lease = make_lease(engine=runtime.engine, session_factory=runtime.session_factory)
 
     def start():  # noqa: ANN202
-        scheduler = build_scheduler(tick=gated(runtime.tick, lease, "tick"),
+        # The worker only logs counts: no list of due rows (the deliverer claims its own).
+        scheduler = build_scheduler(tick=gated(lambda: runtime.tick(list_due=False), lease, "tick"),
                                     deliver=gated(runtime.deliver, lease, "deliver-outbox"), blocking=False)
         scheduler.start()
         return scheduler

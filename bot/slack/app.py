@@ -113,13 +113,14 @@ class Runtime:
     def workspace_guard(self) -> WorkspaceGuard:
         return WorkspaceGuard(session_factory=self.session_factory, sender=SlackWebSender(self.client), clock=self.clock)
 
-    def tick(self, *, now: datetime | None = None, dry_run: bool = False) -> TickResult:
+    def tick(self, *, now: datetime | None = None, dry_run: bool = False, list_due: bool = True) -> TickResult:
         # Uninstalled or token revoked: the jobs that call Slack now get no ports, so they skip
         # (the rest only queue, and the queue waits); auth.test is asked every few minutes.
         stopped = not dry_run and bool(self.settings.slack_bot_token) and self.workspace_guard.probe_if_due()
         result = run_tick(
             session_factory=self.session_factory, now=now or self.clock.now(), dry_run=dry_run,
             directory=None if stopped else self.directory, channels=None if dry_run or stopped else self.channels,
+            list_due=list_due,
         )
         if self.token_watch.take() is not None and not stopped:
             self.workspace_guard.check_token()  # a job met a dead token: confirmed, sending stops too

@@ -260,3 +260,17 @@ def test_a_write_goes_ahead_while_the_tick_opens_a_pair_channel(
         pair = session.scalars(select(Pair)).one()
         assert pair.channel_opened_at == NOW and pair.slack_channel_id is not None
     assert channels.count("create") == 1
+
+
+# --- the worker's tick lists nothing ----------------------------------------------------------------
+
+
+def test_the_workers_tick_enqueues_the_same_but_lists_no_due_rows(session_factory: sessionmaker[Session]) -> None:
+    """`list_due=False` (the worker's tick) skips only the list: after a busy slot it would be
+    tens of thousands of rows read for nothing; what is enqueued is the same."""
+    participant_id = _seed_found_person(session_factory)
+    result = run_tick(session_factory=session_factory, now=NOW, list_due=False)
+    assert result.enqueued["welcome-participants"] == 1 and result.due == []
+    assert welcome_key(participant_id) in _keys(session_factory)
+    listed = run_tick(session_factory=session_factory, now=NOW)
+    assert welcome_key(participant_id) in {row.dedup_key for row in listed.due}, "the CLI's tick still lists it"
