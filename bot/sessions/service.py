@@ -435,6 +435,20 @@ def _lock_pair(session: Session, pair_id: int) -> None:
     session.execute(select(Pair.id).where(Pair.id == pair_id).with_for_update())
 
 
+def _refusal_under_lock(session: Session, *, pair: Pair, me: Participant, slack_user_id: str) -> Refusal | None:
+    """Why the log cannot go on, as the pair and its people are now that the pair is locked:
+    paused or ended since they were read, or one of them erased (a pair of a round already
+    over is not ended by an erasure, but its notes are emptied all the same)."""
+    session.refresh(pair)
+    session.refresh(pair.mentor)
+    session.refresh(pair.mentee)
+    if me.slack_user_id != slack_user_id:
+        return Refusal.NOT_IN_PAIR
+    if pair.mentor.erased_at is not None or pair.mentee.erased_at is not None:
+        return Refusal.PAIR_ENDED
+    return _status_refusal(pair)
+
+
 def view_of(row: MentoringSession, pair: Pair) -> SessionView:
     author = pair.mentor if row.logged_by_id == pair.mentor_id else pair.mentee
     partner = _other(pair, author.id)
@@ -529,6 +543,13 @@ def log_session(
         return LogOutcome(status=LogStatus.INVALID, language=lang, errors=errors)
 
     _lock_pair(session, pair.id)
+    # The pair and its people were read before the lock: read them again under it. A pair
+    # ended or paused meanwhile (an erasure ends it and empties its notes) is refused as it
+    # would have been a moment later, instead of getting notes about an erased person.
+    refusal = _refusal_under_lock(session, pair=pair, me=me, slack_user_id=slack_user_id)
+    if refusal is not None:
+        return _refused_for(_Resolved(None, me, refusal, (), lang,
+                                      paused=pair if refusal is Refusal.PAIR_PAUSED else None), now=now)
     existing = _same_meeting(session, pair_id=pair.id, held_on=entry.held_on, logger_id=me.id)
     if existing is not None:
         if me.id in (existing.logged_by_id, existing.confirmed_by_id):

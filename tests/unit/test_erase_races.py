@@ -8,17 +8,19 @@ transactions really interleave; on SQLite BEGIN IMMEDIATE serialises them.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import threading
+from datetime import date, datetime, timezone
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from bot.onboarding.profile import ProfileAccess, ProfileForm, ProfileSaveResult, save_profile
 from bot.privacy.erase import erase_person
 from bot.privacy.inventory import find_person
+from bot.sessions.service import SessionEntry, log_session
 from bot.surveys.service import AnswerResult, AnswerStatus, submit_survey
 from storage.db import unit_of_work
-from storage.models import Participant, SurveyAnswer, SurveyInvitation
+from storage.models import MentoringSession, Pair, Participant, SurveyAnswer, SurveyInvitation
 from tests.support.concurrency import at_first_write
 from tests.support.personal_data import ADA_SLACK, seed_person_everywhere
 
@@ -88,3 +90,39 @@ def test_a_survey_comment_sent_while_she_is_erased_is_not_kept(
         assert check.get_one(Participant, ada_id).erased_at is not None
         texts = check.scalars(select(SurveyAnswer.text).where(SurveyAnswer.participant_id == ada_id)).all()
         assert TYPED not in texts and [text for text in texts if text] == [], answer
+
+
+def test_a_session_logged_by_her_partner_as_she_is_erased_keeps_no_notes(
+        session: Session, session_factory: sessionmaker[Session]) -> None:
+    """Lars's log finds their pair live, then her erasure ends the pair and empties its
+    notes and commits, then his log takes the pair's lock: the notes (about both of them)
+    must not be written to a pair she was erased from."""
+    seeded = seed_person_everywhere(session)
+    pair_id = session.scalars(select(Pair.id).where(Pair.slack_channel_id == "CPAIRLA")).one()
+    session.get_one(Participant, seeded.world.people["lars"]).slack_user_id = "ULARS"
+    session.commit()
+
+    def erase() -> None:
+        with unit_of_work(session_factory) as eraser:
+            person = find_person(eraser, email=seeded.email)
+            assert person is not None
+            erase_person(eraser, person, now=NOW)
+
+    eraser = threading.Thread(target=erase, daemon=True)
+
+    def before_the_lock(state: ORMExecuteState) -> None:
+        if state.is_select and getattr(state.statement, "_for_update_arg", None) is not None \
+                and not eraser.is_alive() and eraser.ident is None:
+            eraser.start()
+            eraser.join(timeout=3.0)  # SQLite: the log holds the write lock and the erasure waits
+
+    with unit_of_work(session_factory) as logger:
+        event.listen(logger, "do_orm_execute", before_the_lock)
+        outcome = log_session(logger, slack_user_id="ULARS", pair_id=pair_id, now=NOW, entry=SessionEntry(
+            held_on=date(2027, 3, 1), duration_minutes=60, notes=TYPED))
+    eraser.join(timeout=30.0)
+    assert eraser.ident is not None and not eraser.is_alive()
+
+    with session_factory() as check:
+        notes = check.scalars(select(MentoringSession.notes).where(MentoringSession.pair_id == pair_id)).all()
+        assert [note for note in notes if note] == [], outcome
