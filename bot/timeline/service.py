@@ -44,6 +44,7 @@ from bot.timeline.notices import MeetingPromptFacts, MeetingReminderFacts, meeti
 from storage.models import (
     MeetingKind,
     MeetingRsvp,
+    Pair,
     Participant,
     Programme,
     Role,
@@ -239,13 +240,23 @@ def due_meeting_prompts(session: Session, *, now: datetime) -> list[OutgoingCall
         by_round[meeting.round_id].append(meeting)
     selection = pair_selection(today=now.date(), round_ids=sorted(by_round), zone_names=zone_names,
                                include_paused=False)
+    # The outbox is asked first which prompts are still to go (the keys need only the pair's
+    # and the meeting's ids): once a slot's prompts are queued, the ticks for the rest of the
+    # slot read ids and keys, not every pair's state.
+    candidates = session.execute(selection.add_columns(Pair.round_id)).all()
+    sent = existing_keys(session, [prompt_key(pair_id, meeting.id)
+                                   for pair_id, round_id in candidates for meeting in by_round[round_id]])
+    open_pairs = {pair_id for pair_id, round_id in candidates
+                  if any(prompt_key(pair_id, meeting.id) not in sent for meeting in by_round[round_id])}
+    if not open_pairs:
+        return []
     # The slot, today and the meeting's day depend only on the pair's zones (and the
     # meeting), so they are worked out once per zones, not once per pair.
     when_by_zones: dict[tuple[str, ...], tuple[datetime, date] | None] = {}
     day_by_zones: dict[tuple[int, tuple[str, ...]], date] = {}
     due = []
     for state in load_pair_states(session, selection):
-        if not state.reachable:
+        if state.pair_id not in open_pairs or not state.reachable:
             continue
         zones = tuple(state.zones)
         if zones not in when_by_zones:
@@ -263,7 +274,6 @@ def due_meeting_prompts(session: Session, *, now: datetime) -> list[OutgoingCall
             meeting_day = day_by_zones[meeting.id, zones]
             if reminder_day(meeting_day, PROMPT_DAYS) <= today < meeting_day:
                 due.append((prompt_key(state.pair_id, meeting.id), state, meeting, meeting_day, slot))
-    sent = existing_keys(session, [key for key, *_ in due])
     notices = []
     for key, state, meeting, meeting_day, slot in due:
         if key in sent:
