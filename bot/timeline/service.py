@@ -186,7 +186,7 @@ def due_meeting_reminders(session: Session, *, now: datetime) -> list[OutgoingCa
     # handful of zones, and per person this was most of an idle tick.
     when_by_zone: dict[str, tuple[datetime, date] | None] = {}
     days_due: dict[tuple[int, str], tuple[int, ...]] = {}
-    due: list[Notice] = []
+    due: list[tuple[str, _Meeting, _Invitee, RsvpAnswer | None, datetime]] = []
     for meeting in meetings:
         for invitee in people_by_round.get(meeting.round_id, []):
             if not meeting_concerns(meeting.kind, invitee.role):
@@ -214,14 +214,21 @@ def due_meeting_reminders(session: Session, *, now: datetime) -> list[OutgoingCa
             for days in due_days:
                 if days < max(REMINDER_DAYS) and answer is RsvpAnswer.NO:
                     continue  # they said they cannot come: no day-before reminder
-                facts = MeetingReminderFacts(
-                    meeting_id=meeting.id, kind=meeting.kind, title=meeting.title, starts_at=meeting.starts_at,
-                    location=meeting.location, timezone=invitee.zone, name=invitee.name, answer=answer,
-                )
-                due.append(Notice(dedup_key=reminder_key(invitee.id, meeting.id, days), to=Person(invitee.user_id),
-                                  facts=facts, not_before=slot, language=invitee.language))
-    sent = existing_keys(session, [notice.dedup_key for notice in due])
-    return outgoing_calls(session, [notice for notice in due if notice.dedup_key not in sent])
+                due.append((reminder_key(invitee.id, meeting.id, days), meeting, invitee, answer, slot))
+    # The keys are checked before any notice is built: for the rest of a slot every key is
+    # taken, and building tens of thousands of notices only to drop them was most of the job.
+    sent = existing_keys(session, [key for key, *_ in due])
+    notices = []
+    for key, meeting, invitee, answer, slot in due:
+        if key in sent:
+            continue
+        facts = MeetingReminderFacts(
+            meeting_id=meeting.id, kind=meeting.kind, title=meeting.title, starts_at=meeting.starts_at,
+            location=meeting.location, timezone=invitee.zone, name=invitee.name, answer=answer,
+        )
+        notices.append(Notice(dedup_key=key, to=Person(invitee.user_id), facts=facts, not_before=slot,
+                              language=invitee.language))
+    return outgoing_calls(session, notices)
 
 
 # --- prompts for the pairs -------------------------------------------------------------------------------------
