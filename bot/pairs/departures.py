@@ -89,11 +89,14 @@ def _episodes(session: Session, prefix: str) -> int:
     return max(numbers) + 1 if numbers else 0
 
 
+def _gone(person: Participant, session: Session) -> bool:
+    """Left the workspace and not back yet (more departures told than returns)."""
+    return _episodes(session, left_prefix(person.id)) > _episodes(session, back_prefix(person.id))
+
+
 def _away(person: Participant, session: Session, today: date) -> bool:
     """The partner cannot take part now: gone from the workspace too, or on a dated break."""
-    if person_paused(person, today):
-        return True
-    return _episodes(session, left_prefix(person.id)) > _episodes(session, back_prefix(person.id))
+    return person_paused(person, today) or _gone(person, session)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,6 +186,12 @@ def participant_back_in_workspace(session: Session, *, slack_user_id: str, now: 
             pair_today = local_day(now, state.zones)
             if _away(partner, session, pair_today):
                 still_with.append(partner.name)
+                if person_paused(partner, pair_today) and not _gone(partner, session):
+                    # Back to the partner's own dated break, which the departure had replaced:
+                    # left "until further notice", the pair stayed paused after that break
+                    # ended, since only a dated pause ends by itself.
+                    pair.paused_until = partner.paused_until
+                    pair.pause_reason = partner.pause_reason
                 continue
             pair.status = PairStatus.ACTIVE
             pair.paused_until = pair_today  # check-in windows count from today, not from before the break

@@ -255,3 +255,24 @@ def test_a_tick_job_meeting_a_dead_token_stops_sending_too(slack: SandboxedApp, 
     slack.deliver()
     assert slack.sandbox.calls_to("conversations.create")[-1].response["ok"] is True
     assert not [text for text in _mette_texts(slack) if "invalid_auth" in text]
+
+
+def test_back_while_the_partner_is_on_a_dated_break_resumes_the_pair_when_the_break_ends(
+    slack: SandboxedApp, world: World
+) -> None:
+    """Lars pauses until 20 February; Ana leaves the workspace (which pauses the pair until
+    further notice) and comes back before then: the pair waits for Lars's break as before
+    and is active again on its day, not paused for good."""
+    assert slack.slash("ULARS", "/mentoring", "pause until 20 february holiday").status == 200
+    _deactivate(slack, "UANA")
+    slack.driver.user_change(user_id="UANA")
+    slack.settle()
+    assert (_pair(slack, world).status, _pair(slack, world).paused_until) == (PairStatus.PAUSED, None)
+    slack.sandbox.update_user("UANA", deleted=False)
+    slack.driver.user_change(user_id="UANA")
+    slack.settle()
+    waiting = _pair(slack, world)
+    assert (waiting.status, waiting.paused_until, waiting.pause_reason) == (
+        PairStatus.PAUSED, datetime(2027, 2, 20).date(), "holiday")
+    slack.tick_and_deliver(now=datetime(2027, 2, 22, 9, 30, tzinfo=timezone.utc))
+    assert _pair(slack, world).status is PairStatus.ACTIVE
