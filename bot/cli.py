@@ -262,15 +262,21 @@ def _leased_worker(runtime):  # noqa: ANN001, ANN202 - keeps Slack imports out o
     over when the first dies; taking it gives back the outbox claims a dead worker left."""
     from scheduling.deliverer import release_in_flight_claims
     from scheduling.lease import LeasedWorker, gated, make_lease
-    from scheduling.scheduler import build_scheduler
+    from scheduling.scheduler import DELIVER_RUN_SECONDS, build_scheduler
     from storage.db import unit_of_work
 
     lease = make_lease(engine=runtime.engine, session_factory=runtime.session_factory)
 
+    def deliver() -> None:
+        # Keeps sending while anything is due within seconds, for a little under the interval,
+        # and stops between two rows when the lease is lost or the worker stops.
+        runtime.deliver(budget_seconds=DELIVER_RUN_SECONDS,
+                        should_stop=lambda: worker.stopped.is_set() or not lease.held())
+
     def start():  # noqa: ANN202
         # The worker only logs counts: no list of due rows (the deliverer claims its own).
         scheduler = build_scheduler(tick=gated(lambda: runtime.tick(list_due=False), lease, "tick"),
-                                    deliver=gated(runtime.deliver, lease, "deliver-outbox"), blocking=False)
+                                    deliver=gated(deliver, lease, "deliver-outbox"), blocking=False)
         scheduler.start()
         return scheduler
 
@@ -280,7 +286,8 @@ def _leased_worker(runtime):  # noqa: ANN001, ANN202 - keeps Slack imports out o
         if released:
             log.info("released %d outbox row(s) a previous worker left in flight", released)
 
-    return LeasedWorker(lease=lease, start=start, on_acquired=release_claims)
+    worker = LeasedWorker(lease=lease, start=start, on_acquired=release_claims)
+    return worker
 
 
 def _cmd_run(_args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ fail at once.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import time
 from collections.abc import Callable
@@ -130,12 +131,17 @@ class OutboxDeliverer:
         # seconds at most.
         self._read_back: dict[str, tuple[float, float, PostedLookup]] = {}
         self._unknown_since_read: dict[str, set[str]] = {}
+        # Claimed rows waiting in memory for their channel's (or method's) turn, between and
+        # within `deliver_while_due` runs: (ready at, monotonic; row id; claim), a heap.
+        self._held: list[tuple[float, int, _Claim]] = []
         # An uninstalled app, a dead token, a deactivated person: scheduling/workspace_guard.py.
         self._workspace = WorkspaceGuard(session_factory=session_factory, sender=sender, clock=clock)
 
     def deliver_due(self, *, max_batches: int = 20) -> DeliveryReport:
         """Send what is due now, batch by batch, until nothing is due or the cap is hit."""
         report = DeliveryReport()
+        if self._held:
+            report.deferred += self.release_held()  # this is a run of its own: nothing stays held
         if self._workspace.sending_stopped():
             return report  # uninstalled or token revoked: everything stays pending until it is back
         for _ in range(max_batches):
@@ -146,6 +152,106 @@ class OutboxDeliverer:
             if len(claimed) < self._batch_size or self._workspace.stopped_now:
                 break
         return report
+
+    def deliver_while_due(
+        self,
+        *,
+        budget_seconds: float,
+        horizon_seconds: float = 2.0,
+        should_stop: Callable[[], bool] = lambda: False,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        max_held: int = 500,
+    ) -> DeliveryReport:
+        """The worker's run: send what is due, in order of readiness, for up to
+        `budget_seconds`, without a cap on rows.
+
+        Why: a run that stopped at a row cap, or when nothing was due this instant, left the
+        rest to the next run seconds later, so a busy channel got a few posts per run instead
+        of one a second; and setting each row of a busy channel aside in the database cost a
+        write per row and per turn. Here a claimed row whose channel or method is free within
+        `horizon_seconds` is held in memory (still claimed) and sent the moment it is free,
+        while rows of other channels go on; anything else is set aside as `deliver_due` does.
+        When nothing is ready, the run sleeps until the soonest held or pending row. The
+        budget is a little under the scheduler's interval, so the next run takes over at once
+        and runs never overlap; what is held at its end stays held for the next run (handing
+        it back would cost a write per row). `should_stop` (the lease lost, the worker
+        shutting down) is asked between rows and in every sleep; what is held then goes back
+        unsent, due when its channel is free (a worker that dies instead leaves them to the
+        next one's `release_in_flight_claims`: never sent, so never looked up)."""
+        report = DeliveryReport()
+        deadline = monotonic() + budget_seconds
+        if self._workspace.sending_stopped():
+            report.deferred += self.release_held(monotonic=monotonic)
+            return report
+        held = self._held  # (ready at, row id, claim): a heap, kept from run to run
+
+        def stop() -> bool:
+            return should_stop() or monotonic() >= deadline
+
+        def hold(claim: _Claim, wait: float) -> bool:
+            if wait > horizon_seconds or len(held) >= max_held:
+                return False
+            heapq.heappush(held, (monotonic() + max(wait, 0.001), claim.row_id, claim))  # a float-rounding wait too
+            return True
+
+        claims_left = True
+        try:
+            while not stop():
+                ready: list[_Claim] = []
+                while held and held[0][0] <= monotonic():
+                    ready.append(heapq.heappop(held)[2])
+                if ready:
+                    self._send_batch(ready, report, stop=stop, hold=hold)
+                elif len(held) < max_held and (claims_left or not held):
+                    claimed = self._claim_batch()
+                    claims_left = len(claimed) == self._batch_size
+                    if claimed:
+                        self._send_batch(claimed, report, stop=stop, hold=hold)
+                        continue
+                    wait = self._soonest_wait()
+                    if held:
+                        wait = min(wait if wait is not None else horizon_seconds, held[0][0] - monotonic())
+                    if wait is None or wait > horizon_seconds:
+                        break
+                    claims_left = True  # something is due soon: claim again after the sleep
+                    sleep(min(max(wait, 0.002), 0.1, max(0.0, deadline - monotonic())))
+                else:
+                    # Short slices: a stop is noticed within a tenth of a second.
+                    wait = held[0][0] - monotonic()
+                    sleep(min(max(wait, 0.002), 0.1, max(0.0, deadline - monotonic())))
+                    claims_left = True
+                if self._workspace.stopped_now:
+                    break
+        finally:
+            if should_stop() or self._workspace.stopped_now:
+                report.deferred += self.release_held(monotonic=monotonic)
+        return report
+
+    def release_held(self, *, monotonic: Callable[[], float] = time.monotonic) -> int:
+        """Hand the rows held for their channel's turn back to the database, due when their
+        channel is free; returns how many."""
+        now = monotonic()
+        held, self._held = self._held, []
+        for ready_at, row_id, claim in held:
+            self._release(row_id, after_seconds=max(0.0, ready_at - now), count_attempt=False,
+                          outcome_unknown=claim.outcome_unknown)
+        return len(held)
+
+    def _soonest_wait(self) -> float | None:
+        """Seconds until the soonest pending row is due (None: nothing pending)."""
+        from sqlalchemy import func
+
+        with unit_of_work(self._session_factory) as session:
+            soonest = session.scalar(
+                select(func.min(OutboxMessage.not_before)).where(OutboxMessage.state == OutboxState.PENDING)
+            )
+        if soonest is None:
+            return None
+        now = self._clock.now()
+        if soonest.tzinfo is None and now.tzinfo is not None:
+            soonest = soonest.replace(tzinfo=now.tzinfo)
+        return max(0.0, (soonest - now).total_seconds())
 
     def _claim_batch(self) -> list[_Claim]:
         now = self._clock.now()
@@ -182,9 +288,19 @@ class OutboxDeliverer:
                 ))
             return claims
 
-    def _send_batch(self, claimed: list[_Claim], report: DeliveryReport) -> None:
-        for claim in claimed:
+    def _send_batch(
+        self, claimed: list[_Claim], report: DeliveryReport, *, stop: Callable[[], bool] | None = None,
+        hold: Callable[[_Claim, float], bool] | None = None,
+    ) -> None:
+        for index, claim in enumerate(claimed):
             row_id = claim.row_id
+            if stop is not None and stop():
+                # Lease lost, shutting down or out of time: the rest go back unsent, as they were.
+                for rest in claimed[index:]:
+                    self._release(rest.row_id, after_seconds=0, count_attempt=False,
+                                  outcome_unknown=rest.outcome_unknown)
+                report.deferred += len(claimed) - index
+                return
             try:
                 method, payload = self._translate(claim.method, claim.payload)
             except Exception as exc:  # any renderer failure is this row's, never the batch's
@@ -196,9 +312,12 @@ class OutboxDeliverer:
                 report.failed += 1
                 report.errors.append(f"{claim.method} #{row_id}: unrenderable: {exc}")
                 continue
-            self._deliver_one(claim, method, payload, report)
+            self._deliver_one(claim, method, payload, report, hold=hold)
 
-    def _deliver_one(self, claim: _Claim, method: str, payload: dict[str, Any], report: DeliveryReport) -> None:
+    def _deliver_one(
+        self, claim: _Claim, method: str, payload: dict[str, Any], report: DeliveryReport,
+        *, hold: Callable[[_Claim, float], bool] | None = None,
+    ) -> None:
         row_id, unknown = claim.row_id, claim.outcome_unknown
         if unknown and claim.first_try_at is None:
             unknown = False  # released unknown, but no call for it ever left: nothing to find
@@ -224,7 +343,10 @@ class OutboxDeliverer:
             for lookup_method in self._finder.lookup_methods(channel):
                 wait = max(wait, self._pacer.free_in(method=lookup_method, channel=None))
         if wait > 0:
-            # Not this channel's (or method's) turn yet: the others in the batch go on.
+            # Not this channel's (or method's) turn yet: the others in the batch go on, and
+            # this one is held for its turn (the worker's run) or set aside in the database.
+            if hold is not None and hold(claim, wait):
+                return
             self._release(row_id, after_seconds=wait, count_attempt=False, outcome_unknown=unknown)
             report.deferred += 1
             return

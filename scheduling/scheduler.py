@@ -20,6 +20,9 @@ TICK_JOB_ID = "tick"
 DELIVER_JOB_ID = "deliver-outbox"
 TICK_EVERY_SECONDS = 60
 DELIVER_EVERY_SECONDS = 5
+# A delivery run keeps going while rows are due within seconds, for this long at most: a
+# little under the interval, so the next run starts at once and never meets this one.
+DELIVER_RUN_SECONDS = DELIVER_EVERY_SECONDS - 0.25
 
 
 def build_scheduler(

@@ -20,9 +20,11 @@ introduction:
 5. the introductions are enqueued with dedup keys and `channel_opened_at` is set in one
    transaction, so they happen together or not at all.
 
-Pacing: `conversations.create` is tier 2 (20+ a minute) and ticks come every minute, so a
-tick opens at most `PAIRS_PER_TICK` pairs; a rate-limit or 5xx answer ends the tick's
-opening and leaves the pair for the next one. Everything else (messages, the archive)
+Pacing: `conversations.create` is tier 2 (20 a minute, counted per minute with bursts
+allowed) and ticks come every minute, so a tick opens at most `PAIRS_PER_TICK` pairs, at
+once; the Slack adapter keeps the calls within per-minute budgets across ticks
+(bot/slack/channels.py `PacedChannels`). A rate-limit or 5xx answer ends the tick's opening
+and leaves the pair for the next one. Everything else (messages, the archive)
 goes through the outbox.
 
 At the round's end (its closing meeting, or its last day when there is none, plus a week's
@@ -62,7 +64,7 @@ from storage.models import MeetingKind, Pair, PairStatus, Participant, Role, Rou
 
 log = logging.getLogger(__name__)
 
-PAIRS_PER_TICK = 8  # ≤ 8 creates and ≤ ~30 invites a minute: well inside tiers 2 and 3
+PAIRS_PER_TICK = 19  # a minute of tier-2 creates (20) less one of headroom, as the adapter budgets them
 NAME_TRIES_PER_TICK = 5  # name_taken by strangers this many times: go on next tick
 MAX_SUFFIX = 99
 ROUND_END_GRACE = timedelta(days=7)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from bot.clock import Clock, SystemClock
 from bot.container import Deps
 from bot.core.chat import ChatChannels, ChatDirectory
 from bot.settings import Settings
-from bot.slack.channels import SlackChannels
+from bot.slack.channels import SlackChannels, paced_channels
 from bot.slack.sender import SlackDirectory, SlackWebSender, make_web_client
 from bot.slack.token_watch import TokenWatch, WatchedChannels, WatchedDirectory
 from bot.slack.web import RefuseUnroutablePayloads
@@ -103,7 +104,10 @@ class Runtime:
     @cached_property
     def channels(self) -> ChatChannels | None:
         """Creating and joining pair channels now, when a token lets us."""
-        return WatchedChannels(SlackChannels(self.client), self.token_watch) if self.settings.slack_bot_token else None
+        if not self.settings.slack_bot_token:
+            return None
+        # Paced across ticks (one pacer for the runtime): tier 2's 20 creates a minute.
+        return WatchedChannels(paced_channels(SlackChannels(self.client)), self.token_watch)
 
     @cached_property
     def token_watch(self) -> TokenWatch:
@@ -126,8 +130,15 @@ class Runtime:
             self.workspace_guard.check_token()  # a job met a dead token: confirmed, sending stops too
         return result
 
-    def deliver(self) -> DeliveryReport:
-        report = self.deliverer.deliver_due()
+    def deliver(self, *, should_stop: Callable[[], bool] | None = None, budget_seconds: float | None = None) -> DeliveryReport:
+        """Once through what is due now; with a `budget_seconds` (the worker's run) it keeps
+        going while anything is due soon, until the budget is spent or `should_stop`."""
+        if budget_seconds is None:
+            report = self.deliverer.deliver_due()
+        else:
+            report = self.deliverer.deliver_while_due(
+                budget_seconds=budget_seconds, should_stop=should_stop or (lambda: False)
+            )
         if report.handled:
             log.info(
                 "outbox: %d sent, %d to retry, %d rate-limited, %d failed",

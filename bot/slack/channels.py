@@ -91,3 +91,54 @@ def _channel(channel: dict[str, Any], *, created_by_bot: bool) -> ChatChannel:
 
 
 __all__ = ["SlackChannels"]
+
+
+# Per-minute budgets for the tick's channel calls, a little under Slack's (tier 2: 20 a minute,
+# tier 3: 50) so a call that reaches Slack late never meets a 429 in the next tick.
+CHANNEL_CALL_BUDGETS = {"conversations.create": 19, "conversations.invite": 45, "conversations.list": 19}
+MAX_PACING_WAIT_SECONDS = 3.0
+
+
+class PacedChannels:
+    """The channel calls kept within Slack's per-minute budgets across ticks.
+
+    Why: the tick opens up to a minute's worth of pairs at once (Slack counts tiers per
+    minute and allows the burst), one tick a minute. A tick that comes a little early, or a
+    second tick in the same minute, would meet a 429; this answers "rate limited" itself
+    without calling (the pair waits for the next tick, as after a 429) unless the budget frees
+    within a few seconds, so a tick never blocks the other jobs for long."""
+
+    def __init__(self, inner: Any, *, pacer: Any, max_wait_seconds: float = MAX_PACING_WAIT_SECONDS) -> None:
+        self._inner = inner
+        self._pacer = pacer
+        self._max_wait = max_wait_seconds
+
+    def _turn(self, method: str) -> ChannelAnswer | None:
+        if self._pacer.free_in(method=method, channel=None) > self._max_wait:
+            return ChannelAnswer(ok=False, error="ratelimited", retryable=True)
+        self._pacer.wait_turn(method=method, channel=None)
+        return None
+
+    def create_private_channel(self, *, name: str) -> ChannelAnswer:
+        refused = self._turn("conversations.create")
+        return refused or self._inner.create_private_channel(name=name)
+
+    def find_private_channel(self, *, name: str) -> ChannelAnswer:
+        refused = self._turn("conversations.list")
+        return refused or self._inner.find_private_channel(name=name)
+
+    def invite(self, *, channel_id: str, user_id: str) -> ChannelAnswer:
+        refused = self._turn("conversations.invite")
+        return refused or self._inner.invite(channel_id=channel_id, user_id=user_id)
+
+
+def paced_channels(inner: Any, *, monotonic: Callable[[], float] | None = None,
+                   sleep: Callable[[float], None] | None = None) -> PacedChannels:
+    """`inner` behind a pacer of its own: per-minute budgets only, no even spacing."""
+    import time
+
+    from scheduling.pacing import Pacer
+
+    pacer = Pacer(monotonic=monotonic or time.monotonic, sleep=sleep or time.sleep, method_intervals={},
+                  method_per_minute=CHANNEL_CALL_BUDGETS)
+    return PacedChannels(inner, pacer=pacer)

@@ -69,9 +69,11 @@ def seed_world(
     dms: int = 0,
     now: datetime,
     prefix: str = "load",
+    in_a_row: int = 1,
 ) -> DeliveryWorld:
     """`messages` chat.postMessage rows, dealt round-robin to `channels` channels the bot is in
-    and `dms` people addressed by user id (a DM, as the outbox addresses people)."""
+    and `dms` people addressed by user id (a DM, as the outbox addresses people); `in_a_row`
+    consecutive rows go to the same conversation before the next one's turn."""
     channel_ids = tuple(
         sandbox.add_channel(name=f"{prefix}-{index}", members=(sandbox.bot_user_id,))["id"] for index in range(channels)
     )
@@ -84,7 +86,7 @@ def seed_world(
         OutgoingCall(
             dedup_key=key,
             method="chat.postMessage",
-            payload={"channel": targets[index % len(targets)], "text": f"{TEXT_PREFIX}{key}"},
+            payload={"channel": targets[(index // in_a_row) % len(targets)], "text": f"{TEXT_PREFIX}{key}"},
             not_before=now,
         )
         for index, key in enumerate(keys)

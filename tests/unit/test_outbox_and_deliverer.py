@@ -293,3 +293,73 @@ def test_a_takeover_releases_a_dead_workers_claims_at_once_with_their_outcome_un
     assert (rows["b"].state, rows["b"].outcome_unknown) == (OutboxState.PENDING, False)
     with unit_of_work(session_factory) as session:
         assert release_in_flight_claims(session, now=later) == 0, "nothing left in flight"
+
+
+def _run_clock(clock: FixedClock, fake_time: FakeTime):  # noqa: ANN202
+    """The worker run's sleep moving the pacer's clock and the domain's together."""
+
+    def sleep(seconds: float) -> None:
+        fake_time.sleep(seconds)
+        clock.set(clock.now() + timedelta(seconds=seconds))
+
+    return sleep
+
+
+def test_the_worker_run_keeps_a_busy_channel_at_its_pace_and_never_holds_up_another(
+    session_factory, clock  # noqa: ANN001
+) -> None:
+    with unit_of_work(session_factory) as session:
+        for index in range(10):
+            enqueue(session, _call(f"busy-{index}", clock=clock), now=clock.now())
+        enqueue(session, _call("quiet", clock=clock, channel="C2"), now=clock.now())
+    sender = ScriptedSender()
+    deliverer, fake_time = _deliverer_and_time(session_factory, sender, clock)
+    started = fake_time.now
+    report = deliverer.deliver_while_due(budget_seconds=60, sleep=_run_clock(clock, fake_time),
+                                         monotonic=fake_time.monotonic)
+    # One run sends all eleven: no row cap, no idling until the next run.
+    assert report.sent == 11 and report.deferred == 0
+    texts = [payload["text"] for _, payload in sender.sent]
+    assert texts[:4] == ["busy-0", "busy-1", "busy-2", "quiet"], "C2 never waits behind C1's pacing"
+    assert texts[4:] == [f"busy-{index}" for index in range(3, 10)]
+    # A burst of three, then one every 1.1 s: the pace of C1 and not slower.
+    assert 7 * 1.1 - 0.01 <= fake_time.now - started <= 7 * 1.1 + 0.5
+    assert {row.state for row in _rows(session_factory)} == {OutboxState.SENT}
+    assert all(row.attempts == 1 for row in _rows(session_factory)), "held for its turn, never set aside and reclaimed"
+
+
+def test_the_worker_run_stops_between_rows_when_told_and_hands_back_what_it_held(
+    session_factory, clock  # noqa: ANN001
+) -> None:
+    with unit_of_work(session_factory) as session:
+        for index in range(10):
+            enqueue(session, _call(f"busy-{index}", clock=clock), now=clock.now())
+    sender = ScriptedSender()
+    deliverer, fake_time = _deliverer_and_time(session_factory, sender, clock)
+    report = deliverer.deliver_while_due(budget_seconds=60, sleep=_run_clock(clock, fake_time),
+                                         monotonic=fake_time.monotonic, should_stop=lambda: sender.attempts >= 5)
+    assert report.sent == 5 and report.deferred == 5
+    rows = _rows(session_factory)
+    assert [row.state for row in rows] == [OutboxState.SENT] * 5 + [OutboxState.PENDING] * 5
+    pending = [row for row in rows if row.state is OutboxState.PENDING]
+    assert all(row.attempts == 0 and row.claimed_at is None and not row.outcome_unknown for row in pending)
+    # Handed back for whoever runs next (this worker's next run, or the next lease holder).
+    assert deliverer.deliver_while_due(budget_seconds=60, sleep=_run_clock(clock, fake_time),
+                                       monotonic=fake_time.monotonic).sent == 5
+    assert {row.state for row in _rows(session_factory)} == {OutboxState.SENT}
+
+
+def test_a_run_that_ends_its_budget_keeps_its_held_rows_for_the_next(session_factory, clock) -> None:  # noqa: ANN001
+    with unit_of_work(session_factory) as session:
+        for index in range(6):
+            enqueue(session, _call(f"busy-{index}", clock=clock), now=clock.now())
+    sender = ScriptedSender()
+    deliverer, fake_time = _deliverer_and_time(session_factory, sender, clock)
+    sleep = _run_clock(clock, fake_time)
+    first = deliverer.deliver_while_due(budget_seconds=1.5, sleep=sleep, monotonic=fake_time.monotonic)
+    assert first.sent == 4 and first.deferred == 0
+    assert [row.state for row in _rows(session_factory)][4:] == [OutboxState.SENDING] * 2, "still this worker's"
+    second = deliverer.deliver_while_due(budget_seconds=10, sleep=sleep, monotonic=fake_time.monotonic)
+    assert second.sent == 2
+    assert [payload["text"] for _, payload in sender.sent] == [f"busy-{index}" for index in range(6)]
+    assert {row.state for row in _rows(session_factory)} == {OutboxState.SENT}
