@@ -321,7 +321,7 @@ def _scrub_disclosures(session: Session, scope: _Scope) -> int:
 
 
 def _trim_messages(session: Session, scope: _Scope, *, now: datetime) -> int:
-    """Rows still holding a payload that are to or about them: a pending one is cancelled
+    """Rows still holding a payload that are to or about them: a pending (or in-flight) one is cancelled
     with the reason, and every one is trimmed to its keys (payload emptied); their Slack id
     is taken out of the target and the dedup key, keeping keys unique."""
     if scope.person is None:
@@ -330,7 +330,11 @@ def _trim_messages(session: Session, scope: _Scope, *, now: datetime) -> int:
     replacement = f"{ERASED}-{min(scope.participant_ids)}" if scope.participant_ids else ERASED
     rows = outbox_rows_about(session, person)
     for row in rows:
-        if row.state is OutboxState.PENDING:
+        # One in flight too: its call may still reach Slack (nothing can stop that), but left
+        # `sending` with its payload emptied, a failed call or a dead worker's release put it
+        # back to pending with nothing to draw. Cancelled, the worker's update (which wants
+        # `sending`) leaves it alone.
+        if row.state in (OutboxState.PENDING, OutboxState.SENDING):
             row.state = OutboxState.CANCELLED
             row.cancel_reason = CANCEL_REASON
         row.payload = {}

@@ -15,14 +15,15 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from bot.onboarding.profile import ProfileAccess, ProfileForm, ProfileSaveResult, save_profile
-from bot.privacy.erase import erase_person
+from bot.privacy.erase import CANCEL_REASON, erase_person
 from bot.privacy.inventory import find_person
 from bot.sessions.service import SessionEntry, log_session
 from bot.surveys.service import AnswerResult, AnswerStatus, submit_survey
+from scheduling.deliverer import release_in_flight_claims
 from storage.db import unit_of_work
-from storage.models import MentoringSession, Pair, Participant, SurveyAnswer, SurveyInvitation
+from storage.models import MentoringSession, OutboxMessage, OutboxState, Pair, Participant, SurveyAnswer, SurveyInvitation
 from tests.support.concurrency import at_first_write
-from tests.support.personal_data import ADA_SLACK, seed_person_everywhere
+from tests.support.personal_data import ADA_EMAIL, ADA_SLACK, seed_person_everywhere
 
 NOW = datetime(2027, 3, 2, 9, 0, tzinfo=timezone.utc)
 TYPED = "typed-while-being-erased"
@@ -126,3 +127,27 @@ def test_a_session_logged_by_her_partner_as_she_is_erased_keeps_no_notes(
     with session_factory() as check:
         notes = check.scalars(select(MentoringSession.notes).where(MentoringSession.pair_id == pair_id)).all()
         assert [note for note in notes if note] == [], outcome
+
+
+def test_a_message_to_her_in_flight_as_she_is_erased_is_withdrawn_not_retried_empty(
+        session: Session, session_factory: sessionmaker[Session]) -> None:
+    """A worker has claimed a DM to her (state sending) when she is erased. The erasure
+    empties its payload; left `sending`, a failed call or a worker's death put it back to
+    pending with nothing to draw, and it failed as unrenderable with an error logged. It is
+    withdrawn like a pending one, and the worker's release of it changes nothing."""
+    seed_person_everywhere(session)
+    row = session.scalars(select(OutboxMessage).where(OutboxMessage.target == ADA_SLACK)).one()
+    row.state, row.claimed_at, row.sent_at, row.response = OutboxState.SENDING, NOW, None, None
+    session.commit()
+    row_id = row.id
+
+    with unit_of_work(session_factory) as eraser:
+        person = find_person(eraser, email=ADA_EMAIL)
+        assert person is not None
+        erase_person(eraser, person, now=NOW)
+    with unit_of_work(session_factory) as taking_over:  # the worker died; the next one takes over
+        release_in_flight_claims(taking_over, now=NOW)
+
+    with session_factory() as check:
+        after = check.get_one(OutboxMessage, row_id)
+        assert (after.state, after.cancel_reason, after.payload) == (OutboxState.CANCELLED, CANCEL_REASON, {})
