@@ -323,7 +323,8 @@ def _scrub_disclosures(session: Session, scope: _Scope) -> int:
 def _trim_messages(session: Session, scope: _Scope, *, now: datetime) -> int:
     """Rows still holding a payload that are to or about them: a pending (or in-flight) one is cancelled
     with the reason, and every one is trimmed to its keys (payload emptied); their Slack id
-    is taken out of the target and the dedup key, keeping keys unique."""
+    is taken out of the target and the dedup key, keeping keys unique, and their DM's
+    channel id out of the response."""
     if scope.person is None:
         return 0
     person = scope.person
@@ -345,6 +346,11 @@ def _trim_messages(session: Session, scope: _Scope, *, now: datetime) -> int:
     keyed = list(session.scalars(select(OutboxMessage).where(or_(
         OutboxMessage.target.in_(slack_ids), *(OutboxMessage.dedup_key.contains(slack_id, autoescape=True)
                                                for slack_id in slack_ids))))) if slack_ids else []
+    for row in (*rows, *keyed):
+        if row.target in person.slack_user_ids and row.response and "channel" in row.response:
+            # A DM's channel id (D...) leads back to them through the bot token (conversations.info);
+            # nothing reads it once sent (the digest's redraw edits coordinator-channel posts).
+            row.response = {key: value for key, value in row.response.items() if key != "channel"}
     for row in keyed:
         if row.target in person.slack_user_ids:
             row.target = ERASED

@@ -199,9 +199,9 @@ FIELDS: tuple[Field, ...] = (
     Field(table="outbox_message", column="dedup_key", kind=Kind.SLACK_ID, link=Link.CONTENT,
           erasure=Erasure.PLACEHOLDER,
           why="some keys end with a DM target's Slack id; it becomes erased-<participant id>, unique as before"),
-    Field(table="outbox_message", column="response", kind=Kind.CHANNEL, link=Link.CONTENT, erasure=Erasure.KEEP,
-          why="ts and channel id of the posted message, kept so a sent message can still be found, updated "
-              "or deleted in Slack"),
+    Field(table="outbox_message", column="response", kind=Kind.CHANNEL, link=Link.CONTENT, erasure=Erasure.BLANK,
+          why="a DM to them: its channel id (D...) is dropped, as the bot token maps it to them; ts and the "
+              "first try's time stay. A channel post's response stays (the digest's redraw edits those)"),
 )
 
 #: Text and JSON columns that hold nothing about a person, each with the reason.

@@ -236,7 +236,7 @@ def seed_person_everywhere(session: Session) -> SeededPerson:
         "disclosure.contributions $[<participant id>] (scale and outcome cells)": 4,
         "outbox_message.payload $.facts": "ada-message-name", "outbox_message.payload $.channel": ADA_SLACK,
         "outbox_message.target": ADA_SLACK, "outbox_message.dedup_key": f"test:paused:{ADA_SLACK}",
-        "outbox_message.response": "1700000000.000100",
+        "outbox_message.response": "DADA",  # her DM channel: erasure drops it, the ts stays
     }
     others = ("lars@example.org", "lars-goals", "lars-field", "lars-company", "lars-expertise", "zoe@example.org",
               "zoe-goals", "zoe-survey-comment", "zoe-disclosed-comment", "zoe-max-session-notes", "zoe-pair-pause",
