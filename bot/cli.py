@@ -507,21 +507,35 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _person_email(raw: str) -> str:
+    """The EMAIL argument of `export` and `erase`, checked by the one rule
+    (`looks_like_email`); a refused input is echoed cut short (`shown_input`)."""
+    from bot.i18n import t
+    from bot.privacy.inventory import looks_like_email, shown_input
+
+    email = raw.strip()
+    if not looks_like_email(email):
+        raise CliError(t("privacy.cli.not_email", "en", email=shown_input(email)))
+    return email
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     """Both files, their paths and a count per section; an unknown email is one line, exit 2."""
     from bot.i18n import t
     from bot.privacy.export import collect_personal_data, export_files
+    from bot.privacy.inventory import shown_input
     from bot.slack.render.my_data import notice_text
     from storage.db import unit_of_work
 
+    email = _person_email(args.email)
     folder = Path(args.out)
     if not folder.is_dir():
         raise CliError(t("export.cli.folder", "en", path=args.out))
     runtime = _migrated_runtime(Settings.from_env())
     with unit_of_work(runtime.session_factory) as session:
-        data = collect_personal_data(session, now=runtime.clock.now(), email=args.email, render=notice_text)
+        data = collect_personal_data(session, now=runtime.clock.now(), email=email, render=notice_text)
     if data is None:
-        raise CliError(t("export.cli.unknown", "en", email=args.email))
+        raise CliError(t("export.cli.unknown", "en", email=shown_input(email)))
     files = export_files(data)
     json_path, workbook_path = folder / files.json_name, folder / files.workbook_name
     try:
@@ -529,7 +543,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         workbook_path.write_bytes(files.workbook_bytes)
     except OSError as exc:
         raise CliError(f"{args.out}: {exc.strerror or exc}") from exc
-    print(t("export.cli.wrote", "en", json=json_path, workbook=workbook_path, email=args.email.strip()))
+    print(t("export.cli.wrote", "en", json=json_path, workbook=workbook_path, email=email))
     for section, count in data.counts().items():
         print(t("export.cli.count", "en", section=t(f"export.sheet.{section}", "en"), count=count))
     print(t("export.cli.personal", "en"))
@@ -542,17 +556,15 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     inside it, so a second erasure meanwhile leaves this one nothing to do."""
     from bot.i18n import t
     from bot.privacy.erase import erase_person, plan
-    from bot.privacy.inventory import find_person, looks_like_email, round_labels
+    from bot.privacy.inventory import find_person, round_labels, shown_input
     from storage.db import unit_of_work
 
-    email = args.email.strip()
-    if not looks_like_email(email):
-        raise CliError(t("privacy.cli.not_email", "en", email=email))
+    email = _person_email(args.email)
     runtime = _migrated_runtime(Settings.from_env())
     with unit_of_work(runtime.session_factory) as session:
         person = find_person(session, email=email)
         if person is None:
-            raise CliError(t("privacy.cli.unknown", "en", email=email))
+            raise CliError(t("privacy.cli.unknown", "en", email=shown_input(email)))
         planned = plan(session, person)
         print(t("privacy.cli.plan", "en", name=", ".join(person.names), email=", ".join(person.emails),
                 rounds=", ".join(round_labels(session, person))))
@@ -564,7 +576,7 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     with unit_of_work(runtime.session_factory) as session:
         person = find_person(session, email=email)
         if person is None:
-            raise CliError(t("privacy.cli.unknown", "en", email=email))
+            raise CliError(t("privacy.cli.unknown", "en", email=shown_input(email)))
         erased = erase_person(session, person, now=runtime.clock.now())
     print(t("privacy.cli.erased", "en", email=email))
     for table, count in sorted(erased.tables.items()):

@@ -333,6 +333,17 @@ def looks_like_email(text: str) -> bool:
     return bool(_EMAIL.match(text.strip()))
 
 
+#: How much of a refused or unknown input a CLI error line echoes: enough to recognise it,
+#: never a pasted file.
+ECHO_LIMIT = 60
+
+
+def shown_input(text: str) -> str:
+    """The input as an error line echoes it: stripped and cut to ECHO_LIMIT characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT - 1] + "…"
+
+
 def round_labels(session: Session, person: PersonRef) -> list[str]:
     """"Programme: Round" for each of their rounds, oldest first: says whom a name means."""
     rows = session.execute(select(Programme.name, Round.name).join(Round, Round.programme_id == Programme.id)
@@ -498,6 +509,7 @@ _MODELS: Mapping[str, type[Base]] = {
 
 
 __all__ = [
+    "ECHO_LIMIT",
     "FIELDS",
     "NOT_PERSONAL",
     "Erasure",
@@ -517,5 +529,6 @@ __all__ = [
     "person_selects",
     "proposal_mentions",
     "round_labels",
+    "shown_input",
     "unlisted_columns",
 ]

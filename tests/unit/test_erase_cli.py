@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
+from bot.privacy.inventory import ECHO_LIMIT
 from storage.db import unit_of_work
 from tests.support.personal_data import EMAIL, NAME, ErasureWorld, seed_erasure_world, where_markers_are
 
@@ -73,6 +74,8 @@ def test_yes_skips_the_question_and_a_second_run_finds_nobody(
     ("birgitte", "“birgitte” is not an email address"),
     ("a@b", "“a@b” is not an email address"),
     ("nobody@example.org", "nobody with the email “nobody@example.org” is stored"),
+    ("x" * 3000, "“" + "x" * (ECHO_LIMIT - 1) + "…” is not an email address"),
+    ("x" * 3000 + "@example.org", "nobody with the email “" + "x" * (ECHO_LIMIT - 1) + "…” is stored"),
 ])
 def test_bad_input_is_one_line_and_changes_nothing(
     seeded: ErasureWorld, session_factory: sessionmaker[Session], capsys: pytest.CaptureFixture[str],

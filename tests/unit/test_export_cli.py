@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cli import main
 from bot.i18n import t
 from bot.privacy.export import SECTION_KEYS
+from bot.privacy.inventory import ECHO_LIMIT
 from storage.db import unit_of_work
 from tests.support.personal_data import ADA_EMAIL, ADA_NAME, SeededPerson, seed_person_everywhere
 
@@ -63,3 +64,19 @@ def test_a_missing_folder_is_one_line(seeded: SeededPerson, tmp_path: Path,
     missing = tmp_path / "nowhere"
     assert main(["export", ADA_EMAIL, "--out", str(missing)]) == 2
     assert capsys.readouterr().err.strip() == f"mentorbot: error: {missing}: the folder does not exist"
+
+
+@pytest.mark.parametrize("argument", ["birgitte", "a@b", "x" * 3000, "x" * 3000 + "@example.org"])
+def test_export_refuses_what_erase_refuses_and_echoes_it_cut_short(
+    seeded: SeededPerson, tmp_path: Path, capsys: pytest.CaptureFixture[str], argument: str,
+) -> None:
+    """The same email rule as `erase` (a non-email is refused before any lookup), and a
+    pasted 3,000-character input comes back as ECHO_LIMIT characters, not whole."""
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["export", argument, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err) < ECHO_LIMIT + 150
+    expected = "is not an email address" if "@example.org" not in argument else "nobody with the email"
+    assert expected in err and argument[:20] in err
+    assert list(out.iterdir()) == []
