@@ -346,6 +346,12 @@ def _trim_messages(session: Session, scope: _Scope, *, now: datetime) -> int:
     keyed = list(session.scalars(select(OutboxMessage).where(or_(
         OutboxMessage.target.in_(slack_ids), *(OutboxMessage.dedup_key.contains(slack_id, autoescape=True)
                                                for slack_id in slack_ids))))) if slack_ids else []
+    for row in rows:  # a part of them erased (`within_programmes`): their DMs of that part
+        if row.target in person.dm_user_ids:
+            for slack_id in person.dm_user_ids:
+                row.dedup_key = row.dedup_key.replace(slack_id, replacement)
+            row.target = ERASED
+            row.response = {key: value for key, value in (row.response or {}).items() if key != "channel"} or None
     for row in (*rows, *keyed):
         if row.target in person.slack_user_ids and row.response and "channel" in row.response:
             # A DM's channel id (D...) leads back to them through the bot token (conversations.info);

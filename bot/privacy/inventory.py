@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -276,6 +276,12 @@ class PersonRef:
     names: tuple[str, ...]
     pair_ids: tuple[int, ...]
     pair_channel_ids: tuple[str, ...]
+    #: Where their outbox rows may be: None is anywhere (the whole person); a coordinator's
+    #: erasure of part of them (`within_programmes`) reaches only these channels.
+    outbox_targets: tuple[str, ...] | None = None
+    #: With `outbox_targets`: their Slack ids, whose DMs are theirs only when the DM's key
+    #: names one of `participant_ids`, `pair_ids` or `round_ids` (`key_names_rows`).
+    dm_user_ids: tuple[str, ...] = ()
 
     def needles(self) -> tuple[str, ...]:
         """Strings whose presence in a stored message ties it to them (names of 3+ letters,
@@ -323,6 +329,38 @@ def find_person(session: Session, *, email: str | None = None, slack_user_id: st
         pair_ids=tuple(pair.id for pair in pairs),
         pair_channel_ids=tuple(pair.slack_channel_id for pair in pairs if pair.slack_channel_id),
     )
+
+
+def within_programmes(session: Session, person: PersonRef, programme_ids: Collection[int]) -> PersonRef | None:
+    """The part of a person that these programmes hold (a coordinator erases only there):
+    their rows in those programmes' rounds and those rows' pairs; None when they have none.
+
+    When they also take part in another programme, that programme still knows them by
+    email, name and Slack id, so those stay out of the ref: no coordinator column or DM
+    is scrubbed by their Slack id, and their outbox rows are looked for only in the erased
+    pairs' channels and these programmes' coordinator channels. A DM row has no round
+    column, and not every key names one, so a DM that cannot be told apart is left to
+    the other programme, unless the DM's key names one of the erased rows, pairs or rounds
+    (`key_names_rows`): those are cancelled and trimmed with the rest."""
+    rows = list(session.scalars(select(Participant).join(Round, Round.id == Participant.round_id)
+                                .where(Participant.id.in_(person.participant_ids),
+                                       Round.programme_id.in_(list(programme_ids))).order_by(Participant.id)))
+    if not rows:
+        return None
+    ids = tuple(row.id for row in rows)
+    if set(ids) == set(person.participant_ids):
+        return person
+    pairs = session.execute(select(Pair.id, Pair.slack_channel_id)
+                            .where(or_(Pair.mentor_id.in_(ids), Pair.mentee_id.in_(ids))).order_by(Pair.id)).all()
+    round_ids = tuple(sorted({row.round_id for row in rows}))
+    channel_ids = tuple(pair.slack_channel_id for pair in pairs if pair.slack_channel_id)
+    coordinator_channels = tuple(channel for channel in session.scalars(
+        select(Programme.coordinator_channel).join(Round, Round.programme_id == Programme.id)
+        .where(Round.id.in_(round_ids)).distinct()) if channel)
+    return PersonRef(participant_ids=ids, round_ids=round_ids, emails=tuple(sorted({row.email for row in rows})),
+                     slack_user_ids=(), names=tuple(sorted({row.name for row in rows})),
+                     pair_ids=tuple(pair.id for pair in pairs), pair_channel_ids=channel_ids,
+                     outbox_targets=channel_ids + coordinator_channels, dm_user_ids=person.slack_user_ids)
 
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -412,12 +450,26 @@ def disclosure_mentions(contributions: Mapping[str, Any], person: PersonRef) -> 
 def message_mentions(row: OutboxMessage, person: PersonRef) -> bool:
     """Whether an outbox row is to or about this person: sent to their DM or their pair's
     channel, or naming their name, email or Slack id anywhere in its facts or key."""
+    if person.outbox_targets is not None and row.target not in person.outbox_targets:
+        return row.target in person.dm_user_ids and key_names_rows(row.dedup_key, person)
     if row.target in person.slack_user_ids or row.target in person.pair_channel_ids:
         return True
     if any(slack_id in row.dedup_key for slack_id in person.slack_user_ids):
         return True
     text = json.dumps(row.payload or {}, ensure_ascii=False)
     return any(pattern.search(text) for pattern in person.patterns())
+
+
+_KEY_ID = re.compile(r"(?<![\w])(participant|p|pair|round)=(\d+)(?!\d)")
+
+
+def key_names_rows(dedup_key: str, person: PersonRef) -> bool:
+    """Whether an outbox key names one of this person's participant rows, pairs or rounds
+    ("welcome:participant=3", "survey:s=1:p=3:n=1", "pause:pair=5:..."): the one sign of
+    which programme a DM belongs to. A key naming none tells nothing."""
+    wanted = {"participant": person.participant_ids, "p": person.participant_ids, "pair": person.pair_ids,
+              "round": person.round_ids}
+    return any(int(number) in wanted[name] for name, number in _KEY_ID.findall(dedup_key))
 
 
 def outbox_rows_about(session: Session, person: PersonRef) -> list[OutboxMessage]:
@@ -522,6 +574,7 @@ __all__ = [
     "fields_of",
     "find_person",
     "inventoried_columns",
+    "key_names_rows",
     "looks_like_email",
     "message_mentions",
     "outbox_rows_about",
@@ -531,4 +584,5 @@ __all__ = [
     "round_labels",
     "shown_input",
     "unlisted_columns",
+    "within_programmes",
 ]

@@ -2,7 +2,9 @@
 and confirms with a button.
 
 Only the coordinators of a programme the person takes part in may do it (the rounds they
-coordinate come from `bot.core.people.identify`, the one authorisation rule). The name is
+coordinate come from `bot.core.people.identify`, the one authorisation rule), and only
+their rows in the programmes the coordinator coordinates go: someone also in another
+programme stays known there (`within_programmes`). The CLI's operator erases everywhere. The name is
 looked for among the people of those programmes; an email picks one person, as does an
 exact name among several fits. The button carries one of the person's participant ids:
 confirming finds the person again from it, so a second click (or a second coordinator's)
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 from bot.core.people import coordinated_programme_ids, identify
 from bot.pairs.channel_names import slugify
 from bot.privacy.erase import ErasureCounts, erase_person, plan
-from bot.privacy.inventory import PersonRef, find_person, round_labels
+from bot.privacy.inventory import PersonRef, find_person, round_labels, within_programmes
 from storage.models import Participant, Round
 
 #: Candidates listed when a name fits several people: enough to tell them apart.
@@ -94,6 +96,10 @@ def erase_lookup(session: Session, *, slack_user_id: str, admin_user_ids: Collec
         return EraseAnswer(language=language, status=EraseStatus.UNKNOWN, query=text)
     found = [find_person(session, participant_ids=tuple(row.id for row in rows)) for rows in groups.values()]
     persons = [person for person in found if person is not None]
+    if programmes is not None:
+        # Only their rows in the asker's programmes: what the confirmation lists and the
+        # button erases. Another programme keeps its rows of them (issue 13).
+        persons = [mine for person in persons if (mine := within_programmes(session, person, programmes))]
     if len(persons) > 1:
         return EraseAnswer(language=language, status=EraseStatus.AMBIGUOUS, query=text,
                            candidates=tuple(_candidate(session, person) for person in persons[:CANDIDATES_SHOWN]))
@@ -113,9 +119,13 @@ def erase_confirmed(session: Session, *, slack_user_id: str, admin_user_ids: Col
     if person is None:
         return EraseAnswer(language=language, status=EraseStatus.ALREADY)
     programmes = coordinated_programme_ids(session, viewer)
-    theirs = set(session.scalars(select(Round.programme_id).where(Round.id.in_(person.round_ids))))
-    if programmes is not None and not theirs & programmes:
-        return EraseAnswer(language=language, status=EraseStatus.FORBIDDEN)
+    if programmes is not None:
+        # Only the part of them the clicker's programmes hold: another programme's rows are
+        # that programme's coordinators' to erase (or the operator's, on the CLI).
+        mine = within_programmes(session, person, programmes)
+        if mine is None:
+            return EraseAnswer(language=language, status=EraseStatus.FORBIDDEN)
+        person = mine
     counts = erase_person(session, person, now=now)
     return EraseAnswer(language=language, status=EraseStatus.ERASED, counts=counts)
 

@@ -1,6 +1,6 @@
 """`/mentoring-admin erase NAME` through the signed endpoint against the fake Slack: the
-coordinator sees what will be erased and a button; the click erases her everywhere and
-replaces the confirmation; a second click, another programme's coordinator, a participant,
+coordinator sees what will be erased and a button; the click erases her in their programmes and
+replaces the confirmation (only in the coordinator's programmes); a second click, another programme's coordinator, a participant,
 a forged value, an unknown or ambiguous name each get a clear ephemeral and change nothing."""
 
 from __future__ import annotations
@@ -52,6 +52,15 @@ def _her_first_id(slack: SandboxedApp) -> int:
         return min(session.scalars(select(Participant.id).where(Participant.email == EMAIL)))
 
 
+def _coordinator_of_autumn_2028(slack: SandboxedApp) -> None:
+    """UCOORD2 coordinates her second programme (Autumn 2028, pair q1 with Olga)."""
+    with unit_of_work(slack.runtime.session_factory) as session:
+        later = session.scalars(select(Round).where(Round.name == "Autumn 2028")).one()
+        session.add(Participant(round_id=later.id, role=Role.COORDINATOR, email="c2@example.org", name="C2",
+                                slack_user_id="UCOORD2", language="en", created_at=REPORT_NOW, updated_at=REPORT_NOW))
+    slack.sandbox.add_user(user_id="UCOORD2", name="ucoord2", tz="Europe/Copenhagen")
+
+
 def test_a_coordinator_sees_what_goes_confirms_and_she_is_erased(slack: SandboxedApp, seeded: ErasureWorld) -> None:
     before = _markers(slack)
     response = slack.slash("UCOORD", "/mentoring-admin", "erase birgitte")
@@ -59,8 +68,9 @@ def test_a_coordinator_sees_what_goes_confirms_and_she_is_erased(slack: Sandboxe
     confirm = _last_answer(slack, "UCOORD")
     text = message_text(confirm)
     assert f"Erase *{NAME}* ({EMAIL})?" in text
-    assert "Career Mentoring Spring 2027: Spring 2027" in text and "Autumn 2028" in text
-    assert "2 participations (name, email, Slack id, profile)" in text and "5 stored messages" in text
+    # Only UCOORD's programme: her Autumn 2028 round is another programme's (issue 13).
+    assert "Career Mentoring Spring 2027: Spring 2027" in text and "Autumn 2028" not in text
+    assert "1 participation (name, email, Slack id, profile)" in text and "2 stored messages" in text
     assert "Messages already posted in Slack" in text
     assert _markers(slack) == before  # nothing changes before the click
 
@@ -70,6 +80,21 @@ def test_a_coordinator_sees_what_goes_confirms_and_she_is_erased(slack: Sandboxe
     done = _last_answer(slack, "UCOORD")
     assert done["text"].startswith("Erased: ") and "rows changed" in done["text"]
     assert ERASE_ACTION_ID not in message_text(done)  # the button is gone
+    # What the other programme holds of her stays: her row and pair there, and the DMs
+    # whose keys do not say they are UCOORD's programme's.
+    assert _markers(slack) == {("participant", column) for column in ("name", "email", "slack_user_id", "expertise")} | {
+        ("pair", "channel_name"), ("outbox_message", "target"), ("outbox_message", "payload"),
+        ("outbox_message", "dedup_key")}
+    with unit_of_work(slack.runtime.session_factory) as session:
+        assert identify(session, slack_user_id=SLACK_ID).in_programme
+    _coordinator_of_autumn_2028(slack)
+    # Her last programme's coordinator erases the rest: now all of her goes, DMs too.
+    slack.slash("UCOORD2", "/mentoring-admin", "erase birgitte")
+    confirm = _last_answer(slack, "UCOORD2")
+    assert "Autumn 2028" in message_text(confirm) and "Spring 2027: Spring 2027" not in message_text(confirm)
+    slack.click("UCOORD2", ERASE_ACTION_ID, value=find_element(confirm, ERASE_ACTION_ID)[1]["value"],
+                message=confirm["ts"])
+    assert _last_answer(slack, "UCOORD2")["text"].startswith("Erased: ")
     assert _markers(slack) == set()
     with unit_of_work(slack.runtime.session_factory) as session:
         assert not identify(session, slack_user_id=SLACK_ID).in_programme
@@ -154,13 +179,14 @@ def test_her_pair_in_a_running_round_ends_and_the_confirmation_says_so(slack: Sa
                                                                          seeded: ErasureWorld) -> None:
     with unit_of_work(slack.runtime.session_factory) as session:
         session.get_one(Round, seeded.later.round_id).ends_on = date(2027, 9, 30)  # q1 (her and Olga) still runs
-    slack.slash("UCOORD", "/mentoring-admin", "erase birgitte")
-    confirm = _last_answer(slack, "UCOORD")
+    _coordinator_of_autumn_2028(slack)  # q1's programme: UCOORD's erasure does not reach it
+    slack.slash("UCOORD2", "/mentoring-admin", "erase birgitte")
+    confirm = _last_answer(slack, "UCOORD2")
     assert "A pair of theirs in a round still running ends (reason: erased)" in message_text(confirm)
     value = find_element(confirm, ERASE_ACTION_ID)[1]["value"]
-    slack.click("UCOORD", ERASE_ACTION_ID, value=value, message=confirm["ts"])
+    slack.click("UCOORD2", ERASE_ACTION_ID, value=value, message=confirm["ts"])
     assert "1 pair of theirs ended (reason: erased). The bot told their partner nothing" in _last_answer(
-        slack, "UCOORD")["text"]
+        slack, "UCOORD2")["text"]
     with unit_of_work(slack.runtime.session_factory) as session:
         q1 = session.get_one(Pair, seeded.pair_ids[1])
         assert (q1.status, q1.end_reason) == (PairStatus.ENDED, ERASED_REASON)
@@ -171,3 +197,43 @@ def test_her_pair_in_a_running_round_ends_and_the_confirmation_says_so(slack: Sa
     # No goodbye, check-in or prompt in their channel naming a blank person, nothing to Olga about her.
     assert slack.sandbox.messages_in("CQ1") == []
     assert all("erased-" not in str(message) for message in slack.sandbox.dm_messages("UOLGA"))
+
+
+def test_a_coordinator_erases_her_only_in_their_own_programme(slack: SandboxedApp, seeded: ErasureWorld) -> None:
+    """She is also a mentee of another programme (UOTHER's): UCOORD's confirmation names
+    only UCOORD's programme, and the click leaves the other programme's row of her, her
+    Slack id there and a DM it queued for her as they were (issue 13: only a programme's
+    coordinators change that programme)."""
+    with unit_of_work(slack.runtime.session_factory) as session:
+        other_round = session.scalars(select(Round).where(Round.name == "Autumn 2027")).one()
+        theirs = Participant(round_id=other_round.id, role=Role.MENTEE, email=EMAIL, name=NAME,
+                             slack_user_id=SLACK_ID, language="en", created_at=REPORT_NOW, updated_at=REPORT_NOW)
+        session.add(theirs)
+        session.flush()
+        theirs_id = theirs.id
+        session.add(OutboxMessage(dedup_key=f"welcome:participant={theirs_id}", method="notice", target=SLACK_ID,
+                                  payload={"channel": SLACK_ID, "language": "en", "name": NAME},
+                                  not_before=REPORT_NOW, state=OutboxState.PENDING, created_at=REPORT_NOW))
+    slack.slash("UCOORD", "/mentoring-admin", "erase birgitte")
+    confirm = _last_answer(slack, "UCOORD")
+    text = message_text(confirm)
+    assert "Career Mentoring Spring 2027: Spring 2027" in text and "Autumn 2027" not in text
+    assert "1 participation (name, email, Slack id, profile)" in text
+    slack.click("UCOORD", ERASE_ACTION_ID, value=find_element(confirm, ERASE_ACTION_ID)[1]["value"],
+                message=confirm["ts"])
+    assert _last_answer(slack, "UCOORD")["text"].startswith("Erased: ")
+    with unit_of_work(slack.runtime.session_factory) as session:
+        rows = session.scalars(select(Participant).where(Participant.id != theirs_id,
+                                                         Participant.erased_at.is_not(None))).all()
+        assert len(rows) == 1 and all(row.slack_user_id is None for row in rows)
+        kept = session.get_one(Participant, theirs_id)
+        assert (kept.name, kept.email, kept.slack_user_id, kept.erased_at) == (NAME, EMAIL, SLACK_ID, None)
+        assert identify(session, slack_user_id=SLACK_ID).in_programme
+        welcome = session.scalars(select(OutboxMessage).where(
+            OutboxMessage.dedup_key == f"welcome:participant={theirs_id}")).one()
+        assert (welcome.state, welcome.target, welcome.payload["name"]) == (OutboxState.PENDING, SLACK_ID, NAME)
+    # The other programme's coordinator still finds her, and sees only their own round.
+    slack.slash("UOTHER", "/mentoring-admin", "erase birgitte")
+    other = message_text(_last_answer(slack, "UOTHER"))
+    assert "Autumn 2027" in other and "Spring 2027: Spring 2027" not in other
+    assert "1 participation" in other

@@ -14,7 +14,7 @@ from bot.pairs.end import ERASED_REASON
 from bot.pairs.pauses import pair_nudge_prefixes
 from bot.pairs.state import is_live_pair, live_pair
 from bot.privacy.erase import CANCEL_REASON, erase_person, erased_email, erased_name, plan
-from bot.privacy.inventory import FIELDS, Erasure, Field, find_person
+from bot.privacy.inventory import FIELDS, Erasure, Field, find_person, within_programmes
 from bot.surveys.scoreboard import compute_scoreboard
 from storage.models import (
     DigestHandled,
@@ -319,3 +319,34 @@ def test_ada_the_export_tests_person_is_erased_everywhere_and_the_others_keep_th
     erase_person(session, person, now=NOW)
     assert where_markers_are(session, gone) == set()
     assert [value for value in seeded.others_private if not where_markers_are(session, (value,))] == []
+
+
+def test_erasing_her_within_one_programme_leaves_the_other_programmes_part(session: Session) -> None:
+    """A coordinator's erasure (`within_programmes`): her report-round row goes, with the DM
+    whose key names that row; her second programme's row, pair, Slack id and a DM whose key
+    cannot be told apart stay."""
+    seeded = seed_erasure_world(session)
+    here = seeded.world.people["e1"]
+    session.add(OutboxMessage(dedup_key=f"survey:s=1:p={here}:n=1", method="notice", target=SLACK_ID,
+                              payload={"channel": SLACK_ID, "name": NAME}, not_before=NOW,
+                              state=OutboxState.PENDING, created_at=NOW))
+    session.flush()
+    person = find_person(session, email=EMAIL)
+    assert person is not None
+    part = within_programmes(session, person, {seeded.world.programme_id})
+    assert part is not None and part.participant_ids == (here,) and part.slack_user_ids == ()
+    erase_person(session, part, now=NOW)
+    survey = session.scalars(select(OutboxMessage).where(OutboxMessage.dedup_key.like("survey:s=1:%"))).one()
+    assert (survey.state, survey.target, survey.payload) == (OutboxState.CANCELLED, "erased", {})
+    unattributed = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.dedup_key == "reminder:participant=1")).one()
+    assert unattributed.state is OutboxState.PENDING and unattributed.target == SLACK_ID
+    later = session.scalars(select(Participant).where(Participant.round_id == seeded.later.round_id,
+                                                      Participant.email == EMAIL)).one()
+    assert (later.name, later.slack_user_id, later.erased_at) == (NAME, SLACK_ID, None)
+    assert session.get_one(Participant, here).slack_user_id is None
+    assert session.get_one(Pair, seeded.pair_ids[1]).channel_name is not None
+    # Whole when nothing is elsewhere: the other programme's part is then all that is left.
+    rest = find_person(session, email=EMAIL)
+    assert rest is not None and within_programmes(session, rest, {seeded.later.programme_id}) == rest
+    assert within_programmes(session, rest, {seeded.world.programme_id}) is None
