@@ -25,6 +25,7 @@ from bot.core.people import Viewer, identify
 from bot.core.workspace import TOKENS_REVOKED, UNINSTALLED, resume_sending, sending_stopped
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.slack.render.help import not_a_coordinator_message, not_a_coordinator_view
+from handlers.ack_first import defer
 from handlers.answers import reply
 from handlers.context import DEPS_KEY, VIEWER_KEY, viewer_or_none
 from storage.db import unit_of_work
@@ -62,14 +63,20 @@ def register(app: App, deps: Deps) -> None:
     def resume_sending_when_installed(body: dict[str, Any], context: BoltContext,
                                       next: Callable[[], None]) -> None:  # noqa: A002
         # A command, a click or a fresh event from the team arrives only while the app is
-        # installed: sending stopped by an uninstall or a revoked token resumes.
+        # installed: sending stopped by an uninstall or a revoked token resumes. Nothing in
+        # the ack depends on it (the outbox sends from the worker), so the look-up waits
+        # for the executor instead of holding up the acknowledgement.
         if _proves_installed(body):
-            with unit_of_work(deps.session_factory) as session:
-                stopped = sending_stopped(session, team_id=context.team_id)
-                if stopped is not None and _after(body, stopped.since):
-                    resume_sending(session, team_id=context.team_id, now=deps.clock.now())
-                    log.info("a request from workspace %s: the app is installed again; sending resumes",
-                             context.team_id)
+            team_id = context.team_id
+
+            def resume_if_stopped() -> None:
+                with unit_of_work(deps.session_factory) as session:
+                    stopped = sending_stopped(session, team_id=team_id)
+                    if stopped is not None and _after(body, stopped.since):
+                        resume_sending(session, team_id=team_id, now=deps.clock.now())
+                        log.info("a request from workspace %s: the app is installed again; sending resumes", team_id)
+
+            defer(context, resume_if_stopped, "resume_sending_when_installed")
         next()
 
     @app.middleware
@@ -137,14 +144,19 @@ def coordinators_only(
         return ack(response_action="update", view=not_a_coordinator_view(language=language, title=view.get("title")))
     answer = ack()
     message = not_a_coordinator_message(language=language, command=bool(body.get("command")))
-    if respond is not None and (body.get("response_url") or body.get("command")):
-        reply(respond, message)
-    elif context.user_id:  # a click on the Home tab has no message to answer under: a DM
-        try:
-            client.chat_postMessage(channel=context.user_id, **message.as_kwargs())
-        except SlackApiError as error:
-            log.warning("could not tell %s they are not a coordinator: %s", context.user_id,
-                        error.response.get("error"))
+    user_id = context.user_id
+
+    def tell() -> None:
+        if respond is not None and (body.get("response_url") or body.get("command")):
+            reply(respond, message)
+        elif user_id:  # a click on the Home tab has no message to answer under: a DM
+            try:
+                client.chat_postMessage(channel=user_id, **message.as_kwargs())
+            except SlackApiError as error:
+                log.warning("could not tell %s they are not a coordinator: %s", user_id, error.response.get("error"))
+
+    # This runs in the request thread (ack first); the Web API call waits for the executor.
+    defer(context, tell)
     return answer
 
 

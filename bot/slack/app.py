@@ -37,15 +37,17 @@ def build_app(
 ) -> App:
     """A Bolt app with every listener registered.
 
-    `process_before_response` stays off: Bolt acknowledges at once and runs listeners in
-    its thread pool, so the 3-second budget is never at the mercy of the database."""
+    `process_before_response` is on: middleware and each listener's ack run in the web
+    server's request thread, and the listener's work goes to `listener_executor` afterwards
+    (handlers/ack_first.py). With it off, an ack waited for a pool thread busy with earlier
+    requests' Web API calls, and a burst pushed acks past Slack's 3 seconds."""
     from handlers import register_all
 
     app = App(
         client=client,
         signing_secret=deps.settings.slack_signing_secret or "",
         token_verification_enabled=token_verification,
-        process_before_response=False,
+        process_before_response=True,
         # Bolt verifies signatures (Socket Mode skips it); right after, before anything that
         # stores, a signed payload Bolt's routing would trip over is refused with a 400.
         request_verification_enabled=True,

@@ -6,6 +6,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.core.commands import ADMIN, LOG_SESSION, MENTORING, listed_commands
+from handlers.ack_first import ack_first
 from handlers.commands.log_session import handle_log_session
 from handlers.commands.mentoring import handle_mentoring
 from handlers.commands.mentoring_admin import handle_mentoring_admin
@@ -29,4 +30,4 @@ def register(app: App) -> None:
     if set(LISTENERS) != set(listed_commands()):
         raise CommandTableError(f"listeners for {sorted(LISTENERS)}, command table lists {sorted(listed_commands())}")
     for command in listed_commands():
-        app.command(command, middleware=GUARDS.get(command))(LISTENERS[command])
+        app.command(command, middleware=GUARDS.get(command))(ack_first(LISTENERS[command]))

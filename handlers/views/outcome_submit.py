@@ -25,6 +25,7 @@ from bot.slack.render.outcomes import (
     outcome_refusal_view,
     read_outcome_submission,
 )
+from handlers.ack_first import FollowUp
 from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 from storage.models import OutcomeSource
@@ -32,18 +33,18 @@ from storage.models import OutcomeSource
 
 def handle_outcome_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger
-) -> None:
-    _submit(ack=ack, view=view, client=client, context=context, logger=logger, by_coordinator=False)
+) -> FollowUp | None:
+    return _submit(ack=ack, view=view, client=client, context=context, logger=logger, by_coordinator=False)
 
 
 def handle_admin_outcome_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger
-) -> None:
-    _submit(ack=ack, view=view, client=client, context=context, logger=logger, by_coordinator=True)
+) -> FollowUp | None:
+    return _submit(ack=ack, view=view, client=client, context=context, logger=logger, by_coordinator=True)
 
 
 def _submit(*, ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger,
-            by_coordinator: bool) -> None:
+            by_coordinator: bool) -> FollowUp | None:
     deps = deps_from(context)
     viewer = viewer_from(context)
     user_id = viewer.slack_user_id
@@ -53,7 +54,7 @@ def _submit(*, ack: Ack, view: dict[str, Any], client: WebClient, context: BoltC
         # Not a modal we opened for this person: refuse whole rather than guess whose outcome.
         ack(response_action="update", view=outcome_refusal_view(refusal=OutcomeRefusal.NOT_YOURS,
                                                                  language=viewer.language))
-        return
+        return None
     try:
         with unit_of_work(deps.session_factory) as session:
             result = submit_outcome(
@@ -65,19 +66,25 @@ def _submit(*, ack: Ack, view: dict[str, Any], client: WebClient, context: BoltC
     except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("recording the outcome submitted by %s failed", user_id)
         ack(response_action="errors", errors={STATUS_FIELD: t("outcomes.error.generic", viewer.language)})
-        return
+        return None
     if result.errors:
         ack(response_action="errors", errors=outcome_error_texts(result.errors, result.language))
-        return
+        return None
     if result.recorded is None:
         ack(response_action="update", view=outcome_refusal_view(refusal=result.refusal or OutcomeRefusal.GONE,
                                                                  language=result.language))
-        return
+        return None
     ack(response_action="update", view=outcome_done_view(recorded=result.recorded, language=result.language))
-    if submitted.channel_id and submitted.message_ts and not coordinator_form:
-        answered = follow_up_answered_message(recorded=result.recorded, language=result.language)
+    if not (submitted.channel_id and submitted.message_ts and not coordinator_form):
+        return None
+    answered = follow_up_answered_message(recorded=result.recorded, language=result.language)
+    channel_id, message_ts = submitted.channel_id, submitted.message_ts
+
+    def redraw_follow_up() -> None:  # after the ack, on the listener executor
         try:
-            client.chat_update(channel=submitted.channel_id, ts=submitted.message_ts, **answered.as_kwargs())
+            client.chat_update(channel=channel_id, ts=message_ts, **answered.as_kwargs())
         except SlackApiError as error:  # saved; a DM that cannot be redrawn must not hide that
             logger.warning("outcome saved, but the follow-up DM of %s was not redrawn: %s", user_id,
                            error.response.get("error"))
+
+    return redraw_follow_up

@@ -21,6 +21,7 @@ from bot.slack.render.profile import (
     profile_saved_message,
     read_profile_form,
 )
+from handlers.ack_first import FollowUp
 from handlers.context import deps_from, viewer_from
 from handlers.home.publish import publish_home
 from storage.db import unit_of_work
@@ -28,7 +29,7 @@ from storage.db import unit_of_work
 
 def handle_profile_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger
-) -> None:
+) -> FollowUp | None:
     deps = deps_from(context)
     viewer = viewer_from(context)
     user_id = viewer.slack_user_id
@@ -37,7 +38,7 @@ def handle_profile_submit(
     if participant_id is None:  # not a modal we opened: refuse rather than guess whose profile
         language = viewer.language
         ack(response_action="update", view=profile_notice_view(access=ProfileAccess.NOT_YOURS, language=language))
-        return
+        return None
     try:
         with unit_of_work(deps.session_factory) as session:
             result = save_profile(
@@ -46,17 +47,21 @@ def handle_profile_submit(
     except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("saving the profile of %s failed", user_id)
         ack(response_action="errors", errors={FIELD: t("error.generic", None)})
-        return
+        return None
     if result.errors:
         ack(response_action="errors", errors=result.errors)
-        return
+        return None
     if not result.ok or result.saved is None:
         ack(response_action="update", view=profile_notice_view(access=result.access, language=result.language))
-        return
+        return None
     ack()
     message = profile_saved_message(saved=result.saved, first_time=result.first_time, language=result.language)
-    try:
-        client.chat_postMessage(channel=user_id, **message.as_kwargs())
-    except SlackApiError as error:
-        logger.warning("profile saved, but the confirmation to %s failed: %s", user_id, error.response.get("error"))
-    publish_home(client=client, deps=deps, slack_user_id=user_id)
+
+    def confirm() -> None:  # after the ack, on the listener executor
+        try:
+            client.chat_postMessage(channel=user_id, **message.as_kwargs())
+        except SlackApiError as error:
+            logger.warning("profile saved, but the confirmation to %s failed: %s", user_id, error.response.get("error"))
+        publish_home(client=client, deps=deps, slack_user_id=user_id)
+
+    return confirm

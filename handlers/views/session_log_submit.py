@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.i18n import t
 from bot.sessions.service import HELD_ON, LogStatus, Refusal, submit_log_form
 from bot.slack.render.sessions import notice_view, outcome_message, read_log_form, read_metadata, refusal_text
+from handlers.ack_first import FollowUp
 from handlers.context import deps_from, viewer_from
 from handlers.session_effects import apply_outcome, tell
 from storage.db import unit_of_work
@@ -23,7 +24,7 @@ from storage.db import unit_of_work
 
 def handle_session_log_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger
-) -> None:
+) -> FollowUp | None:
     deps = deps_from(context)
     viewer = viewer_from(context)
     user_id = viewer.slack_user_id
@@ -32,7 +33,7 @@ def handle_session_log_submit(
         language = viewer.language
         ack(response_action="update", view=notice_view(text=refusal_text(Refusal.NOT_IN_PAIR, language),
                                                        language=language))
-        return
+        return None
     pair_id, session_id = metadata
     values = read_log_form((view.get("state") or {}).get("values") or {})
     try:
@@ -42,7 +43,7 @@ def handle_session_log_submit(
     except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("saving the session logged by %s failed", user_id)
         ack(response_action="errors", errors={HELD_ON: t("error.generic", None)})
-        return
+        return None
     if outcome.status is LogStatus.INVALID:
         shown = {block.get("block_id") for block in view.get("blocks") or []}
         errors = {key: text for key, text in outcome.errors.items() if key in shown}
@@ -51,12 +52,17 @@ def handle_session_log_submit(
         else:  # an error about a box this modal does not have: say it in place of the form
             ack(response_action="update", view=notice_view(text=" ".join(outcome.errors.values()),
                                                            language=outcome.language))
-        return
+        return None
     if outcome.status is LogStatus.REFUSED:
         ack(response_action="update", view=notice_view(text=outcome_message(outcome).text, language=outcome.language))
-        return
+        return None
     ack()
-    apply_outcome(client=client, deps=deps, outcome=outcome, acting_user_id=user_id, logger=logger)
-    if outcome.status is not LogStatus.UNCHANGED:
-        channel_id = outcome.session.channel_id if outcome.session is not None else None
-        tell(client=client, user_id=user_id, channel_id=channel_id, message=outcome_message(outcome), logger=logger)
+
+    def post_and_tell() -> None:  # after the ack, on the listener executor
+        apply_outcome(client=client, deps=deps, outcome=outcome, acting_user_id=user_id, logger=logger)
+        if outcome.status is not LogStatus.UNCHANGED:
+            channel_id = outcome.session.channel_id if outcome.session is not None else None
+            tell(client=client, user_id=user_id, channel_id=channel_id, message=outcome_message(outcome),
+                 logger=logger)
+
+    return post_and_tell

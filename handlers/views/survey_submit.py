@@ -26,6 +26,7 @@ from bot.slack.render.surveys import (
 )
 from bot.surveys.notices import SurveyInvitationFacts
 from bot.surveys.service import AnswerStatus, submit_survey
+from handlers.ack_first import FollowUp
 from handlers.context import deps_from, viewer_from
 from handlers.survey_effects import answer_language, redraw, tell
 from storage.db import unit_of_work
@@ -33,13 +34,13 @@ from storage.db import unit_of_work
 
 def handle_survey_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, logger: Logger
-) -> None:
+) -> FollowUp | None:
     deps = deps_from(context)
     viewer = viewer_from(context)
     place = parse_survey_metadata(view.get("private_metadata"))
     if place is None:  # not a form we opened: refuse rather than guess whose survey
         ack(response_action="update", view=survey_notice_view(status=AnswerStatus.UNKNOWN, language=viewer.language))
-        return
+        return None
     submitted = read_survey_form((view.get("state") or {}).get("values") or {})
     try:
         with unit_of_work(deps.session_factory) as session:
@@ -49,7 +50,7 @@ def handle_survey_submit(
     except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("saving the survey answers of %s failed", viewer.slack_user_id)
         ack(response_action="errors", errors={COMMENT_BLOCK: t("error.generic", viewer.language)})
-        return
+        return None
     if result.status is AnswerStatus.INVALID:
         shown = {block.get("block_id") for block in view.get("blocks") or [] if isinstance(block, dict)}
         errors = {block: text for block, text in form_errors(result.errors, result.language).items() if block in shown}
@@ -58,15 +59,19 @@ def handle_survey_submit(
         else:  # an error about a box this form does not have (the questions changed): say so in its place
             ack(response_action="update", view=survey_notice_view(status=AnswerStatus.INVALID,
                                                                   language=result.language))
-        return
+        return None
     if result.status is not AnswerStatus.RECORDED or result.facts is None:
         ack(response_action="update",
             view=survey_notice_view(status=result.status, language=answer_language(result, viewer)))
-        return
+        return None
     ack()
     logger.info("survey answers saved for invitation %s", place.invitation_id)
-    redrawn = survey_invitation_message(SurveyInvitationFacts(survey=result.facts), result.language)
-    if not redraw(client=client, channel_id=place.channel_id, message_ts=place.message_ts, message=redrawn,
-                  logger=logger):
-        tell(client=client, user_id=viewer.slack_user_id, message=survey_thanks_message(result.facts, result.language),
-             logger=logger)
+    facts, language, channel_id, message_ts = result.facts, result.language, place.channel_id, place.message_ts
+
+    def thank() -> None:  # after the ack, on the listener executor
+        redrawn = survey_invitation_message(SurveyInvitationFacts(survey=facts), language)
+        if not redraw(client=client, channel_id=channel_id, message_ts=message_ts, message=redrawn, logger=logger):
+            tell(client=client, user_id=viewer.slack_user_id, message=survey_thanks_message(facts, language),
+                 logger=logger)
+
+    return thank

@@ -4,7 +4,9 @@ Handler tests call a listener function with the keyword arguments Bolt injects. 
 would first have run the global middleware (the app's dependencies and the viewer in the
 context) and the listener's own middleware (`coordinators_only`); `call_listener` does
 the same, reading which middleware a listener has from the real `register` functions,
-so a test never runs a listener that production would have kept out.
+so a test never runs a listener that production would have kept out. Registration wraps
+each listener (handlers/ack_first.py: ack in the request thread, work on the executor);
+tests call the listener itself and run a modal's returned follow-up right after it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.container import Deps
+from handlers.ack_first import unwrapped
 from handlers.context import DEPS_KEY, VIEWER_KEY
 from handlers.middleware import resolve_viewer
 
@@ -99,7 +102,7 @@ class _RecordingApp:
 
     def _register(self, *_matchers: Any, middleware: list[Listener] | None = None, **_options: Any) -> Any:
         def add(listener: Listener) -> Listener:
-            self.middleware[listener] = list(middleware or [])
+            self.middleware[unwrapped(listener)] = list(middleware or [])
             return listener
 
         return add
@@ -128,7 +131,9 @@ def call_listener(listener: Listener, *, deps: Deps, user_id: str | None, **kwar
                  **kwargs, "context": context}
     if not all(_lets_through(middleware, available) for middleware in registered_middleware().get(listener, [])):
         return False
-    listener(context=context, **kwargs)
+    follow_up = listener(context=context, **kwargs)
+    if callable(follow_up):  # a modal answered in its ack: the Web API work Bolt's executor would do next
+        follow_up()
     return True
 
 
