@@ -1043,7 +1043,9 @@ class SlackSandbox:
         if route.startswith("/files-pri/") and verb in {"GET", "HEAD"}:
             return self._serve_file(route, headers=headers)
         if route.startswith("/response/") and verb == "POST":
-            return self._receive_response_post(route[len("/response/") :], headers=headers, body=body)
+            posted = self._receive_response_post(route[len("/response/") :], headers=headers, body=body)
+            posted.delay = self.latency_seconds  # a response_url is answered by Slack's servers too
+            return posted
         if route in {"", "/"}:
             return _Reply.text("slack sandbox")
         return _Reply.text("not found", status=404)

@@ -1,0 +1,236 @@
+"""Acknowledgement times under load: `mentorbot serve` (waitress, signed requests) against a
+bare Bolt app in the same run, with the fake Slack answering every call in 150 ms.
+
+Each rate sends an open-loop mix (every request leaves at its planned time, whether or not
+the earlier ones were answered) of slash commands (`/mentoring help`: a response_url
+post), Home-tab clicks (`profile.open` for someone without a profile: a DM) and modal
+submissions (`profile.submit` of a modal the bot did not open: refused in the ack with
+`response_action: update`, nothing after). The bare Bolt app acknowledges the same
+requests and does nothing else: the floor (waitress, Bolt, the signature check).
+
+It prints p50/p99/max ack time, timeouts (no answer within Slack's 3 s) and whether every
+follow-up reached the fake Slack (its recorded calls and response_url posts, counted
+after the run settles). Prints figures; asserts nothing.
+
+    python -m benchmarks.bench_ack [--rates 10,50,200] [--seconds 5] [--latency 0.15] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.sandbox.driver import DriverResponse, SlackDriver
+from bot.sandbox.server import SlackSandbox
+from storage.db import make_engine
+from storage.migrate import upgrade_to_head
+
+SIGNING_SECRET = "bench-ack-signing-secret"
+SLACK_TIMEOUT = 3.0
+ROOT = Path(__file__).resolve().parent.parent
+USERS = [f"UBENCH{index:02d}" for index in range(20)]
+HOME_VIEW = {"id": "VHOMEBENCH", "type": "home", "blocks": [], "private_metadata": "", "callback_id": ""}
+
+
+def serve_bare(port: int) -> None:
+    """A bare Bolt app: every command, click and submission acknowledged, nothing else."""
+    from slack_bolt import Ack, App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+
+    from bot.slack.server import HttpServer
+
+    # Bolt asks auth.test once, at the first request: the fake Slack answers it.
+    client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_BASE_URL"])
+    app = App(client=client, signing_secret=SIGNING_SECRET, token_verification_enabled=False)
+
+    def just_ack(ack: Ack) -> None:
+        ack()
+
+    app.command("/mentoring")(just_ack)
+    app.action("profile.open")(just_ack)
+    app.view("profile.submit")(just_ack)
+    handler = SlackRequestHandler(app)
+    HttpServer(handler, host="127.0.0.1", port=port).serve_forever()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError as error:
+            if getattr(error, "code", None) is not None:  # any HTTP answer: it listens
+                return
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@dataclass
+class Figures:
+    latencies: list[float]
+    timeouts: int
+    failures: int
+
+    def line(self, name: str) -> str:
+        ordered = sorted(self.latencies)
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        return (f"{name:<16} n={len(ordered):>5} p50={statistics.median(ordered) * 1000:7.1f} ms "
+                f"p99={p99 * 1000:7.1f} ms max={ordered[-1] * 1000:7.1f} ms "
+                f"timeouts(>3 s)={self.timeouts} non-2xx={self.failures}")
+
+    @property
+    def p99(self) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+
+
+def _requests(driver: SlackDriver) -> list[tuple[str, Callable[[str], DriverResponse]]]:
+    """The mix, one kind after another: (kind, send for a user)."""
+    return [
+        ("command", lambda user: driver.slash_command(user_id=user, command="/mentoring", text="help")),
+        ("click", lambda user: driver.block_action(user_id=user, action_id="profile.open", view=dict(HOME_VIEW))),
+        ("modal", lambda user: driver.view_submission(user_id=user, callback_id="profile.submit",
+                                                      values={"goals": {"goals": "grow"}})),
+    ]
+
+
+def _load(driver: SlackDriver, *, rate: float, seconds: float) -> tuple[Figures, dict[str, int]]:
+    """Send rate*seconds requests open-loop; the ack time of each, and how many of each kind."""
+    kinds = _requests(driver)
+    total = int(rate * seconds)
+    sent: dict[str, int] = {kind: 0 for kind, _ in kinds}
+    results: list[DriverResponse | None] = []
+
+    def one(send: Callable[[str], DriverResponse], user: str) -> DriverResponse | None:
+        try:
+            return send(user)
+        except OSError:  # no answer at all within the driver's 10 s
+            return None
+
+    with ThreadPoolExecutor(max_workers=min(600, total)) as pool:
+        futures = []
+        started = time.perf_counter()
+        for index, ((kind, send), user) in enumerate(zip(itertools.cycle(kinds), itertools.cycle(USERS))):
+            if index >= total:
+                break
+            delay = started + index / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            sent[kind] += 1
+            futures.append(pool.submit(one, send, user))
+        results = [future.result() for future in futures]
+    latencies = [result.elapsed if result is not None else 10.0 for result in results]
+    figures = Figures(
+        latencies=latencies,
+        timeouts=sum(1 for latency in latencies if latency > SLACK_TIMEOUT),
+        failures=sum(1 for result in results if result is None or not 200 <= result.status < 300),
+    )
+    return figures, sent
+
+
+def _slack_work(sandbox: SlackSandbox) -> int:
+    return len(sandbox.calls) + len(sandbox.response_posts)
+
+
+def _settle(sandbox: SlackSandbox, *, expected: int, seconds: float = 120.0) -> int:
+    """Wait for the follow-ups to reach the fake Slack; how many did."""
+    deadline = time.monotonic() + seconds
+    done = _slack_work(sandbox)
+    while done < expected and time.monotonic() < deadline:
+        time.sleep(0.25)
+        done = _slack_work(sandbox)
+    time.sleep(1.0)  # and nothing more than expected arrives late
+    return _slack_work(sandbox)
+
+
+def run(*, database_url: str | None, rates: list[float], seconds: float, latency: float) -> None:
+    scratch = tempfile.TemporaryDirectory(prefix="bench-ack-")
+    url = database_url or f"sqlite:///{scratch.name}/bench.db"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    dialect = engine.dialect.name
+    engine.dispose()
+    sandbox = SlackSandbox(latency_seconds=latency).start()
+    for user in USERS:
+        sandbox.add_user(user_id=user, name=user.lower(), email=f"{user.lower()}@example.org")
+    bot_port, bare_port = _free_port(), _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": sandbox.bot_token,
+           "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_BASE_URL": sandbox.base_url, "DATABASE_URL": url,
+           "PORT": str(bot_port), "HOST": "127.0.0.1", "MENTORBOT_ADMINS": ""}
+    bot = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bare = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_ack", "--serve-bare", str(bare_port)],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_until_up(f"http://127.0.0.1:{bot_port}/healthz", bot)
+        _wait_until_up(f"http://127.0.0.1:{bare_port}/", bare)
+        bot_driver = SlackDriver(app_url=f"http://127.0.0.1:{bot_port}/slack/events", signing_secret=SIGNING_SECRET,
+                                 sandbox=sandbox)
+        bare_driver = SlackDriver(app_url=f"http://127.0.0.1:{bare_port}/slack/events",
+                                  signing_secret=SIGNING_SECRET, sandbox=sandbox)
+        # What each kind of request leaves behind in the fake Slack, one at a time, settled.
+        per_kind: dict[str, int] = {}
+        for kind, send in _requests(bot_driver):
+            before = _slack_work(sandbox)
+            send(USERS[0])
+            per_kind[kind] = _settle(sandbox, expected=before + 1, seconds=3.0) - before
+        print(f"database: {dialect}; fake Slack latency {latency * 1000:.0f} ms; "
+              f"Slack work per request: {per_kind}")
+        for rate in rates:
+            bare_figures, _ = _load(bare_driver, rate=rate, seconds=seconds)
+            before = _slack_work(sandbox)
+            bot_figures, sent = _load(bot_driver, rate=rate, seconds=seconds)
+            expected = before + sum(per_kind[kind] * count for kind, count in sent.items())
+            done = _settle(sandbox, expected=expected)
+            print(f"-- {rate:g} requests/s for {seconds:g} s ({sent})")
+            print("  " + bare_figures.line("bare Bolt"))
+            print("  " + bot_figures.line("mentorbot serve"))
+            print(f"  p99 ratio mentorbot/bare: {bot_figures.p99 / bare_figures.p99:.2f}x; follow-ups done: "
+                  f"{done - before} of {expected - before}{'' if done == expected else '  <-- MISSING OR EXTRA'}")
+    finally:
+        for process in (bot, bare):
+            process.terminate()
+            process.wait(timeout=10)
+        sandbox.stop()
+        scratch.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rates", default="10,50,200")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--latency", type=float, default=0.15, help="seconds the fake Slack takes per call")
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--serve-bare", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_bare is not None:
+        serve_bare(args.serve_bare)
+        return
+    run(database_url=args.database_url, rates=[float(rate) for rate in args.rates.split(",")],
+        seconds=args.seconds, latency=args.latency)
+
+
+if __name__ == "__main__":
+    main()
