@@ -13,6 +13,7 @@ follow-up reached the fake Slack (its recorded calls and response_url posts, cou
 after the run settles). Prints figures; asserts nothing.
 
     python -m benchmarks.bench_ack [--rates 10,50,200] [--seconds 5] [--latency 0.15] [--database-url URL]
+                                   [--bot-root OTHER_CHECKOUT]
 """
 
 from __future__ import annotations
@@ -165,7 +166,8 @@ def _settle(sandbox: SlackSandbox, *, expected: int, seconds: float = 120.0) -> 
     return _slack_work(sandbox)
 
 
-def run(*, database_url: str | None, rates: list[float], seconds: float, latency: float) -> None:
+def run(*, database_url: str | None, rates: list[float], seconds: float, latency: float,
+        bot_root: str | None = None) -> None:
     scratch = tempfile.TemporaryDirectory(prefix="bench-ack-")
     url = database_url or f"sqlite:///{scratch.name}/bench.db"
     engine = make_engine(url)
@@ -176,13 +178,14 @@ def run(*, database_url: str | None, rates: list[float], seconds: float, latency
     for user in USERS:
         sandbox.add_user(user_id=user, name=user.lower(), email=f"{user.lower()}@example.org")
     bot_port, bare_port = _free_port(), _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": sandbox.bot_token,
+    # --bot-root: serve another checkout's bot (the code before a change) against the same load.
+    env = {**os.environ, "PYTHONPATH": bot_root or str(ROOT), "SLACK_BOT_TOKEN": sandbox.bot_token,
            "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_BASE_URL": sandbox.base_url, "DATABASE_URL": url,
            "PORT": str(bot_port), "HOST": "127.0.0.1", "MENTORBOT_ADMINS": ""}
-    bot = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=ROOT,
+    bot = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=bot_root or ROOT,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     bare = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_ack", "--serve-bare", str(bare_port)],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_until_up(f"http://127.0.0.1:{bot_port}/healthz", bot)
         _wait_until_up(f"http://127.0.0.1:{bare_port}/", bare)
@@ -223,13 +226,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--latency", type=float, default=0.15, help="seconds the fake Slack takes per call")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--bot-root", default=None, help="serve the bot from this checkout (default: this one)")
     parser.add_argument("--serve-bare", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare is not None:
         serve_bare(args.serve_bare)
         return
     run(database_url=args.database_url, rates=[float(rate) for rate in args.rates.split(",")],
-        seconds=args.seconds, latency=args.latency)
+        seconds=args.seconds, latency=args.latency, bot_root=args.bot_root)
 
 
 if __name__ == "__main__":
