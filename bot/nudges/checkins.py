@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.notices import Conversation, Coordinators, Notice, queue_notices
 from bot.core.people import identify
-from bot.core.timing import add_working_days, due_slot, local_day
+from bot.core.timing import OpenSlots, add_working_days, local_day
 from bot.nudges.notices import CheckinFacts, CheckinHelpRequested, CheckinsIgnored, PairGoingQuiet, PairNewsFacts
 from bot.pairs.state import (
     PairState,
@@ -295,14 +295,9 @@ def due_checkins(session: Session, *, now: datetime) -> DueCheckins:
     notices: list[Notice] = []
     new_rows: list[dict[str, object]] = []
     reasked: list[tuple[int, date]] = []
-    # The slot and today depend only on the pair's zones: worked out once per zones.
-    when_by_zones: dict[tuple[str, ...], tuple[datetime, date] | None] = {}
+    open_slots = OpenSlots(now)
     for state in states:
-        zones = tuple(state.zones)
-        if zones not in when_by_zones:
-            zones_slot = due_slot(now, zones)
-            when_by_zones[zones] = None if zones_slot is None else (zones_slot, local_day(now, zones))
-        when = when_by_zones[zones]
+        when = open_slots.open_slot(state.zones)
         if when is None:
             continue
         slot, today = when

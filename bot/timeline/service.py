@@ -36,7 +36,7 @@ from bot.core.notices import Conversation, Notice, Person, outgoing_calls
 from bot.core.numbers import whole_number
 from bot.core.outbox import OutgoingCall, existing_keys
 from bot.core.people import identify
-from bot.core.timing import due_slot, local_day, weekday_on_or_before, zone
+from bot.core.timing import OpenSlots, due_slot, local_day, weekday_on_or_before, zone
 from bot.i18n import LANGUAGES, normalise_language, t
 from bot.pairs.state import load_pair_states, pair_selection, zones_near_slot
 from bot.rounds.meetings import meeting_concerns
@@ -259,17 +259,14 @@ def due_meeting_prompts(session: Session, *, now: datetime) -> list[OutgoingCall
         return []
     # The slot, today and the meeting's day depend only on the pair's zones (and the
     # meeting), so they are worked out once per zones, not once per pair.
-    when_by_zones: dict[tuple[str, ...], tuple[datetime, date] | None] = {}
+    open_slots = OpenSlots(now)
     day_by_zones: dict[tuple[int, tuple[str, ...]], date] = {}
     due = []
     for state in load_pair_states(session, selection):
         if state.pair_id not in open_pairs or not state.reachable:
             continue
         zones = tuple(state.zones)
-        if zones not in when_by_zones:
-            zones_slot = due_slot(now, zones)
-            when_by_zones[zones] = None if zones_slot is None else (zones_slot, local_day(now, zones))
-        when = when_by_zones[zones]
+        when = open_slots.open_slot(zones)
         if when is None:
             continue
         slot, today = when
