@@ -149,6 +149,11 @@ def payload_problem(body: Mapping[str, Any]) -> str | None:
             return "block_actions with an action without action_id"
         if not all(_slack_typed(action) for action in actions):
             return "block_actions with an action whose value, date or option is not of Slack's type"
+        # Where the click came from: Slack sends each of these as an object when it sends it,
+        # and listeners read the message they redraw, the channel and the view from them.
+        for where in ("message", "container", "channel", "view"):
+            if body.get(where) is not None and not isinstance(body.get(where), dict):
+                return f"block_actions with a {where} that is not an object"
     if kind in ("view_submission", "view_closed"):
         view = body.get("view")
         if not isinstance(view, dict) or not _is_str(view.get("type")) or not _is_str(view.get("callback_id")):

@@ -200,6 +200,15 @@ def test_payloads_bolt_would_trip_over_are_named(body: dict[str, object], reason
     assert problem is not None and reason in problem
 
 
+@pytest.mark.parametrize("where", ["message", "container", "channel", "view"])
+def test_a_click_whose_origin_is_not_an_object_is_named(where: str) -> None:
+    # Found by the fuzzing: a pulse click whose "message" was 1 raised in the survey listener.
+    click = {"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_id": "a", "value": "1"}]}
+    assert payload_problem({**click, where: {}}) is None
+    problem = payload_problem({**click, where: 1})
+    assert problem is not None and where in problem
+
+
 def test_well_formed_payloads_pass() -> None:
     command = {"command": "/mentoring", "user_id": "U1", "text": "", "response_url": "https://hooks.slack.com/commands/T1/1/x"}
     assert payload_problem(command) is None
