@@ -10,16 +10,23 @@ Everything Slack-shaped stays here, so the services see plain :class:`UploadedFi
 
 from __future__ import annotations
 
+import logging
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.rounds.imports import UploadedFile
 
 _CHUNK_BYTES = 64 * 1024
+
+
+log = logging.getLogger(__name__)
 
 
 class DownloadError(Exception):
@@ -118,6 +125,32 @@ def upload_file(
         thread_ts=thread_ts,
     )
     return str(response["file"]["id"])
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutgoingFile:
+    """One file to put in a person's DM."""
+
+    filename: str
+    content: bytes
+    title: str
+    initial_comment: str | None = None
+
+
+def send_to_dm(client: WebClient, *, user_id: str, files: Sequence[OutgoingFile], what: str) -> bool:
+    """Open the person's DM and upload the files in order; False (logged, naming `what` and
+    the error's kind, never its text) when Slack or the network refused. The one way the
+    template, the report and a person's export reach a DM, each after its unit of work."""
+    try:
+        channel_id = open_dm(client, user_id=user_id)
+        for file in files:
+            upload_file(client, channel_id=channel_id, filename=file.filename, content=file.content,
+                        title=file.title, initial_comment=file.initial_comment)
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+        log.warning("could not send %s to %s: %s %s", what, user_id, type(exc).__name__, error or "")
+        return False
+    return True
 
 
 class _SameHostAuthRedirects(urllib.request.HTTPRedirectHandler):

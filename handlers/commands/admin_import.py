@@ -8,12 +8,8 @@ send back. The router has already checked that the person is a coordinator.
 
 from __future__ import annotations
 
-import logging
-
-from slack_sdk.errors import SlackApiError, SlackClientError
-
 from bot.rounds.imports import TEMPLATE_FILENAME, template_workbook
-from bot.slack.files import open_dm, upload_file
+from bot.slack.files import OutgoingFile, send_to_dm
 from bot.slack.render.blocks import Message
 from bot.slack.render.imports import (
     import_instructions_message,
@@ -23,8 +19,6 @@ from bot.slack.render.imports import (
     template_title,
 )
 from handlers.commands.router import CommandRequest
-
-log = logging.getLogger(__name__)
 
 
 def import_instructions(request: CommandRequest) -> Message:
@@ -39,18 +33,11 @@ def import_instructions(request: CommandRequest) -> Message:
 def send_template(request: CommandRequest) -> Message:
     """Upload the template into the coordinator's DM and say so (or say it failed) ephemerally."""
     language = request.viewer.language
-    try:
-        channel_id = open_dm(request.client, user_id=request.viewer.slack_user_id)
-        upload_file(
-            request.client,
-            channel_id=channel_id,
-            filename=TEMPLATE_FILENAME,
-            content=template_workbook(),
-            title=template_title(language=language),
-            initial_comment=template_comment(language=language),
-        )
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        log.warning("could not send the workbook template to %s: %s", request.viewer.slack_user_id, exc)
+    sent = send_to_dm(request.client, user_id=request.viewer.slack_user_id, what="the workbook template", files=[
+        OutgoingFile(filename=TEMPLATE_FILENAME, content=template_workbook(), title=template_title(language=language),
+                     initial_comment=template_comment(language=language)),
+    ])
+    if not sent:
         return template_failed_message(language=language)
     return template_sent_message(language=language)
 

@@ -9,12 +9,8 @@ sends the files twice and changes nothing.
 
 from __future__ import annotations
 
-import logging
-
-from slack_sdk.errors import SlackApiError, SlackClientError
-
 from bot.privacy.export import collect_personal_data, export_files
-from bot.slack.files import open_dm, upload_file
+from bot.slack.files import OutgoingFile, send_to_dm
 from bot.slack.render.blocks import Message
 from bot.slack.render.my_data import (
     my_data_comment,
@@ -28,8 +24,6 @@ from bot.slack.render.my_data import (
 from handlers.answers import reply
 from handlers.commands.router import CommandRequest
 from storage.db import unit_of_work
-
-log = logging.getLogger(__name__)
 
 
 def my_data_command(request: CommandRequest) -> Message:
@@ -48,14 +42,12 @@ def my_data_command(request: CommandRequest) -> Message:
     json_title, workbook_title = my_data_titles(language=data.language)
     comment = my_data_comment(name=data.subject.names[-1] if data.subject.names else "", rows=sum(counts.values()),
                               sections=sum(1 for count in counts.values() if count), language=data.language)
-    try:
-        channel_id = open_dm(request.client, user_id=viewer.slack_user_id)
-        upload_file(request.client, channel_id=channel_id, filename=files.workbook_name,
-                    content=files.workbook_bytes, title=workbook_title, initial_comment=comment)
-        upload_file(request.client, channel_id=channel_id, filename=files.json_name, content=files.json_bytes,
-                    title=json_title)
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        log.warning("could not send a personal-data export to %s: %s", viewer.slack_user_id, type(exc).__name__)
+    sent = send_to_dm(request.client, user_id=viewer.slack_user_id, what="a personal-data export", files=[
+        OutgoingFile(filename=files.workbook_name, content=files.workbook_bytes, title=workbook_title,
+                     initial_comment=comment),
+        OutgoingFile(filename=files.json_name, content=files.json_bytes, title=json_title),
+    ])
+    if not sent:
         return my_data_failed_message(language=viewer.language)
     return my_data_sent_message(language=viewer.language)
 

@@ -7,13 +7,9 @@ files.completeUploadExternal), so no network call happens inside the write trans
 
 from __future__ import annotations
 
-import logging
-
-from slack_sdk.errors import SlackApiError, SlackClientError
-
 from bot.matching.review import LookupStatus, RoundLookup
 from bot.reports.service import report_for
-from bot.slack.files import open_dm, upload_file
+from bot.slack.files import OutgoingFile, send_to_dm
 from bot.slack.render.blocks import Message
 from bot.slack.render.match_review import choose_round_message
 from bot.slack.render.report import (
@@ -27,8 +23,6 @@ from handlers.answers import reply
 from handlers.commands.router import CommandRequest
 from storage.db import unit_of_work
 
-log = logging.getLogger(__name__)
-
 
 def admin_report(request: CommandRequest) -> Message:
     deps = request.deps
@@ -41,13 +35,12 @@ def admin_report(request: CommandRequest) -> Message:
     if answer.content is None:
         lookup = answer.lookup or RoundLookup(status=LookupStatus.UNKNOWN)
         return choose_round_message(lookup, typed=typed, language=answer.language, keys="report.choose")
-    try:
-        channel_id = open_dm(request.client, user_id=request.viewer.slack_user_id)
-        upload_file(request.client, channel_id=channel_id, filename=answer.filename, content=answer.content,
-                    title=report_title(round_name=answer.round_name, language=answer.language),
-                    initial_comment=report_comment(language=answer.language))
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        log.warning("could not send the report to %s: %s", request.viewer.slack_user_id, exc)
+    sent = send_to_dm(request.client, user_id=request.viewer.slack_user_id, what="the report", files=[
+        OutgoingFile(filename=answer.filename, content=answer.content,
+                     title=report_title(round_name=answer.round_name, language=answer.language),
+                     initial_comment=report_comment(language=answer.language)),
+    ])
+    if not sent:
         return report_failed_message(language=answer.language)
     return report_sent_message(round_name=answer.round_name, language=answer.language)
 
