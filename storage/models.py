@@ -15,7 +15,9 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
+    DateTime,
     Enum,
     ForeignKey,
     Index,
@@ -179,6 +181,11 @@ class Programme(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The Slack workspace the programme lives in: its people, channels and messages are
+    # there, and its rows (everything hanging off the programme) are seen only from there.
+    # '' = not yet known: in single-workspace token mode the bot adopts such rows as its
+    # workspace's when it starts (bot.core.workspace.adopt_unassigned).
+    team_id: Mapped[str] = mapped_column(String(32), default="", server_default="", index=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     default_language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Copenhagen")
@@ -470,6 +477,8 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(255), unique=True)
+    # The workspace whose token sends it ('' = the single workspace of token mode).
+    team_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
     method: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]
@@ -672,3 +681,69 @@ class WorkspaceStatus(Base):
     sending_stopped_at: Mapped[datetime | None]
     stopped_because: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime]
+
+
+# --- Slack OAuth (multi-workspace install) -----------------------------------------------------
+# The tables slack_sdk's SQLAlchemyInstallationStore and SQLAlchemyOAuthStateStore read and
+# write, declared here so Alembic owns them like every other table (the stores' own
+# create_tables() is never called). tests/unit/test_oauth_tables.py compares them with the
+# stores' builders, so a slack_sdk upgrade that changes them fails a test, not an install.
+# Their datetimes are naive UTC, as slack_sdk writes them.
+
+slack_installations = Table(
+    "slack_installations", Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("enterprise_url", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", String(200)),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", String(200)),
+    Column("bot_token_expires_at", DateTime),
+    Column("user_id", String(32), nullable=False),
+    Column("user_token", String(200)),
+    Column("user_scopes", String(1000)),
+    Column("user_refresh_token", String(200)),
+    Column("user_token_expires_at", DateTime),
+    Column("incoming_webhook_url", String(200)),
+    Column("incoming_webhook_channel", String(200)),
+    Column("incoming_webhook_channel_id", String(200)),
+    Column("incoming_webhook_configuration_url", String(200)),
+    Column("is_enterprise_install", Boolean, nullable=False, default=False),
+    Column("token_type", String(32)),
+    Column("installed_at", DateTime, nullable=False),
+    Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+)
+
+slack_bots = Table(
+    "slack_bots", Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(32), nullable=False),
+    Column("app_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("enterprise_name", String(200)),
+    Column("team_id", String(32)),
+    Column("team_name", String(200)),
+    Column("bot_token", String(200)),
+    Column("bot_id", String(32)),
+    Column("bot_user_id", String(32)),
+    Column("bot_scopes", String(1000)),
+    Column("bot_refresh_token", String(200)),
+    Column("bot_token_expires_at", DateTime),
+    Column("is_enterprise_install", Boolean, nullable=False, default=False),
+    Column("installed_at", DateTime, nullable=False),
+    Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+)
+
+slack_oauth_states = Table(
+    "slack_oauth_states", Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False),
+    Column("expire_at", DateTime, nullable=False),
+)

@@ -20,18 +20,72 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.db import rows_affected
-from storage.models import WorkspaceStatus
+from storage.models import OutboxMessage, Programme, Round, WorkspaceStatus
 
 UNINSTALLED = "app_uninstalled"
 TOKENS_REVOKED = "tokens_revoked"
 # Answers that mean the bot's own token no longer works (not that one call was refused).
 TOKEN_DEAD_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "token_expired"})
 UNKNOWN_TEAM = "unknown"
+
+
+# A programme (or outbox row) whose workspace is not known yet: made by the CLI in token mode
+# before the bot learned its team from auth.test. Token mode adopts them at start-up.
+UNASSIGNED = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workspace:
+    """The Slack workspace a request or a job is about: the one rule for what it may see.
+
+    Every row hanging off a programme belongs to the programme's workspace; a request from
+    a workspace reads and changes only those rows (`programmes()` / `rounds()`). In
+    single-workspace token mode the one workspace also owns rows whose team is not known
+    yet (`owns_unassigned`); with OAuth every workspace sees only its own."""
+
+    team_id: str
+    owns_unassigned: bool = False
+
+    @classmethod
+    def single(cls, team_id: str | None = None) -> Workspace:
+        """Token mode: the bot's one workspace (its id, when known, from auth.test)."""
+        return cls(team_id=(team_id or UNASSIGNED)[:32], owns_unassigned=True)
+
+    def team_ids(self) -> list[str]:
+        return [self.team_id, UNASSIGNED] if self.owns_unassigned and self.team_id != UNASSIGNED else [self.team_id]
+
+    def programmes(self) -> ColumnElement[bool]:
+        """WHERE clause: the programme is this workspace's."""
+        return Programme.team_id.in_(self.team_ids())
+
+    def rounds(self) -> Select[int]:
+        """The ids of this workspace's rounds, as a subquery for `Round.id.in_(...)` or
+        `Participant.round_id.in_(...)`."""
+        return select(Round.id).join(Programme, Programme.id == Round.programme_id).where(self.programmes())
+
+    def owns_row(self, team_id: str) -> bool:
+        return team_id in self.team_ids()
+
+
+def adopt_unassigned(session: Session, *, team_id: str) -> int:
+    """Token mode learned its workspace (auth.test): rows made before that are its own.
+    Idempotent; returns how many programmes were adopted."""
+    if not team_id:
+        return 0
+    adopted = session.execute(
+        update(Programme).where(Programme.team_id == UNASSIGNED).values(team_id=team_id[:32])
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.team_id == UNASSIGNED).values(team_id=team_id[:32])
+        .execution_options(synchronize_session=False)
+    )
+    return rows_affected(adopted)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +147,9 @@ def sending_stopped(session: Session, *, team_id: str | None = None) -> Stopped 
 
 
 __all__ = [
+    "UNASSIGNED",
+    "Workspace",
+    "adopt_unassigned",
     "TOKENS_REVOKED",
     "TOKEN_DEAD_ERRORS",
     "UNINSTALLED",
