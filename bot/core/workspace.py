@@ -147,14 +147,14 @@ def sending_stopped(session: Session, *, team_id: str | None = None) -> Stopped 
 
 
 __all__ = [
-    "UNASSIGNED",
-    "Workspace",
-    "adopt_unassigned",
     "TOKENS_REVOKED",
     "TOKEN_DEAD_ERRORS",
+    "UNASSIGNED",
     "UNINSTALLED",
     "UNKNOWN_TEAM",
     "Stopped",
+    "Workspace",
+    "adopt_unassigned",
     "resume_sending",
     "sending_stopped",
     "stop_sending",
