@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 # (stored method, stored payload) -> (platform method, platform payload)
 PlatformTranslator = Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]
+# Many workspaces (OAuth): the sender with a workspace's token, None when it has no installation.
+SenderForTeam = Callable[[str], OutboxSender | None]
 
 # Answers meaning "what this call would do is already done": an earlier try whose answer
 # was lost did it. The row is sent, not failed.
@@ -86,6 +88,7 @@ class _Claim:
     payload: dict[str, Any]
     outcome_unknown: bool
     first_try_at: float | None
+    team_id: str = ""  # the workspace whose token sends it ('' = token mode's one workspace)
 
 
 class OutboxDeliverer:
@@ -93,8 +96,9 @@ class OutboxDeliverer:
         self,
         *,
         session_factory: sessionmaker[Session],
-        sender: OutboxSender,
+        sender: OutboxSender | None = None,
         clock: Clock,
+        sender_for_team: SenderForTeam | None = None,
         pacer: Pacer | None = None,
         batch_size: int = 50,
         max_attempts: int = 20,
@@ -109,12 +113,17 @@ class OutboxDeliverer:
         # Rows hold platform-neutral notices; the platform's adapter draws each one just
         # before it goes, so the pacer sees the real method (chat.postMessage) and channel.
         self._translate: PlatformTranslator = translate or slack_translator()
+        # Token mode: `sender`, the one token. OAuth mode: `sender_for_team`, each row sent with
+        # its workspace's token, and an uninstall or a dead token stops that workspace only.
+        if (sender is None) == (sender_for_team is None):
+            raise ValueError("give the one sender (token mode) or sender_for_team (many workspaces)")
         self._sender = sender
+        self._sender_for_team = sender_for_team
         # The Slack sender can find its own messages by key; a sender that cannot (a test's
         # script) gets at-least-once delivery for rows whose outcome is unknown.
-        self._finder = finder if finder is not None else (
-            sender if isinstance(sender, PostedMessageFinder) else None
-        )
+        if finder is None and sender is not None and isinstance(sender, PostedMessageFinder):
+            finder = sender
+        self._finder = finder
         self._clock = clock
         self._wall_clock = wall_clock  # Slack's time, not the domain's (tests fix the latter)
         self._pacer = pacer or Pacer()
@@ -135,7 +144,8 @@ class OutboxDeliverer:
         # within `deliver_while_due` runs: (ready at, monotonic; row id; claim), a heap.
         self._held: list[tuple[float, int, _Claim]] = []
         # An uninstalled app, a dead token, a deactivated person: scheduling/workspace_guard.py.
-        self._workspace = WorkspaceGuard(session_factory=session_factory, sender=sender, clock=clock)
+        self._workspace = WorkspaceGuard(session_factory=session_factory, sender=sender, clock=clock,
+                                         sender_for_team=sender_for_team)
 
     def deliver_due(self, *, max_batches: int = 20) -> DeliveryReport:
         """Send what is due now, batch by batch, until nothing is due or the cap is hit."""
@@ -244,7 +254,9 @@ class OutboxDeliverer:
 
         with unit_of_work(self._session_factory) as session:
             soonest = session.scalar(
-                select(func.min(OutboxMessage.not_before)).where(OutboxMessage.state == OutboxState.PENDING)
+                select(func.min(OutboxMessage.not_before)).where(
+                    OutboxMessage.state == OutboxState.PENDING, *self._workspace.stopped_rows_excluded()
+                )
             )
         if soonest is None:
             return None
@@ -265,7 +277,7 @@ class OutboxDeliverer:
             )
             query = (
                 select(OutboxMessage)
-                .where(due)
+                .where(due, *self._workspace.stopped_rows_excluded())
                 .order_by(OutboxMessage.not_before, OutboxMessage.id)
                 .limit(self._batch_size)
                 .with_for_update(skip_locked=True)
@@ -285,6 +297,7 @@ class OutboxDeliverer:
                     row_id=row.id, key=row.dedup_key, method=row.method, payload=dict(row.payload),
                     outcome_unknown=bool(row.outcome_unknown),
                     first_try_at=float(first_try) if isinstance(first_try, int | float) else None,
+                    team_id=row.team_id,
                 ))
             return claims
 
@@ -321,15 +334,26 @@ class OutboxDeliverer:
         row_id, unknown = claim.row_id, claim.outcome_unknown
         if unknown and claim.first_try_at is None:
             unknown = False  # released unknown, but no call for it ever left: nothing to find
-        if self._workspace.stopped_now:  # the token died earlier in this batch: no more calls
+        if self._workspace.stopped_for(claim.team_id):  # its token died earlier in this batch: no more calls
             self._release(row_id, after_seconds=0, count_attempt=False, outcome_unknown=unknown)
             report.deferred += 1
             return
+        sender = self._sender if self._sender_for_team is None else self._sender_for_team(claim.team_id)
+        if sender is None:
+            # Not stopped (those rows are never claimed), yet nothing to send it with.
+            error = f"no installation for workspace {claim.team_id or '(none)'}: the app must be installed there"
+            self._mark_failed(row_id, error)
+            report.failed += 1
+            report.errors.append(f"{method} #{row_id}: {error}")
+            return
+        finder = self._finder if self._sender_for_team is None else (
+            sender if isinstance(sender, PostedMessageFinder) else None
+        )
         channel = payload.get("channel") if isinstance(payload.get("channel"), str) else None
-        stamped = self._finder.stamp(method=method, payload=payload, key=claim.key) if self._finder else None
+        stamped = finder.stamp(method=method, payload=payload, key=claim.key) if finder else None
         if stamped is not None:
             payload = stamped
-        look_first = unknown and stamped is not None and channel is not None and self._finder is not None
+        look_first = unknown and stamped is not None and channel is not None and finder is not None
         wait = self._pacer.free_in(method=method, channel=channel)
         oldest = (claim.first_try_at or 0.0) - LOOKUP_MARGIN_SECONDS
         known = self._read_back.get(channel) if look_first and channel is not None else None
@@ -339,8 +363,8 @@ class OutboxDeliverer:
         ):
             known = None  # read from after this row's first try, too long ago, or before its last try
         if look_first and known is None:
-            assert self._finder is not None and channel is not None
-            for lookup_method in self._finder.lookup_methods(channel):
+            assert finder is not None and channel is not None
+            for lookup_method in finder.lookup_methods(channel):
                 wait = max(wait, self._pacer.free_in(method=lookup_method, channel=None))
         if wait > 0:
             # Not this channel's (or method's) turn yet: the others in the batch go on, and
@@ -351,12 +375,12 @@ class OutboxDeliverer:
             report.deferred += 1
             return
         if look_first:
-            assert self._finder is not None and channel is not None
+            assert finder is not None and channel is not None
             if known is not None:
                 read = known[2]
                 lookup = PostedLookup(looked=True, found_ts=read.seen.get(claim.key), channel=read.channel, seen=read.seen)
             else:
-                lookup = self._finder.find_posted(
+                lookup = finder.find_posted(
                     channel=channel, key=claim.key, oldest=oldest,
                     pace=lambda lookup_method: self._pacer.wait_turn(method=lookup_method, channel=None),
                 )
@@ -375,7 +399,7 @@ class OutboxDeliverer:
             if lookup.looked:
                 unknown = False  # read back to before the first try: it was never posted
             elif lookup.retry_after_seconds is not None:
-                for lookup_method in self._finder.lookup_methods(channel):
+                for lookup_method in finder.lookup_methods(channel):
                     self._pacer.hold_method(lookup_method, lookup.retry_after_seconds)
                 self._release(row_id, after_seconds=lookup.retry_after_seconds, count_attempt=False,
                               outcome_unknown=True, error="lookup ratelimited")
@@ -390,7 +414,7 @@ class OutboxDeliverer:
         if claim.first_try_at is None:
             self._update(row_id, response={FIRST_TRY_KEY: self._wall_clock()})  # committed before the call
         self._pacer.book(method=method, channel=channel)
-        outcome = self._sender.send(method=method, payload=payload)
+        outcome = sender.send(method=method, payload=payload)
         if outcome.ok:
             self._mark_sent(row_id, outcome)
             report.sent += 1
@@ -412,7 +436,9 @@ class OutboxDeliverer:
             report.sent += 1
         elif outcome.error and self._kept_for_missing_channel(row_id, claim.payload, outcome.error):
             report.retried += 1
-        elif self._workspace.refused(method=method, payload=payload, error=outcome.error) is Refusal.TOKEN_DEAD:
+        elif self._workspace.refused(
+            method=method, payload=payload, error=outcome.error, team_id=claim.team_id
+        ) is Refusal.TOKEN_DEAD:
             self._release(row_id, after_seconds=0, count_attempt=False, outcome_unknown=unknown, error=outcome.error)
             report.deferred += 1
         else:
