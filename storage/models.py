@@ -683,6 +683,29 @@ class WorkspaceStatus(Base):
     updated_at: Mapped[datetime]
 
 
+class NudgeMark(Base):
+    """When a nudge job next has anything to do in a round (bot.nudges.marks): the tick looks
+    only at rounds without a mark or whose mark has come, so an idle tick reads no pair.
+    NULL: nothing until something changes. Only the tick writes these rows."""
+
+    __tablename__ = "nudge_mark"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), primary_key=True, index=True)
+    due_at: Mapped[datetime | None]
+
+
+class NudgeChange(Base):
+    """A round whose nudge inputs changed since the tick last looked. Written by database
+    triggers (migration 0006) on every table the nudge jobs read, so no writer in the code
+    has to remember it; the tick deletes the rows it read and the round's marks with them."""
+
+    __tablename__ = "nudge_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(Integer)
+
+
 # --- Slack OAuth (multi-workspace install) -----------------------------------------------------
 # The tables slack_sdk's SQLAlchemyInstallationStore and SQLAlchemyOAuthStateStore read and
 # write, declared here so Alembic owns them like every other table (the stores' own

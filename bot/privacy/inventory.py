@@ -235,6 +235,7 @@ NOT_PERSONAL: Mapping[tuple[str, str], str] = {
     ("processed_event", "event_id"): "Slack's event id",
     ("worker_lease", "name"): "the lease's name",
     ("worker_lease", "holder"): "host and process id of a worker",
+    ("nudge_mark", "job"): "the name of a tick job",
     ("workspace_status", "team_id"): "the workspace's id",
     ("workspace_status", "stopped_because"): "a code",
 }

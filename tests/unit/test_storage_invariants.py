@@ -56,7 +56,7 @@ def empty_engine(tmp_path: Path) -> Iterator[Engine]:
 def test_the_migrations_go_up_down_and_up_again(empty_engine: Engine) -> None:
     config = alembic_config(empty_engine)
     upgrade_to_head(empty_engine)
-    assert current_revision(empty_engine) == "0005"
+    assert current_revision(empty_engine) == "0006"
     assert set(inspect(empty_engine).get_table_names()) == set(Base.metadata.tables) | {"alembic_version"}
 
     command.downgrade(config, "base")
