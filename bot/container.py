@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,3 +16,7 @@ class Deps:
     settings: Settings
     session_factory: sessionmaker[Session]
     clock: Clock
+    # OAuth mode: forget a workspace's installation (its bot token) after `app_uninstalled`
+    # or a revoked bot token, so nothing is sent there until it installs again. None in
+    # token mode, where the one token is the deployment's, not the database's.
+    delete_installation: Callable[[str], None] | None = None

@@ -8,17 +8,21 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.container import Deps
 from bot.core.chat import ChatChannels, ChatDirectory
+from bot.core.workspace import adopt_unassigned
 from bot.settings import Settings
 from bot.slack.channels import SlackChannels, paced_channels
+from bot.slack.clients import WorkspaceClients
 from bot.slack.sender import SlackDirectory, SlackWebSender, make_web_client
 from bot.slack.token_watch import TokenWatch, WatchedChannels, WatchedDirectory
 from bot.slack.web import RefuseUnroutablePayloads
@@ -26,21 +30,30 @@ from scheduling.deliverer import DeliveryReport, OutboxDeliverer
 from scheduling.pacing import Pacer
 from scheduling.ticks import TickResult, run_tick
 from scheduling.workspace_guard import WorkspaceGuard
-from storage.db import make_engine, make_session_factory
+from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade_to_head
+
+if TYPE_CHECKING:
+    from slack_bolt.authorization.authorize import Authorize
+    from slack_bolt.oauth.oauth_settings import OAuthSettings
+    from slack_sdk.oauth.installation_store import InstallationStore
 
 log = logging.getLogger(__name__)
 
 
 def build_app(
-    *, deps: Deps, client: WebClient, token_verification: bool = True, listener_executor: Executor | None = None
+    *, deps: Deps, client: WebClient, token_verification: bool = True, listener_executor: Executor | None = None,
+    oauth_settings: OAuthSettings | None = None, authorize: Authorize | None = None,
 ) -> App:
     """A Bolt app with every listener registered.
 
     `process_before_response` is on: middleware and each listener's ack run in the web
     server's request thread, and the listener's work goes to `listener_executor` afterwards
     (handlers/ack_first.py). With it off, an ack waited for a pool thread busy with earlier
-    requests' Web API calls, and a burst pushed acks past Slack's 3 seconds."""
+    requests' Web API calls, and a burst pushed acks past Slack's 3 seconds.
+
+    With `oauth_settings` (OAuth mode) Bolt also answers GET /slack/install and
+    /slack/oauth_redirect, and `authorize` gives each request its team's bot token."""
     from handlers import register_all
 
     app = App(
@@ -54,6 +67,8 @@ def build_app(
         before_authorize=RefuseUnroutablePayloads(),
         ignoring_self_events_enabled=True,
         listener_executor=listener_executor,
+        oauth_settings=oauth_settings,
+        authorize=authorize,  # type: ignore[arg-type]  # an Authorize is taken as is (App checks isinstance)
     )
     register_all(app, deps)
     return app
@@ -79,24 +94,90 @@ class Runtime:
 
     @cached_property
     def deps(self) -> Deps:
-        return Deps(settings=self.settings, session_factory=self.session_factory, clock=self.clock)
+        return Deps(settings=self.settings, session_factory=self.session_factory, clock=self.clock,
+                    delete_installation=self.delete_installation if self.settings.oauth else None)
 
     @cached_property
     def client(self) -> WebClient:
-        return make_web_client(token=self.settings.slack_bot_token or "", base_url=self.settings.slack_api_base_url)
+        """Token mode: the client with the one bot token. OAuth mode: a client without a
+        token, which Bolt copies for each request with its team's token."""
+        token = None if self.settings.oauth else self.settings.slack_bot_token or ""
+        return make_web_client(token=token, base_url=self.settings.slack_api_base_url)
+
+    @cached_property
+    def installation_store(self) -> InstallationStore | None:
+        """OAuth mode: slack_sdk's SQLAlchemy store on the bot's own database (imported only
+        here: it pulls sqlalchemy.ext.asyncio, which a token-mode `serve` never loads)."""
+        if not self.settings.oauth:
+            return None
+        from bot.slack.oauth import installation_store
+
+        return installation_store(self.settings, self.engine)
+
+    @cached_property
+    def workspace_clients(self) -> WorkspaceClients:
+        """The one place that answers "the WebClient for team T" outside a request."""
+        base_url = self.settings.slack_api_base_url
+        if self.installation_store is None:
+            return WorkspaceClients(base_url=base_url, client=self.client)
+        return WorkspaceClients(base_url=base_url, installation_store=self.installation_store)
+
+    def delete_installation(self, team_id: str) -> None:
+        """OAuth mode, after `app_uninstalled` or a revoked bot token: the team's stored
+        tokens go, so nothing (request or worker) uses them until it installs again."""
+        store = self.installation_store
+        if store is None or not team_id:
+            return
+        store.delete_bot(enterprise_id=None, team_id=team_id)
+        store.delete_installation(enterprise_id=None, team_id=team_id)
+        self.workspace_clients.forget(team_id)
 
     @cached_property
     def bolt_app(self) -> App:
-        return build_app(deps=self.deps, client=self.client, listener_executor=self.listener_executor)
+        if self.installation_store is None:
+            return build_app(deps=self.deps, client=self.client, listener_executor=self.listener_executor)
+        from bot.slack.oauth import authorize, oauth_settings
+
+        return build_app(
+            deps=self.deps, client=self.client, listener_executor=self.listener_executor,
+            oauth_settings=oauth_settings(settings=self.settings, engine=self.engine, store=self.installation_store,
+                                          session_factory=self.session_factory, now=self.clock.now),
+            authorize=authorize(self.settings, self.installation_store),
+        )
 
     @cached_property
     def deliverer(self) -> OutboxDeliverer:
+        if self.settings.oauth:  # each row with its workspace's token
+            return OutboxDeliverer(session_factory=self.session_factory, sender_for_team=self.workspace_clients.sender,
+                                   clock=self.clock, pacer=Pacer())
         return OutboxDeliverer(
             session_factory=self.session_factory, sender=SlackWebSender(self.client), clock=self.clock, pacer=Pacer()
         )
 
     def upgrade_database(self) -> None:
         upgrade_to_head(self.engine)
+
+    def adopt_unassigned_rows(self) -> str | None:
+        """Token mode, at `serve` and `worker` start: ask Slack once which workspace the token
+        is for, and make the rows created before the bot knew it (by the CLI: team '') that
+        workspace's own. Returns the team id, or None when there is nothing to ask (OAuth
+        mode, where every row names its workspace) or Slack did not answer (tried again at
+        the next start; token mode's workspace owns '' rows meanwhile anyway)."""
+        if self.settings.oauth or not self.settings.slack_bot_token:
+            return None
+        try:
+            team_id = self.client.auth_test().get("team_id")
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("could not ask Slack which workspace the bot token is for (%s); rows made before it was "
+                        "known stay unassigned until the next start", type(exc).__name__)
+            return None
+        if not isinstance(team_id, str) or not team_id:
+            return None
+        with unit_of_work(self.session_factory) as session:
+            adopted = adopt_unassigned(session, team_id=team_id)
+        if adopted:
+            log.info("workspace %s adopted %d programme(s) made before the bot knew its team", team_id, adopted)
+        return team_id
 
     @cached_property
     def directory(self) -> ChatDirectory | None:
@@ -117,6 +198,9 @@ class Runtime:
 
     @cached_property
     def workspace_guard(self) -> WorkspaceGuard:
+        if self.settings.oauth:
+            return WorkspaceGuard(session_factory=self.session_factory, sender=None, clock=self.clock,
+                                  sender_for_team=self.workspace_clients.sender)
         return WorkspaceGuard(session_factory=self.session_factory, sender=SlackWebSender(self.client), clock=self.clock)
 
     def tick(self, *, now: datetime | None = None, dry_run: bool = False, list_due: bool = True) -> TickResult:

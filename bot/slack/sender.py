@@ -41,8 +41,9 @@ def outbox_metadata(key: str) -> dict[str, Any]:
     return {"event_type": OUTBOX_EVENT_TYPE, "event_payload": {"key": key}}
 
 
-def make_web_client(*, token: str, base_url: str) -> WebClient:
-    """A client with no built-in retries: the outbox owns retrying, so nothing is sent twice."""
+def make_web_client(*, token: str | None, base_url: str) -> WebClient:
+    """A client with no built-in retries: the outbox owns retrying, so nothing is sent twice.
+    Without a token (OAuth mode), Bolt gives each request a copy with its team's token."""
     client = WebClient(token=token, base_url=base_url, timeout=15)
     client.retry_handlers = []
     return client

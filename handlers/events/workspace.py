@@ -8,7 +8,11 @@ acknowledged and recorded in `workspace_status` (`bot.core.workspace`): the deli
 the Slack-calling tick jobs stop until the app is installed again.
 
 `tokens_revoked` may list only users' tokens; the bot uses none, so only a revoked bot
-token stops sending."""
+token stops sending.
+
+Only the team the event is about stops: with many workspaces (OAuth) the others go on, and
+the team's stored installation is deleted, so neither a request nor the worker uses its
+dead token; installing again (/slack/install) saves a new one and resumes sending."""
 
 from __future__ import annotations
 
@@ -42,8 +46,11 @@ def handle_tokens_revoked(event: dict[str, Any], body: dict[str, Any], context: 
 
 def _stop(body: dict[str, Any], context: BoltContext, logger: Logger, *, because: str) -> None:
     deps = deps_from(context)
+    team = _team(body, context)
     with unit_of_work(deps.session_factory) as session:
-        stopped = stop_sending(session, team_id=_team(body, context), because=because, now=deps.clock.now())
+        stopped = stop_sending(session, team_id=team, because=because, now=deps.clock.now())
+    if deps.delete_installation is not None and team:
+        deps.delete_installation(team)  # after the stop is committed: the worker never finds a team half-gone
     if stopped:
         logger.warning("%s for workspace %s: nothing more is sent there until the app is installed again",
                        because, _team(body, context))
