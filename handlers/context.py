@@ -6,7 +6,8 @@ listener never looks either up itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.container import Deps
@@ -23,12 +24,39 @@ def deps_from(context: Mapping[str, Any]) -> Deps:
     return deps
 
 
+class LazyViewer:
+    """Who is asking, read from the database the first time anything asks, then kept for the request.
+
+    The middleware puts one of these in the context instead of reading the person in the
+    request thread: most listeners acknowledge before they look at the viewer
+    (handlers/ack_first.py), so their read transaction now runs on the executor, after Slack
+    has its answer, and the ack does no database work. A modal that answers in the ack
+    (`answer_then`) and `coordinators_only` still ask in the request thread, as before. Still
+    once per request: the first caller reads, later callers (any thread) get the same Viewer."""
+
+    __slots__ = ("_lock", "_resolve", "_viewer")
+
+    def __init__(self, resolve: Callable[[], Viewer]) -> None:
+        self._resolve = resolve
+        self._viewer: Viewer | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Viewer:
+        with self._lock:  # a failed read is not kept: the next caller tries again
+            if self._viewer is None:
+                self._viewer = self._resolve()
+            return self._viewer
+
+
 def viewer_from(context: Mapping[str, Any]) -> Viewer:
-    """The person this request comes from, as the middleware resolved them.
+    """The person this request comes from, as the middleware resolved them (read now if no
+    one has asked before in this request).
 
     Every command, click and submission carries a user id, so a listener for one of those
     can rely on it; a missing viewer is a wiring mistake, not a case to handle."""
     viewer = context.get(VIEWER_KEY)
+    if isinstance(viewer, LazyViewer):
+        viewer = viewer.get()
     if not isinstance(viewer, Viewer):
         raise RuntimeError("no viewer in the Bolt context: the request had no user id, or the middleware did not run")
     return viewer
@@ -37,4 +65,6 @@ def viewer_from(context: Mapping[str, Any]) -> Viewer:
 def viewer_or_none(context: Mapping[str, Any]) -> Viewer | None:
     """The viewer when the request names a user (events need not)."""
     viewer = context.get(VIEWER_KEY)
+    if isinstance(viewer, LazyViewer):
+        viewer = viewer.get()
     return viewer if isinstance(viewer, Viewer) else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
@@ -27,7 +28,8 @@ from bot.i18n import DEFAULT_LANGUAGE
 from bot.slack.render.help import not_a_coordinator_message, not_a_coordinator_view
 from handlers.ack_first import defer
 from handlers.answers import reply
-from handlers.context import DEPS_KEY, VIEWER_KEY, viewer_or_none
+from handlers.context import DEPS_KEY, VIEWER_KEY, LazyViewer, viewer_or_none
+from handlers.sending_seen import SENDING_SEEN_KEY, SendingSeen
 from storage.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ def resolve_viewer(deps: Deps, slack_user_id: str) -> Viewer:
 
 
 def register(app: App, deps: Deps) -> None:
+    sending_seen = SendingSeen()
     @app.middleware
     def provide_deps(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
         context[DEPS_KEY] = deps
@@ -65,16 +68,22 @@ def register(app: App, deps: Deps) -> None:
         # A command, a click or a fresh event from the team arrives only while the app is
         # installed: sending stopped by an uninstall or a revoked token resumes. Nothing in
         # the ack depends on it (the outbox sends from the worker), so the look-up waits
-        # for the executor instead of holding up the acknowledgement.
-        if _proves_installed(body):
-            team_id = context.team_id
+        # for the executor instead of holding up the acknowledgement, and a team seen sending
+        # in the last few seconds is not looked up again (handlers/sending_seen.py).
+        context[SENDING_SEEN_KEY] = sending_seen  # the stop listeners forget what it saw
+        team_id = context.team_id
+        if _proves_installed(body) and not sending_seen.recently(team_id):
+            generation = sending_seen.generation
 
             def resume_if_stopped() -> None:
                 with unit_of_work(deps.session_factory) as session:
                     stopped = sending_stopped(session, team_id=team_id)
-                    if stopped is not None and _after(body, stopped.since):
+                    resumed = stopped is not None and _after(body, stopped.since)
+                    if resumed:
                         resume_sending(session, team_id=team_id, now=deps.clock.now())
                         log.info("a request from workspace %s: the app is installed again; sending resumes", team_id)
+                if stopped is None or resumed:  # committed: no stop in force now
+                    sending_seen.saw_sending(team_id, generation=generation)
 
             defer(context, resume_if_stopped, "resume_sending_when_installed")
         next()
@@ -84,7 +93,8 @@ def register(app: App, deps: Deps) -> None:
         # After the redelivery check: a dropped repeat costs no lookup. A request that names
         # no user (most events about the workspace) gets no viewer.
         if context.user_id:
-            context[VIEWER_KEY] = resolve_viewer(deps, context.user_id)
+            # Read when a listener first asks (LazyViewer): for most, on the executor after the ack.
+            context[VIEWER_KEY] = LazyViewer(partial(resolve_viewer, deps, context.user_id))
         next()
 
 

@@ -23,6 +23,7 @@ from slack_bolt import BoltContext
 
 from bot.core.workspace import TOKENS_REVOKED, UNINSTALLED, stop_sending
 from handlers.context import deps_from
+from handlers.sending_seen import forget_sending
 from storage.db import unit_of_work
 
 
@@ -49,6 +50,7 @@ def _stop(body: dict[str, Any], context: BoltContext, logger: Logger, *, because
     team = _team(body, context)
     with unit_of_work(deps.session_factory) as session:
         stopped = stop_sending(session, team_id=team, because=because, now=deps.clock.now())
+    forget_sending(context)  # committed: this process looks for the stop again at the next request
     if deps.delete_installation is not None and team:
         deps.delete_installation(team)  # after the stop is committed: the worker never finds a team half-gone
     if stopped:
