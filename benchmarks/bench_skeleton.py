@@ -16,6 +16,7 @@ from sqlalchemy import event
 
 from bot.clock import FixedClock
 from bot.core.notices import Conversation, Notice, queue_notices
+from bot.core.workspace import UNASSIGNED
 from bot.nudges.notices import CheckinFacts
 from bot.sandbox.harness import SandboxedApp
 from storage.db import make_engine, unit_of_work
@@ -56,8 +57,9 @@ def main() -> None:
                 facts = CheckinFacts(pair_id=index + 1, window_start=date(2027, 2, 15), every_days=14,
                                      mentor_name="Lars Østergaard", mentee_name="Ana Souza",
                                      mentor_user_id="ULARS", mentee_user_id="UANA")
-                queue_notices(session, [Notice(dedup_key=f"bench:{index}", to=Conversation(channel), facts=facts,
-                                               not_before=clock.now(), language="da" if index % 2 else "en")],
+                # Token mode: the sandbox's one workspace sends it.
+                queue_notices(session, [Notice(dedup_key=f"bench:{index}", to=Conversation(channel, team_id=UNASSIGNED),
+                                               facts=facts, not_before=clock.now(), language="da" if index % 2 else "en")],
                               now=clock.now())
         enqueue_seconds = time.perf_counter() - started
         statements = 0

@@ -29,10 +29,12 @@ def coordinated_round_ids(
 
 @dataclass(frozen=True, kw_only=True)
 class CoordinatorReach:
-    """One place a round's coordinators are told things: where, in which language, and in
-    which time zone their working hours are."""
+    """One place a round's coordinators are told things: where, in which workspace (the
+    programme's team, whose token sends there), in which language, and in which time zone
+    their working hours are."""
 
     target: str
+    team_id: str
     language: str
     timezone: str | None
 
@@ -45,7 +47,7 @@ def coordinator_reach(session: Session, *, round_id: int) -> list[CoordinatorRea
     if round_ is None or programme is None:
         return []
     if programme.coordinator_channel:
-        return [CoordinatorReach(target=programme.coordinator_channel.lstrip("#"),
+        return [CoordinatorReach(target=programme.coordinator_channel.lstrip("#"), team_id=programme.team_id,
                                  language=normalise_language(programme.default_language), timezone=programme.timezone)]
     rows = session.execute(
         select(Participant.slack_user_id, Participant.language, Participant.timezone).where(
@@ -58,6 +60,7 @@ def coordinator_reach(session: Session, *, round_id: int) -> list[CoordinatorRea
     return [
         CoordinatorReach(
             target=user_id,
+            team_id=programme.team_id,
             language=normalise_language(language) if language else normalise_language(programme.default_language),
             timezone=zone_name or programme.timezone,
         )

@@ -66,22 +66,32 @@ def registered_facts() -> Mapping[str, type[Any]]:
 
 @dataclass(frozen=True)
 class Person:
-    """A person, reached in a direct message (their chat user id)."""
+    """A person, reached in a direct message (their chat user id) in one workspace.
+
+    `team_id` is the workspace of the programme the message is about (`programme.team_id`):
+    the outbox row carries it and the deliverer sends with that workspace's token, since a
+    user id means nothing in another workspace. Required, so no producer can forget it."""
 
     user_id: str
+    _: dataclasses.KW_ONLY
+    team_id: str
 
 
 @dataclass(frozen=True)
 class Conversation:
-    """A channel the bot is in: a pair's private channel, or a programme's coordinator channel."""
+    """A channel the bot is in: a pair's private channel, or a programme's coordinator channel,
+    in the workspace `team_id` (the programme's), whose token sends to it."""
 
     channel_id: str
+    _: dataclasses.KW_ONLY
+    team_id: str
 
 
 @dataclass(frozen=True)
 class Coordinators:
     """A round's coordinators: their channel when the programme has one, otherwise each of
-    them in a DM, each in their own language. Resolved when the notice is queued."""
+    them in a DM, each in their own language. Resolved when the notice is queued, workspace
+    included (the round's programme's `team_id`), so a service names only the round."""
 
     round_id: int
 
@@ -114,10 +124,12 @@ class Notice:
 
 @dataclass(frozen=True, kw_only=True)
 class ArchiveChannel:
-    """A chore rather than a message: archive a channel once its time has come."""
+    """A chore rather than a message: archive a channel once its time has come, with the
+    token of the channel's workspace `team_id` (the pair's programme's)."""
 
     dedup_key: str
     channel_id: str
+    team_id: str
     not_before: datetime
 
 
@@ -296,12 +308,14 @@ def outgoing_calls(session: Session, items: Iterable[Notice | ArchiveChannel]) -
     and never loops over them itself. A coordinator target's dedup key is the notice's key
     plus the target, so adding a coordinator later reaches them without repeating the others.
     Each round's coordinators are looked up once per call, so a tick's many notes about one
-    round's pairs cost a few statements, not a few per pair."""
+    round's pairs cost a few statements, not a few per pair; the same look-up names the
+    round's workspace (its programme's team), which every coordinator row carries. A person
+    or a conversation names its workspace itself."""
     calls: list[OutgoingCall] = []
     reach: dict[int, list[CoordinatorReach]] = {}
     for item in items:
         if isinstance(item, ArchiveChannel):
-            calls.append(OutgoingCall(dedup_key=item.dedup_key, method=ARCHIVE_METHOD,
+            calls.append(OutgoingCall(dedup_key=item.dedup_key, method=ARCHIVE_METHOD, team_id=item.team_id,
                                       payload={"channel": item.channel_id}, not_before=item.not_before))
             continue
         if isinstance(item.to, Coordinators):
@@ -316,11 +330,13 @@ def outgoing_calls(session: Session, items: Iterable[Notice | ArchiveChannel]) -
             for place in reach[round_id]:
                 not_before = (working_hours_time(item.not_before, place.timezone) if item.in_working_hours
                               else item.not_before)
-                calls.append(_call(item, channel=place.target, language=item.language or place.language,
+                calls.append(_call(item, channel=place.target, team_id=place.team_id,
+                                   language=item.language or place.language,
                                    dedup_key=f"{item.dedup_key}:to={place.target}", not_before=not_before))
             continue
         channel = item.to.user_id if isinstance(item.to, Person) else item.to.channel_id
-        calls.append(_call(item, channel=channel, language=item.language or DEFAULT_LANGUAGE, dedup_key=item.dedup_key))
+        calls.append(_call(item, channel=channel, team_id=item.to.team_id,
+                           language=item.language or DEFAULT_LANGUAGE, dedup_key=item.dedup_key))
     return calls
 
 
@@ -330,11 +346,12 @@ def queue_notices(session: Session, items: Iterable[Notice | ArchiveChannel], *,
 
 
 def _call(
-    notice: Notice, *, channel: str, language: str, dedup_key: str, not_before: datetime | None = None
+    notice: Notice, *, channel: str, team_id: str, language: str, dedup_key: str, not_before: datetime | None = None
 ) -> OutgoingCall:
     return OutgoingCall(
         dedup_key=dedup_key,
         method=NOTICE_METHOD,
+        team_id=team_id,
         payload={"channel": channel, "language": language, **encode_facts(notice.facts)},
         not_before=not_before or notice.not_before,
     )

@@ -37,10 +37,12 @@ from storage.models import OutboxMessage, OutboxState, table_of
 class OutgoingCall:
     """One outbox row as it is stored: a notice's facts (or a chore such as archiving a
     channel), built by `bot.core.notices`; the platform adapter turns it into a Web API call
-    only when the deliverer sends it."""
+    only when the deliverer sends it, with the token of the workspace `team_id` (the
+    programme's: '' is token mode's one workspace before it learned its id)."""
 
     dedup_key: str
     method: str
+    team_id: str
     payload: dict[str, Any]
     not_before: datetime
 
@@ -55,6 +57,7 @@ def enqueue(session: Session, call: OutgoingCall, *, now: datetime) -> bool:
         raise ValueError(f"dedup key longer than 255 characters: {call.dedup_key[:60]}...")
     values = {
         "dedup_key": call.dedup_key,
+        "team_id": call.team_id,
         "method": call.method,
         "target": call.target[:64],
         "payload": call.payload,
@@ -91,7 +94,7 @@ def enqueue_all(session: Session, calls: list[OutgoingCall], *, now: datetime) -
             raise ValueError(f"dedup key longer than 255 characters: {call.dedup_key[:60]}...")
     if dialect == "postgresql":
         rows = [
-            {"k": call.dedup_key, "m": call.method, "t": call.target[:64], "p": call.payload,
+            {"k": call.dedup_key, "w": call.team_id, "m": call.method, "t": call.target[:64], "p": call.payload,
              "nb": call.not_before.isoformat()}
             for call in calls
         ]
@@ -107,6 +110,7 @@ def enqueue_all(session: Session, calls: list[OutgoingCall], *, now: datetime) -
         [
             {
                 "dedup_key": call.dedup_key,
+                "team_id": call.team_id,
                 "method": call.method,
                 "target": call.target[:64],
                 "payload": call.payload,
@@ -125,8 +129,8 @@ def enqueue_all(session: Session, calls: list[OutgoingCall], *, now: datetime) -
 # order; RETURNING counts the new ones. A text array of per-row json.dumps strings cost
 # psycopg most of a busy tick escaping each payload into the array literal.
 _PG_BULK_INSERT = text(
-    "INSERT INTO outbox_message (dedup_key, method, target, payload, not_before, state, attempts, created_at) "
-    "SELECT u.value->>'k', u.value->>'m', u.value->>'t', u.value->'p', CAST(u.value->>'nb' AS TIMESTAMPTZ), "
+    "INSERT INTO outbox_message (dedup_key, team_id, method, target, payload, not_before, state, attempts, created_at) "
+    "SELECT u.value->>'k', u.value->>'w', u.value->>'m', u.value->>'t', u.value->'p', CAST(u.value->>'nb' AS TIMESTAMPTZ), "
     ":state, 0, :created_at "
     "FROM json_array_elements(CAST(:rows AS JSON)) WITH ORDINALITY AS u(value, n) "
     "ORDER BY u.n "

@@ -69,6 +69,7 @@ from storage.models import (
     Pair,
     PairStatus,
     Participant,
+    Programme,
     Role,
     Round,
     RsvpAnswer,
@@ -474,8 +475,12 @@ def digest_channel_missing(session: Session, *, payload: Mapping[str, Any], erro
     if not isinstance(facts, DigestFacts):  # pragma: no cover - the kind said so
         return False
     channel = str(payload.get("channel") or "")
+    # With the round's workspace: the DM goes with the token of the programme's team.
     coordinators = session.execute(
-        select(Participant.slack_user_id, Participant.language).where(
+        select(Participant.slack_user_id, Participant.language, Programme.team_id)
+        .join(Round, Round.id == Participant.round_id)
+        .join(Programme, Programme.id == Round.programme_id)
+        .where(
             Participant.round_id == facts.round_id, Participant.role == Role.COORDINATOR,
             Participant.slack_user_id.is_not(None), Participant.opted_out_at.is_(None),
         ).order_by(Participant.id)
@@ -483,9 +488,9 @@ def digest_channel_missing(session: Session, *, payload: Mapping[str, Any], erro
     told = DigestChannelMissing(channel_id=channel, round_name=facts.round_name,
                                 channel_gone=error == "channel_not_found")
     queue_notices(session, [
-        Notice(dedup_key=channel_missing_key(facts.round_id, channel, user_id), to=Person(user_id), facts=told,
-               not_before=now, language=language)
-        for user_id, language in coordinators if user_id
+        Notice(dedup_key=channel_missing_key(facts.round_id, channel, user_id),
+               to=Person(user_id, team_id=team_id), facts=told, not_before=now, language=language)
+        for user_id, language, team_id in coordinators if user_id
     ], now=now)
     return True
 

@@ -631,6 +631,7 @@ def _unmatched_notices(session: Session, *, review: ProposalReview, paired_mento
     """
     round_ = session.get(Round, review.round_id)
     programme_zone = round_.programme.timezone if round_ is not None else None
+    team_id = round_.programme.team_id if round_ is not None else ""
     notices: list[Notice] = []
     for entry in review.proposal.unmatched:
         if entry.role == "mentor" and entry.participant_id in paired_mentors:
@@ -640,7 +641,7 @@ def _unmatched_notices(session: Session, *, review: ProposalReview, paired_mento
             continue
         notices.append(Notice(
             dedup_key=unmatched_dedup_key(round_id=review.round_id, participant_id=person.id),
-            to=Person(person.slack_user_id),
+            to=Person(person.slack_user_id, team_id=team_id),
             facts=NoMatchThisRound(name=person.name, role=Role(entry.role), round_name=review.round_name,
                                    programme_name=review.programme_name),
             not_before=polite_time(now, person.timezone or programme_zone),

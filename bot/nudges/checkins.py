@@ -265,8 +265,8 @@ def checkin_facts(state: PairState, *, window_start: date, again: bool = False) 
 
 def _checkin_notice(state: PairState, *, dedup_key: str, facts: CheckinFacts, not_before: datetime) -> Notice:
     assert state.channel_id is not None
-    return Notice(dedup_key=dedup_key, to=Conversation(state.channel_id), facts=facts, not_before=not_before,
-                  language=state.language)
+    return Notice(dedup_key=dedup_key, to=Conversation(state.channel_id, team_id=state.team_id), facts=facts,
+                  not_before=not_before, language=state.language)
 
 
 def news_facts(state: PairState, *, last_session: date | None) -> PairNewsFacts:

@@ -168,10 +168,11 @@ def _dm(
     *, dedup_key: str, participant: Participant, facts: WelcomeFacts | ConsentReminderFacts | ProfileReminderFacts,
     not_before: datetime,
 ) -> Notice:
-    """A notice to the participant in a DM, in their language."""
+    """A notice to the participant in a DM, in their language, in their programme's workspace
+    (the round and programme are loaded already: `onboarding_facts` read them)."""
     return Notice(
         dedup_key=dedup_key,
-        to=Person(participant.slack_user_id or ""),
+        to=Person(participant.slack_user_id or "", team_id=participant.round.programme.team_id),
         facts=facts,
         not_before=not_before,
         language=normalise_language(participant.language),

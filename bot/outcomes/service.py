@@ -274,7 +274,8 @@ def _follow_up_notice(participant: Participant, *, outcome: Outcome | None, remi
     )
     return Notice(
         dedup_key=reminder_key(participant.id) if reminder else ask_key(participant.id),
-        to=Person(participant.slack_user_id or ""), facts=facts, not_before=not_before,
+        to=Person(participant.slack_user_id or "", team_id=round_.programme.team_id), facts=facts,
+        not_before=not_before,
         language=normalise_language(participant.language),
     )
 

@@ -192,7 +192,8 @@ def intro_notices(pair: Pair, *, now: datetime) -> list[Notice]:
         raise ValueError(f"pair {pair.id} has no channel to introduce in")
     facts = intro_facts(pair, now=now)
     return [
-        Notice(dedup_key=intro_key(pair.id, language), to=Conversation(pair.slack_channel_id), facts=facts,
+        Notice(dedup_key=intro_key(pair.id, language),
+               to=Conversation(pair.slack_channel_id, team_id=pair.round.programme.team_id), facts=facts,
                not_before=now, language=language)
         for language in pair_languages(pair)
     ]
@@ -549,12 +550,13 @@ def close_pair_channels(session: Session, *, now: datetime) -> list[OutgoingCall
         goodbye_at = polite_time(now, pair_timezone(pair))
         goodbye = PairGoodbye(round_name=pair.round.name, mentor=person_named(pair.mentor),
                               mentee=person_named(pair.mentee))
+        team_id = pair.round.programme.team_id  # loaded with the rounds above: no statement
         items += [
-            Notice(dedup_key=goodbye_key(pair.id, language), to=Conversation(channel_id), facts=goodbye,
-                   not_before=goodbye_at, language=language)
+            Notice(dedup_key=goodbye_key(pair.id, language), to=Conversation(channel_id, team_id=team_id),
+                   facts=goodbye, not_before=goodbye_at, language=language)
             for language in pair_languages(pair)
         ]
-        items.append(ArchiveChannel(dedup_key=archive_key(pair.id), channel_id=channel_id,
+        items.append(ArchiveChannel(dedup_key=archive_key(pair.id), channel_id=channel_id, team_id=team_id,
                                     not_before=goodbye_at + ARCHIVE_AFTER_GOODBYE))
         pair.channel_archived_at = now
     return outgoing_calls(session, items)

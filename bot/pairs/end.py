@@ -263,8 +263,10 @@ def _closing_notices(pair: Pair, *, now: datetime) -> list[Notice]:
         return []
     not_before = polite_time(now, pair_timezone(pair))
     facts = PairClosed(mentor=person_named(pair.mentor), mentee=person_named(pair.mentee), reason=pair.end_reason or "other")
+    team_id = pair.round.programme.team_id
     return [
-        Notice(dedup_key=closing_key(pair.id, language), to=Conversation(pair.slack_channel_id), facts=facts,
+        Notice(dedup_key=closing_key(pair.id, language), to=Conversation(pair.slack_channel_id, team_id=team_id),
+               facts=facts,
                not_before=not_before, language=language)
         for language in pair_languages(pair)
     ]

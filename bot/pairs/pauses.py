@@ -294,7 +294,8 @@ def pause_participant(session: Session, *, slack_user_id: str, text: str, now: d
                         state.pair_id, pauser.id, until, since=now,
                         take=_queued_before(session, pause_notice_prefix(state.pair_id, pauser.id)),
                     ),
-                    to=Conversation(state.channel_id), facts=PairPaused(name=pauser.name, until=until),
+                    to=Conversation(state.channel_id, team_id=state.team_id),
+                    facts=PairPaused(name=pauser.name, until=until),
                     not_before=next_shared_time(now, state.zones), language=state.language,
                 )
             )
@@ -403,7 +404,8 @@ def _welcome_back(state: PairState, *, on: date, not_before: datetime) -> Notice
     assert state.channel_id is not None
     facts = WelcomeBack(mentor_name=state.mentor.name, mentee_name=state.mentee.name,
                         mentor_user_id=state.mentor.slack_user_id, mentee_user_id=state.mentee.slack_user_id)
-    return Notice(dedup_key=welcome_back_key(state.pair_id, on), to=Conversation(state.channel_id), facts=facts,
+    return Notice(dedup_key=welcome_back_key(state.pair_id, on),
+                  to=Conversation(state.channel_id, team_id=state.team_id), facts=facts,
                   not_before=not_before, language=state.language)
 
 

@@ -75,6 +75,8 @@ class PairState:
     round_id: int
     round_name: str
     programme_zone: str
+    #: The programme's workspace: every notice to the pair's channel is sent with its token.
+    team_id: str
     starts_on: date
     ends_on: date
     every_days: int
@@ -281,14 +283,14 @@ def load_pair_states(session: Session, selection: Select[int]) -> list[PairState
     states = []
     for row in rows:
         (pair_id, round_id, status, channel_id, opened_at, paused_until,
-         round_name, starts_on, ends_on, every_days, programme_zone) = row[:11]
+         round_name, starts_on, ends_on, every_days, programme_zone, team_id) = row[:12]
         states.append(
             PairState(
                 pair_id=pair_id, round_id=round_id, round_name=round_name,
-                programme_zone=zone(programme_zone).key, starts_on=starts_on, ends_on=ends_on,
+                programme_zone=zone(programme_zone).key, team_id=team_id, starts_on=starts_on, ends_on=ends_on,
                 every_days=max(1, every_days or 14), status=status, channel_id=channel_id,
                 channel_opened_at=opened_at, paused_until=paused_until,
-                mentor=_person(row[11:19]), mentee=_person(row[19:27]),
+                mentor=_person(row[12:20]), mentee=_person(row[20:28]),
             )
         )
     return states
@@ -314,7 +316,7 @@ def _loader_base() -> Select[*tuple[Any, ...]]:
         select(
             Pair.id, Pair.round_id, Pair.status, Pair.slack_channel_id, Pair.channel_opened_at, Pair.paused_until,
             Round.name, Round.starts_on, Round.ends_on, Round.session_every_days, Programme.timezone,
-            *_person_columns(mentor), *_person_columns(mentee),
+            Programme.team_id, *_person_columns(mentor), *_person_columns(mentee),
         )
         .join(Round, Round.id == Pair.round_id)
         .join(Programme, Programme.id == Round.programme_id)

@@ -352,7 +352,7 @@ def due_surveys(session: Session, *, now: datetime) -> DueSurveys:
             reminder = invitation.reminders_sent if is_reminder else 0
             notices.append(Notice(
                 dedup_key=invitation_key(invitation.survey_id, participant.id, reminder),
-                to=Person(participant.slack_user_id or ""),
+                to=Person(participant.slack_user_id or "", team_id=participant.round.programme.team_id),
                 facts=SurveyInvitationFacts(survey=facts, reminder=reminder),
                 not_before=slot,
                 language=normalise_language(participant.language),

@@ -108,6 +108,7 @@ class _Meeting:
     starts_at: datetime
     location: str | None
     programme_zone: str
+    team_id: str  # the programme's workspace: a reminder about the meeting goes with its token
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,7 +127,7 @@ class _Invitee:
 def _upcoming_meetings(session: Session, *, now: datetime, kinds: Collection[MeetingKind] | None = None) -> list[_Meeting]:
     query = (
         select(SharedMeeting.id, SharedMeeting.round_id, SharedMeeting.kind, SharedMeeting.title,
-               SharedMeeting.starts_at, SharedMeeting.location, Programme.timezone)
+               SharedMeeting.starts_at, SharedMeeting.location, Programme.timezone, Programme.team_id)
         .join(Round, Round.id == SharedMeeting.round_id)
         .join(Programme, Programme.id == Round.programme_id)
         .where(SharedMeeting.starts_at > now, SharedMeeting.starts_at <= now + LOOKAHEAD)
@@ -136,7 +137,7 @@ def _upcoming_meetings(session: Session, *, now: datetime, kinds: Collection[Mee
         query = query.where(SharedMeeting.kind.in_(list(kinds)))
     return [
         _Meeting(id=row[0], round_id=row[1], kind=row[2], title=row[3], starts_at=row[4], location=row[5],
-                 programme_zone=zone(row[6]).key)
+                 programme_zone=zone(row[6]).key, team_id=row[7])
         for row in session.execute(query)
     ]
 
@@ -226,8 +227,9 @@ def due_meeting_reminders(session: Session, *, now: datetime) -> list[OutgoingCa
             meeting_id=meeting.id, kind=meeting.kind, title=meeting.title, starts_at=meeting.starts_at,
             location=meeting.location, timezone=invitee.zone, name=invitee.name, answer=answer,
         )
-        notices.append(Notice(dedup_key=key, to=Person(invitee.user_id), facts=facts, not_before=slot,
-                              language=invitee.language))
+        # The invitee is in the meeting's round, so the meeting's workspace is theirs.
+        notices.append(Notice(dedup_key=key, to=Person(invitee.user_id, team_id=meeting.team_id), facts=facts,
+                              not_before=slot, language=invitee.language))
     return outgoing_calls(session, notices)
 
 
@@ -288,8 +290,8 @@ def due_meeting_prompts(session: Session, *, now: datetime) -> list[OutgoingCall
             mentee_user_id=state.mentee.slack_user_id,
         )
         assert state.channel_id is not None
-        notices.append(Notice(dedup_key=key, to=Conversation(state.channel_id), facts=facts, not_before=slot,
-                              language=state.language))
+        notices.append(Notice(dedup_key=key, to=Conversation(state.channel_id, team_id=state.team_id), facts=facts,
+                              not_before=slot, language=state.language))
     return outgoing_calls(session, notices)
 
 

@@ -189,7 +189,7 @@ def test_an_archive_whose_answer_was_lost_is_done_when_slack_says_already_archiv
     channel = sandbox.add_channel(name="pair-done", is_private=True, members=(sandbox.bot_user_id,))["id"]
     now = SystemClock().now()
     with unit_of_work(session_factory) as session:
-        enqueue(session, OutgoingCall(dedup_key="archive:1", method="conversations.archive",
+        enqueue(session, OutgoingCall(dedup_key="archive:1", method="conversations.archive", team_id="",
                                       payload={"channel": channel}, not_before=now), now=now)
     sandbox.lose_next_answer("conversations.archive")
     deliver_until_done(make_deliverer(session_factory, base_url=sandbox.base_url, token=sandbox.bot_token,

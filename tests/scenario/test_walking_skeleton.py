@@ -100,7 +100,7 @@ def test_deliverer_sends_each_row_once_through_429s_and_5xx(slack: SandboxedApp)
     now = slack.clock.now()
     with unit_of_work(slack.runtime.session_factory) as session:
         for index in range(4):
-            call = OutgoingCall(dedup_key=f"test:{index}", method="chat.postMessage",
+            call = OutgoingCall(dedup_key=f"test:{index}", method="chat.postMessage", team_id="",
                                 payload={"channel": channel, "text": f"message {index}"}, not_before=now)
             enqueue(session, call, now=now)
             enqueue(session, call, now=now)  # the same key twice is one message

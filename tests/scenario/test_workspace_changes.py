@@ -103,7 +103,7 @@ def test_a_dm_refused_because_the_person_was_deactivated_is_a_departure(slack: S
     _deactivate(slack, "UANA")  # no event reached the bot (it was down, say)
     with unit_of_work(slack.runtime.session_factory) as session:
         queue_notices(session, [Notice(
-            dedup_key="test:dm-ana", to=Person("UANA"), not_before=WEDNESDAY, language="en",
+            dedup_key="test:dm-ana", to=Person("UANA", team_id=""), not_before=WEDNESDAY, language="en",
             facts=PersonPaused(name="x", role=Role.MENTOR, until=WEDNESDAY.date() + timedelta(days=9), reason=None,
                                round_name="Spring 2027"),
         )], now=WEDNESDAY)
@@ -121,7 +121,7 @@ def test_account_inactive_on_a_dm_with_a_working_token_is_the_person_not_the_wor
     slack.sandbox.error_next("chat.postMessage", "account_inactive")
     with unit_of_work(slack.runtime.session_factory) as session:
         queue_notices(session, [Notice(
-            dedup_key="test:dm-lars", to=Person("ULARS"), not_before=WEDNESDAY, language="en",
+            dedup_key="test:dm-lars", to=Person("ULARS", team_id=""), not_before=WEDNESDAY, language="en",
             facts=PersonPaused(name="x", role=Role.MENTEE, until=WEDNESDAY.date() + timedelta(days=9), reason=None,
                                round_name="Spring 2027"),
         )], now=WEDNESDAY)

@@ -86,6 +86,7 @@ def seed_world(
         OutgoingCall(
             dedup_key=key,
             method="chat.postMessage",
+            team_id="",
             payload={"channel": targets[(index // in_a_row) % len(targets)], "text": f"{TEXT_PREFIX}{key}"},
             not_before=now,
         )

@@ -201,9 +201,9 @@ def seed_person_everywhere(session: Session) -> SeededPerson:
 
     # A message to Ada in her DM (sent), one to Zoe's, and one to the pair channel.
     queue_notices(session, [
-        Notice(dedup_key=f"test:paused:{ADA_SLACK}", to=Person(ADA_SLACK), facts=PairPaused(
+        Notice(dedup_key=f"test:paused:{ADA_SLACK}", to=Person(ADA_SLACK, team_id=""), facts=PairPaused(
             name="ada-message-name", until=date(2027, 3, 20)), not_before=SEEDED_AT),
-        Notice(dedup_key="test:paused:UZOE", to=Person("UZOE"), facts=PairPaused(
+        Notice(dedup_key="test:paused:UZOE", to=Person("UZOE", team_id=""), facts=PairPaused(
             name="zoe-message-name", until=date(2027, 3, 20)), not_before=SEEDED_AT),
     ], now=SEEDED_AT)
     sent = session.query(OutboxMessage).filter_by(target=ADA_SLACK).one()

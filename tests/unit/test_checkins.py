@@ -339,7 +339,7 @@ def _state(*, opened: datetime | None = None, every: int = 14) -> PairState:
                            timezone="Europe/Copenhagen", language="en", opted_out=False, paused_until=None)
 
     return PairState(
-        pair_id=1, round_id=1, round_name="R", programme_zone="Europe/Copenhagen",
+        pair_id=1, round_id=1, round_name="R", programme_zone="Europe/Copenhagen", team_id="T1",
         starts_on=date(2027, 2, 1), ends_on=date(2027, 5, 31),
         every_days=every, status=PairStatus.ACTIVE, channel_id="C1", channel_opened_at=opened, paused_until=None,
         mentor=someone(1, Role.MENTOR), mentee=someone(2, Role.MENTEE),

@@ -137,7 +137,7 @@ def test_working_hours_timing_is_only_for_coordinators() -> None:
     from bot.core.notices import Notice, Person
 
     with pytest.raises(ValueError):
-        Notice(dedup_key="k", to=Person("U1"), facts=_Note(text="x"),
+        Notice(dedup_key="k", to=Person("U1", team_id="T1"), facts=_Note(text="x"),
                not_before=datetime(2027, 6, 1, tzinfo=timezone.utc), in_working_hours=True)
 
 

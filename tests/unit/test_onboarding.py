@@ -429,7 +429,7 @@ def test_declining_coordination_opts_out_tells_coordinators_and_yes_brings_them_
     ana = _person(session, round_, "ana@x.org", slack_user_id="UANA", name="Ana")
     _welcomed(session, ana, at=THURSDAY)
     # A reminder already queued for later must not go out after the no.
-    enqueue_all(session, [OutgoingCall(dedup_key=reminder_key(ana.id, 1), method="chat.postMessage",
+    enqueue_all(session, [OutgoingCall(dedup_key=reminder_key(ana.id, 1), method="chat.postMessage", team_id="",
                                        payload={"channel": "UANA", "text": "reminder"},
                                        not_before=THURSDAY + timedelta(days=5))], now=THURSDAY)
     _consent_all(session, ana, at=THURSDAY)

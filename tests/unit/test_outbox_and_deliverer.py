@@ -48,7 +48,8 @@ class FakeTime:
 
 
 def _call(key: str, *, clock: FixedClock, channel: str = "C1", method: str = "chat.postMessage") -> OutgoingCall:
-    return OutgoingCall(dedup_key=key, method=method, payload={"channel": channel, "text": key}, not_before=clock.now())
+    return OutgoingCall(dedup_key=key, method=method, team_id="", payload={"channel": channel, "text": key},
+                        not_before=clock.now())
 
 
 def _deliverer(session_factory: sessionmaker[Session], sender: OutboxSender, clock: FixedClock,
@@ -88,7 +89,7 @@ def test_a_dedup_key_inserted_twice_is_one_message(session_factory, clock) -> No
 
 def test_messages_are_not_due_before_their_time(session_factory, clock) -> None:  # noqa: ANN001
     later = OutgoingCall(
-        dedup_key="later", method="chat.postMessage", payload={"channel": "C1", "text": "x"},
+        dedup_key="later", method="chat.postMessage", team_id="", payload={"channel": "C1", "text": "x"},
         not_before=clock.now() + timedelta(hours=1),
     )
     with unit_of_work(session_factory) as session:

@@ -78,7 +78,7 @@ def test_the_follow_up_goes_out_six_months_on_in_each_mentees_daytime_and_only_w
     # and the other round ends later.
     assert set(at_ten) == {ask_key(ids["ana"]), ask_key(ids["birgit"])}
     ana = at_ten[ask_key(ids["ana"])]
-    assert ana.to == Person("UANA") and ana.not_before == COPENHAGEN_SLOT and ana.language == "en"
+    assert ana.to == Person("UANA", team_id="") and ana.not_before == COPENHAGEN_SLOT and ana.language == "en"
     assert isinstance(ana.facts, FollowUpFacts) and not ana.facts.reminder and ana.facts.last_status is None
     assert at_ten[ask_key(ids["birgit"])].language == "da"  # ended early (a job): asked all the same
     assert _asked(session, COPENHAGEN_SLOT + timedelta(minutes=1)) == {}  # asked once

@@ -65,7 +65,7 @@ def test_ending_keeps_the_pair_for_reporting_and_tells_the_pair_and_the_coordina
     pair_id = _seed(session_factory)
     with unit_of_work(session_factory) as session:  # an introduction still waiting is withdrawn
         enqueue(session, OutgoingCall(dedup_key=f"intro:pair={pair_id}:lang=en", method="chat.postMessage",
-                                      payload={"channel": "CPAIR", "text": "hi"}, not_before=NOW), now=NOW)
+                                      team_id="", payload={"channel": "CPAIR", "text": "hi"}, not_before=NOW), now=NOW)
     result = _end(session_factory, pair_id=pair_id, reason="found_job", note="Started at Maersk <!here>")
     assert result.ok and result.errors == {} and result.language == "da"
     with session_factory() as session:

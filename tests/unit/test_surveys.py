@@ -53,7 +53,7 @@ def _invitations(session: Session) -> list[SurveyInvitation]:
 
 
 def _to(notices: list[Notice], user_id: str) -> list[Notice]:
-    return [notice for notice in notices if notice.to == Person(user_id)]
+    return [notice for notice in notices if notice.to == Person(user_id, team_id="")]
 
 
 def test_the_plan_has_a_pulse_every_three_weeks_until_the_closing_meeting(session: Session) -> None:
@@ -79,14 +79,14 @@ def test_a_pulse_reaches_each_person_in_their_own_daytime_and_only_with_consent(
 
     assert due_surveys(session, now=PULSE_1_OPENS + timedelta(hours=2)).notices == []  # 02:00 in Copenhagen
     at_ten = due_surveys(session, now=CPH_TEN)
-    assert [notice.to for notice in at_ten.notices] == [Person("ULARS")]
+    assert [notice.to for notice in at_ten.notices] == [Person("ULARS", team_id="")]
     facts = at_ten.notices[0].facts
     assert isinstance(facts, SurveyInvitationFacts) and facts.survey.kind is SurveyKind.PULSE
     assert [question.key for question in facts.survey.questions] == [PULSE_USEFUL, PULSE_CONFIDENCE]
     assert at_ten.notices[0].not_before == CPH_TEN
 
     london = due_surveys(session, now=LONDON_TEN)
-    assert [notice.to for notice in london.notices] == [Person("UANA")]
+    assert [notice.to for notice in london.notices] == [Person("UANA", team_id="")]
     assert due_surveys(session, now=LONDON_TEN + timedelta(minutes=5)).notices == []  # asked once
     assert len(_invitations(session)) == 2
 
@@ -97,7 +97,7 @@ def test_a_pulse_is_reminded_once_then_it_lapses(session: Session) -> None:
     thursday = CPH_TEN + timedelta(days=3)  # three working days later
     assert due_surveys(session, now=thursday - timedelta(days=1)).notices == []
     reminded = due_surveys(session, now=thursday)
-    assert [notice.to for notice in reminded.notices] == [Person("ULARS")]
+    assert [notice.to for notice in reminded.notices] == [Person("ULARS", team_id="")]
     assert reminded.notices[0].facts.reminder == 1
     for day in range(1, 15):  # until the next pulse opens on 15 March
         assert _to(due_surveys(session, now=thursday + timedelta(days=day)).notices, "ULARS") == []

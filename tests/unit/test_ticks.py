@@ -52,7 +52,7 @@ def _seed_found_person(session_factory: sessionmaker[Session]) -> int:
 
 
 def _stray(key: str) -> OutgoingCall:
-    return OutgoingCall(dedup_key=key, method="chat.postMessage", payload={"channel": "UANA", "text": key},
+    return OutgoingCall(dedup_key=key, method="chat.postMessage", team_id="", payload={"channel": "UANA", "text": key},
                         not_before=NOW)
 
 
