@@ -28,6 +28,10 @@ from scheduling.pacing import Pacer
 from scheduling.ticks import TickResult
 
 SIGNING_SECRET = "sandbox-signing-secret"
+# OAuth mode (many workspaces): the app's credentials, as the sandbox's Slack knows them too.
+OAUTH_CLIENT_ID = "1111.2222"
+OAUTH_CLIENT_SECRET = "sandbox-client-secret"
+OAUTH_STATE_SECRET = "sandbox-state-secret-long-enough"
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -88,7 +92,10 @@ class SandboxedApp:
         clock: FixedClock | None = None,
         admin_user_ids: tuple[str, ...] = (),
         enforce_rate_limits: bool = False,
+        oauth: bool = False,
     ) -> None:
+        """`oauth=True`: OAuth mode, no SLACK_BOT_TOKEN; workspaces (the sandbox's own and
+        any `sandbox.add_workspace` adds) install the app through /slack/install."""
         self.sandbox = SlackSandbox(enforce_rate_limits=enforce_rate_limits).start()
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         if database_url is None and engine is None:
@@ -98,7 +105,8 @@ class SandboxedApp:
         # A fixed clock: the demo and the scenario tests move time themselves (clock.set).
         self.clock = clock or FixedClock(datetime.now().astimezone())
         environ = {
-            "SLACK_BOT_TOKEN": self.sandbox.bot_token,
+            **({"SLACK_CLIENT_ID": OAUTH_CLIENT_ID, "SLACK_CLIENT_SECRET": OAUTH_CLIENT_SECRET,
+                "SLACK_STATE_SECRET": OAUTH_STATE_SECRET} if oauth else {"SLACK_BOT_TOKEN": self.sandbox.bot_token}),
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_BASE_URL": self.sandbox.base_url,
             "DATABASE_URL": database_url or "sqlite://",  # unused when an engine is given
@@ -112,16 +120,24 @@ class SandboxedApp:
         self.runtime.upgrade_database()
         wsgi = SlackHttpApp(bolt_app=self.runtime.bolt_app, engine=self.runtime.engine)
         self.server = HttpServer(wsgi, host="127.0.0.1", port=0).start_in_background()
-        self.driver = SlackDriver(
-            app_url=f"{self.server.url}{EVENTS_PATH}", signing_secret=SIGNING_SECRET, sandbox=self.sandbox
-        )
+        self.driver = self.driver_for(self.sandbox)
+        if oauth:
+            self.sandbox.set_oauth_app(client_id=OAUTH_CLIENT_ID, client_secret=OAUTH_CLIENT_SECRET,
+                                       redirect_url=f"{self.server.url}/slack/oauth_redirect")
         self.deliverer = OutboxDeliverer(
             session_factory=self.runtime.session_factory,
-            sender=self.runtime.deliverer._sender,  # the real Slack adapter, pointed at the sandbox
+            # The real Slack adapter, pointed at the sandbox: the one token, or each row's workspace's.
+            sender=None if oauth else self.runtime.deliverer._sender,
+            sender_for_team=self.runtime.workspace_clients.sender if oauth else None,
             clock=self.clock,
             pacer=NoWaitPacer(),
         )
         self.sandbox.reset_calls()  # start-up's auth.test is not what a test asks about
+
+    def driver_for(self, workspace: SlackSandbox) -> SlackDriver:
+        """Signed requests from one of the sandbox's workspaces (`sandbox.add_workspace`)."""
+        return SlackDriver(app_url=f"{self.server.url}{EVENTS_PATH}", signing_secret=SIGNING_SECRET,
+                           sandbox=workspace, team_id=workspace.team_id, team_domain=workspace.team_domain)
 
     def settle(self) -> None:
         """Wait until every listener started by the last requests has finished."""

@@ -36,7 +36,7 @@ from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ._blocks import validate_message_blocks, validate_view
@@ -70,6 +70,9 @@ _REQUIRED_CORRECTIONS: dict[str, tuple[str, ...]] = {
 }
 _NEWER_METHODS = frozenset({"files.getUploadURLExternal", "files.completeUploadExternal"})
 _NO_AUTH_METHODS = frozenset({"api.test", "oauth.access", "oauth.token", "oauth.v2.access"})
+# Slack's OAuth codes are good for one exchange within ten minutes.
+OAUTH_CODE_TTL_SECONDS = 600.0
+AUTHORIZE_PATH = "/oauth/v2/authorize"
 
 # Fields that Slack takes as JSON-encoded strings in form bodies, and the error it gives
 # when they do not parse.
@@ -245,6 +248,19 @@ class _ResponseUrl:
     message_ts: str | None
     issued_at: float
     uses: int = 0
+
+
+class _OAuthCode:
+    """A code Slack's authorize page handed the installer's browser: one exchange only."""
+
+    def __init__(self, *, workspace: SlackSandbox, user_id: str, scopes: str, redirect_uri: str | None,
+                 issued_at: float) -> None:
+        self.workspace = workspace
+        self.user_id = user_id
+        self.scopes = scopes
+        self.redirect_uri = redirect_uri
+        self.issued_at = issued_at
+        self.used = False
 
 
 @dataclass
@@ -425,6 +441,13 @@ class SlackSandbox:
     ``clock`` (seconds, monotonic) drives trigger expiry, response_url expiry and rate
     limits; ``wall_clock`` (epoch seconds) drives message ``ts`` and ``created`` stamps.
     Both default to the ``time`` module, read on every call, so freezegun works too.
+
+    Several workspaces: :meth:`add_workspace` gives another team, with its own bot token,
+    users, channels and record of calls, served by the same HTTP server. A call is answered
+    by the workspace its token belongs to, so team A's token never sees team B's people.
+    :meth:`set_oauth_app` and :meth:`approve_install` (or ``GET /oauth/v2/authorize``) play
+    Slack's side of an OAuth install; ``oauth.v2.access`` trades the code for that
+    workspace's bot token.
     """
 
     def __init__(
@@ -486,6 +509,16 @@ class SlackSandbox:
         self._fault_kinds: tuple[str, ...] = FAULT_KINDS
         self._fault_methods: frozenset[str] | None = None
         self._fault_retry_after = 1
+        # Several workspaces: the first sandbox serves HTTP for all; each other one is a
+        # workspace of its own (`add_workspace`) whose calls it routes by token.
+        self._primary: SlackSandbox | None = None
+        self._workspaces: dict[str, SlackSandbox] = {}
+        # OAuth: the app's credentials and redirect URL as configured at api.slack.com, and
+        # the codes the authorize page handed out.
+        self.oauth_client_id: str | None = None
+        self._oauth_client_secret: str | None = None
+        self.oauth_redirect_url: str | None = None
+        self._oauth_codes: dict[str, _OAuthCode] = {}
 
         self._handlers: dict[str, Callable[[JSON], JSON]] = {
             name[len("_api_") :].replace("_", "."): getattr(self, name)
@@ -516,6 +549,8 @@ class SlackSandbox:
 
     def start(self) -> SlackSandbox:
         """Bind 127.0.0.1 on a free port and serve from a daemon thread."""
+        if self._primary is not None:
+            raise RuntimeError("a workspace added with add_workspace is served by the sandbox that added it")
         if self._server is not None:
             raise RuntimeError("the sandbox is already running")
         self._server = _Server(self)
@@ -547,15 +582,151 @@ class SlackSandbox:
     @property
     def root_url(self) -> str:
         """``http://127.0.0.1:PORT`` of the running sandbox."""
-        if self._server is None:
+        server = (self._primary or self)._server
+        if server is None:
             raise RuntimeError("the sandbox is not running; call start() first")
-        host, port = self._server.server_address[:2]
+        host, port = server.server_address[:2]
         return f"http://{host!s}:{port}"
 
     @property
     def base_url(self) -> str:
         """The Web API base for ``WebClient(base_url=...)``, ending in a slash."""
         return f"{self.root_url}/api/"
+
+    # ------------------------------------------------------------------ workspaces and OAuth
+
+    def add_workspace(
+        self,
+        *,
+        team_id: str,
+        team_name: str | None = None,
+        team_domain: str | None = None,
+        bot_token: str | None = None,
+        bot_user_id: str | None = None,
+    ) -> SlackSandbox:
+        """Another Slack workspace the same app can be installed in, served by this sandbox.
+
+        It has its own bot token (each token belongs to one workspace), users, channels and
+        ``calls``; seed it and read it back as this one. Calls with its token are answered by
+        it; its response_urls, uploads and files are reached through this sandbox's server."""
+        if self._primary is not None:
+            return self._primary.add_workspace(team_id=team_id, team_name=team_name, team_domain=team_domain,
+                                               bot_token=bot_token, bot_user_id=bot_user_id)
+        with self._lock:
+            if team_id == self.team_id or team_id in self._workspaces:
+                raise ValueError(f"workspace {team_id} exists already")
+            workspace = SlackSandbox(
+                bot_token=bot_token or f"xoxb-{team_id.lower()}-{secrets.token_hex(6)}",
+                team_id=team_id,
+                bot_user_id=bot_user_id or f"U0BOT{len(self._workspaces) + 1}",
+                bot_id=f"B0{team_id}"[:11],
+                bot_name=self.bot_name,
+                api_app_id=self.api_app_id,
+                team_name=team_name or team_id,
+                team_domain=team_domain or team_id.lower(),
+                enforce_rate_limits=self._limiter is not None,
+                clock=self._clock,
+                wall_clock=self._wall,
+                latency_seconds=self.latency_seconds,
+            )
+            workspace._primary = self
+            workspace._lock = self._lock  # one lock for every workspace: routing and state stay consistent
+            self._workspaces[team_id] = workspace
+            return workspace
+
+    def workspace(self, team_id: str) -> SlackSandbox:
+        """The workspace with this team id (this sandbox's own included)."""
+        root = self._primary or self
+        if team_id == root.team_id:
+            return root
+        found = root._workspaces.get(team_id)
+        if found is None:
+            raise KeyError(f"no workspace {team_id} in the sandbox")
+        return found
+
+    def _all_workspaces(self) -> list[SlackSandbox]:
+        root = self._primary or self
+        return [root, *root._workspaces.values()]
+
+    def _workspace_for_token(self, token: str | None) -> SlackSandbox | None:
+        return next((w for w in self._all_workspaces() if token is not None and w.bot_token == token), None)
+
+    def set_oauth_app(self, *, client_id: str, client_secret: str, redirect_url: str | None = None) -> None:
+        """The app's credentials (*Basic Information*) and its redirect URL (*OAuth &
+        Permissions*), as Slack knows them: the authorize page and ``oauth.v2.access``
+        check them."""
+        root = self._primary or self
+        with root._lock:
+            root.oauth_client_id = client_id
+            root._oauth_client_secret = client_secret
+            root.oauth_redirect_url = redirect_url
+
+    def approve_install(self, authorize_url: str, *, team_id: str, user_id: str) -> str:
+        """The installer, signed in to workspace ``team_id`` as ``user_id``, clicks *Allow* on
+        Slack's authorize page: returns where Slack sends their browser (the redirect URL
+        with ``code`` and ``state``, or with ``error`` when the request was wrong)."""
+        parts = urlsplit(authorize_url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        status, location_or_error = (self._primary or self)._authorize(query, team_id=team_id, user_id=user_id)
+        if status != 302:
+            raise ValueError(f"Slack's authorize page refused the request: {location_or_error}")
+        return location_or_error
+
+    def _authorize(self, query: Mapping[str, str], *, team_id: str, user_id: str) -> tuple[int, str]:
+        """What the authorize page does: (302, redirect location) or (400, why)."""
+        with self._lock:
+            if not self.oauth_client_id or query.get("client_id") != self.oauth_client_id:
+                return 400, "invalid_client_id"
+            redirect_uri = query.get("redirect_uri") or None
+            target = redirect_uri or self.oauth_redirect_url
+            if not target:
+                return 400, "no redirect_uri, and the app has no redirect URL configured"
+            if redirect_uri and self.oauth_redirect_url and not redirect_uri.startswith(self.oauth_redirect_url):
+                return 400, "bad_redirect_uri"
+            try:
+                workspace = self.workspace(team_id)
+            except KeyError:
+                return 400, f"no workspace {team_id}"
+            if user_id not in workspace._users:
+                return 400, f"no user {user_id} in {team_id}"
+            code = f"{int(self._wall())}.{secrets.token_hex(16)}"
+            self._oauth_codes[code] = _OAuthCode(workspace=workspace, user_id=user_id, scopes=query.get("scope", ""),
+                                                 redirect_uri=redirect_uri, issued_at=self._clock())
+            answer = {"code": code}
+            if "state" in query:
+                answer["state"] = query["state"]
+            separator = "&" if "?" in target else "?"
+            return 302, f"{target}{separator}{urlencode(answer)}"
+
+    def _api_oauth_v2_access(self, args: JSON) -> JSON:
+        """Trade an install's code for the workspace's bot token. A workspace that had
+        uninstalled the app (its token revoked) gets a new token; otherwise its token stays."""
+        root = self._primary or self
+        if not root.oauth_client_id or args.get("client_id") != root.oauth_client_id:
+            raise _ApiError("invalid_client_id")
+        if args.get("client_secret") != root._oauth_client_secret:
+            raise _ApiError("bad_client_secret")
+        grant = root._oauth_codes.get(str(args.get("code") or ""))
+        if grant is None or grant.used or self._clock() - grant.issued_at > OAUTH_CODE_TTL_SECONDS:
+            raise _ApiError("invalid_code")
+        if grant.redirect_uri is not None and args.get("redirect_uri") != grant.redirect_uri:
+            raise _ApiError("bad_redirect_uri")
+        grant.used = True
+        workspace = grant.workspace
+        if workspace.token_revoked_as is not None:
+            workspace.bot_token = f"xoxb-{workspace.team_id.lower()}-{secrets.token_hex(6)}"
+            workspace.token_revoked_as = None
+        return {
+            "access_token": workspace.bot_token,
+            "token_type": "bot",
+            "scope": grant.scopes,
+            "bot_user_id": workspace.bot_user_id,
+            "app_id": workspace.api_app_id,
+            "team": {"name": workspace.team_name, "id": workspace.team_id},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": grant.user_id},
+        }
 
     # ------------------------------------------------------------------ ids and clocks
 
@@ -1039,13 +1210,26 @@ class SlackSandbox:
         if route.startswith("/api/") and verb in {"GET", "POST"}:
             return self._api(unquote(route[len("/api/") :]), query=parts.query, headers=headers, body=body)
         if route.startswith("/upload/v1/") and verb == "POST":
-            return self._receive_upload(route[len("/upload/v1/") :], headers=headers, body=body)
+            token = route[len("/upload/v1/") :]
+            owner = next((w for w in self._all_workspaces() if token in w._uploads), self)
+            return owner._receive_upload(token, headers=headers, body=body)
         if route.startswith("/files-pri/") and verb in {"GET", "HEAD"}:
-            return self._serve_file(route, headers=headers)
+            return (self._workspace_for_token(self._bearer(headers)) or self)._serve_file(route, headers=headers)
         if route.startswith("/response/") and verb == "POST":
-            posted = self._receive_response_post(route[len("/response/") :], headers=headers, body=body)
+            url_id = route[len("/response/") :]
+            owner = next((w for w in self._all_workspaces() if url_id in w._response_urls), self)
+            posted = owner._receive_response_post(url_id, headers=headers, body=body)
             posted.delay = self.latency_seconds  # a response_url is answered by Slack's servers too
             return posted
+        if route == AUTHORIZE_PATH and verb == "GET":
+            # There is no signed-in browser: the sandbox's own `team` and `user` parameters
+            # say who clicks Allow (approve_install does the same from Python).
+            query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            status, answer = self._authorize(query, team_id=query.get("team", self.team_id),
+                                             user_id=query.get("user", ""))
+            if status == 302:
+                return _Reply(302, b"", {"Location": answer, "Content-Type": "text/plain; charset=utf-8"})
+            return _Reply.text(answer, status=status)
         if route in {"", "/"}:
             return _Reply.text("slack sandbox")
         return _Reply.text("not found", status=404)
@@ -1069,8 +1253,23 @@ class SlackSandbox:
             # A token may come as a form field, but never inside a JSON body.
             body_token = body_args.pop("token", None)
             args.update(body_args)
+            if method in _NO_AUTH_METHODS:
+                # oauth.v2.access: the app's credentials as HTTP Basic auth (slack_sdk) or fields.
+                args.update({k: v for k, v in self._basic_auth(headers).items() if k not in args})
             token = self._bearer(headers) or (None if is_json or not isinstance(body_token, str) else body_token)
-            return self._call(method, args, token=token, at=at)
+            owner = self._workspace_for_token(token) if method not in _NO_AUTH_METHODS else None
+            return (owner or self)._call(method, args, token=token, at=at)
+
+    @staticmethod
+    def _basic_auth(headers: Message) -> dict[str, str]:
+        scheme, _, encoded = (headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "basic":
+            return {}
+        try:
+            client_id, _, client_secret = base64.b64decode(encoded.strip()).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return {}
+        return {"client_id": client_id, "client_secret": client_secret}
 
     def _call(self, method: str, args: dict[str, Any], *, token: str | None, at: float) -> _Reply:
         if method not in self._known_methods:
@@ -1156,10 +1355,13 @@ class SlackSandbox:
             response = json.loads(reply.body)
         else:
             response = {"raw_body": reply.body.decode("utf-8", errors="replace")}
+        recorded = copy.deepcopy(dict(args))
+        if "client_secret" in recorded:
+            recorded["client_secret"] = "(redacted)"
         self._calls.append(
             RecordedCall(
                 method=method,
-                args=copy.deepcopy(dict(args)),
+                args=recorded,
                 http_status=reply.status,
                 response=response,
                 at=at,
