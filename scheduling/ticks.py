@@ -26,7 +26,9 @@ from bot.core.events import purge_old_event_ids
 from bot.core.notices import outgoing_calls
 from bot.core.outbox import OutgoingCall, due_messages, enqueue_all
 from bot.digest.service import due_digests
+from bot.nudges import marks
 from bot.nudges.checkins import due_checkins
+from bot.nudges.marks import rounds_due, write_marks
 from bot.onboarding.service import (
     due_onboarding_reminders,
     due_welcomes,
@@ -37,7 +39,7 @@ from bot.pairs.channels import close_pair_channels, open_pair_channels
 from bot.pairs.pauses import due_pause_endings
 from bot.privacy.retention import due_retention, due_trims
 from bot.surveys.service import due_surveys
-from bot.timeline.service import due_meeting_prompts, due_meeting_reminders
+from bot.timeline.service import marked_meeting_prompts, marked_meeting_reminders
 from scheduling.deliverer import PlatformTranslator, slack_translator
 from storage.db import Transactions, savepoints, short_transactions, unit_of_work
 from storage.models import OutboxMessage
@@ -135,17 +137,29 @@ def _pause_endings(job: JobContext) -> DueWork:
 
 
 def _pair_checkins(job: JobContext) -> DueWork:
-    """"Did you meet?" for pairs whose window passed without a session; "going quiet" notes."""
-    result = due_checkins(job.session, now=job.now)
+    """"Did you meet?" for pairs whose window passed without a session; "going quiet" notes.
+
+    Only in rounds whose mark has come (bot.nudges.marks): an idle tick reads no pair."""
+    rounds = rounds_due(job.session, job=marks.CHECKINS, now=job.now, running_only=True)
+    result = due_checkins(job.session, now=job.now, round_ids=rounds)
+    write_marks(job.session, job=marks.CHECKINS, marks=result.next_due, now=job.now)
     return DueWork(calls=outgoing_calls(job.session, result.notices), housekeeping=result.asked + result.asked_again)
 
 
 def _meeting_reminders(job: JobContext) -> DueWork:
-    return DueWork(calls=due_meeting_reminders(job.session, now=job.now))
+    """Reminders a week and a day before each meeting, in rounds whose mark has come."""
+    rounds = rounds_due(job.session, job=marks.REMINDERS, now=job.now, running_only=False)
+    result = marked_meeting_reminders(job.session, now=job.now, round_ids=rounds)
+    write_marks(job.session, job=marks.REMINDERS, marks=result.next_due, now=job.now)
+    return DueWork(calls=result.calls)
 
 
 def _meeting_prompts(job: JobContext) -> DueWork:
-    return DueWork(calls=due_meeting_prompts(job.session, now=job.now))
+    """Workshop prompts in the pair channels, in rounds whose mark has come."""
+    rounds = rounds_due(job.session, job=marks.PROMPTS, now=job.now, running_only=True)
+    result = marked_meeting_prompts(job.session, now=job.now, round_ids=rounds)
+    write_marks(job.session, job=marks.PROMPTS, marks=result.next_due, now=job.now)
+    return DueWork(calls=result.calls)
 
 
 def _surveys(job: JobContext) -> DueWork:

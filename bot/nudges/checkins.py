@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -44,6 +44,8 @@ from sqlalchemy.orm import Session
 from bot.core.notices import Conversation, Coordinators, Notice, queue_notices
 from bot.core.people import identify
 from bot.core.timing import OpenSlots, add_working_days, local_day
+from bot.nudges.marks import earliest as marks_earliest
+from bot.nudges.marks import merge, next_slot, open_at_or_after, slot_from
 from bot.nudges.notices import CheckinFacts, CheckinHelpRequested, CheckinsIgnored, PairGoingQuiet, PairNewsFacts
 from bot.pairs.state import (
     PairState,
@@ -253,6 +255,9 @@ class DueCheckins:
     notices: list[Notice] = field(default_factory=list)  # for the tick to queue
     asked: int = 0  # new Checkin rows
     asked_again: int = 0
+    # Asked for some rounds: for each, when these rules next have anything to ask there
+    # (None: nothing until its rows change), for the tick's marks (bot.nudges.marks).
+    next_due: dict[int, datetime | None] = field(default_factory=dict)
 
 
 def checkin_facts(state: PairState, *, window_start: date, again: bool = False) -> CheckinFacts:
@@ -276,20 +281,28 @@ def news_facts(state: PairState, *, last_session: date | None) -> PairNewsFacts:
     )
 
 
-def due_checkins(session: Session, *, now: datetime) -> DueCheckins:
+def due_checkins(session: Session, *, now: datetime, round_ids: Collection[int] | None = None) -> DueCheckins:
     """Check-ins, re-asks and "going quiet" notes due now, for every pair whose slot is open.
 
     A fixed number of statements whatever the number of pairs: one to find the zones whose
     slot could be open, one each for the pairs, their sessions and their check-ins, and one
     each to write new and re-asked check-ins. Who the coordinators are is looked up when
-    the tick queues the notes (`bot.core.notices`), once per round."""
+    the tick queues the notes (`bot.core.notices`), once per round.
+
+    With `round_ids` (the tick's rounds whose mark has come), only those rounds are read,
+    all their pairs whatever their zones, and the result says when each round next needs
+    a look (`next_due_checkin`)."""
     zone_names = zones_near_slot(session, now=now)
-    if not zone_names:
+    if not zone_names or (round_ids is not None and not round_ids):
         return DueCheckins()
-    selection = pair_selection(today=now.date(), zone_names=zone_names)
+    if round_ids is None:
+        selection = pair_selection(today=now.date(), zone_names=zone_names)
+    else:
+        selection = pair_selection(today=now.date(), round_ids=round_ids)
     states = [state for state in load_pair_states(session, selection) if state.reachable]
+    next_due: dict[int, datetime | None] = {} if round_ids is None else dict.fromkeys(round_ids)
     if not states:
-        return DueCheckins()
+        return DueCheckins(next_due=next_due)
     held_by_pair = session_dates(session, selection)
     checkins_by_pair = _checkin_rows(session, selection)
     notices: list[Notice] = []
@@ -297,20 +310,22 @@ def due_checkins(session: Session, *, now: datetime) -> DueCheckins:
     reasked: list[tuple[int, date]] = []
     open_slots = OpenSlots(now)
     for state in states:
-        when = open_slots.open_slot(state.zones)
-        if when is None:
-            continue
-        slot, today = when
-        if not (state.starts_on <= today <= state.ends_on) or state.is_paused(today):
-            continue
         held = held_by_pair.get(state.pair_id, [])
         checkins = checkins_by_pair.get(state.pair_id, [])
+        when = open_slots.open_slot(state.zones)
+        if when is None or not (state.starts_on <= when[1] <= state.ends_on) or state.is_paused(when[1]):
+            if round_ids is not None:
+                merge(next_due, state.round_id,
+                      next_due_checkin(state, now=now, held=held, checkins=checkins, acted=False))
+            continue
+        slot, today = when
         progress = pair_progress(state, today=today, now=now, held=held, checkins=checkins)
         if progress.checkin_due and progress.latest_window is not None:
             window = progress.latest_window
             new_rows.append({"pair_id": state.pair_id, "window_start": window, "asked_at": now})
             notices.append(_checkin_notice(state, dedup_key=checkin_key(state.pair_id, window),
                                            facts=checkin_facts(state, window_start=window), not_before=slot))
+            checkins = [*checkins, CheckinRow(pair_id=state.pair_id, window_start=window, asked_at=now)]
         elif (row := progress.reask) is not None and row.ask_again_on is not None:
             reasked.append((state.pair_id, row.window_start))
             notices.append(
@@ -319,10 +334,61 @@ def due_checkins(session: Session, *, now: datetime) -> DueCheckins:
                     facts=checkin_facts(state, window_start=row.window_start, again=True), not_before=slot,
                 )
             )
+            checkins = [replace(item, ask_again_on=None, asked_at=now) if item is row else item for item in checkins]
         if progress.hold_until is None:
             notices.extend(_quiet_notes(state, progress, held=held, now=now))
+        if round_ids is not None:
+            merge(next_due, state.round_id, next_due_checkin(state, now=now, held=held, checkins=checkins, acted=True))
     _write_checkins(session, new_rows=new_rows, reasked=reasked, now=now)
-    return DueCheckins(notices=notices, asked=len(new_rows), asked_again=len(reasked))
+    return DueCheckins(notices=notices, asked=len(new_rows), asked_again=len(reasked), next_due=next_due)
+
+
+def next_due_checkin(
+    state: PairState, *, now: datetime, held: Sequence[date], checkins: Sequence[CheckinRow], acted: bool
+) -> datetime | None:
+    """The first instant after `now` at which these rules could ask this pair something they
+    have not asked yet, as long as its rows stay as they are (None: never, unless they change).
+
+    `acted`: the pair was just looked at in its open slot, and what was due is queued (and
+    `checkins` includes what was just asked). Otherwise (its slot is not open, it is paused,
+    its round has not started) anything due today waits for its next slot.
+
+    Errs early: every day on which the outcome of `pair_progress` could change is a
+    candidate (the round's start, the next window's end, each pause's end, the day after a
+    planned date, a re-ask's day, a session's or an answer's future day), as is the moment
+    a check-in becomes "let pass" (`IGNORE_GRACE` after it was asked)."""
+    zones = state.zones
+    today = local_day(now, zones)
+    if today > state.ends_on:
+        return None
+    days: list[date] = [day for day in (state.paused_until, *(person.paused_until for person in state.people))
+                        if day is not None and day > today]
+    paused = state.is_paused(today)
+    if paused:
+        # Only a pause's end (or a change of rows, such as a coordinator's resume) ends it.
+        return marks_earliest([slot_from(min(days), zones, after=now)] if days else [], now=now)
+    if today < state.starts_on:
+        days.append(state.starts_on)
+    anchor = window_anchor(state, today)
+    every = state.every_days
+    ended = (today - anchor).days // every if today >= anchor else 0
+    days.append(anchor + timedelta(days=(ended + 1) * every))
+    days.extend(row.planned_for + timedelta(days=1) for row in checkins
+                if row.planned_for is not None and row.planned_for >= today)
+    days.extend(row.ask_again_on for row in checkins if row.ask_again_on is not None and row.ask_again_on > today)
+    days.extend(day for day in held if day > today)
+    days.extend(row.window_start for row in checkins if row.window_start > today)
+    instants: list[datetime | None] = [slot_from(min(days), zones, after=now)]
+    instants.extend(open_at_or_after(row.asked_at + IGNORE_GRACE, zones) for row in checkins
+                    if row.asked_at + IGNORE_GRACE > now)
+    if not acted and state.starts_on <= today:
+        progress = pair_progress(state, today=today, now=now, held=held, checkins=checkins)
+        waiting = (progress.checkin_due or progress.reask is not None
+                   or (progress.hold_until is None and (progress.quiet or any(
+                       item.count >= QUIET_AFTER_IGNORED for item in progress.ignored))))
+        if waiting:
+            instants.append(next_slot(now, zones))
+    return marks_earliest(instants, now=now)
 
 
 def _quiet_notes(state: PairState, progress: PairProgress, *, held: Sequence[date], now: datetime) -> list[Notice]:
@@ -574,6 +640,7 @@ __all__ = [
     "flagged_pair",
     "flagged_pairs",
     "help_key",
+    "next_due_checkin",
     "pair_progress",
     "quiet_key",
     "record_met",

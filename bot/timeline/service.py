@@ -24,11 +24,11 @@ from __future__ import annotations
 import enum
 import re
 from collections import defaultdict
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.core.coordinators import coordinated_round_ids
@@ -36,9 +36,10 @@ from bot.core.notices import Conversation, Notice, Person, outgoing_calls
 from bot.core.numbers import whole_number
 from bot.core.outbox import OutgoingCall, existing_keys
 from bot.core.people import identify
-from bot.core.timing import OpenSlots, due_slot, local_day, weekday_on_or_before, zone
+from bot.core.timing import OpenSlots, due_slot, local_day, shared_slot, weekday_on_or_before, zone
 from bot.i18n import LANGUAGES, normalise_language, t
-from bot.pairs.state import load_pair_states, pair_selection, zones_near_slot
+from bot.nudges.marks import merge, slot_from
+from bot.pairs.state import PairState, load_pair_states, pair_selection, zones_near_slot
 from bot.rounds.meetings import meeting_concerns
 from bot.timeline.notices import MeetingPromptFacts, MeetingReminderFacts, meeting_display_name
 from storage.models import (
@@ -124,15 +125,24 @@ class _Invitee:
     paused_until: date | None
 
 
-def _upcoming_meetings(session: Session, *, now: datetime, kinds: Collection[MeetingKind] | None = None) -> list[_Meeting]:
+def _upcoming_meetings(
+    session: Session, *, now: datetime, kinds: Collection[MeetingKind] | None = None,
+    round_ids: Collection[int] | None = None,
+) -> list[_Meeting]:
+    """Meetings within the look-ahead; for some rounds (the tick's marks), every future one
+    of theirs, since the next mark may lie beyond it."""
     query = (
         select(SharedMeeting.id, SharedMeeting.round_id, SharedMeeting.kind, SharedMeeting.title,
                SharedMeeting.starts_at, SharedMeeting.location, Programme.timezone, Programme.team_id)
         .join(Round, Round.id == SharedMeeting.round_id)
         .join(Programme, Programme.id == Round.programme_id)
-        .where(SharedMeeting.starts_at > now, SharedMeeting.starts_at <= now + LOOKAHEAD)
+        .where(SharedMeeting.starts_at > now)
         .order_by(SharedMeeting.starts_at, SharedMeeting.id)
     )
+    if round_ids is None:
+        query = query.where(SharedMeeting.starts_at <= now + LOOKAHEAD)
+    else:
+        query = query.where(SharedMeeting.round_id.in_(sorted(round_ids)))
     if kinds is not None:
         query = query.where(SharedMeeting.kind.in_(list(kinds)))
     return [
@@ -142,29 +152,57 @@ def _upcoming_meetings(session: Session, *, now: datetime, kinds: Collection[Mee
     ]
 
 
+@dataclass(frozen=True, kw_only=True)
+class DueTimeline:
+    """What a timeline job found in some rounds: calls to enqueue, and for each round when
+    the job next has anything to do there (None: nothing until its rows change)."""
+
+    calls: list[OutgoingCall] = field(default_factory=list)
+    next_due: dict[int, datetime | None] = field(default_factory=dict)
+
+
 def due_meeting_reminders(session: Session, *, now: datetime) -> list[OutgoingCall]:
     """Reminders due now, with their RSVP buttons: a fixed handful of statements for any number
     of meetings and people (meetings, people, answers)."""
-    meetings = _upcoming_meetings(session, now=now)
-    if not meetings:
-        return []
+    return _reminders(session, now=now, round_ids=None).calls
+
+
+def marked_meeting_reminders(session: Session, *, now: datetime, round_ids: Collection[int]) -> DueTimeline:
+    """`due_meeting_reminders` in these rounds only, with when each next has one due."""
+    return _reminders(session, now=now, round_ids=round_ids)
+
+
+def _reminders(session: Session, *, now: datetime, round_ids: Collection[int] | None) -> DueTimeline:
+    next_due: dict[int, datetime | None] = {} if round_ids is None else dict.fromkeys(round_ids)
+    if round_ids is not None and not round_ids:
+        return DueTimeline()
+    future = _upcoming_meetings(session, now=now, round_ids=round_ids)
+    meetings = [meeting for meeting in future if meeting.starts_at <= now + LOOKAHEAD]
+    if not future:
+        return DueTimeline(next_due=next_due)
     zone_names = zones_near_slot(session, now=now)
     if not zone_names:
-        return []
-    round_ids = sorted({meeting.round_id for meeting in meetings})
+        return DueTimeline()
+    meeting_rounds = sorted({meeting.round_id for meeting in future})
+    # For some rounds every person is read, whatever their zone, for the next mark; the
+    # zone filter is only a shortcut (a person outside it has no open slot below).
+    zone_filter = (
+        or_(Participant.timezone.in_(sorted(zone_names)),
+            Participant.timezone.is_(None) & Programme.timezone.in_(sorted(zone_names)))
+        if round_ids is None else true()
+    )
     people = session.execute(
         select(Participant.id, Participant.round_id, Participant.role, Participant.name, Participant.slack_user_id,
                Participant.timezone, Participant.language, Participant.paused_until, Programme.timezone)
         .join(Round, Round.id == Participant.round_id)
         .join(Programme, Programme.id == Round.programme_id)
         .where(
-            Participant.round_id.in_(round_ids),
+            Participant.round_id.in_(meeting_rounds),
             Participant.role.in_([Role.MENTOR, Role.MENTEE]),
             Participant.consented_at.is_not(None),
             Participant.opted_out_at.is_(None),
             Participant.slack_user_id.is_not(None),
-            or_(Participant.timezone.in_(sorted(zone_names)),
-                Participant.timezone.is_(None) & Programme.timezone.in_(sorted(zone_names))),
+            zone_filter,
         )
         .order_by(Participant.id)
     ).all()
@@ -230,7 +268,55 @@ def due_meeting_reminders(session: Session, *, now: datetime) -> list[OutgoingCa
         # The invitee is in the meeting's round, so the meeting's workspace is theirs.
         notices.append(Notice(dedup_key=key, to=Person(invitee.user_id, team_id=meeting.team_id), facts=facts,
                               not_before=slot, language=invitee.language))
-    return outgoing_calls(session, notices)
+    if round_ids is not None:
+        _next_reminders(next_due, future=future, people_by_round=people_by_round, now=now)
+    return DueTimeline(calls=outgoing_calls(session, notices), next_due=next_due)
+
+
+def _first_due_slot(
+    *, start: date, until: date, today: date, now: datetime, zones: Sequence[str], open_now: bool
+) -> datetime | None:
+    """The first slot after `now` on a day in [start, until) on which something not yet
+    queued could be due: from `start` while it is ahead; from today when the zones' slot is
+    not open now (what is due may not have gone: the round changed, the worker was down);
+    nothing more once it is open now, since what is due went just now."""
+    if open_now:
+        if start <= today:
+            return None
+        first = start
+    else:
+        first = max(start, today)
+    day = first
+    while day < until and day <= first + timedelta(days=10):
+        slot = shared_slot(day, zones)
+        if slot is not None and slot > now:
+            return slot
+        day += timedelta(days=1)
+    return None
+
+
+def _next_reminders(
+    next_due: dict[int, datetime | None], *, future: Collection[_Meeting],
+    people_by_round: Mapping[int, Collection[_Invitee]], now: datetime,
+) -> None:
+    """For each round, the first slot in which one of its people has a reminder not yet due
+    now (a reminder day still ahead, a zone whose slot opens later, a pause that ends)."""
+    for meeting in future:
+        invitees = [invitee for invitee in people_by_round.get(meeting.round_id, [])
+                    if meeting_concerns(meeting.kind, invitee.role)]
+        for zone_name in sorted({invitee.zone for invitee in invitees}):
+            zones = [zone_name]
+            meeting_day = meeting.starts_at.astimezone(zone(zone_name)).date()
+            today = now.astimezone(zone(zone_name)).date()
+            open_now = due_slot(now, zones) is not None
+            for days in REMINDER_DAYS:
+                until = min([meeting_day, *(reminder_day(meeting_day, other) for other in REMINDER_DAYS if other < days)])
+                merge(next_due, meeting.round_id,
+                      _first_due_slot(start=reminder_day(meeting_day, days), until=until, today=today, now=now,
+                                      zones=zones, open_now=open_now))
+        for invitee in invitees:
+            if invitee.paused_until is not None and invitee.paused_until > now.astimezone(zone(invitee.zone)).date():
+                merge(next_due, meeting.round_id, slot_from(invitee.paused_until, [invitee.zone], after=now))
 
 
 # --- prompts for the pairs -------------------------------------------------------------------------------------
@@ -238,17 +324,33 @@ def due_meeting_reminders(session: Session, *, now: datetime) -> list[OutgoingCa
 
 def due_meeting_prompts(session: Session, *, now: datetime) -> list[OutgoingCall]:
     """A week before the CV and interview workshops, a prompt in each active pair's channel."""
-    meetings = _upcoming_meetings(session, now=now, kinds=PROMPT_KINDS)
-    if not meetings:
-        return []
+    return _prompts(session, now=now, round_ids=None).calls
+
+
+def marked_meeting_prompts(session: Session, *, now: datetime, round_ids: Collection[int]) -> DueTimeline:
+    """`due_meeting_prompts` in these rounds only, with when each next has one due."""
+    return _prompts(session, now=now, round_ids=round_ids)
+
+
+def _prompts(session: Session, *, now: datetime, round_ids: Collection[int] | None) -> DueTimeline:
+    next_due: dict[int, datetime | None] = {} if round_ids is None else dict.fromkeys(round_ids)
+    if round_ids is not None and not round_ids:
+        return DueTimeline()
+    future = _upcoming_meetings(session, now=now, kinds=PROMPT_KINDS, round_ids=round_ids)
+    if not future:
+        return DueTimeline(next_due=next_due)
     zone_names = zones_near_slot(session, now=now)
     if not zone_names:
-        return []
+        return DueTimeline()
     by_round: dict[int, list[_Meeting]] = defaultdict(list)
-    for meeting in meetings:
-        by_round[meeting.round_id].append(meeting)
-    selection = pair_selection(today=now.date(), round_ids=sorted(by_round), zone_names=zone_names,
-                               include_paused=False)
+    future_by_round: dict[int, list[_Meeting]] = defaultdict(list)
+    for meeting in future:
+        future_by_round[meeting.round_id].append(meeting)
+        if meeting.starts_at <= now + LOOKAHEAD:
+            by_round[meeting.round_id].append(meeting)
+    # For some rounds every pair is read, whatever its zones, for the next mark.
+    selection = pair_selection(today=now.date(), round_ids=sorted(future_by_round),
+                               zone_names=zone_names if round_ids is None else None, include_paused=False)
     # The outbox is asked first which prompts are still to go (the keys need only the pair's
     # and the meeting's ids): once a slot's prompts are queued, the ticks for the rest of the
     # slot read ids and keys, not every pair's state.
@@ -257,19 +359,24 @@ def due_meeting_prompts(session: Session, *, now: datetime) -> list[OutgoingCall
                                    for pair_id, round_id in candidates for meeting in by_round[round_id]])
     open_pairs = {pair_id for pair_id, round_id in candidates
                   if any(prompt_key(pair_id, meeting.id) not in sent for meeting in by_round[round_id])}
-    if not open_pairs:
-        return []
+    if not open_pairs and round_ids is None:
+        return DueTimeline()
     # The slot, today and the meeting's day depend only on the pair's zones (and the
     # meeting), so they are worked out once per zones, not once per pair.
     open_slots = OpenSlots(now)
     day_by_zones: dict[tuple[int, tuple[str, ...]], date] = {}
+    next_by_zones: dict[tuple[int, tuple[str, ...]], datetime | None] = {}
     due = []
-    for state in load_pair_states(session, selection):
-        if state.pair_id not in open_pairs or not state.reachable:
+    for state in load_pair_states(session, selection) if candidates else []:
+        if not state.reachable:
             continue
         zones = tuple(state.zones)
         when = open_slots.open_slot(zones)
-        if when is None:
+        if round_ids is not None:
+            merge(next_due, state.round_id,
+                  _next_prompt(state, future_by_round[state.round_id], now=now, open_now=when is not None,
+                               next_by_zones=next_by_zones))
+        if state.pair_id not in open_pairs or when is None:
             continue
         slot, today = when
         if state.is_paused(today):
@@ -292,7 +399,31 @@ def due_meeting_prompts(session: Session, *, now: datetime) -> list[OutgoingCall
         assert state.channel_id is not None
         notices.append(Notice(dedup_key=key, to=Conversation(state.channel_id, team_id=state.team_id), facts=facts,
                               not_before=slot, language=state.language))
-    return outgoing_calls(session, notices)
+    return DueTimeline(calls=outgoing_calls(session, notices), next_due=next_due)
+
+
+def _next_prompt(
+    state: PairState, meetings: Collection[_Meeting], *, now: datetime, open_now: bool,
+    next_by_zones: dict[tuple[int, tuple[str, ...]], datetime | None],
+) -> datetime | None:
+    """The first slot after `now` in which this pair could have a prompt not yet due now: a
+    prompt's first day still ahead, its slot opening later, or its pause ending."""
+    zones = tuple(state.zones)
+    today = local_day(now, zones)
+    if state.is_paused(today):
+        ends = [day for day in (state.paused_until, *(person.paused_until for person in state.people))
+                if day is not None and day > today]
+        return slot_from(min(ends), zones, after=now) if ends else None
+    found: list[datetime] = []
+    for meeting in meetings:
+        key = (meeting.id, zones)
+        if key not in next_by_zones:
+            meeting_day = local_day(meeting.starts_at, zones)
+            next_by_zones[key] = _first_due_slot(start=reminder_day(meeting_day, PROMPT_DAYS), until=meeting_day,
+                                                 today=today, now=now, zones=zones, open_now=open_now)
+        if (instant := next_by_zones[key]) is not None:
+            found.append(instant)
+    return min(found) if found else None
 
 
 # --- answers ------------------------------------------------------------------------------------------------------
@@ -572,6 +703,7 @@ __all__ = [
     "AttendancePerson",
     "AttendanceResult",
     "AttendanceSheet",
+    "DueTimeline",
     "LookupProblem",
     "MeetingChoice",
     "MeetingLookup",
@@ -581,6 +713,8 @@ __all__ = [
     "due_meeting_prompts",
     "due_meeting_reminders",
     "find_meeting",
+    "marked_meeting_prompts",
+    "marked_meeting_reminders",
     "prompt_key",
     "prompt_prefix",
     "record_attendance",
