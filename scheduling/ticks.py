@@ -25,6 +25,7 @@ from bot.core.chat import ChatChannels, ChatDirectory
 from bot.core.events import purge_old_event_ids
 from bot.core.notices import outgoing_calls
 from bot.core.outbox import OutgoingCall, due_messages, enqueue_all
+from bot.core.workspace import Workspace
 from bot.digest.service import due_digests
 from bot.nudges import marks
 from bot.nudges.checkins import due_checkins
@@ -101,11 +102,11 @@ def _purge_event_ids(job: JobContext) -> DueWork:
     return DueWork(housekeeping=purge_old_event_ids(job.session, now=job.now))
 
 
-def _resolve_participants(job: SlackContext) -> DueWork:
+def _resolve_participants(job: SlackContext, *, workspace: Workspace | None = None) -> DueWork:
     """Find imported people in Slack (needs the directory, so skipped without a token)."""
     if job.directory is None:
         return DueWork()
-    result = look_up_participants(job.transactions, directory=job.directory, now=job.now)
+    result = look_up_participants(job.transactions, directory=job.directory, now=job.now, workspace=workspace)
     return DueWork(calls=result.calls, housekeeping=result.looked_up)
 
 
@@ -117,12 +118,12 @@ def _onboarding_reminders(job: JobContext) -> DueWork:
     return DueWork(calls=due_onboarding_reminders(job.session, now=job.now))
 
 
-def _open_pair_channels(job: SlackContext) -> DueWork:
+def _open_pair_channels(job: SlackContext, *, workspace: Workspace | None = None) -> DueWork:
     """Published pairs get their channel (needs the channels port, so skipped on a dry run).
     Introductions are enqueued in the same step that marks the channel opened."""
     if job.channels is None:
         return DueWork()
-    report = open_pair_channels(job.transactions, channels=job.channels, now=job.now)
+    report = open_pair_channels(job.transactions, channels=job.channels, now=job.now, workspace=workspace)
     return DueWork(enqueued=report.enqueued, housekeeping=report.handled)
 
 
@@ -225,6 +226,15 @@ class TickResult:
     due: list[OutboxMessage]
     dry_run: bool
     failed: list[str] = field(default_factory=list)  # names of the jobs that raised (logged)
+
+
+def workspace_slack_jobs(workspace: Workspace) -> tuple[SlackJob, ...]:
+    """Many workspaces (OAuth): the jobs that call Slack, for one workspace's rows only, to
+    run with ports holding that workspace's token. The tick's own run (ports None) skips them."""
+    return (
+        SlackJob(name="resolve-participants", drive=lambda job: _resolve_participants(job, workspace=workspace)),
+        SlackJob(name="open-pair-channels", drive=lambda job: _open_pair_channels(job, workspace=workspace)),
+    )
 
 
 def run_tick(
@@ -332,5 +342,5 @@ def describe_due(result: TickResult, *, translate: PlatformTranslator | None = N
 
 __all__ = [
     "DEFAULT_JOBS", "DueJob", "DueWork", "Job", "JobContext", "SlackContext", "SlackJob", "TickResult", "describe_due",
-    "run_tick",
+    "run_tick", "workspace_slack_jobs",
 ]

@@ -46,6 +46,7 @@ from bot.core.timing import (
     weekday_at_after,
     zone,
 )
+from bot.core.workspace import Workspace
 from bot.i18n import normalise_language
 from bot.onboarding.notices import (
     ConsentAnswer,
@@ -268,9 +269,12 @@ class LookupItem:
     participant_ids: tuple[int, ...]
 
 
-def lookups_due(session: Session, *, now: datetime, limit: int = LOOKUPS_PER_TICK) -> list[LookupItem]:
-    """Everyone due a lookup (at most `limit` people), grouped by email, oldest first."""
-    candidates = session.scalars(
+def lookups_due(
+    session: Session, *, now: datetime, limit: int = LOOKUPS_PER_TICK, workspace: Workspace | None = None
+) -> list[LookupItem]:
+    """Everyone due a lookup (at most `limit` people), grouped by email, oldest first; with
+    `workspace` (many workspaces: each is asked with its own token), only its people."""
+    query = (
         select(Participant)
         .join(Round, Round.id == Participant.round_id)
         .where(
@@ -279,7 +283,10 @@ def lookups_due(session: Session, *, now: datetime, limit: int = LOOKUPS_PER_TIC
             _lookup_round_filter(now),
         )
         .order_by(Participant.id)
-    ).all()
+    )
+    if workspace is not None:
+        query = query.where(Participant.round_id.in_(workspace.rounds()))
+    candidates = session.scalars(query).all()
     due = [participant for participant in candidates if lookup_due(participant, now=now)][:limit]
     by_email: dict[str, list[int]] = {}
     for participant in due:
@@ -311,7 +318,8 @@ def record_lookup(
 
 
 def look_up_participants(
-    transactions: Transactions, *, directory: ChatDirectory, now: datetime, limit: int = LOOKUPS_PER_TICK
+    transactions: Transactions, *, directory: ChatDirectory, now: datetime, limit: int = LOOKUPS_PER_TICK,
+    workspace: Workspace | None = None,
 ) -> ResolutionResult:
     """Look up everyone due a lookup, and report newly missing people to the coordinators.
 
@@ -321,7 +329,7 @@ def look_up_participants(
     is (`short_transactions` in the tick). A Slack or network failure stops the pass
     without counting an attempt: it says nothing about the person."""
     with transactions() as session:
-        items = lookups_due(session, now=now, limit=limit)
+        items = lookups_due(session, now=now, limit=limit, workspace=workspace)
     found: list[int] = []
     missing: list[int] = []
     interrupted = False

@@ -46,6 +46,7 @@ from bot.core.chat import ChatChannel, ChatChannels
 from bot.core.notices import ArchiveChannel, Conversation, Coordinators, Notice, outgoing_calls, queue_notices
 from bot.core.outbox import OutgoingCall
 from bot.core.timing import polite_time, zone
+from bot.core.workspace import Workspace
 from bot.i18n import normalise_language
 from bot.matching.engine import ScoreComponent
 from bot.pairs.channel_names import first_name, pair_channel_name
@@ -224,33 +225,36 @@ class OpenReport:
         return len(self.opened) + len(self.waiting) + len(self.trouble)
 
 
-def pairs_to_open(session: Session, *, now: datetime, limit: int = PAIRS_PER_TICK) -> list[int]:
-    """Published, active pairs without an opened channel, in rounds not yet over; oldest first."""
-    return list(
-        session.scalars(
-            select(Pair.id)
-            .join(Round, Round.id == Pair.round_id)
-            .where(
-                Pair.published_at.is_not(None),
-                Pair.status == PairStatus.ACTIVE,
-                Pair.channel_opened_at.is_(None),
-                Round.ends_on >= now.date(),
-            )
-            .order_by(Pair.published_at, Pair.id)
-            .limit(limit)
+def pairs_to_open(
+    session: Session, *, now: datetime, limit: int = PAIRS_PER_TICK, workspace: Workspace | None = None
+) -> list[int]:
+    """Published, active pairs without an opened channel, in rounds not yet over; oldest
+    first; with `workspace` (many workspaces: each opens with its own token), only its pairs."""
+    query = (
+        select(Pair.id)
+        .join(Round, Round.id == Pair.round_id)
+        .where(
+            Pair.published_at.is_not(None),
+            Pair.status == PairStatus.ACTIVE,
+            Pair.channel_opened_at.is_(None),
+            Round.ends_on >= now.date(),
         )
     )
+    if workspace is not None:
+        query = query.where(Pair.round_id.in_(workspace.rounds()))
+    return list(session.scalars(query.order_by(Pair.published_at, Pair.id).limit(limit)))
 
 
 def open_pair_channels(
-    transactions: Transactions, *, channels: ChatChannels, now: datetime, limit: int = PAIRS_PER_TICK
+    transactions: Transactions, *, channels: ChatChannels, now: datetime, limit: int = PAIRS_PER_TICK,
+    workspace: Workspace | None = None,
 ) -> OpenReport:
     """Open the channels of up to `limit` published pairs, one pair after the other, each
     step in a transaction of its own (see the module docstring): a crash half-way leaves
     every finished step on record."""
     report = OpenReport()
     with transactions() as session:
-        pair_ids = pairs_to_open(session, now=now, limit=limit)
+        pair_ids = pairs_to_open(session, now=now, limit=limit, workspace=workspace)
     for pair_id in pair_ids:
         outcome, enqueued = open_pair_channel(transactions, pair_id, channels=channels, now=now)
         report.enqueued += enqueued

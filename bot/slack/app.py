@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.container import Deps
 from bot.core.chat import ChatChannels, ChatDirectory
-from bot.core.workspace import adopt_unassigned
+from bot.core.workspace import UNASSIGNED, Workspace, adopt_unassigned
 from bot.settings import Settings
 from bot.slack.channels import SlackChannels, paced_channels
 from bot.slack.clients import WorkspaceClients
@@ -28,10 +28,11 @@ from bot.slack.token_watch import TokenWatch, WatchedChannels, WatchedDirectory
 from bot.slack.web import RefuseUnroutablePayloads
 from scheduling.deliverer import DeliveryReport, OutboxDeliverer
 from scheduling.pacing import Pacer
-from scheduling.ticks import TickResult, run_tick
+from scheduling.ticks import TickResult, run_tick, workspace_slack_jobs
 from scheduling.workspace_guard import WorkspaceGuard
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade_to_head
+from storage.models import Programme
 
 if TYPE_CHECKING:
     from slack_bolt.authorization.authorize import Authorize
@@ -55,6 +56,7 @@ def build_app(
     With `oauth_settings` (OAuth mode) Bolt also answers GET /slack/install and
     /slack/oauth_redirect, and `authorize` gives each request its team's bot token."""
     from handlers import register_all
+    from handlers.ack_first import after_ack_executor
 
     app = App(
         client=client,
@@ -66,7 +68,8 @@ def build_app(
         request_verification_enabled=True,
         before_authorize=RefuseUnroutablePayloads(),
         ignoring_self_events_enabled=True,
-        listener_executor=listener_executor,
+        # Not Bolt's 5 threads: the follow-ups of 200 requests/s each wait ~150 ms for Slack.
+        listener_executor=listener_executor or after_ack_executor(),
         oauth_settings=oauth_settings,
         authorize=authorize,  # type: ignore[arg-type]  # an Authorize is taken as is (App checks isinstance)
     )
@@ -83,6 +86,8 @@ class Runtime:
     engine_override: Engine | None = None
     # Tests pass an executor they can wait on; production uses Bolt's thread pool.
     listener_executor: Executor | None = None
+    # OAuth mode: each workspace's paced channel port, with the client it was built on.
+    _team_channels: dict[str, tuple[WebClient, ChatChannels]] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def engine(self) -> Engine:
@@ -214,7 +219,45 @@ class Runtime:
         )
         if self.token_watch.take() is not None and not stopped:
             self.workspace_guard.check_token()  # a job met a dead token: confirmed, sending stops too
+        if self.settings.oauth and not dry_run:
+            self._tick_each_workspace(result)
         return result
+
+    def _tick_each_workspace(self, result: TickResult) -> None:
+        """OAuth mode: the tick's own run had no ports (no one token), so its Slack jobs
+        skipped; here they run once per workspace with programmes, for that workspace's rows
+        only and with its token. A stopped workspace (uninstalled, token dead) is skipped,
+        after the per-team auth.test re-check; one not installed yet is skipped too."""
+        guard = self.workspace_guard
+        guard.probe_if_due()
+        with unit_of_work(self.session_factory) as session:
+            teams = set(session.scalars(select(Programme.team_id).where(Programme.team_id != UNASSIGNED).distinct()))
+        for team in sorted(teams - guard.stopped_teams):
+            client = self.workspace_clients.client(team)
+            if client is None:
+                continue  # not installed: its people are looked up once it is
+            watch = TokenWatch()
+            part = run_tick(
+                session_factory=self.session_factory, now=result.now, jobs=workspace_slack_jobs(Workspace(team_id=team)),
+                directory=WatchedDirectory(SlackDirectory(client), watch),
+                channels=WatchedChannels(self._channels_of(team, client), watch), list_due=False,
+            )
+            for name, count in part.enqueued.items():
+                result.enqueued[name] = result.enqueued.get(name, 0) + count
+            for name, count in part.housekeeping.items():
+                result.housekeeping[name] = result.housekeeping.get(name, 0) + count
+            result.failed.extend(name for name in part.failed if name not in result.failed)
+            if watch.take() is not None:
+                guard.check_token(team)  # a job met a dead token: confirmed, that workspace stops
+
+    def _channels_of(self, team_id: str, client: WebClient) -> ChatChannels:
+        """A workspace's channel port, paced across ticks (Slack's budgets are per workspace);
+        built again when its client changed (a new token)."""
+        cached = self._team_channels.get(team_id)
+        if cached is None or cached[0] is not client:
+            cached = (client, paced_channels(SlackChannels(client)))
+            self._team_channels[team_id] = cached
+        return cached[1]
 
     def deliver(self, *, should_stop: Callable[[], bool] | None = None, budget_seconds: float | None = None) -> DeliveryReport:
         """Once through what is due now; with a `budget_seconds` (the worker's run) it keeps

@@ -17,21 +17,25 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.clock import FixedClock
 from bot.core.workspace import UNINSTALLED, sending_stopped
 from bot.sandbox.harness import OAUTH_CLIENT_ID, SandboxedApp
 from bot.sandbox.server import SlackSandbox
 from storage.db import unit_of_work
-from storage.models import OutboxMessage, OutboxState, WorkspaceStatus, slack_bots
+from storage.models import OutboxMessage, OutboxState, Participant, WorkspaceStatus, slack_bots
+from tests.factories import make_participant, make_round
 from tests.support.oauth import get, install, start_install
+from tests.support.workspaces import move_programme
 
 ALPHA = "T0SANDBOX"  # the sandbox's own workspace
 BETA = "T0BETA"
 
 
 @pytest.fixture
-def app(engine: Engine) -> Iterator[SandboxedApp]:
+def app(engine: Engine, scenario_clock: FixedClock) -> Iterator[SandboxedApp]:
     # Alice and Birgit may run /mentoring-admin before any round names them (MENTORBOT_ADMINS).
-    with SandboxedApp(engine=engine, oauth=True, admin_user_ids=("UALICE", "UBIRGIT")) as sandboxed:
+    with SandboxedApp(engine=engine, clock=scenario_clock, oauth=True,
+                      admin_user_ids=("UALICE", "UBIRGIT")) as sandboxed:
         sandboxed.sandbox.add_user(user_id="UALICE", name="alice", email="alice@alpha.example")
         beta = sandboxed.sandbox.add_workspace(team_id=BETA, team_name="Beta & Co")
         beta.add_user(user_id="UBIRGIT", name="birgit", email="birgit@beta.example", locale="da-DK")
@@ -212,3 +216,34 @@ def test_a_callback_without_the_browsers_cookie_or_with_a_forged_state_installs_
     assert get(redirect, cookie=cookie).status == 200
     assert get(redirect, cookie=cookie).status == 401
     assert set(_bot_tokens(app)) == {ALPHA}
+
+
+def test_the_tick_looks_people_up_in_their_own_workspace_with_its_token(app: SandboxedApp) -> None:
+    beta = _beta(app)
+    with unit_of_work(app.runtime.session_factory) as session:
+        alpha_round = make_round(session, programme_name="Alpha mentoring")
+        beta_round = make_round(session, programme_name="Beta mentoring")
+        move_programme(session, programme_id=alpha_round.programme_id, team_id=ALPHA)
+        move_programme(session, programme_id=beta_round.programme_id, team_id=BETA)
+        make_participant(session, round_=alpha_round, email="alice@alpha.example", name="Alice")
+        make_participant(session, round_=beta_round, email="birgit@beta.example", name="Birgit")
+        # Alice's email in beta's programme: she is not in beta's Slack, so beta never finds her.
+        stray = make_participant(session, round_=beta_round, email="alice@alpha.example", name="Alice B").id
+    install(app, team_id=ALPHA, user_id="UALICE")
+    app.tick()  # beta is not installed yet: its people wait
+    with unit_of_work(app.runtime.session_factory) as session:
+        found = dict(session.execute(select(Participant.email, Participant.slack_user_id)
+                                     .where(Participant.slack_user_id.is_not(None))).all())
+    assert found == {"alice@alpha.example": "UALICE"}
+    assert beta.calls == []
+    install(app, team_id=BETA, user_id="UBIRGIT")
+    beta.reset_calls()
+    app.sandbox.reset_calls()
+    app.tick()
+    with unit_of_work(app.runtime.session_factory) as session:
+        assert session.get(Participant, stray).slack_user_id is None  # type: ignore[union-attr]
+        birgit = session.scalars(select(Participant).where(Participant.email == "birgit@beta.example")).one()
+        assert birgit.slack_user_id == "UBIRGIT"
+    looked_up = sorted(str(call.args.get("email")) for call in beta.calls_to("users.lookupByEmail"))
+    assert looked_up == ["alice@alpha.example", "birgit@beta.example"]
+    assert app.sandbox.calls_to("users.lookupByEmail") == []  # alpha's were found on the first tick
