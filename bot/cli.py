@@ -234,16 +234,19 @@ def _cmd_serve(_args: argparse.Namespace) -> int:
     settings.require_slack(socket_mode=False)
     runtime = _migrated_runtime(settings)
     server = _http_server(runtime)
-    log.info("serving POST /slack/events and GET /healthz on %s", server.url)
+    runtime.adopt_unassigned_rows()
+    paths = "POST /slack/events, GET /slack/install, GET /slack/oauth_redirect" if settings.oauth else "POST /slack/events"
+    log.info("serving %s and GET /healthz on %s", paths, server.url)
     server.serve_forever()
     return 0
 
 
 def _cmd_worker(_args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    if not settings.slack_bot_token:
+    if not settings.slack_bot_token and not settings.oauth:  # OAuth: each workspace's token is in the database
         settings.require_slack(socket_mode=False)
     runtime = _migrated_runtime(settings)
+    runtime.adopt_unassigned_rows()
     worker = _leased_worker(runtime)
     # SIGTERM (a deploy, `docker stop`) ends the loop, which hands the lease over at once
     # instead of leaving the next worker to wait for it to expire.
@@ -350,7 +353,7 @@ def _cmd_tick(args: argparse.Namespace) -> int:
     from storage.migrate import current_revision
 
     settings = Settings.from_env()
-    if not args.dry_run and not settings.slack_bot_token:
+    if not args.dry_run and not settings.slack_bot_token and not settings.oauth:
         settings.require_slack(socket_mode=False)
     runtime = _runtime(settings)
     check_connection(runtime.engine)
