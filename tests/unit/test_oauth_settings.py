@@ -48,3 +48,18 @@ def test_oauth_needs_the_signing_secret_and_http() -> None:
         Settings.from_env({**OAUTH, "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "xapp-1"}).require_slack(
             socket_mode=True
         )
+
+
+def test_the_install_asks_for_exactly_the_manifests_bot_scopes() -> None:
+    import re
+    from pathlib import Path
+
+    from bot.slack.oauth import BOT_SCOPES, authorization_url
+
+    manifest = (Path(__file__).resolve().parents[2] / "manifest.yml").read_text(encoding="utf-8")
+    bot = re.search(r"\n    bot:\n((?:\s+(?:#.*|- \S+)\n)+)", manifest)
+    assert bot is not None
+    assert sorted(re.findall(r"- (\S+)", bot.group(1))) == sorted(BOT_SCOPES)
+    assert "- https://YOUR-HOST/slack/oauth_redirect" in manifest
+    assert authorization_url("https://slack.com/api/") == "https://slack.com/oauth/v2/authorize"
+    assert authorization_url("http://127.0.0.1:9/api/") == "http://127.0.0.1:9/oauth/v2/authorize"
