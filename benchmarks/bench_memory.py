@@ -31,6 +31,8 @@ from bot.sandbox.driver import SlackDriver
 from bot.sandbox.server import SlackSandbox
 
 SIGNING_SECRET = "bench-memory-signing-secret"
+OAUTH = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "bench-client-secret",
+         "SLACK_STATE_SECRET": "bench-memory-state-secret"}
 ROOT = Path(__file__).resolve().parent.parent
 
 # The same HTTP server (bot.slack.server.HttpServer, waitress) with nothing but Bolt behind
@@ -110,13 +112,22 @@ def _requests(driver: SlackDriver, count: int) -> None:
 
 
 def _http_process(*, argv: list[str], env: Mapping[str, str], sandbox: SlackSandbox, requests: int,
-                  label: str) -> None:
+                  label: str, oauth: bool = False) -> None:
     port = _free_port()
     process = subprocess.Popen(argv, env={**env, "PORT": str(port), "HOST": "127.0.0.1"}, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, process)
+        if oauth:
+            # Installed through the process's own /slack/install and /slack/oauth_redirect, so
+            # the SQLAlchemy stores are loaded and each request is authorized from them.
+            from tests.support.oauth import install_at
+
+            sandbox.set_oauth_app(client_id=OAUTH["SLACK_CLIENT_ID"], client_secret=OAUTH["SLACK_CLIENT_SECRET"],
+                                  redirect_url=f"{url}/slack/oauth_redirect")
+            if install_at(url, sandbox, team_id=sandbox.team_id, user_id="UANA").callback.status != 200:
+                raise RuntimeError("the install through /slack/install failed")
         time.sleep(1.0)
         idle = _status_kib(process.pid, "VmRSS")
         driver = SlackDriver(app_url=f"{url}/slack/events", signing_secret=SIGNING_SECRET, sandbox=sandbox)
@@ -139,7 +150,8 @@ def _worker(*, env: Mapping[str, str], settle: float) -> None:
             raise RuntimeError(f"worker ended with {process.returncode}")
         idle = _status_kib(process.pid, "VmRSS")
         peak = _status_kib(process.pid, "VmHWM")
-        print(f"mentorbot worker: idle {settle:.0f} s after start {_mib(idle)} (peak so far {_mib(peak)})")
+        mode = " (OAuth mode)" if "SLACK_CLIENT_ID" in env else ""
+        print(f"mentorbot worker{mode}: idle {settle:.0f} s after start {_mib(idle)} (peak so far {_mib(peak)})")
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -192,6 +204,7 @@ def main() -> None:
             "DATABASE_URL": f"sqlite:///{scratch.name}/mentorbot.db",
             "PYTHONPATH": str(ROOT),
         }
+        oauth_env = {**{k: v for k, v in env.items() if k != "SLACK_BOT_TOKEN"}, **OAUTH}
         print(f"python {sys.version.split()[0]}, SQLite, fake Slack in the benchmark's own process")
         runs: list[tuple[str, Callable[[], None]]] = [
             ("bare Bolt", lambda: _http_process(argv=[sys.executable, "-c", BARE_BOLT], env=env, sandbox=sandbox,
@@ -205,6 +218,12 @@ def main() -> None:
                                             sandbox=sandbox, requests=args.requests,
                                             label="mentorbot serve, database already migrated")),
             ("worker", lambda: _worker(env=env, settle=args.worker_settle)),
+            # Many workspaces: slack_sdk's SQLAlchemy stores (and sqlalchemy.ext.asyncio) loaded,
+            # the workspace installed through HTTP first, every request authorized from the database.
+            ("serve, OAuth", lambda: _http_process(
+                argv=[sys.executable, "-m", "bot.cli", "serve"], env=oauth_env, sandbox=sandbox,
+                requests=args.requests, label="mentorbot serve, OAuth mode (one workspace installed)", oauth=True)),
+            ("worker, OAuth", lambda: _worker(env=oauth_env, settle=args.worker_settle)),
         ]
         for _name, run in runs:
             run()

@@ -128,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("file", help="the round workbook (.xlsx)")
     importer.add_argument("--dry-run", action="store_true", help="check everything, save nothing")
+    importer.add_argument(
+        "--workspace", metavar="TEAM_ID",
+        help="the Slack workspace (team id, T...) the programme is in; needed for a new programme once workspaces "
+        "have installed the app (OAuth). In single-workspace token mode it can be left out: the bot's workspace",
+    )
     importer.set_defaults(handler=_cmd_import)
 
     match = sub.add_parser(
@@ -141,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--round", required=True, dest="round_name", metavar="ROUND", help="the round's name")
     match.add_argument("--programme", help="the programme's name, when several programmes have a round of that name")
     match.add_argument("--out", help="write the round and the proposal to this workbook (.xlsx)")
+    match.add_argument("--workspace", metavar="TEAM_ID", help="look for the round only in this Slack workspace")
     match.set_defaults(handler=_cmd_match)
 
     report = sub.add_parser(
@@ -153,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--round", dest="round_name", metavar="ROUND", help="the round's name")
     report.add_argument("--programme", help="the programme's name: alone, all its rounds; with --round, which one")
     report.add_argument("--out", required=True, help="the workbook to write (.xlsx)")
+    report.add_argument("--workspace", metavar="TEAM_ID", help="look for the round or programme only in this Slack workspace")
     report.add_argument("--pseudonymise", action="store_true",
                         help="replace names and emails by stable codes, for sharing outside the programme")
     report.set_defaults(handler=_cmd_report)
@@ -399,19 +406,25 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 def _cmd_import(args: argparse.Namespace) -> int:
 
-    from bot.rounds.roster import import_workbook_file, summary_lines
+    from bot.rounds.roster import ImportResult, import_round, summary_lines
+    from bot.rounds.workbook import read_workbook
     from storage.db import unit_of_work
 
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{args.file}: no such file")
     runtime = _migrated_runtime(Settings.from_env())
+    # The path, not its bytes: the reader measures the file before reading any of it.
+    workbook, problems = read_workbook(str(path))
     with unit_of_work(runtime.session_factory) as session:
-        # The path, not its bytes: the reader measures the file before reading any of it.
-        result = import_workbook_file(session, str(path), now=runtime.clock.now())
+        if workbook is None:
+            result = ImportResult(problems=problems)
+        else:
+            workspace = _import_workspace(session, args.workspace, programme=workbook.programme.programme)
+            result = import_round(session, workbook, now=runtime.clock.now(), workspace=workspace)
         if args.dry_run or not result.ok:
             session.rollback()
-    first, *rest = summary_lines(result, language="en", dry_run=args.dry_run)
+    first, *rest = summary_lines(result, language="en", dry_run=args.dry_run, operator=True)
     print(first)
     for line in rest:
         print(f"  {line}")
@@ -420,6 +433,57 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if not args.dry_run and result.new_participant_ids:
         print("The worker (or `mentorbot tick`) now finds the new participants in Slack and sends their welcome.")
     return 0
+
+
+def _installed_teams(session) -> list[str]:  # noqa: ANN001
+    """The workspaces that installed the app through OAuth (slack_sdk's bot rows)."""
+    from sqlalchemy import select
+
+    from storage.models import slack_bots
+
+    teams = session.scalars(select(slack_bots.c.team_id).where(slack_bots.c.team_id.is_not(None)).distinct())
+    return sorted(team for team in teams if team)
+
+
+def _import_workspace(session, team_id: str | None, *, programme: str):  # noqa: ANN001, ANN202
+    """The workspace an operator's import is for.
+
+    With OAuth installations every programme must be in one of them: `--workspace` names
+    it (and must be one of them), or the workbook names a programme that exists already,
+    whose workspace it is. Without installations (single-workspace token mode) it is the
+    bot's one workspace: `--workspace`, else the team its programmes were adopted into,
+    else '' (not known yet; adopted when the bot starts)."""
+    from sqlalchemy import select
+
+    from bot.core.workspace import UNASSIGNED, Workspace
+    from bot.i18n import t
+    from storage.models import Programme
+
+    installed = _installed_teams(session)
+    existing = session.scalar(select(Programme.team_id).where(Programme.name == programme))
+    if installed:
+        if team_id is None:
+            if existing is not None:
+                return Workspace(team_id=existing)
+            raise CliError(t("cli.workspace.needed", "en", teams=", ".join(installed)))
+        if team_id not in installed:
+            raise CliError(t("cli.workspace.unknown", "en", team=team_id, teams=", ".join(installed)))
+        return Workspace(team_id=team_id)
+    if team_id is not None:
+        return Workspace.single(team_id)
+    known = sorted(set(session.scalars(select(Programme.team_id).where(Programme.team_id != UNASSIGNED).distinct())))
+    if len(known) > 1:
+        raise CliError(t("cli.workspace.needed", "en", teams=", ".join(known)))
+    return Workspace.single(known[0] if known else UNASSIGNED)
+
+
+def _round_ids_of_workspace(session, team_id: str | None) -> list[int] | None:  # noqa: ANN001
+    """`--workspace`: the rounds of that workspace only (None: every round, the operator's)."""
+    if team_id is None:
+        return None
+    from bot.core.workspace import Workspace
+
+    return list(session.scalars(Workspace(team_id=team_id).rounds()))
 
 
 def _cmd_match(args: argparse.Namespace) -> int:
@@ -438,7 +502,8 @@ def _cmd_match(args: argparse.Namespace) -> int:
     runtime = _migrated_runtime(Settings.from_env())
     now = runtime.clock.now()
     with unit_of_work(runtime.session_factory) as session:
-        lookup = find_round(session, name=args.round_name, programme=args.programme, today=now.date())
+        lookup = find_round(session, name=args.round_name, programme=args.programme, today=now.date(),
+                            round_ids=_round_ids_of_workspace(session, args.workspace))
         choices = ", ".join(lookup.choices)
         if lookup.status is LookupStatus.AMBIGUOUS:
             raise CliError(t("match.cli.ambiguous", "en", name=args.round_name, choices=choices))
@@ -465,8 +530,10 @@ def _report_rounds(session, args: argparse.Namespace, *, today: date) -> list[in
     from bot.reports import rounds_of_programme
     from storage.models import Programme
 
+    in_workspace = _round_ids_of_workspace(session, args.workspace)
     if args.round_name:
-        lookup = find_round(session, name=args.round_name, programme=args.programme, today=today)
+        lookup = find_round(session, name=args.round_name, programme=args.programme, today=today,
+                            round_ids=in_workspace)
         choices = ", ".join(lookup.choices)
         if lookup.status is LookupStatus.AMBIGUOUS:
             raise CliError(t("match.cli.ambiguous", "en", name=args.round_name, choices=choices))
@@ -477,6 +544,8 @@ def _report_rounds(session, args: argparse.Namespace, *, today: date) -> list[in
     if not args.programme:
         raise CliError(t("report.cli.needs_round", "en"))
     round_ids = rounds_of_programme(session, args.programme)
+    if in_workspace is not None:
+        round_ids = [round_id for round_id in round_ids if round_id in set(in_workspace)]
     if not round_ids:
         names = ", ".join(session.scalars(select(Programme.name).order_by(Programme.name)))
         raise CliError(t("report.cli.no_programme" if names else "report.cli.no_programmes", "en",

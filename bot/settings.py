@@ -41,7 +41,9 @@ class Settings:
     slack_api_base_url: str
     port: int
     host: str = "0.0.0.0"
-    # Slack user ids treated as coordinators before any round names one (bootstrap).
+    # Slack user ids treated as coordinators before any round names one (bootstrap), each
+    # `TEAM:USER` (an admin of every round of that workspace only) or a bare `USER` (an admin
+    # in whichever workspace they ask from: meant for single-workspace token mode).
     admin_user_ids: frozenset[str] = frozenset()
     # OAuth mode (many workspaces install the app through /slack/install): all three or none.
     slack_client_id: str | None = None

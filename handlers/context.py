@@ -1,7 +1,9 @@
-"""What a Bolt listener finds in its context: the app's dependencies and who is asking.
+"""What a Bolt listener finds in its context: the app's dependencies, the workspace the
+request comes from and who is asking.
 
-The global middleware (handlers/middleware.py) puts both there once per request, so a
-listener never looks either up itself.
+The global middleware (handlers/middleware.py) puts them there once per request, so a
+listener never looks any of them up itself, and every query it makes is scoped by the
+same `Workspace`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from typing import Any
 
 from bot.container import Deps
 from bot.core.people import Viewer
+from bot.core.workspace import Workspace
 
 DEPS_KEY = "mentorbot_deps"
 VIEWER_KEY = "mentorbot_viewer"
+WORKSPACE_KEY = "mentorbot_workspace"
 
 
 def deps_from(context: Mapping[str, Any]) -> Deps:
@@ -60,6 +64,15 @@ def viewer_from(context: Mapping[str, Any]) -> Viewer:
     if not isinstance(viewer, Viewer):
         raise RuntimeError("no viewer in the Bolt context: the request had no user id, or the middleware did not run")
     return viewer
+
+
+def workspace_from(context: Mapping[str, Any]) -> Workspace:
+    """The workspace this request or event comes from, as the middleware resolved it: the
+    one scope every look-up by a Slack id (a person, a channel, a programme) goes through."""
+    workspace = context.get(WORKSPACE_KEY)
+    if not isinstance(workspace, Workspace):
+        raise RuntimeError("no workspace in the Bolt context: the middleware did not run")
+    return workspace
 
 
 def viewer_or_none(context: Mapping[str, Any]) -> Viewer | None:

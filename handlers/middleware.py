@@ -23,22 +23,33 @@ from slack_sdk.errors import SlackApiError
 from bot.container import Deps
 from bot.core.events import record_event_once
 from bot.core.people import Viewer, identify
-from bot.core.workspace import TOKENS_REVOKED, UNINSTALLED, resume_sending, sending_stopped
+from bot.core.workspace import TOKENS_REVOKED, UNINSTALLED, Workspace, resume_sending, sending_stopped
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.slack.render.help import not_a_coordinator_message, not_a_coordinator_view
 from handlers.ack_first import defer
 from handlers.answers import reply
-from handlers.context import DEPS_KEY, VIEWER_KEY, LazyViewer, viewer_or_none
+from handlers.context import DEPS_KEY, VIEWER_KEY, WORKSPACE_KEY, LazyViewer, viewer_or_none
 from handlers.sending_seen import SENDING_SEEN_KEY, SendingSeen
 from storage.db import unit_of_work
 
 log = logging.getLogger(__name__)
 
 
-def resolve_viewer(deps: Deps, slack_user_id: str) -> Viewer:
-    """Who this is, in one short read transaction (the rule itself is `identify`)."""
+def resolve_workspace(deps: Deps, team_id: str | None) -> Workspace:
+    """The workspace a request comes from, by the team Slack names in it. With OAuth every
+    installed workspace sees only its own rows; in token mode the bot's one workspace also
+    owns rows made before its team was known (the CLI's, until adopted at start-up)."""
+    if deps.settings.oauth:
+        return Workspace(team_id=(team_id or "")[:32], owns_unassigned=False)
+    return Workspace.single(team_id)
+
+
+def resolve_viewer(deps: Deps, slack_user_id: str, workspace: Workspace) -> Viewer:
+    """Who this is in this workspace, in one short read transaction (the rule itself is
+    `identify`)."""
     with unit_of_work(deps.session_factory) as session:
-        return identify(session, slack_user_id=slack_user_id, admin_user_ids=deps.settings.admin_user_ids)
+        return identify(session, slack_user_id=slack_user_id, workspace=workspace,
+                        admin_user_ids=deps.settings.admin_user_ids)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -90,11 +101,14 @@ def register(app: App, deps: Deps) -> None:
 
     @app.middleware
     def provide_viewer(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
-        # After the redelivery check: a dropped repeat costs no lookup. A request that names
-        # no user (most events about the workspace) gets no viewer.
+        # After the redelivery check: a dropped repeat costs no lookup. Every request has a
+        # workspace (the team Slack names); one that names no user (most events about the
+        # workspace) gets no viewer.
+        workspace = resolve_workspace(deps, context.team_id)
+        context[WORKSPACE_KEY] = workspace
         if context.user_id:
             # Read when a listener first asks (LazyViewer): for most, on the executor after the ack.
-            context[VIEWER_KEY] = LazyViewer(partial(resolve_viewer, deps, context.user_id))
+            context[VIEWER_KEY] = LazyViewer(partial(resolve_viewer, deps, context.user_id, workspace))
         next()
 
 
@@ -177,4 +191,4 @@ def _what(body: dict[str, Any]) -> str:
     return str(actions[0].get("action_id") or (body.get("view") or {}).get("callback_id") or body.get("type"))
 
 
-__all__ = ["coordinators_only", "register", "resolve_viewer"]
+__all__ = ["coordinators_only", "register", "resolve_viewer", "resolve_workspace"]

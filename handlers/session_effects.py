@@ -146,5 +146,6 @@ def act_on_session_button(
         explain(client=client, body=body, respond=respond, message=message, logger=logger)
         return None
     with unit_of_work(deps.session_factory) as session:
-        outcome = act(session, session_id=session_id, slack_user_id=viewer.slack_user_id, now=deps.clock.now())
+        outcome = act(session, session_id=session_id, slack_user_id=viewer.slack_user_id, workspace=viewer.workspace,
+                      now=deps.clock.now())
     return outcome

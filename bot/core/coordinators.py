@@ -11,20 +11,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.people import identify
+from bot.core.workspace import Workspace
 from bot.i18n import normalise_language
 from storage.models import Participant, Programme, Role, Round
 
 
 def coordinated_round_ids(
-    session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = ()
-) -> set[int] | None:
-    """The rounds this person coordinates; None means every round (MENTORBOT_ADMINS).
+    session: Session, *, slack_user_id: str, workspace: Workspace, admin_user_ids: Collection[str] = ()
+) -> set[int]:
+    """The rounds of this workspace this person coordinates (an admin named in
+    MENTORBOT_ADMINS: every round of the workspace).
 
     The one rule behind every coordinator's reach: a coordinator of one programme's round
-    may see and change that round, never another programme's. `identify` reads it, so a
-    handler's Viewer and a service's check can never disagree."""
-    rounds = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).coordinated_round_ids
-    return None if rounds is None else set(rounds)
+    may see and change that round, never another programme's, and nothing of another
+    workspace. `identify` reads it, so a handler's Viewer and a service's check can never
+    disagree."""
+    return set(identify(session, slack_user_id=slack_user_id, workspace=workspace,
+                        admin_user_ids=admin_user_ids).coordinated_round_ids)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -71,6 +71,15 @@ class Workspace:
     def owns_row(self, team_id: str) -> bool:
         return team_id in self.team_ids()
 
+    def owns_round(self, session: Session, round_id: int | None) -> bool:
+        """The round is this workspace's: an id from a button or a form may name any row,
+        so a listener acting on one it did not find through this workspace checks it."""
+        if round_id is None:
+            return False
+        team = session.scalar(
+            select(Programme.team_id).join(Round, Round.programme_id == Programme.id).where(Round.id == round_id))
+        return team is not None and self.owns_row(team)
+
 
 def adopt_unassigned(session: Session, *, team_id: str) -> int:
     """Token mode learned its workspace (auth.test): rows made before that are its own.

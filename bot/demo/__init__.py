@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 
 from bot.clock import FixedClock
+from bot.core.workspace import Workspace
 from bot.demo.sample import DEMO_START, PEOPLE, sample_workbook
 from bot.demo.transcript import Transcript
 from bot.reports import report_language, write_report
@@ -55,7 +56,8 @@ def run_demo(*, out: TextIO | None = None, log_file: Path | None = None) -> int:
 def _import_round(app: SandboxedApp, transcript: Transcript) -> None:
     transcript.scene("Mette (coordinator) imports the round workbook: mentorbot import spring-2027.xlsx")
     with unit_of_work(app.runtime.session_factory) as session:
-        result = import_workbook_file(session, workbook_bytes(sample_workbook()), now=app.clock.now())
+        result = import_workbook_file(session, workbook_bytes(sample_workbook()), now=app.clock.now(),
+                                      workspace=Workspace.single())
     for line in summary_lines(result, language="en", dry_run=False):
         transcript.note(line)
     if not result.ok:

@@ -51,6 +51,7 @@ from bot.core.coordinators import coordinated_round_ids
 from bot.core.notices import Coordinators, Notice, Person, queue_notices, stored_notice
 from bot.core.people import identify
 from bot.core.timing import zone
+from bot.core.workspace import Workspace
 from bot.digest.notices import ActionKind, DigestAction, DigestChannelMissing, DigestFacts, DigestPicture
 from bot.home.service import StuckPerson, round_status
 from bot.matching.review import LookupStatus, RoundLookup, coordinated_round
@@ -412,7 +413,7 @@ def mark_handled(
     round_id: int,
     key: str,
     fingerprint: str,
-    slack_user_id: str,
+    slack_user_id: str, workspace: Workspace,
     admin_user_ids: Iterable[str] = (),
     now: datetime,
 ) -> HandledOutcome:
@@ -422,8 +423,9 @@ def mark_handled(
     action whose state has moved on since (a new missed window, a new help request) is
     stale and records nothing: the next digest shows the new state. Two coordinators
     clicking at once record one row (the unique key; the insert skips a row already there)."""
-    coordinated = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=tuple(admin_user_ids))
-    if coordinated is not None and round_id not in coordinated:
+    coordinated = coordinated_round_ids(session, slack_user_id=slack_user_id, workspace=workspace,
+                                        admin_user_ids=tuple(admin_user_ids))
+    if round_id not in coordinated:
         return HandledOutcome(status=HandledStatus.NOT_YOURS)
     round_ = _load_round(session, round_id)
     if round_ is None:
@@ -510,14 +512,14 @@ class DigestView:
 def digest_for(
     session: Session,
     *,
-    slack_user_id: str,
+    slack_user_id: str, workspace: Workspace,
     round_name: str | None,
     admin_user_ids: Iterable[str] = (),
     now: datetime,
 ) -> DigestView:
     """This week's digest of a round the asker coordinates, chosen as the scoreboard and the
     report choose it, for them alone."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=tuple(admin_user_ids))
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=tuple(admin_user_ids))
     lookup = coordinated_round(session, name=round_name, today=now.date(), round_ids=viewer.coordinated_round_ids)
     if lookup.status is not LookupStatus.FOUND or lookup.round_id is None:
         return DigestView(language=viewer.language, lookup=lookup)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.core.coordinators import coordinated_round_ids
 from bot.core.people import contacts_for_outsiders, identify, is_known_time_zone
 from bot.core.timing import DEFAULT_TIMEZONE
+from bot.core.workspace import Workspace
 from bot.onboarding.state import STUCK_STEPS, OnboardingStep, onboarding_step
 from bot.pairs.state import live_pair
 from bot.rounds.meetings import meeting_concerns
@@ -149,15 +150,15 @@ class HomeData:
 
 
 def build_home(
-    session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = (), now: datetime
+    session: Session, *, slack_user_id: str, workspace: Workspace, admin_user_ids: Collection[str] = (), now: datetime
 ) -> HomeData:
     """The Home tab's content for one person, read in one go."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
-    rows = _rows_of(session, slack_user_id)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
+    rows = _rows_of(session, slack_user_id, workspace)
     timezone = _timezone_of(rows)
     participations = _participations(session, rows=rows, now=now)
     overview = (
-        coordinator_overview(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids, now=now)
+        coordinator_overview(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids, now=now)
         if viewer.is_coordinator
         else None
     )
@@ -169,7 +170,7 @@ def build_home(
     )
     contacts: tuple[str, ...] = ()
     if not participations and overview is None and company_contact is None:
-        contacts = tuple(contacts_for_outsiders(session, today=now.date(), admin_user_ids=admin_user_ids))
+        contacts = tuple(contacts_for_outsiders(session, today=now.date(), workspace=workspace, admin_user_ids=admin_user_ids))
     return HomeData(language=viewer.language, timezone=timezone, participations=participations, overview=overview,
                     company_contact=company_contact, contacts=contacts)
 
@@ -177,22 +178,21 @@ def build_home(
 def coordinator_overview(
     session: Session,
     *,
-    slack_user_id: str,
+    slack_user_id: str, workspace: Workspace,
     admin_user_ids: Collection[str] = (),
     now: datetime,
     max_rounds: int = MAX_ROUNDS_SHOWN,
 ) -> CoordinatorOverview:
     """Onboarding status of the rounds this person coordinates; an admin (MENTORBOT_ADMINS)
-    oversees every round. Empty for anyone else.
+    oversees every round of the workspace. Empty for anyone else.
 
     Only rounds still running are shown, newest first; when none is running, the newest
     one is, so a coordinator between rounds still sees how the last one ended."""
-    coordinated = coordinated_round_ids(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
-    if coordinated is not None and not coordinated:
+    coordinated = coordinated_round_ids(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
+    if not coordinated:
         return CoordinatorOverview(rounds=[])
-    query = select(Round).options(selectinload(Round.programme)).order_by(Round.starts_on.desc(), Round.id.desc())
-    if coordinated is not None:
-        query = query.where(Round.id.in_(coordinated))
+    query = (select(Round).options(selectinload(Round.programme)).where(Round.id.in_(coordinated))
+             .order_by(Round.starts_on.desc(), Round.id.desc()))
     rounds = list(session.scalars(query))
     today = now.date()
     running = [round_ for round_ in rounds if round_.ends_on >= today]
@@ -257,23 +257,25 @@ class StatusReport:
 
 
 def status_for(
-    session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = (), now: datetime
+    session: Session, *, slack_user_id: str, workspace: Workspace, admin_user_ids: Collection[str] = (), now: datetime
 ) -> StatusReport:
     """The same overview the coordinator's Home tab shows, so the two never disagree."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
-    overview = coordinator_overview(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids, now=now)
-    return StatusReport(language=viewer.language, timezone=_timezone_of(_rows_of(session, slack_user_id)),
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
+    overview = coordinator_overview(session, slack_user_id=slack_user_id, workspace=workspace,
+                                    admin_user_ids=admin_user_ids, now=now)
+    return StatusReport(language=viewer.language, timezone=_timezone_of(_rows_of(session, slack_user_id, workspace)),
                         overview=overview)
 
 
 # --- helpers --------------------------------------------------------------------------------
 
-def _rows_of(session: Session, slack_user_id: str) -> list[Participant]:
+def _rows_of(session: Session, slack_user_id: str, workspace: Workspace) -> list[Participant]:
+    """The person's rows in this workspace's rounds, newest first."""
     return list(
         session.scalars(
             select(Participant)
             .join(Round, Round.id == Participant.round_id)
-            .where(Participant.slack_user_id == slack_user_id)
+            .where(Participant.slack_user_id == slack_user_id, Participant.round_id.in_(workspace.rounds()))
             .options(selectinload(Participant.round).selectinload(Round.programme))
             .order_by(Round.starts_on.desc(), Participant.id.desc())
         )

@@ -38,6 +38,7 @@ from bot.core.coordinators import coordinated_round_ids
 from bot.core.notices import Notice, Person, queue_notices
 from bot.core.people import identify
 from bot.core.timing import polite_time, zone
+from bot.core.workspace import Workspace
 from bot.i18n import normalise_language
 from bot.matching.engine import (
     PROBLEM_LOCK_UNKNOWN,
@@ -816,10 +817,10 @@ class ReviewOutcome:
     publish: PublishResult | None = None
 
 
-def start_review(session: Session, *, slack_user_id: str, round_name: str | None, now: datetime,
+def start_review(session: Session, *, slack_user_id: str, workspace: Workspace, round_name: str | None, now: datetime,
                  admin_user_ids: Collection[str] = ()) -> ReviewOutcome:
     """`/mentoring-admin match [ROUND]`: pick the round, compute a proposal, return it to render."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     language = viewer.language
     lookup = find_round(session, name=round_name, today=now.date(), round_ids=viewer.coordinated_round_ids)
     if lookup.status is not LookupStatus.FOUND or lookup.round_id is None:
@@ -828,7 +829,8 @@ def start_review(session: Session, *, slack_user_id: str, round_name: str | None
     return ReviewOutcome(status=ReviewStatus.OK, language=language, review=review_of(row), lookup=lookup)
 
 
-def act_on_proposal(session: Session, *, proposal_id: int, action: ReviewAction, slack_user_id: str, now: datetime,
+def act_on_proposal(session: Session, *, proposal_id: int, action: ReviewAction, slack_user_id: str, workspace: Workspace,
+                    now: datetime,
                     mentor_id: int | None = None, mentee_id: int | None = None,
                     admin_user_ids: Collection[str] = ()) -> ReviewOutcome:
     """A review button: check the clicker coordinates the round, apply, recompute, return the review.
@@ -836,7 +838,7 @@ def act_on_proposal(session: Session, *, proposal_id: int, action: ReviewAction,
     Every change recomputes, so the message the coordinator sees next is a new stored
     proposal, and the one they clicked on can no longer be published by mistake.
     """
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     language = viewer.language
     row = session.get(MatchProposal, proposal_id)
     if row is None:
@@ -863,10 +865,10 @@ def act_on_proposal(session: Session, *, proposal_id: int, action: ReviewAction,
     return ReviewOutcome(status=ReviewStatus.OK, language=language, review=review_of(fresh))
 
 
-def publish_for(session: Session, *, proposal_id: int, slack_user_id: str, now: datetime,
+def publish_for(session: Session, *, proposal_id: int, slack_user_id: str, workspace: Workspace, now: datetime,
                 admin_user_ids: Collection[str] = ()) -> ReviewOutcome:
     """The Publish button: only the round's coordinators; a stale proposal comes back recomputed."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     language = viewer.language
     row = session.get(MatchProposal, proposal_id)
     if row is None:

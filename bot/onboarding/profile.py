@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.people import is_known_time_zone
 from bot.core.timing import DEFAULT_TIMEZONE
+from bot.core.workspace import Workspace
 from bot.i18n import LANGUAGES, normalise_language, t
 from storage.models import Participant, Programme, Role, Round
 
@@ -134,13 +135,15 @@ class ProfileSaveResult:
         return self.access is ProfileAccess.OK and not self.errors and self.saved is not None
 
 
-def load_profile(session: Session, *, slack_user_id: str, participant_id: int | None = None) -> ProfileLoad:
+def load_profile(
+    session: Session, *, slack_user_id: str, workspace: Workspace, participant_id: int | None = None
+) -> ProfileLoad:
     """The profile a person may edit now: that of their newest round as mentor or mentee.
 
     `participant_id` is what a button carried; it must be one of this person's rows (a
     forwarded message must not open someone else's profile), but a button from an older
     round still opens the newest one, which is the profile that matters now."""
-    rows = _rows_of(session, slack_user_id)
+    rows = _rows_of(session, slack_user_id, workspace)
     language = normalise_language(rows[0].language if rows else None)
     if participant_id is not None and participant_id not in {row.id for row in rows}:
         return ProfileLoad(access=ProfileAccess.NOT_YOURS, language=language)
@@ -157,7 +160,7 @@ def load_profile(session: Session, *, slack_user_id: str, participant_id: int | 
 
 
 def save_profile(
-    session: Session, *, slack_user_id: str, participant_id: int, form: ProfileForm, now: datetime
+    session: Session, *, slack_user_id: str, workspace: Workspace, participant_id: int, form: ProfileForm, now: datetime
 ) -> ProfileSaveResult:
     """Validate the whole form, then store all of it in the caller's unit of work, or nothing.
 
@@ -167,8 +170,9 @@ def save_profile(
     saves arriving together (a double press) only one is the first: on PostgreSQL both
     would otherwise find no profile yet, and both thank the person for a first profile."""
     participant = session.get(Participant, participant_id, with_for_update=True, populate_existing=True)
-    if participant is None or participant.slack_user_id != slack_user_id:
-        rows = _rows_of(session, slack_user_id)
+    if (participant is None or participant.slack_user_id != slack_user_id
+            or not workspace.owns_round(session, participant.round_id)):
+        rows = _rows_of(session, slack_user_id, workspace)
         language = normalise_language(rows[0].language if rows else None)
         return ProfileSaveResult(access=ProfileAccess.NOT_YOURS, language=language)
     language = normalise_language(participant.language)
@@ -274,13 +278,13 @@ def split_list(text: str | None) -> list[str]:
 
 # --- helpers --------------------------------------------------------------------------------
 
-def _rows_of(session: Session, slack_user_id: str) -> list[Participant]:
-    """This person's rows, newest round first (the same order `identify` uses)."""
+def _rows_of(session: Session, slack_user_id: str, workspace: Workspace) -> list[Participant]:
+    """This person's rows in this workspace, newest round first (as `identify` reads them)."""
     return list(
         session.scalars(
             select(Participant)
             .join(Round, Round.id == Participant.round_id)
-            .where(Participant.slack_user_id == slack_user_id)
+            .where(Participant.slack_user_id == slack_user_id, Participant.round_id.in_(workspace.rounds()))
             .order_by(Round.starts_on.desc(), Participant.id.desc())
         )
     )

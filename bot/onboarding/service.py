@@ -516,6 +516,7 @@ def record_consent(
     *,
     participant_id: int,
     acting_user_id: str,
+    workspace: Workspace,
     purpose: ConsentPurpose,
     granted: bool,
     now: datetime,
@@ -533,12 +534,14 @@ def record_consent(
     last click always sees every answer. A click that changes no answer still settles the
     derived state, so pressing Yes again repairs a consent that was left uncounted."""
     participant = session.get(Participant, participant_id, with_for_update=True, populate_existing=True)
-    if participant is None or participant.role is Role.COMPANY_CONTACT:
+    if (participant is None or participant.role is Role.COMPANY_CONTACT
+            or not workspace.owns_round(session, participant.round_id)):
         # A company contact has no welcome to click in: their one consent (evaluation) is
-        # given in the company survey, so a forged onboarding click changes nothing.
-        return ConsentOutcome(status=ConsentStatus.STALE, language=_language_of(session, acting_user_id))
+        # given in the company survey, so a forged onboarding click changes nothing. A
+        # participant of another workspace is no one a click from this one may answer for.
+        return ConsentOutcome(status=ConsentStatus.STALE, language=_language_of(session, acting_user_id, workspace))
     if participant.slack_user_id != acting_user_id:
-        return ConsentOutcome(status=ConsentStatus.NOT_YOURS, language=_language_of(session, acting_user_id))
+        return ConsentOutcome(status=ConsentStatus.NOT_YOURS, language=_language_of(session, acting_user_id, workspace))
 
     existing = next((consent for consent in participant.consents if consent.purpose is purpose), None)
     if existing is not None and existing.granted == granted:
@@ -605,8 +608,8 @@ def _settle_consent(participant: Participant, *, now: datetime) -> bool:
     return False
 
 
-def _language_of(session: Session, slack_user_id: str) -> str:
-    return identify(session, slack_user_id=slack_user_id).language
+def _language_of(session: Session, slack_user_id: str, workspace: Workspace) -> str:
+    return identify(session, slack_user_id=slack_user_id, workspace=workspace).language
 
 
 def _coordinator_notice(session: Session, participant: Participant, *, declined: bool, now: datetime) -> Notice:

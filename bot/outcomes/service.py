@@ -49,6 +49,7 @@ from bot.core.dates import months_after
 from bot.core.notices import Notice, Person
 from bot.core.people import identify
 from bot.core.timing import add_working_days, due_slot, local_day, zone
+from bot.core.workspace import Workspace
 from bot.i18n import normalise_language
 from bot.outcomes.notices import FollowUpFacts
 from bot.pairs.channel_names import slugify
@@ -462,11 +463,11 @@ def _mentee_rows(session: Session, slack_user_id: str) -> list[Participant]:
     ))
 
 
-def own_outcome_form(session: Session, *, slack_user_id: str, participant_id: int | None = None,
+def own_outcome_form(session: Session, *, slack_user_id: str, workspace: Workspace, participant_id: int | None = None,
                      source: OutcomeSource = OutcomeSource.SELF) -> FormAnswer:
     """The modal a mentee fills in for themselves: from `/mentoring outcome` (their newest
     round) or from the follow-up DM's button (`participant_id`, which must be theirs)."""
-    viewer = identify(session, slack_user_id=slack_user_id)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace)
     language = viewer.language
     if participant_id is not None:
         participant = session.get(Participant, participant_id)
@@ -494,12 +495,12 @@ def _fits(name: str, query: str) -> bool:
     return needle in name.casefold() or bool(ascii_needle and ascii_needle in slugify(name))
 
 
-def coordinator_outcome_form(session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = (),
+def coordinator_outcome_form(session: Session, *, slack_user_id: str, workspace: Workspace, admin_user_ids: Collection[str] = (),
                              query: str, now: datetime) -> FormAnswer:
     """`/mentoring-admin outcome NAME`: the person NAME (or email) fits among the mentees and
     company contacts of the rounds this coordinator runs; one fit opens the form, several
     are listed to tell apart (an exact name, or an email, picks one)."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     language = viewer.language
     text = " ".join(query.split())
     if not text:
@@ -598,7 +599,7 @@ _SURVEY_ERRORS = {"required": "outcomes.company.error.required", "invalid": "out
 def record_company_answer(
     session: Session,
     *,
-    slack_user_id: str,
+    slack_user_id: str, workspace: Workspace,
     admin_user_ids: Collection[str] = (),
     participant_id: int | None,
     values: Mapping[str, int | None],
@@ -612,7 +613,7 @@ def record_company_answer(
 
     The contact's row is locked first, so two submits at once (a double click) are decided
     one after the other: the second finds the invitation and consent the first made."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     language = viewer.language
     person = (session.get(Participant, participant_id, with_for_update=True, populate_existing=True)
               if participant_id is not None else None)
@@ -650,7 +651,7 @@ class OutcomeSubmission:
 def submit_outcome(
     session: Session,
     *,
-    slack_user_id: str,
+    slack_user_id: str, workspace: Workspace,
     admin_user_ids: Collection[str] = (),
     participant_id: int | None,
     source: OutcomeSource,
@@ -668,7 +669,7 @@ def submit_outcome(
     The participant row is locked before anything is read (FOR UPDATE; SQLite's BEGIN
     IMMEDIATE already serialises), so simultaneous submits for one mentee are decided one
     after the other and the later wins whole, consent included."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     language = viewer.language
     participant = (session.get(Participant, participant_id, with_for_update=True, populate_existing=True)
                    if participant_id is not None else None)

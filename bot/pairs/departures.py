@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from bot.core.notices import Coordinators, Notice, notice_facts, outgoing_calls, queue_notices
 from bot.core.outbox import cancel_pending, enqueue_all
 from bot.core.timing import local_day, next_shared_time
+from bot.core.workspace import Workspace
 from bot.pairs.pauses import _lock_pauses, _own_rows, _pairs_of, _welcome_back, pair_nudge_prefixes
 from bot.pairs.state import person_paused
 from bot.timeline.service import reminder_prefix
@@ -106,10 +107,13 @@ class DepartureOutcome:
     resumed_pairs: int = 0
 
 
-def participant_left_workspace(session: Session, *, slack_user_id: str, now: datetime) -> DepartureOutcome:
+def participant_left_workspace(
+    session: Session, *, slack_user_id: str, workspace: Workspace | None = None, now: datetime
+) -> DepartureOutcome:
     """Pause the person's live pairs until further notice and tell each round's coordinators
     once per departure. Someone who is no participant of a running round changes nothing."""
-    people = [person for person in _own_rows(session, slack_user_id=slack_user_id, now=now) if person.erased_at is None]
+    people = [person for person in _own_rows(session, slack_user_id=slack_user_id, workspace=workspace, now=now)
+              if person.erased_at is None]
     if not people:
         return DepartureOutcome()
     _lock_pauses(session, people)
@@ -151,10 +155,13 @@ def participant_left_workspace(session: Session, *, slack_user_id: str, now: dat
     return DepartureOutcome(told=told, paused_pairs=paused)
 
 
-def participant_back_in_workspace(session: Session, *, slack_user_id: str, now: datetime) -> DepartureOutcome:
+def participant_back_in_workspace(
+    session: Session, *, slack_user_id: str, workspace: Workspace | None = None, now: datetime
+) -> DepartureOutcome:
     """A person who had left is active again: their departure's pairs resume (unless the
     partner is away) and the coordinators hear it once. Nobody who had not left is touched."""
-    people = [person for person in _own_rows(session, slack_user_id=slack_user_id, now=now) if person.erased_at is None]
+    people = [person for person in _own_rows(session, slack_user_id=slack_user_id, workspace=workspace, now=now)
+              if person.erased_at is None]
     def away_now(people: list[Participant]) -> list[Participant]:
         return [person for person in people
                 if _episodes(session, left_prefix(person.id)) > _episodes(session, back_prefix(person.id))]

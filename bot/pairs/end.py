@@ -28,6 +28,7 @@ from bot.core.numbers import whole_number
 from bot.core.outbox import cancel_pending
 from bot.core.people import identify
 from bot.core.timing import polite_time
+from bot.core.workspace import Workspace
 from bot.pairs.channel_names import slugify
 from bot.pairs.channels import pair_languages, pair_timezone, person_named
 from bot.pairs.notices import FOUND_JOB, NOTE_LIMIT, PairClosed, PairEndedReport
@@ -146,12 +147,12 @@ def _matching(pairs: list[Pair], query: str) -> list[Pair]:
 
 
 def end_pair_form(
-    session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = (), query: str = "",
+    session: Session, *, slack_user_id: str, workspace: Workspace, admin_user_ids: Collection[str] = (), query: str = "",
     rematch: bool = False, now: datetime,
 ) -> EndPairForm:
     """The pairs to choose from; with `query` (a name, or a pair number) one is preselected,
     or the form is refused with the reason (no such pair, several match)."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     language = viewer.language
     pairs = _endable_pairs(session, round_ids=viewer.coordinated_round_ids, now=now)
     if not pairs:
@@ -179,7 +180,7 @@ def end_pair_form(
 def end_pair(
     session: Session,
     *,
-    slack_user_id: str,
+    slack_user_id: str, workspace: Workspace,
     admin_user_ids: Collection[str] = (),
     pair_id: int | None,
     reason: str | None,
@@ -193,7 +194,7 @@ def end_pair(
     IMMEDIATE already serialises): of two coordinators ending it at the same moment, the
     second is told it has ended. On PostgreSQL both would otherwise end it, each told so,
     and the reason on record could differ from the one the pair's closing note gives."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     language = viewer.language
     errors: dict[str, str] = {}
     pair = (session.get(Pair, pair_id, with_for_update=True, populate_existing=True)

@@ -42,6 +42,7 @@ from bot.core.notices import Conversation, Coordinators, Notice, outgoing_calls,
 from bot.core.outbox import cancel_pending, enqueue_all
 from bot.core.people import identify
 from bot.core.timing import due_slot, local_day, next_shared_time, zone
+from bot.core.workspace import Workspace
 from bot.i18n import normalise_language
 from bot.nudges.checkins import checkin_prefix
 from bot.pairs.notices import PairPaused, PersonPaused, WelcomeBack
@@ -191,20 +192,23 @@ class PauseOutcome:
         return self.problem is None and self.until is not None
 
 
-def _own_rows(session: Session, *, slack_user_id: str, now: datetime) -> list[Participant]:
-    """The person as mentor or mentee in every round still running."""
-    return list(
-        session.scalars(
-            select(Participant)
-            .join(Round, Round.id == Participant.round_id)
-            .where(
-                Participant.slack_user_id == slack_user_id,
-                Participant.role.in_([Role.MENTOR, Role.MENTEE]),
-                Round.ends_on >= now.date() - timedelta(days=1),
-            )
-            .order_by(Round.starts_on.desc(), Participant.id.desc())
+def _own_rows(session: Session, *, slack_user_id: str, workspace: Workspace | None, now: datetime) -> list[Participant]:
+    """The person as mentor or mentee in every round still running of this workspace (the
+    same user id in another workspace is someone else). None: wherever the id is, for a
+    caller that only has the id Slack refused (the deliverer, until it knows the team)."""
+    query = (
+        select(Participant)
+        .join(Round, Round.id == Participant.round_id)
+        .where(
+            Participant.slack_user_id == slack_user_id,
+            Participant.role.in_([Role.MENTOR, Role.MENTEE]),
+            Round.ends_on >= now.date() - timedelta(days=1),
         )
+        .order_by(Round.starts_on.desc(), Participant.id.desc())
     )
+    if workspace is not None:
+        query = query.where(Participant.round_id.in_(workspace.rounds()))
+    return list(session.scalars(query))
 
 
 def _lock_pauses(session: Session, people: list[Participant]) -> None:
@@ -244,12 +248,12 @@ def _pairs_of(session: Session, people: list[Participant]) -> list[PairState]:
     return load_pair_states(session, selection)
 
 
-def pause_participant(session: Session, *, slack_user_id: str, text: str, now: datetime) -> PauseOutcome:
+def pause_participant(session: Session, *, slack_user_id: str, workspace: Workspace, text: str, now: datetime) -> PauseOutcome:
     """Pause this person (and so their pairs) until the date in `text`; nothing is stored
     when the text does not hold a date in the next six months."""
-    people = _own_rows(session, slack_user_id=slack_user_id, now=now)
+    people = _own_rows(session, slack_user_id=slack_user_id, workspace=workspace, now=now)
     if not people:
-        language = identify(session, slack_user_id=slack_user_id).language
+        language = identify(session, slack_user_id=slack_user_id, workspace=workspace).language
         return PauseOutcome(language=language, problem=PauseProblem.NOT_PARTICIPANT)
     _lock_pauses(session, people)
     language = normalise_language(people[0].language)
@@ -333,15 +337,15 @@ class ResumeOutcome:
     holds: tuple[PauseHold, ...] = ()  # pairs of theirs still paused, and by whom (the partner, the coordinators)
 
 
-def resume_participant(session: Session, *, slack_user_id: str, now: datetime) -> ResumeOutcome:
+def resume_participant(session: Session, *, slack_user_id: str, workspace: Workspace, now: datetime) -> ResumeOutcome:
     """End this person's pause today. Their pairs are active again unless the partner is
     still on a break; an active pair's channel gets its welcome back, if it heard of the
     break. Notices of the pause not yet sent are withdrawn: the pause they announce is over.
 
     Someone not on a pause whose pair is paused hears who paused it and until when."""
-    people = _own_rows(session, slack_user_id=slack_user_id, now=now)
+    people = _own_rows(session, slack_user_id=slack_user_id, workspace=workspace, now=now)
     if not people:
-        language = identify(session, slack_user_id=slack_user_id).language
+        language = identify(session, slack_user_id=slack_user_id, workspace=workspace).language
         return ResumeOutcome(language=language, resumed=False, participant=False)
     _lock_pauses(session, people)
     language = normalise_language(people[0].language)

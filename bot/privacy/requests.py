@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.people import coordinated_programme_ids, identify
+from bot.core.workspace import Workspace
 from bot.pairs.channel_names import slugify
 from bot.privacy.erase import ErasureCounts, erase_person, plan
 from bot.privacy.inventory import PersonRef, find_person, round_labels, within_programmes
@@ -71,10 +72,10 @@ def _candidate(session: Session, person: PersonRef) -> Candidate:
                      rounds=tuple(round_labels(session, person)))
 
 
-def erase_lookup(session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = (),
+def erase_lookup(session: Session, *, slack_user_id: str, workspace: Workspace, admin_user_ids: Collection[str] = (),
                  query: str) -> EraseAnswer:
     """Whom NAME (or an email) means among the people of the asker's programmes."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     language = viewer.language
     text = " ".join(query.split())
     if not text:
@@ -109,11 +110,11 @@ def erase_lookup(session: Session, *, slack_user_id: str, admin_user_ids: Collec
                        counts=plan(session, person))
 
 
-def erase_confirmed(session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = (),
+def erase_confirmed(session: Session, *, slack_user_id: str, workspace: Workspace, admin_user_ids: Collection[str] = (),
                     participant_id: int, now: datetime) -> EraseAnswer:
     """The button: erase the person this participant row is, if the clicker coordinates a
     programme they are in; an erased (or unknown) row is ALREADY, and nothing changes."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     language = viewer.language
     person = find_person(session, participant_ids=(participant_id,))
     if person is None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.core.people import identify
+from bot.core.workspace import Workspace
 from bot.matching.review import LookupStatus, RoundLookup, coordinated_round
 from bot.reports.workbook import ReportSummary, report_language, write_report
 from storage.models import Round
@@ -39,12 +40,12 @@ def report_filename(round_name: str, day: datetime) -> str:
     return f"report-{slug}-{day.date().isoformat()}.xlsx"
 
 
-def report_for(session: Session, *, slack_user_id: str, round_name: str | None, now: datetime,
+def report_for(session: Session, *, slack_user_id: str, workspace: Workspace, round_name: str | None, now: datetime,
                admin_user_ids: Collection[str] = ()) -> ReportFile:
     """The report of the round a coordinator names among those they coordinate (the one
     running round when they name none, else the newest); another programme's rounds are
     not found at all. Never pseudonymised: it goes to a coordinator of the programme."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     lookup = coordinated_round(session, name=round_name, today=now.date(), round_ids=viewer.coordinated_round_ids)
     round_id = lookup.round_id if lookup.status is LookupStatus.FOUND else None
     if round_id is None:

@@ -20,9 +20,9 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from bot.core.coordinators import coordinated_round_ids
 from bot.core.events import record_event_once
-from bot.core.people import Viewer
+from bot.core.people import Viewer, identify
+from bot.core.workspace import Workspace
 from bot.rounds.roster import ImportResult, import_workbook_file
 from bot.rounds.workbook import MAX_FILE_BYTES, write_template
 
@@ -118,21 +118,25 @@ def import_uploaded_workbook(
     content: bytes,
     *,
     uploader: str,
+    workspace: Workspace,
     admin_user_ids: Collection[str],
     dry_run: bool,
     now: datetime,
 ) -> ImportResult:
     """The CLI's import in the caller's unit of work: a dry run or any problem keeps nothing.
 
-    Unlike the CLI's operator, the uploader is only trusted with the rounds they coordinate
-    (an admin named in MENTORBOT_ADMINS with all of them): a workbook naming any other
-    existing round is refused whole."""
-    only_rounds = coordinated_round_ids(session, slack_user_id=uploader, admin_user_ids=admin_user_ids)
+    The workbook's programme is the uploader's workspace's (a new one is made there; one of
+    another workspace is refused whole). Unlike the CLI's operator, the uploader is only
+    trusted with the rounds they coordinate (an admin of this workspace, named in
+    MENTORBOT_ADMINS, with all of its programmes): a workbook naming any other existing
+    round, or a new round of a programme they coordinate nothing of, is refused whole."""
+    viewer = identify(session, slack_user_id=uploader, workspace=workspace, admin_user_ids=admin_user_ids)
+    only_rounds = None if viewer.is_admin else viewer.coordinated_round_ids
     # Only the import's own savepoint is undone: the transaction stays the caller's to end.
     result: ImportResult | None = None
     try:
         with session.begin_nested():
-            result = import_workbook_file(session, content, now=now, only_rounds=only_rounds)
+            result = import_workbook_file(session, content, now=now, workspace=workspace, only_rounds=only_rounds)
             if dry_run or not result.ok:
                 raise _KeepNothing
     except _KeepNothing:

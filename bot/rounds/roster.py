@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core.workspace import Workspace
 from bot.i18n import normalise_language, plain_entries, t
 from bot.matching.review import hand_pair_problems
 from bot.rounds.workbook import (
@@ -48,10 +49,14 @@ from storage.models import MeetingKind, Pair, PairStatus, Participant, Programme
 class Trespass:
     """An existing round (or programme) the workbook names but the uploader does not coordinate.
 
-    `round` is None when the round is new but its programme is someone else's."""
+    `round` is None when the round is new but its programme is someone else's.
+    `other_team` is set when the programme belongs to another workspace (its team id, or ''
+    for one not yet assigned): programme names are unique across the deployment, and one
+    workspace's import never touches another's programme."""
 
     programme: str
     round: str | None
+    other_team: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -97,16 +102,22 @@ def render_problems(problems: list[Problem], language: str | None) -> list[str]:
 
 
 def import_round(
-    session: Session, workbook: RoundWorkbook, *, now: datetime, only_rounds: Collection[int] | None = None
+    session: Session, workbook: RoundWorkbook, *, now: datetime, workspace: Workspace,
+    only_rounds: Collection[int] | None = None,
 ) -> ImportResult:
     """Import a validated workbook in the caller's transaction; on problems, write nothing.
 
-    `only_rounds` are the existing rounds the importer coordinates (None: an operator's
-    import, which may touch any). It is checked before anything about the round is read,
-    so a refused workbook learns nothing of the round it named, not even on a dry run."""
+    The programme is `workspace`'s: a new one is made there, and one of another workspace
+    is refused whole. `only_rounds` are the existing rounds the importer coordinates (None:
+    an operator's or an admin's import, which may touch any of the workspace's). Both are
+    checked before anything about the round is read, so a refused workbook learns nothing
+    of the round it named, not even on a dry run."""
     settings = workbook.programme
     result = ImportResult(programme=settings.programme, round=settings.round)
     programme = session.scalar(select(Programme).where(Programme.name == settings.programme))
+    if programme is not None and not workspace.owns_row(programme.team_id):
+        result.trespass = Trespass(programme=programme.name, round=None, other_team=programme.team_id)
+        return result
     round_ = None
     if programme is not None:
         round_ = session.scalar(select(Round).where(Round.programme_id == programme.id, Round.name == settings.round))
@@ -123,7 +134,7 @@ def import_round(
         return result
 
     if programme is None:
-        programme = Programme(name=settings.programme, created_at=now)
+        programme = Programme(name=settings.programme, created_at=now, team_id=workspace.team_id)
         session.add(programme)
     programme.default_language = settings.language
     programme.timezone = settings.timezone
@@ -304,11 +315,18 @@ def _to_utc(row: MeetingRow, zone: ZoneInfo) -> datetime:
     return row.starts_at.replace(tzinfo=zone).astimezone(timezone.utc)
 
 
-def summary_lines(result: ImportResult, *, language: str | None, dry_run: bool) -> list[str]:
-    """What a coordinator reads after an import, in the CLI or in Slack."""
+def summary_lines(result: ImportResult, *, language: str | None, dry_run: bool, operator: bool = False) -> list[str]:
+    """What a coordinator reads after an import, in the CLI or in Slack. The `operator` (the
+    CLI) is told which workspace a refused programme is in and how to import there; someone
+    in Slack only that the name is taken elsewhere."""
     lang = normalise_language(language)
     if result.trespass is not None:
         trespass = result.trespass
+        if trespass.other_team is not None:
+            if operator:
+                return [t("roster.summary.other_workspace_cli", lang, programme=trespass.programme,
+                          team=trespass.other_team or "''")]
+            return [t("roster.summary.other_workspace", lang, programme=trespass.programme)]
         if trespass.round is None:
             return [t("roster.summary.not_your_programme", lang, programme=trespass.programme)]
         return [t("roster.summary.not_your_round", lang, programme=trespass.programme, round=trespass.round)]
@@ -336,13 +354,15 @@ def summary_lines(result: ImportResult, *, language: str | None, dry_run: bool) 
 
 
 def import_workbook_file(
-    session: Session, source: bytes | str, *, now: datetime, only_rounds: Collection[int] | None = None
+    session: Session, source: bytes | str, *, now: datetime, workspace: Workspace,
+    only_rounds: Collection[int] | None = None,
 ) -> ImportResult:
-    """Read, validate and import in the caller's transaction; problems from either step refuse it all."""
+    """Read, validate and import into `workspace` in the caller's transaction; problems from
+    either step refuse it all."""
     workbook, problems = read_workbook(source)
     if workbook is None:
         return ImportResult(problems=problems)
-    return import_round(session, workbook, now=now, only_rounds=only_rounds)
+    return import_round(session, workbook, now=now, workspace=workspace, only_rounds=only_rounds)
 
 
 __all__ = ["ImportResult", "Trespass", "import_round", "import_workbook_file", "render_problems", "summary_lines"]

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.core.numbers import whole_number
 from bot.core.people import identify, is_known_time_zone
 from bot.core.timing import DEFAULT_TIMEZONE
+from bot.core.workspace import Workspace
 from bot.i18n import format_day, normalise_language, t
 from bot.pairs.state import PauseHold, pause_hold, published_pair
 from bot.sessions.parser import (
@@ -240,11 +241,12 @@ class _Resolved:
     paused: Pair | None = None  # with Refusal.PAIR_PAUSED: the pair whose pause is explained
 
 
-def _pairs_of(session: Session, slack_user_id: str) -> list[Pair]:
-    """Published pairs where this Slack user is mentor or mentee, newest round first (a
-    draft pair is not a match yet: its people are told they are not matched)."""
+def _pairs_of(session: Session, slack_user_id: str, workspace: Workspace) -> list[Pair]:
+    """Published pairs of this workspace where this Slack user is mentor or mentee, newest
+    round first (a draft pair is not a match yet: its people are told they are not matched)."""
     mine = select(Participant.id).where(Participant.slack_user_id == slack_user_id,
-                                        Participant.role.in_([Role.MENTOR, Role.MENTEE]))
+                                        Participant.role.in_([Role.MENTOR, Role.MENTEE]),
+                                        Participant.round_id.in_(workspace.rounds()))
     return list(
         session.scalars(
             select(Pair)
@@ -268,10 +270,10 @@ def _other(pair: Pair, participant_id: int) -> Participant:
     return pair.mentee if pair.mentor_id == participant_id else pair.mentor
 
 
-def _language_of(session: Session, slack_user_id: str, me: Participant | None) -> str:
+def _language_of(session: Session, slack_user_id: str, workspace: Workspace, me: Participant | None) -> str:
     if me is not None:
         return normalise_language(me.language)
-    return identify(session, slack_user_id=slack_user_id).language
+    return identify(session, slack_user_id=slack_user_id, workspace=workspace).language
 
 
 def _status_refusal(pair: Pair) -> Refusal | None:
@@ -283,18 +285,18 @@ def _status_refusal(pair: Pair) -> Refusal | None:
 
 
 def _resolve(
-    session: Session, *, slack_user_id: str, pair_id: int | None, channel_id: str | None = None
+    session: Session, *, slack_user_id: str, workspace: Workspace, pair_id: int | None, channel_id: str | None = None
 ) -> _Resolved:
     """Which pair a log is for: the one named, the one whose channel this is, or the only
     active one; several active ones and no hint means the modal must ask."""
-    pairs = _pairs_of(session, slack_user_id)
+    pairs = _pairs_of(session, slack_user_id, workspace)
     if pair_id is not None:
         pair = next((p for p in pairs if p.id == pair_id), None)
         if pair is None:
-            return _Resolved(None, None, Refusal.NOT_IN_PAIR, (), _language_of(session, slack_user_id, None))
+            return _Resolved(None, None, Refusal.NOT_IN_PAIR, (), _language_of(session, slack_user_id, workspace, None))
         me = _member(pair, slack_user_id)
         refusal = _status_refusal(pair)
-        return _Resolved(pair if refusal is None else None, me, refusal, (), _language_of(session, slack_user_id, me),
+        return _Resolved(pair if refusal is None else None, me, refusal, (), _language_of(session, slack_user_id, workspace, me),
                          paused=pair if refusal is Refusal.PAIR_PAUSED else None)
     active = [p for p in pairs if p.status is PairStatus.ACTIVE]
     if channel_id:
@@ -303,16 +305,16 @@ def _resolve(
             active = [here]
     if len(active) == 1:
         me = _member(active[0], slack_user_id)
-        return _Resolved(active[0], me, None, (), _language_of(session, slack_user_id, me))
+        return _Resolved(active[0], me, None, (), _language_of(session, slack_user_id, workspace, me))
     if len(active) > 1:
         me = _member(active[0], slack_user_id)
-        return _Resolved(None, me, None, tuple(active), _language_of(session, slack_user_id, me))
+        return _Resolved(None, me, None, tuple(active), _language_of(session, slack_user_id, workspace, me))
     if pairs:  # none active: a pause (which can be lifted) says more than an ended pair
         paused = next((p for p in pairs if p.status is PairStatus.PAUSED), None)
         me = _member(paused or pairs[0], slack_user_id)
         refusal = Refusal.PAIR_PAUSED if paused is not None else Refusal.PAIR_ENDED
-        return _Resolved(None, me, refusal, (), _language_of(session, slack_user_id, me), paused=paused)
-    viewer = identify(session, slack_user_id=slack_user_id)
+        return _Resolved(None, me, refusal, (), _language_of(session, slack_user_id, workspace, me), paused=paused)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace)
     refusal = Refusal.COORDINATOR if viewer.is_coordinator and not viewer.is_participant else Refusal.NO_PAIR
     return _Resolved(None, None, refusal, (), viewer.language)
 
@@ -493,11 +495,11 @@ def _form(*, resolved: _Resolved, slack_user_id: str, today: date, draft: Sessio
 # --- logging --------------------------------------------------------------------------------
 
 def quick_log(
-    session: Session, *, slack_user_id: str, text: str, now: datetime, channel_id: str | None = None
+    session: Session, *, slack_user_id: str, workspace: Workspace, text: str, now: datetime, channel_id: str | None = None
 ) -> LogOutcome:
     """`/log-session TEXT`: log at once when the text is complete and unambiguous and the
     pair is clear; otherwise NEEDS_FORM with the modal prefilled from what was understood."""
-    resolved = _resolve(session, slack_user_id=slack_user_id, pair_id=None, channel_id=channel_id)
+    resolved = _resolve(session, slack_user_id=slack_user_id, workspace=workspace, pair_id=None, channel_id=channel_id)
     if resolved.refusal is not None or resolved.me is None:
         return _refused_for(resolved, now=now)
     zone = timezone_of(resolved.me)
@@ -515,15 +517,15 @@ def quick_log(
         introductions_made=parsed.introductions_made or 0,
         notes=parsed.notes,
     )
-    return log_session(session, slack_user_id=slack_user_id, entry=entry, now=now, pair_id=resolved.pair.id)
+    return log_session(session, slack_user_id=slack_user_id, workspace=workspace, entry=entry, now=now, pair_id=resolved.pair.id)
 
 
 def log_session(
-    session: Session, *, slack_user_id: str, entry: SessionEntry, now: datetime, pair_id: int | None = None,
+    session: Session, *, slack_user_id: str, workspace: Workspace, entry: SessionEntry, now: datetime, pair_id: int | None = None,
     channel_id: str | None = None,
 ) -> LogOutcome:
     """Store a session, or confirm the partner's log of the same meeting, or say why not."""
-    resolved = _resolve(session, slack_user_id=slack_user_id, pair_id=pair_id, channel_id=channel_id)
+    resolved = _resolve(session, slack_user_id=slack_user_id, workspace=workspace, pair_id=pair_id, channel_id=channel_id)
     lang = resolved.language
     if resolved.refusal is not None or resolved.me is None:
         return _refused_for(resolved, now=now)
@@ -591,18 +593,19 @@ def _merge(row: MentoringSession, *, entry: SessionEntry, confirmer: Participant
     row.updated_at = now
 
 
-def confirm_session(session: Session, *, session_id: int, slack_user_id: str, now: datetime) -> LogOutcome:
+def confirm_session(session: Session, *, session_id: int, slack_user_id: str, workspace: Workspace, now: datetime) -> LogOutcome:
     """"I was there too": the partner confirms the session without typing anything.
 
     The session's row is locked first (see `_locked_session`): pressed as the author
     deletes it, this either confirms before the delete or finds the session gone."""
     row = _locked_session(session, session_id)
     if row is None:
-        return _refused(session, slack_user_id, Refusal.GONE)
+        return _refused(session, slack_user_id, workspace, Refusal.GONE)
     pair = _load_pair(session, row.pair_id)
-    me = _member(pair, slack_user_id)
+    # A session of another workspace's pair: its people are not whoever asks from here.
+    me = _member(pair, slack_user_id) if workspace.owns_round(session, pair.round_id) else None
     if me is None:
-        return _refused(session, slack_user_id, Refusal.NOT_IN_PAIR)
+        return _refused(session, slack_user_id, workspace, Refusal.NOT_IN_PAIR)
     lang = normalise_language(me.language)
     if row.logged_by_id == me.id:
         return LogOutcome(status=LogStatus.REFUSED, language=lang, refusal=Refusal.AUTHOR_CONFIRMS,
@@ -616,12 +619,12 @@ def confirm_session(session: Session, *, session_id: int, slack_user_id: str, no
 
 
 def update_session(
-    session: Session, *, session_id: int, slack_user_id: str, entry: SessionEntry, now: datetime
+    session: Session, *, session_id: int, slack_user_id: str, workspace: Workspace, entry: SessionEntry, now: datetime
 ) -> LogOutcome:
     """The author corrects a session; the result lists what changed for the pair channel."""
-    row, pair, me, refusal = _authored(session, session_id=session_id, slack_user_id=slack_user_id)
+    row, pair, me, refusal = _authored(session, session_id=session_id, slack_user_id=slack_user_id, workspace=workspace)
     if refusal is not None or row is None or pair is None or me is None:
-        return _refused(session, slack_user_id, refusal or Refusal.GONE, me=me)
+        return _refused(session, slack_user_id, workspace, refusal or Refusal.GONE, me=me)
     lang = normalise_language(me.language)
     entry = SessionEntry(held_on=entry.held_on, duration_minutes=entry.duration_minutes,
                          topics=_clean_topics(entry.topics), introductions_made=entry.introductions_made,
@@ -656,12 +659,12 @@ def update_session(
     return LogOutcome(status=LogStatus.UPDATED, language=lang, session=view_of(row, pair), changes=tuple(changes))
 
 
-def delete_session(session: Session, *, session_id: int, slack_user_id: str, now: datetime) -> LogOutcome:
+def delete_session(session: Session, *, session_id: int, slack_user_id: str, workspace: Workspace, now: datetime) -> LogOutcome:
     """The author removes a session; the view returned is the session as it was, so the
     pair channel post can say what was removed."""
-    row, pair, me, refusal = _authored(session, session_id=session_id, slack_user_id=slack_user_id)
+    row, pair, me, refusal = _authored(session, session_id=session_id, slack_user_id=slack_user_id, workspace=workspace)
     if refusal is not None or row is None or pair is None or me is None:
-        return _refused(session, slack_user_id, refusal or Refusal.GONE, me=me)
+        return _refused(session, slack_user_id, workspace, refusal or Refusal.GONE, me=me)
     view = view_of(row, pair)
     session.delete(row)
     session.flush()
@@ -671,7 +674,7 @@ def delete_session(session: Session, *, session_id: int, slack_user_id: str, now
 def submit_log_form(
     session: Session,
     *,
-    slack_user_id: str,
+    slack_user_id: str, workspace: Workspace,
     values: LogFormInput,
     pair_id: int | None,
     session_id: int | None,
@@ -681,13 +684,14 @@ def submit_log_form(
 
     Logging a meeting you already logged is an error under the date here, so the modal
     stays open and says so, rather than closing as if something was saved."""
-    language = _language_of(session, slack_user_id, None)
+    language = _language_of(session, slack_user_id, workspace, None)
     entry, picked_pair, errors = read_form(values, language=language)
     if errors or entry is None:
         return LogOutcome(status=LogStatus.INVALID, language=language, errors=errors)
     if session_id is not None:
-        return update_session(session, session_id=session_id, slack_user_id=slack_user_id, entry=entry, now=now)
-    outcome = log_session(session, slack_user_id=slack_user_id, entry=entry, now=now,
+        return update_session(session, session_id=session_id, slack_user_id=slack_user_id, workspace=workspace, entry=entry,
+                              now=now)
+    outcome = log_session(session, slack_user_id=slack_user_id, workspace=workspace, entry=entry, now=now,
                           pair_id=pair_id if pair_id is not None else picked_pair)
     if outcome.status is LogStatus.ALREADY_LOGGED and outcome.session is not None:
         day = format_day(outcome.session.held_on, outcome.language)
@@ -760,14 +764,14 @@ def record_post(session: Session, *, session_id: int, message_ts: str) -> Sessio
 def load_log_form(
     session: Session,
     *,
-    slack_user_id: str,
+    slack_user_id: str, workspace: Workspace,
     now: datetime,
     pair_id: int | None = None,
     channel_id: str | None = None,
     draft: SessionDraft | None = None,
 ) -> LogOutcome:
     """NEEDS_FORM with what the log modal shows, or REFUSED with why it cannot open."""
-    resolved = _resolve(session, slack_user_id=slack_user_id, pair_id=pair_id, channel_id=channel_id)
+    resolved = _resolve(session, slack_user_id=slack_user_id, workspace=workspace, pair_id=pair_id, channel_id=channel_id)
     if resolved.refusal is not None or resolved.me is None:
         return _refused_for(resolved, now=now)
     today = local_today(now, timezone_of(resolved.me))
@@ -775,11 +779,11 @@ def load_log_form(
     return LogOutcome(status=LogStatus.NEEDS_FORM, language=resolved.language, form=form)
 
 
-def load_edit_form(session: Session, *, session_id: int, slack_user_id: str, now: datetime) -> LogOutcome:
+def load_edit_form(session: Session, *, session_id: int, slack_user_id: str, workspace: Workspace, now: datetime) -> LogOutcome:
     """The edit modal, prefilled with the session; only for its author."""
-    row, pair, me, refusal = _authored(session, session_id=session_id, slack_user_id=slack_user_id)
+    row, pair, me, refusal = _authored(session, session_id=session_id, slack_user_id=slack_user_id, workspace=workspace)
     if refusal is not None or row is None or pair is None or me is None:
-        return _refused(session, slack_user_id, refusal or Refusal.GONE, me=me)
+        return _refused(session, slack_user_id, workspace, refusal or Refusal.GONE, me=me)
     draft = SessionDraft(held_on=row.held_on, duration_minutes=row.duration_minutes, topics=tuple(row.topics or ()),
                          introductions_made=row.introductions_made, notes=row.notes)
     form = LogForm(language=normalise_language(me.language), today=local_today(now, timezone_of(me)), pairs=(),
@@ -789,11 +793,11 @@ def load_edit_form(session: Session, *, session_id: int, slack_user_id: str, now
 
 # --- the list -------------------------------------------------------------------------------
 
-def list_sessions(session: Session, *, slack_user_id: str, limit: int = LIST_LIMIT) -> SessionListing:
+def list_sessions(session: Session, *, slack_user_id: str, workspace: Workspace, limit: int = LIST_LIMIT) -> SessionListing:
     """`/mentoring sessions`: the person's pairs and their sessions, newest first."""
-    pairs = _pairs_of(session, slack_user_id)
+    pairs = _pairs_of(session, slack_user_id, workspace)
     if not pairs:
-        viewer = identify(session, slack_user_id=slack_user_id)
+        viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace)
         refusal = Refusal.COORDINATOR if viewer.is_coordinator and not viewer.is_participant else Refusal.NO_PAIR
         return SessionListing(language=viewer.language, viewer_participant_ids=(), viewer_user_id=slack_user_id,
                               groups=[], refusal=refusal)
@@ -860,13 +864,13 @@ def _locked_session(session: Session, session_id: int) -> MentoringSession | Non
 
 
 def _authored(
-    session: Session, *, session_id: int, slack_user_id: str
+    session: Session, *, session_id: int, slack_user_id: str, workspace: Workspace
 ) -> tuple[MentoringSession | None, Pair | None, Participant | None, Refusal | None]:
     row = _locked_session(session, session_id)
     if row is None:
         return None, None, None, Refusal.GONE
     pair = _load_pair(session, row.pair_id)
-    me = _member(pair, slack_user_id)
+    me = _member(pair, slack_user_id) if workspace.owns_round(session, pair.round_id) else None
     if me is None:
         return row, pair, None, Refusal.NOT_IN_PAIR
     if row.logged_by_id != me.id:
@@ -874,9 +878,9 @@ def _authored(
     return row, pair, me, None
 
 
-def _refused(session: Session, slack_user_id: str, refusal: Refusal, *, me: Participant | None = None
+def _refused(session: Session, slack_user_id: str, workspace: Workspace, refusal: Refusal, *, me: Participant | None = None
              ) -> LogOutcome:
-    return LogOutcome(status=LogStatus.REFUSED, language=_language_of(session, slack_user_id, me), refusal=refusal)
+    return LogOutcome(status=LogStatus.REFUSED, language=_language_of(session, slack_user_id, workspace, me), refusal=refusal)
 
 
 __all__ = [

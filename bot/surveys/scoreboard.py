@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.core.people import identify
+from bot.core.workspace import Workspace
 from bot.matching.review import LookupStatus, RoundLookup, coordinated_round
 from bot.surveys.anonymity import Shown, Value, disclose, effective_threshold, lock_round
 from bot.surveys.consent import consenting_ids
@@ -359,11 +360,11 @@ class ScoreboardRequest:
     lookup: RoundLookup | None = None
 
 
-def scoreboard_for(session: Session, *, slack_user_id: str, round_name: str | None, now: datetime,
+def scoreboard_for(session: Session, *, slack_user_id: str, workspace: Workspace, round_name: str | None, now: datetime,
                    admin_user_ids: Collection[str] = ()) -> ScoreboardRequest:
     """The scoreboard of the round a coordinator names among those they coordinate (the one
     running round when they name none); another programme's rounds are not found at all."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     lookup = coordinated_round(session, name=round_name, today=now.date(), round_ids=viewer.coordinated_round_ids)
     if lookup.status is not LookupStatus.FOUND or lookup.round_id is None:
         return ScoreboardRequest(language=viewer.language, lookup=lookup)

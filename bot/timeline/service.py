@@ -37,6 +37,7 @@ from bot.core.numbers import whole_number
 from bot.core.outbox import OutgoingCall, existing_keys
 from bot.core.people import identify
 from bot.core.timing import OpenSlots, due_slot, local_day, shared_slot, weekday_on_or_before, zone
+from bot.core.workspace import Workspace
 from bot.i18n import LANGUAGES, normalise_language, t
 from bot.nudges.marks import merge, slot_from
 from bot.pairs.state import PairState, load_pair_states, pair_selection, zones_near_slot
@@ -443,7 +444,7 @@ class RsvpOutcome:
 
 
 def record_rsvp(
-    session: Session, *, meeting_id: int, slack_user_id: str, answer: RsvpAnswer, now: datetime
+    session: Session, *, meeting_id: int, slack_user_id: str, workspace: Workspace, answer: RsvpAnswer, now: datetime
 ) -> RsvpOutcome:
     """"I'll be there" / "Can't make it": stored, and changeable until the meeting starts.
 
@@ -452,7 +453,7 @@ def record_rsvp(
     together, would otherwise both find no answer and both insert one, and the second
     would fail on the one-answer-per-person constraint on PostgreSQL."""
     meeting = session.get(SharedMeeting, meeting_id, with_for_update=True, populate_existing=True)
-    language = identify(session, slack_user_id=slack_user_id).language
+    language = identify(session, slack_user_id=slack_user_id, workspace=workspace).language
     if meeting is None or meeting.starts_at <= now:
         return RsvpOutcome(status=RsvpStatus.STALE, language=language)
     person = session.scalar(
@@ -556,12 +557,12 @@ def _kind_names(kind: MeetingKind) -> set[str]:
 
 
 def find_meeting(
-    session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = (), typed: str, now: datetime
+    session: Session, *, slack_user_id: str, workspace: Workspace, admin_user_ids: Collection[str] = (), typed: str, now: datetime
 ) -> MeetingLookup:
     """The meeting a coordinator means by `typed`: its number, its kind (in English or Danish,
     "kick-off", "midtvejsmøde") or its title; exact matches first, then partial ones.
     Several matches (two rounds' kick-offs) come back as choices, newest first."""
-    choices = _meeting_choices(session, coordinated_round_ids(session, slack_user_id=slack_user_id,
+    choices = _meeting_choices(session, coordinated_round_ids(session, slack_user_id=slack_user_id, workspace=workspace,
                                                              admin_user_ids=admin_user_ids))
     if not choices:
         return MeetingLookup(problem=LookupProblem.NO_MEETINGS, typed=typed)
@@ -637,11 +638,12 @@ class AttendanceRequest:
 
 
 def prepare_attendance(
-    session: Session, *, slack_user_id: str, admin_user_ids: Collection[str] = (), typed: str, now: datetime
+    session: Session, *, slack_user_id: str, workspace: Workspace, admin_user_ids: Collection[str] = (), typed: str, now: datetime
 ) -> AttendanceRequest:
     """Find the meeting the coordinator means and, when it is clear, its prefilled sheet."""
-    language = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids).language
-    lookup = find_meeting(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids, typed=typed, now=now)
+    language = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids).language
+    lookup = find_meeting(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids,
+                          typed=typed, now=now)
     sheet = attendance_sheet(session, meeting_id=lookup.meeting.meeting_id) if lookup.meeting else None
     return AttendanceRequest(lookup=lookup, sheet=sheet, language=language)
 
@@ -659,7 +661,7 @@ def record_attendance(
     session: Session,
     *,
     meeting_id: int,
-    slack_user_id: str,
+    slack_user_id: str, workspace: Workspace,
     admin_user_ids: Collection[str] = (),
     listed_ids: Collection[int],
     ticked_ids: Collection[int],
@@ -670,7 +672,7 @@ def record_attendance(
     Only the mentors and mentees of the meeting's round count, whatever the form claims. The meeting's row
     is locked before its answers are read, as for an RSVP, so a sheet submitted twice at
     once, or an RSVP arriving with it, never inserts a second row for the same person."""
-    viewer = identify(session, slack_user_id=slack_user_id, admin_user_ids=admin_user_ids)
+    viewer = identify(session, slack_user_id=slack_user_id, workspace=workspace, admin_user_ids=admin_user_ids)
     language = viewer.language
     meeting = session.get(SharedMeeting, meeting_id, with_for_update=True, populate_existing=True)
     if meeting is None or not viewer.coordinates(meeting.round_id):  # only the meeting's round's coordinators

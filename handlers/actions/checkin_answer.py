@@ -49,7 +49,7 @@ def handle_checkin_answer(
     pair_id, window_start = ref
     with unit_of_work(deps.session_factory) as session:
         outcome = answer_checkin(
-            session, pair_id=pair_id, window_start=window_start, slack_user_id=user_id, answer=answer,
+            session, workspace=viewer.workspace, pair_id=pair_id, window_start=window_start, slack_user_id=user_id, answer=answer,
             planned_for=planned_for, now=deps.clock.now(),
         )
     if outcome.status is not CheckinStatus.RECORDED or outcome.facts is None:

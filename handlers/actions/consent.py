@@ -44,6 +44,7 @@ def handle_consent(
             session,
             participant_id=choice.participant_id,
             acting_user_id=user_id,
+            workspace=viewer.workspace,
             purpose=choice.purpose,
             granted=choice.granted,
             now=deps.clock.now(),
@@ -66,6 +67,6 @@ def handle_consent(
             "consent %s=%s recorded for participant %s", choice.purpose.value, choice.granted, choice.participant_id
         )
         try:
-            publish_home(client=client, deps=deps, slack_user_id=user_id)
+            publish_home(client=client, deps=deps, slack_user_id=user_id, workspace=viewer.workspace)
         except Exception:  # any failure: the answer is saved; a stale Home tab must not hide that
             logger.exception("could not refresh the Home tab of %s after a consent change", user_id)

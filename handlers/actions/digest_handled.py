@@ -40,7 +40,7 @@ def handle_digest_handled(
         return
     round_id, key, fingerprint = parsed
     with unit_of_work(deps.session_factory) as session:
-        outcome = mark_handled(session, round_id=round_id, key=key, fingerprint=fingerprint,
+        outcome = mark_handled(session, workspace=viewer.workspace, round_id=round_id, key=key, fingerprint=fingerprint,
                                slack_user_id=viewer.slack_user_id, admin_user_ids=deps.settings.admin_user_ids,
                                now=deps.clock.now())
     if not outcome.recorded:

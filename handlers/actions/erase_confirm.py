@@ -29,7 +29,7 @@ def handle_erase_confirm(
         reply(respond, erase_message(EraseAnswer(language=viewer.language, status=EraseStatus.ALREADY)))
         return
     with unit_of_work(deps.session_factory) as session:
-        answer = erase_confirmed(session, slack_user_id=viewer.slack_user_id,
+        answer = erase_confirmed(session, workspace=viewer.workspace, slack_user_id=viewer.slack_user_id,
                                  admin_user_ids=deps.settings.admin_user_ids, participant_id=participant_id,
                                  now=deps.clock.now())
     message = erase_message(answer)

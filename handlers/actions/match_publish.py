@@ -41,6 +41,7 @@ def handle_match_publish(
         with unit_of_work(deps.session_factory) as session:
             outcome = publish_for(
                 session,
+                workspace=viewer.workspace,
                 proposal_id=value.proposal_id,
                 slack_user_id=user_id,
                 now=deps.clock.now(),

@@ -41,6 +41,7 @@ def handle_match_review(
         with unit_of_work(deps.session_factory) as session:
             outcome = act_on_proposal(
                 session,
+                workspace=viewer.workspace,
                 proposal_id=value.proposal_id,
                 action=review_action,
                 slack_user_id=user_id,

@@ -42,7 +42,7 @@ def handle_meeting_rsvp(
         reply(respond, message)
         return
     with unit_of_work(deps.session_factory) as session:
-        outcome = record_rsvp(session, meeting_id=meeting_id, slack_user_id=user_id, answer=answer,
+        outcome = record_rsvp(session, workspace=viewer.workspace, meeting_id=meeting_id, slack_user_id=user_id, answer=answer,
                               now=deps.clock.now())
     if outcome.status is not RsvpStatus.RECORDED or outcome.facts is None:
         message = rsvp_refusal_message(reason=outcome.status.value, language=outcome.language)

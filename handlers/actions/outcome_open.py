@@ -22,7 +22,7 @@ from bot.slack.render.outcomes import (
     participant_id_from_button,
 )
 from handlers.answers import explain
-from handlers.context import deps_from, viewer_from
+from handlers.context import deps_from, viewer_from, workspace_from
 from storage.db import unit_of_work
 from storage.models import OutcomeSource
 
@@ -41,7 +41,8 @@ def handle_outcome_open(
     user_id = viewer_from(context).slack_user_id
     participant_id = participant_id_from_button(action.get("value"))
     with unit_of_work(deps.session_factory) as session:
-        answer = own_outcome_form(session, slack_user_id=user_id, participant_id=participant_id,
+        answer = own_outcome_form(session, workspace=workspace_from(context), slack_user_id=user_id,
+                                  participant_id=participant_id,
                                   source=OutcomeSource.FOLLOW_UP) if participant_id is not None else None
     if answer is None or answer.form is None:
         message = (outcome_refusal_message(answer) if answer is not None

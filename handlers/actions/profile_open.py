@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Deps
+from bot.core.workspace import Workspace
 from bot.i18n import t
 from bot.onboarding.profile import load_profile
 from bot.slack.render.blocks import Message, section
@@ -34,11 +35,13 @@ def handle_profile_open(
 ) -> None:
     ack()
     deps = deps_from(context)
-    user_id = viewer_from(context).slack_user_id
+    viewer = viewer_from(context)
+    user_id = viewer.slack_user_id
     explanation = open_profile_modal(
         deps=deps,
         client=client,
         slack_user_id=user_id,
+        workspace=viewer.workspace,
         trigger_id=body.get("trigger_id") or "",
         participant_id=participant_id_from_button(action.get("value")),
         logger=logger,
@@ -48,13 +51,14 @@ def handle_profile_open(
 
 
 def open_profile_modal(
-    *, deps: Deps, client: WebClient, slack_user_id: str, trigger_id: str, participant_id: int | None, logger: Logger
+    *, deps: Deps, client: WebClient, slack_user_id: str, workspace: Workspace, trigger_id: str,
+    participant_id: int | None, logger: Logger
 ) -> Message | None:
     """Open the modal for this person's newest profile; otherwise the message saying why not.
 
     Shared by the button and `/mentoring profile`, so both explain refusals the same way."""
     with unit_of_work(deps.session_factory) as session:
-        loaded = load_profile(session, slack_user_id=slack_user_id, participant_id=participant_id)
+        loaded = load_profile(session, slack_user_id=slack_user_id, workspace=workspace, participant_id=participant_id)
     if loaded.draft is None:
         return profile_access_message(access=loaded.access, language=loaded.language)
     try:

@@ -38,7 +38,8 @@ def handle_session_edit(
         message = refusal_message(Refusal.GONE, viewer.language)
     else:
         with unit_of_work(deps.session_factory) as session:
-            outcome = load_edit_form(session, session_id=session_id, slack_user_id=user_id, now=deps.clock.now())
+            outcome = load_edit_form(session, workspace=viewer.workspace, session_id=session_id, slack_user_id=user_id,
+                                     now=deps.clock.now())
         message = outcome_message(outcome) if outcome.form is None else None
     if outcome is not None and outcome.form is not None:
         message = open_form(client=client, trigger_id=str(body.get("trigger_id") or ""), form=outcome.form,

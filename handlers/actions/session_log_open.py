@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.container import Deps
+from bot.core.workspace import Workspace
 from bot.i18n import t
 from bot.sessions.parser import ParseResult
 from bot.sessions.service import LogForm, SessionDraft, load_log_form
@@ -47,6 +48,7 @@ def handle_session_log_open(
         deps=deps,
         trigger_id=str(body.get("trigger_id") or ""),
         slack_user_id=user_id,
+        workspace=viewer.workspace,
         pair_id=pair_id_from_action(action),
         channel_id=(body.get("channel") or {}).get("id"),
     )
@@ -60,6 +62,7 @@ def open_log_modal(
     deps: Deps,
     trigger_id: str,
     slack_user_id: str,
+    workspace: Workspace,
     pair_id: int | None = None,
     prefill: SessionDraft | ParseResult | None = None,
     channel_id: str | None = None,
@@ -71,7 +74,7 @@ def open_log_modal(
     Call it right after `ack()`: the trigger_id expires 3 seconds after the click."""
     draft = SessionDraft.from_parse(prefill) if isinstance(prefill, ParseResult) else prefill
     with unit_of_work(deps.session_factory) as session:
-        outcome = load_log_form(session, slack_user_id=slack_user_id, now=deps.clock.now(), pair_id=pair_id,
+        outcome = load_log_form(session, slack_user_id=slack_user_id, workspace=workspace, now=deps.clock.now(), pair_id=pair_id,
                                 channel_id=channel_id, draft=draft)
     if outcome.form is None:
         return outcome_message(outcome)

@@ -25,7 +25,8 @@ def open_attendance(request: CommandRequest) -> Message | None:
     deps = request.deps
     with unit_of_work(deps.session_factory) as session:
         prepared = prepare_attendance(
-            session, slack_user_id=request.viewer.slack_user_id, admin_user_ids=deps.settings.admin_user_ids,
+            session, workspace=request.viewer.workspace, slack_user_id=request.viewer.slack_user_id,
+            admin_user_ids=deps.settings.admin_user_ids,
             typed=request.argument, now=deps.clock.now(),
         )
     language = request.viewer.language

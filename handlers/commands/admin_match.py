@@ -21,6 +21,7 @@ def admin_match(request: CommandRequest) -> Message:
     with unit_of_work(deps.session_factory) as session:
         outcome = start_review(
             session,
+            workspace=request.viewer.workspace,
             slack_user_id=request.viewer.slack_user_id,
             round_name=typed or None,
             now=deps.clock.now(),

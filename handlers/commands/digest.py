@@ -20,7 +20,8 @@ def admin_digest(request: CommandRequest) -> Message | None:
     deps = request.deps
     typed = request.argument.strip()
     with unit_of_work(deps.session_factory) as session:
-        view = digest_for(session, slack_user_id=request.viewer.slack_user_id, round_name=typed or None,
+        view = digest_for(session, workspace=request.viewer.workspace, slack_user_id=request.viewer.slack_user_id,
+                          round_name=typed or None,
                           admin_user_ids=deps.settings.admin_user_ids, now=deps.clock.now())
     if view.digest is None:
         lookup = view.lookup or RoundLookup(status=LookupStatus.UNKNOWN)

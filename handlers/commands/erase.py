@@ -14,7 +14,7 @@ from storage.db import unit_of_work
 def admin_erase(request: CommandRequest) -> Message:
     deps = request.deps
     with unit_of_work(deps.session_factory) as session:
-        answer = erase_lookup(session, slack_user_id=request.viewer.slack_user_id,
+        answer = erase_lookup(session, workspace=request.viewer.workspace, slack_user_id=request.viewer.slack_user_id,
                               admin_user_ids=deps.settings.admin_user_ids, query=request.argument)
     return erase_message(answer)
 

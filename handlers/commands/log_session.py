@@ -16,6 +16,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.container import Deps
+from bot.core.workspace import Workspace
 from bot.sessions.service import quick_log
 from bot.slack.render.blocks import Message
 from bot.slack.render.sessions import outcome_message
@@ -45,6 +46,7 @@ def handle_log_session(
         deps=deps,
         client=client,
         slack_user_id=viewer.slack_user_id,
+        workspace=viewer.workspace,
         text=str(command.get("text") or ""),
         trigger_id=str(command.get("trigger_id") or ""),
         channel_id=command.get("channel_id"),
@@ -59,6 +61,7 @@ def log_from_text(
     deps: Deps,
     client: WebClient,
     slack_user_id: str,
+    workspace: Workspace,
     text: str,
     trigger_id: str,
     channel_id: str | None,
@@ -66,7 +69,7 @@ def log_from_text(
 ) -> Message | None:
     """Log from a quick note, or open the modal; returns the ephemeral answer, if any."""
     with unit_of_work(deps.session_factory) as session:
-        outcome = quick_log(session, slack_user_id=slack_user_id, text=text, now=deps.clock.now(),
+        outcome = quick_log(session, slack_user_id=slack_user_id, workspace=workspace, text=text, now=deps.clock.now(),
                             channel_id=channel_id)
     if outcome.form is not None:
         return open_form(client=client, trigger_id=trigger_id, form=outcome.form, slack_user_id=slack_user_id)

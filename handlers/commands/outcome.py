@@ -46,7 +46,7 @@ def _open(request: CommandRequest, answer: FormAnswer) -> Message | None:
 def outcome_command(request: CommandRequest) -> Message | None:
     """`/mentoring outcome`: the mentee's own situation, in their newest round."""
     with unit_of_work(request.deps.session_factory) as session:
-        answer = own_outcome_form(session, slack_user_id=request.viewer.slack_user_id)
+        answer = own_outcome_form(session, workspace=request.viewer.workspace, slack_user_id=request.viewer.slack_user_id)
     return _open(request, answer)
 
 
@@ -55,7 +55,8 @@ def admin_outcome_command(request: CommandRequest) -> Message | None:
     deps = request.deps
     with unit_of_work(deps.session_factory) as session:
         answer = coordinator_outcome_form(
-            session, slack_user_id=request.viewer.slack_user_id, admin_user_ids=deps.settings.admin_user_ids,
+            session, workspace=request.viewer.workspace, slack_user_id=request.viewer.slack_user_id,
+            admin_user_ids=deps.settings.admin_user_ids,
             query=request.argument, now=deps.clock.now(),
         )
     return _open(request, answer)

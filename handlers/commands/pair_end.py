@@ -25,7 +25,8 @@ def _open(request: CommandRequest, *, rematch: bool) -> Message | None:
     deps = request.deps
     with unit_of_work(deps.session_factory) as session:
         form = end_pair_form(
-            session, slack_user_id=request.viewer.slack_user_id, admin_user_ids=deps.settings.admin_user_ids,
+            session, workspace=request.viewer.workspace, slack_user_id=request.viewer.slack_user_id,
+            admin_user_ids=deps.settings.admin_user_ids,
             query=request.argument, rematch=rematch, now=deps.clock.now(),
         )
     if form.refusal is not None:

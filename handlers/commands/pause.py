@@ -24,7 +24,8 @@ def pause_command(request: CommandRequest) -> Message:
     deps = request.deps
     with unit_of_work(deps.session_factory) as session:
         outcome = pause_participant(
-            session, slack_user_id=request.viewer.slack_user_id, text=request.argument, now=deps.clock.now()
+            session, workspace=request.viewer.workspace, slack_user_id=request.viewer.slack_user_id, text=request.argument,
+            now=deps.clock.now()
         )
     if outcome.problem is PauseProblem.NOT_PARTICIPANT:
         return not_pausable_message(language=outcome.language)
@@ -41,7 +42,8 @@ def pause_command(request: CommandRequest) -> Message:
 def resume_command(request: CommandRequest) -> Message:
     deps = request.deps
     with unit_of_work(deps.session_factory) as session:
-        outcome = resume_participant(session, slack_user_id=request.viewer.slack_user_id, now=deps.clock.now())
+        outcome = resume_participant(session, workspace=request.viewer.workspace,
+                                     slack_user_id=request.viewer.slack_user_id, now=deps.clock.now())
     if not outcome.participant:
         return not_pausable_message(language=outcome.language)
     return resume_message(resumed=outcome.resumed, language=outcome.language, holds=outcome.holds)

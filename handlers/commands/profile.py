@@ -16,6 +16,7 @@ def open_profile(request: CommandRequest) -> Message | None:
         deps=request.deps,
         client=request.client,
         slack_user_id=request.viewer.slack_user_id,
+        workspace=request.viewer.workspace,
         trigger_id=str(request.command.get("trigger_id") or ""),
         participant_id=None,
         logger=log,

@@ -30,7 +30,8 @@ def admin_report(request: CommandRequest) -> Message:
     working = report_working_message(round_name=typed, language=request.viewer.language)
     reply(request.respond, working)
     with unit_of_work(deps.session_factory) as session:
-        answer = report_for(session, slack_user_id=request.viewer.slack_user_id, round_name=typed or None,
+        answer = report_for(session, workspace=request.viewer.workspace, slack_user_id=request.viewer.slack_user_id,
+                            round_name=typed or None,
                             now=deps.clock.now(), admin_user_ids=deps.settings.admin_user_ids)
     if answer.content is None:
         lookup = answer.lookup or RoundLookup(status=LookupStatus.UNKNOWN)

@@ -63,7 +63,7 @@ def subcommand_table(command: str, handlers: Mapping[str, SubcommandHandler]) ->
 def not_in_programme(deps: Deps, viewer: Viewer) -> Message:
     """The one answer for someone the bot knows from no round, whatever they typed."""
     with unit_of_work(deps.session_factory) as session:
-        contacts = contacts_for_outsiders(session, today=deps.clock.now().date(),
+        contacts = contacts_for_outsiders(session, today=deps.clock.now().date(), workspace=viewer.workspace,
                                           admin_user_ids=deps.settings.admin_user_ids)
     return not_in_programme_message(language=viewer.language, contacts=contacts)
 

@@ -19,7 +19,8 @@ def admin_scoreboard(request: CommandRequest) -> Message:
     deps = request.deps
     typed = request.argument.strip()
     with unit_of_work(deps.session_factory) as session:
-        answer = scoreboard_for(session, slack_user_id=request.viewer.slack_user_id, round_name=typed or None,
+        answer = scoreboard_for(session, workspace=request.viewer.workspace, slack_user_id=request.viewer.slack_user_id,
+                                round_name=typed or None,
                                 now=deps.clock.now(), admin_user_ids=deps.settings.admin_user_ids)
     if answer.board is None:
         lookup = answer.lookup or RoundLookup(status=LookupStatus.UNKNOWN)

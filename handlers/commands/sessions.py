@@ -21,12 +21,14 @@ def log_subcommand(request: CommandRequest) -> Message | None:
     channel_id = request.command.get("channel_id")
     if request.argument.strip():
         return log_from_text(deps=request.deps, client=request.client, slack_user_id=request.viewer.slack_user_id,
-                             text=request.argument, trigger_id=trigger_id, channel_id=channel_id, logger=log)
+                             workspace=request.viewer.workspace, text=request.argument, trigger_id=trigger_id,
+                             channel_id=channel_id, logger=log)
     return open_log_modal(client=request.client, deps=request.deps, trigger_id=trigger_id,
-                          slack_user_id=request.viewer.slack_user_id, channel_id=channel_id)
+                          slack_user_id=request.viewer.slack_user_id, workspace=request.viewer.workspace,
+                          channel_id=channel_id)
 
 
 def sessions_subcommand(request: CommandRequest) -> Message:
     with unit_of_work(request.deps.session_factory) as session:
-        listing = list_sessions(session, slack_user_id=request.viewer.slack_user_id)
+        listing = list_sessions(session, workspace=request.viewer.workspace, slack_user_id=request.viewer.slack_user_id)
     return sessions_list_message(listing)

@@ -14,6 +14,7 @@ def admin_status(request: CommandRequest) -> Message:
     with unit_of_work(deps.session_factory) as session:
         report = status_for(
             session,
+            workspace=request.viewer.workspace,
             slack_user_id=request.viewer.slack_user_id,
             admin_user_ids=deps.settings.admin_user_ids,
             now=deps.clock.now(),

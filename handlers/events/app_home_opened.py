@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from handlers.context import deps_from
+from handlers.context import deps_from, workspace_from
 from handlers.home.publish import publish_home
 
 
@@ -19,4 +19,4 @@ def handle_app_home_opened(event: dict[str, Any], context: BoltContext, client: 
     if not isinstance(user_id, str) or not user_id:
         logger.warning("app_home_opened without a user id; nothing to render")
         return
-    publish_home(client=client, deps=deps_from(context), slack_user_id=user_id)
+    publish_home(client=client, deps=deps_from(context), slack_user_id=user_id, workspace=workspace_from(context))

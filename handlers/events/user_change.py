@@ -11,7 +11,7 @@ from slack_bolt import BoltContext
 
 from bot.core.people import follow_time_zone_change
 from bot.pairs.departures import DepartureOutcome, participant_back_in_workspace, participant_left_workspace
-from handlers.context import deps_from
+from handlers.context import deps_from, workspace_from
 from storage.db import unit_of_work
 
 
@@ -24,14 +24,17 @@ def handle_user_change(event: dict[str, Any], context: BoltContext, logger: Logg
         return
     deleted = user.get("deleted")
     now = deps.clock.now()
+    # The same user id in another workspace is someone else: only this team's rows follow.
+    workspace = workspace_from(context)
     outcome: DepartureOutcome | None = None
     with unit_of_work(deps.session_factory) as session:
         if deleted is True:
-            outcome = participant_left_workspace(session, slack_user_id=user["id"], now=now)
+            outcome = participant_left_workspace(session, slack_user_id=user["id"], workspace=workspace, now=now)
             changed = 0
         else:
-            changed = follow_time_zone_change(session, slack_user_id=user["id"], timezone=user.get("tz"), now=now)
-            outcome = (participant_back_in_workspace(session, slack_user_id=user["id"], now=now)
+            changed = follow_time_zone_change(session, slack_user_id=user["id"], workspace=workspace,
+                                              timezone=user.get("tz"), now=now)
+            outcome = (participant_back_in_workspace(session, slack_user_id=user["id"], workspace=workspace, now=now)
                        if deleted is False else None)
     if changed:
         logger.info("time zone of %s is now %s (%d participant rows)", user["id"], user.get("tz"), changed)

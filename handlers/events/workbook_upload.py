@@ -98,7 +98,8 @@ def handle_workbook_upload(event: dict[str, Any], context: BoltContext, client: 
         try:
             with unit_of_work(deps.session_factory) as session:
                 result = import_uploaded_workbook(
-                    session, content, uploader=viewer.slack_user_id, admin_user_ids=deps.settings.admin_user_ids,
+                    session, content, uploader=viewer.slack_user_id, workspace=viewer.workspace,
+                    admin_user_ids=deps.settings.admin_user_ids,
                     dry_run=dry_run, now=deps.clock.now(),
                 )
         except Exception:  # any failure: the coordinator must hear that nothing was changed

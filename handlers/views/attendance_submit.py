@@ -38,7 +38,8 @@ def handle_attendance_submit(
     meeting_id, listed = parsed if parsed is not None else (0, [])
     with unit_of_work(deps.session_factory) as session:
         result = record_attendance(
-            session, meeting_id=meeting_id, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids,
+            session, workspace=viewer.workspace, meeting_id=meeting_id, slack_user_id=user_id,
+            admin_user_ids=deps.settings.admin_user_ids,
             listed_ids=listed, ticked_ids=ticked, now=deps.clock.now(),
         )
     if result.saved:

@@ -38,7 +38,7 @@ def handle_company_answer_submit(
     try:
         with unit_of_work(deps.session_factory) as session:
             result = record_company_answer(
-                session, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids,
+                session, workspace=viewer.workspace, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids,
                 participant_id=submitted.participant_id, values=submitted.values, comment=submitted.comment,
                 consent_confirmed=submitted.consent, now=deps.clock.now(),
             )

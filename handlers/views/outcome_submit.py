@@ -58,7 +58,7 @@ def _submit(*, ack: Ack, view: dict[str, Any], client: WebClient, context: BoltC
     try:
         with unit_of_work(deps.session_factory) as session:
             result = submit_outcome(
-                session, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids,
+                session, workspace=viewer.workspace, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids,
                 participant_id=submitted.participant_id, source=submitted.source, status=submitted.status,
                 started_on=submitted.started_on, network_helped=submitted.network_helped,
                 consent_confirmed=submitted.consent, now=deps.clock.now(),

@@ -31,7 +31,7 @@ def handle_end_pair_submit(
         # The service checks who may end which pair: only a coordinator of the pair's round.
         with unit_of_work(deps.session_factory) as session:
             result = end_pair(
-                session, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids,
+                session, workspace=viewer.workspace, slack_user_id=user_id, admin_user_ids=deps.settings.admin_user_ids,
                 pair_id=submission.pair_id, reason=submission.reason, note=submission.note,
                 rematch=submission.rematch, now=deps.clock.now(),
             )

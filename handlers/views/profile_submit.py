@@ -42,7 +42,8 @@ def handle_profile_submit(
     try:
         with unit_of_work(deps.session_factory) as session:
             result = save_profile(
-                session, slack_user_id=user_id, participant_id=participant_id, form=form, now=deps.clock.now()
+                session, slack_user_id=user_id, workspace=viewer.workspace, participant_id=participant_id, form=form,
+                now=deps.clock.now()
             )
     except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("saving the profile of %s failed", user_id)
@@ -62,6 +63,6 @@ def handle_profile_submit(
             client.chat_postMessage(channel=user_id, **message.as_kwargs())
         except SlackApiError as error:
             logger.warning("profile saved, but the confirmation to %s failed: %s", user_id, error.response.get("error"))
-        publish_home(client=client, deps=deps, slack_user_id=user_id)
+        publish_home(client=client, deps=deps, slack_user_id=user_id, workspace=viewer.workspace)
 
     return confirm

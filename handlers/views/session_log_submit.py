@@ -38,7 +38,7 @@ def handle_session_log_submit(
     values = read_log_form((view.get("state") or {}).get("values") or {})
     try:
         with unit_of_work(deps.session_factory) as session:
-            outcome = submit_log_form(session, slack_user_id=user_id, values=values, pair_id=pair_id,
+            outcome = submit_log_form(session, workspace=viewer.workspace, slack_user_id=user_id, values=values, pair_id=pair_id,
                                       session_id=session_id, now=deps.clock.now())
     except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("saving the session logged by %s failed", user_id)

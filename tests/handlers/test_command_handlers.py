@@ -35,6 +35,7 @@ from storage.db import unit_of_work
 from storage.models import Participant, Role
 from tests.factories import make_participant, make_round
 from tests.support.handlers import Recorder, call_listener, only_ephemeral
+from tests.support.workspaces import ONE_WORKSPACE
 
 LOG = logging.getLogger("test")
 
@@ -133,7 +134,8 @@ def test_user_change_follows_a_new_time_zone_and_ignores_nonsense(deps: Deps, se
 def test_what_help_tells_you_to_type_is_what_the_router_runs(language: str) -> None:
     """Every row help shows (to someone who may see them all) is a command with a listener and,
     for a subcommand, exactly the word the router dispatches on; no handler is missing from help."""
-    everyone = Viewer(slack_user_id="U", language=language, roles=frozenset({Role.COORDINATOR}), participant_ids=())
+    everyone = Viewer(workspace=ONE_WORKSPACE, slack_user_id="U", language=language, roles=frozenset({Role.COORDINATOR}),
+                      participant_ids=())
     shown = json.dumps(help_message(commands=commands_for(everyone), language=language, is_coordinator=True).blocks,
                        ensure_ascii=False)
     tables = {MENTORING: mentoring_handlers.SUBCOMMANDS, ADMIN: admin_handlers.SUBCOMMANDS}

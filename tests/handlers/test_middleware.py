@@ -32,6 +32,7 @@ from storage.db import unit_of_work
 from storage.models import Participant, Role
 from tests.factories import make_participant, make_round
 from tests.support.handlers import FakeClient, Recorder, bolt_context, registered_middleware
+from tests.support.workspaces import ONE_WORKSPACE
 
 ROOT = Path(__file__).resolve().parents[2]
 COORDINATOR_ONLY = {handle_mentoring_admin, handle_match_review, handle_match_publish, handle_end_pair_submit,
@@ -90,7 +91,7 @@ class _Lookups:
         self.statements: list[str] = []
         with Session(engine) as session:
             event.listen(engine, "before_cursor_execute", self._record)
-            identify(session, slack_user_id="UFINGERPRINT")
+            identify(session, workspace=ONE_WORKSPACE, slack_user_id="UFINGERPRINT")
             event.remove(engine, "before_cursor_execute", self._record)
         [self.fingerprint] = [sql for sql in self.statements if "participant" in sql]
         self.statements = []

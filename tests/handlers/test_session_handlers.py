@@ -30,6 +30,7 @@ from storage.db import unit_of_work
 from storage.models import MentoringSession, Pair, PairStatus, Role
 from tests.factories import EPOCH, make_participant, make_round
 from tests.support.handlers import FakeClient, Recorder, call_listener, only_ephemeral
+from tests.support.workspaces import ONE_WORKSPACE
 
 LOG = logging.getLogger("test")
 
@@ -163,15 +164,16 @@ def test_open_log_modal_takes_a_prefill_for_other_features(deps: Deps, pair_id: 
     log: list[str] = []
     client = FakeClient(log)
     web = cast(WebClient, client)  # FakeClient answers WebClient's methods by name
-    assert open_log_modal(client=web, deps=deps, trigger_id="1.2.ef", slack_user_id="ULARS", pair_id=pair_id,
+    assert open_log_modal(client=web, deps=deps, trigger_id="1.2.ef", slack_user_id="ULARS", workspace=ONE_WORKSPACE,
+                          pair_id=pair_id,
                           prefill=SessionDraft(duration_minutes=60)) is None
-    assert open_log_modal(client=web, deps=deps, trigger_id="1.2.ef", slack_user_id="ULARS",
+    assert open_log_modal(client=web, deps=deps, trigger_id="1.2.ef", slack_user_id="ULARS", workspace=ONE_WORKSPACE,
                           prefill=ParseResult(duration_minutes=30)) is None
     first, second = client.made("views.open")
     durations = [next(b for b in view["view"]["blocks"] if b.get("block_id") == "duration")["element"]
                  for view in (first, second)]
     assert [d["initial_value"] for d in durations] == ["60", "30"]
-    explanation = open_log_modal(client=web, deps=deps, trigger_id="1.2.ef", slack_user_id="UZOE")
+    explanation = open_log_modal(client=web, deps=deps, trigger_id="1.2.ef", slack_user_id="UZOE", workspace=ONE_WORKSPACE)
     assert explanation is not None and "once you have been matched" in explanation.text
 
 

@@ -22,6 +22,7 @@ from tests.support.answers import find_element, message_text
 from tests.support.mrkdwn import live_sequences
 from tests.support.personal_data import EMAIL, NAME, SLACK_ID, ErasureWorld, seed_erasure_world, where_markers_are
 from tests.support.report_round import REPORT_NOW
+from tests.support.workspaces import ONE_WORKSPACE
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_a_coordinator_sees_what_goes_confirms_and_she_is_erased(slack: Sandboxe
         ("pair", "channel_name"), ("outbox_message", "target"), ("outbox_message", "payload"),
         ("outbox_message", "dedup_key")}
     with unit_of_work(slack.runtime.session_factory) as session:
-        assert identify(session, slack_user_id=SLACK_ID).in_programme
+        assert identify(session, workspace=ONE_WORKSPACE, slack_user_id=SLACK_ID).in_programme
     _coordinator_of_autumn_2028(slack)
     # Her last programme's coordinator erases the rest: now all of her goes, DMs too.
     slack.slash("UCOORD2", "/mentoring-admin", "erase birgitte")
@@ -97,7 +98,7 @@ def test_a_coordinator_sees_what_goes_confirms_and_she_is_erased(slack: Sandboxe
     assert _last_answer(slack, "UCOORD2")["text"].startswith("Erased: ")
     assert _markers(slack) == set()
     with unit_of_work(slack.runtime.session_factory) as session:
-        assert not identify(session, slack_user_id=SLACK_ID).in_programme
+        assert not identify(session, workspace=ONE_WORKSPACE, slack_user_id=SLACK_ID).in_programme
         reminder = session.scalars(select(OutboxMessage).where(
             OutboxMessage.dedup_key == "reminder:participant=1")).one()
         assert reminder.state is OutboxState.CANCELLED
@@ -228,7 +229,7 @@ def test_a_coordinator_erases_her_only_in_their_own_programme(slack: SandboxedAp
         assert len(rows) == 1 and all(row.slack_user_id is None for row in rows)
         kept = session.get_one(Participant, theirs_id)
         assert (kept.name, kept.email, kept.slack_user_id, kept.erased_at) == (NAME, EMAIL, SLACK_ID, None)
-        assert identify(session, slack_user_id=SLACK_ID).in_programme
+        assert identify(session, workspace=ONE_WORKSPACE, slack_user_id=SLACK_ID).in_programme
         welcome = session.scalars(select(OutboxMessage).where(
             OutboxMessage.dedup_key == f"welcome:participant={theirs_id}")).one()
         assert (welcome.state, welcome.target, welcome.payload["name"]) == (OutboxState.PENDING, SLACK_ID, NAME)

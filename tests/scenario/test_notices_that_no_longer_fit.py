@@ -17,6 +17,7 @@ from bot.rounds.workbook import workbook_bytes
 from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState
+from tests.support.workspaces import ONE_WORKSPACE
 from tests.unit.test_roster_import import sample_workbook
 
 Mutation = Callable[[dict[str, Any]], None]
@@ -50,7 +51,7 @@ def test_a_notice_that_can_no_longer_be_drawn_fails_with_a_reason_and_the_others
                                  ("UMETTE", "mette", "mette@kommune.dk")):
         slack.sandbox.add_user(user_id=user_id, name=name, real_name=name, email=email)
     with unit_of_work(slack.runtime.session_factory) as session:
-        assert import_workbook_file(session, workbook_bytes(sample_workbook()), now=slack.clock.now()).ok
+        assert import_workbook_file(session, workbook_bytes(sample_workbook()), workspace=ONE_WORKSPACE, now=slack.clock.now()).ok
     slack.tick()
     with unit_of_work(slack.runtime.session_factory) as session:
         rows = list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))

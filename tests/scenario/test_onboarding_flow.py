@@ -15,6 +15,7 @@ from bot.sandbox.harness import SandboxedApp
 from storage.db import unit_of_work
 from storage.models import Consent, Participant
 from tests.support.answers import answers_on, button, message_text
+from tests.support.workspaces import ONE_WORKSPACE
 
 UTC = timezone.utc
 # Friday 5 February 2027, 10:00 in London and 11:00 in Copenhagen: three working days after
@@ -51,7 +52,7 @@ def _start(slack: SandboxedApp) -> None:
                      tz="Europe/Copenhagen", locale="da-DK")
     sandbox.add_channel(name="mentoring-coordinators", is_private=True, members=(sandbox.bot_user_id, "UMETTE"))
     with unit_of_work(slack.runtime.session_factory) as session:
-        assert import_round(session, _workbook(), now=slack.clock.now()).ok
+        assert import_round(session, _workbook(), workspace=ONE_WORKSPACE, now=slack.clock.now()).ok
     slack.tick_and_deliver()
 
 

@@ -14,6 +14,7 @@ from bot.sandbox.harness import SandboxedApp
 from scheduling import ticks
 from scheduling.ticks import DueJob, DueWork, JobContext, SlackContext, SlackJob
 from storage.db import unit_of_work
+from tests.support.workspaces import ONE_WORKSPACE
 from tests.unit.test_roster_import import sample_workbook
 
 
@@ -33,7 +34,7 @@ def test_the_other_jobs_deliver_when_one_job_raises(
     sandbox.add_user(user_id="UANA", name="ana", real_name="Ana", email="ana@example.org")
     sandbox.add_user(user_id="UMETTE", name="mette", real_name="Mette", email="mette@kommune.dk", locale="da-DK")
     with unit_of_work(slack.runtime.session_factory) as session:
-        assert import_workbook_file(session, workbook_bytes(sample_workbook()), now=slack.clock.now()).ok
+        assert import_workbook_file(session, workbook_bytes(sample_workbook()), workspace=ONE_WORKSPACE, now=slack.clock.now()).ok
     # The broken jobs run first, before the lookups and the welcomes.
     monkeypatch.setattr(ticks, "DEFAULT_JOBS", (
         DueJob(name="surveys", find=_broken), SlackJob(name="digest", drive=_broken_slack_job), *ticks.DEFAULT_JOBS,

@@ -41,6 +41,7 @@ from storage.models import (
     SharedMeeting,
 )
 from tests.nudge_world import World, held, meeting, new_world, pair, person
+from tests.support.workspaces import ONE_WORKSPACE
 
 UTC = timezone.utc
 START = datetime(2027, 2, 1, 0, 0, tzinfo=UTC)  # Monday 1 February 2027
@@ -105,7 +106,7 @@ def _events(world: World) -> list[Event]:
             window = session.scalars(select(Checkin.window_start).where(Checkin.pair_id == world.pairs[pair_key])
                                      .order_by(Checkin.window_start.desc())).first()
             assert window is not None, f"{pair_key} has no check-in to answer at {now}"
-            outcome = answer_checkin(session, pair_id=world.pairs[pair_key], window_start=window,
+            outcome = answer_checkin(session, workspace=ONE_WORKSPACE, pair_id=world.pairs[pair_key], window_start=window,
                                      slack_user_id=user, answer=what, planned_for=planned_for, now=now)
             assert outcome.recorded, outcome
 
@@ -130,14 +131,16 @@ def _events(world: World) -> list[Event]:
     log("op", date(2027, 2, 10))
 
     def pause(session: Session, now: datetime) -> None:
-        outcome = pause_participant(session, slack_user_id="UPRIYA", text="until 5 april family", now=now)
+        outcome = pause_participant(session, workspace=ONE_WORKSPACE, slack_user_id="UPRIYA", text="until 5 april family",
+                                    now=now)
         assert outcome.paused, outcome
 
     events.append(Event(at=PAUSE_FROM, run=pause, name="Priya pauses"))
 
     def rsvp(session: Session, now: datetime) -> None:
         for user, answer_ in (("UANA", RsvpAnswer.NO), ("ULARS", RsvpAnswer.YES)):
-            record_rsvp(session, meeting_id=world.meetings["kick"], slack_user_id=user, answer=answer_, now=now)
+            record_rsvp(session, workspace=ONE_WORKSPACE, meeting_id=world.meetings["kick"], slack_user_id=user,
+                        answer=answer_, now=now)
 
     events.append(Event(at=datetime(2027, 2, 25, 12, 0, tzinfo=UTC), run=rsvp, name="RSVPs"))
     return sorted(events, key=lambda event: event.at)

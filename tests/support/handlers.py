@@ -23,10 +23,12 @@ from slack_sdk.web import SlackResponse
 
 from bot.container import Deps
 from handlers.ack_first import unwrapped
-from handlers.context import DEPS_KEY, VIEWER_KEY
-from handlers.middleware import resolve_viewer
+from handlers.context import DEPS_KEY, VIEWER_KEY, WORKSPACE_KEY
+from handlers.middleware import resolve_viewer, resolve_workspace
 
 Listener = Callable[..., Any]
+#: The team a test's request comes from unless it says otherwise (the sandbox's).
+TEAM = "T0SANDBOX"
 
 
 class Recorder:
@@ -83,13 +85,15 @@ class FakeClient:
         return [kwargs for name, kwargs in self.calls if name == method]
 
 
-def bolt_context(deps: Deps, user_id: str | None) -> BoltContext:
-    """The context the global middleware hands a listener: the dependencies and, for a
-    request that names a user, who they are (resolved as the middleware does)."""
-    context = BoltContext({DEPS_KEY: deps})
+def bolt_context(deps: Deps, user_id: str | None, *, team_id: str = TEAM) -> BoltContext:
+    """The context the global middleware hands a listener: the dependencies, the workspace
+    the request comes from and, for a request that names a user, who they are there
+    (resolved as the middleware does)."""
+    workspace = resolve_workspace(deps, team_id)
+    context = BoltContext({DEPS_KEY: deps, WORKSPACE_KEY: workspace, "team_id": team_id})
     if user_id:
         context["user_id"] = user_id
-        context[VIEWER_KEY] = resolve_viewer(deps, user_id)
+        context[VIEWER_KEY] = resolve_viewer(deps, user_id, workspace)
     return context
 
 
@@ -121,12 +125,15 @@ def registered_middleware() -> dict[Listener, list[Listener]]:
     return app.middleware
 
 
-def call_listener(listener: Listener, *, deps: Deps, user_id: str | None, **kwargs: Any) -> bool:
+def call_listener(
+    listener: Listener, *, deps: Deps, user_id: str | None, team_id: str = TEAM, **kwargs: Any
+) -> bool:
     """Run `listener` as Bolt would: context from the global middleware, then its own
     middleware, then the listener if every middleware called `next`. Returns whether it ran.
 
-    `kwargs` are what Bolt injects besides the context (ack, body or command, respond...)."""
-    context = bolt_context(deps, user_id)
+    `team_id` is the workspace the request comes from; `kwargs` are what Bolt injects
+    besides the context (ack, body or command, respond...)."""
+    context = bolt_context(deps, user_id, team_id=team_id)
     available = {"body": kwargs.get("body") or kwargs.get("command") or {}, "respond": None, "client": None,
                  **kwargs, "context": context}
     if not all(_lets_through(middleware, available) for middleware in registered_middleware().get(listener, [])):

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.sandbox.harness import SandboxedApp
+from bot.sandbox.server import SlackSandbox
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -56,7 +57,12 @@ class Install:
 
 def start_install(app: SandboxedApp) -> tuple[str, str, str]:
     """GET /slack/install: (Slack's authorize URL, the state in it, the state cookie)."""
-    answer = get(f"{app.server.url}/slack/install")
+    return start_install_at(app.server.url)
+
+
+def start_install_at(app_url: str) -> tuple[str, str, str]:
+    """`start_install` against any running app (a `mentorbot serve` process, say)."""
+    answer = get(f"{app_url}/slack/install")
     assert answer.status == 302, answer
     location = answer.header("Location") or ""
     set_cookie = SimpleCookie(answer.header("Set-Cookie") or "")
@@ -68,11 +74,17 @@ def start_install(app: SandboxedApp) -> tuple[str, str, str]:
 
 def install(app: SandboxedApp, *, team_id: str, user_id: str) -> Install:
     """The whole install of the app in workspace `team_id` by `user_id`."""
-    authorize_url, state, cookie = start_install(app)
-    redirect = app.sandbox.approve_install(authorize_url, team_id=team_id, user_id=user_id)
-    callback = get(redirect, cookie=cookie)
+    done = install_at(app.server.url, app.sandbox, team_id=team_id, user_id=user_id)
     app.settle()
+    return done
+
+
+def install_at(app_url: str, sandbox: SlackSandbox, *, team_id: str, user_id: str) -> Install:
+    """`install` against any running app whose Slack is `sandbox`."""
+    authorize_url, state, cookie = start_install_at(app_url)
+    redirect = sandbox.approve_install(authorize_url, team_id=team_id, user_id=user_id)
+    callback = get(redirect, cookie=cookie)
     return Install(authorize_url=authorize_url, state=state, cookie=cookie, callback=callback)
 
 
-__all__ = ["HttpAnswer", "Install", "get", "install", "start_install"]
+__all__ = ["HttpAnswer", "Install", "get", "install", "install_at", "start_install", "start_install_at"]

@@ -26,6 +26,7 @@ from storage.db import unit_of_work
 from storage.models import Checkin, CheckinAnswer, OutboxMessage, Pair, PairStatus, Role
 from tests.nudge_world import World, held, new_world, pair, person, standard_world
 from tests.support.notices import slack_payload
+from tests.support.workspaces import ONE_WORKSPACE
 
 UTC = timezone.utc
 # 10:00 in Copenhagen (UTC+1 in February and March) on the days windows end.
@@ -53,7 +54,8 @@ def rows(session_factory: sessionmaker[Session], prefix: str = "") -> list[Outbo
 def answer(session_factory: sessionmaker[Session], world: World, *, user: str, what: CheckinAnswer,
            window: date = date(2027, 2, 1), planned_for: date | None = None, now: datetime = FEB15) -> CheckinOutcome:
     with unit_of_work(session_factory) as session:
-        return answer_checkin(session, pair_id=world.pairs["la"], window_start=window, slack_user_id=user,
+        return answer_checkin(session, workspace=ONE_WORKSPACE, pair_id=world.pairs["la"], window_start=window,
+                              slack_user_id=user,
                               answer=what, planned_for=planned_for, now=now)
 
 

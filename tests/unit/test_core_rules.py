@@ -34,6 +34,7 @@ from bot.slack.render.help import help_message, not_a_coordinator_message, unkno
 from bot.slack.web import payload_problem
 from bot.text import escape_mrkdwn
 from storage.models import Base, Role
+from tests.support.workspaces import ONE_WORKSPACE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,7 +137,7 @@ def test_user_text_cannot_ping_or_link() -> None:
 
 
 def test_unknown_subcommand_echo_is_escaped() -> None:
-    viewer = Viewer(slack_user_id="U1", language="en", roles=frozenset(), participant_ids=())
+    viewer = Viewer(workspace=ONE_WORKSPACE, slack_user_id="U1", language="en", roles=frozenset(), participant_ids=())
     message = unknown_subcommand_message(
         command="/mentoring", typed="<!here>", suggestion=None, commands=commands_for(viewer), language="en",
         is_coordinator=False,
@@ -154,8 +155,10 @@ def test_section_text_is_cut_to_slacks_limit_and_block_count_is_checked() -> Non
 
 
 def test_help_shows_admin_commands_to_coordinators_only() -> None:
-    participant = Viewer(slack_user_id="U1", language="en", roles=frozenset({Role.MENTEE}), participant_ids=(1,))
-    coordinator = Viewer(slack_user_id="U2", language="da", roles=frozenset({Role.COORDINATOR}), participant_ids=(2,))
+    participant = Viewer(workspace=ONE_WORKSPACE, slack_user_id="U1", language="en", roles=frozenset({Role.MENTEE}),
+                         participant_ids=(1,))
+    coordinator = Viewer(workspace=ONE_WORKSPACE, slack_user_id="U2", language="da", roles=frozenset({Role.COORDINATOR}),
+                         participant_ids=(2,))
     participant_text = json.dumps(help_message(commands=commands_for(participant), language="en", is_coordinator=False).blocks)
     coordinator_message = help_message(commands=commands_for(coordinator), language="da", is_coordinator=True)
     assert "/mentoring help" in participant_text and "/mentoring-admin" not in participant_text

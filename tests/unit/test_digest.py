@@ -29,6 +29,7 @@ from storage.models import DigestHandled, OutboxMessage, Participant, Programme,
 from tests.nudge_world import held
 from tests.support import digest_round as hand
 from tests.support.digest_round import DIGEST_NOW, WEEK, DigestRound, build_digest_round
+from tests.support.workspaces import ONE_WORKSPACE
 
 UTC = timezone.utc
 
@@ -94,13 +95,16 @@ def test_the_digest_lists_exactly_what_the_hand_count_says(session_factory: sess
 def test_handled_holds_until_the_pair_changes(session_factory: sessionmaker[Session], built: DigestRound) -> None:
     late = next(a for a in digest_at(session_factory, built).actions if a.kind is ActionKind.LATE)
     with unit_of_work(session_factory) as session:
-        outcome = mark_handled(session, round_id=built.world.round_id, key=late.key, fingerprint=late.fingerprint,
+        outcome = mark_handled(session, workspace=ONE_WORKSPACE, round_id=built.world.round_id, key=late.key,
+                               fingerprint=late.fingerprint,
                                slack_user_id="ULATEMENTOR", now=DIGEST_NOW)
     assert outcome.status is HandledStatus.NOT_YOURS  # a participant's click changes nothing
     with unit_of_work(session_factory) as session:
-        outcome = mark_handled(session, round_id=built.world.round_id, key=late.key, fingerprint=late.fingerprint,
+        outcome = mark_handled(session, workspace=ONE_WORKSPACE, round_id=built.world.round_id, key=late.key,
+                               fingerprint=late.fingerprint,
                                slack_user_id="UMETTE", now=DIGEST_NOW)
-        again = mark_handled(session, round_id=built.world.round_id, key=late.key, fingerprint=late.fingerprint,
+        again = mark_handled(session, workspace=ONE_WORKSPACE, round_id=built.world.round_id, key=late.key,
+                             fingerprint=late.fingerprint,
                              slack_user_id="UMETTE", now=DIGEST_NOW)
     assert outcome.recorded and again.recorded
     with session_factory() as session:
@@ -113,7 +117,8 @@ def test_handled_holds_until_the_pair_changes(session_factory: sessionmaker[Sess
     assert (back.kind, back.missed_windows) == (ActionKind.QUIET, 3) and back.fingerprint != late.fingerprint
     # A click on the old digest's button now is stale: nothing recorded.
     with unit_of_work(session_factory) as session:
-        stale = mark_handled(session, round_id=built.world.round_id, key=late.key, fingerprint=late.fingerprint,
+        stale = mark_handled(session, workspace=ONE_WORKSPACE, round_id=built.world.round_id, key=late.key,
+                             fingerprint=late.fingerprint,
                              slack_user_id="UMETTE", now=DIGEST_NOW + timedelta(days=14))
     assert stale.status is HandledStatus.STALE
 
@@ -124,7 +129,8 @@ def test_a_session_logged_takes_the_pair_off_and_a_new_stuck_state_brings_a_pers
     digest = digest_at(session_factory, built)
     nina = next(a for a in digest.actions if a.person_name == "Nina")
     with unit_of_work(session_factory) as session:
-        assert mark_handled(session, round_id=built.world.round_id, key=nina.key, fingerprint=nina.fingerprint,
+        assert mark_handled(session, workspace=ONE_WORKSPACE, round_id=built.world.round_id, key=nina.key,
+                            fingerprint=nina.fingerprint,
                             slack_user_id="UMETTE", now=DIGEST_NOW).recorded
         held(session, built.world, "late", date(2027, 3, 14))
     digest = digest_at(session_factory, built)
@@ -198,10 +204,10 @@ def test_the_facts_survive_the_outbox_and_a_big_round_is_split(session_factory: 
 
 def test_digest_for_only_a_coordinators_own_round(session_factory: sessionmaker[Session], built: DigestRound) -> None:
     with unit_of_work(session_factory) as session:
-        mine = digest_for(session, slack_user_id="UMETTE", round_name=None, now=DIGEST_NOW)
-        named = digest_for(session, slack_user_id="UMETTE", round_name=" spring 2027 ", now=DIGEST_NOW)
-        other = digest_for(session, slack_user_id="UMETTE", round_name="Autumn", now=DIGEST_NOW)
-        stranger = digest_for(session, slack_user_id="ULATEMENTOR", round_name=None, now=DIGEST_NOW)
+        mine = digest_for(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", round_name=None, now=DIGEST_NOW)
+        named = digest_for(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", round_name=" spring 2027 ", now=DIGEST_NOW)
+        other = digest_for(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", round_name="Autumn", now=DIGEST_NOW)
+        stranger = digest_for(session, workspace=ONE_WORKSPACE, slack_user_id="ULATEMENTOR", round_name=None, now=DIGEST_NOW)
     assert mine.digest is not None and mine.digest.round_id == built.world.round_id
     assert named.digest is not None and named.digest.round_id == built.world.round_id
     assert other.digest is None and other.lookup is not None and other.lookup.status is LookupStatus.UNKNOWN

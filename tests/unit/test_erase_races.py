@@ -24,6 +24,7 @@ from storage.db import unit_of_work
 from storage.models import MentoringSession, OutboxMessage, OutboxState, Pair, Participant, SurveyAnswer, SurveyInvitation
 from tests.support.concurrency import at_first_write
 from tests.support.personal_data import ADA_EMAIL, ADA_SLACK, seed_person_everywhere
+from tests.support.workspaces import ONE_WORKSPACE
 
 NOW = datetime(2027, 3, 2, 9, 0, tzinfo=timezone.utc)
 TYPED = "typed-while-being-erased"
@@ -39,7 +40,8 @@ def test_a_profile_saved_while_she_is_erased_leaves_nothing_she_typed(
 
     def submit_profile() -> ProfileSaveResult:
         with unit_of_work(session_factory) as other:
-            return save_profile(other, slack_user_id=ADA_SLACK, participant_id=ada_id, now=NOW, form=ProfileForm(
+            return save_profile(other, workspace=ONE_WORKSPACE, slack_user_id=ADA_SLACK, participant_id=ada_id, now=NOW,
+                                form=ProfileForm(
                 field="Finance", years_experience="3", languages="English", interests="chess",
                 statement="Find work", availability=TYPED, language="en", timezone="Europe/Copenhagen"))
 
@@ -119,7 +121,8 @@ def test_a_session_logged_by_her_partner_as_she_is_erased_keeps_no_notes(
 
     with unit_of_work(session_factory) as logger:
         event.listen(logger, "do_orm_execute", before_the_lock)
-        outcome = log_session(logger, slack_user_id="ULARS", pair_id=pair_id, now=NOW, entry=SessionEntry(
+        outcome = log_session(logger, workspace=ONE_WORKSPACE, slack_user_id="ULARS", pair_id=pair_id, now=NOW,
+                              entry=SessionEntry(
             held_on=date(2027, 3, 1), duration_minutes=60, notes=TYPED))
     eraser.join(timeout=30.0)
     assert eraser.ident is not None and not eraser.is_alive()

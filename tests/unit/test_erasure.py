@@ -47,6 +47,7 @@ from tests.support.personal_data import (
     where_markers_are,
 )
 from tests.support.report_round import REPORT_NOW
+from tests.support.workspaces import ONE_WORKSPACE
 
 NOW = datetime(2027, 8, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -145,7 +146,7 @@ def test_her_rows_keep_their_shape_and_her_counts(session: Session) -> None:
     # The round's counts and aggregates are what they were.
     assert _counts(session, seeded.world.round_id) == board_before
     # She is a stranger to the bot now.
-    assert not identify(session, slack_user_id=SLACK_ID).in_programme
+    assert not identify(session, workspace=ONE_WORKSPACE, slack_user_id=SLACK_ID).in_programme
     assert find_person(session, email=EMAIL) is None
 
 

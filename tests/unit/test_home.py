@@ -15,6 +15,7 @@ from bot.slack.render.blocks import MESSAGE_BLOCK_LIMIT, SECTION_TEXT_LIMIT, SUR
 from bot.slack.render.home import home_view, pack_lines, status_message
 from storage.models import MeetingKind, Pair, PairStatus, Participant, Role, Round, SharedMeeting
 from tests.factories import EPOCH, make_participant, make_round
+from tests.support.workspaces import ONE_WORKSPACE
 
 NOW = datetime(2027, 2, 10, 9, 0, tzinfo=timezone.utc)
 
@@ -66,7 +67,7 @@ def round_(session: Session) -> Round:
 
 def test_a_participant_sees_their_step_meetings_and_the_profile_button(session: Session, round_: Round) -> None:
     ana = _person(session, round_, "Ana", OnboardingStep.AWAITING_PROFILE, user="UANA")
-    data = build_home(session, slack_user_id="UANA", now=NOW)
+    data = build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=NOW)
     assert data.enrolled and data.overview is None and data.timezone == "Europe/Copenhagen"
     (mine,) = data.participations
     assert (mine.participant_id, mine.step, mine.may_edit_profile) == (ana.id, OnboardingStep.AWAITING_PROFILE, True)
@@ -84,26 +85,26 @@ def test_a_matched_mentee_sees_her_mentor_and_their_channel(session: Session, ro
     ended = _person(session, round_, "Old Mentor", OnboardingStep.READY, role=Role.MENTOR)
     session.add(Pair(round=round_, mentor=ended, mentee=ana, status=PairStatus.ENDED, created_at=EPOCH))
     session.flush()
-    (mine,) = build_home(session, slack_user_id="UANA", now=NOW).participations
+    (mine,) = build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=NOW).participations
     assert [(p.name, p.channel_id, p.role) for p in mine.partners] == [("Lars", "CPAIR", Role.MENTOR)]
-    (his,) = build_home(session, slack_user_id="ULARS", now=NOW).participations
+    (his,) = build_home(session, workspace=ONE_WORKSPACE, slack_user_id="ULARS", now=NOW).participations
     assert [p.name for p in his.partners] == ["Ana"]
 
 
 def test_someone_who_declined_sees_no_meetings_and_no_button(session: Session, round_: Round) -> None:
     _person(session, round_, "Ana", OnboardingStep.DECLINED, user="UANA")
-    (mine,) = build_home(session, slack_user_id="UANA", now=NOW).participations
+    (mine,) = build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=NOW).participations
     assert mine.step is OnboardingStep.DECLINED and not mine.may_edit_profile and mine.meetings == []
 
 
 def test_a_stranger_is_not_enrolled(session: Session) -> None:
-    data = build_home(session, slack_user_id="UNOBODY", now=NOW)
+    data = build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UNOBODY", now=NOW)
     assert not data.enrolled and data.participations == [] and data.overview is None
 
 
 def test_a_strangers_home_says_why_and_whom_to_ask_like_the_commands_do(session: Session, round_: Round) -> None:
     _person(session, round_, "Mette", OnboardingStep.READY, role=Role.COORDINATOR, user="UMETTE", language="da")
-    data = build_home(session, slack_user_id="UNOBODY", now=NOW)
+    data = build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UNOBODY", now=NOW)
     assert data.contacts == ("UMETTE",)
     text = json.dumps(home_view(data)["blocks"], ensure_ascii=False)
     assert "not part of a mentoring programme in this workspace yet" in text
@@ -123,7 +124,7 @@ def test_coordinators_get_counts_per_step_and_the_stuck_list_in_order(session: S
         ("Lars", OnboardingStep.READY, Role.MENTOR),
     ]:
         _person(session, round_, name, step, role=role)
-    data = build_home(session, slack_user_id="UMETTE", now=NOW)
+    data = build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", now=NOW)
     assert data.language == "da" and data.participations == [] and data.overview is not None
     (status,) = data.overview.rounds
     assert list(status.counts) == list(STEP_ORDER)
@@ -147,23 +148,25 @@ def test_coordinators_see_only_their_running_rounds_and_admins_see_all(session: 
     finished = make_round(session, name="Autumn 2025", programme_name="Old")
     finished.starts_on, finished.ends_on = date(2025, 9, 1), date(2025, 12, 20)
     session.flush()
-    mine = coordinator_overview(session, slack_user_id="UMETTE", now=NOW)
+    mine = coordinator_overview(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", now=NOW)
     assert [status.round_name for status in mine.rounds] == ["Spring 2027"]
-    admin = coordinator_overview(session, slack_user_id="UADMIN", admin_user_ids={"UADMIN"}, now=NOW)
+    admin = coordinator_overview(session, workspace=ONE_WORKSPACE, slack_user_id="UADMIN", admin_user_ids={"UADMIN"}, now=NOW)
     assert [status.round_name for status in admin.rounds] == ["Autumn 2027", "Spring 2027"]
-    later = coordinator_overview(session, slack_user_id="UMETTE", now=datetime(2028, 1, 5, tzinfo=timezone.utc))
+    later = coordinator_overview(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", now=datetime(2028, 1, 5,
+                                                                                                        tzinfo=timezone.utc))
     assert [status.round_name for status in later.rounds] == ["Spring 2027"]  # the newest, although ended
-    assert coordinator_overview(session, slack_user_id="UNOBODY", now=NOW).rounds == []
-    capped = coordinator_overview(session, slack_user_id="UADMIN", admin_user_ids={"UADMIN"}, now=NOW, max_rounds=1)
+    assert coordinator_overview(session, workspace=ONE_WORKSPACE, slack_user_id="UNOBODY", now=NOW).rounds == []
+    capped = coordinator_overview(session, workspace=ONE_WORKSPACE, slack_user_id="UADMIN", admin_user_ids={"UADMIN"},
+                                  now=NOW, max_rounds=1)
     assert len(capped.rounds) == 1 and capped.more_rounds == 1
 
 
 def test_status_for_gives_the_same_overview_in_the_coordinators_language(session: Session, round_: Round) -> None:
     _person(session, round_, "Mette", OnboardingStep.READY, role=Role.COORDINATOR, user="UMETTE", language="da")
     _person(session, round_, "Ana", OnboardingStep.AWAITING_CONSENT)
-    report = status_for(session, slack_user_id="UMETTE", now=NOW)
+    report = status_for(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", now=NOW)
     assert report.language == "da" and report.timezone == "Europe/Copenhagen"
-    assert report.overview == build_home(session, slack_user_id="UMETTE", now=NOW).overview
+    assert report.overview == build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", now=NOW).overview
 
 
 def test_company_contacts_are_not_counted_stuck_or_shown_as_participants(session: Session, round_: Round) -> None:
@@ -175,11 +178,11 @@ def test_company_contacts_are_not_counted_stuck_or_shown_as_participants(session
     hanne.company = "Lyngby <!channel> Pharma"
     _person(session, round_, "Lone", OnboardingStep.NOT_IN_SLACK, role=Role.COMPANY_CONTACT)
     session.flush()
-    (status,) = status_for(session, slack_user_id="UMETTE", now=NOW).overview.rounds
+    (status,) = status_for(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", now=NOW).overview.rounds
     assert status.total == 1 and [person.name for person in status.stuck] == ["Ana"]
     assert sum(status.counts.values()) == 1
 
-    data = build_home(session, slack_user_id="UHANNE", now=NOW)
+    data = build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UHANNE", now=NOW)
     assert data.participations == [] and data.overview is None and data.contacts == ()
     assert data.company_contact is not None and data.company_contact.company == "Lyngby <!channel> Pharma"
     text = json.dumps(home_view(data)["blocks"], ensure_ascii=False)
@@ -197,7 +200,7 @@ def test_the_participant_home_names_the_step_meetings_in_their_zone_and_the_butt
                                                                                   round_: Round) -> None:
     ana = _person(session, round_, "Ana", OnboardingStep.AWAITING_PROFILE, user="UANA")
     ana.timezone = "America/Sao_Paulo"
-    view = home_view(build_home(session, slack_user_id="UANA", now=NOW))
+    view = home_view(build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=NOW))
     assert validate_view(view, allowed_types=frozenset({"home"})) == []
     text = _texts(view["blocks"])
     assert "Awaiting profile" in text and "Fill in my profile" in text
@@ -213,7 +216,7 @@ def test_the_danish_home_uses_the_programmes_words(session: Session, round_: Rou
     lars = _person(session, round_, "Lars <!here>", OnboardingStep.READY, role=Role.MENTOR)
     session.add(Pair(round=round_, mentor=lars, mentee=ana, created_at=EPOCH, published_at=EPOCH))
     session.flush()
-    view = home_view(build_home(session, slack_user_id="UANA", now=NOW))
+    view = home_view(build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=NOW))
     text = _texts(view["blocks"])
     assert "Mentorprogram" in text and "Du er *mentee* i dette forløb." in text
     assert "Din mentor" in text and "Lars &lt;!here&gt;" in text and "<!here>" not in text
@@ -239,7 +242,7 @@ def test_two_hundred_stuck_people_still_fit_the_home_tab_and_the_status_message(
         person.email = f"{'x' * 250}{index}@example.org"
         person.onboarding_reminders_sent = 2
     session.flush()
-    data = build_home(session, slack_user_id="UMETTE", now=NOW)
+    data = build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", now=NOW)
     view = home_view(data)
     assert validate_view(view, allowed_types=frozenset({"home"})) == []
     assert len(view["blocks"]) <= SURFACE_BLOCK_LIMIT
@@ -249,7 +252,7 @@ def test_two_hundred_stuck_people_still_fit_the_home_tab_and_the_status_message(
     assert "Stuck (200)" in text and "and " in text and " more" in text
     assert "<long>" not in text and "&lt;long&gt;" in text
 
-    report = status_for(session, slack_user_id="UMETTE", now=NOW)
+    report = status_for(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", now=NOW)
     message = status_message(overview=report.overview, language="en", timezone=report.timezone)
     assert len(message.blocks) <= MESSAGE_BLOCK_LIMIT and validate_message_blocks(message.blocks) == []
     assert "Spring 2027: 0 of 200 ready, 200 stuck" in message.text
@@ -277,7 +280,7 @@ def test_packing_lines_respects_the_limits() -> None:
 def test_many_rounds_are_capped_with_a_note(session: Session) -> None:
     for index in range(8):
         make_round(session, name=f"Round {index}", programme_name=f"Programme {index}")
-    overview = coordinator_overview(session, slack_user_id="UADMIN", admin_user_ids={"UADMIN"}, now=NOW)
+    overview = coordinator_overview(session, workspace=ONE_WORKSPACE, slack_user_id="UADMIN", admin_user_ids={"UADMIN"}, now=NOW)
     assert len(overview.rounds) == 5 and overview.more_rounds == 3
     message = status_message(overview=overview, language="da", timezone="Europe/Copenhagen")
     assert len(message.blocks) <= MESSAGE_BLOCK_LIMIT

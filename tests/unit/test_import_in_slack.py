@@ -39,11 +39,13 @@ from bot.slack.render.imports import (
 from bot.text import escape_mrkdwn
 from storage.db import unit_of_work
 from storage.models import Participant, Role, Round
+from tests.support.workspaces import ONE_WORKSPACE
 from tests.unit.test_roster_import import sample_workbook
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc)
-COORDINATOR = Viewer(slack_user_id="U1", language="en", roles=frozenset({Role.COORDINATOR}), participant_ids=())
-MENTEE = Viewer(slack_user_id="U2", language="da", roles=frozenset({Role.MENTEE}), participant_ids=(1,))
+COORDINATOR = Viewer(workspace=ONE_WORKSPACE, slack_user_id="U1", language="en", roles=frozenset({Role.COORDINATOR}),
+                     participant_ids=())
+MENTEE = Viewer(workspace=ONE_WORKSPACE, slack_user_id="U2", language="da", roles=frozenset({Role.MENTEE}), participant_ids=(1,))
 
 
 # --- rules ----------------------------------------------------------------------------------
@@ -89,15 +91,15 @@ def test_a_dry_run_and_a_refused_workbook_keep_nothing(session_factory) -> None:
     bad = workbook_bytes(sample_workbook(participants=(ParticipantRow(row=2, email="nope", name="X", role="mentee"),)))
     admin: dict[str, Any] = {"uploader": "UADMIN", "admin_user_ids": ("UADMIN",)}
     with unit_of_work(session_factory) as session:
-        dry = import_uploaded_workbook(session, good, dry_run=True, now=NOW, **admin)
+        dry = import_uploaded_workbook(session, good, dry_run=True, workspace=ONE_WORKSPACE, now=NOW, **admin)
     with unit_of_work(session_factory) as session:
-        refused = import_uploaded_workbook(session, bad, dry_run=False, now=NOW, **admin)
+        refused = import_uploaded_workbook(session, bad, dry_run=False, workspace=ONE_WORKSPACE, now=NOW, **admin)
     assert dry.ok and dry.participants_created == 3 and not refused.ok
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(func.count()).select_from(Participant)) == 0
         assert session.scalar(select(func.count()).select_from(Round)) == 0
     with unit_of_work(session_factory) as session:
-        assert import_uploaded_workbook(session, good, dry_run=False, now=NOW, **admin).ok
+        assert import_uploaded_workbook(session, good, dry_run=False, workspace=ONE_WORKSPACE, now=NOW, **admin).ok
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(func.count()).select_from(Participant)) == 3
 

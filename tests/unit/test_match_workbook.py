@@ -27,6 +27,7 @@ from storage.db import unit_of_work
 from storage.models import Pair, Participant, Role, Round
 from tests.factories import EPOCH
 from tests.match_factories import READY_AT, make_pair, make_ready, make_round_in
+from tests.support.workspaces import ONE_WORKSPACE
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc)
 
@@ -60,7 +61,7 @@ def test_a_hand_made_pair_without_a_shared_language_is_refused(session_factory) 
     pairs = (PairRow(row=2, mentor_email="sofie@firm.dk", mentee_email="ana@example.org"),
              PairRow(row=3, mentor_email="lars@firm.dk", mentee_email="bo@example.org"))
     with unit_of_work(session_factory) as session:
-        result = import_round(session, _workbook(pairs=pairs), now=NOW)
+        result = import_round(session, _workbook(pairs=pairs), workspace=ONE_WORKSPACE, now=NOW)
         session.rollback()
     assert not result.ok
     lines = _problems(result)
@@ -74,20 +75,20 @@ def test_a_hand_made_pair_without_a_shared_language_is_refused(session_factory) 
 
 def test_a_blank_languages_cell_means_the_profile_and_danish_is_rendered(session_factory) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
-        assert import_round(session, _workbook(), now=NOW).ok
+        assert import_round(session, _workbook(), workspace=ONE_WORKSPACE, now=NOW).ok
     with unit_of_work(session_factory) as session:
         sofie = session.scalar(select(Participant).where(Participant.email == "sofie@firm.dk"))
         sofie.languages = ["Danish", "Spanish"]  # she added Spanish in her profile
     workbook = _workbook(pairs=(PairRow(row=2, mentor_email="sofie@firm.dk", mentee_email="ana@example.org"),))
     blank = tuple(replace(p, languages=()) if p.email == "sofie@firm.dk" else p for p in workbook.participants)
     with unit_of_work(session_factory) as session:
-        assert import_round(session, replace(workbook, participants=blank), now=NOW).ok
+        assert import_round(session, replace(workbook, participants=blank), workspace=ONE_WORKSPACE, now=NOW).ok
     bo_pair = (PairRow(row=4, mentor_email="lars@firm.dk", mentee_email="bo@example.org"),
                PairRow(row=5, mentor_email="sofie@firm.dk", mentee_email="cy@example.org"))
     bad = replace(_workbook(pairs=bo_pair), participants=tuple(
         replace(p, languages=("Swahili",)) if p.email == "cy@example.org" else p for p in workbook.participants))
     with unit_of_work(session_factory) as session:
-        result = import_round(session, bad, now=NOW)
+        result = import_round(session, bad, workspace=ONE_WORKSPACE, now=NOW)
         session.rollback()
     danish = "\n".join(summary_lines(result, language="da", dry_run=False))
     assert "sofie@firm.dk og cy@example.org har intet sprog til fælles" in danish
@@ -101,12 +102,12 @@ def test_a_hand_made_pair_that_met_in_an_earlier_round_is_refused(session_factor
         make_pair(session, mentor=lars, mentee=ana)
     pairs = (PairRow(row=2, mentor_email="lars@firm.dk", mentee_email="ana@example.org"),)
     with unit_of_work(session_factory) as session:
-        result = import_round(session, _workbook(pairs=pairs), now=NOW)
+        result = import_round(session, _workbook(pairs=pairs), workspace=ONE_WORKSPACE, now=NOW)
         session.rollback()
     assert "Pairs row 2: lars@firm.dk and ana@example.org were already a pair in an earlier round" in _problems(result)
     # A round that starts *before* the one they met in is not "later": the same pair is fine there.
     with unit_of_work(session_factory) as session:
-        earlier = import_round(session, _workbook(pairs=pairs, starts_on=date(2026, 2, 1)), now=NOW)
+        earlier = import_round(session, _workbook(pairs=pairs, starts_on=date(2026, 2, 1)), workspace=ONE_WORKSPACE, now=NOW)
         assert earlier.ok, _problems(earlier)
 
 
@@ -120,7 +121,7 @@ def _make_ready_all(session_factory) -> None:  # noqa: ANN001
 
 def test_the_proposal_goes_to_excel_and_comes_back_with_edits_as_locks(session_factory, tmp_path) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
-        assert import_round(session, _workbook(), now=NOW).ok
+        assert import_round(session, _workbook(), workspace=ONE_WORKSPACE, now=NOW).ok
     _make_ready_all(session_factory)
     with unit_of_work(session_factory) as session:
         row = compute_proposal(session, round_id=session.scalars(select(Round.id)).one(), now=NOW, created_by="cli")
@@ -159,7 +160,7 @@ def test_the_proposal_goes_to_excel_and_comes_back_with_edits_as_locks(session_f
     path = tmp_path / "proposal.xlsx"
     book.save(path)
     with unit_of_work(session_factory) as session:
-        result = import_workbook_file(session, path.read_bytes(), now=NOW)
+        result = import_workbook_file(session, path.read_bytes(), workspace=ONE_WORKSPACE, now=NOW)
     assert result.ok, _problems(result)
     assert result.pairs_created == 2 and result.participants_updated == 0 and result.participants_created == 0
 
@@ -177,7 +178,7 @@ def test_the_proposal_goes_to_excel_and_comes_back_with_edits_as_locks(session_f
 
 def test_an_edit_that_breaks_a_hard_rule_is_refused_on_the_way_back(session_factory) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
-        assert import_round(session, _workbook(), now=NOW).ok
+        assert import_round(session, _workbook(), workspace=ONE_WORKSPACE, now=NOW).ok
     _make_ready_all(session_factory)
     with unit_of_work(session_factory) as session:
         row = compute_proposal(session, round_id=session.scalars(select(Round.id)).one(), now=NOW, created_by="cli")
@@ -194,7 +195,7 @@ def test_an_edit_that_breaks_a_hard_rule_is_refused_on_the_way_back(session_fact
     stream = io.BytesIO()
     book.save(stream)
     with unit_of_work(session_factory) as session:
-        result = import_workbook_file(session, stream.getvalue(), now=NOW)
+        result = import_workbook_file(session, stream.getvalue(), workspace=ONE_WORKSPACE, now=NOW)
         session.rollback()
     assert not result.ok and "share no language" in _problems(result)
 
@@ -213,7 +214,7 @@ def test_company_contacts_are_never_proposed_and_the_export_keeps_them_and_the_c
     workbook = replace(base, participants=people, criteria=criteria,
                        programme=replace(base.programme, pulse_every_days=28, min_answers_shown=6))
     with unit_of_work(session_factory) as session:
-        assert import_round(session, workbook, now=NOW).ok
+        assert import_round(session, workbook, workspace=ONE_WORKSPACE, now=NOW).ok
     _make_ready_all(session_factory)
     with unit_of_work(session_factory) as session:
         row = compute_proposal(session, round_id=session.scalars(select(Round.id)).one(), now=NOW, created_by="cli")
@@ -231,5 +232,5 @@ def test_company_contacts_are_never_proposed_and_the_export_keeps_them_and_the_c
     assert by_email["hanne@lyngbypharma.dk"].role == "company_contact"
     assert by_email["ana@example.org"].partner_company == "Lyngby Pharma"
     with unit_of_work(session_factory) as session:
-        again = import_round(session, replace(back, pairs=()), now=NOW)
+        again = import_round(session, replace(back, pairs=()), workspace=ONE_WORKSPACE, now=NOW)
     assert again.ok and again.participants_updated == 0 and not again.criteria_changed

@@ -57,6 +57,7 @@ from storage.models import (
 )
 from tests.factories import make_participant, make_round
 from tests.support.notices import slack_method, slack_payload
+from tests.support.workspaces import ONE_WORKSPACE
 
 UTC = timezone.utc
 # Thursday 4 February 2027, 09:00 UTC (10:00 in Copenhagen, 04:00 in Toronto).
@@ -143,7 +144,8 @@ def _welcomed(session: Session, participant: Participant, *, at: datetime) -> No
 def _consent_all(session: Session, participant: Participant, *, at: datetime, coordination: bool = True) -> None:
     for purpose in ConsentPurpose:
         granted = coordination if purpose is ConsentPurpose.COORDINATION else True
-        record_consent(session, participant_id=participant.id, acting_user_id=participant.slack_user_id or "",
+        record_consent(session, workspace=ONE_WORKSPACE, participant_id=participant.id,
+                       acting_user_id=participant.slack_user_id or "",
                        purpose=purpose, granted=granted, now=at)
 
 
@@ -337,7 +339,8 @@ def test_a_queued_welcome_keeps_its_facts_and_is_drawn_in_the_persons_language_w
     words; what goes out is what the renderer makes of those facts in the person's language."""
     round_ = _seed_round(session)
     ana = _person(session, round_, "ana@x.org", slack_user_id="UANA", timezone_name=CPH, language="da")
-    record_consent(session, participant_id=ana.id, acting_user_id="UANA", purpose=ConsentPurpose.FOLLOW_UP,
+    record_consent(session, workspace=ONE_WORKSPACE, participant_id=ana.id, acting_user_id="UANA",
+                   purpose=ConsentPurpose.FOLLOW_UP,
                    granted=False, now=THURSDAY)
     _welcomed(session, ana, at=THURSDAY)
     [row] = _rows(session, "welcome:")
@@ -389,24 +392,26 @@ def test_consent_needs_all_three_answers_with_coordination_granted(session: Sess
     ana = _person(session, round_, "ana@x.org", slack_user_id="UANA")
     record: dict[str, Any] = {"participant_id": ana.id, "acting_user_id": "UANA"}
 
-    outcome = record_consent(session, **record, purpose=ConsentPurpose.COORDINATION, granted=True, now=THURSDAY)
+    outcome = record_consent(session, workspace=ONE_WORKSPACE, **record, purpose=ConsentPurpose.COORDINATION, granted=True,
+                             now=THURSDAY)
     assert outcome.status is ConsentStatus.RECORDED and not outcome.consented and ana.consented_at is None
-    record_consent(session, **record, purpose=ConsentPurpose.EVALUATION, granted=False, now=THURSDAY)
+    record_consent(session, workspace=ONE_WORKSPACE, **record, purpose=ConsentPurpose.EVALUATION, granted=False, now=THURSDAY)
     assert ana.consented_at is None
     later = THURSDAY + timedelta(minutes=3)
-    outcome = record_consent(session, **record, purpose=ConsentPurpose.FOLLOW_UP, granted=True, now=later)
+    outcome = record_consent(session, workspace=ONE_WORKSPACE, **record, purpose=ConsentPurpose.FOLLOW_UP, granted=True,
+                             now=later)
     assert outcome.consented and ana.consented_at == later
     assert outcome.facts is not None and outcome.facts.all_answered
 
     # Changing one's mind updates the answer and its time; consent stays complete.
     even_later = later + timedelta(days=1)
-    record_consent(session, **record, purpose=ConsentPurpose.EVALUATION, granted=True, now=even_later)
+    record_consent(session, workspace=ONE_WORKSPACE, **record, purpose=ConsentPurpose.EVALUATION, granted=True, now=even_later)
     evaluation = session.scalar(select(Consent).where(Consent.participant_id == ana.id,
                                                        Consent.purpose == ConsentPurpose.EVALUATION))
     assert evaluation is not None and evaluation.granted and evaluation.decided_at == even_later
     assert ana.consented_at == later
     # The same click twice changes nothing.
-    again = record_consent(session, **record, purpose=ConsentPurpose.EVALUATION, granted=True,
+    again = record_consent(session, workspace=ONE_WORKSPACE, **record, purpose=ConsentPurpose.EVALUATION, granted=True,
                            now=even_later + timedelta(hours=1))
     assert again.status is ConsentStatus.UNCHANGED and evaluation.decided_at == even_later
 
@@ -415,11 +420,11 @@ def test_someone_elses_button_or_a_vanished_participant_changes_nothing(session:
     round_ = _seed_round(session)
     ana = _person(session, round_, "ana@x.org", slack_user_id="UANA")
     _person(session, round_, "lars@x.org", slack_user_id="ULARS", language="da")
-    outcome = record_consent(session, participant_id=ana.id, acting_user_id="ULARS",
+    outcome = record_consent(session, workspace=ONE_WORKSPACE, participant_id=ana.id, acting_user_id="ULARS",
                              purpose=ConsentPurpose.COORDINATION, granted=False, now=THURSDAY)
     assert outcome.status is ConsentStatus.NOT_YOURS and outcome.language == "da"
     assert ana.opted_out_at is None and session.scalars(select(Consent)).all() == []
-    stale = record_consent(session, participant_id=9999, acting_user_id="UANA",
+    stale = record_consent(session, workspace=ONE_WORKSPACE, participant_id=9999, acting_user_id="UANA",
                            purpose=ConsentPurpose.COORDINATION, granted=True, now=THURSDAY)
     assert stale.status is ConsentStatus.STALE and not stale.accepted
 
@@ -436,7 +441,7 @@ def test_declining_coordination_opts_out_tells_coordinators_and_yes_brings_them_
     assert ana.consented_at == THURSDAY
 
     no_at = THURSDAY + timedelta(hours=2)
-    outcome = record_consent(session, participant_id=ana.id, acting_user_id="UANA",
+    outcome = record_consent(session, workspace=ONE_WORKSPACE, participant_id=ana.id, acting_user_id="UANA",
                              purpose=ConsentPurpose.COORDINATION, granted=False, now=no_at)
     assert outcome.opted_out and ana.opted_out_at == no_at and ana.consented_at is None
     assert outcome.facts is not None and outcome.facts.declined
@@ -447,12 +452,12 @@ def test_declining_coordination_opts_out_tells_coordinators_and_yes_brings_them_
     assert reminder.state is OutboxState.CANCELLED and reminder.last_error is None
     assert reminder.cancel_reason == "the participant declined coordination"
     # The no again: nothing new.
-    record_consent(session, participant_id=ana.id, acting_user_id="UANA",
+    record_consent(session, workspace=ONE_WORKSPACE, participant_id=ana.id, acting_user_id="UANA",
                    purpose=ConsentPurpose.COORDINATION, granted=False, now=no_at + timedelta(minutes=1))
     assert len(_rows(session, "consent-declined:")) == 1
 
     yes_at = no_at + timedelta(days=1)
-    back = record_consent(session, participant_id=ana.id, acting_user_id="UANA",
+    back = record_consent(session, workspace=ONE_WORKSPACE, participant_id=ana.id, acting_user_id="UANA",
                           purpose=ConsentPurpose.COORDINATION, granted=True, now=yes_at)
     assert back.opted_back_in and back.consented
     assert ana.opted_out_at is None and ana.consented_at == yes_at
@@ -549,7 +554,7 @@ def test_declining_stops_the_reminders(session: Session) -> None:
     round_ = _seed_round(session)
     ana = _person(session, round_, "ana@x.org", slack_user_id="UANA", timezone_name=CPH)
     _welcomed(session, ana, at=THURSDAY)
-    record_consent(session, participant_id=ana.id, acting_user_id="UANA",
+    record_consent(session, workspace=ONE_WORKSPACE, participant_id=ana.id, acting_user_id="UANA",
                    purpose=ConsentPurpose.COORDINATION, granted=False, now=THURSDAY + timedelta(hours=1))
     for day in range(5, 25):
         assert _reminders(session, datetime(2027, 2, day, 9, 0, tzinfo=UTC)) == {}
@@ -678,7 +683,7 @@ def test_an_onboarding_click_on_a_company_contacts_behalf_changes_nothing(sessio
     round_ = _seed_round(session)
     hanne = _person(session, round_, "hanne@pharma.dk", name="Hanne", role=Role.COMPANY_CONTACT,
                     slack_user_id="UHANNE")
-    outcome = record_consent(session, participant_id=hanne.id, acting_user_id="UHANNE",
+    outcome = record_consent(session, workspace=ONE_WORKSPACE, participant_id=hanne.id, acting_user_id="UHANNE",
                              purpose=ConsentPurpose.COORDINATION, granted=False, now=THURSDAY)
     assert outcome.status is ConsentStatus.STALE
     assert hanne.consents == [] and hanne.opted_out_at is None

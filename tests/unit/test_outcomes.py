@@ -46,6 +46,7 @@ from tests.support.outcomes import (
     UTC,
     seed_outcome_world,
 )
+from tests.support.workspaces import ONE_WORKSPACE
 
 
 @pytest.fixture
@@ -153,7 +154,7 @@ def _submit(session: Session, *, user: str, participant_id: int | None, **kwargs
                               "started_on": date(2027, 9, 1), "network_helped": None, "consent_confirmed": False,
                               "now": COPENHAGEN_SLOT, "admin_user_ids": ("UADMIN",)}
     values.update(kwargs)
-    return submit_outcome(session, slack_user_id=user, participant_id=participant_id, **values)
+    return submit_outcome(session, workspace=ONE_WORKSPACE, slack_user_id=user, participant_id=participant_id, **values)
 
 
 def test_a_start_day_must_be_real_and_is_asked_of_the_mentee_for_dated_situations(
@@ -205,19 +206,20 @@ def test_a_coordinator_records_for_a_mentee_of_their_round_only_and_confirms_con
 
 
 def test_only_mentees_open_their_own_form(session: Session, ids: dict[str, int]) -> None:
-    assert own_outcome_form(session, slack_user_id="USOEREN").refusal is OutcomeRefusal.MENTOR
-    assert own_outcome_form(session, slack_user_id="UMETTE").refusal is OutcomeRefusal.NOT_A_MENTEE
-    assert own_outcome_form(session, slack_user_id="UCARLA", participant_id=ids["ana"]).refusal is \
+    assert own_outcome_form(session, workspace=ONE_WORKSPACE, slack_user_id="USOEREN").refusal is OutcomeRefusal.MENTOR
+    assert own_outcome_form(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE").refusal is OutcomeRefusal.NOT_A_MENTEE
+    assert own_outcome_form(session, workspace=ONE_WORKSPACE, slack_user_id="UCARLA", participant_id=ids["ana"]).refusal is \
         OutcomeRefusal.NOT_YOURS
-    ana = own_outcome_form(session, slack_user_id="UANA").form
+    ana = own_outcome_form(session, workspace=ONE_WORKSPACE, slack_user_id="UANA").form
     assert ana is not None and ana.participant_id == ids["ana"] and not ana.ask_consent
-    dina = own_outcome_form(session, slack_user_id="UDINA").form
+    dina = own_outcome_form(session, workspace=ONE_WORKSPACE, slack_user_id="UDINA").form
     assert dina is not None and dina.ask_consent  # said no: may agree in the form, or not
 
 
 def test_a_coordinator_names_the_person_within_their_rounds(session: Session, ids: dict[str, int]) -> None:
     def form(user: str, query: str) -> Any:
-        return coordinator_outcome_form(session, slack_user_id=user, admin_user_ids=("UADMIN",), query=query,
+        return coordinator_outcome_form(session, workspace=ONE_WORKSPACE, slack_user_id=user, admin_user_ids=("UADMIN",),
+                                        query=query,
                                         now=COPENHAGEN_SLOT)
 
     found = form("UMETTE", "ana")  # Oscar Ana Lima is in Olga's round, not Mette's
@@ -238,7 +240,8 @@ def test_a_coordinator_enters_a_company_contacts_answers_by_hand_while_the_surve
     session: Session, ids: dict[str, int]
 ) -> None:
     def form(user: str, now: datetime) -> Any:
-        return coordinator_outcome_form(session, slack_user_id=user, admin_user_ids=("UADMIN",), query="frida",
+        return coordinator_outcome_form(session, workspace=ONE_WORKSPACE, slack_user_id=user, admin_user_ids=("UADMIN",),
+                                        query="frida",
                                         now=now)
 
     early = form("UMETTE", COMPANY_SURVEY_DAY - timedelta(days=10))  # the round is not over yet
@@ -251,7 +254,7 @@ def test_a_coordinator_enters_a_company_contacts_answers_by_hand_while_the_surve
     assert [question.key for question in found.questions] == ["company_retention"]
 
     def enter(user: str, values: dict[str, int | None], consent: bool = True) -> Any:
-        return record_company_answer(session, slack_user_id=user, admin_user_ids=("UADMIN",),
+        return record_company_answer(session, workspace=ONE_WORKSPACE, slack_user_id=user, admin_user_ids=("UADMIN",),
                                      participant_id=ids["firma"], values=values, comment="Helpful <!channel>",
                                      consent_confirmed=consent, now=COMPANY_SURVEY_DAY)
 

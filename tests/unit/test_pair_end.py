@@ -26,6 +26,7 @@ from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState, Pair, PairStatus, Role
 from tests.factories import EPOCH, make_participant, make_round
 from tests.support.notices import slack_payload
+from tests.support.workspaces import ONE_WORKSPACE
 
 UTC = timezone.utc
 NOW = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
@@ -58,7 +59,7 @@ def _end(session_factory: sessionmaker[Session], **kwargs: Any) -> EndPairResult
     values: dict[str, Any] = {"slack_user_id": "UMETTE", "pair_id": 1, "reason": "moved_away", "note": None, "now": NOW}
     values.update(kwargs)
     with unit_of_work(session_factory) as session:
-        return end_pair(session, **values)
+        return end_pair(session, workspace=ONE_WORKSPACE, **values)
 
 
 def test_ending_keeps_the_pair_for_reporting_and_tells_the_pair_and_the_coordinators(session_factory) -> None:  # noqa: ANN001
@@ -121,7 +122,7 @@ def _form(session_factory: sessionmaker[Session], **kwargs: Any) -> EndPairForm:
     values: dict[str, Any] = {"slack_user_id": "UMETTE", "now": NOW}
     values.update(kwargs)
     with session_factory() as session:
-        return end_pair_form(session, **values)
+        return end_pair_form(session, workspace=ONE_WORKSPACE, **values)
 
 
 def test_the_form_lists_the_coordinators_pairs_and_preselects_by_name(session_factory) -> None:  # noqa: ANN001

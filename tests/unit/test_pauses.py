@@ -25,6 +25,7 @@ from storage.models import OutboxMessage, OutboxState, Pair, PairStatus, Partici
 from tests.nudge_world import World, standard_world
 from tests.support.concurrency import at_first_write
 from tests.support.notices import slack_payload
+from tests.support.workspaces import ONE_WORKSPACE
 
 UTC = timezone.utc
 TODAY = date(2027, 2, 3)  # a Wednesday
@@ -85,7 +86,7 @@ def pause(
     session_factory: sessionmaker[Session], text: str, *, user: str = "UANA", now: datetime = WEDNESDAY
 ) -> PauseOutcome:
     with unit_of_work(session_factory) as session:
-        return pause_participant(session, slack_user_id=user, text=text, now=now)
+        return pause_participant(session, workspace=ONE_WORKSPACE, slack_user_id=user, text=text, now=now)
 
 
 def outbox(session_factory: sessionmaker[Session], prefix: str) -> list[OutboxMessage]:
@@ -158,7 +159,7 @@ def test_resume_ends_the_pause_today_and_welcomes_back_once(
     pause(session_factory, "until 1 march")
     later = WEDNESDAY + timedelta(days=7)
     with unit_of_work(session_factory) as session:
-        outcome = resume_participant(session, slack_user_id="UANA", now=later)
+        outcome = resume_participant(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=later)
     assert outcome.resumed
     with session_factory() as session:
         pair = session.get(Pair, world.pairs["la"])
@@ -168,7 +169,8 @@ def test_resume_ends_the_pause_today_and_welcomes_back_once(
     run_tick(session_factory=session_factory, now=datetime(2027, 2, 11, 9, 0, tzinfo=UTC))
     assert len(outbox(session_factory, "welcome-back:")) == 1
     with unit_of_work(session_factory) as session:
-        assert not resume_participant(session, slack_user_id="UANA", now=later).resumed, "not paused any more"
+        resumed = resume_participant(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=later).resumed
+        assert not resumed, "not paused any more"
 
 
 def test_the_pair_stays_paused_while_the_partner_is_away(
@@ -179,7 +181,8 @@ def test_the_pair_stays_paused_while_the_partner_is_away(
     with session_factory() as session:
         assert session.get(Pair, world.pairs["la"]).paused_until == date(2027, 3, 1)
     with unit_of_work(session_factory) as session:
-        assert resume_participant(session, slack_user_id="UANA", now=WEDNESDAY + timedelta(days=1)).resumed
+        assert resume_participant(session, workspace=ONE_WORKSPACE, slack_user_id="UANA",
+                                  now=WEDNESDAY + timedelta(days=1)).resumed
     with session_factory() as session:
         pair = session.get(Pair, world.pairs["la"])
         assert pair is not None and pair.status is PairStatus.PAUSED and pair.paused_until == date(2027, 2, 20)
@@ -204,7 +207,8 @@ def test_a_pause_ending_never_brings_back_a_pair_ended_while_the_tick_ran(
 
     def coordinator_ends_it() -> bool:
         with unit_of_work(session_factory) as other:
-            result = end_pair(other, slack_user_id="UMETTE", pair_id=world.pairs["la"], reason="moved_away",
+            result = end_pair(other, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", pair_id=world.pairs["la"],
+                              reason="moved_away",
                               note=None, now=first_of_march)
         return result.ok
 

@@ -32,6 +32,7 @@ from bot.slack.render.profile import (
 )
 from storage.models import Participant, Role, Round
 from tests.factories import EPOCH, make_participant, make_round
+from tests.support.workspaces import ONE_WORKSPACE
 
 NOW = datetime(2027, 2, 3, 10, 0, tzinfo=timezone.utc)
 GOOD = ProfileForm(
@@ -55,7 +56,7 @@ def _consented(session: Session, *, role: Role = Role.MENTEE, language: str = "e
 def test_a_consented_participant_gets_a_draft_prefilled_from_the_workbook(session: Session) -> None:
     ana = _consented(session)
     ana.field, ana.languages, ana.years_experience, ana.goals = "Biology", ["English"], 4, "A job"
-    loaded = load_profile(session, slack_user_id="UANA", participant_id=ana.id)
+    loaded = load_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", participant_id=ana.id)
     assert loaded.access is ProfileAccess.OK and loaded.draft is not None
     assert (loaded.draft.field, loaded.draft.languages, loaded.draft.years_experience) == ("Biology", ["English"], 4)
     assert loaded.draft.statement == "A job" and loaded.draft.statement_key == "goals"
@@ -72,9 +73,10 @@ def test_a_consented_participant_gets_a_draft_prefilled_from_the_workbook(sessio
 def test_not_consented_and_opted_out_people_cannot_edit(session: Session, setup, expected) -> None:  # noqa: ANN001
     ana = _consented(session)
     setup(ana)
-    loaded = load_profile(session, slack_user_id="UANA")
+    loaded = load_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UANA")
     assert loaded.access is expected and loaded.draft is None
-    assert save_profile(session, slack_user_id="UANA", participant_id=ana.id, form=GOOD, now=NOW).access is expected
+    assert save_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", participant_id=ana.id, form=GOOD,
+                        now=NOW).access is expected
     assert ana.profile_completed_at is None
 
 
@@ -82,20 +84,21 @@ def test_coordinators_strangers_and_other_peoples_buttons_are_refused(session: S
     round_ = make_round(session)
     mette = _consented(session, role=Role.COORDINATOR, slack_user_id="UMETTE", round_=round_, email="m@x.dk")
     ana = _consented(session, round_=round_)
-    assert load_profile(session, slack_user_id="UMETTE").access is ProfileAccess.COORDINATOR
-    assert load_profile(session, slack_user_id="UNOBODY").access is ProfileAccess.NOT_PARTICIPANT
-    assert load_profile(session, slack_user_id="UMETTE", participant_id=ana.id).access is ProfileAccess.NOT_YOURS
-    refused = save_profile(session, slack_user_id="UMETTE", participant_id=ana.id, form=GOOD, now=NOW)
+    assert load_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE").access is ProfileAccess.COORDINATOR
+    assert load_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UNOBODY").access is ProfileAccess.NOT_PARTICIPANT
+    assert load_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE",
+                        participant_id=ana.id).access is ProfileAccess.NOT_YOURS
+    refused = save_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", participant_id=ana.id, form=GOOD, now=NOW)
     assert refused.access is ProfileAccess.NOT_YOURS and ana.field is None
-    assert save_profile(session, slack_user_id="UMETTE", participant_id=mette.id, form=GOOD,
+    assert save_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", participant_id=mette.id, form=GOOD,
                         now=NOW).access is ProfileAccess.COORDINATOR
 
 
 def test_a_company_contact_has_no_profile_to_open_or_save(session: Session) -> None:
     """Even consented (as after the company survey), a company contact is no participant."""
     hanne = _consented(session, role=Role.COMPANY_CONTACT, slack_user_id="UHANNE", email="hanne@pharma.dk")
-    assert load_profile(session, slack_user_id="UHANNE").access is ProfileAccess.NOT_PARTICIPANT
-    saved = save_profile(session, slack_user_id="UHANNE", participant_id=hanne.id, form=GOOD, now=NOW)
+    assert load_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UHANNE").access is ProfileAccess.NOT_PARTICIPANT
+    saved = save_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UHANNE", participant_id=hanne.id, form=GOOD, now=NOW)
     assert saved.access is ProfileAccess.NOT_PARTICIPANT and hanne.field is None and hanne.profile_completed_at is None
 
 
@@ -105,7 +108,7 @@ def test_a_person_in_several_rounds_edits_the_newest(session: Session) -> None:
     new_round = make_round(session, name="Spring 2027")
     old = _consented(session, round_=old_round)
     new = _consented(session, round_=new_round)
-    loaded = load_profile(session, slack_user_id="UANA", participant_id=old.id)  # an old button
+    loaded = load_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", participant_id=old.id)  # an old button
     assert loaded.draft is not None and loaded.draft.participant_id == new.id
     assert loaded.draft.round_name == "Spring 2027"
 
@@ -114,7 +117,7 @@ def test_a_person_in_several_rounds_edits_the_newest(session: Session) -> None:
 
 def test_a_good_form_is_stored_whole_and_marks_the_profile_complete_once(session: Session) -> None:
     ana = _consented(session)
-    result = save_profile(session, slack_user_id="UANA", participant_id=ana.id, form=GOOD, now=NOW)
+    result = save_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", participant_id=ana.id, form=GOOD, now=NOW)
     assert result.ok and result.first_time and result.errors == {}
     assert (ana.field, ana.years_experience, ana.languages, ana.interests) == (
         "Marine biology", 6, ["English", "Portuguese"], ["oceans", "policy"])
@@ -122,7 +125,7 @@ def test_a_good_form_is_stored_whole_and_marks_the_profile_complete_once(session
     assert ana.timezone == "Europe/Copenhagen" and ana.timezone_confirmed
     assert ana.profile_completed_at == NOW and ana.updated_at == NOW
     later = datetime(2027, 3, 1, tzinfo=timezone.utc)
-    again = save_profile(session, slack_user_id="UANA", participant_id=ana.id,
+    again = save_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", participant_id=ana.id,
                          form=replace(GOOD, language="da", years_experience=""), now=later)
     assert again.ok and not again.first_time and again.language == "da"
     assert ana.profile_completed_at == NOW and ana.updated_at == later
@@ -131,7 +134,7 @@ def test_a_good_form_is_stored_whole_and_marks_the_profile_complete_once(session
 
 def test_a_mentor_offers_expertise(session: Session) -> None:
     lars = _consented(session, role=Role.MENTOR, slack_user_id="ULARS", email="lars@x.dk")
-    assert save_profile(session, slack_user_id="ULARS", participant_id=lars.id, form=GOOD, now=NOW).ok
+    assert save_profile(session, workspace=ONE_WORKSPACE, slack_user_id="ULARS", participant_id=lars.id, form=GOOD, now=NOW).ok
     assert lars.expertise == "A job in consulting" and lars.goals is None
 
 
@@ -159,7 +162,8 @@ def test_each_bad_answer_is_named_under_its_box_and_nothing_is_stored(
     session: Session, changes: dict[str, str | None], block_id: str
 ) -> None:
     ana = _consented(session)
-    result = save_profile(session, slack_user_id="UANA", participant_id=ana.id, form=replace(GOOD, **changes), now=NOW)
+    result = save_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", participant_id=ana.id,
+                          form=replace(GOOD, **changes), now=NOW)
     assert not result.ok and set(result.errors) == {block_id}
     assert ana.field is None and ana.languages == [] and ana.profile_completed_at is None
     assert not ana.timezone_confirmed and ana.updated_at == EPOCH
@@ -168,7 +172,7 @@ def test_each_bad_answer_is_named_under_its_box_and_nothing_is_stored(
 def test_errors_come_in_the_participants_language_and_all_at_once(session: Session) -> None:
     ana = _consented(session, language="da")
     bad = replace(GOOD, years_experience="mange", timezone="Atlantis", languages="")
-    result = save_profile(session, slack_user_id="UANA", participant_id=ana.id, form=bad, now=NOW)
+    result = save_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", participant_id=ana.id, form=bad, now=NOW)
     assert result.errors == {
         "years": t("profile.error.years", "da", maximum=60),
         "timezone": t("profile.error.timezone_unknown", "da", typed="Atlantis"),
@@ -200,7 +204,7 @@ def _draft(session: Session, *, language: str = "en", role: Role = Role.MENTEE):
     person.field, person.languages, person.interests = "Biology <b>", ["English", "Portuguese"], ["oceans"]
     person.years_experience, person.goals, person.expertise, person.availability = 4, "A job", "CVs", "Mondays"
     person.timezone_confirmed = True
-    loaded = load_profile(session, slack_user_id="UANA")
+    loaded = load_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UANA")
     assert loaded.draft is not None
     return loaded.draft
 
@@ -262,7 +266,7 @@ def test_ids_from_buttons_and_metadata_are_checked() -> None:
 def test_the_confirmation_repeats_the_profile_escaped(session: Session) -> None:
     ana = _consented(session)
     form = replace(GOOD, field="<!channel> & biology", availability="<@U123> Mondays")
-    result = save_profile(session, slack_user_id="UANA", participant_id=ana.id, form=form, now=NOW)
+    result = save_profile(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", participant_id=ana.id, form=form, now=NOW)
     assert result.saved is not None
     message = profile_saved_message(saved=result.saved, first_time=True, language="en")
     check_message_limits(message.blocks)

@@ -25,6 +25,7 @@ from storage.models import (
     SharedMeeting,
     SurveyKind,
 )
+from tests.support.workspaces import ONE_WORKSPACE
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc)
 
@@ -61,7 +62,7 @@ def _counts(session) -> tuple[int, ...]:  # noqa: ANN001
 
 def test_first_import_creates_the_round_its_people_meetings_and_pairs(session_factory) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
-        result = import_round(session, sample_workbook(), now=NOW)
+        result = import_round(session, sample_workbook(), workspace=ONE_WORKSPACE, now=NOW)
     assert result.ok and result.round_created
     assert (result.participants_created, result.meetings_created, result.pairs_created) == (3, 1, 1)
     with unit_of_work(session_factory) as session:
@@ -77,10 +78,10 @@ def test_first_import_creates_the_round_its_people_meetings_and_pairs(session_fa
 def test_reimporting_the_same_workbook_changes_nothing(session_factory) -> None:  # noqa: ANN001
     data = workbook_bytes(sample_workbook())
     with unit_of_work(session_factory) as session:
-        assert import_workbook_file(session, data, now=NOW).ok
+        assert import_workbook_file(session, data, workspace=ONE_WORKSPACE, now=NOW).ok
     with unit_of_work(session_factory) as session:
         before = _counts(session)
-        again = import_workbook_file(session, data, now=NOW)
+        again = import_workbook_file(session, data, workspace=ONE_WORKSPACE, now=NOW)
     assert again.ok and not again.changed
     assert again.participants_unchanged == 3
     assert summary_lines(again, language="en", dry_run=False)[-1].startswith("Nothing changed")
@@ -90,14 +91,14 @@ def test_reimporting_the_same_workbook_changes_nothing(session_factory) -> None:
 
 def test_reimport_updates_people_by_email_and_keeps_what_they_set_themselves(session_factory) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
-        import_round(session, sample_workbook(), now=NOW)
+        import_round(session, sample_workbook(), workspace=ONE_WORKSPACE, now=NOW)
     with unit_of_work(session_factory) as session:
         ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
         ana.language = "da"  # she chose Danish in her profile
     people = sample_workbook().participants
     renamed = (people[0], replace(people[1], name="Ana María", field=None), people[2])
     with unit_of_work(session_factory) as session:
-        result = import_round(session, sample_workbook(participants=renamed), now=NOW)
+        result = import_round(session, sample_workbook(participants=renamed), workspace=ONE_WORKSPACE, now=NOW)
     assert (result.participants_created, result.participants_updated) == (0, 1)
     with unit_of_work(session_factory) as session:
         ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
@@ -107,7 +108,7 @@ def test_reimport_updates_people_by_email_and_keeps_what_they_set_themselves(ses
 
 def test_a_broken_workbook_is_refused_whole_with_every_problem_and_nothing_changes(session_factory) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
-        import_round(session, sample_workbook(), now=NOW)
+        import_round(session, sample_workbook(), workspace=ONE_WORKSPACE, now=NOW)
     import io
 
     from openpyxl import load_workbook
@@ -120,7 +121,7 @@ def test_a_broken_workbook_is_refused_whole_with_every_problem_and_nothing_chang
     book.save(stream)
     with unit_of_work(session_factory) as session:
         before = _counts(session)
-        result = import_workbook_file(session, stream.getvalue(), now=NOW)
+        result = import_workbook_file(session, stream.getvalue(), workspace=ONE_WORKSPACE, now=NOW)
     assert not result.ok
     lines = summary_lines(result, language="en", dry_run=False)
     assert lines[0].startswith("The workbook was not imported; nothing was changed.")
@@ -133,7 +134,7 @@ def test_a_broken_workbook_is_refused_whole_with_every_problem_and_nothing_chang
 
 def test_database_conflicts_are_reported_like_workbook_problems(session_factory) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
-        import_round(session, sample_workbook(), now=NOW)
+        import_round(session, sample_workbook(), workspace=ONE_WORKSPACE, now=NOW)
         for pair in session.scalars(select(Pair)):
             pair.published_at = NOW  # a live pair, not a draft
     people = sample_workbook().participants
@@ -141,7 +142,7 @@ def test_database_conflicts_are_reported_like_workbook_problems(session_factory)
     new_pairs = (PairRow(row=2, mentor_email="sofie@firm.dk", mentee_email="ana@example.org"),)
     role_swap = (replace(people[0], role="mentee", max_mentees=1), people[1], people[2], other_mentor)
     with unit_of_work(session_factory) as session:
-        result = import_round(session, sample_workbook(participants=role_swap, pairs=new_pairs), now=NOW)
+        result = import_round(session, sample_workbook(participants=role_swap, pairs=new_pairs), workspace=ONE_WORKSPACE, now=NOW)
         assert not result.ok
         session.rollback()
     lines = "\n".join(summary_lines(result, language="da", dry_run=False))
@@ -153,18 +154,18 @@ def test_database_conflicts_are_reported_like_workbook_problems(session_factory)
 
 def test_reimport_never_undoes_a_profile_the_person_completed(session_factory) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
-        import_round(session, sample_workbook(), now=NOW)
+        import_round(session, sample_workbook(), workspace=ONE_WORKSPACE, now=NOW)
     with unit_of_work(session_factory) as session:
         ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
         ana.languages, ana.field, ana.language = ["English", "Portuguese"], "Civil engineering", "da"
         ana.profile_completed_at = NOW
     with unit_of_work(session_factory) as session:
-        again = import_round(session, sample_workbook(), now=NOW)
+        again = import_round(session, sample_workbook(), workspace=ONE_WORKSPACE, now=NOW)
     assert again.ok and not again.changed, "the same workbook changes nothing"
     people = sample_workbook().participants
     renamed = (people[0], replace(people[1], name="Ana María", field="Biology"), people[2])
     with unit_of_work(session_factory) as session:
-        result = import_round(session, sample_workbook(participants=renamed), now=NOW)
+        result = import_round(session, sample_workbook(participants=renamed), workspace=ONE_WORKSPACE, now=NOW)
     assert result.participants_updated == 1
     with unit_of_work(session_factory) as session:
         ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
@@ -176,11 +177,12 @@ def test_draft_pairs_follow_the_workbook_but_published_pairs_stay(session_factor
     people = sample_workbook().participants
     sofie = ParticipantRow(row=5, email="sofie@firm.dk", name="Sofie", role="mentor", languages=("English",))
     with unit_of_work(session_factory) as session:
-        import_round(session, sample_workbook(participants=(*people, sofie)), now=NOW)
+        import_round(session, sample_workbook(participants=(*people, sofie)), workspace=ONE_WORKSPACE, now=NOW)
     # In Excel the coordinator gives Ana to Sofie instead of Lars: the draft changes.
     moved = (PairRow(row=2, mentor_email="sofie@firm.dk", mentee_email="ana@example.org"),)
     with unit_of_work(session_factory) as session:
-        result = import_round(session, sample_workbook(participants=(*people, sofie), pairs=moved), now=NOW)
+        result = import_round(session, sample_workbook(participants=(*people, sofie), pairs=moved), workspace=ONE_WORKSPACE,
+                              now=NOW)
     assert result.ok and (result.pairs_created, result.pairs_removed) == (1, 1)
     with unit_of_work(session_factory) as session:
         (pair,) = session.scalars(select(Pair)).all()
@@ -188,12 +190,14 @@ def test_draft_pairs_follow_the_workbook_but_published_pairs_stay(session_factor
         pair.published_at = NOW  # published: now it is live
     back = (PairRow(row=2, mentor_email="lars@firm.dk", mentee_email="ana@example.org"),)
     with unit_of_work(session_factory) as session:
-        refused = import_round(session, sample_workbook(participants=(*people, sofie), pairs=back), now=NOW)
+        refused = import_round(session, sample_workbook(participants=(*people, sofie), pairs=back), workspace=ONE_WORKSPACE,
+                               now=NOW)
         assert not refused.ok
         session.rollback()
     assert "already paired with sofie@firm.dk" in "\n".join(summary_lines(refused, language="en", dry_run=False))
     with unit_of_work(session_factory) as session:
-        assert import_round(session, sample_workbook(participants=(*people, sofie), pairs=()), now=NOW).pairs_removed == 0
+        assert import_round(session, sample_workbook(participants=(*people, sofie), pairs=()), workspace=ONE_WORKSPACE,
+                            now=NOW).pairs_removed == 0
 
 
 # --- company contacts, survey settings and the programme's criteria -----------------------------------
@@ -220,7 +224,7 @@ def _with_company(**changes: Any) -> RoundWorkbook:
 
 def test_company_contacts_partner_companies_and_survey_settings_are_stored(session_factory) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
-        result = import_round(session, _with_company(), now=NOW)
+        result = import_round(session, _with_company(), workspace=ONE_WORKSPACE, now=NOW)
     assert result.ok and result.participants_created == 4
     with unit_of_work(session_factory) as session:
         hanne = session.scalar(select(Participant).where(Participant.email == "hanne@lyngbypharma.dk"))
@@ -235,7 +239,8 @@ def test_company_contacts_partner_companies_and_survey_settings_are_stored(sessi
     people = _with_company().participants
     moved = (people[0], replace(people[1], partner_company="Nordbank"), *people[2:])
     with unit_of_work(session_factory) as session:
-        assert import_round(session, _with_company(participants=moved), now=NOW).participants_updated == 1
+        assert import_round(session, _with_company(participants=moved), workspace=ONE_WORKSPACE,
+                            now=NOW).participants_updated == 1
     with unit_of_work(session_factory) as session:
         ana = session.scalar(select(Participant).where(Participant.email == "ana@example.org"))
         assert ana.partner_company == "Nordbank"
@@ -243,7 +248,7 @@ def test_company_contacts_partner_companies_and_survey_settings_are_stored(sessi
 
 def test_a_criteria_sheet_replaces_the_programmes_criteria_and_without_one_they_stay(session_factory) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
-        first = import_round(session, sample_workbook(criteria=OWN_CRITERIA), now=NOW)
+        first = import_round(session, sample_workbook(criteria=OWN_CRITERIA), workspace=ONE_WORKSPACE, now=NOW)
     assert (first.criteria_imported, first.criteria_changed) == (2, True)
     assert summary_lines(first, language="en", dry_run=False)[-1] == (
         "Success criteria: 2 imported; they replace the programme's criteria.")
@@ -255,40 +260,42 @@ def test_a_criteria_sheet_replaces_the_programmes_criteria_and_without_one_they_
 
     # The same sheet again changes nothing, and says so.
     with unit_of_work(session_factory) as session:
-        again = import_round(session, sample_workbook(criteria=OWN_CRITERIA), now=NOW)
+        again = import_round(session, sample_workbook(criteria=OWN_CRITERIA), workspace=ONE_WORKSPACE, now=NOW)
     assert again.ok and not again.changed
     assert summary_lines(again, language="en", dry_run=False)[-2:] == [
         "Nothing changed: the round already matches this workbook.", "Success criteria: 2, unchanged."]
 
     # No Criteria sheet: the programme keeps its own, and the summary does not mention them.
     with unit_of_work(session_factory) as session:
-        without = import_round(session, sample_workbook(), now=NOW)
+        without = import_round(session, sample_workbook(), workspace=ONE_WORKSPACE, now=NOW)
         assert criteria_of(session, programme_id) == OWN_CRITERIA
     assert without.criteria_imported is None
     assert not any("criteria" in line for line in summary_lines(without, language="en", dry_run=False))
 
     # One criterion fewer: replaced, in the workbook's order.
     with unit_of_work(session_factory) as session:
-        one = import_round(session, sample_workbook(criteria=(replace(OWN_CRITERIA[1], position=1),)), now=NOW)
+        one = import_round(session, sample_workbook(criteria=(replace(OWN_CRITERIA[1], position=1),)),
+                           workspace=ONE_WORKSPACE, now=NOW)
         assert [spec.key for spec in criteria_of(session, programme_id)] == ["company_retention"]
     assert summary_lines(one, language="en", dry_run=False)[-1] == (
         "Success criteria: 1 imported; it replaces the programme's criteria.")
 
     # The template's sheet (the defaults, unchanged): the programme follows the defaults again.
     with unit_of_work(session_factory) as session:
-        back = import_round(session, sample_workbook(criteria=DEFAULT_CRITERIA), now=NOW)
+        back = import_round(session, sample_workbook(criteria=DEFAULT_CRITERIA), workspace=ONE_WORKSPACE, now=NOW)
         assert criteria_of(session, programme_id) == DEFAULT_CRITERIA
         assert not has_own_criteria(session, programme_id)
     assert back.criteria_changed and back.criteria_imported == 8
     with unit_of_work(session_factory) as session:
-        assert not import_round(session, sample_workbook(criteria=DEFAULT_CRITERIA), now=NOW).criteria_changed
+        assert not import_round(session, sample_workbook(criteria=DEFAULT_CRITERIA), workspace=ONE_WORKSPACE,
+                                now=NOW).criteria_changed
 
 
 def test_a_dry_run_or_any_problem_keeps_the_criteria_as_they_were(session_factory) -> None:  # noqa: ANN001
     admin: dict[str, Any] = {"uploader": "UADMIN", "admin_user_ids": ("UADMIN",)}
     with unit_of_work(session_factory) as session:
         dry = import_uploaded_workbook(session, workbook_bytes(sample_workbook(criteria=OWN_CRITERIA)), dry_run=True,
-                                       now=NOW, **admin)
+                                       workspace=ONE_WORKSPACE, now=NOW, **admin)
     assert dry.ok and dry.criteria_imported == 2
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(func.count()).select_from(Criterion)) == 0
@@ -296,7 +303,7 @@ def test_a_dry_run_or_any_problem_keeps_the_criteria_as_they_were(session_factor
     # A problem elsewhere in the workbook (an email twice would be one; here the database
     # says the mentee is in a live pair already): the criteria are not imported either.
     with unit_of_work(session_factory) as session:
-        import_round(session, sample_workbook(), now=NOW)
+        import_round(session, sample_workbook(), workspace=ONE_WORKSPACE, now=NOW)
         for pair in session.scalars(select(Pair)):
             pair.published_at = NOW
     people = sample_workbook().participants
@@ -304,7 +311,7 @@ def test_a_dry_run_or_any_problem_keeps_the_criteria_as_they_were(session_factor
     with unit_of_work(session_factory) as session:
         refused = import_uploaded_workbook(
             session, workbook_bytes(sample_workbook(participants=swapped, pairs=(), criteria=OWN_CRITERIA)),
-            dry_run=False, now=NOW, **admin)
+            dry_run=False, workspace=ONE_WORKSPACE, now=NOW, **admin)
     assert not refused.ok
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(func.count()).select_from(Criterion)) == 0
@@ -320,7 +327,7 @@ def test_a_workbook_with_a_bad_criteria_row_is_refused_whole(session_factory) ->
     stream = io.BytesIO()
     book.save(stream)
     with unit_of_work(session_factory) as session:
-        result = import_workbook_file(session, stream.getvalue(), now=NOW)
+        result = import_workbook_file(session, stream.getvalue(), workspace=ONE_WORKSPACE, now=NOW)
     assert not result.ok
     assert summary_lines(result, language="en", dry_run=False)[1] == (
         'Criteria row 3, column asked_of: "boss" is not someone a criterion can be asked of. '

@@ -52,6 +52,7 @@ from bot.slack.render.sessions import (
 )
 from storage.models import Pair, PairStatus, Role
 from tests.factories import EPOCH, make_participant, make_round
+from tests.support.workspaces import ONE_WORKSPACE
 
 
 def _view(**overrides: object) -> SessionView:
@@ -253,11 +254,11 @@ def test_the_home_tab_offers_log_a_session_to_someone_in_an_active_pair(session:
     session.add(pair)
     session.flush()
     now = datetime(2027, 2, 10, 9, 0, tzinfo=timezone.utc)
-    view = home_view(build_home(session, slack_user_id="UANA", now=now))
+    view = home_view(build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=now))
     assert validate_view(view, allowed_types=frozenset({"home"})) == []
     buttons = [b["accessory"] for b in view["blocks"] if "accessory" in b]
     assert (f"{LOG_OPEN_ACTION_ID}.{ana.id}", str(pair.id)) in [(b["action_id"], b["value"]) for b in buttons]
     pair.status = PairStatus.PAUSED
     session.flush()
-    view = home_view(build_home(session, slack_user_id="UANA", now=now))
+    view = home_view(build_home(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=now))
     assert not any(b["accessory"]["action_id"].startswith("session.") for b in view["blocks"] if "accessory" in b)

@@ -39,6 +39,7 @@ from bot.sessions.service import (
 )
 from storage.models import MentoringSession, Pair, PairStatus, Participant, Role, Round
 from tests.factories import EPOCH, make_participant, make_round
+from tests.support.workspaces import ONE_WORKSPACE
 
 NOW = datetime(2027, 2, 2, 9, 0, tzinfo=timezone.utc)
 YESTERDAY = date(2027, 2, 1)
@@ -69,7 +70,7 @@ def count(session: Session) -> int:
 
 
 def log(session: Session, user: str = "UANA", **kwargs: object):  # noqa: ANN201
-    return log_session(session, slack_user_id=user, entry=entry(**kwargs), now=NOW)  # type: ignore[arg-type]
+    return log_session(session, workspace=ONE_WORKSPACE, slack_user_id=user, entry=entry(**kwargs), now=NOW)  # type: ignore[arg-type]
 
 
 # --- logging --------------------------------------------------------------------------------
@@ -158,9 +159,9 @@ def test_the_limits_themselves_are_allowed(session: Session, pair: Pair) -> None
 def test_the_future_is_judged_in_the_loggers_own_time_zone(session: Session, pair: Pair) -> None:
     late = datetime(2027, 2, 2, 23, 30, tzinfo=timezone.utc)  # Copenhagen: 3 Feb 00:30; São Paulo: 2 Feb 20:30
     feb3 = entry(held_on=date(2027, 2, 3))
-    assert log_session(session, slack_user_id="ULARS", entry=feb3, now=late).status is LogStatus.LOGGED
+    assert log_session(session, workspace=ONE_WORKSPACE, slack_user_id="ULARS", entry=feb3, now=late).status is LogStatus.LOGGED
     session.get(Participant, pair.mentee_id).timezone = "America/Sao_Paulo"
-    outcome = log_session(session, slack_user_id="UANA", entry=entry(held_on=date(2027, 2, 5)), now=late)
+    outcome = log_session(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", entry=entry(held_on=date(2027, 2, 5)), now=late)
     assert outcome.status is LogStatus.INVALID and "2 February 2027" in outcome.errors[HELD_ON]
 
 
@@ -187,7 +188,7 @@ def test_a_pair_named_by_a_button_must_be_yours(session: Session, round_: Round,
     other = Pair(round=round_, mentor=bo, mentee=zoe, created_at=EPOCH, published_at=EPOCH)
     session.add(other)
     session.flush()
-    outcome = log_session(session, slack_user_id="UANA", entry=entry(), now=NOW, pair_id=other.id)
+    outcome = log_session(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", entry=entry(), now=NOW, pair_id=other.id)
     assert outcome.refusal is Refusal.NOT_IN_PAIR and count(session) == 0
 
 
@@ -201,12 +202,12 @@ def test_a_mentor_with_two_mentees_is_asked_which_unless_the_channel_says(sessio
     asked = log(session, "ULARS")
     assert asked.status is LogStatus.NEEDS_FORM and count(session) == 0
     assert sorted(choice.partner_name for choice in asked.form.pairs) == ["Ana", "Zoe"]
-    here = log_session(session, slack_user_id="ULARS", entry=entry(), now=NOW, channel_id="CZOE")
+    here = log_session(session, workspace=ONE_WORKSPACE, slack_user_id="ULARS", entry=entry(), now=NOW, channel_id="CZOE")
     assert here.status is LogStatus.LOGGED and here.session.pair_id == second.id
-    picked = submit_log_form(session, slack_user_id="ULARS", now=NOW, pair_id=None, session_id=None,
+    picked = submit_log_form(session, workspace=ONE_WORKSPACE, slack_user_id="ULARS", now=NOW, pair_id=None, session_id=None,
                              values=LogFormInput(pair=str(pair.id), held_on="2027-01-30", duration="1h"))
     assert picked.status is LogStatus.LOGGED and picked.session.pair_id == pair.id
-    unpicked = submit_log_form(session, slack_user_id="ULARS", now=NOW, pair_id=None, session_id=None,
+    unpicked = submit_log_form(session, workspace=ONE_WORKSPACE, slack_user_id="ULARS", now=NOW, pair_id=None, session_id=None,
                                values=LogFormInput(held_on="2027-01-20", duration="1h"))
     assert unpicked.status is LogStatus.INVALID and PAIR_FIELD in unpicked.errors
 
@@ -214,7 +215,7 @@ def test_a_mentor_with_two_mentees_is_asked_which_unless_the_channel_says(sessio
 # --- the quick note -------------------------------------------------------------------------
 
 def test_a_complete_quick_note_logs_at_once(session: Session, pair: Pair) -> None:
-    outcome = quick_log(session, slack_user_id="UANA", text="yesterday 45m CV review", now=NOW)
+    outcome = quick_log(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", text="yesterday 45m CV review", now=NOW)
     assert outcome.status is LogStatus.LOGGED
     assert (outcome.session.held_on, outcome.session.duration_minutes, outcome.session.topics) == (
         YESTERDAY, 45, ("cv",))
@@ -222,7 +223,7 @@ def test_a_complete_quick_note_logs_at_once(session: Session, pair: Pair) -> Non
 
 
 def test_an_unclear_quick_note_asks_with_what_was_understood(session: Session, pair: Pair) -> None:
-    outcome = quick_log(session, slack_user_id="ULARS", text="i går 45 netværk", now=NOW)
+    outcome = quick_log(session, workspace=ONE_WORKSPACE, slack_user_id="ULARS", text="i går 45 netværk", now=NOW)
     assert outcome.status is LogStatus.NEEDS_FORM and outcome.language == "da" and count(session) == 0
     form = outcome.form
     assert form.pair_id == pair.id and form.today == date(2027, 2, 2) and form.pairs == ()
@@ -232,13 +233,13 @@ def test_an_unclear_quick_note_asks_with_what_was_understood(session: Session, p
 
 
 def test_a_quick_note_with_a_future_date_is_explained(session: Session, pair: Pair) -> None:
-    outcome = quick_log(session, slack_user_id="UANA", text="tomorrow 45m", now=NOW)
+    outcome = quick_log(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", text="tomorrow 45m", now=NOW)
     assert outcome.status is LogStatus.INVALID and HELD_ON in outcome.errors and count(session) == 0
 
 
 def test_a_quick_note_from_someone_unmatched_is_refused_before_reading_it(session: Session, round_: Round) -> None:
     make_participant(session, round_=round_, email="zoe@x.org", name="Zoe", slack_user_id="UZOE")
-    outcome = quick_log(session, slack_user_id="UZOE", text="", now=NOW)
+    outcome = quick_log(session, workspace=ONE_WORKSPACE, slack_user_id="UZOE", text="", now=NOW)
     assert outcome.status is LogStatus.REFUSED and outcome.refusal is Refusal.NO_PAIR and outcome.form is None
 
 
@@ -247,17 +248,18 @@ def test_a_quick_note_from_someone_unmatched_is_refused_before_reading_it(sessio
 def test_i_was_there_too_confirms_only_for_the_partner(session: Session, round_: Round, pair: Pair) -> None:
     session_id = log(session, "UANA").session.session_id
     make_participant(session, round_=round_, email="zoe@x.org", name="Zoe", slack_user_id="UZOE")
-    assert confirm_session(session, session_id=session_id, slack_user_id="UANA",
+    assert confirm_session(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="UANA",
                            now=NOW).refusal is Refusal.AUTHOR_CONFIRMS
-    assert confirm_session(session, session_id=session_id, slack_user_id="UZOE",
+    assert confirm_session(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="UZOE",
                            now=NOW).refusal is Refusal.NOT_IN_PAIR
     assert session.get(MentoringSession, session_id).confirmed_by_id is None
-    confirmed = confirm_session(session, session_id=session_id, slack_user_id="ULARS", now=NOW)
+    confirmed = confirm_session(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="ULARS", now=NOW)
     assert confirmed.status is LogStatus.CONFIRMED and confirmed.session.confirmed
     assert session.get(MentoringSession, session_id).confirmed_by_id == pair.mentor_id
-    again = confirm_session(session, session_id=session_id, slack_user_id="ULARS", now=NOW)
+    again = confirm_session(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="ULARS", now=NOW)
     assert again.status is LogStatus.ALREADY_LOGGED
-    assert confirm_session(session, session_id=999, slack_user_id="ULARS", now=NOW).refusal is Refusal.GONE
+    assert confirm_session(session, workspace=ONE_WORKSPACE, session_id=999, slack_user_id="ULARS",
+                           now=NOW).refusal is Refusal.GONE
     assert count(session) == 1
 
 
@@ -267,15 +269,16 @@ def test_only_the_author_edits_and_the_changes_are_listed(session: Session, pair
     session_id = log(session, "UANA", topics=("cv",)).session.session_id
     new = entry(held_on=date(2027, 1, 31), minutes=60, topics=("cv", "networking"), introductions_made=1,
                 notes="More")
-    refused = update_session(session, session_id=session_id, slack_user_id="ULARS", entry=new, now=NOW)
+    refused = update_session(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="ULARS", entry=new, now=NOW)
     assert refused.refusal is Refusal.NOT_AUTHOR and refused.language == "da"
     assert session.get(MentoringSession, session_id).duration_minutes == 45
-    assert load_edit_form(session, session_id=session_id, slack_user_id="ULARS", now=NOW).refusal is Refusal.NOT_AUTHOR
+    assert load_edit_form(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="ULARS",
+                          now=NOW).refusal is Refusal.NOT_AUTHOR
 
-    form = load_edit_form(session, session_id=session_id, slack_user_id="UANA", now=NOW).form
+    form = load_edit_form(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="UANA", now=NOW).form
     assert form.session_id == session_id and form.draft.duration_minutes == 45 and form.draft.topics == ("cv",)
     later = NOW + timedelta(hours=1)
-    outcome = update_session(session, session_id=session_id, slack_user_id="UANA", entry=new, now=later)
+    outcome = update_session(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="UANA", entry=new, now=later)
     assert outcome.status is LogStatus.UPDATED
     assert outcome.changes == (
         Change(HELD_ON, YESTERDAY, date(2027, 1, 31)),
@@ -286,27 +289,31 @@ def test_only_the_author_edits_and_the_changes_are_listed(session: Session, pair
     )
     row = session.get(MentoringSession, session_id)
     assert (row.held_on, row.duration_minutes, row.notes, row.updated_at) == (date(2027, 1, 31), 60, "More", later)
-    same = update_session(session, session_id=session_id, slack_user_id="UANA", entry=new, now=later)
+    same = update_session(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="UANA", entry=new, now=later)
     assert same.status is LogStatus.UNCHANGED
 
 
 def test_an_edit_is_validated_and_may_not_move_onto_another_session(session: Session, pair: Pair) -> None:
     first = log(session, "UANA", held_on=date(2027, 1, 25)).session.session_id
     log(session, "UANA", held_on=YESTERDAY)
-    future = update_session(session, session_id=first, slack_user_id="UANA", entry=entry(held_on=date(2027, 3, 1)),
+    future = update_session(session, workspace=ONE_WORKSPACE, session_id=first, slack_user_id="UANA",
+                            entry=entry(held_on=date(2027, 3, 1)),
                             now=NOW)
     assert future.status is LogStatus.INVALID and HELD_ON in future.errors
-    clash = update_session(session, session_id=first, slack_user_id="UANA", entry=entry(held_on=YESTERDAY), now=NOW)
+    clash = update_session(session, workspace=ONE_WORKSPACE, session_id=first, slack_user_id="UANA",
+                           entry=entry(held_on=YESTERDAY), now=NOW)
     assert clash.status is LogStatus.INVALID and "already logged" in clash.errors[HELD_ON]
     assert session.get(MentoringSession, first).held_on == date(2027, 1, 25)
     # Within a day of the partner's log it is that meeting, theirs to confirm: a clash too.
     log(session, "ULARS", held_on=date(2027, 1, 20))
-    near = update_session(session, session_id=first, slack_user_id="UANA", entry=entry(held_on=date(2027, 1, 21)),
+    near = update_session(session, workspace=ONE_WORKSPACE, session_id=first, slack_user_id="UANA",
+                          entry=entry(held_on=date(2027, 1, 21)),
                           now=NOW)
     assert near.status is LogStatus.INVALID and "already logged" in near.errors[HELD_ON]
     assert session.get(MentoringSession, first).held_on == date(2027, 1, 25)
     # The day before one's own other session is another meeting (issue 8, defect 9).
-    moved = update_session(session, session_id=first, slack_user_id="UANA", entry=entry(held_on=date(2027, 1, 31)),
+    moved = update_session(session, workspace=ONE_WORKSPACE, session_id=first, slack_user_id="UANA",
+                           entry=entry(held_on=date(2027, 1, 31)),
                            now=NOW)
     assert moved.status is LogStatus.UPDATED and session.get(MentoringSession, first).held_on == date(2027, 1, 31)
 
@@ -315,53 +322,56 @@ def test_only_the_author_deletes(session: Session, pair: Pair) -> None:
     outcome = log(session, "UANA")
     session_id = outcome.session.session_id
     record_post(session, session_id=session_id, message_ts="1.000")
-    assert delete_session(session, session_id=session_id, slack_user_id="ULARS", now=NOW).refusal is Refusal.NOT_AUTHOR
+    assert delete_session(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="ULARS",
+                          now=NOW).refusal is Refusal.NOT_AUTHOR
     assert count(session) == 1
-    deleted = delete_session(session, session_id=session_id, slack_user_id="UANA", now=NOW)
+    deleted = delete_session(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="UANA", now=NOW)
     assert deleted.status is LogStatus.DELETED and deleted.session.message_ts == "1.000"
     assert count(session) == 0
-    assert delete_session(session, session_id=session_id, slack_user_id="UANA", now=NOW).refusal is Refusal.GONE
+    assert delete_session(session, workspace=ONE_WORKSPACE, session_id=session_id, slack_user_id="UANA",
+                          now=NOW).refusal is Refusal.GONE
 
 
 # --- the modal and the list -----------------------------------------------------------------
 
 def test_the_modal_submission_is_read_and_checked(session: Session, pair: Pair) -> None:
-    bad = submit_log_form(session, slack_user_id="UANA", now=NOW, pair_id=pair.id, session_id=None,
+    bad = submit_log_form(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=NOW, pair_id=pair.id, session_id=None,
                           values=LogFormInput(held_on="", duration="a while", introductions="two"))
     assert bad.status is LogStatus.INVALID and set(bad.errors) == {HELD_ON, DURATION, INTRODUCTIONS}
-    good = submit_log_form(session, slack_user_id="UANA", now=NOW, pair_id=pair.id, session_id=None,
+    good = submit_log_form(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=NOW, pair_id=pair.id, session_id=None,
                            values=LogFormInput(held_on="2027-02-01", duration="1t30", topics=("language",),
                                                introductions="3", notes=" "))
     assert good.status is LogStatus.LOGGED
     row = session.get(MentoringSession, good.session.session_id)
     assert (row.duration_minutes, row.topics, row.introductions_made, row.notes) == (90, ["language"], 3, None)
-    twice = submit_log_form(session, slack_user_id="UANA", now=NOW, pair_id=pair.id, session_id=None,
+    twice = submit_log_form(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=NOW, pair_id=pair.id, session_id=None,
                             values=LogFormInput(held_on="2027-02-01", duration="45"))
     assert twice.status is LogStatus.INVALID and "already logged" in twice.errors[HELD_ON]
     assert count(session) == 1
 
 
 def test_the_log_form_opens_only_for_an_active_pair(session: Session, pair: Pair) -> None:
-    opened = load_log_form(session, slack_user_id="UANA", now=NOW, pair_id=pair.id)
+    opened = load_log_form(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=NOW, pair_id=pair.id)
     assert opened.status is LogStatus.NEEDS_FORM and opened.form.pair_id == pair.id
     pair.status = PairStatus.PAUSED
-    assert load_log_form(session, slack_user_id="UANA", now=NOW, pair_id=pair.id).refusal is Refusal.PAIR_PAUSED
-    assert load_log_form(session, slack_user_id="UANA", now=NOW).refusal is Refusal.PAIR_PAUSED
+    assert load_log_form(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=NOW,
+                         pair_id=pair.id).refusal is Refusal.PAIR_PAUSED
+    assert load_log_form(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", now=NOW).refusal is Refusal.PAIR_PAUSED
 
 
 def test_the_list_is_newest_first_and_marks_the_authors(session: Session, pair: Pair) -> None:
     log(session, "UANA", held_on=date(2027, 1, 20))
     log(session, "ULARS", held_on=date(2027, 1, 27))
     log(session, "UANA", held_on=YESTERDAY)
-    listing = list_sessions(session, slack_user_id="ULARS")
+    listing = list_sessions(session, workspace=ONE_WORKSPACE, slack_user_id="ULARS")
     assert listing.language == "da" and listing.active_pair_id == pair.id and listing.refusal is None
     (group,) = listing.groups
     assert group.partner_name == "Ana" and group.more == 0
     assert [view.held_on for view in group.sessions] == [YESTERDAY, date(2027, 1, 27), date(2027, 1, 20)]
     assert [view.author_user_id for view in group.sessions] == ["UANA", "ULARS", "UANA"]
-    short = list_sessions(session, slack_user_id="UANA", limit=2)
+    short = list_sessions(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", limit=2)
     assert len(short.groups[0].sessions) == 2 and short.groups[0].more == 1
-    assert list_sessions(session, slack_user_id="UNOBODY").refusal is Refusal.NO_PAIR
+    assert list_sessions(session, workspace=ONE_WORKSPACE, slack_user_id="UNOBODY").refusal is Refusal.NO_PAIR
 
 
 def test_the_pair_channel_speaks_danish_only_when_both_do(session: Session, pair: Pair) -> None:

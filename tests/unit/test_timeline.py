@@ -40,6 +40,7 @@ from storage.db import unit_of_work
 from storage.models import MeetingKind, MeetingRsvp, OutboxMessage, Pair, PairStatus, Participant, Role, RsvpAnswer
 from tests.nudge_world import World, meeting, new_world, person, standard_world
 from tests.support.notices import slack_method, slack_payload
+from tests.support.workspaces import ONE_WORKSPACE
 
 UTC = timezone.utc
 KICK_OFF = datetime(2027, 2, 24, 16, 0, tzinfo=UTC)  # Wednesday 17:00 in Copenhagen
@@ -122,7 +123,8 @@ def test_a_queued_reminder_keeps_its_facts_and_is_drawn_in_the_readers_language_
     kick, now = world.meetings["kick"], datetime(2027, 2, 17, 10, 0, tzinfo=UTC)
     with unit_of_work(session_factory) as session:
         session.get(Participant, world.people["ana"]).language = "da"
-        record_rsvp(session, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.YES, now=now - timedelta(days=1))
+        record_rsvp(session, workspace=ONE_WORKSPACE, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.YES,
+                    now=now - timedelta(days=1))
     with unit_of_work(session_factory) as session:
         enqueue_all(session, due_meeting_reminders(session, now=now), now=now)
     with session_factory() as session:
@@ -144,11 +146,13 @@ def test_who_said_no_gets_no_day_before_reminder_and_paused_people_none(
 ) -> None:
     day_before = datetime(2027, 2, 23, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen
     with unit_of_work(session_factory) as session:
-        assert record_rsvp(session, meeting_id=world.meetings["kick"], slack_user_id="ULARS", answer=RsvpAnswer.NO,
+        assert record_rsvp(session, workspace=ONE_WORKSPACE, meeting_id=world.meetings["kick"], slack_user_id="ULARS",
+                           answer=RsvpAnswer.NO,
                            now=day_before - timedelta(days=3)).status is RsvpStatus.RECORDED
     assert reminders_at(session_factory, day_before) == []
     with unit_of_work(session_factory) as session:
-        record_rsvp(session, meeting_id=world.meetings["kick"], slack_user_id="ULARS", answer=RsvpAnswer.YES,
+        record_rsvp(session, workspace=ONE_WORKSPACE, meeting_id=world.meetings["kick"], slack_user_id="ULARS",
+                    answer=RsvpAnswer.YES,
                     now=day_before - timedelta(days=2))
         lars = session.get(Participant, world.people["lars"])
         assert lars is not None
@@ -204,12 +208,15 @@ def test_an_answer_is_stored_and_can_change_until_the_meeting(
     kick = world.meetings["kick"]
     before = KICK_OFF - timedelta(days=2)
     with unit_of_work(session_factory) as session:
-        first = record_rsvp(session, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.YES, now=before)
-        second = record_rsvp(session, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.NO, now=before)
+        first = record_rsvp(session, workspace=ONE_WORKSPACE, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.YES,
+                            now=before)
+        second = record_rsvp(session, workspace=ONE_WORKSPACE, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.NO,
+                             now=before)
         assert first.facts is not None and second.facts is not None and second.facts.answer is RsvpAnswer.NO
-        assert record_rsvp(session, meeting_id=world.meetings["cv"], slack_user_id="ULARS", answer=RsvpAnswer.YES,
+        assert record_rsvp(session, workspace=ONE_WORKSPACE, meeting_id=world.meetings["cv"], slack_user_id="ULARS",
+                           answer=RsvpAnswer.YES,
                            now=before).status is RsvpStatus.NOT_INVITED
-        assert record_rsvp(session, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.YES,
+        assert record_rsvp(session, workspace=ONE_WORKSPACE, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.YES,
                            now=KICK_OFF).status is RsvpStatus.STALE
     with session_factory() as session:
         [rsvp] = session.scalars(select(MeetingRsvp)).all()
@@ -228,13 +235,13 @@ def test_company_contacts_are_never_reminded_invited_or_on_the_attendance_sheet(
                 for target, _ in reminders_at(session_factory, datetime(2027, 2, day, hour, tzinfo=UTC))}
     assert "UHANNE" not in everyone and "UANA" in everyone
     with unit_of_work(session_factory) as session:
-        refused = record_rsvp(session, meeting_id=kick, slack_user_id="UHANNE", answer=RsvpAnswer.YES,
+        refused = record_rsvp(session, workspace=ONE_WORKSPACE, meeting_id=kick, slack_user_id="UHANNE", answer=RsvpAnswer.YES,
                               now=KICK_OFF - timedelta(days=1))
         assert refused.status is RsvpStatus.NOT_INVITED
         sheet = attendance_sheet(session, meeting_id=kick)
         assert sheet is not None and hanne.id not in {p.participant_id for p in sheet.people}
         # A forged sheet that lists her records nothing for her.
-        result = record_attendance(session, meeting_id=kick, slack_user_id="UMETTE",
+        result = record_attendance(session, workspace=ONE_WORKSPACE, meeting_id=kick, slack_user_id="UMETTE",
                                    listed_ids=[hanne.id, world.people["ana"]], ticked_ids={hanne.id},
                                    now=KICK_OFF + timedelta(hours=3))
         assert result.saved and result.listed == 1
@@ -251,7 +258,7 @@ def test_meetings_are_found_by_kind_title_or_number_in_either_language(
     now = datetime(2027, 3, 1, tzinfo=UTC)
     with session_factory() as session:
         def find(typed: str):  # noqa: ANN202
-            return find_meeting(session, slack_user_id="UMETTE", typed=typed, now=now)
+            return find_meeting(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", typed=typed, now=now)
 
         assert find("kick-off").meeting.meeting_id == world.meetings["kick"]
         assert find("Kickoff").meeting.meeting_id == world.meetings["kick"]
@@ -264,7 +271,7 @@ def test_meetings_are_found_by_kind_title_or_number_in_either_language(
         listed = find("")
         assert listed.problem is LookupProblem.CHOOSE
         assert [c.meeting_id for c in listed.choices[:2]] == [world.meetings["kick"], world.meetings["course"]]
-        assert find_meeting(session, slack_user_id="UANA", typed="kick-off", now=now).problem is (
+        assert find_meeting(session, workspace=ONE_WORKSPACE, slack_user_id="UANA", typed="kick-off", now=now).problem is (
             LookupProblem.NO_MEETINGS), "not a coordinator of any round"
 
 
@@ -273,8 +280,10 @@ def test_the_sheet_is_prefilled_from_answers_then_from_the_record(
 ) -> None:
     kick = world.meetings["kick"]
     with unit_of_work(session_factory) as session:
-        record_rsvp(session, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.YES, now=KICK_OFF - timedelta(days=1))
-        record_rsvp(session, meeting_id=kick, slack_user_id="UWEI", answer=RsvpAnswer.NO, now=KICK_OFF - timedelta(days=1))
+        record_rsvp(session, workspace=ONE_WORKSPACE, meeting_id=kick, slack_user_id="UANA", answer=RsvpAnswer.YES,
+                    now=KICK_OFF - timedelta(days=1))
+        record_rsvp(session, workspace=ONE_WORKSPACE, meeting_id=kick, slack_user_id="UWEI", answer=RsvpAnswer.NO,
+                    now=KICK_OFF - timedelta(days=1))
     with session_factory() as session:
         sheet = attendance_sheet(session, meeting_id=kick)
     assert sheet is not None and not sheet.recorded_before
@@ -282,7 +291,7 @@ def test_the_sheet_is_prefilled_from_answers_then_from_the_record(
     assert sheet.ticked == {world.people["ana"]} and (sheet.said_yes, sheet.said_no) == (1, 1)
     with unit_of_work(session_factory) as session:
         result = record_attendance(
-            session, meeting_id=kick, slack_user_id="UMETTE",
+            session, workspace=ONE_WORKSPACE, meeting_id=kick, slack_user_id="UMETTE",
             listed_ids=[p.participant_id for p in sheet.people], ticked_ids={world.people["ana"], world.people["wei"]},
             now=KICK_OFF + timedelta(hours=3),
         )
@@ -298,10 +307,11 @@ def test_only_the_rounds_coordinators_record_attendance(
     session_factory: sessionmaker[Session], world: World
 ) -> None:
     with unit_of_work(session_factory) as session:
-        refused = record_attendance(session, meeting_id=world.meetings["kick"], slack_user_id="UANA",
+        refused = record_attendance(session, workspace=ONE_WORKSPACE, meeting_id=world.meetings["kick"], slack_user_id="UANA",
                                     listed_ids=[world.people["ana"]], ticked_ids={world.people["ana"]},
                                     now=KICK_OFF)
-        admin = prepare_attendance(session, slack_user_id="UADMIN", admin_user_ids=("UADMIN",), typed="kick-off",
+        admin = prepare_attendance(session, workspace=ONE_WORKSPACE, slack_user_id="UADMIN", admin_user_ids=("UADMIN",),
+                                   typed="kick-off",
                                    now=KICK_OFF)
     assert not refused.saved and admin.sheet is not None
 
@@ -314,7 +324,7 @@ def test_two_rounds_with_a_kick_off_each_are_offered_as_choices(session_factory:
                                     name="Mette", slack_user_id="UMETTE", created_at=KICK_OFF, updated_at=KICK_OFF))
             meeting(session, world, "kick", kind=MeetingKind.KICK_OFF, starts_at=KICK_OFF, title="Kick-off")
     with session_factory() as session:
-        lookup = find_meeting(session, slack_user_id="UMETTE", typed="kick-off", now=KICK_OFF)
+        lookup = find_meeting(session, workspace=ONE_WORKSPACE, slack_user_id="UMETTE", typed="kick-off", now=KICK_OFF)
     assert lookup.problem is LookupProblem.AMBIGUOUS and {c.round_name for c in lookup.choices} == {"Spring", "Autumn"}
 
 

@@ -49,6 +49,7 @@ from tests.support.workbooks import (
     set_cell,
     zip_bomb,
 )
+from tests.support.workspaces import ONE_WORKSPACE
 
 
 def _where(problems: list[Problem]) -> list[tuple[str, int | None, str | None, str]]:
@@ -253,10 +254,10 @@ def _counts(session: Session) -> tuple[int, ...]:
 ])
 def test_a_refused_workbook_leaves_the_round_as_it_was(session_factory: sessionmaker[Session], content) -> None:  # noqa: ANN001
     with unit_of_work(session_factory) as session:
-        assert import_round(session, base_workbook(), now=NOW).ok
+        assert import_round(session, base_workbook(), workspace=ONE_WORKSPACE, now=NOW).ok
     with unit_of_work(session_factory) as session:
         before = _counts(session)
-        result = import_workbook_file(session, content(), now=NOW)
+        result = import_workbook_file(session, content(), workspace=ONE_WORKSPACE, now=NOW)
         assert not result.ok and result.problems
         assert _counts(session) == before
     assert base_bytes()  # the base itself still imports: the refusal is the change's
