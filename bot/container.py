@@ -17,6 +17,7 @@ class Deps:
     session_factory: sessionmaker[Session]
     clock: Clock
     # OAuth mode: forget a workspace's installation (its bot token) after `app_uninstalled`
-    # or a revoked bot token, so nothing is sent there until it installs again. None in
-    # token mode, where the one token is the deployment's, not the database's.
-    delete_installation: Callable[[str], None] | None = None
+    # or a revoked bot token, so nothing is sent there until it installs again; given the
+    # event's time, an installation saved after it is kept (a late redelivery) and False
+    # returned. None in token mode, where the one token is the deployment's, not the database's.
+    delete_installation: Callable[[str, float | None], bool] | None = None

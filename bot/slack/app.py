@@ -127,15 +127,26 @@ class Runtime:
             return WorkspaceClients(base_url=base_url, client=self.client)
         return WorkspaceClients(base_url=base_url, installation_store=self.installation_store)
 
-    def delete_installation(self, team_id: str) -> None:
+    def delete_installation(self, team_id: str, event_time: float | None = None) -> bool:
         """OAuth mode, after `app_uninstalled` or a revoked bot token: the team's stored
-        tokens go, so nothing (request or worker) uses them until it installs again."""
+        tokens go, so nothing (request or worker) uses them until it installs again.
+
+        An event Slack delivers late (it retries for minutes when an answer failed) may come
+        after the workspace installed again: an installation saved after `event_time` is
+        kept, and False returned."""
         store = self.installation_store
         if store is None or not team_id:
-            return
+            return False
+        bot = store.find_bot(enterprise_id=None, team_id=team_id)
+        # Slack's event_time is whole seconds (rounded down): only an install a full second
+        # after it is surely a new one.
+        if bot is not None and event_time is not None and bot.installed_at >= event_time + 1:
+            log.info("workspace %s installed again after the event that uninstalled it: kept", team_id)
+            return False
         store.delete_bot(enterprise_id=None, team_id=team_id)
         store.delete_installation(enterprise_id=None, team_id=team_id)
         self.workspace_clients.forget(team_id)
+        return True
 
     @cached_property
     def bolt_app(self) -> App:

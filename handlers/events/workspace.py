@@ -21,7 +21,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from bot.core.workspace import TOKENS_REVOKED, UNINSTALLED, stop_sending
+from bot.core.workspace import TOKENS_REVOKED, UNINSTALLED, resume_sending, stop_sending
 from handlers.context import deps_from
 from handlers.sending_seen import forget_sending
 from storage.db import unit_of_work
@@ -52,7 +52,15 @@ def _stop(body: dict[str, Any], context: BoltContext, logger: Logger, *, because
         stopped = stop_sending(session, team_id=team, because=because, now=deps.clock.now())
     forget_sending(context)  # committed: this process looks for the stop again at the next request
     if deps.delete_installation is not None and team:
-        deps.delete_installation(team)  # after the stop is committed: the worker never finds a team half-gone
+        # After the stop is committed: the worker never finds a team half-gone.
+        event_time = body.get("event_time")
+        when = float(event_time) if isinstance(event_time, int | float) and not isinstance(event_time, bool) else None
+        if not deps.delete_installation(team, when):
+            # A late redelivery: the workspace installed again since. Its new installation stays,
+            # and so does sending there.
+            with unit_of_work(deps.session_factory) as session:
+                resume_sending(session, now=deps.clock.now(), team_id=team)
+            return
     if stopped:
         logger.warning("%s for workspace %s: nothing more is sent there until the app is installed again",
                        because, _team(body, context))

@@ -10,6 +10,7 @@ only, until it installs again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -19,8 +20,10 @@ from sqlalchemy import Engine, select
 
 from bot.clock import FixedClock
 from bot.core.workspace import UNINSTALLED, sending_stopped
-from bot.sandbox.harness import OAUTH_CLIENT_ID, SandboxedApp
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.harness import OAUTH_CLIENT_ID, SIGNING_SECRET, SandboxedApp
 from bot.sandbox.server import SlackSandbox
+from bot.slack.web import EVENTS_PATH
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState, Participant, WorkspaceStatus, slack_bots
 from tests.factories import make_participant, make_round
@@ -247,3 +250,21 @@ def test_the_tick_looks_people_up_in_their_own_workspace_with_its_token(app: San
     looked_up = sorted(str(call.args.get("email")) for call in beta.calls_to("users.lookupByEmail"))
     assert looked_up == ["alice@alpha.example", "birgit@beta.example"]
     assert app.sandbox.calls_to("users.lookupByEmail") == []  # alpha's were found on the first tick
+
+
+def test_an_uninstall_delivered_after_the_workspace_installed_again_keeps_the_new_installation(
+    app: SandboxedApp,
+) -> None:
+    beta = _beta(app)
+    install(app, team_id=BETA, user_id="UBIRGIT")
+    # Slack retries an event for minutes: this app_uninstalled was written two minutes ago,
+    # before the install above, and arrives only now.
+    late = SlackDriver(app_url=f"{app.server.url}{EVENTS_PATH}", signing_secret=SIGNING_SECRET, sandbox=beta,
+                       team_id=BETA, clock=lambda: time.time() - 120)
+    assert late.event({"type": "app_uninstalled"}).ok
+    app.settle()
+    assert _bot_tokens(app) == {BETA: beta.bot_token}
+    with unit_of_work(app.runtime.session_factory) as session:
+        assert sending_stopped(session, team_id=BETA) is None
+    _queue(app, key="beta:after", team_id=BETA, channel="UBIRGIT")
+    assert app.deliver().sent == 1
