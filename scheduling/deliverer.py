@@ -25,11 +25,13 @@ import heapq
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
@@ -37,7 +39,7 @@ from bot.core.chat import OutboxSender, PostedLookup, PostedMessageFinder, SendO
 from scheduling.pacing import Pacer
 from scheduling.workspace_guard import Refusal, WorkspaceGuard
 from storage.db import unit_of_work
-from storage.models import OutboxMessage, OutboxState
+from storage.models import OutboxMessage, OutboxState, table_of
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,11 @@ LOOKUP_MARGIN_SECONDS = 300.0
 # never sent, so it needs no lookup.
 FIRST_TRY_KEY = "first_try_at"
 READ_BACK_FOR = 60.0  # seconds a conversation's read answers for its other unknown rows
+# Calls in the air at once (one per channel): Slack answers in 100-300 ms, so one call at a
+# time caps delivery at a few messages a second, while Slack allows about one a second in
+# every channel at once. The worker sends on this many threads; each only waits on the network.
+SEND_CONCURRENCY = 64
+_GIVE_BACK_ATTEMPT = "_give_back_attempt"  # a noted write that undoes its claim's attempt count
 
 
 def slack_translator() -> PlatformTranslator:
@@ -89,6 +96,22 @@ class _Claim:
     outcome_unknown: bool
     first_try_at: float | None
     team_id: str = ""  # the workspace whose token sends it ('' = token mode's one workspace)
+    attempts: int = 0  # counting this claim
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Sending:
+    """A row whose call is about to leave or is in the air: its call drawn and stamped, its
+    channel's turn booked."""
+
+    claim: _Claim
+    method: str
+    payload: dict[str, Any]
+    channel: str | None
+    unknown: bool  # the row's last send had an unknown outcome and it was not looked up
+    lane: str | None
+    sender: OutboxSender
+    first_try: dict[str, Any] | None  # written (committed) before the call: its first try
 
 
 class OutboxDeliverer:
@@ -108,6 +131,7 @@ class OutboxDeliverer:
         translate: PlatformTranslator | None = None,
         finder: PostedMessageFinder | None = None,
         wall_clock: Callable[[], float] = time.time,
+        max_in_flight: int = SEND_CONCURRENCY,
     ) -> None:
         self._session_factory = session_factory
         # Rows hold platform-neutral notices; the platform's adapter draws each one just
@@ -146,21 +170,52 @@ class OutboxDeliverer:
         # An uninstalled app, a dead token, a deactivated person: scheduling/workspace_guard.py.
         self._workspace = WorkspaceGuard(session_factory=session_factory, sender=sender, clock=clock,
                                          sender_for_team=sender_for_team)
+        # Up to `max_in_flight` calls in the air, never two to one conversation (`_lane`); with
+        # 1, each call is made here, one after the other. Only the network call runs on the
+        # pool: claims, the pacer, lookups and every write stay on the deliverer's own thread.
+        self._max_in_flight = max(1, max_in_flight)
+        # The next wave leaves once a quarter of the calls are answered: waves big enough that
+        # one transaction covers many rows, and most of the calls kept in the air.
+        self._refill_below = (self._max_in_flight * 3) // 4
+        self._pool = (
+            ThreadPoolExecutor(max_workers=self._max_in_flight, thread_name_prefix="outbox-send")
+            if self._max_in_flight > 1 else None
+        )
+        self._in_flight: dict[Future[SendOutcome], _Sending] = {}
+        self._lanes_busy: set[str] = set()  # conversations with a call prepared or in the air
+        self._waiting: dict[str, list[_Claim]] = {}  # lane -> claims behind its call, in order
+        self._ready_again: list[_Claim] = []  # their call answered: their turn now
+        self._writes: list[tuple[int, dict[str, Any]]] = []  # noted by `_update`, written by `_flush`
+        # How far ahead a row behind its channel's call may be kept in line: the run's horizon
+        # (`deliver_while_due`); `deliver_due` keeps only rows whose turn is now.
+        self._keep_within = 0.0
 
     def deliver_due(self, *, max_batches: int = 20) -> DeliveryReport:
         """Send what is due now, batch by batch, until nothing is due or the cap is hit."""
         report = DeliveryReport()
-        if self._held:
+        self._keep_within = 0.0
+        if self._held or self._waiting or self._ready_again:
             report.deferred += self.release_held()  # this is a run of its own: nothing stays held
         if self._workspace.sending_stopped():
             return report  # uninstalled or token revoked: everything stays pending until it is back
-        for _ in range(max_batches):
-            claimed = self._claim_batch()
-            if not claimed:
-                break
-            self._send_batch(claimed, report)
-            if len(claimed) < self._batch_size or self._workspace.stopped_now:
-                break
+        try:
+            for _ in range(max_batches):
+                claimed = self._claim_batch()
+                if not claimed:
+                    break
+                self._send_batch(claimed, report)
+                # No holding here: a row waiting for its channel's call in flight gets its turn
+                # once that call is answered, or is set aside like any row not free yet.
+                while self._in_flight or self._ready_again:
+                    self._collect(report, block=True)
+                    again, self._ready_again = self._ready_again, []
+                    self._send_batch(again, report)
+                if len(claimed) < self._batch_size or self._workspace.stopped_now:
+                    break
+        finally:
+            self._drain(report)
+            report.deferred += self._release_waiting()
+            self._flush()
         return report
 
     def deliver_while_due(
@@ -182,60 +237,93 @@ class OutboxDeliverer:
         write per row and per turn. Here a claimed row whose channel or method is free within
         `horizon_seconds` is held in memory (still claimed) and sent the moment it is free,
         while rows of other channels go on; anything else is set aside as `deliver_due` does.
-        When nothing is ready, the run sleeps until the soonest held or pending row. The
-        budget is a little under the scheduler's interval, so the next run takes over at once
-        and runs never overlap; what is held at its end stays held for the next run (handing
-        it back would cost a write per row). `should_stop` (the lease lost, the worker
-        shutting down) is asked between rows and in every sleep; what is held then goes back
-        unsent, due when its channel is free (a worker that dies instead leaves them to the
-        next one's `release_in_flight_claims`: never sent, so never looked up)."""
+        Up to `max_in_flight` calls are in the air at once, one per channel. When nothing is
+        ready, the run waits for an answer or sleeps until the soonest held or pending row.
+        The budget is a little under the scheduler's interval, so the next run takes over at
+        once and runs never overlap; every call in flight is answered and recorded before a
+        run returns, and what is held at its end stays held for the next run (handing it back
+        would cost a write per row). `should_stop` (the lease lost, the worker shutting down)
+        is asked between rows and in every sleep; what is held then goes back unsent, due
+        when its channel is free (a worker that dies instead leaves them to the next one's
+        `release_in_flight_claims`: never sent, so never looked up)."""
         report = DeliveryReport()
         deadline = monotonic() + budget_seconds
         if self._workspace.sending_stopped():
             report.deferred += self.release_held(monotonic=monotonic)
             return report
-        held = self._held  # (ready at, row id, claim): a heap, kept from run to run
+
+        self._keep_within = horizon_seconds
 
         def stop() -> bool:
             return should_stop() or monotonic() >= deadline
 
         def hold(claim: _Claim, wait: float) -> bool:
-            if wait > horizon_seconds or len(held) >= max_held:
+            if wait > horizon_seconds or self._in_memory() >= max_held:
                 return False
-            heapq.heappush(held, (monotonic() + max(wait, 0.001), claim.row_id, claim))  # a float-rounding wait too
+            heapq.heappush(self._held, (monotonic() + max(wait, 0.001), claim.row_id, claim))  # a float-rounding wait too
             return True
+
+        def pause(seconds: float) -> None:
+            """Until an answer comes back, or `seconds` (short slices: a stop is noticed
+            within a tenth of a second)."""
+            self._flush()  # what is on record is what the next claim and `_soonest_wait` see
+            seconds = min(max(seconds, 0.002), 0.1, max(0.0, deadline - monotonic()))
+            if self._in_flight:
+                self._collect(report, block=True, timeout=seconds)
+            else:
+                sleep(seconds)
 
         claims_left = True
         try:
             while not stop():
+                self._collect(report)
+                if self._workspace.stopped_now:
+                    break
+                if len(self._in_flight) > self._refill_below:
+                    # Enough calls in the air: wait for some answers, then send the next ones
+                    # together (one transaction for their outcomes and first tries).
+                    self._collect(report, block=True, timeout=0.1)
+                    continue
                 ready: list[_Claim] = []
-                while held and held[0][0] <= monotonic():
-                    ready.append(heapq.heappop(held)[2])
-                if ready:
+                while self._held and self._held[0][0] <= monotonic():
+                    ready.append(heapq.heappop(self._held)[2])
+                if ready:  # their channel's turn, timed by the pacer: first
                     self._send_batch(ready, report, stop=stop, hold=hold)
-                elif len(held) < max_held and (claims_left or not held):
+                    continue
+                if claims_left and self._in_memory() < max_held:
+                    # New rows before the rest of a channel's burst: every channel's first post
+                    # starts its own clock (Slack's bound is per channel from its first post), so
+                    # reaching the last channel early matters more than one channel's third post.
+                    self._flush()
                     claimed = self._claim_batch()
                     claims_left = len(claimed) == self._batch_size
                     if claimed:
                         self._send_batch(claimed, report, stop=stop, hold=hold)
                         continue
-                    wait = self._soonest_wait()
-                    if held:
-                        wait = min(wait if wait is not None else horizon_seconds, held[0][0] - monotonic())
-                    if wait is None or wait > horizon_seconds:
-                        break
-                    claims_left = True  # something is due soon: claim again after the sleep
-                    sleep(min(max(wait, 0.002), 0.1, max(0.0, deadline - monotonic())))
-                else:
-                    # Short slices: a stop is noticed within a tenth of a second.
-                    wait = held[0][0] - monotonic()
-                    sleep(min(max(wait, 0.002), 0.1, max(0.0, deadline - monotonic())))
-                    claims_left = True
-                if self._workspace.stopped_now:
+                if self._ready_again:  # their channel's call was answered: next in line
+                    again, self._ready_again = self._ready_again, []
+                    self._send_batch(again, report, stop=stop, hold=hold)
+                    continue
+                # Nothing to do this instant: wait for an answer, a held row's turn or a pending
+                # row's time.
+                wait = self._soonest_wait() if self._in_memory() < max_held else None
+                if wait is not None and wait > horizon_seconds:
+                    wait = None
+                if wait is None and not self._held and not self._in_flight:
                     break
+                if self._held:
+                    wait = min(wait if wait is not None else horizon_seconds, self._held[0][0] - monotonic())
+                pause(wait if wait is not None else 0.1)
+                claims_left = True  # something may be due now: claim again
         finally:
+            self._drain(report)
+            now = monotonic()
+            for claim in self._ready_again:  # answered while the run ended: their turn is next run's
+                heapq.heappush(self._held, (now, claim.row_id, claim))
+            self._ready_again = []
             if should_stop() or self._workspace.stopped_now:
                 report.deferred += self.release_held(monotonic=monotonic)
+            self._flush()
         return report
 
     def release_held(self, *, monotonic: Callable[[], float] = time.monotonic) -> int:
@@ -246,7 +334,20 @@ class OutboxDeliverer:
         for ready_at, row_id, claim in held:
             self._release(row_id, after_seconds=max(0.0, ready_at - now), count_attempt=False,
                           outcome_unknown=claim.outcome_unknown)
-        return len(held)
+        count = len(held) + self._release_waiting()
+        self._flush()
+        return count
+
+    def _in_memory(self) -> int:
+        """Claimed rows not in flight: held for their turn or waiting behind their channel's call."""
+        return len(self._held) + len(self._ready_again) + sum(len(rows) for rows in self._waiting.values())
+
+    def _release_waiting(self) -> int:
+        waiting = [claim for rows in self._waiting.values() for claim in rows] + self._ready_again
+        self._waiting, self._ready_again = {}, []
+        for claim in waiting:
+            self._release(claim.row_id, after_seconds=0, count_attempt=False, outcome_unknown=claim.outcome_unknown)
+        return len(waiting)
 
     def _soonest_wait(self) -> float | None:
         """Seconds until the soonest pending row is due (None: nothing pending)."""
@@ -297,7 +398,7 @@ class OutboxDeliverer:
                     row_id=row.id, key=row.dedup_key, method=row.method, payload=dict(row.payload),
                     outcome_unknown=bool(row.outcome_unknown),
                     first_try_at=float(first_try) if isinstance(first_try, int | float) else None,
-                    team_id=row.team_id,
+                    team_id=row.team_id, attempts=row.attempts,
                 ))
             return claims
 
@@ -305,39 +406,96 @@ class OutboxDeliverer:
         self, claimed: list[_Claim], report: DeliveryReport, *, stop: Callable[[], bool] | None = None,
         hold: Callable[[_Claim, float], bool] | None = None,
     ) -> None:
+        """Decide each row's fate in order and send the ones whose turn it is, several at once.
+
+        A row whose channel has a call in the air waits behind it (calls to one channel go one
+        at a time, in order); the first tries of the rows about to go are written in one
+        transaction, committed before any of their calls leaves."""
+        wave: list[_Sending] = []
         for index, claim in enumerate(claimed):
-            row_id = claim.row_id
             if stop is not None and stop():
                 # Lease lost, shutting down or out of time: the rest go back unsent, as they were.
-                for rest in claimed[index:]:
-                    self._release(rest.row_id, after_seconds=0, count_attempt=False,
-                                  outcome_unknown=rest.outcome_unknown)
-                report.deferred += len(claimed) - index
+                rest = [abandoned.claim for abandoned in wave] + claimed[index:]
+                for unsent in rest:
+                    self._release(unsent.row_id, after_seconds=0, count_attempt=False,
+                                  outcome_unknown=unsent.outcome_unknown)
+                report.deferred += len(rest)
+                for abandoned in wave:
+                    self._free_lane(abandoned.lane)
                 return
-            try:
-                method, payload = self._translate(claim.method, claim.payload)
-            except Exception as exc:  # any renderer failure is this row's, never the batch's
-                # Not only the codec's errors: a renderer meeting stored facts it no longer expects
-                # can raise anything (an OverflowError converting a time). Left to propagate, the
-                # row would stay `sending`, be reclaimed and stop every batch after it again.
-                log.error("outbox row #%s cannot be drawn for the platform: %r", row_id, exc, exc_info=True)
-                self._mark_failed(row_id, f"unrenderable: {exc}"[:500])
-                report.failed += 1
-                report.errors.append(f"{claim.method} #{row_id}: unrenderable: {exc}")
+            if len(self._in_flight) + len(wave) >= self._max_in_flight:
+                self._launch(wave, report)
+                wave = []
+                while len(self._in_flight) > self._refill_below:
+                    self._collect(report, block=True)
+            lane = self._lane(claim)
+            if lane is not None and lane in self._lanes_busy:
+                self._wait_in_lane(claim, lane, report)
                 continue
-            self._deliver_one(claim, method, payload, report, hold=hold)
+            sending = self._prepare(claim, report, hold=hold)
+            if sending is not None:
+                if sending.lane is not None:
+                    self._lanes_busy.add(sending.lane)
+                wave.append(sending)
+        self._launch(wave, report)
 
-    def _deliver_one(
-        self, claim: _Claim, method: str, payload: dict[str, Any], report: DeliveryReport,
-        *, hold: Callable[[_Claim, float], bool] | None = None,
-    ) -> None:
+    def _wait_in_lane(self, claim: _Claim, lane: str, report: DeliveryReport) -> None:
+        """Behind its channel's call in the air: kept in line while its turn is within the
+        run's horizon, else set aside in the database until then (a channel with many rows
+        queued does not fill the memory a run may hold, and other channels' rows still get
+        claimed)."""
+        queue = self._waiting.setdefault(lane, [])
+        drawn = self._draw(claim, report)
+        if drawn is None:
+            return
+        method, payload = drawn
+        channel = payload.get("channel") if isinstance(payload.get("channel"), str) else None
+        wait = self._pacer.free_in(method=method, channel=channel, ahead=len(queue))
+        if wait > self._keep_within:
+            self._release(claim.row_id, after_seconds=wait, count_attempt=False,
+                          outcome_unknown=claim.outcome_unknown and claim.first_try_at is not None)
+            report.deferred += 1
+            return
+        queue.append(claim)
+
+    def _draw(self, claim: _Claim, report: DeliveryReport) -> tuple[str, dict[str, Any]] | None:
+        """The platform's call for a row; None when it cannot be drawn (the row is failed)."""
+        try:
+            return self._translate(claim.method, claim.payload)
+        except Exception as exc:  # any renderer failure is this row's, never the batch's
+            # Not only the codec's errors: a renderer meeting stored facts it no longer expects
+            # can raise anything (an OverflowError converting a time). Left to propagate, the
+            # row would stay `sending`, be reclaimed and stop every batch after it again.
+            log.error("outbox row #%s cannot be drawn for the platform: %r", claim.row_id, exc, exc_info=True)
+            self._mark_failed(claim.row_id, f"unrenderable: {exc}"[:500])
+            report.failed += 1
+            report.errors.append(f"{claim.method} #{claim.row_id}: unrenderable: {exc}")
+            return None
+
+    @staticmethod
+    def _lane(claim: _Claim) -> str | None:
+        """Calls to one conversation go one at a time, in claim order: its channel (the same in
+        the stored row as in the call drawn from it), per workspace."""
+        channel = claim.payload.get("channel")
+        return f"{claim.team_id}/{channel}" if isinstance(channel, str) and channel else None
+
+    def _prepare(
+        self, claim: _Claim, report: DeliveryReport, *, hold: Callable[[_Claim, float], bool] | None,
+    ) -> _Sending | None:
+        """Everything before a row's call: drawn for the platform, its channel's turn, and a
+        lookup when its last send's outcome is unknown. None when the row is dealt with
+        (failed, found already posted, set aside or held for its turn)."""
+        drawn = self._draw(claim, report)
+        if drawn is None:
+            return None
+        method, payload = drawn
         row_id, unknown = claim.row_id, claim.outcome_unknown
         if unknown and claim.first_try_at is None:
             unknown = False  # released unknown, but no call for it ever left: nothing to find
         if self._workspace.stopped_for(claim.team_id):  # its token died earlier in this batch: no more calls
             self._release(row_id, after_seconds=0, count_attempt=False, outcome_unknown=unknown)
             report.deferred += 1
-            return
+            return None
         sender = self._sender if self._sender_for_team is None else self._sender_for_team(claim.team_id)
         if sender is None:
             # Not stopped (those rows are never claimed), yet nothing to send it with.
@@ -345,7 +503,7 @@ class OutboxDeliverer:
             self._mark_failed(row_id, error)
             report.failed += 1
             report.errors.append(f"{method} #{row_id}: {error}")
-            return
+            return None
         finder = self._finder if self._sender_for_team is None else (
             sender if isinstance(sender, PostedMessageFinder) else None
         )
@@ -370,10 +528,10 @@ class OutboxDeliverer:
             # Not this channel's (or method's) turn yet: the others in the batch go on, and
             # this one is held for its turn (the worker's run) or set aside in the database.
             if hold is not None and hold(claim, wait):
-                return
+                return None
             self._release(row_id, after_seconds=wait, count_attempt=False, outcome_unknown=unknown)
             report.deferred += 1
-            return
+            return None
         if look_first:
             assert finder is not None and channel is not None
             if known is not None:
@@ -395,7 +553,7 @@ class OutboxDeliverer:
                 self._mark_sent(row_id, SendOutcome(ok=True, response={"ts": lookup.found_ts, "channel": lookup.channel}))
                 report.sent += 1
                 report.found += 1
-                return
+                return None
             if lookup.looked:
                 unknown = False  # read back to before the first try: it was never posted
             elif lookup.retry_after_seconds is not None:
@@ -404,17 +562,83 @@ class OutboxDeliverer:
                 self._release(row_id, after_seconds=lookup.retry_after_seconds, count_attempt=False,
                               outcome_unknown=True, error="lookup ratelimited")
                 report.rate_limited += 1
-                return
+                return None
             elif lookup.retryable:
-                self._retry_or_fail(row_id, error=f"lookup: {lookup.error}", outcome_unknown=True, report=report)
-                return
+                self._retry_or_fail(claim, error=f"lookup: {lookup.error}", outcome_unknown=True, report=report)
+                return None
             else:
                 log.warning("outbox row %s: its conversation's history cannot be read (%s); sending it again, "
                             "at least once rather than never", row_id, lookup.error)
         if claim.first_try_at is None:
-            self._update(row_id, response={FIRST_TRY_KEY: self._wall_clock()})  # committed before the call
+            first_try: dict[str, Any] | None = {FIRST_TRY_KEY: self._wall_clock()}  # committed before the call
+        else:
+            first_try = None
         self._pacer.book(method=method, channel=channel)
-        outcome = sender.send(method=method, payload=payload)
+        return _Sending(claim=claim, method=method, payload=payload, channel=channel, unknown=unknown,
+                        lane=self._lane(claim), sender=sender, first_try=first_try)
+
+    def _launch(self, wave: list[_Sending], report: DeliveryReport) -> None:
+        """Send a wave of prepared rows: their first tries on record first (one transaction,
+        with whatever outcomes are waiting to be written), then every call at once on the
+        pool, or one after the other here when only one may be in flight."""
+        if not wave:
+            return
+        for sending in wave:
+            if sending.first_try is not None:
+                self._update(sending.claim.row_id, response=sending.first_try)
+        self._flush()  # no call leaves before its row says a call may have left
+        for sending in wave:
+            if self._workspace.stopped_for(sending.claim.team_id):  # its token died just now: no more calls
+                self._release(sending.claim.row_id, after_seconds=0, count_attempt=False,
+                              outcome_unknown=sending.unknown)
+                report.deferred += 1
+                self._free_lane(sending.lane)
+                continue
+            if self._pool is None:
+                outcome = self._call(sending)
+                self._record(sending, outcome, report)
+                self._free_lane(sending.lane)
+            else:
+                self._in_flight[self._pool.submit(self._call, sending)] = sending
+
+    @staticmethod
+    def _call(sending: _Sending) -> SendOutcome:
+        """The network call alone (on a pool thread): no database, no pacer, no shared state."""
+        try:
+            return sending.sender.send(method=sending.method, payload=sending.payload)
+        except Exception as exc:  # a sender must not raise; if one does, the call may have left
+            log.error("sending outbox row #%s raised: %r", sending.claim.row_id, exc, exc_info=True)
+            return SendOutcome(ok=False, error=f"sender raised: {exc!r}"[:300], retryable=True, outcome_unknown=True)
+
+    def _collect(self, report: DeliveryReport, *, block: bool = False, timeout: float | None = None) -> None:
+        """Record the answers that are back (waiting up to `timeout` for one when `block`);
+        the rows waiting behind them are ready for their turn again."""
+        if not self._in_flight:
+            return
+        if block:
+            wait_for(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in [future for future in self._in_flight if future.done()]:
+            sending = self._in_flight.pop(future)
+            self._record(sending, future.result(), report)
+            self._free_lane(sending.lane)
+
+    def _drain(self, report: DeliveryReport) -> None:
+        """Every call in flight answered and recorded: a run never returns with one in the air."""
+        while self._in_flight:
+            self._collect(report, block=True)
+
+    def _free_lane(self, lane: str | None) -> None:
+        if lane is None:
+            return
+        self._lanes_busy.discard(lane)
+        self._ready_again.extend(self._waiting.pop(lane, []))
+
+    def _record(self, sending: _Sending, outcome: SendOutcome, report: DeliveryReport) -> None:
+        """What a call's answer means for its row (written with the next batch of writes)."""
+        claim, method, payload, channel, unknown = (
+            sending.claim, sending.method, sending.payload, sending.channel, sending.unknown
+        )
+        row_id = claim.row_id
         if outcome.ok:
             self._mark_sent(row_id, outcome)
             report.sent += 1
@@ -429,7 +653,7 @@ class OutboxDeliverer:
             if outcome.outcome_unknown and channel is not None:
                 # It may be there now: the last read does not answer for this key any more.
                 self._unknown_since_read.setdefault(channel, set()).add(claim.key)
-            self._retry_or_fail(row_id, error=outcome.error or "retryable error",
+            self._retry_or_fail(claim, error=outcome.error or "retryable error",
                                 outcome_unknown=unknown or outcome.outcome_unknown, report=report)
         elif outcome.error in ALREADY_DONE_ERRORS.get(method, frozenset()):
             self._mark_sent(row_id, outcome)
@@ -480,19 +704,18 @@ class OutboxDeliverer:
         error: str | None = None,
     ) -> None:
         not_before = self._clock.now() + timedelta(seconds=after_seconds)
-        values: dict = {"state": OutboxState.PENDING, "not_before": not_before, "claimed_at": None,
+        values: dict[str, Any] = {"state": OutboxState.PENDING, "not_before": not_before, "claimed_at": None,
                         "outcome_unknown": outcome_unknown}
         if error:
             values["last_error"] = error
         if not count_attempt:
-            values["attempts"] = OutboxMessage.attempts - 1
+            values[_GIVE_BACK_ATTEMPT] = True  # this claim was not a try
         self._update(row_id, **values)
 
-    def _retry_or_fail(self, row_id: int, *, error: str, outcome_unknown: bool, report: DeliveryReport) -> None:
+    def _retry_or_fail(self, claim: _Claim, *, error: str, outcome_unknown: bool, report: DeliveryReport) -> None:
         """A transient failure (5xx, network): again after a short backoff that doubles up to
         its cap, and failed only after `max_attempts` of them."""
-        with unit_of_work(self._session_factory) as session:
-            attempts = session.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == row_id)) or 0
+        row_id, attempts = claim.row_id, claim.attempts
         if attempts >= self._max_attempts:
             self._mark_failed(row_id, f"gave up after {attempts} attempts: {error}")
             report.failed += 1
@@ -503,13 +726,41 @@ class OutboxDeliverer:
                       outcome_unknown=outcome_unknown)
         report.retried += 1
 
-    def _update(self, row_id: int, **values: object) -> None:
+    def _update(self, row_id: int, **values: Any) -> None:
+        """Noted, written with the next `_flush`: a row's outcome need not be on record before
+        the next call leaves (a worker that dies first leaves the row `sending`, and the next
+        one looks it up before sending it again), only its first try does (`_launch`)."""
+        self._writes.append((row_id, values))
+
+    def _flush(self) -> None:
+        """Every noted write in one transaction, one executemany per shape of write.
+
+        Why: a transaction per row's first try and another per outcome was most of the
+        sender's own cost (SQLite commits, SQLAlchemy's per-statement work), which kept it
+        far from Slack's pace over hundreds of channels. Each write still applies only while
+        the row is `sending` (a row taken over meanwhile is not touched)."""
+        if not self._writes:
+            return
+        writes, self._writes = self._writes, []
+        table = table_of(OutboxMessage)
+        shapes: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = {}
+        for row_id, values in writes:
+            give_back = bool(values.pop(_GIVE_BACK_ATTEMPT, False))
+            shape = (tuple(sorted(values)), give_back)
+            shapes.setdefault(shape, []).append({"row_id": row_id, **{f"new_{k}": v for k, v in values.items()}})
         with unit_of_work(self._session_factory) as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row_id, OutboxMessage.state == OutboxState.SENDING)
-                .values(**values)
-            )
+            for (columns, give_back), params in shapes.items():
+                new_values: dict[str, Any] = {
+                    column: bindparam(f"new_{column}", type_=table.c[column].type) for column in columns
+                }
+                if give_back:
+                    new_values["attempts"] = table.c.attempts - 1
+                statement = (
+                    update(table)
+                    .where(table.c.id == bindparam("row_id"), table.c.state == OutboxState.SENDING)
+                    .values(new_values)
+                )
+                session.execute(statement, params)
 
 
 def release_in_flight_claims(session: Session, *, now: datetime) -> int:

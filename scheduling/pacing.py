@@ -68,10 +68,15 @@ class Pacer:
         self._channel_held_until: dict[str, float] = {}  # channel -> end of a 429's Retry-After
         self.total_waited = 0.0
 
-    def free_in(self, *, method: str, channel: str | None) -> float:
-        """Seconds until a call of `method` (to `channel`) is within the limits; 0 when now."""
+    def free_in(self, *, method: str, channel: str | None, ahead: int = 0) -> float:
+        """Seconds until a call of `method` (to `channel`) is within the limits; 0 when now.
+
+        `ahead`: calls of the same method to the same channel that will go first (a queue
+        behind a call in flight), each taking its place in the channel's turns or the method's
+        spacing; per-minute budgets count only the calls already made."""
         now = self._monotonic()
         delay = max(0.0, self._next_method_slot.get(method, 0.0) - now)
+        delay += ahead * self._method_intervals.get(method, 0.0)
         budget = self._method_per_minute.get(method)
         if budget is not None:
             calls = self._recent_calls(method, now)
@@ -81,8 +86,8 @@ class Pacer:
         if channel_key is not None:
             delay = max(delay, self._channel_held_until.get(channel_key, 0.0) - now)
             tokens = self._refilled_tokens(channel_key, now)
-            if tokens < 1.0:
-                delay = max(delay, (1.0 - tokens) * self._per_channel_interval)
+            if tokens < 1.0 + ahead:
+                delay = max(delay, (1.0 + ahead - tokens) * self._per_channel_interval)
         return delay
 
     def book(self, *, method: str, channel: str | None) -> None:

@@ -416,6 +416,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Slack takes many connections at once; socketserver's default backlog of 5 reset the
+    # connections of a deliverer with more calls than that in the air.
+    request_queue_size = 128
 
     def __init__(self, sandbox: SlackSandbox) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

@@ -32,7 +32,7 @@ from bot.clock import SystemClock
 from bot.core.outbox import OutgoingCall, enqueue_all
 from bot.sandbox import SlackSandbox
 from bot.slack.sender import OUTBOX_EVENT_TYPE, SlackWebSender, make_web_client
-from scheduling.deliverer import OutboxDeliverer
+from scheduling.deliverer import SEND_CONCURRENCY, OutboxDeliverer
 from scheduling.pacing import Pacer
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, OutboxState
@@ -136,6 +136,7 @@ def make_deliverer(
     backoff_base: timedelta = timedelta(seconds=2),
     backoff_cap: timedelta = timedelta(minutes=5),
     timeout: float = 15.0,
+    max_in_flight: int = SEND_CONCURRENCY,
 ) -> OutboxDeliverer:
     """The production deliverer (Slack sender, real pacer, system clock) pointed at a sandbox."""
     client = make_web_client(token=token, base_url=base_url)
@@ -147,6 +148,7 @@ def make_deliverer(
         pacer=Pacer(),
         backoff_base=backoff_base,
         backoff_cap=backoff_cap,
+        max_in_flight=max_in_flight,
     )
 
 

@@ -55,6 +55,7 @@ def _call(key: str, *, clock: FixedClock, channel: str = "C1", method: str = "ch
 def _deliverer(session_factory: sessionmaker[Session], sender: OutboxSender, clock: FixedClock,
                **kwargs: Any) -> OutboxDeliverer:
     fake_time = FakeTime()
+    kwargs.setdefault("max_in_flight", 1)  # one call at a time: each answer is handled before the next row
     return OutboxDeliverer(
         session_factory=session_factory,
         sender=sender,
@@ -68,6 +69,7 @@ def _deliverer_and_time(session_factory: sessionmaker[Session], sender: OutboxSe
                         **kwargs: Any) -> tuple[OutboxDeliverer, FakeTime]:
     """A deliverer whose pacer runs on a fake monotonic clock the test moves with `clock`."""
     fake_time = FakeTime()
+    kwargs.setdefault("max_in_flight", 1)
     deliverer = OutboxDeliverer(session_factory=session_factory, sender=sender, clock=clock,
                                 pacer=Pacer(monotonic=fake_time.monotonic, sleep=fake_time.sleep), **kwargs)
     return deliverer, fake_time
