@@ -1,8 +1,11 @@
 """The outbox deliverer: the only place scheduled messages leave for Slack.
 
 Rows are claimed in one short transaction (PostgreSQL: FOR UPDATE SKIP LOCKED, so two
-workers never take the same row; SQLite: BEGIN IMMEDIATE serialises), sent outside it, and
-each outcome is recorded in its own transaction.
+workers never take the same row; SQLite: BEGIN IMMEDIATE serialises) and sent outside it,
+several calls at once (`max_in_flight`, one per conversation at a time, in claim order): the
+first tries of the rows about to go are committed together before their calls leave, and
+outcomes are noted and written with the next such transaction (`_flush`). No call is made
+inside an open transaction.
 
 Exactly once, as far as Slack lets us: Slack has no idempotency key, so every message
 carries its outbox key in its `metadata`. A row whose last send had an unknown outcome (its
