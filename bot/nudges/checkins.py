@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from bot.core.notices import Conversation, Coordinators, Notice, queue_notices
 from bot.core.people import identify
 from bot.core.timing import OpenSlots, add_working_days, local_day
+from bot.core.workspace import Workspace
 from bot.nudges.marks import earliest as marks_earliest
 from bot.nudges.marks import merge, next_slot, open_at_or_after, slot_from
 from bot.nudges.notices import CheckinFacts, CheckinHelpRequested, CheckinsIgnored, PairGoingQuiet, PairNewsFacts
@@ -292,8 +293,10 @@ def due_checkins(session: Session, *, now: datetime, round_ids: Collection[int] 
     With `round_ids` (the tick's rounds whose mark has come), only those rounds are read,
     all their pairs whatever their zones, and the result says when each round next needs
     a look (`next_due_checkin`)."""
+    if round_ids is not None and not round_ids:
+        return DueCheckins()
     zone_names = zones_near_slot(session, now=now)
-    if not zone_names or (round_ids is not None and not round_ids):
+    if not zone_names:
         return DueCheckins()
     if round_ids is None:
         selection = pair_selection(today=now.date(), zone_names=zone_names)
@@ -469,7 +472,7 @@ def answer_checkin(
     *,
     pair_id: int,
     window_start: date,
-    slack_user_id: str,
+    slack_user_id: str, workspace: Workspace,
     answer: CheckinAnswer,
     planned_for: date | None = None,
     now: datetime,
@@ -485,15 +488,16 @@ def answer_checkin(
     checkin = session.scalar(
         select(Checkin).where(Checkin.pair_id == pair_id, Checkin.window_start == window_start).with_for_update()
     )
-    viewer_language = _language_of(session, slack_user_id)
-    if not states or checkin is None:
+    viewer_language = _language_of(session, slack_user_id, workspace)
+    if not states or checkin is None or not workspace.owns_round(session, states[0].round_id):
+        # A pair of another workspace is no pair here, whoever's id the click carries.
         return CheckinOutcome(status=CheckinStatus.STALE, language=viewer_language)
     state = states[0]
     answerer = next((person for person in state.people if person.slack_user_id == slack_user_id), None)
     if answerer is None:
         # Whose it is helps a coordinator who sits in the pair channel; anyone else (the
         # button may be forged, or from another programme) learns no names from a refusal.
-        named = identify(session, slack_user_id=slack_user_id).coordinates(state.round_id)
+        named = identify(session, slack_user_id=slack_user_id, workspace=workspace).coordinates(state.round_id)
         return CheckinOutcome(status=CheckinStatus.NOT_YOURS, language=viewer_language,
                               mentor_name=state.mentor.name if named else "",
                               mentee_name=state.mentee.name if named else "")
@@ -525,8 +529,8 @@ def answer_checkin(
                           facts_language=state.language, mentor_name=state.mentor.name, mentee_name=state.mentee.name)
 
 
-def _language_of(session: Session, slack_user_id: str) -> str:
-    return identify(session, slack_user_id=slack_user_id).language
+def _language_of(session: Session, slack_user_id: str, workspace: Workspace) -> str:
+    return identify(session, slack_user_id=slack_user_id, workspace=workspace).language
 
 
 def record_met(session: Session, *, pair_id: int, held_on: date, participant_id: int, now: datetime) -> int:
