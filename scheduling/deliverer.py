@@ -586,10 +586,19 @@ class OutboxDeliverer:
         pool, or one after the other here when only one may be in flight."""
         if not wave:
             return
-        for sending in wave:
-            if sending.first_try is not None:
-                self._update(sending.claim.row_id, response=sending.first_try)
-        self._flush()  # no call leaves before its row says a call may have left
+        stamps = [(sending.claim.row_id, {"response": sending.first_try}) for sending in wave
+                  if sending.first_try is not None]
+        self._writes.extend(stamps)
+        try:
+            self._flush()  # no call leaves before its row says a call may have left
+        except BaseException:
+            # Not on record, so not sent: the rows stay `sending` until their claim goes stale
+            # (as a dead worker's would), and their channels are free for the rows behind.
+            stamped = {id(stamp) for stamp in stamps}
+            self._writes = [write for write in self._writes if id(write) not in stamped]
+            for sending in wave:
+                self._free_lane(sending.lane)
+            raise
         for sending in wave:
             if self._workspace.stopped_for(sending.claim.team_id):  # its token died just now: no more calls
                 self._release(sending.claim.row_id, after_seconds=0, count_attempt=False,
@@ -598,9 +607,10 @@ class OutboxDeliverer:
                 self._free_lane(sending.lane)
                 continue
             if self._pool is None:
-                outcome = self._call(sending)
-                self._record(sending, outcome, report)
-                self._free_lane(sending.lane)
+                try:
+                    self._record(sending, self._call(sending), report)
+                finally:
+                    self._free_lane(sending.lane)
             else:
                 self._in_flight[self._pool.submit(self._call, sending)] = sending
 
@@ -622,8 +632,10 @@ class OutboxDeliverer:
             wait_for(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
         for future in [future for future in self._in_flight if future.done()]:
             sending = self._in_flight.pop(future)
-            self._record(sending, future.result(), report)
-            self._free_lane(sending.lane)
+            try:
+                self._record(sending, future.result(), report)
+            finally:
+                self._free_lane(sending.lane)  # whatever happened recording it: the channel's next row may go
 
     def _drain(self, report: DeliveryReport) -> None:
         """Every call in flight answered and recorded: a run never returns with one in the air."""
@@ -748,22 +760,26 @@ class OutboxDeliverer:
         table = table_of(OutboxMessage)
         shapes: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = {}
         for row_id, values in writes:
-            give_back = bool(values.pop(_GIVE_BACK_ATTEMPT, False))
-            shape = (tuple(sorted(values)), give_back)
-            shapes.setdefault(shape, []).append({"row_id": row_id, **{f"new_{k}": v for k, v in values.items()}})
-        with unit_of_work(self._session_factory) as session:
-            for (columns, give_back), params in shapes.items():
-                new_values: dict[str, Any] = {
-                    column: bindparam(f"new_{column}", type_=table.c[column].type) for column in columns
-                }
-                if give_back:
-                    new_values["attempts"] = table.c.attempts - 1
-                statement = (
-                    update(table)
-                    .where(table.c.id == bindparam("row_id"), table.c.state == OutboxState.SENDING)
-                    .values(new_values)
-                )
-                session.execute(statement, params)
+            columns = tuple(sorted(column for column in values if column != _GIVE_BACK_ATTEMPT))
+            shape = (columns, bool(values.get(_GIVE_BACK_ATTEMPT)))
+            shapes.setdefault(shape, []).append({"row_id": row_id, **{f"new_{c}": values[c] for c in columns}})
+        try:
+            with unit_of_work(self._session_factory) as session:
+                for (columns, give_back), params in shapes.items():
+                    new_values: dict[str, Any] = {
+                        column: bindparam(f"new_{column}", type_=table.c[column].type) for column in columns
+                    }
+                    if give_back:
+                        new_values["attempts"] = table.c.attempts - 1
+                    statement = (
+                        update(table)
+                        .where(table.c.id == bindparam("row_id"), table.c.state == OutboxState.SENDING)
+                        .values(new_values)
+                    )
+                    session.execute(statement, params)
+        except BaseException:
+            self._writes[:0] = writes  # not written: kept for the next try (the run's end tries again)
+            raise
 
 
 def release_in_flight_claims(session: Session, *, now: datetime) -> int:
