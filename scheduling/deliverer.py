@@ -608,7 +608,9 @@ class OutboxDeliverer:
                 continue
             if self._pool is None:
                 try:
-                    self._record(sending, self._call(sending), report)
+                    outcome = self._call(sending)
+                    self._pacer.settle(method=sending.method, channel=sending.channel)
+                    self._record(sending, outcome, report)
                 finally:
                     self._free_lane(sending.lane)
             else:
@@ -633,6 +635,7 @@ class OutboxDeliverer:
         for future in [future for future in self._in_flight if future.done()]:
             sending = self._in_flight.pop(future)
             try:
+                self._pacer.settle(method=sending.method, channel=sending.channel)  # Slack may have counted it late
                 self._record(sending, future.result(), report)
             finally:
                 self._free_lane(sending.lane)  # whatever happened recording it: the channel's next row may go

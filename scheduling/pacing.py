@@ -103,6 +103,24 @@ class Pacer:
             tokens = self._refilled_tokens(channel_key, now)
             self._channel_tokens[channel_key] = (max(0.0, tokens - 1.0), now)
 
+    def settle(self, *, method: str, channel: str | None) -> None:
+        """The call booked last to `channel` was answered just now: count it as made now.
+
+        Slack counts a call when it arrives, somewhere between its booking and its answer.
+        With many calls in the air a call can leave late (a busy process, a slow connect) and
+        reach Slack close to the channel's next one; a channel whose bucket was full loses
+        the refill of that delay at Slack but not here, and the next post met a 429. Counting
+        the call at its answer errs on Slack's side. Valid while a channel has one call in the
+        air at a time (the deliverer's lanes): its last booking is this call's."""
+        channel_key = self._channel_key(method, channel)
+        if channel_key is None or channel_key not in self._channel_tokens:
+            return
+        now = self._monotonic()
+        tokens, at = self._channel_tokens[channel_key]
+        # The bucket as if the token taken at `at` had stayed until now (refill capped), less it.
+        untaken = min(float(self._per_channel_burst), tokens + 1.0 + max(0.0, now - at) / self._per_channel_interval)
+        self._channel_tokens[channel_key] = (max(0.0, untaken - 1.0), now)
+
     def wait_turn(self, *, method: str, channel: str | None) -> None:
         """Sleep until a call of `method` (to `channel`) is within the limits, then book it."""
         delay = self.free_in(method=method, channel=channel)
