@@ -39,7 +39,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.chat import ChatChannel, ChatChannels
@@ -524,9 +524,18 @@ def channels_to_close(session: Session, *, now: datetime) -> list[Pair]:
     (ended pairs included: their channel stayed open until now)."""
     # Meetings and programme come in two bulk loads: a tick runs every minute over every
     # round with an open channel, so per-round lazy loads would cost 2 statements a round.
+    # Only rounds that may have closed are loaded: the last day over (a day of margin for
+    # the zones), or a closing meeting begun, a grace ago; a running round costs nothing.
+    before = now - ROUND_END_GRACE
+    may_have_closed = or_(
+        Round.ends_on <= before.date(),
+        select(SharedMeeting.id).where(SharedMeeting.round_id == Round.id, SharedMeeting.kind == MeetingKind.CLOSING,
+                                       SharedMeeting.starts_at <= before).exists(),
+    )
     open_rounds = session.scalars(
         select(Round)
-        .where(Round.id.in_(select(Pair.round_id).where(Pair.slack_channel_id.is_not(None), Pair.channel_archived_at.is_(None))))
+        .where(Round.id.in_(select(Pair.round_id).where(Pair.slack_channel_id.is_not(None), Pair.channel_archived_at.is_(None))),
+               may_have_closed)
         .options(selectinload(Round.meetings), selectinload(Round.programme))
         .order_by(Round.id)
     ).all()
