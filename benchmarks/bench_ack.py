@@ -10,7 +10,11 @@ requests and does nothing else: the floor (waitress, Bolt, the signature check).
 
 It prints p50/p99/max ack time, timeouts (no answer within Slack's 3 s) and whether every
 follow-up reached the fake Slack (its recorded calls and response_url posts, counted
-after the run settles). Prints figures; asserts nothing.
+after the run settles); the follow-up time (from sending a request to its follow-up
+reaching the fake Slack, which then answers 150 ms later: the command's response_url
+post by its url, the click's DM by user in order); and each server's CPU per request
+(the process's user+system time over the load and its follow-ups, from /proc). Prints
+figures; asserts nothing.
 
     python -m benchmarks.bench_ack [--rates 10,50,200] [--seconds 5] [--latency 0.15] [--database-url URL]
                                    [--bot-root OTHER_CHECKOUT]
@@ -30,8 +34,9 @@ import time
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.sandbox.driver import DriverResponse, SlackDriver
 from bot.sandbox.server import SlackSandbox
@@ -67,6 +72,28 @@ def serve_bare(port: int) -> None:
     HttpServer(handler, host="127.0.0.1", port=port).serve_forever()
 
 
+class TimedSandbox(SlackSandbox):
+    """The fake Slack, noting when each response_url post arrives (before its latency): Web API
+    calls carry their arrival time already (`RecordedCall.at`), response posts do not."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.response_arrivals: dict[str, float] = {}
+
+    def _handle_http(self, *, verb: str, path: str, headers: Any, body: bytes) -> Any:
+        arrived = time.time()
+        reply = super()._handle_http(verb=verb, path=path, headers=headers, body=body)
+        if path.startswith("/response/") and getattr(reply, "status", 0) == 200:
+            self.response_arrivals.setdefault(path[len("/response/"):], arrived)
+        return reply
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -89,10 +116,31 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @dataclass
+class Sent:
+    """One request of the load: what it was and when it left (wall clock, to compare with the
+    fake Slack's arrival times)."""
+
+    kind: str
+    user: str
+    at: float
+    response_url: str | None = None
+
+
+def _percentiles(values: list[float]) -> str:
+    if not values:
+        return "none"
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return (f"p50={statistics.median(ordered) * 1000:7.1f} ms p99={p99 * 1000:7.1f} ms "
+            f"max={ordered[-1] * 1000:7.1f} ms")
+
+
+@dataclass
 class Figures:
     latencies: list[float]
     timeouts: int
     failures: int
+    sent: list[Sent] = field(default_factory=list)
 
     def line(self, name: str) -> str:
         ordered = sorted(self.latencies)
@@ -123,12 +171,16 @@ def _load(driver: SlackDriver, *, rate: float, seconds: float) -> tuple[Figures,
     total = int(rate * seconds)
     sent: dict[str, int] = {kind: 0 for kind, _ in kinds}
     results: list[DriverResponse | None] = []
+    record: list[Sent] = []
 
-    def one(send: Callable[[str], DriverResponse], user: str) -> DriverResponse | None:
+    def one(send: Callable[[str], DriverResponse], user: str, note: Sent) -> DriverResponse | None:
+        note.at = time.time()
         try:
-            return send(user)
+            response = send(user)
         except OSError:  # no answer at all within the driver's 10 s
             return None
+        note.response_url = response.response_url
+        return response
 
     with ThreadPoolExecutor(max_workers=min(600, total)) as pool:
         futures = []
@@ -140,15 +192,42 @@ def _load(driver: SlackDriver, *, rate: float, seconds: float) -> tuple[Figures,
             if delay > 0:
                 time.sleep(delay)
             sent[kind] += 1
-            futures.append(pool.submit(one, send, user))
+            note = Sent(kind=kind, user=user, at=0.0)
+            record.append(note)
+            futures.append(pool.submit(one, send, user, note))
         results = [future.result() for future in futures]
     latencies = [result.elapsed if result is not None else 10.0 for result in results]
     figures = Figures(
         latencies=latencies,
         timeouts=sum(1 for latency in latencies if latency > SLACK_TIMEOUT),
         failures=sum(1 for result in results if result is None or not 200 <= result.status < 300),
+        sent=record,
     )
     return figures, sent
+
+
+def _follow_up_times(sandbox: TimedSandbox, sent: list[Sent], *, since: float) -> list[float]:
+    """From each request leaving to its follow-up reaching the fake Slack: a command's
+    response_url post by its url; a click's DM (chat.postMessage to the user's id) by user, in
+    the order they were sent and arrived (the n-th click of a user with the n-th DM to them)."""
+    times: list[float] = []
+    for note in sent:
+        if note.kind == "command" and note.response_url:
+            arrived = sandbox.response_arrivals.get(note.response_url.rsplit("/response/", 1)[-1])
+            if arrived is not None:
+                times.append(arrived - note.at)
+    dms: dict[str, list[float]] = {}
+    for call in sandbox.calls:
+        if call.method == "chat.postMessage" and call.at >= since:
+            dms.setdefault(str(call.args.get("channel")), []).append(call.at)
+    clicks: dict[str, list[float]] = {}
+    for note in sent:
+        if note.kind == "click":
+            clicks.setdefault(note.user, []).append(note.at)
+    for user, sent_at in clicks.items():
+        for left, arrived in zip(sorted(sent_at), sorted(dms.get(user, [])), strict=False):
+            times.append(arrived - left)
+    return times
 
 
 def _slack_work(sandbox: SlackSandbox) -> int:
@@ -174,7 +253,8 @@ def run(*, database_url: str | None, rates: list[float], seconds: float, latency
     upgrade_to_head(engine)
     dialect = engine.dialect.name
     engine.dispose()
-    sandbox = SlackSandbox(latency_seconds=latency).start()
+    sandbox = TimedSandbox(latency_seconds=latency)
+    sandbox.start()
     for user in USERS:
         sandbox.add_user(user_id=user, name=user.lower(), email=f"{user.lower()}@example.org")
     bot_port, bare_port = _free_port(), _free_port()
@@ -202,16 +282,26 @@ def run(*, database_url: str | None, rates: list[float], seconds: float, latency
         print(f"database: {dialect}; fake Slack latency {latency * 1000:.0f} ms; "
               f"Slack work per request: {per_kind}")
         for rate in rates:
+            bare_cpu = _cpu_seconds(bare.pid)
             bare_figures, _ = _load(bare_driver, rate=rate, seconds=seconds)
+            bare_cpu = _cpu_seconds(bare.pid) - bare_cpu
             before = _slack_work(sandbox)
+            bot_cpu, load_started = _cpu_seconds(bot.pid), time.time()
             bot_figures, sent = _load(bot_driver, rate=rate, seconds=seconds)
             expected = before + sum(per_kind[kind] * count for kind, count in sent.items())
             done = _settle(sandbox, expected=expected)
+            bot_cpu = _cpu_seconds(bot.pid) - bot_cpu  # the acks and every follow-up (a second's idle after)
+            follow_ups = _follow_up_times(sandbox, bot_figures.sent, since=load_started)
+            requests = len(bot_figures.latencies)
             print(f"-- {rate:g} requests/s for {seconds:g} s ({sent})")
             print("  " + bare_figures.line("bare Bolt"))
             print("  " + bot_figures.line("mentorbot serve"))
             print(f"  p99 ratio mentorbot/bare: {bot_figures.p99 / bare_figures.p99:.2f}x; follow-ups done: "
                   f"{done - before} of {expected - before}{'' if done == expected else '  <-- MISSING OR EXTRA'}")
+            print(f"  follow-up reached the fake Slack (n={len(follow_ups)}): {_percentiles(follow_ups)}")
+            print(f"  CPU per request: bare Bolt {bare_cpu / requests * 1000:.2f} ms, mentorbot serve "
+                  f"{bot_cpu / requests * 1000:.2f} ms (acks and follow-ups; {bot_cpu / (seconds + 1):.2f} "
+                  f"of a core over the run)")
     finally:
         for process in (bot, bare):
             process.terminate()

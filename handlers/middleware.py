@@ -30,7 +30,7 @@ from handlers.ack_first import defer
 from handlers.answers import reply
 from handlers.context import DEPS_KEY, VIEWER_KEY, WORKSPACE_KEY, LazyViewer, viewer_or_none
 from handlers.sending_seen import SENDING_SEEN_KEY, SendingSeen
-from storage.db import unit_of_work
+from storage.db import read_only_unit_of_work, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ def resolve_workspace(deps: Deps, team_id: str | None) -> Workspace:
 
 def resolve_viewer(deps: Deps, slack_user_id: str, workspace: Workspace) -> Viewer:
     """Who this is in this workspace, in one short read transaction (the rule itself is
-    `identify`)."""
-    with unit_of_work(deps.session_factory) as session:
+    `identify`). Read-only: on SQLite it neither waits for nor holds the write lock."""
+    with read_only_unit_of_work(deps.session_factory) as session:
         return identify(session, slack_user_id=slack_user_id, workspace=workspace,
                         admin_user_ids=deps.settings.admin_user_ids)
 

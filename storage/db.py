@@ -17,6 +17,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///mentorbot.db"
+#: Execution option a `read_only_unit_of_work` puts on its connection.
+READ_ONLY = "mentorbot_read_only"
 
 
 class DatabaseConfigError(Exception):
@@ -74,7 +76,10 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only unit of work takes no write lock: in WAL mode its snapshot never waits
+        # for a writer (BEGIN IMMEDIATE would, sleeping in SQLite's busy handler), and no
+        # writer waits for it.
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def check_connection(engine: Engine) -> None:
@@ -103,6 +108,17 @@ def unit_of_work(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_only_unit_of_work(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work that only reads (who is asking, on every request): on SQLite a deferred
+    BEGIN instead of BEGIN IMMEDIATE, so it neither waits for nor holds up the transactions
+    that write. It must not write: SQLite would refuse a write that finds another writer
+    (`database is locked`) instead of waiting. PostgreSQL: an ordinary transaction."""
+    with unit_of_work(session_factory) as session:
+        session.connection(execution_options={READ_ONLY: True})
+        yield session
 
 
 #: Opens one transaction per call; leaving the `with` block ends it (commit, or roll back
