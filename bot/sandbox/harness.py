@@ -77,7 +77,7 @@ class NoWaitPacer(Pacer):
     def __init__(self) -> None:
         super().__init__(sleep=lambda _seconds: None)
 
-    def free_in(self, *, method: str, channel: str | None) -> float:
+    def free_in(self, *, method: str, channel: str | None, ahead: int = 0) -> float:
         return 0.0
 
 
