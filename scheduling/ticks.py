@@ -39,7 +39,7 @@ from bot.outcomes.service import due_follow_ups
 from bot.pairs.channels import close_pair_channels, open_pair_channels
 from bot.pairs.pauses import due_pause_endings
 from bot.privacy.retention import due_retention, due_trims
-from bot.surveys.service import due_surveys
+from bot.surveys.service import due_surveys, survey_rounds
 from bot.timeline.service import marked_meeting_prompts, marked_meeting_reminders
 from scheduling.deliverer import PlatformTranslator, slack_translator
 from storage.db import Transactions, savepoints, short_transactions, unit_of_work
@@ -165,7 +165,9 @@ def _meeting_prompts(job: JobContext) -> DueWork:
 
 def _surveys(job: JobContext) -> DueWork:
     """Pulses, midway, final and company surveys: opened, asked in each person's slot, reminded."""
-    result = due_surveys(job.session, now=job.now)
+    rounds = rounds_due(job.session, job=marks.SURVEYS, now=job.now, running_only=False, among=survey_rounds(job.now))
+    result = due_surveys(job.session, now=job.now, round_ids=rounds)
+    write_marks(job.session, job=marks.SURVEYS, marks=result.next_opening, now=job.now)
     return DueWork(calls=outgoing_calls(job.session, result.notices), housekeeping=result.invited + result.reminded)
 
 

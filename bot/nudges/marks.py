@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.timing import DELIVERY_GRACE, local_day, shared_slot
@@ -31,6 +31,7 @@ from storage.models import NudgeChange, NudgeMark, Round, table_of
 
 CHECKINS = "pair-checkins"
 REMINDERS = "meeting-reminders"
+SURVEYS = "surveys"
 PROMPTS = "meeting-prompts"
 
 _CHUNK = 5000
@@ -57,17 +58,21 @@ def absorb_changes(session: Session) -> set[int]:
     return changed
 
 
-def rounds_due(session: Session, *, job: str, now: datetime, running_only: bool) -> list[int]:
+def rounds_due(
+    session: Session, *, job: str, now: datetime, running_only: bool, among: Sequence[ColumnElement[bool]] = ()
+) -> list[int]:
     """The rounds `job` must look at now: changed ones (absorbed first), those it never
     looked at, and those whose mark has come. `running_only` keeps to the rounds the pair
     jobs read (running today, a day either side for the zones); meeting reminders also go
-    before a round starts."""
+    before a round starts. `among`: the job's own window of rounds, the same conditions it
+    reads rounds with (a round outside it is never marked, so it is looked at once in it)."""
     absorb_changes(session)
     mark = table_of(NudgeMark)
     query = (
         select(Round.id)
         .outerjoin(mark, and_(mark.c.round_id == Round.id, mark.c.job == job))
         .where(or_(mark.c.round_id.is_(None), mark.c.due_at <= now))
+        .where(*among)
         .order_by(Round.id)
     )
     if running_only:
@@ -136,6 +141,7 @@ __all__ = [
     "CHECKINS",
     "PROMPTS",
     "REMINDERS",
+    "SURVEYS",
     "absorb_changes",
     "earliest",
     "merge",

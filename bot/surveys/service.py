@@ -24,7 +24,7 @@ answer after a survey closed is refused kindly.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.core.notices import Coordinators, Notice, Person
 from bot.core.timing import add_working_days, due_slot, local_day, zone
 from bot.i18n import normalise_language
+from bot.nudges.marks import merge
 from bot.surveys.consent import consenting_ids, has_granted, record_consent_given
 from bot.surveys.criteria import COMMENT_QUESTION, SCALE, CriterionSpec, criteria_of
 from bot.surveys.notices import (
@@ -142,15 +143,27 @@ def planned_surveys(round_: Round, *, programme_zone: str, meetings: Sequence[Sh
     return sorted(plan, key=lambda planned: (planned.opens_at, planned.kind.value))
 
 
-def _open_surveys(session: Session, *, now: datetime) -> list[Survey]:
-    """Create the surveys that have opened by `now` (once: the row is unique per round, kind
-    and number), and return every survey open now."""
+def survey_rounds(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The rounds that may have a survey open at `now`: begun, and not past the company survey."""
     today = now.date()
-    rounds = session.scalars(
-        select(Round).where(Round.starts_on <= today, Round.ends_on >= today - OPEN_FOR[SurveyKind.COMPANY]
-                            - COMPANY_AFTER_END - timedelta(days=1))
-        .options(selectinload(Round.programme), selectinload(Round.meetings))
-    ).all()
+    return (Round.starts_on <= today,
+            Round.ends_on >= today - OPEN_FOR[SurveyKind.COMPANY] - COMPANY_AFTER_END - timedelta(days=1))
+
+
+def _open_surveys(
+    session: Session, *, now: datetime, round_ids: Collection[int] | None = None
+) -> tuple[list[Survey], dict[int, datetime | None]]:
+    """Create the surveys that have opened by `now` (once: the row is unique per round, kind
+    and number), and return every survey open now.
+
+    With `round_ids` (the tick's rounds whose mark has come, bot.nudges.marks) only those
+    rounds' plans are worked out, and the second result says when each next has a survey
+    opening (None: none planned)."""
+    next_opening: dict[int, datetime | None] = {} if round_ids is None else dict.fromkeys(round_ids)
+    query = select(Round).where(*survey_rounds(now)).options(selectinload(Round.programme), selectinload(Round.meetings))
+    if round_ids is not None:
+        query = query.where(Round.id.in_(sorted(round_ids)))
+    rounds = session.scalars(query).all() if round_ids is None or round_ids else []
     if rounds:
         existing = {
             (row.round_id, row.kind, row.number)
@@ -164,10 +177,12 @@ def _open_surveys(session: Session, *, now: datetime) -> list[Survey]:
                 if planned.opens_at <= now < planned.closes_at and (round_.id, planned.kind, planned.number) not in existing:
                     session.add(Survey(round_id=round_.id, kind=planned.kind, number=planned.number,
                                        opens_at=planned.opens_at, closes_at=planned.closes_at, created_at=now))
+                if round_ids is not None and planned.opens_at > now:
+                    merge(next_opening, round_.id, planned.opens_at)
         session.flush()
     return list(session.scalars(
         select(Survey).where(Survey.opens_at <= now, Survey.closes_at > now).order_by(Survey.id)
-    ).all())
+    ).all()), next_opening
 
 
 # --- who is asked ---------------------------------------------------------------------------------------
@@ -280,17 +295,22 @@ class DueSurveys:
     notices: list[Notice] = field(default_factory=list)
     invited: int = 0
     reminded: int = 0
+    # Asked for some rounds: when each next has a survey opening, for the tick's marks.
+    next_opening: dict[int, datetime | None] = field(default_factory=dict)
 
 
-def due_surveys(session: Session, *, now: datetime) -> DueSurveys:
+def due_surveys(session: Session, *, now: datetime, round_ids: Collection[int] | None = None) -> DueSurveys:
     """Open what has opened, invite whoever's slot is open now, remind who is due a reminder.
 
     A fixed number of statements however many rounds: the open surveys, their invitations,
     who they ask (one per kind), the answers of those being reminded, the criteria of each
-    programme involved, and the inserts."""
-    surveys = {survey.id: survey for survey in _open_surveys(session, now=now)}
+    programme involved, and the inserts. With `round_ids`, surveys are opened only in those
+    rounds (those the tick's marks say may have one opening); open surveys are served all
+    the same."""
+    opened, next_opening = _open_surveys(session, now=now, round_ids=round_ids)
+    surveys = {survey.id: survey for survey in opened}
     if not surveys:
-        return DueSurveys()
+        return DueSurveys(next_opening=next_opening)
     invitations = {
         (row.survey_id, row.participant_id): row
         for row in session.scalars(select(SurveyInvitation).where(SurveyInvitation.survey_id.in_(list(surveys))))
@@ -359,7 +379,7 @@ def due_surveys(session: Session, *, now: datetime) -> DueSurveys:
             ))
     for survey_id, contacts in by_hand.items():
         notices.append(_by_hand_notice(session, surveys[survey_id], contacts, now=now))
-    return DueSurveys(notices=notices, invited=len(asking), reminded=len(reminding))
+    return DueSurveys(notices=notices, invited=len(asking), reminded=len(reminding), next_opening=next_opening)
 
 
 def _reminder_due(invitation: SurveyInvitation, survey: Survey, participant: Participant, *, now: datetime) -> bool:
@@ -674,4 +694,5 @@ __all__ = [
     "submit_survey",
     "survey_facts",
     "survey_form",
+    "survey_rounds",
 ]

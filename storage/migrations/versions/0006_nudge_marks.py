@@ -4,8 +4,9 @@
   (NULL: nothing until something changes; no row: look now). Written only by the tick.
 - `nudge_change`: an append-only list of rounds whose nudge inputs changed. Database
   triggers write it whenever a row the nudge jobs read is inserted, changed or deleted
-  (sessions, check-in answers, pairs, participants, round dates and cadence, the
-  programme's zone, meetings, RSVPs), so no writer in the code has to remember to; the
+  (sessions, check-in answers, pairs, participants, round dates and cadences, the
+  programme's zone, meetings, RSVPs, the pulse cadence), so no writer in the code has to
+  remember to; the
   tick turns it into "look at this round now" by deleting that round's marks.
 
 Writers only ever INSERT into `nudge_change`: they take no lock on a row the tick writes,
@@ -41,9 +42,9 @@ _WATCHED: dict[str, tuple[str, str, str | None]] = {
              "channel_archived_at, paused_until", None),
     "participant": ("SELECT ROW.round_id",
                     "round_id, role, slack_user_id, timezone, consented_at, opted_out_at, paused_until", None),
-    "round": ("SELECT ROW.id", "programme_id, starts_on, ends_on, session_every_days", None),
+    "round": ("SELECT ROW.id", "programme_id, starts_on, ends_on, session_every_days, pulse_every_days", None),
     "programme": ("SELECT id FROM \"round\" WHERE programme_id = ROW.id", "timezone", None),
-    "shared_meeting": ("SELECT ROW.round_id", "round_id, kind, starts_at", None),
+    "shared_meeting": ("SELECT ROW.round_id", "round_id, kind, starts_at, duration_minutes", None),
     "meeting_rsvp": ("SELECT round_id FROM shared_meeting WHERE id = ROW.meeting_id", "meeting_id, participant_id, answer",
                      None),
 }
