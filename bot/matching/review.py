@@ -199,8 +199,10 @@ def _earlier_rounds(*, starts_on: date, round_id: int | None) -> Any:
 
 
 def _earlier_partners(session: Session, *, emails: Collection[str], starts_on: date,
-                      round_id: int | None) -> dict[str, set[str]]:
-    """Email -> emails of everyone they were paired with in an earlier round (either role)."""
+                      round_id: int | None, workspace: Workspace) -> dict[str, set[str]]:
+    """Email -> emails of everyone they were paired with in an earlier round (either role)
+    of `workspace`: the same email in another workspace is another account there, and its
+    pairs are that workspace's to know (never a reason, nor a refusal, here)."""
     if not emails:
         return {}
     mentor, mentee = aliased(Participant), aliased(Participant)
@@ -211,7 +213,7 @@ def _earlier_partners(session: Session, *, emails: Collection[str], starts_on: d
         .join(mentor, Pair.mentor_id == mentor.id)
         .join(mentee, Pair.mentee_id == mentee.id)
         .join(Round, Round.id == Pair.round_id)
-        .where(_earlier_rounds(starts_on=starts_on, round_id=round_id))
+        .where(_earlier_rounds(starts_on=starts_on, round_id=round_id), Round.id.in_(workspace.rounds()))
         .where(or_(func.lower(mentor.email).in_(lowered), func.lower(mentee.email).in_(lowered)))
     ).all()
     partners: dict[str, set[str]] = {}
@@ -275,7 +277,8 @@ def load_candidates(session: Session, *, round_id: int) -> RoundCandidates:
             continue
         ready.append(person)
     partners = _earlier_partners(session, emails={p.email.strip().lower() for p in (*ready, *placed)},
-                                 starts_on=round_.starts_on, round_id=round_id)
+                                 starts_on=round_.starts_on, round_id=round_id,
+                                 workspace=Workspace(team_id=programme.team_id))
 
     def candidate(person: Participant) -> MatchCandidate:
         email = person.email.strip().lower()
@@ -885,7 +888,7 @@ def publish_for(session: Session, *, proposal_id: int, slack_user_id: str, works
 # --- the workbook: hand-made pairs and the export ---------------------------------------------
 
 def hand_pair_problems(session: Session, *, workbook: RoundWorkbook, round_id: int | None,
-                       existing: Mapping[str, Participant]) -> list[Problem]:
+                       existing: Mapping[str, Participant], workspace: Workspace) -> list[Problem]:
     """The hard rules for pairs matched by hand in the workbook's Pairs sheet.
 
     The same rules the optimiser never breaks: the two share a language (when both list
@@ -905,7 +908,8 @@ def hand_pair_problems(session: Session, *, workbook: RoundWorkbook, round_id: i
         return tuple(person.languages or ()) if person is not None else ()
 
     emails = {email for pair in workbook.pairs for email in (pair.mentor_email, pair.mentee_email)}
-    met = _earlier_partners(session, emails=emails, starts_on=workbook.programme.starts_on, round_id=round_id)
+    met = _earlier_partners(session, emails=emails, starts_on=workbook.programme.starts_on, round_id=round_id,
+                            workspace=workspace)
     problems: list[Problem] = []
     for pair in workbook.pairs:
         mentor_languages, mentee_languages = languages(pair.mentor_email), languages(pair.mentee_email)

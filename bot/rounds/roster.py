@@ -129,7 +129,7 @@ def import_round(
     result.problems.extend(_conflicts_with_database(session, workbook, round_, existing))
     # Hand-made pairs obey the matching hard rules too (shared language, never met before).
     result.problems.extend(hand_pair_problems(session, workbook=workbook, round_id=round_.id if round_ else None,
-                                              existing=existing))
+                                              existing=existing, workspace=workspace))
     if result.problems:
         return result
 

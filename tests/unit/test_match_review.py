@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.core.workspace import Workspace
 from bot.i18n import catalog
 from bot.matching import review as mr
 from bot.matching.engine import (
@@ -29,6 +31,7 @@ from bot.matching.review import (
     unmatched_dedup_key,
     weights_for,
 )
+from bot.rounds.workbook import PairRow, ParticipantRow
 from storage.db import unit_of_work
 from storage.models import (
     ConstraintKind,
@@ -42,6 +45,8 @@ from storage.models import (
 from tests.factories import make_participant
 from tests.match_factories import make_pair, make_ready, make_round_in
 from tests.support.notices import slack_payload
+from tests.support.workspaces import move_programme
+from tests.unit.test_roster_import import sample_workbook
 
 NOW = datetime(2027, 2, 2, 9, 0, tzinfo=timezone.utc)  # a Tuesday morning in Copenhagen
 
@@ -122,6 +127,39 @@ def test_a_mentee_whose_pair_ended_with_a_job_is_placed_not_a_candidate(session)
     loaded = load_candidates(session, round_id=round_.id)
     assert ana.id not in loaded.mentee_ids and ana.id in {c.id for c in loaded.placed}
     assert lars.id in loaded.mentor_ids, "his place is free again"
+
+
+def test_pairs_of_another_workspace_never_count_as_met_before(session) -> None:  # noqa: ANN001
+    """Issue 13: the same emails in another workspace are other accounts there. Their pair
+    in workspace A neither keeps them apart in B's matching nor refuses B's hand-made pair
+    (which would tell B of A's pairs); in A's own later round it still counts."""
+    a_autumn = make_round_in(session, programme_name="Alpha", name="Autumn 2026", starts_on=date(2026, 9, 1),
+                             ends_on=date(2026, 12, 20))
+    b_spring = make_round_in(session, programme_name="Beta")
+    a_spring = make_round_in(session, programme=a_autumn.programme, name="Spring 2027")
+    move_programme(session, programme_id=a_autumn.programme_id, team_id="T0A")
+    move_programme(session, programme_id=b_spring.programme_id, team_id="T0B")
+    session.expire_all()
+    make_pair(session, mentor=make_ready(session, round_=a_autumn, role=Role.MENTOR, email="lars@firm.dk"),
+              mentee=make_ready(session, round_=a_autumn, role=Role.MENTEE, email="ana@x.org"))
+    for round_ in (b_spring, a_spring):
+        make_ready(session, round_=round_, role=Role.MENTOR, email="lars@firm.dk")
+        make_ready(session, round_=round_, role=Role.MENTEE, email="ana@x.org")
+
+    in_b = load_candidates(session, round_id=b_spring.id)
+    assert {c.email: c.previous_partner_emails for c in (*in_b.mentors, *in_b.mentees)} == {
+        "lars@firm.dk": frozenset(), "ana@x.org": frozenset()}
+    in_a = load_candidates(session, round_id=a_spring.id)
+    assert {c.email: c.previous_partner_emails for c in in_a.mentors} == {"lars@firm.dk": {"ana@x.org"}}
+
+    hand_made = replace(sample_workbook(), programme=replace(sample_workbook().programme, programme="Beta"),
+                        participants=(ParticipantRow(row=2, email="lars@firm.dk", name="Lars", role="mentor"),
+                                      ParticipantRow(row=3, email="ana@x.org", name="Ana", role="mentee")),
+                        pairs=(PairRow(row=2, mentor_email="lars@firm.dk", mentee_email="ana@x.org"),))
+    assert mr.hand_pair_problems(session, workbook=hand_made, round_id=b_spring.id, existing={},
+                                 workspace=Workspace(team_id="T0B")) == []
+    assert [problem.code for problem in mr.hand_pair_problems(
+        session, workbook=hand_made, round_id=a_spring.id, existing={}, workspace=Workspace(team_id="T0A"))]
 
 
 def test_previous_partners_are_matched_by_email_across_earlier_rounds_only(session) -> None:  # noqa: ANN001
