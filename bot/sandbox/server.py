@@ -515,6 +515,9 @@ class SlackSandbox:
         # Several workspaces: the first sandbox serves HTTP for all; each other one is a
         # workspace of its own (`add_workspace`) whose calls it routes by token.
         self._primary: SlackSandbox | None = None
+        # What the ids this workspace makes carry after their letter: channels and files of
+        # two workspaces never share an id, as in Slack (a pair channel's id is stored as unique).
+        self._id_mark = "0S"
         self._workspaces: dict[str, SlackSandbox] = {}
         # OAuth: the app's credentials and redirect URL as configured at api.slack.com, and
         # the codes the authorize page handed out.
@@ -633,6 +636,7 @@ class SlackSandbox:
                 latency_seconds=self.latency_seconds,
             )
             workspace._primary = self
+            workspace._id_mark = f"{len(self._workspaces) + 1}S"
             workspace._lock = self._lock  # one lock for every workspace: routing and state stay consistent
             self._workspaces[team_id] = workspace
             return workspace
@@ -736,7 +740,7 @@ class SlackSandbox:
     def _new_id(self, prefix: str) -> str:
         counter = self._counters.setdefault(prefix, itertools.count(1))
         while True:
-            candidate = f"{prefix}0S{next(counter):06X}"
+            candidate = f"{prefix}{self._id_mark}{next(counter):06X}"
             if candidate not in self._users and candidate not in self._channels and candidate not in self._files:
                 return candidate
 
