@@ -412,9 +412,13 @@ def missing_people_reports(session: Session, *, now: datetime) -> list[OutgoingC
     return calls
 
 
-def pick_up_new_member(session: Session, *, member: ChatUser | None, now: datetime) -> list[int]:
-    """Someone joined the workspace (`team_join`): if their email is on a round's list,
-    link them and queue their welcome now rather than at the next backoff slot.
+def pick_up_new_member(
+    session: Session, *, member: ChatUser | None, workspace: Workspace, now: datetime
+) -> list[int]:
+    """Someone joined the workspace (`team_join`): if their email is on the list of a round
+    of that workspace, link them and queue their welcome now rather than at the next
+    backoff slot. The same email in another workspace's round is another account there:
+    never linked to this one.
 
     Returns the ids of the participants picked up. The caller asks Slack who they are
     (`member`, None when Slack does not know them) before it opens the transaction, so no
@@ -429,6 +433,7 @@ def pick_up_new_member(session: Session, *, member: ChatUser | None, now: dateti
             Participant.slack_user_id.is_(None),
             Participant.opted_out_at.is_(None),
             _lookup_round_filter(now),
+            Participant.round_id.in_(workspace.rounds()),
         )
         .order_by(Participant.id)
     ).all()

@@ -453,11 +453,12 @@ def _current(session: Session, participant_id: int) -> CurrentOutcome | None:
     return CurrentOutcome(status=row.status, started_on=row.started_on, network_helped=row.network_helped)
 
 
-def _mentee_rows(session: Session, slack_user_id: str) -> list[Participant]:
+def _mentee_rows(session: Session, slack_user_id: str, workspace: Workspace) -> list[Participant]:
     return list(session.scalars(
         select(Participant)
         .join(Round, Round.id == Participant.round_id)
-        .where(Participant.slack_user_id == slack_user_id, Participant.role == Role.MENTEE)
+        .where(Participant.slack_user_id == slack_user_id, Participant.role == Role.MENTEE,
+               Participant.round_id.in_(workspace.rounds()))
         .options(selectinload(Participant.round))
         .order_by(Round.starts_on.desc(), Participant.id.desc())
     ))
@@ -473,10 +474,10 @@ def own_outcome_form(session: Session, *, slack_user_id: str, workspace: Workspa
         participant = session.get(Participant, participant_id)
         if participant is None or participant.role is not Role.MENTEE:
             return FormAnswer(language=language, refusal=OutcomeRefusal.GONE)
-        if participant.slack_user_id != slack_user_id:
+        if participant.id not in viewer.participant_ids:  # their own row, in this workspace
             return FormAnswer(language=language, refusal=OutcomeRefusal.NOT_YOURS)
     else:
-        mentee_rows = _mentee_rows(session, slack_user_id)
+        mentee_rows = _mentee_rows(session, slack_user_id, workspace)
         if not mentee_rows:
             refusal = OutcomeRefusal.MENTOR if Role.MENTOR in viewer.roles else OutcomeRefusal.NOT_A_MENTEE
             return FormAnswer(language=language, refusal=refusal)
@@ -678,7 +679,7 @@ def submit_outcome(
     if source is OutcomeSource.COORDINATOR:
         if not viewer.coordinates(participant.round_id):
             return OutcomeSubmission(language=language, refusal=OutcomeRefusal.NOT_YOUR_ROUND)
-    elif participant.slack_user_id != slack_user_id:
+    elif participant.id not in viewer.participant_ids:  # their own row, in this workspace
         return OutcomeSubmission(language=language, refusal=OutcomeRefusal.NOT_YOURS)
     errors = outcome_errors(participant=participant, status=status, started_on=started_on, source=source, now=now)
     if source is OutcomeSource.COORDINATOR and not consent_confirmed:

@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.core.workspace import Workspace
 from bot.i18n import catalog, normalise_language, t
 from bot.privacy.inventory import (
     FIELDS,
@@ -293,11 +294,13 @@ class ExportFiles:
 # --- finding the person -----------------------------------------------------------------------------------
 
 
-def participant_rows(session: Session, *, slack_user_id: str | None = None,
-                     email: str | None = None) -> tuple[PersonRef | None, list[Participant]]:
-    """The person (the inventory's one rule, `find_person`: every round and programme, rows
-    sharing an email or Slack id included) and their participant rows, oldest round first."""
-    person = find_person(session, email=email.strip() if email else None, slack_user_id=slack_user_id)
+def participant_rows(session: Session, *, slack_user_id: str | None = None, email: str | None = None,
+                     workspace: Workspace | None = None) -> tuple[PersonRef | None, list[Participant]]:
+    """The person (the inventory's one rule, `find_person`: every round and programme, of
+    `workspace` when given, rows sharing an email or Slack id included) and their
+    participant rows, oldest round first."""
+    person = find_person(session, email=email.strip() if email else None, slack_user_id=slack_user_id,
+                         workspace=workspace)
     if person is None:
         return None, []
     rows = session.scalars(select(Participant).where(Participant.id.in_(person.participant_ids))).all()
@@ -631,12 +634,14 @@ def _messages(c: _Collector) -> Iterator[dict[str, Any]]:
 
 
 def collect_personal_data(session: Session, *, now: datetime, slack_user_id: str | None = None,
-                          email: str | None = None, render: NoticeText | None = None) -> PersonalData | None:
-    """Everything stored about the person with this Slack id or email; None when nothing is.
+                          email: str | None = None, render: NoticeText | None = None,
+                          workspace: Workspace | None = None) -> PersonalData | None:
+    """Everything stored about the person with this Slack id or email (in `workspace` when
+    given: a request from Slack); None when nothing is.
 
     `render` draws a stored notice as text (the adapter's); without it messages carry their
     stored facts only."""
-    person, people = participant_rows(session, slack_user_id=slack_user_id, email=email)
+    person, people = participant_rows(session, slack_user_id=slack_user_id, email=email, workspace=workspace)
     if person is None or not people:
         return None
     newest = people[-1]

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import JSON, MetaData, Select, String, Text, or_, select
 from sqlalchemy.orm import Session
 
+from bot.core.workspace import Workspace
 from storage.models import (
     Base,
     Checkin,
@@ -296,11 +297,16 @@ class PersonRef:
 
 
 def find_person(session: Session, *, email: str | None = None, slack_user_id: str | None = None,
-                participant_ids: tuple[int, ...] = ()) -> PersonRef | None:
+                participant_ids: tuple[int, ...] = (), workspace: Workspace | None = None) -> PersonRef | None:
     """All participant rows of one person, found by email (any case), Slack id or row ids,
     and the rows sharing an email or Slack id with those (a returning mentor imported under
     the same email is one person). None when nobody matches. Already erased rows are left
-    out: their identity is gone."""
+    out: their identity is gone.
+
+    With `workspace` (someone asking in Slack) only that workspace's rows count: a Slack id
+    says who someone is only within its workspace. Without it (the operator's CLI) every
+    workspace's rows do."""
+    scope = [] if workspace is None else [Participant.round_id.in_(workspace.rounds())]
     conditions = []
     if email:
         conditions.append(Participant.email == email.strip().lower())
@@ -310,13 +316,13 @@ def find_person(session: Session, *, email: str | None = None, slack_user_id: st
         conditions.append(Participant.id.in_(participant_ids))
     if not conditions:
         return None
-    rows = list(session.scalars(select(Participant).where(or_(*conditions), Participant.erased_at.is_(None))))
+    rows = list(session.scalars(select(Participant).where(or_(*conditions), Participant.erased_at.is_(None), *scope)))
     if not rows:
         return None
     emails = {row.email for row in rows}
     slack_ids = {row.slack_user_id for row in rows if row.slack_user_id}
     linked = [Participant.email.in_(emails)] + ([Participant.slack_user_id.in_(slack_ids)] if slack_ids else [])
-    rows = list(session.scalars(select(Participant).where(or_(*linked), Participant.erased_at.is_(None))
+    rows = list(session.scalars(select(Participant).where(or_(*linked), Participant.erased_at.is_(None), *scope)
                                 .order_by(Participant.id)))
     ids = tuple(row.id for row in rows)
     pairs = session.execute(select(Pair.id, Pair.slack_channel_id)

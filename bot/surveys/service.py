@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.core.notices import Coordinators, Notice, Person
 from bot.core.timing import add_working_days, due_slot, local_day, zone
+from bot.core.workspace import Workspace
 from bot.i18n import normalise_language
 from bot.nudges.marks import merge
 from bot.surveys.consent import consenting_ids, has_granted, record_consent_given
@@ -460,14 +461,15 @@ def _load(session: Session, invitation_id: int, *, lock: bool) -> tuple[SurveyIn
     return invitation, session.get_one(Survey, invitation.survey_id), participant
 
 
-def _check(session: Session, *, invitation_id: int, slack_user_id: str, now: datetime,
+def _check(session: Session, *, invitation_id: int, slack_user_id: str, workspace: Workspace, now: datetime,
            lock: bool) -> tuple[AnswerResult | None, tuple[SurveyInvitation, Survey, Participant] | None]:
     loaded = _load(session, invitation_id, lock=lock)
     if loaded is None:
         return AnswerResult(status=AnswerStatus.UNKNOWN), None
     _invitation, survey, participant = loaded
     language = normalise_language(participant.language)
-    if participant.slack_user_id != slack_user_id:
+    # Theirs, and in this workspace: the same user id elsewhere is someone else.
+    if participant.slack_user_id != slack_user_id or not workspace.owns_round(session, participant.round_id):
         return AnswerResult(status=AnswerStatus.NOT_YOURS), None
     if now >= survey.closes_at:
         return AnswerResult(status=AnswerStatus.CLOSED, language=language, closes_at=survey.closes_at), None
@@ -499,13 +501,14 @@ def _mark_answered(session: Session, invitation: SurveyInvitation, *, now: datet
     session.refresh(invitation)
 
 
-def answer_pulse(session: Session, *, invitation_id: int, slack_user_id: str, question: str, value: int,
+def answer_pulse(session: Session, *, invitation_id: int, slack_user_id: str, workspace: Workspace, question: str, value: int,
                  now: datetime) -> AnswerResult:
     """A button in a pulse DM: records that one answer, returns the DM redrawn.
 
     The invitation is locked first: the click that answers the second question must see the
     first one's answer (committed before it reads) to count the pulse as answered."""
-    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, now=now, lock=True)
+    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, workspace=workspace,
+                             now=now, lock=True)
     if refusal is not None or loaded is None:
         return refusal or AnswerResult(status=AnswerStatus.UNKNOWN)
     invitation, survey, participant = loaded
@@ -523,9 +526,10 @@ def answer_pulse(session: Session, *, invitation_id: int, slack_user_id: str, qu
                         language=language)
 
 
-def survey_form(session: Session, *, invitation_id: int, slack_user_id: str, now: datetime) -> AnswerResult:
+def survey_form(session: Session, *, invitation_id: int, slack_user_id: str, workspace: Workspace, now: datetime) -> AnswerResult:
     """What the form shows when its button is clicked: the questions and the answers so far."""
-    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, now=now, lock=False)
+    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, workspace=workspace,
+                             now=now, lock=False)
     if refusal is not None or loaded is None:
         return refusal or AnswerResult(status=AnswerStatus.UNKNOWN)
     invitation, _survey, participant = loaded
@@ -533,11 +537,13 @@ def survey_form(session: Session, *, invitation_id: int, slack_user_id: str, now
                         language=normalise_language(participant.language))
 
 
-def submit_survey(session: Session, *, invitation_id: int, slack_user_id: str, values: Mapping[str, int | None],
+def submit_survey(session: Session, *, invitation_id: int, slack_user_id: str, workspace: Workspace, values: Mapping[str,
+                                                                                                                     int | None],
                   comment: str | None, consent: bool | None, now: datetime) -> AnswerResult:
     """The form submitted by the person it was opened for: every answer in one go (a pulse's
     comment too). Nothing is saved when anything is wrong; `errors` says where."""
-    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, now=now, lock=True)
+    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, workspace=workspace,
+                             now=now, lock=True)
     if refusal is not None or loaded is None:
         return refusal or AnswerResult(status=AnswerStatus.UNKNOWN)
     invitation, survey, participant = loaded
@@ -585,9 +591,11 @@ def _record(session: Session, *, invitation: SurveyInvitation, survey: Survey, p
                         language=language)
 
 
-def decline_survey(session: Session, *, invitation_id: int, slack_user_id: str, now: datetime) -> AnswerResult:
+def decline_survey(session: Session, *, invitation_id: int, slack_user_id: str, workspace: Workspace,
+                   now: datetime) -> AnswerResult:
     """A company contact's "No thanks": a no to the evaluation purpose, so no reminders."""
-    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, now=now, lock=True)
+    refusal, loaded = _check(session, invitation_id=invitation_id, slack_user_id=slack_user_id, workspace=workspace,
+                             now=now, lock=True)
     if refusal is not None or loaded is None:
         return refusal or AnswerResult(status=AnswerStatus.UNKNOWN)
     invitation, _survey, participant = loaded

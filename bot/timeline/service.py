@@ -454,7 +454,7 @@ def record_rsvp(
     would fail on the one-answer-per-person constraint on PostgreSQL."""
     meeting = session.get(SharedMeeting, meeting_id, with_for_update=True, populate_existing=True)
     language = identify(session, slack_user_id=slack_user_id, workspace=workspace).language
-    if meeting is None or meeting.starts_at <= now:
+    if meeting is None or meeting.starts_at <= now or not workspace.owns_round(session, meeting.round_id):
         return RsvpOutcome(status=RsvpStatus.STALE, language=language)
     person = session.scalar(
         select(Participant).where(Participant.round_id == meeting.round_id, Participant.slack_user_id == slack_user_id)

@@ -37,7 +37,8 @@ def handle_survey_answer(
     result = act_on_invitation(
         deps=deps, viewer=viewer, invitation_id=invitation_id, body=body, client=client, respond=respond, logger=logger,
         call=lambda session, invitation: answer_pulse(session, invitation_id=invitation, question=question, value=value,
-                                                      slack_user_id=viewer.slack_user_id, now=deps.clock.now()),
+                                                      slack_user_id=viewer.slack_user_id, workspace=viewer.workspace,
+                                                      now=deps.clock.now()),
     )
     if result is None or result.facts is None:
         return

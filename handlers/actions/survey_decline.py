@@ -32,7 +32,8 @@ def handle_survey_decline(
         deps=deps, viewer=viewer, invitation_id=parse_invitation_value(action.get("value")), body=body, client=client,
         respond=respond, logger=logger,
         call=lambda session, invitation: decline_survey(session, invitation_id=invitation,
-                                                        slack_user_id=viewer.slack_user_id, now=deps.clock.now()),
+                                                        slack_user_id=viewer.slack_user_id, workspace=viewer.workspace,
+                                                        now=deps.clock.now()),
     )
     if result is None or result.facts is None:
         return

@@ -34,7 +34,7 @@ def my_data_command(request: CommandRequest) -> Message:
     reply(request.respond, my_data_working_message(language=viewer.language))
     with unit_of_work(deps.session_factory) as session:
         data = collect_personal_data(session, now=deps.clock.now(), slack_user_id=viewer.slack_user_id,
-                                     render=notice_text)
+                                     workspace=viewer.workspace, render=notice_text)
     if data is None:  # erased between the middleware's look and ours
         return my_data_nothing_message(language=viewer.language)
     files = export_files(data)

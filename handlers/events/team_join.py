@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot.onboarding.service import pick_up_new_member
 from bot.slack.sender import SlackDirectory
-from handlers.context import deps_from
+from handlers.context import deps_from, workspace_from
 from storage.db import unit_of_work
 
 
@@ -26,6 +26,6 @@ def handle_team_join(event: dict[str, Any], context: BoltContext, client: WebCli
     deps = deps_from(context)
     member = SlackDirectory(client).user_info(user_id)  # asked before any transaction opens
     with unit_of_work(deps.session_factory) as session:
-        picked_up = pick_up_new_member(session, member=member, now=deps.clock.now())
+        picked_up = pick_up_new_member(session, member=member, workspace=workspace_from(context), now=deps.clock.now())
     if picked_up:
         logger.info("new member %s is participant(s) %s; welcome queued", user_id, picked_up)

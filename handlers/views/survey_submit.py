@@ -45,6 +45,7 @@ def handle_survey_submit(
     try:
         with unit_of_work(deps.session_factory) as session:
             result = submit_survey(session, invitation_id=place.invitation_id, slack_user_id=viewer.slack_user_id,
+                                   workspace=viewer.workspace,
                                    values=submitted.values, comment=submitted.comment, consent=submitted.consent,
                                    now=deps.clock.now())
     except Exception:  # any failure: the person must hear something within 3 seconds

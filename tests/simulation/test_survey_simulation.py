@@ -50,6 +50,7 @@ from tests.support.survey_round import (
     questions_of,
     seed_round,
 )
+from tests.support.workspaces import ONE_WORKSPACE
 
 SURVEY_JOBS = tuple(job for job in DEFAULT_JOBS if job.name == "surveys")
 
@@ -60,13 +61,15 @@ def _answer(session: Session, key: str, facts: SurveyInvitationFacts, now: datet
     if survey.kind is SurveyKind.PULSE:
         if survey.number == 1 and key in PULSE_1:
             useful, confidence = PULSE_1[key]
-            answer_pulse(session, invitation_id=survey.invitation_id, slack_user_id=user, question=PULSE_USEFUL,
+            answer_pulse(session, workspace=ONE_WORKSPACE, invitation_id=survey.invitation_id, slack_user_id=user,
+                         question=PULSE_USEFUL,
                          value=useful, now=now)
-            answer_pulse(session, invitation_id=survey.invitation_id, slack_user_id=user, question=PULSE_CONFIDENCE,
+            answer_pulse(session, workspace=ONE_WORKSPACE, invitation_id=survey.invitation_id, slack_user_id=user,
+                         question=PULSE_CONFIDENCE,
                          value=confidence, now=now)
         return
     if survey.kind is SurveyKind.COMPANY:
-        result = submit_survey(session, invitation_id=survey.invitation_id, slack_user_id=user,
+        result = submit_survey(session, workspace=ONE_WORKSPACE, invitation_id=survey.invitation_id, slack_user_id=user,
                                values={"company_retention": COMPANY[key]}, comment=None, consent=True, now=now)
         assert result.status.value == "recorded", result
         return
@@ -75,7 +78,7 @@ def _answer(session: Session, key: str, facts: SurveyInvitationFacts, now: datet
         return
     questions = questions_of(key)
     assert [question.key for question in survey.questions] == list(questions)
-    result = submit_survey(session, invitation_id=survey.invitation_id, slack_user_id=user,
+    result = submit_survey(session, workspace=ONE_WORKSPACE, invitation_id=survey.invitation_id, slack_user_id=user,
                            values=dict(zip(questions, script[key], strict=True)), comment=comment_of(key),
                            consent=None, now=now)
     assert result.status.value == "recorded", result

@@ -82,7 +82,8 @@ def test_a_survey_comment_sent_while_she_is_erased_is_not_kept(
     answer: AnswerResult | None = None
     with unit_of_work(session_factory) as submitter:
         finish = at_first_write(submitter, erase, bulk_insert=True, grace=3.0)
-        answer = submit_survey(submitter, invitation_id=invitation_id, slack_user_id=ADA_SLACK, values={},
+        answer = submit_survey(submitter, workspace=ONE_WORKSPACE, invitation_id=invitation_id, slack_user_id=ADA_SLACK,
+                               values={},
                                comment=TYPED, consent=None, now=NOW)
     if answer.status is AnswerStatus.NOT_YOURS:
         pass  # the erasure went first and her click found the invitation no longer hers

@@ -581,13 +581,13 @@ def test_a_new_member_is_picked_up_and_welcomed_at_once(session: Session) -> Non
     assert wei.slack_lookup_attempts == 1
     soon = THURSDAY + timedelta(minutes=10)  # long before the 1-hour retry
     directory.add(member("UWEI", "WEI@x.org", tz=TORONTO))
-    assert pick_up_new_member(session, member=directory.user_info("UWEI"), now=soon) == [wei.id]
+    assert pick_up_new_member(session, workspace=ONE_WORKSPACE, member=directory.user_info("UWEI"), now=soon) == [wei.id]
     assert (wei.slack_user_id, wei.timezone, wei.welcome_sent_at) == ("UWEI", TORONTO, soon)
     assert [row.dedup_key for row in _rows(session, "welcome:")] == [welcome_key(wei.id)]
     # A bot, a deactivated account, or a stranger: nothing happens.
     directory.add(member("UBOT", "bot@x.org", is_bot=True))
-    assert pick_up_new_member(session, member=directory.user_info("UBOT"), now=soon) == []
-    assert pick_up_new_member(session, member=directory.user_info("UNOBODY"), now=soon) == []
+    assert pick_up_new_member(session, workspace=ONE_WORKSPACE, member=directory.user_info("UBOT"), now=soon) == []
+    assert pick_up_new_member(session, workspace=ONE_WORKSPACE, member=directory.user_info("UNOBODY"), now=soon) == []
 
 
 def test_ticks_run_the_onboarding_jobs_and_a_second_tick_enqueues_nothing(
@@ -671,7 +671,7 @@ def test_a_company_contact_joining_slack_is_linked_without_a_welcome_even_after_
     result = resolve_participants(session, directory=directory, now=after)
     assert result.found == (hanne.id,) and wei.slack_user_id is None, "only the company contact is still looked for"
     hanne.slack_user_id = None
-    assert pick_up_new_member(session, member=directory.user_info("UHANNE"), now=after) == [hanne.id]
+    assert pick_up_new_member(session, workspace=ONE_WORKSPACE, member=directory.user_info("UHANNE"), now=after) == [hanne.id]
     assert hanne.slack_user_id == "UHANNE" and _rows(session, "welcome:") == []
     # Once the company survey has closed, nobody is looked for any more.
     hanne.slack_user_id = None

@@ -16,6 +16,7 @@ from storage.db import unit_of_work
 from storage.models import SurveyInvitation, SurveyKind
 from tests.nudge_world import standard_world
 from tests.support.surveys import PULSE_MORNING, answers_of, ask, invitation_of, with_surveys
+from tests.support.workspaces import ONE_WORKSPACE
 
 
 def test_both_pulse_questions_answered_at_once_mark_the_pulse_answered(
@@ -28,12 +29,13 @@ def test_both_pulse_questions_answered_at_once_mark_the_pulse_answered(
 
     def second_click() -> None:
         with unit_of_work(session_factory) as other:
-            statuses.append(answer_pulse(other, invitation_id=invitation_id, slack_user_id="ULARS",
+            statuses.append(answer_pulse(other, workspace=ONE_WORKSPACE, invitation_id=invitation_id, slack_user_id="ULARS",
                                          question=PULSE_CONFIDENCE, value=5, now=PULSE_MORNING).status)
 
     thread = threading.Thread(target=second_click, daemon=True)
     with unit_of_work(session_factory) as first:
-        statuses.append(answer_pulse(first, invitation_id=invitation_id, slack_user_id="ULARS", question=PULSE_USEFUL,
+        statuses.append(answer_pulse(first, workspace=ONE_WORKSPACE, invitation_id=invitation_id, slack_user_id="ULARS",
+                                     question=PULSE_USEFUL,
                                      value=4, now=PULSE_MORNING).status)
         thread.start()  # the second click arrives while the first has written but not committed
         time.sleep(0.5)

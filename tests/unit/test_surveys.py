@@ -34,6 +34,7 @@ from storage.models import (
     SurveyKind,
 )
 from tests.nudge_world import World, consent, meeting, pair, person, standard_world
+from tests.support.workspaces import ONE_WORKSPACE
 
 UTC = timezone.utc
 PULSE_1_OPENS = datetime(2027, 2, 21, 23, 0, tzinfo=UTC)  # Monday 22 February, 00:00 in Copenhagen
@@ -107,16 +108,19 @@ def test_answers_replace_each_other_and_the_pulse_counts_as_answered_once_both_a
     _world(session)
     due_surveys(session, now=CPH_TEN)
     invitation = _invitations(session)[0]
-    first = answer_pulse(session, invitation_id=invitation.id, slack_user_id="ULARS", question=PULSE_USEFUL, value=2,
+    first = answer_pulse(session, workspace=ONE_WORKSPACE, invitation_id=invitation.id, slack_user_id="ULARS",
+                         question=PULSE_USEFUL, value=2,
                          now=CPH_TEN)
-    again = answer_pulse(session, invitation_id=invitation.id, slack_user_id="ULARS", question=PULSE_USEFUL, value=4,
+    again = answer_pulse(session, workspace=ONE_WORKSPACE, invitation_id=invitation.id, slack_user_id="ULARS",
+                         question=PULSE_USEFUL, value=4,
                          now=CPH_TEN + timedelta(seconds=1))
     assert first.status is again.status is AnswerStatus.RECORDED
     assert session.scalar(select(func.count()).select_from(SurveyAnswer)) == 1
     assert session.scalar(select(SurveyAnswer.value)) == 4
     session.refresh(invitation)
     assert invitation.answered_at is None
-    done = answer_pulse(session, invitation_id=invitation.id, slack_user_id="ULARS", question=PULSE_CONFIDENCE,
+    done = answer_pulse(session, workspace=ONE_WORKSPACE, invitation_id=invitation.id, slack_user_id="ULARS",
+                        question=PULSE_CONFIDENCE,
                         value=5, now=CPH_TEN)
     assert done.facts is not None and done.facts.answered
     assert [question.value for question in done.facts.questions] == [4, 5]
@@ -128,16 +132,21 @@ def test_someone_elses_click_a_forged_one_and_a_late_one_change_nothing(session:
     _world(session)
     due_surveys(session, now=CPH_TEN)
     invitation = _invitations(session)[0]
-    assert answer_pulse(session, invitation_id=invitation.id, slack_user_id="UANA", question=PULSE_USEFUL, value=1,
+    assert answer_pulse(session, workspace=ONE_WORKSPACE, invitation_id=invitation.id, slack_user_id="UANA",
+                        question=PULSE_USEFUL, value=1,
                         now=CPH_TEN).status is AnswerStatus.NOT_YOURS
-    assert answer_pulse(session, invitation_id=invitation.id, slack_user_id="ULARS", question="pulse.other", value=1,
+    assert answer_pulse(session, workspace=ONE_WORKSPACE, invitation_id=invitation.id, slack_user_id="ULARS",
+                        question="pulse.other", value=1,
                         now=CPH_TEN).status is AnswerStatus.INVALID
-    assert answer_pulse(session, invitation_id=invitation.id, slack_user_id="ULARS", question=PULSE_USEFUL, value=9,
+    assert answer_pulse(session, workspace=ONE_WORKSPACE, invitation_id=invitation.id, slack_user_id="ULARS",
+                        question=PULSE_USEFUL, value=9,
                         now=CPH_TEN).status is AnswerStatus.INVALID
-    assert answer_pulse(session, invitation_id=99999, slack_user_id="ULARS", question=PULSE_USEFUL, value=1,
+    assert answer_pulse(session, workspace=ONE_WORKSPACE, invitation_id=99999, slack_user_id="ULARS", question=PULSE_USEFUL,
+                        value=1,
                         now=CPH_TEN).status is AnswerStatus.UNKNOWN
     survey = session.get_one(Survey, invitation.survey_id)
-    late = answer_pulse(session, invitation_id=invitation.id, slack_user_id="ULARS", question=PULSE_USEFUL, value=3,
+    late = answer_pulse(session, workspace=ONE_WORKSPACE, invitation_id=invitation.id, slack_user_id="ULARS",
+                        question=PULSE_USEFUL, value=3,
                         now=survey.closes_at)
     assert late.status is AnswerStatus.CLOSED
     assert session.scalar(select(func.count()).select_from(SurveyAnswer)) == 0
@@ -148,7 +157,8 @@ def test_withdrawn_consent_stops_reminders_and_refuses_answers(session: Session)
     due_surveys(session, now=CPH_TEN)
     consent(session, world, "lars", ConsentPurpose.EVALUATION, granted=False)
     invitation = _invitations(session)[0]
-    assert answer_pulse(session, invitation_id=invitation.id, slack_user_id="ULARS", question=PULSE_USEFUL, value=3,
+    assert answer_pulse(session, workspace=ONE_WORKSPACE, invitation_id=invitation.id, slack_user_id="ULARS",
+                        question=PULSE_USEFUL, value=3,
                         now=CPH_TEN).status is AnswerStatus.NO_CONSENT
     # Still invited (the row exists), but the next tick's reminder skips them: not eligible any more.
     assert _to(due_surveys(session, now=CPH_TEN + timedelta(days=3)).notices, "ULARS") == []
@@ -163,19 +173,19 @@ def test_the_midway_form_asks_the_roles_criteria_and_refuses_gaps(session: Sessi
     midway = [n for n in notices if n.facts.survey.kind is SurveyKind.MIDWAY]
     assert len(midway) == 1
     invitation_id = midway[0].facts.survey.invitation_id
-    form = survey_form(session, invitation_id=invitation_id, slack_user_id="ULARS", now=morning)
+    form = survey_form(session, workspace=ONE_WORKSPACE, invitation_id=invitation_id, slack_user_id="ULARS", now=morning)
     assert form.facts is not None
     assert [q.key for q in form.facts.questions] == ["mentor_network", "mentor_intercultural", "recommend"]
-    gap = submit_survey(session, invitation_id=invitation_id, slack_user_id="ULARS",
+    gap = submit_survey(session, workspace=ONE_WORKSPACE, invitation_id=invitation_id, slack_user_id="ULARS",
                         values={"mentor_network": 5}, comment=None, consent=None, now=morning)
     assert gap.status is AnswerStatus.INVALID
     assert gap.errors == {"mentor_intercultural": "required", "recommend": "required"}
     assert session.scalar(select(func.count()).select_from(SurveyAnswer)) == 0
-    done = submit_survey(session, invitation_id=invitation_id, slack_user_id="ULARS",
+    done = submit_survey(session, workspace=ONE_WORKSPACE, invitation_id=invitation_id, slack_user_id="ULARS",
                          values={"mentor_network": 5, "mentor_intercultural": 3, "recommend": 4},
                          comment="  Lovely <!channel> round  ", consent=None, now=morning)
     assert done.status is AnswerStatus.RECORDED
-    again = submit_survey(session, invitation_id=invitation_id, slack_user_id="ULARS",
+    again = submit_survey(session, workspace=ONE_WORKSPACE, invitation_id=invitation_id, slack_user_id="ULARS",
                           values={"mentor_network": 2, "mentor_intercultural": 3, "recommend": 4},
                           comment="", consent=None, now=morning)
     assert again.status is AnswerStatus.RECORDED
