@@ -383,29 +383,40 @@ class OutboxDeliverer:
                     OutboxMessage.claimed_at < now - self._stale_claim_after,
                 ),
             )
+            table = table_of(OutboxMessage)
             query = (
-                select(OutboxMessage)
+                select(table.c.id, table.c.dedup_key, table.c.method, table.c.payload, table.c.state,
+                       table.c.outcome_unknown, table.c.response, table.c.team_id, table.c.attempts)
                 .where(due, *self._workspace.stopped_rows_excluded())
                 .order_by(OutboxMessage.not_before, OutboxMessage.id)
                 .limit(self._batch_size)
                 .with_for_update(skip_locked=True)
             )
-            rows = list(session.scalars(query))
+            rows = session.execute(query).all()
+            if not rows:
+                return []
+            # One UPDATE for the batch (an ORM flush was a statement per row): every SET
+            # expression reads the row as it was, so a stale claim's `sending` marks it unknown.
+            session.execute(
+                update(table)
+                .where(table.c.id.in_([row.id for row in rows]))
+                .values(
+                    state=OutboxState.SENDING, claimed_at=now, attempts=table.c.attempts + 1,
+                    outcome_unknown=case((table.c.state == OutboxState.SENDING, True), else_=table.c.outcome_unknown),
+                )
+            )
             claims = []
             for row in rows:
-                if row.state is OutboxState.SENDING:
+                stale = row.state is OutboxState.SENDING
+                if stale:
                     # Its worker died (or hung) mid-call: the message may be in Slack already.
                     log.warning("outbox row %s reclaimed after a stale claim; outcome unknown", row.id)
-                    row.outcome_unknown = True
-                row.state = OutboxState.SENDING
-                row.claimed_at = now
-                row.attempts += 1
                 first_try = (row.response or {}).get(FIRST_TRY_KEY)
                 claims.append(_Claim(
                     row_id=row.id, key=row.dedup_key, method=row.method, payload=dict(row.payload),
-                    outcome_unknown=bool(row.outcome_unknown),
+                    outcome_unknown=stale or bool(row.outcome_unknown),
                     first_try_at=float(first_try) if isinstance(first_try, int | float) else None,
-                    team_id=row.team_id, attempts=row.attempts,
+                    team_id=row.team_id, attempts=row.attempts + 1,
                 ))
             return claims
 
