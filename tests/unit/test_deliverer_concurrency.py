@@ -181,3 +181,19 @@ def test_a_worker_run_returns_with_no_call_in_the_air_and_every_outcome_on_recor
     still_claimed = [key for key, state in states.items() if state is OutboxState.SENDING]
     assert len(still_claimed) <= 2 and all(key.startswith("busy") for key in still_claimed)
     assert sender.order["C0"] == [f"busy{index}" for index in range(3)]
+
+
+def test_a_claim_gone_stale_is_taken_over_with_its_outcome_unknown(session_factory, clock) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    _enqueue(session_factory, clock, [("C1", "a0"), ("C2", "b0")])
+    crashed = _deliverer(session_factory, RecordingSender(), clock, max_in_flight=4)
+    assert [claim.attempts for claim in crashed._claim_batch()] == [1, 1]  # then the process "died"
+    clock.set(clock.now() + timedelta(minutes=11))
+    survivor = _deliverer(session_factory, RecordingSender(), clock, max_in_flight=4)
+    claims = survivor._claim_batch()
+    assert [(claim.key, claim.outcome_unknown, claim.attempts) for claim in claims] == [("a0", True, 2), ("b0", True, 2)]
+    with unit_of_work(session_factory) as session:
+        rows = list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    assert [(row.state, row.outcome_unknown, row.attempts, row.claimed_at) for row in rows] == [
+        (OutboxState.SENDING, True, 2, clock.now())] * 2
