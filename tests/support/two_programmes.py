@@ -6,6 +6,10 @@ waiting for an answer, Esther's survey invitations and her own profile and outco
 another pair (Otto and Olga) and two people still to be matched. Beta is a second
 programme with its own coordinator and pair. Ole is in the workspace and in no programme.
 
+With `beta_team`, Beta is in a second Slack workspace (many workspaces, issue 13): its
+programme row has that team, and Bente, Bjarne and Birthe are people of that workspace of
+the sandbox (`sandbox.add_workspace`), while Alpha is the sandbox's own workspace's.
+
 Every name, email and note here is distinctive, so a test can look for them in anything
 the bot sent or logged (`SECRETS`).
 """
@@ -91,9 +95,9 @@ def user(key: str) -> str:
     return OUTSIDER[0] if key == "ole" else PEOPLE[key][0]
 
 
-def _programme(session: Session, name: str, round_name: str) -> Round:
+def _programme(session: Session, name: str, round_name: str, *, team_id: str = "") -> Round:
     programme = Programme(name=name, default_language="en", timezone="Europe/Copenhagen", coordinator_channel=None,
-                          created_at=EPOCH)
+                          created_at=EPOCH, team_id=team_id)
     round_ = Round(programme=programme, name=round_name, starts_on=date(2027, 2, 1), ends_on=date(2027, 5, 21),
                    session_every_days=14, created_at=EPOCH)
     session.add_all([programme, round_])
@@ -101,19 +105,31 @@ def _programme(session: Session, name: str, round_name: str) -> Round:
     return round_
 
 
-def build_two_programmes(slack: SandboxedApp) -> TwoProgrammes:
-    """Everyone in the sandbox's Slack and in the database; pair channels exist with their pair in them."""
+def build_two_programmes(slack: SandboxedApp, *, beta_team: str | None = None) -> TwoProgrammes:
+    """Everyone in the sandbox's Slack and in the database; pair channels exist with their pair in them.
+
+    `beta_team`: Beta lives in that workspace (added to the sandbox here when it is not
+    there yet), Alpha in the sandbox's own."""
     world = TwoProgrammes()
-    for slack_id, name, email, *_ in (*PEOPLE.values(), OUTSIDER):
-        slack.sandbox.add_user(user_id=slack_id, name=slack_id[1:].lower(), real_name=name, email=email)
-    channels = {"pair": ("alpha-mikkel-esther", ("UMIKKEL", "UESTHER")),
-                "other_pair": ("alpha-otto-olga", ("UOTTO", "UOLGA")),
-                "beta_pair": ("beta-bjarne-birthe", ("UBJARNE", "UBIRTHE"))}
-    channel_ids = {key: slack.sandbox.add_channel(name=name, is_private=True, members=[*members, slack.sandbox.bot_user_id]
-                                                  )["id"] for key, (name, members) in channels.items()}
+    alpha_slack = slack.sandbox
+    beta_slack = alpha_slack
+    if beta_team is not None:
+        try:
+            beta_slack = alpha_slack.workspace(beta_team)
+        except KeyError:
+            beta_slack = alpha_slack.add_workspace(team_id=beta_team)
+    for slack_id, name, email, *rest in (*PEOPLE.values(), (*OUTSIDER, None, "alpha")):
+        where = beta_slack if rest[-1] == "beta" else alpha_slack
+        where.add_user(user_id=slack_id, name=slack_id[1:].lower(), real_name=name, email=email)
+    channels = {"pair": ("alpha-mikkel-esther", ("UMIKKEL", "UESTHER"), alpha_slack),
+                "other_pair": ("alpha-otto-olga", ("UOTTO", "UOLGA"), alpha_slack),
+                "beta_pair": ("beta-bjarne-birthe", ("UBJARNE", "UBIRTHE"), beta_slack)}
+    channel_ids = {key: where.add_channel(name=name, is_private=True, members=[*members, where.bot_user_id])["id"]
+                   for key, (name, members, where) in channels.items()}
     with unit_of_work(slack.runtime.session_factory) as session:
-        rounds = {"alpha": _programme(session, ALPHA_PROGRAMME, ALPHA_ROUND),
-                  "beta": _programme(session, BETA_PROGRAMME, BETA_ROUND)}
+        rounds = {"alpha": _programme(session, ALPHA_PROGRAMME, ALPHA_ROUND,
+                                      team_id="" if beta_team is None else alpha_slack.team_id),
+                  "beta": _programme(session, BETA_PROGRAMME, BETA_ROUND, team_id=beta_team or "")}
         world.alpha_round, world.beta_round = rounds["alpha"].id, rounds["beta"].id
         world.alpha_programme = rounds["alpha"].programme_id
         for key, (slack_id, name, email, role, programme) in PEOPLE.items():
