@@ -278,8 +278,9 @@ class Participant(Base):
     opted_out_at: Mapped[datetime | None]  # declined coordination: no more messages at all
     profile_completed_at: Mapped[datetime | None]
     onboarding_reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
-    # A person's own pause (`/mentoring pause until DATE`): no nudges until then.
-    paused_until: Mapped[date | None] = mapped_column(Date)
+    # A person's own pause (`/mentoring pause until DATE`): no nudges until then. Indexed:
+    # the tick looks every minute for pauses that just ended.
+    paused_until: Mapped[date | None] = mapped_column(Date, index=True)
     pause_reason: Mapped[str | None] = mapped_column(String(500))
     # Erased on request (GDPR art. 17) or by retention: personal fields are blanked, the row
     # stays so counts and anonymous aggregates still add up.
@@ -333,7 +334,7 @@ class Pair(Base):
     channel_archived_at: Mapped[datetime | None]
     match_score: Mapped[float | None]
     match_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # ScoreComponent-like dicts
-    paused_until: Mapped[date | None] = mapped_column(Date)
+    paused_until: Mapped[date | None] = mapped_column(Date, index=True)  # the tick looks for ended pauses
     pause_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]

@@ -34,8 +34,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select, union, update
+from sqlalchemy.orm import Session, aliased
 
 from bot.core.dates import Yearless, leading_date
 from bot.core.notices import Conversation, Coordinators, Notice, outgoing_calls, queue_notices
@@ -426,11 +426,19 @@ def due_pause_endings(session: Session, *, now: datetime) -> DuePauseEndings:
     """Pairs whose pause has reached its date become active again, and get their welcome back
     in their slot on the day (or within a week, should the worker have been down).
 
-    Only pauses that ended in the last week are read: two statements, whatever the size."""
+    Only pauses that ended in the last week are read: two statements, whatever the size,
+    after one that finds them on the pause dates' indexes (an idle tick stops there)."""
     today = now.date()
-    selection = pair_selection(
-        today=today, pause_ended_between=(today - timedelta(days=WELCOME_BACK_WITHIN_DAYS + 1), today + timedelta(days=1))
-    )
+    between = (today - timedelta(days=WELCOME_BACK_WITHIN_DAYS + 1), today + timedelta(days=1))
+    mentor, mentee = aliased(Participant), aliased(Participant)
+    ended = list(session.scalars(union(
+        select(Pair.id).where(Pair.paused_until.between(*between)),
+        select(Pair.id).join(mentor, mentor.id == Pair.mentor_id).where(mentor.paused_until.between(*between)),
+        select(Pair.id).join(mentee, mentee.id == Pair.mentee_id).where(mentee.paused_until.between(*between)),
+    )))
+    if not ended:
+        return DuePauseEndings(notices=[], reactivated=0)
+    selection = pair_selection(today=today, pair_ids=ended, pause_ended_between=between)
     # Lock the candidates before reading them (in id order, as pause, resume and end-pair
     # lock pairs): a coordinator ending a pair, or someone pausing again, while this runs
     # either goes first and is seen below, or waits for this to commit. Without it, a pair

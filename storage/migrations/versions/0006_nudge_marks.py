@@ -9,6 +9,9 @@
   remember to; the
   tick turns it into "look at this round now" by deleting that round's marks.
 
+- Indexes on `pair.paused_until` and `participant.paused_until`: the pause-endings job
+  asks every minute for pauses that just ended.
+
 Writers only ever INSERT into `nudge_change`: they take no lock on a row the tick writes,
 so they cannot deadlock with it, and a change that commits while the tick is working stays
 in the list for the next tick (the tick deletes exactly the rows it read, with RETURNING).
@@ -109,6 +112,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('job', 'round_id', name=op.f('pk_nudge_mark'))
     )
     op.create_index('ix_nudge_mark_round_id', 'nudge_mark', ['round_id'], unique=False)
+    # The pause-endings job looks every minute for pauses that just ended.
+    op.create_index('ix_pair_paused_until', 'pair', ['paused_until'], unique=False)
+    op.create_index('ix_participant_paused_until', 'participant', ['paused_until'], unique=False)
     build = _postgresql_triggers if op.get_bind().dialect.name == "postgresql" else _sqlite_triggers
     for table in _WATCHED:
         for statement in build(table):
@@ -125,6 +131,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS nudge_change_{table}_{event}{on}")
         if postgresql:
             op.execute(f"DROP FUNCTION IF EXISTS nudge_change_{table}()")
+    op.drop_index('ix_participant_paused_until', table_name='participant')
+    op.drop_index('ix_pair_paused_until', table_name='pair')
     op.drop_index('ix_nudge_mark_round_id', table_name='nudge_mark')
     op.drop_table('nudge_mark')
     op.drop_table('nudge_change')
