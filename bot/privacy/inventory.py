@@ -239,6 +239,20 @@ NOT_PERSONAL: Mapping[tuple[str, str], str] = {
     ("nudge_mark", "job"): "the name of a tick job",
     ("workspace_status", "team_id"): "the workspace's id",
     ("workspace_status", "stopped_because"): "a code",
+    ("programme", "team_id"): "the workspace's id",
+    ("outbox_message", "team_id"): "the id of the workspace whose token sends it",
+    **{("slack_bots", column): "the workspace's installation of the bot: ids, names and the bot's token and scopes"
+       for column in ("app_id", "bot_id", "bot_refresh_token", "bot_scopes", "bot_token", "bot_user_id", "client_id",
+                      "enterprise_id", "enterprise_name", "team_id", "team_name")},
+    # The installer's id and user tokens would be here; bot.slack.oauth.BotOnlyInstallationStore
+    # saves only the bot row, so the table stays empty.
+    **{("slack_installations", column): "never written (the bot keeps only slack_bots)"
+       for column in ("app_id", "bot_id", "bot_refresh_token", "bot_scopes", "bot_token", "bot_user_id", "client_id",
+                      "enterprise_id", "enterprise_name", "enterprise_url", "incoming_webhook_channel",
+                      "incoming_webhook_channel_id", "incoming_webhook_configuration_url", "incoming_webhook_url",
+                      "team_id", "team_name", "token_type", "user_id", "user_refresh_token", "user_scopes",
+                      "user_token")},
+    ("slack_oauth_states", "state"): "a random value of an install in progress, gone after 10 minutes",
 }
 
 

@@ -31,6 +31,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth.installation_store import Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store import OAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
@@ -82,9 +83,32 @@ class SignedStateStore(OAuthStateStore):
         return bool(self._inner.consume(raw))
 
 
+class BotOnlyInstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's SQLAlchemy store keeping only what the bot uses: the workspace's bot row.
+
+    The stock `save` also writes `slack_installations`, whose row names the installer (their
+    Slack user id) and would hold user tokens; the bot asks for no user scopes and reads
+    only `find_bot` (Bolt's authorize runs bot-only, and so does `WorkspaceClients`), so that
+    row would be personal data kept for nothing. A reinstall's new bot row replaces the
+    older ones, so a revoked token does not linger in the database either (the new row is
+    written first: a request meanwhile still finds a bot)."""
+
+    def save(self, installation: Installation) -> None:
+        bot = installation.to_bot()
+        self.save_bot(bot)
+        columns = self.bots.c
+        with self.engine.begin() as connection:
+            connection.execute(self.bots.delete().where(
+                columns.client_id == self.client_id,
+                columns.enterprise_id == bot.enterprise_id,
+                columns.team_id == bot.team_id,
+                columns.installed_at < normalize_datetime_for_db(bot.to_dict().get("installed_at")),
+            ))
+
+
 def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstallationStore:
     assert settings.slack_client_id is not None
-    return SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
+    return BotOnlyInstallationStore(client_id=settings.slack_client_id, engine=engine)
 
 
 def authorize(settings: Settings, store: InstallationStore) -> InstallationStoreAuthorize:
@@ -188,6 +212,7 @@ __all__ = [
     "BOT_SCOPES",
     "INSTALL_PATH",
     "REDIRECT_PATH",
+    "BotOnlyInstallationStore",
     "InstalledCallback",
     "SignedStateStore",
     "authorization_url",

@@ -16,7 +16,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from bot.clock import FixedClock
 from bot.core.workspace import UNINSTALLED, sending_stopped
@@ -25,7 +25,7 @@ from bot.sandbox.harness import OAUTH_CLIENT_ID, SIGNING_SECRET, SandboxedApp
 from bot.sandbox.server import SlackSandbox
 from bot.slack.web import EVENTS_PATH
 from storage.db import unit_of_work
-from storage.models import OutboxMessage, OutboxState, Participant, WorkspaceStatus, slack_bots
+from storage.models import OutboxMessage, OutboxState, Participant, WorkspaceStatus, slack_bots, slack_installations
 from tests.factories import make_participant, make_round
 from tests.support.oauth import get, install, start_install
 from tests.support.workspaces import move_programme
@@ -175,6 +175,11 @@ def test_the_outbox_sends_each_row_with_its_workspaces_token_and_an_uninstall_st
     install(app, team_id=BETA, user_id="UBIRGIT")
     assert beta.bot_token != old_beta_token
     assert _bot_tokens(app)[BETA] == beta.bot_token
+    install(app, team_id=BETA, user_id="UBIRGIT")  # installed once more: still one bot row, the latest
+    with app.runtime.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(slack_bots).where(slack_bots.c.team_id == BETA)) == 1
+        # Only the bot's row is kept: nothing names the installer (no slack_installations row).
+        assert connection.scalar(select(func.count()).select_from(slack_installations)) == 0
     with unit_of_work(app.runtime.session_factory) as session:
         assert sending_stopped(session, team_id=BETA) is None
     report = app.deliver()
