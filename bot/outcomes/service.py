@@ -506,10 +506,9 @@ def coordinator_outcome_form(session: Session, *, slack_user_id: str, workspace:
     text = " ".join(query.split())
     if not text:
         return FormAnswer(language=language, refusal=OutcomeRefusal.NO_NAME)
+    # Only the rounds they coordinate (an admin: every round of their workspace).
     people = select(Participant).join(Round, Round.id == Participant.round_id).options(
-        selectinload(Participant.round))
-    if viewer.coordinated_round_ids is not None:
-        people = people.where(Participant.round_id.in_(viewer.coordinated_round_ids))
+        selectinload(Participant.round)).where(Participant.round_id.in_(viewer.coordinated_round_ids))
     everyone = list(session.scalars(people.order_by(Round.starts_on.desc(), Participant.name, Participant.id)))
     by_email = [person for person in everyone if person.email.strip().casefold() == text.casefold()]
     fitting = by_email or [person for person in everyone if _fits(person.name, text)]

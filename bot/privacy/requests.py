@@ -81,9 +81,8 @@ def erase_lookup(session: Session, *, slack_user_id: str, workspace: Workspace, 
     if not text:
         return EraseAnswer(language=language, status=EraseStatus.NO_NAME)
     programmes = coordinated_programme_ids(session, viewer)
-    people = select(Participant).join(Round, Round.id == Participant.round_id).where(Participant.erased_at.is_(None))
-    if programmes is not None:
-        people = people.where(Round.programme_id.in_(programmes))
+    people = select(Participant).join(Round, Round.id == Participant.round_id).where(
+        Participant.erased_at.is_(None), Round.programme_id.in_(programmes))
     everyone = list(session.scalars(people.order_by(Participant.name, Participant.id)))
     by_email = [row for row in everyone if row.email == text.casefold()]
     fitting = by_email or [row for row in everyone if _fits(row.name, text)]
@@ -96,11 +95,10 @@ def erase_lookup(session: Session, *, slack_user_id: str, workspace: Workspace, 
     if not groups:
         return EraseAnswer(language=language, status=EraseStatus.UNKNOWN, query=text)
     found = [find_person(session, participant_ids=tuple(row.id for row in rows)) for rows in groups.values()]
-    persons = [person for person in found if person is not None]
-    if programmes is not None:
-        # Only their rows in the asker's programmes: what the confirmation lists and the
-        # button erases. Another programme keeps its rows of them (issue 13).
-        persons = [mine for person in persons if (mine := within_programmes(session, person, programmes))]
+    # Only their rows in the asker's programmes (an admin's: their workspace's): what the
+    # confirmation lists and the button erases. Another programme keeps its rows of them.
+    persons = [mine for person in found if person is not None
+               if (mine := within_programmes(session, person, programmes))]
     if len(persons) > 1:
         return EraseAnswer(language=language, status=EraseStatus.AMBIGUOUS, query=text,
                            candidates=tuple(_candidate(session, person) for person in persons[:CANDIDATES_SHOWN]))
@@ -120,13 +118,13 @@ def erase_confirmed(session: Session, *, slack_user_id: str, workspace: Workspac
     if person is None:
         return EraseAnswer(language=language, status=EraseStatus.ALREADY)
     programmes = coordinated_programme_ids(session, viewer)
-    if programmes is not None:
-        # Only the part of them the clicker's programmes hold: another programme's rows are
-        # that programme's coordinators' to erase (or the operator's, on the CLI).
-        mine = within_programmes(session, person, programmes)
-        if mine is None:
-            return EraseAnswer(language=language, status=EraseStatus.FORBIDDEN)
-        person = mine
+    # Only the part of them the clicker's programmes hold (an admin's: their workspace's):
+    # another programme's rows are that programme's coordinators' to erase (or the
+    # operator's, on the CLI).
+    mine = within_programmes(session, person, programmes)
+    if mine is None:
+        return EraseAnswer(language=language, status=EraseStatus.FORBIDDEN)
+    person = mine
     counts = erase_person(session, person, now=now)
     return EraseAnswer(language=language, status=EraseStatus.ERASED, counts=counts)
 
