@@ -68,6 +68,12 @@ class Workspace:
         `Participant.round_id.in_(...)`."""
         return select(Round.id).join(Programme, Programme.id == Round.programme_id).where(self.programmes())
 
+    def outbox(self) -> ColumnElement[bool]:
+        """WHERE clause: the outbox row is sent with this workspace's token (to its people and
+        channels). A Slack id names someone else in another workspace, so rows are never
+        picked by their target alone."""
+        return OutboxMessage.team_id.in_(self.team_ids())
+
     def owns_row(self, team_id: str) -> bool:
         return team_id in self.team_ids()
 

@@ -317,6 +317,7 @@ class _Collector:
     people: list[Participant]
     language: str
     render: NoticeText | None
+    workspace: Workspace | None = None  # a request from Slack: that workspace's rows only
     mine: set[int] = field(init=False)
     rounds: dict[int, str] = field(default_factory=dict)
     programmes: dict[int, str] = field(default_factory=dict)
@@ -619,8 +620,10 @@ def _messages(c: _Collector) -> Iterator[dict[str, Any]]:
     user_ids = list(c.person.slack_user_ids)
     if not user_ids:
         return
-    rows = c.session.scalars(select(OutboxMessage).where(OutboxMessage.target.in_(user_ids))
-                             .order_by(OutboxMessage.created_at, OutboxMessage.id))
+    query = select(OutboxMessage).where(OutboxMessage.target.in_(user_ids))
+    if c.workspace is not None:  # the same Slack id in another workspace is someone else there
+        query = query.where(c.workspace.outbox())
+    rows = c.session.scalars(query.order_by(OutboxMessage.created_at, OutboxMessage.id))
     for row in rows:
         payload = row.payload or {}
         facts = payload.get("facts")
@@ -646,7 +649,8 @@ def collect_personal_data(session: Session, *, now: datetime, slack_user_id: str
         return None
     newest = people[-1]
     language = normalise_language(newest.language)
-    collector = _Collector(session=session, person=person, people=people, language=language, render=render)
+    collector = _Collector(session=session, person=person, people=people, language=language, render=render,
+                           workspace=workspace)
     pairs = _pairs(collector)
     sections: dict[str, list[dict[str, Any]]] = {
         "participation": list(_participation(collector)),

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from bot.core.workspace import Workspace
 from bot.i18n import t
 from bot.privacy.export import (
     EXPORT_FORMAT,
@@ -29,7 +30,7 @@ from bot.privacy.export import (
 )
 from bot.privacy.inventory import FIELDS
 from bot.slack.render.my_data import notice_text
-from storage.models import OutboxMessage, Participant
+from storage.models import OutboxMessage, Participant, Programme
 from tests.support.personal_data import (
     ADA_EMAIL,
     ADA_NAME,
@@ -111,6 +112,24 @@ def test_messages_are_the_dm_rows_with_their_words_while_untrimmed(session: Sess
     assert [(row["to"], row["state"], row["kind"]) for row in messages] == [(ADA_SLACK, "sent", "PairPaused")]
     assert "ada-message-name" in (messages[0]["text"] or "")
     assert messages[0]["response"] == {"ts": "1700000000.000100", "channel": "DADA"}
+
+
+def test_a_request_from_a_workspace_exports_only_the_dms_sent_there(session: Session) -> None:
+    """Issue 13: Ada's Slack id in another workspace is someone else there; a DM to that id
+    sent with the other workspace's token is not hers to read from this one."""
+    seed_person_everywhere(session)
+    session.query(Programme).update({Programme.team_id: "T0A"})
+    ours = session.query(OutboxMessage).filter_by(target=ADA_SLACK).one()
+    ours.team_id = "T0A"
+    session.add(OutboxMessage(dedup_key="other-workspace:1", team_id="T0B", method="chat.postMessage",
+                              target=ADA_SLACK, payload={"channel": ADA_SLACK, "text": "b-workspace-secret"},
+                              not_before=NOW, created_at=NOW))
+    session.flush()
+    data = collect_personal_data(session, now=NOW, slack_user_id=ADA_SLACK, workspace=Workspace(team_id="T0A"))
+    assert data is not None
+    assert [row["dedup_key"] for row in as_json(data)["sections"]["messages"]] == [ours.dedup_key]
+    operator = collect_personal_data(session, now=NOW, slack_user_id=ADA_SLACK)  # the CLI sees every workspace
+    assert operator is not None and len(as_json(operator)["sections"]["messages"]) == 2
 
 
 def test_a_trimmed_message_is_exported_without_words(session: Session) -> None:
