@@ -1,8 +1,10 @@
 """Middleware: hand listeners their dependencies and who is asking, drop redelivered events,
 and keep non-coordinators out of coordinator-only listeners.
 
-Who a person is (their language, roles and the rounds they coordinate) is resolved here
-once per request and put in the context; listeners read it with `viewer_from(context)`.
+The workspace a request comes from (`Workspace`, by the team Slack names) and who a person
+is there (their language, roles and the rounds of that workspace they coordinate) are
+resolved here once per request and put in the context; listeners read them with
+`workspace_from(context)` and `viewer_from(context)`, and every look-up goes through them.
 A coordinator-only listener is registered with `middleware=[coordinators_only]`, so the
 refusal is said in one place and the listener itself never runs for anyone else. Which
 *round* a coordinator may touch is still the service's check, on the object itself.
