@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.container import Deps
 from bot.core.chat import ChatChannels, ChatDirectory
-from bot.core.workspace import UNASSIGNED, Workspace, adopt_unassigned
+from bot.core.workspace import UNASSIGNED, Workspace, adopt_unassigned, resume_sending
 from bot.settings import Settings
 from bot.slack.channels import SlackChannels, paced_channels
 from bot.slack.clients import WorkspaceClients
@@ -127,6 +127,11 @@ class Runtime:
             return WorkspaceClients(base_url=base_url, client=self.client)
         return WorkspaceClients(base_url=base_url, installation_store=self.installation_store)
 
+    def resume_installed(self, team_id: str) -> int:
+        """A workspace installed the app (again): sending there resumes."""
+        with unit_of_work(self.session_factory) as session:
+            return resume_sending(session, now=self.clock.now(), team_id=team_id)
+
     def delete_installation(self, team_id: str, event_time: float | None = None) -> bool:
         """OAuth mode, after `app_uninstalled` or a revoked bot token: the team's stored
         tokens go, so nothing (request or worker) uses them until it installs again.
@@ -157,7 +162,7 @@ class Runtime:
         return build_app(
             deps=self.deps, client=self.client, listener_executor=self.listener_executor,
             oauth_settings=oauth_settings(settings=self.settings, engine=self.engine, store=self.installation_store,
-                                          session_factory=self.session_factory, now=self.clock.now),
+                                          resume_sending=self.resume_installed),
             authorize=authorize(self.settings, self.installation_store),
         )
 

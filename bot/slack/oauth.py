@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from logging import Logger
 from typing import Any
 
@@ -35,15 +34,12 @@ from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store import OAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.workspace import resume_sending
 from bot.i18n import normalise_language, t
 from bot.settings import Settings
 from bot.slack.render.blocks import Message, header, section
 from bot.slack.sender import make_web_client
 from bot.text import escape_mrkdwn
-from storage.db import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +128,7 @@ def authorization_url(api_base_url: str) -> str:
 
 
 def oauth_settings(
-    *, settings: Settings, engine: Engine, store: InstallationStore, session_factory: sessionmaker[Session],
-    now: Callable[[], datetime],
+    *, settings: Settings, engine: Engine, store: InstallationStore, resume_sending: Callable[[str], int],
 ) -> OAuthSettings:
     """Bolt's OAuth settings on the bot's own database. /slack/install redirects straight to
     Slack (no page of ours in between); a successful install resumes sending to that
@@ -143,7 +138,7 @@ def oauth_settings(
         SQLAlchemyOAuthStateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine),
         secret=settings.slack_state_secret,
     )
-    installed = InstalledCallback(api_base_url=settings.slack_api_base_url, session_factory=session_factory, now=now)
+    installed = InstalledCallback(api_base_url=settings.slack_api_base_url, resume_sending=resume_sending)
     return OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
@@ -167,17 +162,15 @@ class InstalledCallback:
     hears what to do next. Neither may undo the install: a failed DM is logged, and the page
     still says it worked (it did)."""
 
-    def __init__(self, *, api_base_url: str, session_factory: sessionmaker[Session], now: Callable[[], datetime]) -> None:
+    def __init__(self, *, api_base_url: str, resume_sending: Callable[[str], int]) -> None:
         self._api_base_url = api_base_url
-        self._session_factory = session_factory
-        self._now = now
+        self._resume_sending = resume_sending  # the runtime's: its own unit of work
 
     def __call__(self, args: SuccessArgs) -> BoltResponse:
         installation: Installation = args.installation
         team_id = installation.team_id or ""
         if team_id:
-            with unit_of_work(self._session_factory) as session:
-                resumed = resume_sending(session, now=self._now(), team_id=team_id)
+            resumed = self._resume_sending(team_id)
             log.info("installed in workspace %s%s", team_id, "; sending there resumes" if resumed else "")
         if installation.bot_token and installation.user_id:
             self._welcome(installation)
