@@ -38,6 +38,8 @@ from storage.models import (
     Round,
     RsvpAnswer,
     SharedMeeting,
+    Survey,
+    SurveyKind,
 )
 from tests.nudge_world import World, held, meeting, new_world, pair, person
 
@@ -266,6 +268,30 @@ def test_a_meeting_moved_by_an_import_moves_its_prompt_and_reminders(
                       last=datetime(2027, 2, 13, 0, tzinfo=UTC)) == datetime(2027, 2, 12, 9, tzinfo=UTC)
     assert f"meeting-reminder:participant={world.people['ana']}:meeting={world.meetings['cv']}:days=7" in keys(
         session_factory, "meeting-reminder:")
+
+
+def test_a_shorter_pulse_cadence_opens_the_first_pulse_sooner(
+    session_factory: sessionmaker[Session], world: World
+) -> None:
+    surveys_job = tuple(job for job in DEFAULT_JOBS if job.name == marks.SURVEYS)
+
+    def first_pulse_opened(first: datetime, last: datetime) -> datetime | None:
+        for instant in hourly(first, last):
+            with freeze_time(instant):
+                run_tick(session_factory=session_factory, now=datetime.now(UTC), jobs=surveys_job, list_due=False)
+            with session_factory() as session:
+                if session.scalar(select(Survey.id).where(Survey.kind == SurveyKind.PULSE, Survey.number == 1)):
+                    return instant
+        return None
+
+    assert first_pulse_opened(datetime(2027, 2, 2, 9, tzinfo=UTC), datetime(2027, 2, 2, 9, tzinfo=UTC)) is None
+    with session_factory() as session:  # the mark: 22 February, 21 days in, midnight in Copenhagen
+        assert session.scalar(select(NudgeMark.due_at).where(NudgeMark.job == marks.SURVEYS)) == datetime(
+            2027, 2, 21, 23, tzinfo=UTC)
+    change(session_factory, datetime(2027, 2, 3, 12, tzinfo=UTC),
+           lambda session: session.execute(update(Round).where(Round.id == world.round_id).values(pulse_every_days=7)))
+    assert first_pulse_opened(datetime(2027, 2, 3, 13, tzinfo=UTC),
+                              datetime(2027, 2, 8, 0, tzinfo=UTC)) == datetime(2027, 2, 7, 23, tzinfo=UTC)
 
 
 # --- whatever changes, the marks never miss what reading everything finds -------------------------------
