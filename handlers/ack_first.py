@@ -82,23 +82,33 @@ def _run_logged(work: Callable[[], Any], name: str) -> None:
         log.exception("the work of %s failed after the acknowledgement", name)
 
 
-def _kwargs_for(listener: Listener, request: BoltRequest, logger: logging.Logger) -> dict[str, Any]:
-    """The arguments Bolt itself would inject into `listener` for this request."""
-    return build_required_kwargs(logger=logger, required_arg_names=get_arg_names_of_callable(listener),
+def _kwargs_for(
+    listener: Listener, arg_names: list[str], request: BoltRequest, logger: logging.Logger
+) -> dict[str, Any]:
+    """The arguments Bolt itself would inject into `listener` for this request. `arg_names`
+    are read once per listener at registration (inspect's signature reading cost more per
+    request than the rest of this)."""
+    return build_required_kwargs(logger=logger, required_arg_names=arg_names,
                                  request=request, response=None, this_func=listener, next_keys_required=False)
 
 
 def ack_first(listener: Listener) -> Listener:
-    """Acknowledge at once in the request thread; run `listener` on the executor."""
+    """Acknowledge at once in the request thread; run `listener` on the executor (its
+    arguments are gathered there too: the request thread only acknowledges and hands over)."""
     name = getattr(listener, "__name__", repr(listener))
+    arg_names = get_arg_names_of_callable(listener)
 
     @wraps(listener)
     def acknowledge_then_work(request: BoltRequest, logger: logging.Logger) -> None:
         request.context.ack()
-        kwargs = _kwargs_for(listener, request, logger)
-        if "ack" in kwargs:
-            kwargs["ack"] = _spent_ack
-        defer(request.context, lambda: listener(**kwargs), name)
+
+        def work() -> None:
+            kwargs = _kwargs_for(listener, arg_names, request, logger)
+            if "ack" in kwargs:
+                kwargs["ack"] = _spent_ack
+            listener(**kwargs)
+
+        defer(request.context, work, name)
 
     del acknowledge_then_work.__wrapped__  # Bolt must inject this wrapper's arguments, not the listener's
     acknowledge_then_work.listener = listener  # type: ignore[attr-defined]
@@ -108,10 +118,11 @@ def ack_first(listener: Listener) -> Listener:
 def answer_then(listener: Listener) -> Listener:
     """Run `listener` in the request thread up to its ack; run the follow-up it returns on the executor."""
     name = getattr(listener, "__name__", repr(listener))
+    arg_names = get_arg_names_of_callable(listener)
 
     @wraps(listener)
     def answer_then_work(request: BoltRequest, logger: logging.Logger) -> None:
-        follow_up = listener(**_kwargs_for(listener, request, logger))
+        follow_up = listener(**_kwargs_for(listener, arg_names, request, logger))
         if callable(follow_up):
             defer(request.context, follow_up, name)
 
