@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot.pairs.end import end_pairs_of_erased
-from bot.privacy.inventory import PersonRef, outbox_rows_about, person_rows
+from bot.privacy.inventory import PersonRef, in_workspaces_of, outbox_rows_about, person_rows
 from storage.models import (
     DigestHandled,
     Disclosure,
@@ -343,7 +343,7 @@ def _trim_messages(session: Session, scope: _Scope, *, now: datetime) -> int:
     # Rows trimmed earlier (by retention, or another person's erasure) still carry the Slack
     # id in their key or target.
     slack_ids = list(person.slack_user_ids)
-    keyed = list(session.scalars(select(OutboxMessage).where(or_(
+    keyed = list(session.scalars(select(OutboxMessage).where(in_workspaces_of(person), or_(
         OutboxMessage.target.in_(slack_ids), *(OutboxMessage.dedup_key.contains(slack_id, autoescape=True)
                                                for slack_id in slack_ids))))) if slack_ids else []
     for row in rows:  # a part of them erased (`within_programmes`): their DMs of that part

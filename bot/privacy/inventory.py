@@ -21,10 +21,10 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, MetaData, Select, String, Text, or_, select
+from sqlalchemy import JSON, ColumnElement, MetaData, Select, String, Text, or_, select
 from sqlalchemy.orm import Session
 
-from bot.core.workspace import Workspace
+from bot.core.workspace import UNASSIGNED, Workspace
 from storage.models import (
     Base,
     Checkin,
@@ -493,14 +493,27 @@ def key_names_rows(dedup_key: str, person: PersonRef) -> bool:
     return any(int(number) in wanted[name] for name, number in _KEY_ID.findall(dedup_key))
 
 
+def in_workspaces_of(person: PersonRef) -> ColumnElement[bool]:
+    """WHERE clause: an outbox row sent in a workspace one of the person's rounds is in (or
+    whose workspace is not known yet). Their Slack id, name or email on a row of another
+    workspace is someone else's there."""
+    teams = select(Programme.team_id).join(Round, Round.programme_id == Programme.id).where(
+        Round.id.in_(person.round_ids))
+    return or_(OutboxMessage.team_id.in_(teams), OutboxMessage.team_id == UNASSIGNED)
+
+
 def outbox_rows_about(session: Session, person: PersonRef) -> list[OutboxMessage]:
     """Outbox rows still holding a payload that are to or about this person. Trimmed rows
     hold nothing but keys; the rest are read in batches and matched in Python, because a
     name is stored JSON-escaped differently by each database (erasure is rare; the
-    retention job keeps the untrimmed rows to about a week's worth)."""
+    retention job keeps the untrimmed rows to about a week's worth).
+
+    Only rows of the workspaces the person's rounds are in (and rows whose workspace is not
+    known yet): a message in another workspace about someone of the same name or email is
+    about someone else there, and never this erasure's to cancel or trim."""
     found: list[OutboxMessage] = []
-    query = (select(OutboxMessage).where(OutboxMessage.trimmed_at.is_(None)).order_by(OutboxMessage.id)
-             .execution_options(yield_per=500))
+    query = (select(OutboxMessage).where(OutboxMessage.trimmed_at.is_(None), in_workspaces_of(person))
+             .order_by(OutboxMessage.id).execution_options(yield_per=500))
     for row in session.scalars(query):
         if message_mentions(row, person):
             found.append(row)
@@ -594,6 +607,7 @@ __all__ = [
     "disclosure_mentions",
     "fields_of",
     "find_person",
+    "in_workspaces_of",
     "inventoried_columns",
     "key_names_rows",
     "looks_like_email",

@@ -28,6 +28,7 @@ from storage.models import (
     Pair,
     PairStatus,
     Participant,
+    Programme,
     Round,
     SurveyAnswer,
 )
@@ -193,6 +194,25 @@ def test_outbox_rows_about_her_are_cancelled_or_trimmed_and_others_untouched(ses
     sent = next(row for row in rows.values() if row.dedup_key == "welcome:participant=1")
     assert sent.state is OutboxState.SENT and sent.response == {"ts": "1.0"}
     assert all(SLACK_ID not in row.dedup_key and row.target != SLACK_ID for row in rows.values())
+
+
+def test_messages_of_another_workspace_about_someone_of_her_name_are_left_alone(session: Session) -> None:
+    """Issue 13: her rounds are in workspace T0A; a message queued in T0B to someone with her
+    Slack id, naming her name and email, is about someone else there."""
+    seed_erasure_world(session)
+    session.query(Programme).update({Programme.team_id: "T0A"})
+    session.query(OutboxMessage).update({OutboxMessage.team_id: "T0A"})
+    elsewhere = OutboxMessage(dedup_key="other-workspace:1", team_id="T0B", method="chat.postMessage",
+                              target=SLACK_ID, payload={"channel": SLACK_ID, "text": f"{NAME} {EMAIL}"},
+                              not_before=NOW, created_at=NOW)
+    session.add(elsewhere)
+    session.flush()
+    person = find_person(session, email=EMAIL)
+    assert person is not None
+    erase_person(session, person, now=NOW)
+    session.refresh(elsewhere)
+    assert (elsewhere.state, elsewhere.trimmed_at, elsewhere.target) == (OutboxState.PENDING, None, SLACK_ID)
+    assert elsewhere.payload == {"channel": SLACK_ID, "text": f"{NAME} {EMAIL}"}
 
 
 def test_stored_proposals_lose_her_name_and_reasons_only(session: Session) -> None:
