@@ -293,6 +293,19 @@ def test_two_workspaces_and_three_programmes_run_side_by_side_without_leaking(
                  allowed=("p1", "p2")) == []
     a.slack.reset_calls()
 
+    # In B, Ana asks for help on a check-in: P3's coordinators (a channel called as P1's) are to
+    # hear her name, queued, while the Ana Souzas of P2 and P1 are erased in A.
+    channel = _pair_channel(app, P3, "UANA")
+    checkin = next(message for message in reversed(b.slack.messages_in(channel))
+                   if "checkin.help" in json.dumps(message))
+    block_id, element = find_element(checkin, "checkin.help")
+    b.click("UANA", "checkin.help", value=element.get("value"), block_id=block_id, message=checkin["ts"],
+            channel_id=channel)
+
+    b_rows = _outbox_of(app, TEAM_B)
+    assert any(row[4] == P3.channel and row[1] is OutboxState.PENDING and "Ana Souza" in json.dumps(row[3])
+               for row in b_rows)
+
     # --- P2's coordinator erases P2's Ana Souza: only that row goes ----------------------------
     a.slash("UMETTE", "/mentoring-admin", "erase Ana Souza")
     confirm = a.last_ephemeral("UMETTE")
@@ -311,6 +324,26 @@ def test_two_workspaces_and_three_programmes_run_side_by_side_without_leaking(
     assert by_programme[P2.name][4] is not None and by_programme[P2.name][3] != "UANA2"
     for programme in (P1, P3):
         assert by_programme[programme.name][1:] == ("Ana Souza", "ana@example.org", "UANA", None)
+    assert _outbox_of(app, TEAM_B) == b_rows  # nothing stored for B's Ana Souza was touched
+
+    # --- Carla erases Ana in P1: A's row of her goes; B's Ana (same id, name, email, and P3's
+    # coordinator channel called as P1's) keeps her row and every message stored for B.
+    a.slash("UCARLA", "/mentoring-admin", "erase Ana Souza")
+    confirm = a.last_ephemeral("UCARLA")
+    assert P1.name in text_of(confirm) and leaks(text_of(confirm), allowed=("p1",)) == []
+    a.click("UCARLA", ERASE_ACTION_ID, value=find_element(confirm, ERASE_ACTION_ID)[1]["value"],
+            message=confirm["ts"])
+    assert a.last_ephemeral("UCARLA")["text"].startswith("Erased: ")
+    assert _outbox_of(app, TEAM_B) == b_rows
+    with unit_of_work(app.runtime.session_factory) as session:
+        kept = session.execute(select(Programme.name, Participant.name, Participant.email, Participant.slack_user_id,
+                                      Participant.erased_at).join(Round, Round.id == Participant.round_id)
+                               .join(Programme).where(Participant.role == Role.MENTEE,
+                                                      Participant.email == "ana@example.org")).all()
+    assert [tuple(row) for row in kept] == [(P3.name, "Ana Souza", "ana@example.org", "UANA", None)]
+    app.deliver()
+    told = [text_of(m) for m in b.slack.messages_in(b.channels[P3.channel]) if "asked for help" in text_of(m)]
+    assert len(told) == 1 and "Ana Souza" in told[0]
 
     # --- every outbox row names its programme's workspace --------------------------------------
     _assert_outbox_rows_name_their_workspace(app)
@@ -342,6 +375,13 @@ def _assert_each_workspace_saw_only_its_own(a: Side, b: Side) -> None:
     for side, keys in ((a, ("p1", "p2")), (b, ("p3",))):
         assert side.refused_calls() == [], side.team
         assert leaks(side.everything_sent(), allowed=keys) == [], side.team
+
+
+def _outbox_of(app: SandboxedApp, team: str) -> list[tuple[object, ...]]:
+    with unit_of_work(app.runtime.session_factory) as session:
+        return [tuple(row) for row in session.execute(
+            select(OutboxMessage.id, OutboxMessage.state, OutboxMessage.trimmed_at, OutboxMessage.payload,
+                   OutboxMessage.target).where(OutboxMessage.team_id == team).order_by(OutboxMessage.id))]
 
 
 def _everything(app: SandboxedApp) -> list[tuple[object, ...]]:

@@ -5,7 +5,8 @@ OAuth mode and each workspace installs it through /slack/install. The people are
 collide: Ana, Lars and Carla have the same Slack user ids, names and emails in both
 workspaces (a Slack id is only unique within its workspace), Ana is a mentee and Lars a
 mentor in P1 and P3, Carla coordinates P1 in A and P3 in B, P2 has another Ana Souza (same
-name, another person of A), and the three rounds share one name. (One person cannot be a
+name, another person of A), P1's and P3's coordinator channels have the same name (each in
+its own workspace), and the three rounds share one name. (One person cannot be a
 mentee of P1 and P2 at once: the profile modal opens the newest round's profile whichever
 welcome's button is clicked, so the other row never becomes ready to match.) Everyone else
 is in one programme only, with names found nowhere else, so a leak shows as one of
@@ -89,7 +90,7 @@ def _member(person: tuple[str, str, str], role: str, field: str | None = None) -
 
 
 P1 = Programme(
-    key="p1", team=TEAM_A, name="Career Mentoring", channel="p1-coordinators",
+    key="p1", team=TEAM_A, name="Career Mentoring", channel="mentoring-coordinators",
     coordinator=_member(CARLA, "coordinator"),
     people=(_member(LARS, "mentor", "Engineering"), Member("UOTTO", "Otto Ettesen", "otto@p1.example", "mentor", "Law"),
             _member(ANA, "mentee", "Engineering"), Member("UIDA", "Ida Ettesen", "ida@p1.example", "mentee", "Law")),
@@ -112,7 +113,7 @@ P2 = Programme(
     session_every_days=7, digest_weekday=1, digest_hour=10,
 )
 P3 = Programme(
-    key="p3", team=TEAM_B, name="Nordic Mentoring", channel="p3-coordinators",
+    key="p3", team=TEAM_B, name="Nordic Mentoring", channel="mentoring-coordinators",  # as P1's, in B
     coordinator=_member(CARLA, "coordinator"),
     people=(_member(LARS, "mentor", "Engineering"),
             Member("UTRYM", "Trym Tredjesen", "trym@p3.example", "mentor", "Law"),
@@ -130,9 +131,11 @@ def _own_markers(programme: Programme) -> tuple[str, ...]:
     emails of its people found in no other programme."""
     elsewhere = {value for other in PROGRAMMES if other is not programme for person in other.everyone
                  for value in (person.user_id, person.name, person.email)}
-    people = [value for person in programme.everyone for value in (person.user_id, person.name, person.email)
-              if value not in elsewhere and person.user_id != ADMIN]
-    return (programme.name, programme.channel, programme.note, programme.meeting, *people)
+    elsewhere |= {other.channel for other in PROGRAMMES if other is not programme}
+    own = [programme.name, programme.channel, programme.note, programme.meeting]
+    own += [value for person in programme.everyone for value in (person.user_id, person.name, person.email)
+            if person.user_id != ADMIN]
+    return tuple(value for value in own if value not in elsewhere)
 
 
 #: Programme key -> the strings found in that programme only.
