@@ -41,6 +41,7 @@ from storage.models import (
     Pair,
     Participant,
     Programme,
+    Role,
     Round,
     SurveyAnswer,
     SurveyInvitation,
@@ -298,6 +299,10 @@ class PersonRef:
     #: With `outbox_targets`: their Slack ids, whose DMs are theirs only when the DM's key
     #: names one of `participant_ids`, `pair_ids` or `round_ids` (`key_names_rows`).
     dm_user_ids: tuple[str, ...] = ()
+    #: Where their programmes' coordinators hear about them: coordinator channels (as the
+    #: outbox addresses them) and the coordinators' DMs. A row elsewhere that names their
+    #: name is about someone else (another programme's person of the same name).
+    coordinator_targets: tuple[str, ...] = ()
 
     def needles(self) -> tuple[str, ...]:
         """Strings whose presence in a stored message ties it to them (names of 3+ letters,
@@ -341,9 +346,11 @@ def find_person(session: Session, *, email: str | None = None, slack_user_id: st
     ids = tuple(row.id for row in rows)
     pairs = session.execute(select(Pair.id, Pair.slack_channel_id)
                             .where(or_(Pair.mentor_id.in_(ids), Pair.mentee_id.in_(ids))).order_by(Pair.id)).all()
+    round_ids = tuple(sorted({row.round_id for row in rows}))
     return PersonRef(
         participant_ids=ids,
-        round_ids=tuple(sorted({row.round_id for row in rows})),
+        round_ids=round_ids,
+        coordinator_targets=_coordinator_targets(session, round_ids),
         emails=tuple(sorted({row.email for row in rows})),
         slack_user_ids=tuple(sorted({row.slack_user_id for row in rows if row.slack_user_id})),
         names=tuple(sorted({row.name for row in rows})),
@@ -375,13 +382,26 @@ def within_programmes(session: Session, person: PersonRef, programme_ids: Collec
                             .where(or_(Pair.mentor_id.in_(ids), Pair.mentee_id.in_(ids))).order_by(Pair.id)).all()
     round_ids = tuple(sorted({row.round_id for row in rows}))
     channel_ids = tuple(pair.slack_channel_id for pair in pairs if pair.slack_channel_id)
-    coordinator_channels = tuple(channel for channel in session.scalars(
-        select(Programme.coordinator_channel).join(Round, Round.programme_id == Programme.id)
-        .where(Round.id.in_(round_ids)).distinct()) if channel)
+    coordinators = _coordinator_targets(session, round_ids)
     return PersonRef(participant_ids=ids, round_ids=round_ids, emails=tuple(sorted({row.email for row in rows})),
                      slack_user_ids=(), names=tuple(sorted({row.name for row in rows})),
                      pair_ids=tuple(pair.id for pair in pairs), pair_channel_ids=channel_ids,
-                     outbox_targets=channel_ids + coordinator_channels, dm_user_ids=person.slack_user_ids)
+                     outbox_targets=channel_ids + coordinators, dm_user_ids=person.slack_user_ids,
+                     coordinator_targets=coordinators)
+
+
+def _coordinator_targets(session: Session, round_ids: Collection[int]) -> tuple[str, ...]:
+    """Where these rounds' coordinators are told things (`bot.core.coordinators`): their
+    programmes' coordinator channels, with and without the '#' the workbook may give (the
+    outbox addresses a channel without it), and the coordinators' Slack ids (their DMs)."""
+    channels = [channel for channel in session.scalars(
+        select(Programme.coordinator_channel).join(Round, Round.programme_id == Programme.id)
+        .where(Round.id.in_(list(round_ids))).distinct()) if channel]
+    coordinators = session.scalars(select(Participant.slack_user_id).where(
+        Participant.round_id.in_(list(round_ids)), Participant.role == Role.COORDINATOR,
+        Participant.slack_user_id.is_not(None)).distinct())
+    targets = [*channels, *(channel.lstrip("#") for channel in channels), *(user for user in coordinators if user)]
+    return tuple(sorted(set(targets)))
 
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -470,13 +490,16 @@ def disclosure_mentions(contributions: Mapping[str, Any], person: PersonRef) -> 
 
 def message_mentions(row: OutboxMessage, person: PersonRef) -> bool:
     """Whether an outbox row is to or about this person: sent to their DM or their pair's
-    channel, or naming their name, email or Slack id anywhere in its facts or key."""
+    channel, naming their Slack id in its key, or sent to their programmes' coordinators
+    and naming their name, email or Slack id in its facts."""
     if person.outbox_targets is not None and row.target not in person.outbox_targets:
         return row.target in person.dm_user_ids and key_names_rows(row.dedup_key, person)
     if row.target in person.slack_user_ids or row.target in person.pair_channel_ids:
         return True
     if any(slack_id in row.dedup_key for slack_id in person.slack_user_ids):
         return True
+    if person.outbox_targets is None and row.target not in person.coordinator_targets:
+        return False  # another programme's channel or person: a name there is someone else's
     text = json.dumps(row.payload or {}, ensure_ascii=False)
     return any(pattern.search(text) for pattern in person.patterns())
 

@@ -32,6 +32,7 @@ from storage.models import (
     Round,
     SurveyAnswer,
 )
+from tests.factories import make_participant, make_round
 from tests.support.personal_data import (
     ADA_EMAIL,
     COORDINATOR_MARKERS,
@@ -213,6 +214,27 @@ def test_messages_of_another_workspace_about_someone_of_her_name_are_left_alone(
     session.refresh(elsewhere)
     assert (elsewhere.state, elsewhere.trimmed_at, elsewhere.target) == (OutboxState.PENDING, None, SLACK_ID)
     assert elsewhere.payload == {"channel": SLACK_ID, "text": f"{NAME} {EMAIL}"}
+
+
+def test_a_message_to_another_programmes_coordinators_about_someone_of_her_name_is_left_alone(
+        session: Session) -> None:
+    """Issue 13: another programme has its own person called as she is; its coordinators'
+    message naming that person is not about her."""
+    seed_erasure_world(session)
+    other = make_round(session, programme_name="Namesakes")
+    other.programme.coordinator_channel = "#namesake-coordinators"
+    make_participant(session, round_=other, email="namesake@example.org", name=NAME, slack_user_id="UNAMESAKE")
+    namesake = OutboxMessage(dedup_key="help:namesake", method="chat.postMessage", target="namesake-coordinators",
+                             payload={"channel": "namesake-coordinators", "text": f"{NAME} asked for help"},
+                             not_before=NOW, created_at=NOW)
+    session.add(namesake)
+    session.flush()
+    person = find_person(session, email=EMAIL)
+    assert person is not None
+    erase_person(session, person, now=NOW)
+    session.refresh(namesake)
+    assert (namesake.state, namesake.trimmed_at) == (OutboxState.PENDING, None)
+    assert namesake.payload["text"] == f"{NAME} asked for help"
 
 
 def test_stored_proposals_lose_her_name_and_reasons_only(session: Session) -> None:
