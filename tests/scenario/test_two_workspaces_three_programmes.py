@@ -285,6 +285,20 @@ def test_two_workspaces_and_three_programmes_run_side_by_side_without_leaking(
     assert "Imported" not in refused and leaks(refused.replace(P2.name, ""), allowed=("p1",)) == []
     refused = a.upload("UCARLA", content=P3.workbook(), name="p3.xlsx")
     assert "Imported" not in refused and leaks(refused.replace(P3.name, ""), allowed=("p1",)) == []
+    # The same ids in A (Ana and Lars of P1) click P3's session buttons and P2's: a session id
+    # names a row of one workspace, and only its own pair may confirm or delete it.
+    with unit_of_work(app.runtime.session_factory) as session:
+        foreign = [(session_id, name) for session_id, name in session.execute(
+            select(MentoringSession.id, Programme.name).join(Pair).join(Round).join(Programme)
+            .where(Programme.name.in_([P2.name, P3.name])))]
+    for session_id, _ in foreign:
+        for user_id in ("UANA", "ULARS"):
+            for action in ("session.confirm", "session.delete"):
+                answer = a.answer_text(a.click(user_id, f"{action}.{session_id}", value=str(session_id),
+                                               channel_id=a.slack.im_channel_for(user_id)))
+                assert leaks(answer, allowed=("p1",)) == [], (action, answer)
+    own = a.answer_text(a.slash("UANA", "/mentoring", "sessions"))
+    assert P1.note in own and leaks(own, allowed=("p1",)) == [], own
     assert _everything(app) == state
     assert [name for name, _ in a.shared_files("UCARLA")[carla_files:]] == ["p2.xlsx", "p3.xlsx"]  # her uploads only
     assert a.refused_calls() == []
@@ -302,9 +316,19 @@ def test_two_workspaces_and_three_programmes_run_side_by_side_without_leaking(
     b.click("UANA", "checkin.help", value=element.get("value"), block_id=block_id, message=checkin["ts"],
             channel_id=channel)
 
+    # So does P1's Ana in A: P2's Ana Souza is someone else, and her erasure must not take it.
+    channel = _pair_channel(app, P1, "UANA")
+    checkin = next(message for message in reversed(a.slack.messages_in(channel))
+                   if "checkin.help" in json.dumps(message))
+    block_id, element = find_element(checkin, "checkin.help")
+    a.click("UANA", "checkin.help", value=element.get("value"), block_id=block_id, message=checkin["ts"],
+            channel_id=channel)
     b_rows = _outbox_of(app, TEAM_B)
     assert any(row[4] == P3.channel and row[1] is OutboxState.PENDING and "Ana Souza" in json.dumps(row[3])
                for row in b_rows)
+    p1_help = [row for row in _outbox_of(app, TEAM_A) if row[4] == P1.channel and row[1] is OutboxState.PENDING
+               and "Ana Souza" in json.dumps(row[3])]
+    assert p1_help
 
     # --- P2's coordinator erases P2's Ana Souza: only that row goes ----------------------------
     a.slash("UMETTE", "/mentoring-admin", "erase Ana Souza")
@@ -325,6 +349,7 @@ def test_two_workspaces_and_three_programmes_run_side_by_side_without_leaking(
     for programme in (P1, P3):
         assert by_programme[programme.name][1:] == ("Ana Souza", "ana@example.org", "UANA", None)
     assert _outbox_of(app, TEAM_B) == b_rows  # nothing stored for B's Ana Souza was touched
+    assert [row for row in _outbox_of(app, TEAM_A) if row[0] in {help_row[0] for help_row in p1_help}] == p1_help
 
     # --- Carla erases Ana in P1: A's row of her goes; B's Ana (same id, name, email, and P3's
     # coordinator channel called as P1's) keeps her row and every message stored for B.
