@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import Engine, func, select
 
 from bot.cli import main as cli_main
@@ -223,8 +224,12 @@ def test_two_workspaces_and_three_programmes_run_side_by_side_without_leaking(
         assert session.scalar(select(func.count(MentoringSession.id))) == 6
 
     # --- three weeks of ticks: check-ins, meeting reminders, the weekly digests ----------------
+    # Each tick with the clock frozen at its moment (freezegun for whatever reads the wall
+    # clock, the app's own clock set to the same instant).
     for day in range(1, 22):
-        app.tick_and_deliver(now=START.replace(hour=9, minute=30) + timedelta(days=day))
+        moment = START.replace(hour=9, minute=30) + timedelta(days=day)
+        with freeze_time(moment, tick=True):
+            app.tick_and_deliver(now=moment)
     for programme in PROGRAMMES:
         side = sides[programme.team]
         digests = [text_of(message) for message in side.slack.messages_in(side.channels[programme.channel])
@@ -308,21 +313,10 @@ def test_two_workspaces_and_three_programmes_run_side_by_side_without_leaking(
     a.slack.reset_calls()
 
     # In B, Ana asks for help on a check-in: P3's coordinators (a channel called as P1's) are to
-    # hear her name, queued, while the Ana Souzas of P2 and P1 are erased in A.
-    channel = _pair_channel(app, P3, "UANA")
-    checkin = next(message for message in reversed(b.slack.messages_in(channel))
-                   if "checkin.help" in json.dumps(message))
-    block_id, element = find_element(checkin, "checkin.help")
-    b.click("UANA", "checkin.help", value=element.get("value"), block_id=block_id, message=checkin["ts"],
-            channel_id=channel)
-
-    # So does P1's Ana in A: P2's Ana Souza is someone else, and her erasure must not take it.
-    channel = _pair_channel(app, P1, "UANA")
-    checkin = next(message for message in reversed(a.slack.messages_in(channel))
-                   if "checkin.help" in json.dumps(message))
-    block_id, element = find_element(checkin, "checkin.help")
-    a.click("UANA", "checkin.help", value=element.get("value"), block_id=block_id, message=checkin["ts"],
-            channel_id=channel)
+    # hear her name, queued, while the Ana Souzas of P2 and P1 are erased in A. So does P1's Ana
+    # in A: P2's Ana Souza is someone else, and her erasure must not take that either.
+    for side, programme in ((b, P3), (a, P1)):
+        _ask_for_help(side, _pair_channel(app, programme, "UANA"), "UANA")
     b_rows = _outbox_of(app, TEAM_B)
     assert any(row[4] == P3.channel and row[1] is OutboxState.PENDING and "Ana Souza" in json.dumps(row[3])
                for row in b_rows)
@@ -382,7 +376,10 @@ def test_two_workspaces_and_three_programmes_run_side_by_side_without_leaking(
     a.slack.reset_calls()
     b.slack.reset_calls()
     monday = datetime(2027, 3, 1, 9, 30, tzinfo=UTC)  # P1's and P3's digests are due
-    app.tick_and_deliver(now=monday)
+    with freeze_time(monday, tick=True):
+        app.tick_and_deliver(now=monday)
+    b.driver.slash_command(user_id="UCARLA", command="/mentoring-admin", text="report")  # not installed: nobody answers
+    app.settle()
     assert b.slack.calls == []
     assert [m for m in a.slack.messages_in(a.channels[P1.channel]) if "2027-W09" in json.dumps(m)
             or str(m.get("text", "")).startswith("Weekly digest")]
@@ -400,6 +397,15 @@ def _assert_each_workspace_saw_only_its_own(a: Side, b: Side) -> None:
     for side, keys in ((a, ("p1", "p2")), (b, ("p3",))):
         assert side.refused_calls() == [], side.team
         assert leaks(side.everything_sent(), allowed=keys) == [], side.team
+
+
+def _ask_for_help(side: Side, pair_channel: str, user_id: str) -> None:
+    """"We'd like help" on the pair's newest check-in: the coordinators are told through the outbox."""
+    checkin = next(message for message in reversed(side.slack.messages_in(pair_channel))
+                   if "checkin.help" in json.dumps(message))
+    block_id, element = find_element(checkin, "checkin.help")
+    side.click(user_id, "checkin.help", value=element.get("value"), block_id=block_id, message=checkin["ts"],
+               channel_id=pair_channel)
 
 
 def _outbox_of(app: SandboxedApp, team: str) -> list[tuple[object, ...]]:
