@@ -304,6 +304,7 @@ def _cmd_run(_args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.require_slack(socket_mode=settings.socket_mode)
     runtime = _migrated_runtime(settings)
+    runtime.adopt_unassigned_rows()
     worker = _leased_worker(runtime)
     scheduler = threading.Thread(target=worker.run, name="scheduler-lease", daemon=True)
     if settings.socket_mode:
