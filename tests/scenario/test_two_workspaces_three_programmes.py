@@ -258,6 +258,18 @@ def test_two_workspaces_and_three_programmes_run_side_by_side_without_leaking(
         cells = workbook_text(content)
         assert programme.name in cells and leaks(cells, allowed=(programme.key,)) == [], (programme.key, name)
 
+    # --- what each coordinator and Ana see in Slack: status, scoreboard, digest, Home tab ---
+    for programme in PROGRAMMES:
+        side = sides[programme.team]
+        for text in ("status", "scoreboard", "digest"):
+            answer = side.answer_text(side.slash(programme.coordinator.user_id, "/mentoring-admin", text))
+            assert answer and leaks(answer, allowed=(programme.key,)) == [], (programme.key, text, answer)
+    for side, keys in ((a, ("p1",)), (b, ("p3",))):
+        assert side.driver.app_home_opened(user_id="UANA").ok
+        app.settle()
+        home = side.slack.published_home("UANA")
+        assert home is not None and leaks(json.dumps(home, ensure_ascii=False), allowed=keys) == [], side.team
+
     # --- personal data: Ana's export in each workspace holds that workspace's programmes -------
     for side, keys, own_notes in ((a, ("p1",), (P1.note,)), (b, ("p3",), (P3.note,))):
         side.slash("UANA", "/mentoring", "my-data")
