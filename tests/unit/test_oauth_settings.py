@@ -63,3 +63,17 @@ def test_the_install_asks_for_exactly_the_manifests_bot_scopes() -> None:
     assert "- https://YOUR-HOST/slack/oauth_redirect" in manifest
     assert authorization_url("https://slack.com/api/") == "https://slack.com/oauth/v2/authorize"
     assert authorization_url("http://127.0.0.1:9/api/") == "http://127.0.0.1:9/oauth/v2/authorize"
+
+
+def test_the_cli_says_it_in_one_line_and_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: object) -> None:
+    from bot.cli import EXIT_USAGE, main
+
+    for name in ("SLACK_BOT_TOKEN", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_CLIENT_ID", "123.456")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    assert main(["worker"]) == EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("mentorbot: error: SLACK_CLIENT_ID set but not SLACK_CLIENT_SECRET, SLACK_STATE_SECRET")
+    assert "\n" not in err
