@@ -16,6 +16,12 @@ in it, so the round is looked at again. No writer in the code has to know about 
 
 Early is always safe (the job looks, finds nothing new, and writes a later mark); late is
 not, so every rule that works a mark out errs early.
+
+A job that starts reading another column for what is due must add it to the triggers (a
+migration, `_WATCHED` in 0006's style), or a change to it waits for the round's next mark;
+tests/unit/test_nudge_marks.py compares the marked tick with a full read over weeks of
+changes. A tick "as of" an instant before the marks were written (`mentorbot tick --now`
+in the past) sees only rounds whose marks are due by then.
 """
 
 from __future__ import annotations
