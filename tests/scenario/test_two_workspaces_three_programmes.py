@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -281,6 +281,15 @@ def test_two_workspaces_and_three_programmes_run_side_by_side_without_leaking(
             assert all(note in text for note in own_notes), side.team
         rounds = [row["round"] for row in json.loads(document)["sections"]["participation"]]
         assert len(rounds) == 1, (side.team, rounds)  # her one programme in this workspace
+
+    # --- Ana pauses in B: her P3 row pauses, her P1 row (the same id, name and email in A) does not
+    answer = b.answer_text(b.slash("UANA", "/mentoring", "pause until 2027-03-20 exams"))
+    assert leaks(answer, allowed=("p3",)) == [], answer
+    with unit_of_work(app.runtime.session_factory) as session:
+        paused = dict(session.execute(select(Programme.name, Participant.paused_until).join(
+            Round, Round.id == Participant.round_id).join(Programme).where(Participant.slack_user_id == "UANA")).all())
+    assert paused == {P1.name: None, P3.name: date(2027, 3, 20)}, paused
+    b.slash("UANA", "/mentoring", "resume")
 
     # --- P1's coordinator aims at P2's and P3's rounds, people and buttons: refused, nothing changes
     _assert_each_workspace_saw_only_its_own(a, b)
