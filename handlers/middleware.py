@@ -5,6 +5,8 @@ The workspace a request comes from (`Workspace`, by the team Slack names) and wh
 is there (their language, roles and the rounds of that workspace they coordinate) are
 resolved here once per request and put in the context; listeners read them with
 `workspace_from(context)` and `viewer_from(context)`, and every look-up goes through them.
+The person is read from the database only when first asked for (`LazyViewer`): a command or
+a click is acknowledged before its listener asks, so the ack itself reads nothing.
 A coordinator-only listener is registered with `middleware=[coordinators_only]`, so the
 refusal is said in one place and the listener itself never runs for anyone else. Which
 *round* a coordinator may touch is still the service's check, on the object itself.
