@@ -57,6 +57,8 @@ def build_app(
     /slack/oauth_redirect, and `authorize` gives each request its team's bot token."""
     from handlers import register_all
     from handlers.ack_first import after_ack_executor
+    if oauth_settings is not None:
+        from bot.slack.oauth import oauth_flow
 
     app = App(
         client=client,
@@ -70,7 +72,7 @@ def build_app(
         ignoring_self_events_enabled=True,
         # Not Bolt's 5 threads: the follow-ups of 200 requests/s each wait ~150 ms for Slack.
         listener_executor=listener_executor or after_ack_executor(),
-        oauth_settings=oauth_settings,
+        oauth_flow=oauth_flow(oauth_settings) if oauth_settings is not None else None,
         authorize=authorize,  # type: ignore[arg-type]  # an Authorize is taken as is (App checks isinstance)
     )
     register_all(app, deps)

@@ -26,6 +26,7 @@ from typing import Any
 from slack_bolt import BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_flow import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth.installation_store import Installation, InstallationStore
@@ -157,6 +158,24 @@ def oauth_settings(
     )
 
 
+class ResilientOAuthFlow(OAuthFlow):
+    """Bolt's flow, except that Slack out of reach during the code exchange (a timeout, a
+    refused connection, an answer that is not JSON) gives the installer the failure page
+    rather than a 500 with a traceback: Bolt catches only Slack's own API errors there. The
+    code is single-use and may already be spent, so the page asks them to start again."""
+
+    def run_installation(self, code: str) -> Installation | None:
+        try:
+            return super().run_installation(code)
+        except (SlackClientError, OSError, ValueError) as exc:
+            log.warning("an install's code exchange did not reach Slack: %s", type(exc).__name__)
+            return None
+
+
+def oauth_flow(settings: OAuthSettings) -> OAuthFlow:
+    return ResilientOAuthFlow(settings=settings)
+
+
 class InstalledCallback:
     """Bolt saved the installation: the workspace may be sent to again, and the installer
     hears what to do next. Neither may undo the install: a failed DM is logged, and the page
@@ -196,9 +215,15 @@ def welcome_message(*, language: str, team_name: str, user_id: str) -> Message:
 
 
 def _failed(args: FailureArgs) -> BoltResponse:
-    """Bolt's failure page, with the reason logged (an expired or forged state, a refused code)."""
+    """Bolt's failure page, with the reason logged (an expired or forged state, a refused code,
+    Slack out of reach). A database that could not store the installation is still a failed
+    install to the person in the browser: they get the page (asking them to try again) with
+    503, not Bolt's bare 500."""
     log.warning("an install failed: %s", args.reason)
-    return args.default.failure(args)
+    response = args.default.failure(args)
+    if response.status >= 500:
+        response.status = 503
+    return response
 
 
 __all__ = [
@@ -207,10 +232,12 @@ __all__ = [
     "REDIRECT_PATH",
     "BotOnlyInstallationStore",
     "InstalledCallback",
+    "ResilientOAuthFlow",
     "SignedStateStore",
     "authorization_url",
     "authorize",
     "installation_store",
+    "oauth_flow",
     "oauth_settings",
     "welcome_message",
 ]

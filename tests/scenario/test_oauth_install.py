@@ -273,3 +273,17 @@ def test_an_uninstall_delivered_after_the_workspace_installed_again_keeps_the_ne
         assert sending_stopped(session, team_id=BETA) is None
     _queue(app, key="beta:after", team_id=BETA, channel="UBIRGIT")
     assert app.deliver().sent == 1
+
+
+def test_slack_out_of_reach_during_the_code_exchange_shows_the_failure_page_not_a_500(app: SandboxedApp) -> None:
+    """Bolt catches only Slack's API errors there; a lost answer used to be a traceback and a 500."""
+    authorize_url, _state, cookie = start_install(app)
+    redirect = app.sandbox.approve_install(authorize_url, team_id=ALPHA, user_id="UALICE")
+    app.sandbox.lose_next_answer("oauth.v2.access")
+    answer = get(redirect, cookie=cookie)
+    assert 400 <= answer.status < 500
+    assert _bot_tokens(app) == {}
+    # Starting again from /slack/install works.
+    authorize_url, _state, cookie = start_install(app)
+    assert get(app.sandbox.approve_install(authorize_url, team_id=ALPHA, user_id="UALICE"), cookie=cookie).status == 200
+    assert set(_bot_tokens(app)) == {ALPHA}
