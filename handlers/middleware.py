@@ -42,10 +42,13 @@ log = logging.getLogger(__name__)
 def resolve_workspace(deps: Deps, team_id: str | None) -> Workspace:
     """The workspace a request comes from, by the team Slack names in it. With OAuth every
     installed workspace sees only its own rows; in token mode the bot's one workspace also
-    owns rows made before its team was known (the CLI's, until adopted at start-up)."""
+    owns rows made before its team was known (the CLI's, until adopted at start-up). A team
+    that is not a string (a forged body) is no team: it sees nothing of any workspace's
+    own rows."""
+    team = team_id if isinstance(team_id, str) else ""
     if deps.settings.oauth:
-        return Workspace(team_id=(team_id or "")[:32], owns_unassigned=False)
-    return Workspace.single(team_id)
+        return Workspace(team_id=team[:32], owns_unassigned=False)
+    return Workspace.single(team)
 
 
 def resolve_viewer(deps: Deps, slack_user_id: str, workspace: Workspace) -> Viewer:
