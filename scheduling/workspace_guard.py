@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.core.chat import OutboxSender
-from bot.core.workspace import TOKEN_DEAD_ERRORS, resume_sending, sending_stopped, stop_sending
+from bot.core.workspace import TOKEN_DEAD_ERRORS, Workspace, resume_sending, sending_stopped, stop_sending
 from bot.pairs.departures import PERSON_GONE_ERRORS, participant_left_workspace
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, WorkspaceStatus
@@ -112,7 +112,7 @@ class WorkspaceGuard:
             return Refusal.OTHER
         if error in TOKEN_DEAD_ERRORS:
             if error in AMBIGUOUS_ERRORS and self._token_works(team_id):
-                return self._person_gone(payload) if _dm_user(payload) else Refusal.OTHER
+                return self._person_gone(payload, team_id) if _dm_user(payload) else Refusal.OTHER
             with unit_of_work(self._session_factory) as session:
                 first = stop_sending(session, team_id=team_id if self.per_team else None, because=error,
                                      now=self._clock.now())
@@ -125,14 +125,18 @@ class WorkspaceGuard:
                 self.stopped_now = True
             return Refusal.TOKEN_DEAD
         if error in PERSON_GONE_ERRORS and _dm_user(payload):
-            return self._person_gone(payload)
+            return self._person_gone(payload, team_id)
         return Refusal.OTHER
 
-    def _person_gone(self, payload: dict[str, Any]) -> Refusal:
+    def _person_gone(self, payload: dict[str, Any], team_id: str) -> Refusal:
         user_id = _dm_user(payload)
         assert user_id is not None
+        # The account is gone from the workspace whose token was refused: with many
+        # workspaces only that one's rows of the id (token mode: the one workspace's).
+        workspace = Workspace(team_id=team_id) if self.per_team else None
         with unit_of_work(self._session_factory) as session:
-            outcome = participant_left_workspace(session, slack_user_id=user_id, now=self._clock.now())
+            outcome = participant_left_workspace(session, slack_user_id=user_id, workspace=workspace,
+                                                 now=self._clock.now())
         if outcome.told or outcome.paused_pairs:
             log.info("a DM to %s was refused (deactivated): %d pair(s) paused, coordinators told", user_id,
                      outcome.paused_pairs)
