@@ -24,6 +24,8 @@ from bot.rounds.workbook import workbook_bytes
 from bot.sandbox.driver import DriverResponse, SlackDriver
 from bot.sandbox.harness import SandboxedApp
 from bot.sandbox.server import SlackSandbox
+from bot.slack.render.match_review import action_value
+from bot.slack.render.privacy import ERASE_ACTION_ID
 from storage.db import unit_of_work
 from storage.models import MatchProposal, Participant, Programme, Role, Round
 from tests.support.oauth import install
@@ -180,3 +182,36 @@ def test_a_workbook_uploaded_in_a_workspace_makes_its_programme_there_and_never_
     assert "you coordinate none of its rounds" in reply, reply[:500]
     with unit_of_work(app.runtime.session_factory) as session:
         assert session.scalar(select(func.count()).select_from(Round).where(Round.name == "Gamma 2028")) == 0
+
+
+def test_buttons_carrying_another_workspaces_ids_change_nothing_there(app: SandboxedApp,
+                                                                      world: TwoProgrammes) -> None:
+    """Beta's Carla (Alpha's Carla's user id string) clicks buttons carrying Alpha's ids:
+    publishing Alpha's proposal, erasing Esther, ending Alpha's pair. Each is refused and
+    Alpha is as it was; the same clicks from Alpha's workspace act (the control)."""
+    _command(app, ALPHA_TEAM, "UCARLA", f"match {ALPHA_ROUND}")
+    with unit_of_work(app.runtime.session_factory) as session:
+        proposal = session.scalar(select(MatchProposal.id).where(MatchProposal.round_id == world.alpha_round))
+    assert proposal is not None
+    driver, where = _driver(app, BETA_TEAM)
+    for action_id, value in (("match.publish", action_value(proposal_id=proposal)),
+                             (ERASE_ACTION_ID, str(world.people["esther"]))):
+        response = driver.block_action(user_id="UCARLA", action_id=action_id, value=value,
+                                       channel_id=where.im_channel_for("UCARLA"))
+        app.settle()
+        assert response.status == 200
+        said = json.dumps(_answers(where, response), ensure_ascii=False)
+        assert _shows(said, ALPHA_NAMES[2:]) == [], f"{action_id} from Beta showed Alpha: {said[:400]}"
+    with unit_of_work(app.runtime.session_factory) as session:
+        esther = session.get(Participant, world.people["esther"])
+        assert esther is not None and esther.erased_at is None and esther.name == PEOPLE["esther"][1]
+        published = session.scalar(select(MatchProposal.published_at).where(MatchProposal.id == proposal))
+        assert published is None
+    # From Alpha's workspace the same erase goes through.
+    alpha_driver, alpha_slack = _driver(app, ALPHA_TEAM)
+    alpha_driver.block_action(user_id="UCARLA", action_id=ERASE_ACTION_ID, value=str(world.people["esther"]),
+                              channel_id=alpha_slack.im_channel_for("UCARLA"))
+    app.settle()
+    with unit_of_work(app.runtime.session_factory) as session:
+        esther = session.get(Participant, world.people["esther"])
+        assert esther is not None and esther.erased_at is not None
