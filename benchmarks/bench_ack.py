@@ -16,8 +16,14 @@ post by its url, the click's DM by user in order); and each server's CPU per req
 (the process's user+system time over the load and its follow-ups, from /proc). Prints
 figures; asserts nothing.
 
+The fake Slack runs in a child process of its own (bot/sandbox/process.py), as Slack runs
+outside everything here in production, so its CPU competes neither with the load generator
+nor with the servers' measuring; its CPU over each rate is printed too, with the 1-minute load
+average. `--sandbox-in-process` serves it from the benchmark's interpreter instead (as before:
+the load generator's threads and Slack's side then share one GIL).
+
     python -m benchmarks.bench_ack [--rates 10,50,200] [--seconds 5] [--latency 0.15] [--database-url URL]
-                                   [--bot-root OTHER_CHECKOUT]
+                                   [--bot-root OTHER_CHECKOUT] [--sandbox-in-process]
 """
 
 from __future__ import annotations
@@ -36,9 +42,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bot.sandbox.driver import DriverResponse, SlackDriver
+from bot.sandbox.process import SandboxProcess
 from bot.sandbox.server import SlackSandbox
 from storage.db import make_engine
 from storage.migrate import upgrade_to_head
@@ -86,6 +93,12 @@ class TimedSandbox(SlackSandbox):
         if path.startswith("/response/") and getattr(reply, "status", 0) == 200:
             self.response_arrivals.setdefault(path[len("/response/"):], arrived)
         return reply
+
+    def work_done(self) -> int:
+        """Web API calls and response_url posts so far: one number, cheap to ask a child for
+        (the benchmark polls it while the follow-ups settle)."""
+        with self._lock:
+            return len(self._calls) + len(self._response_posts)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -230,11 +243,11 @@ def _follow_up_times(sandbox: TimedSandbox, sent: list[Sent], *, since: float) -
     return times
 
 
-def _slack_work(sandbox: SlackSandbox) -> int:
-    return len(sandbox.calls) + len(sandbox.response_posts)
+def _slack_work(sandbox: TimedSandbox) -> int:
+    return sandbox.work_done()
 
 
-def _settle(sandbox: SlackSandbox, *, expected: int, seconds: float = 120.0) -> int:
+def _settle(sandbox: TimedSandbox, *, expected: int, seconds: float = 120.0) -> int:
     """Wait for the follow-ups to reach the fake Slack; how many did."""
     deadline = time.monotonic() + seconds
     done = _slack_work(sandbox)
@@ -246,15 +259,21 @@ def _settle(sandbox: SlackSandbox, *, expected: int, seconds: float = 120.0) -> 
 
 
 def run(*, database_url: str | None, rates: list[float], seconds: float, latency: float,
-        bot_root: str | None = None) -> None:
+        bot_root: str | None = None, sandbox_in_process: bool = False) -> None:
     scratch = tempfile.TemporaryDirectory(prefix="bench-ack-")
     url = database_url or f"sqlite:///{scratch.name}/bench.db"
     engine = make_engine(url)
     upgrade_to_head(engine)
     dialect = engine.dialect.name
     engine.dispose()
-    sandbox = TimedSandbox(latency_seconds=latency)
-    sandbox.start()
+    sandbox: TimedSandbox
+    if sandbox_in_process:
+        sandbox = TimedSandbox(latency_seconds=latency)
+        sandbox.start()
+        slack_pid = os.getpid()
+    else:  # the proxy forwards every public method and attribute to the child's TimedSandbox
+        child = SandboxProcess(sandbox_class=TimedSandbox, latency_seconds=latency).start()
+        sandbox, slack_pid = cast(TimedSandbox, child), child.pid
     for user in USERS:
         sandbox.add_user(user_id=user, name=user.lower(), email=f"{user.lower()}@example.org")
     bot_port, bare_port = _free_port(), _free_port()
@@ -287,10 +306,13 @@ def run(*, database_url: str | None, rates: list[float], seconds: float, latency
             bare_cpu = _cpu_seconds(bare.pid) - bare_cpu
             before = _slack_work(sandbox)
             bot_cpu, load_started = _cpu_seconds(bot.pid), time.time()
+            slack_cpu = _cpu_seconds(slack_pid)
             bot_figures, sent = _load(bot_driver, rate=rate, seconds=seconds)
+            load_average = os.getloadavg()[0]
             expected = before + sum(per_kind[kind] * count for kind, count in sent.items())
             done = _settle(sandbox, expected=expected)
             bot_cpu = _cpu_seconds(bot.pid) - bot_cpu  # the acks and every follow-up (a second's idle after)
+            slack_cpu = _cpu_seconds(slack_pid) - slack_cpu
             follow_ups = _follow_up_times(sandbox, bot_figures.sent, since=load_started)
             requests = len(bot_figures.latencies)
             print(f"-- {rate:g} requests/s for {seconds:g} s ({sent})")
@@ -302,6 +324,9 @@ def run(*, database_url: str | None, rates: list[float], seconds: float, latency
             print(f"  CPU per request: bare Bolt {bare_cpu / requests * 1000:.2f} ms, mentorbot serve "
                   f"{bot_cpu / requests * 1000:.2f} ms (acks and follow-ups; {bot_cpu / (seconds + 1):.2f} "
                   f"of a core over the run)")
+            where = "in the benchmark's process" if sandbox_in_process else "child process"
+            print(f"  fake Slack ({where}) CPU over the bot's run: {slack_cpu:.2f} s; "
+                  f"load average (1 min) at the end of the load: {load_average:.2f}")
     finally:
         for process in (bot, bare):
             process.terminate()
@@ -317,13 +342,16 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.15, help="seconds the fake Slack takes per call")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--bot-root", default=None, help="serve the bot from this checkout (default: this one)")
+    parser.add_argument("--sandbox-in-process", action="store_true",
+                        help="serve the fake Slack from this interpreter (as before) instead of a child process")
     parser.add_argument("--serve-bare", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare is not None:
         serve_bare(args.serve_bare)
         return
     run(database_url=args.database_url, rates=[float(rate) for rate in args.rates.split(",")],
-        seconds=args.seconds, latency=args.latency, bot_root=args.bot_root)
+        seconds=args.seconds, latency=args.latency, bot_root=args.bot_root,
+        sandbox_in_process=args.sandbox_in_process)
 
 
 if __name__ == "__main__":
