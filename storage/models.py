@@ -176,6 +176,9 @@ class OutboxState(str, enum.Enum):
 class Programme(Base):
     __tablename__ = "programme"
     __table_args__ = (
+        # Names are a workspace's own: two cities may both run "Mentoring", and a name taken
+        # in one workspace tells the others nothing.
+        UniqueConstraint("team_id", "name"),
         CheckConstraint("min_answers_shown >= 3", name="anonymity_threshold_at_least_3"),
         CheckConstraint("retention_months >= 1 AND retention_months <= 120", name="retention_in_range"),
     )
@@ -186,7 +189,7 @@ class Programme(Base):
     # '' = not yet known: in single-workspace token mode the bot adopts such rows as its
     # workspace's when it starts (bot.core.workspace.adopt_unassigned).
     team_id: Mapped[str] = mapped_column(String(32), default="", server_default="", index=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     default_language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Copenhagen")
     coordinator_channel: Mapped[str | None] = mapped_column(String(100))

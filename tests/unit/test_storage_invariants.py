@@ -56,7 +56,7 @@ def empty_engine(tmp_path: Path) -> Iterator[Engine]:
 def test_the_migrations_go_up_down_and_up_again(empty_engine: Engine) -> None:
     config = alembic_config(empty_engine)
     upgrade_to_head(empty_engine)
-    assert current_revision(empty_engine) == "0006"
+    assert current_revision(empty_engine) == "0007"
     assert set(inspect(empty_engine).get_table_names()) == set(Base.metadata.tables) | {"alembic_version"}
 
     command.downgrade(config, "base")
@@ -206,3 +206,47 @@ def test_a_cancelled_outbox_row_has_a_reason_and_only_a_cancelled_one_does(
             with pytest.raises(IntegrityError):
                 session.execute(insert, {"key": "b", "at": at, "state": state.value, "reason": reason})
             session.rollback()
+
+
+def test_upgrading_a_database_with_data_keeps_every_row_and_the_triggers(empty_engine: Engine) -> None:
+    """SQLite rebuilds a table to change its constraints (0004 and 0007 rebuild `programme`),
+    and with foreign keys enforced the DROP of the old table deleted every round through
+    ON DELETE CASCADE; the environment turns enforcement off around migrations, as SQLite's
+    own procedure says, and checks the keys at the end."""
+    config = alembic_config(empty_engine)
+    command.upgrade(config, "0003")
+    with empty_engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO programme (id, name, default_language, timezone, coordinators_join_pair_channels, "
+            "min_answers_shown, created_at) VALUES (1, 'P', 'en', 'Europe/Copenhagen', false, 5, '2026-01-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO round (id, programme_id, name, starts_on, ends_on, session_every_days, pulse_every_days, "
+            "digest_weekday, digest_hour, created_at) "
+            "VALUES (1, 1, 'R', '2026-01-01', '2026-05-01', 14, 21, 0, 9, '2026-01-01 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO participant (id, round_id, role, email, name, language, languages, interests, max_mentees, "
+            "timezone_confirmed, slack_lookup_attempts, onboarding_reminders_sent, created_at, updated_at) "
+            "VALUES (1, 1, 'mentor', 'a@b.dk', 'A', 'en', '[]', '[]', 1, false, 0, 0, "
+            "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+    upgrade_to_head(empty_engine)
+    with empty_engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM round")).scalar() == 1
+        assert connection.execute(text("SELECT count(*) FROM participant")).scalar() == 1
+        if empty_engine.dialect.name == "sqlite":
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1, "enforcement is back on"
+            triggers = set(connection.execute(text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'programme'")).scalars())
+        else:
+            triggers = set(connection.execute(text(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'programme'::regclass AND NOT tgisinternal")).scalars())
+        assert triggers == {"nudge_change_programme_upd", "nudge_change_programme_del"}
+        # Names are per workspace now: the same name in two workspaces, never twice in one.
+        connection.execute(text(
+            "INSERT INTO programme (id, name, team_id, default_language, timezone, coordinators_join_pair_channels, "
+            "min_answers_shown, retention_months, created_at) "
+            "VALUES (2, 'P', 'T0OTHER', 'en', 'Europe/Copenhagen', false, 5, 12, '2026-01-01 00:00:00')"))
+    with pytest.raises(IntegrityError), empty_engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO programme (id, name, team_id, default_language, timezone, coordinators_join_pair_channels, "
+            "min_answers_shown, retention_months, created_at) "
+            "VALUES (3, 'P', 'T0OTHER', 'en', 'Europe/Copenhagen', false, 5, 12, '2026-01-01 00:00:00')"))
