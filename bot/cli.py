@@ -425,7 +425,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             result = import_round(session, workbook, now=runtime.clock.now(), workspace=workspace)
         if args.dry_run or not result.ok:
             session.rollback()
-    first, *rest = summary_lines(result, language="en", dry_run=args.dry_run, operator=True)
+    first, *rest = summary_lines(result, language="en", dry_run=args.dry_run)
     print(first)
     for line in rest:
         print(f"  {line}")
@@ -450,8 +450,8 @@ def _import_workspace(session, team_id: str | None, *, programme: str):  # noqa:
     """The workspace an operator's import is for.
 
     With OAuth installations every programme must be in one of them: `--workspace` names
-    it (and must be one of them), or the workbook names a programme that exists already,
-    whose workspace it is. Without installations (single-workspace token mode) it is the
+    it (and must be one of them), or the workbook names a programme that exists in exactly
+    one workspace, which is then the one (names are per workspace). Without installations (single-workspace token mode) it is the
     bot's one workspace: `--workspace`, else the team its programmes were adopted into,
     else '' (not known yet; adopted when the bot starts)."""
     from sqlalchemy import select
@@ -461,11 +461,15 @@ def _import_workspace(session, team_id: str | None, *, programme: str):  # noqa:
     from storage.models import Programme
 
     installed = _installed_teams(session)
-    existing = session.scalar(select(Programme.team_id).where(Programme.name == programme))
+    # Names are per workspace: the same name may be a programme in several of them.
+    existing = sorted(set(session.scalars(select(Programme.team_id).where(Programme.name == programme))))
     if installed:
         if team_id is None:
-            if existing is not None:
-                return Workspace(team_id=existing)
+            if len(existing) == 1:
+                return Workspace(team_id=existing[0])
+            if existing:
+                raise CliError(t("cli.workspace.ambiguous", "en", programme=programme,
+                                 teams=", ".join(team or "''" for team in existing)))
             raise CliError(t("cli.workspace.needed", "en", teams=", ".join(installed)))
         if team_id not in installed:
             raise CliError(t("cli.workspace.unknown", "en", team=team_id, teams=", ".join(installed)))
@@ -529,7 +533,7 @@ def _report_rounds(session, args: argparse.Namespace, *, today: date) -> list[in
     from bot.i18n import t
     from bot.matching.review import LookupStatus, find_round
     from bot.reports import rounds_of_programme
-    from storage.models import Programme
+    from storage.models import Programme, Round
 
     in_workspace = _round_ids_of_workspace(session, args.workspace)
     if args.round_name:
@@ -547,6 +551,11 @@ def _report_rounds(session, args: argparse.Namespace, *, today: date) -> list[in
     round_ids = rounds_of_programme(session, args.programme)
     if in_workspace is not None:
         round_ids = [round_id for round_id in round_ids if round_id in set(in_workspace)]
+    teams = sorted(set(session.scalars(
+        select(Programme.team_id).join(Round, Round.programme_id == Programme.id).where(Round.id.in_(round_ids)))))
+    if len(teams) > 1:  # one name, several workspaces' programmes: never one report of both
+        raise CliError(t("cli.workspace.ambiguous", "en", programme=args.programme,
+                         teams=", ".join(team or "''" for team in teams)))
     if not round_ids:
         names = ", ".join(session.scalars(select(Programme.name).order_by(Programme.name)))
         raise CliError(t("report.cli.no_programme" if names else "report.cli.no_programmes", "en",

@@ -49,14 +49,10 @@ from storage.models import MeetingKind, Pair, PairStatus, Participant, Programme
 class Trespass:
     """An existing round (or programme) the workbook names but the uploader does not coordinate.
 
-    `round` is None when the round is new but its programme is someone else's.
-    `other_team` is set when the programme belongs to another workspace (its team id, or ''
-    for one not yet assigned): programme names are unique across the deployment, and one
-    workspace's import never touches another's programme."""
+    `round` is None when the round is new but its programme is someone else's."""
 
     programme: str
     round: str | None
-    other_team: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -114,10 +110,13 @@ def import_round(
     of the round it named, not even on a dry run."""
     settings = workbook.programme
     result = ImportResult(programme=settings.programme, round=settings.round)
-    programme = session.scalar(select(Programme).where(Programme.name == settings.programme))
-    if programme is not None and not workspace.owns_row(programme.team_id):
-        result.trespass = Trespass(programme=programme.name, round=None, other_team=programme.team_id)
-        return result
+    # Names are a workspace's own (unique per team): another workspace's programme of the
+    # same name is another programme, never found here. In token mode the one workspace
+    # also owns programmes not assigned yet; its adopted one comes first.
+    programme = session.scalars(
+        select(Programme).where(Programme.name == settings.programme, workspace.programmes())
+        .order_by(Programme.team_id.desc())
+    ).first()
     round_ = None
     if programme is not None:
         round_ = session.scalar(select(Round).where(Round.programme_id == programme.id, Round.name == settings.round))
@@ -315,18 +314,11 @@ def _to_utc(row: MeetingRow, zone: ZoneInfo) -> datetime:
     return row.starts_at.replace(tzinfo=zone).astimezone(timezone.utc)
 
 
-def summary_lines(result: ImportResult, *, language: str | None, dry_run: bool, operator: bool = False) -> list[str]:
-    """What a coordinator reads after an import, in the CLI or in Slack. The `operator` (the
-    CLI) is told which workspace a refused programme is in and how to import there; someone
-    in Slack only that the name is taken elsewhere."""
+def summary_lines(result: ImportResult, *, language: str | None, dry_run: bool) -> list[str]:
+    """What a coordinator reads after an import, in the CLI or in Slack."""
     lang = normalise_language(language)
     if result.trespass is not None:
         trespass = result.trespass
-        if trespass.other_team is not None:
-            if operator:
-                return [t("roster.summary.other_workspace_cli", lang, programme=trespass.programme,
-                          team=trespass.other_team or "''")]
-            return [t("roster.summary.other_workspace", lang, programme=trespass.programme)]
         if trespass.round is None:
             return [t("roster.summary.not_your_programme", lang, programme=trespass.programme)]
         return [t("roster.summary.not_your_round", lang, programme=trespass.programme, round=trespass.round)]

@@ -15,12 +15,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, insert, select, update
+from sqlalchemy import create_engine, func, insert, select, update
 from sqlalchemy.engine import Engine
 
 from bot.cli import main
 from bot.rounds.workbook import workbook_bytes
-from storage.models import Programme, slack_bots
+from storage.models import Programme, Round, slack_bots
 from tests.unit.test_roster_import import sample_workbook
 
 UTC = timezone.utc
@@ -95,16 +95,28 @@ def test_with_installations_a_new_programme_needs_workspace_and_says_which_exist
     capsys.readouterr()
 
 
-def test_an_import_naming_another_workspaces_programme_is_refused(
+def test_a_programme_name_is_each_workspaces_own(
         database: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same name imported for two workspaces is two programmes; after that, an import or
+    a report naming it without --workspace must say which, never pick one or mix them."""
     _installed(database, "T0ALPHA", "T0BETA")
     assert main(["import", _workbook(tmp_path), "--workspace", "T0ALPHA"]) == 0
+    assert main(["import", _workbook(tmp_path, round_name="Spring 2028"), "--workspace", "T0BETA"]) == 0
     capsys.readouterr()
-    assert main(["import", _workbook(tmp_path, round_name="Spring 2028"), "--workspace", "T0BETA"]) == 1
-    out = capsys.readouterr().out
-    assert "The programme “Spring programme” belongs to workspace T0ALPHA" in out
-    assert "--workspace T0ALPHA" in out
-    assert _team_of(database, "Spring programme") == "T0ALPHA"
+    with database.connect() as connection:
+        assert dict(connection.execute(
+            select(Programme.team_id, func.count(Round.id)).join(Round, Round.programme_id == Programme.id)
+            .where(Programme.name == "Spring programme").group_by(Programme.team_id)).all()) == {
+                "T0ALPHA": 1, "T0BETA": 1}
+    assert main(["import", _workbook(tmp_path, round_name="Spring 2029")]) == 2
+    error = capsys.readouterr().err
+    assert "is in several workspaces (T0ALPHA, T0BETA)" in error and "--workspace" in error
+    assert main(["report", "--programme", "Spring programme", "--out", str(tmp_path / "r.xlsx")]) == 2
+    assert "is in several workspaces" in capsys.readouterr().err
+    assert not (tmp_path / "r.xlsx").exists()
+    assert main(["report", "--programme", "Spring programme", "--workspace", "T0BETA",
+                 "--out", str(tmp_path / "r.xlsx")]) == 0
+    assert (tmp_path / "r.xlsx").exists()
 
 
 def test_report_and_match_with_workspace_look_only_there(
