@@ -10,7 +10,7 @@ import logging
 from logging import Logger
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -56,3 +56,36 @@ def explain(*, client: WebClient, body: dict[str, Any], respond: Respond, messag
 
 
 __all__ = ["explain", "replace", "reply"]
+
+
+def show_errors(ack: Ack, *, view: dict[str, Any], errors: dict[str, str]) -> None:
+    """Inline errors under the boxes of the modal submitted: the one way a view listener
+    says "fix this". Slack refuses the whole answer when one error names a block the modal
+    does not have (the person then sees Slack's own "We had some trouble connecting"), so an
+    error for a block not shown moves to the first box that is, and a submission with no
+    box at all (never sent by Slack for our modals; a forged or stale view) is answered by
+    closing it rather than with errors nothing can show."""
+    shown = _boxes_shown(view)
+    kept = {block: text for block, text in errors.items() if block in shown}
+    strays = [text for block, text in errors.items() if block not in shown]
+    if strays and shown:
+        first = shown[0]
+        kept[first] = " ".join(filter(None, [kept.get(first), *strays]))[:2000]
+    if not kept:
+        log.warning("a modal's errors name no box it shows (%s); closing it", ", ".join(sorted(errors))[:200])
+        ack()
+        return
+    ack(response_action="errors", errors=kept)
+
+
+def _boxes_shown(view: dict[str, Any]) -> list[str]:
+    """The input blocks of the modal, in order: its blocks, and the block ids of its state
+    (Slack's state.values has an entry for each input block of the view)."""
+    blocks = view.get("blocks")
+    shown = [str(block["block_id"]) for block in (blocks if isinstance(blocks, list) else [])
+             if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id")]
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    if isinstance(values, dict):
+        shown += [str(block_id) for block_id in values if str(block_id) not in shown]
+    return shown

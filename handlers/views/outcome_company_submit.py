@@ -20,6 +20,7 @@ from bot.slack.render.outcomes import (
     outcome_refusal_view,
     read_company_submission,
 )
+from handlers.answers import show_errors
 from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
@@ -44,10 +45,10 @@ def handle_company_answer_submit(
             )
     except Exception:  # any failure: the coordinator must hear something within 3 seconds
         logger.exception("recording company answers entered by %s failed", user_id)
-        ack(response_action="errors", errors={CONSENT_FIELD: t("outcomes.error.generic", viewer.language)})
+        show_errors(ack, view=view, errors={CONSENT_FIELD: t("outcomes.error.generic", viewer.language)})
         return
     if result.errors:
-        ack(response_action="errors", errors=outcome_error_texts(result.errors, result.language))
+        show_errors(ack, view=view, errors=outcome_error_texts(result.errors, result.language))
         return
     if result.recorded is None:
         ack(response_action="update", view=outcome_refusal_view(refusal=result.refusal or OutcomeRefusal.GONE,

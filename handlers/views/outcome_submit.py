@@ -26,6 +26,7 @@ from bot.slack.render.outcomes import (
     read_outcome_submission,
 )
 from handlers.ack_first import FollowUp
+from handlers.answers import show_errors
 from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 from storage.models import OutcomeSource
@@ -65,10 +66,10 @@ def _submit(*, ack: Ack, view: dict[str, Any], client: WebClient, context: BoltC
             )
     except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("recording the outcome submitted by %s failed", user_id)
-        ack(response_action="errors", errors={STATUS_FIELD: t("outcomes.error.generic", viewer.language)})
+        show_errors(ack, view=view, errors={STATUS_FIELD: t("outcomes.error.generic", viewer.language)})
         return None
     if result.errors:
-        ack(response_action="errors", errors=outcome_error_texts(result.errors, result.language))
+        show_errors(ack, view=view, errors=outcome_error_texts(result.errors, result.language))
         return None
     if result.recorded is None:
         ack(response_action="update", view=outcome_refusal_view(refusal=result.refusal or OutcomeRefusal.GONE,

@@ -16,6 +16,7 @@ from slack_bolt import Ack, BoltContext
 from bot.i18n import t
 from bot.pairs.end import PAIR_FIELD, end_pair
 from bot.slack.render.pair_end import end_pair_done_view, end_pair_errors, read_end_pair_submission
+from handlers.answers import show_errors
 from handlers.context import deps_from, viewer_from
 from storage.db import unit_of_work
 
@@ -37,9 +38,9 @@ def handle_end_pair_submit(
             )
     except Exception:  # any failure: the coordinator must hear something within 3 seconds
         logger.exception("ending a pair for %s failed", user_id)
-        ack(response_action="errors", errors={PAIR_FIELD: t("pairs.end.error.generic", None)})
+        show_errors(ack, view=view, errors={PAIR_FIELD: t("pairs.end.error.generic", None)})
         return
     if result.ended is None:
-        ack(response_action="errors", errors=end_pair_errors(result.errors, result.language))
+        show_errors(ack, view=view, errors=end_pair_errors(result.errors, result.language))
         return
     ack(response_action="update", view=end_pair_done_view(ended=result.ended, language=result.language))

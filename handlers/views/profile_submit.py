@@ -22,6 +22,7 @@ from bot.slack.render.profile import (
     read_profile_form,
 )
 from handlers.ack_first import FollowUp
+from handlers.answers import show_errors
 from handlers.context import deps_from, viewer_from
 from handlers.home.publish import publish_home
 from storage.db import unit_of_work
@@ -47,10 +48,10 @@ def handle_profile_submit(
             )
     except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("saving the profile of %s failed", user_id)
-        ack(response_action="errors", errors={FIELD: t("error.generic", None)})
+        show_errors(ack, view=view, errors={FIELD: t("error.generic", None)})
         return None
     if result.errors:
-        ack(response_action="errors", errors=result.errors)
+        show_errors(ack, view=view, errors=result.errors)
         return None
     if not result.ok or result.saved is None:
         ack(response_action="update", view=profile_notice_view(access=result.access, language=result.language))

@@ -17,6 +17,7 @@ from bot.i18n import t
 from bot.sessions.service import HELD_ON, LogStatus, Refusal, submit_log_form
 from bot.slack.render.sessions import notice_view, outcome_message, read_log_form, read_metadata, refusal_text
 from handlers.ack_first import FollowUp
+from handlers.answers import show_errors
 from handlers.context import deps_from, viewer_from
 from handlers.session_effects import apply_outcome, tell
 from storage.db import unit_of_work
@@ -42,13 +43,13 @@ def handle_session_log_submit(
                                       session_id=session_id, now=deps.clock.now())
     except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("saving the session logged by %s failed", user_id)
-        ack(response_action="errors", errors={HELD_ON: t("error.generic", None)})
+        show_errors(ack, view=view, errors={HELD_ON: t("error.generic", None)})
         return None
     if outcome.status is LogStatus.INVALID:
         shown = {block.get("block_id") for block in view.get("blocks") or []}
         errors = {key: text for key, text in outcome.errors.items() if key in shown}
         if errors:
-            ack(response_action="errors", errors=errors)
+            show_errors(ack, view=view, errors=errors)
         else:  # an error about a box this modal does not have: say it in place of the form
             ack(response_action="update", view=notice_view(text=" ".join(outcome.errors.values()),
                                                            language=outcome.language))

@@ -27,6 +27,7 @@ from bot.slack.render.surveys import (
 from bot.surveys.notices import SurveyInvitationFacts
 from bot.surveys.service import AnswerStatus, submit_survey
 from handlers.ack_first import FollowUp
+from handlers.answers import show_errors
 from handlers.context import deps_from, viewer_from
 from handlers.survey_effects import answer_language, redraw, tell
 from storage.db import unit_of_work
@@ -50,13 +51,13 @@ def handle_survey_submit(
                                    now=deps.clock.now())
     except Exception:  # any failure: the person must hear something within 3 seconds
         logger.exception("saving the survey answers of %s failed", viewer.slack_user_id)
-        ack(response_action="errors", errors={COMMENT_BLOCK: t("error.generic", viewer.language)})
+        show_errors(ack, view=view, errors={COMMENT_BLOCK: t("error.generic", viewer.language)})
         return None
     if result.status is AnswerStatus.INVALID:
         shown = {block.get("block_id") for block in view.get("blocks") or [] if isinstance(block, dict)}
         errors = {block: text for block, text in form_errors(result.errors, result.language).items() if block in shown}
         if errors:
-            ack(response_action="errors", errors=errors)
+            show_errors(ack, view=view, errors=errors)
         else:  # an error about a box this form does not have (the questions changed): say so in its place
             ack(response_action="update", view=survey_notice_view(status=AnswerStatus.INVALID,
                                                                   language=result.language))

@@ -62,7 +62,7 @@ def _opened(client: FakeClient) -> dict[str, Any]:
 
 
 def _values(status: str | None = "employed", started_on: str | None = "2027-09-01", network: str | None = "yes",
-            consent: bool = False) -> dict[str, Any]:
+            consent: bool | None = None) -> dict[str, Any]:
     values: dict[str, Any] = {
         "status": {"status": {"type": "radio_buttons",
                               "selected_option": {"value": status} if status else None}},
@@ -70,8 +70,9 @@ def _values(status: str | None = "employed", started_on: str | None = "2027-09-0
         "network": {"network": {"type": "radio_buttons",
                                 "selected_option": {"value": network} if network else None}},
     }
-    if consent:
-        values["consent"] = {"consent": {"type": "checkboxes", "selected_options": [{"value": "agreed"}]}}
+    if consent is not None:  # the coordinator's form has the box; Slack sends it ticked or not
+        values["consent"] = {"consent": {"type": "checkboxes",
+                                         "selected_options": [{"value": "agreed"}] if consent else []}}
     return values
 
 
@@ -213,8 +214,8 @@ def test_a_form_submitted_by_anyone_but_its_opener_changes_nothing(deps: Deps, i
 
 def test_a_coordinator_records_with_the_persons_agreement(deps: Deps, ids: dict[str, int],
                                                           session_factory: sessionmaker[Session]) -> None:
-    ack, _, _ = _submit(deps, user_id="UMETTE", participant_id=ids["dina"], values=_values(started_on=None),
-                        source="coordinator", admin=True)
+    ack, _, _ = _submit(deps, user_id="UMETTE", participant_id=ids["dina"],
+                        values=_values(started_on=None, consent=False), source="coordinator", admin=True)
     assert ack.calls[0]["errors"] == {"consent": "Sæt flueben, når de har sagt ja; spørg dem først, hvis du er i tvivl."}
     ack, _, _ = _submit(deps, user_id="UMETTE", participant_id=ids["dina"],
                         values=_values(started_on=None, network="not_sure", consent=True), source="coordinator",
@@ -247,8 +248,9 @@ def _company_values(value: str | None = "4", comment: str | None = "Godt <!chann
                                                     "selected_option": {"value": value} if value else None}},
         "comment": {"comment": {"type": "plain_text_input", "value": comment}},
     }
-    if consent:
-        values["consent"] = {"consent": {"type": "checkboxes", "selected_options": [{"value": "agreed"}]}}
+    if consent is not None:  # the coordinator's form has the box; Slack sends it ticked or not
+        values["consent"] = {"consent": {"type": "checkboxes",
+                                         "selected_options": [{"value": "agreed"}] if consent else []}}
     return values
 
 

@@ -858,8 +858,13 @@ def answer_problems(request: Request, answer: Answer) -> list[str]:
         errors = parsed.get("errors")
         if not isinstance(errors, dict) or not errors:
             return ["response_action errors without errors"]
-        blocks = {str(block.get("block_id")) for block in (request.submitted_view or {}).get("blocks") or []
-                  if isinstance(block, dict)}
+        # The boxes Slack holds for the modal: its blocks, and its state's block ids (Slack's
+        # state has one per input block; the fuzz may draw a state its blocks lack).
+        submitted = request.submitted_view or {}
+        blocks = {str(block.get("block_id")) for block in submitted.get("blocks") or [] if isinstance(block, dict)}
+        state = submitted.get("state")
+        values = state.get("values") if isinstance(state, dict) else None
+        blocks |= {str(block_id) for block_id in values} if isinstance(values, dict) else set()
         unknown = sorted(set(errors) - blocks)
         return [f"errors for blocks the modal does not have: {unknown}"] if unknown else []
     if action in ("update", "push"):
