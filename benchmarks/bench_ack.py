@@ -298,6 +298,10 @@ def run(*, database_url: str | None, rates: list[float], seconds: float, latency
             before = _slack_work(sandbox)
             send(USERS[0])
             per_kind[kind] = _settle(sandbox, expected=before + 1, seconds=3.0) - before
+        # Warm the bare app up too: Bolt asks auth.test at its first request (one call's latency),
+        # which otherwise lands in the first rate's tail (all of it with --rates 200 alone).
+        for _kind, send in _requests(bare_driver):
+            send(USERS[0])
         print(f"database: {dialect}; fake Slack latency {latency * 1000:.0f} ms; "
               f"Slack work per request: {per_kind}")
         for rate in rates:
