@@ -249,7 +249,8 @@ def test_the_tick_looks_people_up_in_their_own_workspace_with_its_token(app: San
     app.sandbox.reset_calls()
     app.tick()
     with unit_of_work(app.runtime.session_factory) as session:
-        assert session.get(Participant, stray).slack_user_id is None  # type: ignore[union-attr]
+        left_alone = session.get(Participant, stray)
+        assert left_alone is not None and left_alone.slack_user_id is None
         birgit = session.scalars(select(Participant).where(Participant.email == "birgit@beta.example")).one()
         assert birgit.slack_user_id == "UBIRGIT"
     looked_up = sorted(str(call.args.get("email")) for call in beta.calls_to("users.lookupByEmail"))
