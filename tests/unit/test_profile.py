@@ -260,6 +260,8 @@ def test_ids_from_buttons_and_metadata_are_checked() -> None:
     assert participant_id_from_button("42; drop") is None and participant_id_from_button(None) is None
     assert participant_id_from_metadata('{"participant_id": 7}') == 7
     assert participant_id_from_metadata('{"participant_id": "7"}') is None
+    assert participant_id_from_metadata('{"participant_id": 9223372036854775808}') is None  # > bigint
+    assert participant_id_from_metadata('{"participant_id": -1}') is None
     assert participant_id_from_metadata("nonsense") is None and participant_id_from_metadata("") is None
 
 

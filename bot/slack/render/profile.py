@@ -156,9 +156,11 @@ def profile_metadata(participant_id: int) -> str:
 
 
 def participant_id_from_metadata(private_metadata: str | None) -> int | None:
-    """The participant the modal was opened for; None when the metadata is not ours."""
+    """The participant the modal was opened for; None when the metadata is not ours, or names
+    an id no database row can have (a forged 2**63 overflowed SQLite's query, a crash in the
+    listener instead of a refusal)."""
     value = view_metadata(private_metadata).get(METADATA_KEY)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return whole_number(value) if isinstance(value, int) else None
 
 
 def participant_id_from_button(value: str | None) -> int | None:
