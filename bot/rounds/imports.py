@@ -125,8 +125,8 @@ def import_uploaded_workbook(
 ) -> ImportResult:
     """The CLI's import in the caller's unit of work: a dry run or any problem keeps nothing.
 
-    The workbook's programme is the uploader's workspace's (a new one is made there; one of
-    another workspace is refused whole). Unlike the CLI's operator, the uploader is only
+    The workbook's programme is the uploader's workspace's (found by name there, or made
+    there: names are each workspace's own). Unlike the CLI's operator, the uploader is only
     trusted with the rounds they coordinate (an admin of this workspace, named in
     MENTORBOT_ADMINS, with all of its programmes): a workbook naming any other existing
     round, or a new round of a programme they coordinate nothing of, is refused whole."""
