@@ -7,6 +7,7 @@ no message to answer under, a DM instead.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from logging import Logger
 from typing import Any
 
@@ -58,15 +59,22 @@ def explain(*, client: WebClient, body: dict[str, Any], respond: Respond, messag
 __all__ = ["explain", "replace", "reply"]
 
 
-def show_errors(ack: Ack, *, view: dict[str, Any], errors: dict[str, str]) -> None:
+def show_errors(
+    ack: Ack, *, view: dict[str, Any], errors: dict[str, str], when_none_shown: Callable[[], object] | None = None
+) -> None:
     """Inline errors under the boxes of the modal submitted: the one way a view listener
     says "fix this". Slack refuses the whole answer when one error names a block the modal
     does not have (the person then sees Slack's own "We had some trouble connecting"), so an
     error for a block not shown moves to the first box that is, and a submission with no
     box at all (never sent by Slack for our modals; a forged or stale view) is answered by
-    closing it rather than with errors nothing can show."""
+    closing it rather than with errors nothing can show. `when_none_shown` answers instead
+    when no error is about a box the modal shows (a form whose questions changed since it
+    was opened says so in its place)."""
     shown = _boxes_shown(view)
     kept = {block: text for block, text in errors.items() if block in shown}
+    if not kept and when_none_shown is not None:
+        when_none_shown()
+        return
     strays = [text for block, text in errors.items() if block not in shown]
     if strays and shown:
         first = shown[0]

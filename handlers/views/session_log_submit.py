@@ -46,13 +46,10 @@ def handle_session_log_submit(
         show_errors(ack, view=view, errors={HELD_ON: t("error.generic", None)})
         return None
     if outcome.status is LogStatus.INVALID:
-        shown = {block.get("block_id") for block in view.get("blocks") or []}
-        errors = {key: text for key, text in outcome.errors.items() if key in shown}
-        if errors:
-            show_errors(ack, view=view, errors=errors)
-        else:  # an error about a box this modal does not have: say it in place of the form
-            ack(response_action="update", view=notice_view(text=" ".join(outcome.errors.values()),
-                                                           language=outcome.language))
+        # An error about a box this modal does not have is said in place of the form.
+        show_errors(ack, view=view, errors=outcome.errors, when_none_shown=lambda: ack(
+            response_action="update", view=notice_view(text=" ".join(outcome.errors.values()),
+                                                       language=outcome.language)))
         return None
     if outcome.status is LogStatus.REFUSED:
         ack(response_action="update", view=notice_view(text=outcome_message(outcome).text, language=outcome.language))

@@ -54,13 +54,9 @@ def handle_survey_submit(
         show_errors(ack, view=view, errors={COMMENT_BLOCK: t("error.generic", viewer.language)})
         return None
     if result.status is AnswerStatus.INVALID:
-        shown = {block.get("block_id") for block in view.get("blocks") or [] if isinstance(block, dict)}
-        errors = {block: text for block, text in form_errors(result.errors, result.language).items() if block in shown}
-        if errors:
-            show_errors(ack, view=view, errors=errors)
-        else:  # an error about a box this form does not have (the questions changed): say so in its place
-            ack(response_action="update", view=survey_notice_view(status=AnswerStatus.INVALID,
-                                                                  language=result.language))
+        # An error about a box this form does not have (the questions changed): said in its place.
+        show_errors(ack, view=view, errors=form_errors(result.errors, result.language), when_none_shown=lambda: ack(
+            response_action="update", view=survey_notice_view(status=AnswerStatus.INVALID, language=result.language)))
         return None
     if result.status is not AnswerStatus.RECORDED or result.facts is None:
         ack(response_action="update",

@@ -39,3 +39,17 @@ def test_a_view_without_boxes_is_closed_rather_than_answered_with_errors_nothing
     ack = _Ack()
     show_errors(ack, view={"blocks": []}, errors={"goals": "Say what you hope for."})  # type: ignore[arg-type]
     assert ack.calls == [{}]
+
+
+def test_when_no_error_is_about_a_box_shown_the_listener_answers_in_its_own_way() -> None:
+    ack, told = _Ack(), []
+    show_errors(ack, view=_view("held_on"), errors={"goals": "Say what you hope for."},  # type: ignore[arg-type]
+                when_none_shown=lambda: told.append("in place of the form"))
+    assert ack.calls == [] and told == ["in place of the form"]
+
+
+def test_blocks_or_state_of_the_wrong_shape_are_no_boxes_and_never_an_exception() -> None:
+    """Found by the fuzzing: a view whose blocks were a number raised after the ack."""
+    ack = _Ack()
+    show_errors(ack, view={"blocks": 7, "state": "x"}, errors={"notes": "Too long."})  # type: ignore[arg-type]
+    assert ack.calls == [{}]
