@@ -1,18 +1,24 @@
-"""Whether the bot may send to its workspace at all.
+"""Which Slack workspace a row, a request or a job belongs to, and whether the bot may send
+there at all.
+
+`Workspace` is the one scope rule: a programme's `team_id` roots a workspace's rows, and a
+request or job reads only its workspace's (token mode's one workspace also owns rows made
+before it learned its team id, until `adopt_unassigned` gives them that id at start-up).
 
 After `app_uninstalled`, `tokens_revoked` (for the bot's token) or a Web API answer saying
 the bot's own token is dead (`invalid_auth`, `token_revoked`, `account_inactive`), every
 call would fail, and Slack asks apps to stop calling: the workspace's `workspace_status`
 row records when and why sending stopped. While it is stopped the outbox deliverer claims
-nothing (messages stay pending, not failed, and go out once the app is back) and tick jobs
-that call Slack directly skip.
+none of its rows (they stay pending, not failed, and go out once the app is back) and tick
+jobs that call Slack there skip.
 
-It is cleared when the app is installed again: in this single-workspace token mode the
-worker asks `auth.test` every few minutes while stopped, and any signed request from the
-team (a command or an event only arrives while installed) clears it too.
+It is cleared when the app is installed again: the worker asks `auth.test` every few
+minutes while stopped (in OAuth mode per stopped workspace, with its installation's token;
+a workspace without one waits for its reinstall, whose callback clears it), and any signed
+request from the team (a command or an event only arrives while installed) clears it too.
 
-Single-workspace mode: the bot holds one token, so "stopped" is read across every row; the
-team is recorded as `UNKNOWN_TEAM` when the answer that stopped it did not name one.
+Token mode: the bot holds one token, so "stopped" is read across every row; the team is
+recorded as `UNKNOWN_TEAM` when the answer that stopped it did not name one.
 """
 
 from __future__ import annotations
